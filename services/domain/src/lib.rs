@@ -1,0 +1,9 @@
+//! Plankammer's domain: the words of the law as types, and the rules that need no I/O.
+//!
+//! Nothing here touches a database, a file or the network, so every rule can be tested
+//! exhaustively. Storage knows these types; the domain knows nothing of storage.
+
+pub mod account;
+pub mod notification;
+
+pub use account::{Email, Role, TenantSlug};

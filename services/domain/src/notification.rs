@@ -1,0 +1,175 @@
+//! The mails Plankammer sends, as German templates with a plain-text and an HTML part.
+//!
+//! Rendering is pure: the templates are compiled into the binary, and the outbox stores the
+//! rendered mail in the same transaction as the event that caused it, so the sender needs
+//! no templates and a template change never alters a mail that is already queued.
+
+use minijinja::{Environment, context};
+use serde::Serialize;
+use std::sync::OnceLock;
+
+/// One event that concerns a person, with what the mail needs to say about it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "art", rename_all = "snake_case")]
+pub enum Notification {
+    /// An account was created for the person (by an admin or the `user add` command).
+    KontoAngelegt {
+        name: String,
+        behoerde: String,
+        rolle: String,
+        anmelde_url: String,
+    },
+    /// A personal access token was created on the person's account: a security notice.
+    ZugangsschluesselErstellt {
+        name: String,
+        schluessel_name: String,
+        erstellt_am: String,
+        konto_url: String,
+    },
+}
+
+/// A rendered mail, ready for the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedMail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "_layout.html",
+        include_str!("../../../web/templates/mail/_layout.html"),
+    ),
+    (
+        "konto_angelegt.txt",
+        include_str!("../../../web/templates/mail/konto_angelegt.txt"),
+    ),
+    (
+        "konto_angelegt.html",
+        include_str!("../../../web/templates/mail/konto_angelegt.html"),
+    ),
+    (
+        "zugangsschluessel_erstellt.txt",
+        include_str!("../../../web/templates/mail/zugangsschluessel_erstellt.txt"),
+    ),
+    (
+        "zugangsschluessel_erstellt.html",
+        include_str!("../../../web/templates/mail/zugangsschluessel_erstellt.html"),
+    ),
+];
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        for (name, src) in TEMPLATES {
+            // The templates are part of the binary; a syntax error is a build defect that the
+            // snapshot tests catch, so failing loudly here is right.
+            env.add_template(name, src).expect("mail template compiles");
+        }
+        env
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("rendering mail template {template}: {source}")]
+pub struct RenderError {
+    template: String,
+    source: minijinja::Error,
+}
+
+impl Notification {
+    fn template(&self) -> &'static str {
+        match self {
+            Notification::KontoAngelegt { .. } => "konto_angelegt",
+            Notification::ZugangsschluesselErstellt { .. } => "zugangsschluessel_erstellt",
+        }
+    }
+
+    /// A short, stable name for logs and metrics (never personal data).
+    pub fn kind(&self) -> &'static str {
+        self.template()
+    }
+
+    pub fn render(&self) -> Result<RenderedMail, RenderError> {
+        let name = self.template();
+        let err = |source| RenderError {
+            template: name.to_string(),
+            source,
+        };
+        let ctx = context! { n => self };
+        let text_full = env()
+            .get_template(&format!("{name}.txt"))
+            .and_then(|t| t.render(&ctx))
+            .map_err(err)?;
+        let html = env()
+            .get_template(&format!("{name}.html"))
+            .and_then(|t| t.render(&ctx))
+            .map_err(err)?;
+        // The first line of the text template is "Betreff: …"; the body follows a blank line.
+        let (first, body) = text_full.split_once('\n').unwrap_or((&text_full, ""));
+        let subject = first
+            .strip_prefix("Betreff: ")
+            .unwrap_or(first)
+            .trim()
+            .to_string();
+        Ok(RenderedMail {
+            subject,
+            text: body.trim_start_matches('\n').to_string(),
+            html,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn konto() -> Notification {
+        Notification::KontoAngelegt {
+            name: "Anna Schmidt".into(),
+            behoerde: "Bauaufsicht Musterstadt".into(),
+            rolle: "Antragsteller/in".into(),
+            anmelde_url: "http://127.0.0.1:8080/anmelden".into(),
+        }
+    }
+
+    #[test]
+    fn konto_angelegt_snapshot() {
+        let m = konto().render().unwrap();
+        insta::assert_snapshot!("konto_angelegt_subject", m.subject);
+        insta::assert_snapshot!("konto_angelegt_text", m.text);
+        insta::assert_snapshot!("konto_angelegt_html", m.html);
+    }
+
+    #[test]
+    fn zugangsschluessel_snapshot() {
+        let m = Notification::ZugangsschluesselErstellt {
+            name: "Anna Schmidt".into(),
+            schluessel_name: "CAD-Export <Büro>".into(),
+            erstellt_am: "28.11.2026, 12:00 Uhr".into(),
+            konto_url: "http://127.0.0.1:8080/konto".into(),
+        }
+        .render()
+        .unwrap();
+        insta::assert_snapshot!("zugangsschluessel_subject", m.subject);
+        insta::assert_snapshot!("zugangsschluessel_text", m.text);
+        insta::assert_snapshot!("zugangsschluessel_html", m.html);
+    }
+
+    #[test]
+    fn html_part_escapes_what_people_typed() {
+        let m = Notification::ZugangsschluesselErstellt {
+            name: "<script>alert(1)</script>".into(),
+            schluessel_name: "x".into(),
+            erstellt_am: "heute".into(),
+            konto_url: "http://x".into(),
+        }
+        .render()
+        .unwrap();
+        assert!(!m.html.contains("<script>"), "{}", m.html);
+        assert!(m.html.contains("&lt;script&gt;"));
+    }
+}

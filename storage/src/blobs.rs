@@ -1,0 +1,227 @@
+//! The document store: bytes addressed by their SHA-256, in a local folder or any
+//! S3-compatible store through `object_store`.
+//!
+//! An upload streams to a temporary object while the hash is computed, then moves to its
+//! content address `sha256/ab/abcdef…`; the same bytes are therefore stored once. Nothing is
+//! ever held whole in memory, and an upload that passes its size limit is aborted and
+//! leaves nothing behind.
+
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use object_store::path::Path;
+use object_store::{ObjectStore, WriteMultipart};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("upload exceeds the limit of {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("reading the upload failed: {0}")]
+    Source(String),
+    #[error("object store: {0}")]
+    Store(#[from] object_store::Error),
+    #[error("invalid OBJECT_STORE_URL: {0}")]
+    Config(String),
+    #[error("not a SHA-256 hex digest")]
+    BadDigest,
+}
+
+/// What was stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBlob {
+    pub sha256: String,
+    pub size: u64,
+    /// `false` when identical bytes were stored before.
+    pub new: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct BlobStore {
+    store: Arc<dyn ObjectStore>,
+    description: String,
+}
+
+/// Parts of 8 MiB, at most 2 in flight: an upload holds at most ~24 MiB of buffers.
+const PART_SIZE: usize = 8 * 1024 * 1024;
+const PARTS_IN_FLIGHT: usize = 2;
+
+impl BlobStore {
+    /// `file:///abs/path` (created if missing) or `s3://bucket` (credentials, region and
+    /// endpoint from the usual `AWS_*` variables; `AWS_ENDPOINT_URL=http://…` allows HTTP).
+    pub fn from_url(url: &str) -> Result<BlobStore, BlobError> {
+        if let Some(path) = url.strip_prefix("file://") {
+            if !path.starts_with('/') {
+                return Err(BlobError::Config(
+                    "file:// needs an absolute path, e.g. file:///var/lib/plankammer/dokumente"
+                        .into(),
+                ));
+            }
+            std::fs::create_dir_all(path)
+                .map_err(|e| BlobError::Config(format!("creating {path}: {e}")))?;
+            let fs = object_store::local::LocalFileSystem::new_with_prefix(path)?
+                .with_automatic_cleanup(true);
+            return Ok(BlobStore {
+                store: Arc::new(fs),
+                description: format!("local folder {path}"),
+            });
+        }
+        if let Some(bucket) = url.strip_prefix("s3://") {
+            let bucket = bucket.trim_end_matches('/');
+            if bucket.is_empty() || bucket.contains('/') {
+                return Err(BlobError::Config(
+                    "s3:// needs a bucket name and nothing else, e.g. s3://plankammer".into(),
+                ));
+            }
+            let mut b = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
+            let endpoint = std::env::var("AWS_ENDPOINT_URL")
+                .or_else(|_| std::env::var("AWS_ENDPOINT"))
+                .ok();
+            if let Some(ep) = endpoint {
+                b = b
+                    .with_allow_http(ep.starts_with("http://"))
+                    .with_endpoint(ep);
+            }
+            let s3 = b.build()?;
+            return Ok(BlobStore {
+                store: Arc::new(s3),
+                description: format!("S3 bucket {bucket}"),
+            });
+        }
+        Err(BlobError::Config("must start with file:// or s3://".into()))
+    }
+
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    fn content_path(sha256: &str) -> Result<Path, BlobError> {
+        if sha256.len() != 64
+            || !sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(BlobError::BadDigest);
+        }
+        Ok(Path::from(format!("sha256/{}/{}", &sha256[..2], sha256)))
+    }
+
+    /// Streams `body` into the store, hashing as it goes; refuses more than `limit` bytes.
+    pub async fn put_stream<S, E>(&self, mut body: S, limit: u64) -> Result<StoredBlob, BlobError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let tmp = Path::from(format!("tmp/{}", crate::random_token(16)));
+        let upload = self.store.put_multipart(&tmp).await?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
+        let mut hasher = Sha256::new();
+        let mut size: u64 = 0;
+        let result: Result<(), BlobError> = async {
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk.map_err(|e| BlobError::Source(e.to_string()))?;
+                size += chunk.len() as u64;
+                if size > limit {
+                    return Err(BlobError::TooLarge { limit });
+                }
+                hasher.update(&chunk);
+                writer.wait_for_capacity(PARTS_IN_FLIGHT).await?;
+                writer.put(chunk);
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = result {
+            // Leave nothing behind: abort the multipart upload (and its parts).
+            let _ = writer.abort().await;
+            let _ = self.store.delete(&tmp).await;
+            return Err(e);
+        }
+        writer.finish().await?;
+        let sha256 = hex::encode(hasher.finalize());
+        let dest = Self::content_path(&sha256)?;
+        let new = match self.store.head(&dest).await {
+            Ok(_) => {
+                self.store.delete(&tmp).await?;
+                false
+            }
+            Err(object_store::Error::NotFound { .. }) => {
+                self.store.rename(&tmp, &dest).await?;
+                true
+            }
+            Err(e) => {
+                let _ = self.store.delete(&tmp).await;
+                return Err(e.into());
+            }
+        };
+        Ok(StoredBlob { sha256, size, new })
+    }
+
+    /// Stores bytes already in memory (small things: rendered previews, generated PDFs).
+    pub async fn put_bytes(&self, bytes: Bytes) -> Result<StoredBlob, BlobError> {
+        let limit = bytes.len() as u64;
+        self.put_stream(
+            futures::stream::iter([Ok::<_, std::convert::Infallible>(bytes)]),
+            limit,
+        )
+        .await
+    }
+
+    /// The bytes at a content address, as a stream.
+    pub async fn get_stream(
+        &self,
+        sha256: &str,
+    ) -> Result<
+        (
+            u64,
+            futures::stream::BoxStream<'static, object_store::Result<Bytes>>,
+        ),
+        BlobError,
+    > {
+        let r = self.store.get(&Self::content_path(sha256)?).await?;
+        let size = r.meta.size;
+        Ok((size, r.into_stream()))
+    }
+
+    pub async fn get_bytes(&self, sha256: &str) -> Result<Bytes, BlobError> {
+        Ok(self
+            .store
+            .get(&Self::content_path(sha256)?)
+            .await?
+            .bytes()
+            .await?)
+    }
+
+    pub async fn exists(&self, sha256: &str) -> Result<bool, BlobError> {
+        match self.store.head(&Self::content_path(sha256)?).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn delete(&self, sha256: &str) -> Result<(), BlobError> {
+        match self.store.delete(&Self::content_path(sha256)?).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Is the store reachable? (A missing probe object is fine; an error is not.)
+    pub async fn ping(&self) -> Result<(), BlobError> {
+        match self.store.head(&Path::from("readyz-probe")).await {
+            Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Names of everything under `tmp/`, for cleanup and for tests that check nothing leaked.
+    pub async fn temporary_objects(&self) -> Result<Vec<String>, BlobError> {
+        let mut out = Vec::new();
+        let mut list = self.store.list(Some(&Path::from("tmp")));
+        while let Some(meta) = list.next().await {
+            out.push(meta?.location.to_string());
+        }
+        Ok(out)
+    }
+}

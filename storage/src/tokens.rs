@@ -1,0 +1,139 @@
+//! Personal access tokens for machine clients (an architect's CAD or office software).
+//!
+//! A token is shown once at creation; the database keeps its SHA-256 and a short prefix
+//! so the person can tell their tokens apart.
+
+use crate::{Db, Millis, Result, StoreError, random_token, sha256_hex};
+use serde::Serialize;
+use sqlx::Row;
+
+pub const TOKEN_PREFIX: &str = "pkt_";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    /// The first characters of the token, for recognising it.
+    pub prefix: String,
+    pub created_at: Millis,
+    pub last_used_at: Option<Millis>,
+    pub revoked_at: Option<Millis>,
+}
+
+/// Who a valid token speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenOwner {
+    pub token_id: i64,
+    pub user_id: i64,
+    pub tenant_id: i64,
+}
+
+fn token_from_row(r: &sqlx::any::AnyRow) -> Result<ApiToken> {
+    Ok(ApiToken {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        prefix: r.try_get("prefix")?,
+        created_at: r.try_get("created_at")?,
+        last_used_at: r.try_get("last_used_at")?,
+        revoked_at: r.try_get("revoked_at")?,
+    })
+}
+
+impl Db {
+    /// Creates a token inside the caller's transaction; returns it with the secret (shown once).
+    pub async fn create_token(
+        conn: &mut crate::Conn,
+        user_id: i64,
+        tenant_id: i64,
+        name: &str,
+        now: Millis,
+    ) -> Result<(ApiToken, String)> {
+        let secret = format!("{TOKEN_PREFIX}{}", random_token(32));
+        let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO api_tokens (user_id, tenant_id, name, token_hash, prefix, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(tenant_id)
+        .bind(name)
+        .bind(sha256_hex(&secret))
+        .bind(&prefix)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok((
+            ApiToken {
+                id,
+                name: name.to_string(),
+                prefix,
+                created_at: now,
+                last_used_at: None,
+                revoked_at: None,
+            },
+            secret,
+        ))
+    }
+
+    pub async fn tokens_of(&self, user_id: i64, tenant_id: i64) -> Result<Vec<ApiToken>> {
+        let rows = sqlx::query(
+            "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens \
+             WHERE user_id = $1 AND tenant_id = $2 ORDER BY created_at DESC, id DESC",
+        )
+        .bind(user_id)
+        .bind(tenant_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(token_from_row).collect()
+    }
+
+    /// Revokes one of the user's own tokens. `NotFound` for someone else's or an unknown one.
+    pub async fn revoke_token(&self, user_id: i64, token_id: i64, now: Millis) -> Result<()> {
+        let n = sqlx::query("UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 AND user_id = $3")
+            .bind(now)
+            .bind(token_id)
+            .bind(user_id)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The owner of a presented token, if it is valid (known, not revoked, user enabled).
+    /// Records the use, at most once a minute per token.
+    pub async fn authenticate_token(
+        &self,
+        secret: &str,
+        now: Millis,
+    ) -> Result<Option<TokenOwner>> {
+        if !secret.starts_with(TOKEN_PREFIX) || secret.len() > 200 {
+            return Ok(None);
+        }
+        let row = sqlx::query(
+            "SELECT t.id, t.user_id, t.tenant_id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
+        )
+        .bind(sha256_hex(secret))
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let owner = TokenOwner {
+            token_id: r.try_get("id")?,
+            user_id: r.try_get("user_id")?,
+            tenant_id: r.try_get("tenant_id")?,
+        };
+        let last: Option<i64> = r.try_get("last_used_at")?;
+        if last.is_none_or(|l| now - l > 60_000) {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(owner.token_id)
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(Some(owner))
+    }
+}

@@ -1,0 +1,560 @@
+//! The store test suite. It runs unchanged on SQLite and on PostgreSQL:
+//! `PLANKAMMER_TEST_DB=postgres cargo test -p plankammer-storage` selects PostgreSQL.
+
+use plankammer_domain::notification::RenderedMail;
+use plankammer_domain::{Email, Role, TenantSlug};
+use plankammer_storage::audit::AuditEvent;
+use plankammer_storage::jobs::{FailOutcome, JobState, NewJob};
+use plankammer_storage::login_limit::LoginLimits;
+use plankammer_storage::testing::fresh_db;
+use plankammer_storage::{Db, StoreError};
+
+const T0: i64 = 1_780_000_000_000;
+
+async fn tenant(db: &Db, slug: &str) -> plankammer_storage::accounts::Tenant {
+    db.create_tenant(
+        &TenantSlug::parse(slug).unwrap(),
+        &format!("Bauaufsicht {slug}"),
+        T0,
+    )
+    .await
+    .unwrap()
+}
+
+async fn user(db: &Db, email: &str, tenant_id: i64, role: Role) -> i64 {
+    let mut tx = db.begin().await.unwrap();
+    let u = Db::create_user(&mut tx, &Email::parse(email).unwrap(), "Person", "hash", T0)
+        .await
+        .unwrap();
+    Db::add_membership(&mut tx, u.id, tenant_id, role, T0)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    u.id
+}
+
+#[tokio::test]
+async fn tenants_users_and_memberships_stay_within_their_tenant() {
+    let (db, _dir) = fresh_db().await;
+    let a = tenant(&db, "kassel").await;
+    let b = tenant(&db, "fulda").await;
+    assert!(matches!(
+        db.create_tenant(&TenantSlug::parse("kassel").unwrap(), "x", T0)
+            .await,
+        Err(StoreError::Conflict("tenant slug"))
+    ));
+    let ua = user(&db, "a@example.de", a.id, Role::Bauaufsicht).await;
+    let ub = user(&db, "b@example.de", b.id, Role::Admin).await;
+
+    let members_a = db.members_of_tenant(a.id).await.unwrap();
+    assert_eq!(members_a.len(), 1);
+    assert_eq!(members_a[0].user.id, ua);
+    assert_eq!(members_a[0].role, Role::Bauaufsicht);
+    assert!(
+        matches!(db.member(ua, b.id).await, Err(StoreError::NotFound)),
+        "no membership across tenants"
+    );
+    assert_eq!(db.member(ub, b.id).await.unwrap().role, Role::Admin);
+
+    let mut tx = db.begin().await.unwrap();
+    let dup = Db::create_user(
+        &mut tx,
+        &Email::parse("A@example.de").unwrap(),
+        "x",
+        "h",
+        T0,
+    )
+    .await;
+    assert!(
+        matches!(dup, Err(StoreError::Conflict("user email"))),
+        "emails are unique case-insensitively"
+    );
+}
+
+#[tokio::test]
+async fn passwords_hash_with_argon2id_and_verify() {
+    let h = plankammer_storage::accounts::hash_password("richtig-langes-passwort").unwrap();
+    assert!(h.starts_with("$argon2id$"), "{h}");
+    assert!(plankammer_storage::accounts::verify_password(
+        "richtig-langes-passwort",
+        &h
+    ));
+    assert!(!plankammer_storage::accounts::verify_password(
+        "falsches-passwort!!",
+        &h
+    ));
+    assert!(!plankammer_storage::accounts::verify_password(
+        "x",
+        "kein hash"
+    ));
+}
+
+#[tokio::test]
+async fn sessions_expire_and_die_with_logout() {
+    let (db, _dir) = fresh_db().await;
+    let t = tenant(&db, "kassel").await;
+    let u = user(&db, "a@example.de", t.id, Role::Antragsteller).await;
+    let s = db.create_session(u, t.id, T0, 1000).await.unwrap();
+    assert_eq!(
+        db.session(&s.secret, T0 + 999)
+            .await
+            .unwrap()
+            .unwrap()
+            .user_id,
+        u
+    );
+    assert!(
+        db.session(&s.secret, T0 + 1000).await.unwrap().is_none(),
+        "expired at expires_at"
+    );
+    assert!(db.session("not-the-secret", T0).await.unwrap().is_none());
+    db.delete_session(&s.secret).await.unwrap();
+    assert!(db.session(&s.secret, T0).await.unwrap().is_none());
+    let s2 = db.create_session(u, t.id, T0, 10).await.unwrap();
+    assert_eq!(db.purge_expired_sessions(T0 + 10).await.unwrap(), 1);
+    assert!(db.session(&s2.secret, T0).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn tokens_authenticate_until_revoked_and_only_by_their_owner() {
+    let (db, _dir) = fresh_db().await;
+    let t = tenant(&db, "kassel").await;
+    let u = user(&db, "a@example.de", t.id, Role::Antragsteller).await;
+    let other = user(&db, "b@example.de", t.id, Role::Antragsteller).await;
+    let mut tx = db.begin().await.unwrap();
+    let (tok, secret) = Db::create_token(&mut tx, u, t.id, "CAD", T0).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(secret.starts_with("pkt_") && secret.starts_with(&tok.prefix));
+    let owner = db.authenticate_token(&secret, T0).await.unwrap().unwrap();
+    assert_eq!((owner.user_id, owner.tenant_id), (u, t.id));
+    assert!(
+        db.authenticate_token("pkt_wrong", T0)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        matches!(
+            db.revoke_token(other, tok.id, T0).await,
+            Err(StoreError::NotFound)
+        ),
+        "not someone else's"
+    );
+    db.revoke_token(u, tok.id, T0 + 5).await.unwrap();
+    assert!(
+        db.authenticate_token(&secret, T0 + 6)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        db.tokens_of(u, t.id).await.unwrap()[0].revoked_at,
+        Some(T0 + 5)
+    );
+}
+
+#[tokio::test]
+async fn login_limit_counts_failures_per_account_and_forgets_after_success() {
+    let (db, _dir) = fresh_db().await;
+    let limits = LoginLimits {
+        window_ms: 1000,
+        max_per_account: 3,
+        max_per_address: 5,
+    };
+    for i in 0..3 {
+        assert!(
+            db.login_allowed("a@x.de", "1.2.3.4", limits, T0 + i)
+                .await
+                .unwrap()
+        );
+        db.record_login_failure("a@x.de", "1.2.3.4", T0 + i)
+            .await
+            .unwrap();
+    }
+    assert!(
+        !db.login_allowed("A@x.de", "9.9.9.9", limits, T0 + 10)
+            .await
+            .unwrap(),
+        "account locked from any address"
+    );
+    assert!(
+        db.login_allowed("b@x.de", "1.2.3.4", limits, T0 + 10)
+            .await
+            .unwrap(),
+        "another account from the same address"
+    );
+    assert!(
+        db.login_allowed("a@x.de", "1.2.3.4", limits, T0 + 1003)
+            .await
+            .unwrap(),
+        "window slid past"
+    );
+    for i in 0..2 {
+        db.record_login_failure("c@x.de", "1.2.3.4", T0 + 20 + i)
+            .await
+            .unwrap();
+    }
+    assert!(
+        !db.login_allowed("d@x.de", "1.2.3.4", limits, T0 + 30)
+            .await
+            .unwrap(),
+        "address limit: 5 failures"
+    );
+    db.record_login_success("a@x.de").await.unwrap();
+    assert!(
+        db.login_allowed("a@x.de", "8.8.8.8", limits, T0 + 30)
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn audit_log_is_append_only() {
+    let (db, _dir) = fresh_db().await;
+    let t = tenant(&db, "kassel").await;
+    let ev = AuditEvent {
+        tenant_id: Some(t.id),
+        actor_user_id: None,
+        action: "login.success",
+        object_type: "user",
+        object_id: Some("7".into()),
+        detail: serde_json::json!({"via": "password"}),
+    };
+    db.audit_now(ev, T0).await.unwrap();
+    let entries = db.audit_entries(t.id, 10).await.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].detail["via"], "password");
+    assert!(
+        sqlx::query("UPDATE audit_log SET action = 'x'")
+            .execute(db.pool())
+            .await
+            .is_err()
+    );
+    assert!(
+        sqlx::query("DELETE FROM audit_log")
+            .execute(db.pool())
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        db.audit_entries(t.id, 10).await.unwrap()[0].action,
+        "login.success"
+    );
+}
+
+#[tokio::test]
+async fn a_job_runs_and_succeeds_once() {
+    let (db, _dir) = fresh_db().await;
+    let id = db
+        .enqueue_now(
+            &NewJob::new("diag.sleep", serde_json::json!({"ms": 1}), T0),
+            T0,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        db.claim_job("w1", T0 - 1, 1000).await.unwrap().is_none(),
+        "not due before run_at"
+    );
+    let j = db.claim_job("w1", T0, 1000).await.unwrap().unwrap();
+    assert_eq!(
+        (j.id, j.attempt, j.payload["ms"].as_i64()),
+        (id, 1, Some(1))
+    );
+    assert!(
+        db.claim_job("w2", T0 + 1, 1000).await.unwrap().is_none(),
+        "leased"
+    );
+    assert!(
+        db.heartbeat_job(&j, "w1", T0 + 500, 1000, Some((40, "Seite 2 von 5")))
+            .await
+            .unwrap()
+    );
+    let seen = db.job(id).await.unwrap();
+    assert_eq!(
+        (seen.state, seen.progress, seen.progress_note.as_deref()),
+        (JobState::Running, 40, Some("Seite 2 von 5"))
+    );
+    assert!(
+        !db.complete_job(&j, "w2", T0 + 600).await.unwrap(),
+        "only the lease owner records"
+    );
+    assert!(db.complete_job(&j, "w1", T0 + 600).await.unwrap());
+    assert!(
+        !db.complete_job(&j, "w1", T0 + 601).await.unwrap(),
+        "finished once"
+    );
+    let done = db.job(id).await.unwrap();
+    assert_eq!(
+        (done.state, done.progress, done.finished_at),
+        (JobState::Succeeded, 100, Some(T0 + 600))
+    );
+    let attempts = db.job_attempts(id).await.unwrap();
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0].outcome.as_deref(), Some("succeeded"));
+}
+
+#[tokio::test]
+async fn a_failing_job_is_retried_then_fails_with_its_reason() {
+    let (db, _dir) = fresh_db().await;
+    let mut job = NewJob::new("x", serde_json::json!({}), T0);
+    job.max_attempts = 2;
+    let id = db.enqueue_now(&job, T0).await.unwrap().unwrap();
+    let j = db.claim_job("w", T0, 1000).await.unwrap().unwrap();
+    assert!(
+        db.fail_job(
+            &j,
+            "w",
+            "Netz weg",
+            FailOutcome::RetryAt(T0 + 5000),
+            T0 + 10
+        )
+        .await
+        .unwrap()
+    );
+    let q = db.job(id).await.unwrap();
+    assert_eq!(
+        (q.state, q.run_at, q.last_error.as_deref()),
+        (JobState::Queued, T0 + 5000, Some("Netz weg"))
+    );
+    assert!(
+        db.claim_job("w", T0 + 4999, 1000).await.unwrap().is_none(),
+        "backoff respected"
+    );
+    let j2 = db.claim_job("w", T0 + 5000, 1000).await.unwrap().unwrap();
+    assert_eq!(j2.attempt, 2);
+    assert!(
+        db.fail_job(
+            &j2,
+            "w",
+            "wieder Netz weg",
+            FailOutcome::RetryAt(T0 + 9000),
+            T0 + 5010
+        )
+        .await
+        .unwrap()
+    );
+    let f = db.job(id).await.unwrap();
+    assert_eq!(
+        (f.state, f.attempts, f.last_error.as_deref()),
+        (JobState::Failed, 2, Some("wieder Netz weg"))
+    );
+    assert!(
+        db.claim_job("w", T0 + 100_000, 1000)
+            .await
+            .unwrap()
+            .is_none(),
+        "failed jobs stay failed"
+    );
+    db.retry_failed_job(id, T0 + 200_000).await.unwrap();
+    assert_eq!(db.job(id).await.unwrap().state, JobState::Queued);
+}
+
+#[tokio::test]
+async fn a_permanent_error_fails_at_once() {
+    let (db, _dir) = fresh_db().await;
+    let id = db
+        .enqueue_now(&NewJob::new("x", serde_json::json!({}), T0), T0)
+        .await
+        .unwrap()
+        .unwrap();
+    let j = db.claim_job("w", T0, 1000).await.unwrap().unwrap();
+    assert!(
+        db.fail_job(&j, "w", "unbekannte Jobart", FailOutcome::Permanent, T0)
+            .await
+            .unwrap()
+    );
+    assert_eq!(db.job(id).await.unwrap().state, JobState::Failed);
+}
+
+#[tokio::test]
+async fn a_lost_lease_lets_another_worker_finish_and_fences_the_first() {
+    let (db, _dir) = fresh_db().await;
+    let id = db
+        .enqueue_now(&NewJob::new("x", serde_json::json!({}), T0), T0)
+        .await
+        .unwrap()
+        .unwrap();
+    let a = db.claim_job("A", T0, 1000).await.unwrap().unwrap();
+    assert!(db.claim_job("B", T0 + 999, 1000).await.unwrap().is_none());
+    let b = db.claim_job("B", T0 + 1001, 1000).await.unwrap().unwrap();
+    assert_eq!((b.id, b.attempt), (id, 2));
+    assert!(
+        !db.heartbeat_job(&a, "A", T0 + 1002, 1000, None)
+            .await
+            .unwrap(),
+        "A learns it lost the lease"
+    );
+    assert!(!db.complete_job(&a, "A", T0 + 1003).await.unwrap());
+    assert!(
+        !db.fail_job(&a, "A", "late", FailOutcome::Permanent, T0 + 1003)
+            .await
+            .unwrap()
+    );
+    assert!(db.complete_job(&b, "B", T0 + 1500).await.unwrap());
+    let attempts = db.job_attempts(id).await.unwrap();
+    let outcomes: Vec<_> = attempts
+        .iter()
+        .map(|a| (a.worker.as_str(), a.outcome.as_deref()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        vec![("A", Some("lease_lost")), ("B", Some("succeeded"))]
+    );
+}
+
+#[tokio::test]
+async fn a_job_whose_workers_keep_dying_ends_failed() {
+    let (db, _dir) = fresh_db().await;
+    let mut job = NewJob::new("x", serde_json::json!({}), T0);
+    job.max_attempts = 1;
+    let id = db.enqueue_now(&job, T0).await.unwrap().unwrap();
+    db.claim_job("A", T0, 1000).await.unwrap().unwrap();
+    assert!(
+        db.claim_job("B", T0 + 2000, 1000).await.unwrap().is_none(),
+        "no attempts left"
+    );
+    let j = db.job(id).await.unwrap();
+    assert_eq!(j.state, JobState::Failed);
+    assert!(j.last_error.unwrap().contains("Versuche verbraucht"));
+}
+
+#[tokio::test]
+async fn dedupe_keys_make_enqueue_idempotent() {
+    let (db, _dir) = fresh_db().await;
+    let mut job = NewJob::new("wartung", serde_json::json!({}), T0);
+    job.dedupe_key = Some("wartung:2026-11-28T12".into());
+    assert!(db.enqueue_now(&job, T0).await.unwrap().is_some());
+    assert!(db.enqueue_now(&job, T0).await.unwrap().is_none());
+    let counts = db.job_counts().await.unwrap();
+    assert_eq!(
+        counts
+            .iter()
+            .find(|(s, _)| *s == JobState::Queued)
+            .unwrap()
+            .1,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_claimers_never_take_the_same_job() {
+    let (db, _dir) = fresh_db().await;
+    for i in 0..40 {
+        db.enqueue_now(&NewJob::new("x", serde_json::json!({ "i": i }), T0), T0)
+            .await
+            .unwrap();
+    }
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let me = format!("w{w}");
+            let mut mine = Vec::new();
+            while let Some(j) = db.claim_job(&me, T0 + 1, 60_000).await.unwrap() {
+                assert!(db.complete_job(&j, &me, T0 + 2).await.unwrap());
+                mine.push(j.id);
+            }
+            mine
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.sort();
+    let n = all.len();
+    all.dedup();
+    assert_eq!((n, all.len()), (40, 40), "every job claimed exactly once");
+}
+
+fn mail() -> RenderedMail {
+    RenderedMail {
+        subject: "Betreff".into(),
+        text: "Text".into(),
+        html: "<p>Text</p>".into(),
+    }
+}
+
+#[tokio::test]
+async fn outbox_mail_is_sent_once_and_retried_on_failure() {
+    let (db, _dir) = fresh_db().await;
+    let mut tx = db.begin().await.unwrap();
+    let id = Db::queue_mail(
+        &mut tx,
+        None,
+        "test",
+        "a@example.de",
+        &mail(),
+        "plankammer.test",
+        T0,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let m = db.claim_mail("s1", T0, 60_000).await.unwrap().unwrap();
+    assert_eq!((m.id, m.attempts), (id, 1));
+    assert!(m.message_id.ends_with("@plankammer.test>"));
+    assert!(
+        db.claim_mail("s2", T0 + 1, 60_000).await.unwrap().is_none(),
+        "leased to s1"
+    );
+    db.mark_mail_failed(m.id, "s1", "Verbindung abgelehnt", Some(T0 + 100), T0 + 2)
+        .await
+        .unwrap();
+    assert!(
+        db.claim_mail("s2", T0 + 99, 60_000)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let m2 = db
+        .claim_mail("s2", T0 + 100, 60_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (m2.attempts, &m2.message_id),
+        (2, &m.message_id),
+        "same Message-ID on retry"
+    );
+    assert!(
+        !db.mark_mail_sent(m2.id, "s1", T0 + 101).await.unwrap(),
+        "not s1's lease any more"
+    );
+    assert!(db.mark_mail_sent(m2.id, "s2", T0 + 101).await.unwrap());
+    assert!(
+        db.claim_mail("s3", T0 + 1_000_000, 60_000)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(db.outbox_counts().await.unwrap(), (1, 0, 0));
+}
+
+#[tokio::test]
+async fn a_rolled_back_event_sends_no_mail() {
+    let (db, _dir) = fresh_db().await;
+    let mut tx = db.begin().await.unwrap();
+    Db::queue_mail(&mut tx, None, "test", "a@example.de", &mail(), "x", T0)
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(db.outbox_backlog().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn mail_given_up_counts_as_failed() {
+    let (db, _dir) = fresh_db().await;
+    let mut tx = db.begin().await.unwrap();
+    Db::queue_mail(&mut tx, None, "test", "a@example.de", &mail(), "x", T0)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let m = db.claim_mail("s", T0, 1000).await.unwrap().unwrap();
+    db.mark_mail_failed(m.id, "s", "Empfänger abgelehnt", None, T0)
+        .await
+        .unwrap();
+    assert_eq!(db.outbox_counts().await.unwrap(), (0, 1, 0));
+}
