@@ -1,1 +1,479 @@
-fn main() {}
+//! `plankammer`: the one binary. It parses the command line and configuration, wires the
+//! parts together, and nothing else.
+
+mod config;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use config::Config;
+use plankammer_api::accounts::{NewAccount, create_account};
+use plankammer_api::{ApiConfig, AppState, Application};
+use plankammer_domain::{Role, TenantSlug};
+use plankammer_storage::blobs::BlobStore;
+use plankammer_storage::jobs::{JobState, NewJob};
+use plankammer_storage::{Db, now_millis};
+use plankammer_workers::mail::{MailSender, Mailer, SenderConfig};
+use plankammer_workers::{Registry, Worker, WorkerConfig, builtin};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Parser)]
+#[command(
+    name = "plankammer",
+    version,
+    about = "Plankammer – digitale Baugenehmigung. Ohne Unterbefehl: Server und Worker zusammen."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Only the web server (scaled out: any number behind a load balancer).
+    Serve,
+    /// Only the background work: jobs and mail (scaled out: any number of workers).
+    Worker,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load demo data (one tenant, one account per role), print the logins, and run.
+    Demo {
+        /// Only load the demo data, then exit.
+        #[arg(long)]
+        nur_daten: bool,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage tenants (Bauaufsichtsbehörden).
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+    /// Look at and steer background jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account in a tenant. The password comes from PLANKAMMER_PASSWORD or stdin.
+    Add {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// antragsteller, bauaufsicht, fachstelle or admin
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Create a tenant.
+    Add {
+        /// Short name for URLs and commands, e.g. bauaufsicht-kassel
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// List tenants.
+    List,
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// The newest jobs of the installation.
+    List {
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Enqueue a diagnostic job that waits MS milliseconds, to see that workers run.
+    Probe {
+        #[arg(long, default_value_t = 1000)]
+        ms: u64,
+    },
+    /// Give a failed job three more attempts.
+    Retry { id: i64 },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("Konfigurationsfehler – {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    init_tracing(config.log_json);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli, config)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Fehler: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn run(cli: Cli, config: Config) -> Result<()> {
+    match cli.command {
+        None => {
+            let db = connect(&config).await?;
+            db.migrate().await.context("migrating the database")?;
+            run_services(&config, db, true, true).await
+        }
+        Some(Command::Serve) => {
+            let db = connect(&config).await?;
+            run_services(&config, db, true, false).await
+        }
+        Some(Command::Worker) => {
+            let db = connect(&config).await?;
+            run_services(&config, db, false, true).await
+        }
+        Some(Command::Migrate) => {
+            let db = connect(&config).await?;
+            db.migrate().await.context("migrating the database")?;
+            println!(
+                "Datenbank ist auf dem neuesten Stand ({}).",
+                db.backend().name()
+            );
+            Ok(())
+        }
+        Some(Command::Demo { nur_daten }) => {
+            let db = connect(&config).await?;
+            db.migrate().await.context("migrating the database")?;
+            load_demo(&db, &config).await?;
+            if nur_daten {
+                return Ok(());
+            }
+            run_services(&config, db, true, true).await
+        }
+        Some(Command::User {
+            command:
+                UserCommand::Add {
+                    tenant,
+                    email,
+                    name,
+                    role,
+                },
+        }) => {
+            let db = connect(&config).await?;
+            let role = Role::from_code(&role).with_context(|| {
+                format!(
+                    "unknown role {role:?}: use antragsteller, bauaufsicht, fachstelle or admin"
+                )
+            })?;
+            let tenant = db
+                .tenant_by_slug(&tenant)
+                .await
+                .with_context(|| format!("tenant {tenant:?}"))?;
+            let password = read_password()?;
+            let new = NewAccount {
+                email: &email,
+                display_name: &name,
+                password: &password,
+                tenant_id: tenant.id,
+                role,
+                actor_user_id: None,
+            };
+            let id = create_account(&db, &config.public_url, &mail_domain(&config), new)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.meldung()))?;
+            println!(
+                "Konto {id} angelegt ({} in {}).",
+                role.bezeichnung(),
+                tenant.name
+            );
+            Ok(())
+        }
+        Some(Command::Tenant {
+            command: TenantCommand::Add { slug, name },
+        }) => {
+            let db = connect(&config).await?;
+            let slug = TenantSlug::parse(&slug).map_err(|e| anyhow::anyhow!(e.meldung))?;
+            let t = db.create_tenant(&slug, name.trim(), now_millis()).await?;
+            println!("Behörde {} angelegt: {} ({})", t.id, t.name, t.slug);
+            Ok(())
+        }
+        Some(Command::Tenant {
+            command: TenantCommand::List,
+        }) => {
+            let db = connect(&config).await?;
+            for t in db.tenants().await? {
+                println!("{}\t{}\t{}", t.id, t.slug, t.name);
+            }
+            Ok(())
+        }
+        Some(Command::Jobs { command }) => jobs_command(&config, command).await,
+    }
+}
+
+async fn jobs_command(config: &Config, command: JobsCommand) -> Result<()> {
+    let db = connect(config).await?;
+    match command {
+        JobsCommand::List { state, limit } => {
+            let state = match state {
+                Some(s) => {
+                    Some(JobState::from_code(&s).with_context(|| format!("unknown state {s:?}"))?)
+                }
+                None => None,
+            };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&db.jobs(None, state, limit).await?)?
+            );
+        }
+        JobsCommand::Probe { ms } => {
+            let job = NewJob::new(
+                builtin::WARTEN,
+                serde_json::json!({ "ms": ms }),
+                now_millis(),
+            );
+            let id = db
+                .enqueue_now(&job, now_millis())
+                .await?
+                .context("not enqueued")?;
+            println!("{id}");
+        }
+        JobsCommand::Retry { id } => {
+            db.retry_failed_job(id, now_millis())
+                .await
+                .with_context(|| format!("job {id} is not a failed job"))?;
+            println!("Job {id} wird erneut versucht.");
+        }
+    }
+    Ok(())
+}
+
+fn read_password() -> Result<String> {
+    if let Ok(p) = std::env::var("PLANKAMMER_PASSWORD") {
+        return Ok(p);
+    }
+    eprintln!("Passwort (mindestens 12 Zeichen), dann Enter:");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+fn mail_domain(config: &Config) -> String {
+    config.mail_from.email.domain().to_string()
+}
+
+async fn connect(config: &Config) -> Result<Db> {
+    Db::connect(&config.database_url)
+        .await
+        .context("DATABASE_URL: cannot connect to the database")
+}
+
+async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Result<()> {
+    let shutdown = CancellationToken::new();
+    {
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("shutdown requested");
+            shutdown.cancel();
+        });
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    if work {
+        let mut registry = Registry::new();
+        builtin::register(&mut registry);
+        let wc = WorkerConfig {
+            concurrency: config.worker_concurrency,
+            lease: config.job_lease,
+            poll: config.job_poll,
+            backoff_base: config.job_backoff_base,
+            shutdown_grace: config.shutdown_grace,
+            ..WorkerConfig::default()
+        };
+        let worker = Worker::new(db.clone(), registry, wc);
+        println!("Worker gestartet: {}", worker.id());
+        tasks.spawn(worker.run(shutdown.clone()));
+        let mailer = Mailer::from_url(&config.mail_url, std::time::Duration::from_secs(30))
+            .context("MAIL_URL")?;
+        let mut sc = SenderConfig::new(config.mail_from.clone());
+        sc.retry_base = config.mail_retry_base;
+        sc.poll = config.job_poll;
+        tasks.spawn(MailSender::new(db.clone(), mailer, sc).run(shutdown.clone()));
+        tasks.spawn(builtin::maintenance_scheduler(db.clone(), shutdown.clone()));
+    }
+    if serve {
+        let blobs = BlobStore::from_url(&config.object_store_url).context("OBJECT_STORE_URL")?;
+        let mut api = ApiConfig::for_url(&config.public_url, config.web_dir.clone());
+        api.session_ttl = config.session_ttl;
+        api.metrics_token = config.metrics_token.clone();
+        api.trust_proxy = config.trust_proxy;
+        api.mail_domain = mail_domain(config);
+        if !config
+            .web_dir
+            .join("node_modules/@kern-ux/native/dist/kern.min.css")
+            .is_file()
+        {
+            tracing::warn!(web_dir = %config.web_dir.display(), "KERN UX styles not found: run `npm ci` in web/ (scripts/setup.sh does it)");
+        }
+        let app = Application::bind(&config.bind, AppState::new(db.clone(), blobs, api))
+            .await
+            .with_context(|| format!("BIND: cannot listen on {}", config.bind))?;
+        println!(
+            "Plankammer läuft auf {} (lokal gebunden an {})",
+            config.public_url,
+            app.local_addr()
+        );
+        let s = shutdown.clone();
+        tasks.spawn(async move {
+            if let Err(e) = app.run(s).await {
+                tracing::error!(error = %e, "server stopped with an error");
+            }
+        });
+    }
+    if !serve && !work {
+        bail!("nothing to run");
+    }
+    while tasks.join_next().await.is_some() {}
+    db.close().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+pub const DEMO_TENANT: &str = "bauaufsicht-musterstadt";
+pub const DEMO_PASSWORD: &str = "plankammer-demo";
+
+async fn load_demo(db: &Db, config: &Config) -> Result<()> {
+    let accounts = [
+        (
+            "architektin@musterstadt.example",
+            "Anna Architektin",
+            Role::Antragsteller,
+        ),
+        (
+            "sachbearbeitung@musterstadt.example",
+            "Bernd Bauaufsicht",
+            Role::Bauaufsicht,
+        ),
+        (
+            "brandschutz@musterstadt.example",
+            "Frida Fachstelle",
+            Role::Fachstelle,
+        ),
+        (
+            "admin@musterstadt.example",
+            "Ada Administration",
+            Role::Admin,
+        ),
+    ];
+    let tenant = match db.tenant_by_slug(DEMO_TENANT).await {
+        Ok(t) => t,
+        Err(plankammer_storage::StoreError::NotFound) => {
+            db.create_tenant(
+                &TenantSlug::parse(DEMO_TENANT).map_err(|e| anyhow::anyhow!(e.meldung))?,
+                "Bauaufsicht Musterstadt (Demo)",
+                now_millis(),
+            )
+            .await?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for (email, name, role) in accounts {
+        let exists = db
+            .user_by_email(
+                &plankammer_domain::Email::parse(email).map_err(|e| anyhow::anyhow!(e.meldung))?,
+            )
+            .await
+            .is_ok();
+        if !exists {
+            let new = NewAccount {
+                email,
+                display_name: name,
+                password: DEMO_PASSWORD,
+                tenant_id: tenant.id,
+                role,
+                actor_user_id: None,
+            };
+            create_account(db, &config.public_url, &mail_domain(config), new)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.meldung()))?;
+        }
+    }
+    println!();
+    println!("Demo-Daten geladen: {}", tenant.name);
+    println!(
+        "Anmeldung unter {}/anmelden, Passwort für alle: {DEMO_PASSWORD}",
+        config.public_url
+    );
+    for (email, _, role) in accounts {
+        println!("  {:<18} {email}", role.bezeichnung());
+    }
+    println!("Daten:      {}", config.data_dir.display());
+    println!("Datenbank:  {}", redact(&config.database_url));
+    println!("Dokumente:  {}", config.object_store_url);
+    println!("E-Mails:    {}", config.mail_url);
+    println!();
+    Ok(())
+}
+
+/// A URL without its password, for printing.
+fn redact(u: &str) -> String {
+    match url::Url::parse(u) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => u.to_string(),
+    }
+}

@@ -45,6 +45,8 @@ impl JobState {
 
 #[derive(Debug, Clone)]
 pub struct NewJob {
+    /// The tenant the job works for; `None` for system jobs.
+    pub tenant_id: Option<i64>,
     pub kind: String,
     pub payload: serde_json::Value,
     pub max_attempts: i64,
@@ -56,6 +58,7 @@ pub struct NewJob {
 impl NewJob {
     pub fn new(kind: &str, payload: serde_json::Value, now: Millis) -> NewJob {
         NewJob {
+            tenant_id: None,
             kind: kind.to_string(),
             payload,
             max_attempts: 5,
@@ -80,6 +83,7 @@ pub struct ClaimedJob {
 #[derive(Debug, Clone, Serialize)]
 pub struct Job {
     pub id: i64,
+    pub tenant_id: Option<i64>,
     pub kind: String,
     pub state: JobState,
     pub attempts: i64,
@@ -113,13 +117,14 @@ pub enum FailOutcome {
     Permanent,
 }
 
-const JOB_COLS: &str = "id, kind, state, attempts, max_attempts, run_at, lease_owner, lease_until, progress, \
+const JOB_COLS: &str = "id, tenant_id, kind, state, attempts, max_attempts, run_at, lease_owner, lease_until, progress, \
      progress_note, last_error, created_at, finished_at";
 
 fn job_from_row(r: &sqlx::any::AnyRow) -> Result<Job> {
     let state: String = r.try_get("state")?;
     Ok(Job {
         id: r.try_get("id")?,
+        tenant_id: r.try_get("tenant_id")?,
         kind: r.try_get("kind")?,
         state: JobState::from_code(&state)
             .ok_or_else(|| StoreError::Corrupt(format!("job state {state:?}")))?,
@@ -153,9 +158,10 @@ impl Db {
     /// Enqueues a job in the caller's transaction; `None` when its dedupe key exists already.
     pub async fn enqueue(conn: &mut crate::Conn, job: &NewJob, now: Millis) -> Result<Option<i64>> {
         let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO jobs (kind, payload, state, max_attempts, run_at, dedupe_key, created_at, updated_at) \
-             VALUES ($1, $2, 'queued', $3, $4, $5, $6, $6) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+            "INSERT INTO jobs (tenant_id, kind, payload, state, max_attempts, run_at, dedupe_key, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
         )
+        .bind(job.tenant_id)
         .bind(&job.kind)
         .bind(job.payload.to_string())
         .bind(job.max_attempts.max(1))
@@ -392,26 +398,23 @@ impl Db {
         job_from_row(&row)
     }
 
-    pub async fn jobs(&self, state: Option<JobState>, limit: i64) -> Result<Vec<Job>> {
-        let rows = match state {
-            Some(s) => {
-                sqlx::query(&format!(
-                    "SELECT {JOB_COLS} FROM jobs WHERE state = $1 ORDER BY id DESC LIMIT $2"
-                ))
-                .bind(s.code())
-                .bind(limit)
-                .fetch_all(self.pool())
-                .await?
-            }
-            None => {
-                sqlx::query(&format!(
-                    "SELECT {JOB_COLS} FROM jobs ORDER BY id DESC LIMIT $1"
-                ))
-                .bind(limit)
-                .fetch_all(self.pool())
-                .await?
-            }
-        };
+    /// The newest jobs of one tenant (`Some`) or of the whole installation (`None`),
+    /// optionally in one state.
+    pub async fn jobs(
+        &self,
+        tenant_id: Option<i64>,
+        state: Option<JobState>,
+        limit: i64,
+    ) -> Result<Vec<Job>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {JOB_COLS} FROM jobs WHERE ($1 IS NULL OR tenant_id = $1) AND ($2 IS NULL OR state = $2) \
+             ORDER BY id DESC LIMIT $3"
+        ))
+        .bind(tenant_id)
+        .bind(state.map(JobState::code))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
         rows.iter().map(job_from_row).collect()
     }
 
@@ -437,8 +440,9 @@ impl Db {
     }
 
     /// How many jobs are in each state (every state listed, zero included).
-    pub async fn job_counts(&self) -> Result<Vec<(JobState, i64)>> {
-        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
+    pub async fn job_counts(&self, tenant_id: Option<i64>) -> Result<Vec<(JobState, i64)>> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs WHERE ($1 IS NULL OR tenant_id = $1) GROUP BY state")
+            .bind(tenant_id)
             .fetch_all(self.pool())
             .await?;
         let mut out: Vec<(JobState, i64)> = JobState::ALL.into_iter().map(|s| (s, 0)).collect();

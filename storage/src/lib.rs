@@ -96,6 +96,21 @@ impl Db {
                 "DATABASE_URL must start with sqlite:// or postgres://".into(),
             ));
         };
+        if backend == Backend::Sqlite {
+            // The folder of the database file must exist; SQLite creates only the file.
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
+            let path = path.split('?').next().unwrap_or(path);
+            if let Some(parent) = std::path::Path::new(path)
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    StoreError::Config(format!("creating {}: {e}", parent.display()))
+                })?;
+            }
+        }
         let opts = AnyConnectOptions::from_str(url)
             .map_err(|e| StoreError::Config(format!("DATABASE_URL: {e}")))?;
         let pool = match backend {

@@ -427,7 +427,7 @@ async fn dedupe_keys_make_enqueue_idempotent() {
     job.dedupe_key = Some("wartung:2026-11-28T12".into());
     assert!(db.enqueue_now(&job, T0).await.unwrap().is_some());
     assert!(db.enqueue_now(&job, T0).await.unwrap().is_none());
-    let counts = db.job_counts().await.unwrap();
+    let counts = db.job_counts(None).await.unwrap();
     assert_eq!(
         counts
             .iter()
@@ -557,4 +557,42 @@ async fn mail_given_up_counts_as_failed() {
         .await
         .unwrap();
     assert_eq!(db.outbox_counts().await.unwrap(), (0, 1, 0));
+}
+
+#[tokio::test]
+async fn jobs_are_listed_per_tenant() {
+    let (db, _dir) = fresh_db().await;
+    let a = tenant(&db, "kassel").await;
+    let b = tenant(&db, "fulda").await;
+    for (t, n) in [(Some(a.id), 2), (Some(b.id), 1), (None, 1)] {
+        for _ in 0..n {
+            let mut j = NewJob::new("x", serde_json::json!({}), T0);
+            j.tenant_id = t;
+            db.enqueue_now(&j, T0).await.unwrap();
+        }
+    }
+    assert_eq!(db.jobs(Some(a.id), None, 10).await.unwrap().len(), 2);
+    assert!(
+        db.jobs(Some(b.id), None, 10)
+            .await
+            .unwrap()
+            .iter()
+            .all(|j| j.tenant_id == Some(b.id))
+    );
+    assert_eq!(
+        db.jobs(None, Some(JobState::Queued), 10)
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
+    assert_eq!(
+        db.job_counts(Some(b.id))
+            .await
+            .unwrap()
+            .iter()
+            .map(|(_, n)| n)
+            .sum::<i64>(),
+        1
+    );
 }

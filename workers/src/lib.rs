@@ -1,1 +1,12 @@
+//! Plankammer's background work. Workers talk to the rest of the system only through the
+//! store: they claim jobs from the job tables and mails from the outbox.
+//!
+//! - [`runner`]: the durable job runner (leases, heartbeats, retries, graceful shutdown).
+//! - [`mail`]: the mail sender (files by default, SMTP when configured, memory in tests).
+//! - [`builtin`]: the job kinds every installation has (maintenance, diagnostics).
 
+pub mod builtin;
+pub mod mail;
+pub mod runner;
+
+pub use runner::{JobContext, JobError, Registry, Worker, WorkerConfig};

@@ -5,5 +5,6 @@
 
 pub mod account;
 pub mod notification;
+pub mod zeit;
 
 pub use account::{Email, Role, TenantSlug};

@@ -74,6 +74,8 @@ CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
 FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 
 CREATE TABLE jobs (
+    -- NULL for system jobs (maintenance) that belong to no tenant.
+    tenant_id      BIGINT REFERENCES tenants(id) ON DELETE CASCADE,
     id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kind           TEXT NOT NULL,
     payload        TEXT NOT NULL,
@@ -94,6 +96,7 @@ CREATE TABLE jobs (
 );
 CREATE INDEX jobs_ready ON jobs(state, run_at);
 CREATE INDEX jobs_lease ON jobs(state, lease_until);
+CREATE INDEX jobs_tenant ON jobs(tenant_id, id);
 
 CREATE TABLE job_attempts (
     id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

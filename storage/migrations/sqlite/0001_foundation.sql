@@ -74,6 +74,8 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 
 CREATE TABLE jobs (
+    -- NULL for system jobs (maintenance) that belong to no tenant.
+    tenant_id      INTEGER REFERENCES tenants(id) ON DELETE CASCADE,
     id             INTEGER PRIMARY KEY,
     kind           TEXT NOT NULL,
     payload        TEXT NOT NULL,
@@ -94,6 +96,7 @@ CREATE TABLE jobs (
 );
 CREATE INDEX jobs_ready ON jobs(state, run_at);
 CREATE INDEX jobs_lease ON jobs(state, lease_until);
+CREATE INDEX jobs_tenant ON jobs(tenant_id, id);
 
 CREATE TABLE job_attempts (
     id          INTEGER PRIMARY KEY,

@@ -1,0 +1,245 @@
+//! Who is asking: the session (browser) or a personal access token (machine client).
+//!
+//! `resolve_session` looks the session cookie up once per request and leaves the result in
+//! the request's extensions; the extractors below read it. Access rules that depend on the
+//! role are decided in the domain (`Role::may_…`) and checked here in one place.
+
+use crate::{AppError, AppState, error::ApiError};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use plankammer_domain::Role;
+use plankammer_storage::accounts::Member;
+use plankammer_storage::now_millis;
+use time as cookie_time;
+
+pub const SESSION_COOKIE: &str = "pk_sitzung";
+/// Double-submit token for forms shown before login (login CSRF).
+pub const ANON_CSRF_COOKIE: &str = "pk_csrf";
+
+/// The logged-in person of this request, if any.
+#[derive(Clone, Debug)]
+pub struct SessionInfo {
+    pub secret: String,
+    pub csrf_token: String,
+    pub member: Member,
+}
+
+/// Middleware: resolve the session cookie once, for the extractors and the CSRF guard.
+pub async fn resolve_session(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let mut info: Option<SessionInfo> = None;
+    if let Some(c) = jar.get(SESSION_COOKIE) {
+        let secret = c.value().to_string();
+        match state.db.session(&secret, now_millis()).await {
+            Ok(Some(s)) => match state.db.member(s.user_id, s.tenant_id).await {
+                Ok(member) => {
+                    info = Some(SessionInfo {
+                        secret,
+                        csrf_token: s.csrf_token,
+                        member,
+                    })
+                }
+                Err(plankammer_storage::StoreError::NotFound) => {}
+                Err(e) => return AppError::internal(e).into_response_for(&req),
+            },
+            Ok(None) => {}
+            Err(e) => return AppError::internal(e).into_response_for(&req),
+        }
+    }
+    req.extensions_mut().insert(info);
+    next.run(req).await
+}
+
+impl AppError {
+    /// JSON for API paths, a page otherwise.
+    pub fn into_response_for(self, req: &Request) -> Response {
+        use axum::response::IntoResponse;
+        if req.uri().path().starts_with("/api/") {
+            ApiError(self).into_response()
+        } else {
+            self.into_response()
+        }
+    }
+}
+
+pub fn session_cookie(
+    secret: String,
+    secure: bool,
+    max_age: std::time::Duration,
+) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, secret))
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .max_age(time_duration(max_age))
+        .build()
+}
+
+pub fn removal_cookie(name: &'static str) -> Cookie<'static> {
+    let mut c = Cookie::build((name, "")).path("/").build();
+    c.make_removal();
+    c
+}
+
+fn time_duration(d: std::time::Duration) -> cookie_time::Duration {
+    cookie_time::Duration::seconds(d.as_secs() as i64)
+}
+
+/// A logged-in person on a page. Not logged in: redirected to the login.
+#[derive(Clone, Debug)]
+pub struct CurrentUser(pub SessionInfo);
+
+impl CurrentUser {
+    pub fn member(&self) -> &Member {
+        &self.0.member
+    }
+    pub fn role(&self) -> Role {
+        self.0.member.role
+    }
+    pub fn user_id(&self) -> i64 {
+        self.0.member.user.id
+    }
+    pub fn tenant_id(&self) -> i64 {
+        self.0.member.tenant.id
+    }
+    pub fn require(&self, allowed: impl Fn(Role) -> bool) -> Result<(), AppError> {
+        if allowed(self.role()) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match parts
+            .extensions
+            .get::<Option<SessionInfo>>()
+            .cloned()
+            .flatten()
+        {
+            Some(info) => Ok(CurrentUser(info)),
+            None => {
+                let return_to = (parts.method == axum::http::Method::GET).then(|| {
+                    parts
+                        .uri
+                        .path_and_query()
+                        .map(|p| p.as_str().to_string())
+                        .unwrap_or_else(|| "/".into())
+                });
+                Err(AppError::NotLoggedIn { return_to })
+            }
+        }
+    }
+}
+
+/// The caller of an API route: a personal access token (`Authorization: Bearer pkt_…`) or a
+/// browser session (then the CSRF guard has checked the `X-CSRF-Token` header).
+#[derive(Clone, Debug)]
+pub struct ApiCaller {
+    pub member: Member,
+    pub via_token: Option<i64>,
+}
+
+impl ApiCaller {
+    pub fn role(&self) -> Role {
+        self.member.role
+    }
+    pub fn user_id(&self) -> i64 {
+        self.member.user.id
+    }
+    pub fn tenant_id(&self) -> i64 {
+        self.member.tenant.id
+    }
+    pub fn require(&self, allowed: impl Fn(Role) -> bool) -> Result<(), ApiError> {
+        if allowed(self.role()) {
+            Ok(())
+        } else {
+            Err(ApiError(AppError::Forbidden))
+        }
+    }
+}
+
+/// The bearer token of a request, if it has one.
+pub fn bearer(parts: &axum::http::HeaderMap) -> Option<&str> {
+    parts
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(secret) = bearer(&parts.headers) {
+            // A request that presents a token is judged by the token alone, never by cookies.
+            let owner = state.db.authenticate_token(secret, now_millis()).await?;
+            let Some(owner) = owner else {
+                return Err(ApiError(AppError::NotLoggedIn { return_to: None }));
+            };
+            let member = state
+                .db
+                .member(owner.user_id, owner.tenant_id)
+                .await
+                .map_err(|e| match e {
+                    plankammer_storage::StoreError::NotFound => {
+                        ApiError(AppError::NotLoggedIn { return_to: None })
+                    }
+                    other => ApiError(other.into()),
+                })?;
+            return Ok(ApiCaller {
+                member,
+                via_token: Some(owner.token_id),
+            });
+        }
+        match parts
+            .extensions
+            .get::<Option<SessionInfo>>()
+            .cloned()
+            .flatten()
+        {
+            Some(info) => Ok(ApiCaller {
+                member: info.member,
+                via_token: None,
+            }),
+            None => Err(ApiError(AppError::NotLoggedIn { return_to: None })),
+        }
+    }
+}
+
+/// The client's address, for login limits: the socket peer, or the first
+/// `X-Forwarded-For` entry when a trusted reverse proxy sets it.
+pub fn client_addr(
+    parts: &axum::http::HeaderMap,
+    peer: Option<std::net::SocketAddr>,
+    trust_proxy: bool,
+) -> String {
+    if trust_proxy
+        && let Some(fwd) = parts.get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(first) = fwd.split(',').next()
+    {
+        return first.trim().to_string();
+    }
+    peer.map(|p| p.ip().to_string())
+        .unwrap_or_else(|| "unbekannt".into())
+}

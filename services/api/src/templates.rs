@@ -1,0 +1,90 @@
+//! The German page templates (minijinja, HTML auto-escaped), compiled into the binary from
+//! `web/templates/pages/`.
+
+use axum::http::StatusCode;
+use axum::response::Html;
+use minijinja::Environment;
+use serde::Serialize;
+use std::sync::OnceLock;
+
+const PAGES: &[(&str, &str)] = &[
+    (
+        "base.html",
+        include_str!("../../../web/templates/pages/base.html"),
+    ),
+    (
+        "anmelden.html",
+        include_str!("../../../web/templates/pages/anmelden.html"),
+    ),
+    (
+        "start.html",
+        include_str!("../../../web/templates/pages/start.html"),
+    ),
+    (
+        "konto.html",
+        include_str!("../../../web/templates/pages/konto.html"),
+    ),
+    (
+        "benutzer.html",
+        include_str!("../../../web/templates/pages/benutzer.html"),
+    ),
+    (
+        "benutzer_detail.html",
+        include_str!("../../../web/templates/pages/benutzer_detail.html"),
+    ),
+    (
+        "jobs.html",
+        include_str!("../../../web/templates/pages/jobs.html"),
+    ),
+    (
+        "fehler.html",
+        include_str!("../../../web/templates/pages/fehler.html"),
+    ),
+];
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+        env.add_filter("datum", datum);
+        for (name, src) in PAGES {
+            // Compiled into the binary and covered by the page tests: a syntax error is a
+            // build defect, so failing loudly at first use is right.
+            env.add_template(name, src).expect("page template compiles");
+        }
+        env
+    })
+}
+
+/// Unix milliseconds → "28.11.2026, 13:05 Uhr" (German local time).
+fn datum(ms: i64) -> String {
+    plankammer_domain::zeit::format_berlin(ms)
+}
+
+pub fn render<S: Serialize>(name: &str, ctx: S) -> Result<Html<String>, crate::AppError> {
+    env()
+        .get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map(Html)
+        .map_err(|e| crate::AppError::Internal(format!("rendering {name}: {e:#}")))
+}
+
+/// The error page; never fails (falls back to plain text).
+pub fn render_error_page(status: StatusCode, meldung: &str) -> Html<String> {
+    let titel = match status.as_u16() {
+        401 => "Anmeldung erforderlich",
+        403 => "Zugriff verweigert",
+        404 => "Seite nicht gefunden",
+        413 => "Datei oder Formular zu groß",
+        422 => "Eingabe nicht gültig",
+        429 => "Zu viele Anfragen",
+        _ => "Fehler",
+    };
+    let ctx = minijinja::context! { titel, meldung, status => status.as_u16() };
+    render("fehler.html", ctx).unwrap_or_else(|_| {
+        Html(format!(
+            "<!DOCTYPE html><title>{titel}</title><p>{titel}</p>"
+        ))
+    })
+}

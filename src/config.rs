@@ -1,0 +1,202 @@
+//! Configuration from environment variables. Every variable has a default that runs
+//! Plankammer on one machine with no setup; a wrong value stops start-up with a message
+//! that names the variable.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub object_store_url: String,
+    pub mail_url: String,
+    pub mail_from: lettre::message::Mailbox,
+    pub bind: String,
+    pub public_url: String,
+    pub web_dir: PathBuf,
+    pub log_json: bool,
+    pub worker_concurrency: usize,
+    pub job_lease: Duration,
+    pub job_poll: Duration,
+    pub job_backoff_base: Duration,
+    pub mail_retry_base: Duration,
+    pub shutdown_grace: Duration,
+    pub session_ttl: Duration,
+    pub metrics_token: Option<String>,
+    pub trust_proxy: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {problem}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub problem: String,
+}
+
+fn var(name: &'static str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn parse_num<T: std::str::FromStr>(
+    name: &'static str,
+    default: T,
+    min: T,
+    max: T,
+) -> Result<T, ConfigError>
+where
+    T: PartialOrd + std::fmt::Display + Copy,
+{
+    match var(name) {
+        None => Ok(default),
+        Some(v) => {
+            let n: T = v.parse().map_err(|_| ConfigError {
+                var: name,
+                problem: format!("{v:?} is not a number"),
+            })?;
+            if n < min || n > max {
+                return Err(ConfigError {
+                    var: name,
+                    problem: format!("{n} is outside {min}..={max}"),
+                });
+            }
+            Ok(n)
+        }
+    }
+}
+
+fn parse_bool(name: &'static str) -> Result<bool, ConfigError> {
+    match var(name).as_deref() {
+        None | Some("0") | Some("false") | Some("no") => Ok(false),
+        Some("1") | Some("true") | Some("yes") => Ok(true),
+        Some(v) => Err(ConfigError {
+            var: name,
+            problem: format!("{v:?} is not true/false"),
+        }),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".into()));
+        let data_dir = if data_dir.is_absolute() {
+            data_dir
+        } else {
+            std::env::current_dir()
+                .map_err(|e| ConfigError {
+                    var: "DATA_DIR",
+                    problem: e.to_string(),
+                })?
+                .join(data_dir)
+        };
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("plankammer.db").display()
+            )
+        });
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError {
+                var: "DATABASE_URL",
+                problem: "must start with sqlite:// or postgres://".into(),
+            });
+        }
+        let object_store_url = var("OBJECT_STORE_URL")
+            .unwrap_or_else(|| format!("file://{}", data_dir.join("dokumente").display()));
+        if !(object_store_url.starts_with("file:///") || object_store_url.starts_with("s3://")) {
+            return Err(ConfigError {
+                var: "OBJECT_STORE_URL",
+                problem: "must be file:///absolute/path or s3://bucket".into(),
+            });
+        }
+        let mail_url = var("MAIL_URL")
+            .unwrap_or_else(|| format!("file://{}", data_dir.join("mail").display()));
+        if !(mail_url.starts_with("file:///")
+            || mail_url.starts_with("smtp://")
+            || mail_url.starts_with("smtps://"))
+        {
+            return Err(ConfigError {
+                var: "MAIL_URL",
+                problem: "must be file:///absolute/path, smtp://host:port or smtps://…".into(),
+            });
+        }
+        let mail_from = var("MAIL_FROM")
+            .unwrap_or_else(|| "Plankammer <noreply@plankammer.localhost>".into())
+            .parse()
+            .map_err(|e| ConfigError {
+                var: "MAIL_FROM",
+                problem: format!("not a mail address: {e}"),
+            })?;
+        let bind = var("BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        if bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(ConfigError {
+                var: "BIND",
+                problem: format!("{bind:?} is not an address like 127.0.0.1:8080"),
+            });
+        }
+        let public_url = var("PUBLIC_URL").unwrap_or_else(|| format!("http://{bind}"));
+        if url::Url::parse(&public_url)
+            .map(|u| !matches!(u.scheme(), "http" | "https"))
+            .unwrap_or(true)
+        {
+            return Err(ConfigError {
+                var: "PUBLIC_URL",
+                problem: format!("{public_url:?} is not an http(s) URL"),
+            });
+        }
+        let web_dir = PathBuf::from(var("WEB_DIR").unwrap_or_else(|| "web".into()));
+        let log_json = match var("LOG_FORMAT").as_deref() {
+            None | Some("text") => false,
+            Some("json") => true,
+            Some(v) => {
+                return Err(ConfigError {
+                    var: "LOG_FORMAT",
+                    problem: format!("{v:?}: use text or json"),
+                });
+            }
+        };
+        Ok(Config {
+            data_dir,
+            database_url,
+            object_store_url,
+            mail_url,
+            mail_from,
+            bind,
+            public_url,
+            web_dir,
+            log_json,
+            worker_concurrency: parse_num("WORKER_CONCURRENCY", 2usize, 1, 64)?,
+            job_lease: Duration::from_millis(parse_num(
+                "JOB_LEASE_MS",
+                30_000u64,
+                1_000,
+                3_600_000,
+            )?),
+            job_poll: Duration::from_millis(parse_num("JOB_POLL_MS", 500u64, 10, 60_000)?),
+            job_backoff_base: Duration::from_millis(parse_num(
+                "JOB_BACKOFF_BASE_MS",
+                5_000u64,
+                10,
+                3_600_000,
+            )?),
+            mail_retry_base: Duration::from_millis(parse_num(
+                "MAIL_RETRY_BASE_MS",
+                30_000u64,
+                10,
+                3_600_000,
+            )?),
+            shutdown_grace: Duration::from_secs(parse_num("SHUTDOWN_GRACE_SECS", 120u64, 0, 3600)?),
+            session_ttl: Duration::from_secs(
+                3600 * parse_num("SESSION_TTL_HOURS", 12u64, 1, 24 * 30)?,
+            ),
+            metrics_token: var("METRICS_TOKEN"),
+            trust_proxy: parse_bool("TRUST_PROXY")?,
+        })
+    }
+}
