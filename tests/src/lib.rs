@@ -1,1 +1,207 @@
+//! The test harness every integration test uses: the application in-process on a free port
+//! (`spawn_app`), the real binary as a child process, and real servers on loopback for the
+//! services Plankammer talks to (SMTP, S3, a browser through ChromeDriver).
+//!
+//! Nothing here skips: when a server a test needs cannot be started, the test fails with a
+//! message that says how to provide it (`scripts/setup.sh` installs everything).
 
+pub mod browser;
+pub mod process;
+pub mod s3;
+pub mod smtp;
+
+use plankammer_api::accounts::{NewAccount, create_account};
+use plankammer_api::{ApiConfig, AppState, Application};
+use plankammer_domain::{Role, TenantSlug};
+use plankammer_storage::Db;
+use plankammer_storage::blobs::BlobStore;
+use plankammer_storage::testing::{fresh_database_url, tempfile_dir::TempDir};
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+pub const PASSWORD: &str = "ein-sicheres-testpasswort";
+
+/// The repository root (for `web/`, `sample-plans/`).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// Where tests put what people should look at (screenshots): `target/test-artifacts/`.
+pub fn artifacts_dir() -> PathBuf {
+    let d = repo_root().join("target/test-artifacts");
+    std::fs::create_dir_all(&d).expect("create artifacts dir");
+    d
+}
+
+/// A free TCP port on loopback (bound and released; fine for tests).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind loopback")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// Polls `check` until it returns `Some`, or panics after `timeout` with `what`.
+pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if start.elapsed() > timeout {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The application running in this process on a free port, with its own fresh database
+/// (SQLite or PostgreSQL, as `PLANKAMMER_TEST_DB` says) and document folder.
+pub struct TestApp {
+    pub url: String,
+    pub db: Db,
+    pub blobs: BlobStore,
+    pub dir: TempDir,
+    shutdown: CancellationToken,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
+    let dir = TempDir::new();
+    let db_url = fresh_database_url(dir.path()).await;
+    let db = Db::connect(&db_url).await.expect("connect test database");
+    db.migrate().await.expect("migrate");
+    let blobs = BlobStore::from_url(&format!(
+        "file://{}",
+        dir.path().join("dokumente").display()
+    ))
+    .expect("blob store");
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut config = ApiConfig::for_url(&url, repo_root().join("web"));
+    adjust(&mut config);
+    let app = Application::bind(
+        &format!("127.0.0.1:{port}"),
+        AppState::new(db.clone(), blobs.clone(), config),
+    )
+    .await
+    .expect("bind");
+    let shutdown = CancellationToken::new();
+    let s = shutdown.clone();
+    tokio::spawn(async move { app.run(s).await });
+    TestApp {
+        url,
+        db,
+        blobs,
+        dir,
+        shutdown,
+    }
+}
+
+impl TestApp {
+    pub async fn tenant(&self, slug: &str) -> i64 {
+        let name = format!("Bauaufsicht {slug}");
+        self.db
+            .create_tenant(
+                &TenantSlug::parse(slug).expect("slug"),
+                &name,
+                plankammer_storage::now_millis(),
+            )
+            .await
+            .expect("create tenant")
+            .id
+    }
+
+    /// Creates an account through the same use case the admin page and CLI use.
+    pub async fn user(&self, tenant_id: i64, email: &str, role: Role) -> i64 {
+        let new = NewAccount {
+            email,
+            display_name: &format!("Person {email}"),
+            password: PASSWORD,
+            tenant_id,
+            role,
+            actor_user_id: None,
+        };
+        create_account(&self.db, &self.url, "plankammer.test", new)
+            .await
+            .expect("create account")
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    /// Logs in through the login form; returns the client and the session's CSRF token.
+    pub async fn login(&self, email: &str) -> (reqwest::Client, String) {
+        let c = self.client();
+        let resp = self.try_login(&c, email, PASSWORD).await;
+        assert_eq!(resp.status(), 303, "login of {email} should redirect");
+        let start = c
+            .get(format!("{}/start", self.url))
+            .send()
+            .await
+            .expect("start")
+            .text()
+            .await
+            .expect("body");
+        let csrf = csrf_from(&start).expect("start page carries a CSRF token");
+        (c, csrf)
+    }
+
+    pub async fn try_login(
+        &self,
+        c: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let page = c
+            .get(format!("{}/anmelden", self.url))
+            .send()
+            .await
+            .expect("login page")
+            .text()
+            .await
+            .expect("body");
+        let token = csrf_from(&page).expect("login form has a CSRF token");
+        c.post(format!("{}/anmelden", self.url))
+            .form(&[
+                ("email", email),
+                ("passwort", password),
+                ("_csrf", token.as_str()),
+            ])
+            .send()
+            .await
+            .expect("post login")
+    }
+}
+
+/// The value of the first `_csrf` hidden field in a page.
+pub fn csrf_from(html: &str) -> Option<String> {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}

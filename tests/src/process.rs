@@ -1,0 +1,89 @@
+//! The real `plankammer` binary as a child process, with its output kept in a log file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub struct Proc {
+    pub child: Child,
+    pub log: PathBuf,
+    name: String,
+}
+
+impl Proc {
+    /// Starts `binary args…` with `envs` (and nothing inherited that could change config).
+    pub fn start(
+        binary: &Path,
+        args: &[&str],
+        envs: &[(&str, String)],
+        log_dir: &Path,
+        name: &str,
+    ) -> Proc {
+        let log = log_dir.join(format!("{name}.log"));
+        let out = std::fs::File::create(&log).expect("create log");
+        let err = out.try_clone().expect("clone log");
+        let mut cmd = Command::new(binary);
+        cmd.args(args).stdin(Stdio::null()).stdout(out).stderr(err);
+        for v in [
+            "DATABASE_URL",
+            "OBJECT_STORE_URL",
+            "MAIL_URL",
+            "BIND",
+            "DATA_DIR",
+            "PUBLIC_URL",
+            "WEB_DIR",
+            "LOG_FORMAT",
+        ] {
+            cmd.env_remove(v);
+        }
+        cmd.env("RUST_LOG", "info,sqlx=warn");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
+        Proc {
+            child,
+            log,
+            name: name.to_string(),
+        }
+    }
+
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGKILL: the process gets no chance to clean up.
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then wait up to `timeout` for a clean exit; returns the exit code.
+    pub fn terminate(&mut self, timeout: Duration) -> Option<i32> {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let start = std::time::Instant::now();
+        while start.elapsed() < timeout {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "{} did not stop within {timeout:?} after SIGTERM; log:\n{}",
+            self.name,
+            self.output()
+        );
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}

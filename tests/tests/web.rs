@@ -1,0 +1,736 @@
+//! The web side through real HTTP against the application on a free port: login and logout,
+//! CSRF, rate limiting, tenant isolation, the role × route access matrix, tokens, the
+//! OpenAPI document, operations endpoints and security headers.
+
+use plankammer_domain::Role;
+use plankammer_storage::audit::AuditEntry;
+use plankammer_tests::{PASSWORD, csrf_from, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn login_lands_on_the_start_page_of_the_role_and_logout_ends_the_session() {
+    let app = spawn_app().await;
+    let t = app.tenant("kassel").await;
+    for (email, role, heading) in [
+        ("a@x.de", Role::Antragsteller, "Meine Vorgänge"),
+        ("b@x.de", Role::Bauaufsicht, "Posteingang"),
+        ("f@x.de", Role::Fachstelle, "Beteiligungen"),
+        ("admin@x.de", Role::Admin, "Übersicht der Behörde"),
+    ] {
+        app.user(t, email, role).await;
+        let (c, csrf) = app.login(email).await;
+        let start = c.get(format!("{}/start", app.url)).send().await.unwrap();
+        assert_eq!(start.status(), 200);
+        let html = start.text().await.unwrap();
+        assert!(
+            html.contains(heading),
+            "{role:?} start page shows {heading}"
+        );
+        assert!(html.contains("lang=\"de\""));
+        assert!(
+            html.contains("/static/kern/kern.min.css"),
+            "styled with KERN UX from our own origin"
+        );
+
+        let out = c
+            .post(format!("{}/abmelden", app.url))
+            .form(&[("_csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.status(), 303);
+        assert_eq!(out.headers()["location"], "/anmelden?abgemeldet=1");
+        let after = c.get(format!("{}/start", app.url)).send().await.unwrap();
+        assert_eq!(after.status(), 303, "session is gone after logout");
+        assert!(
+            after.headers()["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("/anmelden")
+        );
+    }
+}
+
+#[tokio::test]
+async fn wrong_password_gets_a_german_message_and_is_audited_without_personal_data() {
+    let app = spawn_app().await;
+    let t = app.tenant("kassel").await;
+    let uid = app.user(t, "anna@x.de", Role::Antragsteller).await;
+    let c = app.client();
+    let resp = app.try_login(&c, "anna@x.de", "falsches-passwort").await;
+    assert_eq!(resp.status(), 401);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("E-Mail-Adresse oder Passwort ist nicht richtig."));
+    let resp = app.try_login(&c, "niemand@x.de", "falsches-passwort").await;
+    assert_eq!(resp.status(), 401, "unknown accounts get the same answer");
+    let rows: Vec<(String, Option<i64>, String)> =
+        sqlx::query_as("SELECT action, actor_user_id, detail FROM audit_log ORDER BY id")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
+    let failures: Vec<_> = rows.iter().filter(|r| r.0 == "login.failure").collect();
+    assert_eq!(failures.len(), 2);
+    assert_eq!(failures[0].1, Some(uid));
+    assert!(
+        rows.iter()
+            .all(|r| !r.2.contains("anna") && !r.2.contains("niemand")),
+        "no e-mail addresses in the audit log"
+    );
+    let _: Vec<AuditEntry> = app.db.audit_entries(t, 10).await.unwrap();
+}
+
+#[tokio::test]
+async fn login_is_rate_limited_per_account() {
+    let app = spawn_app_with(|c| c.login_limits.max_per_account = 3).await;
+    let t = app.tenant("kassel").await;
+    app.user(t, "anna@x.de", Role::Antragsteller).await;
+    let c = app.client();
+    for _ in 0..3 {
+        assert_eq!(
+            app.try_login(&c, "anna@x.de", "falsch-falsch-falsch")
+                .await
+                .status(),
+            401
+        );
+    }
+    let blocked = app.try_login(&c, "anna@x.de", PASSWORD).await;
+    assert_eq!(blocked.status(), 429, "even the right password waits");
+    assert!(
+        blocked
+            .text()
+            .await
+            .unwrap()
+            .contains("Zu viele fehlgeschlagene Anmeldeversuche")
+    );
+}
+
+#[tokio::test]
+async fn state_changing_requests_need_the_csrf_token() {
+    let app = spawn_app().await;
+    let t = app.tenant("kassel").await;
+    app.user(t, "anna@x.de", Role::Antragsteller).await;
+    let (c, csrf) = app.login("anna@x.de").await;
+
+    let no_token = c
+        .post(format!("{}/konto/schluessel", app.url))
+        .form(&[("name", "CAD")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status(), 403);
+    assert!(
+        no_token
+            .text()
+            .await
+            .unwrap()
+            .contains("Sicherheitsprüfung")
+    );
+    let wrong = c
+        .post(format!("{}/konto/schluessel", app.url))
+        .form(&[("name", "CAD"), ("_csrf", "0000")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 403);
+    let foreign = c
+        .post(format!("{}/konto/schluessel", app.url))
+        .header("origin", "https://boese.example")
+        .form(&[("name", "CAD"), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        foreign.status(),
+        403,
+        "a foreign Origin is refused even with the token"
+    );
+    let json_no_header = c
+        .post(format!("{}/api/v1/tokens", app.url))
+        .json(&serde_json::json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        json_no_header.status(),
+        403,
+        "JSON with a session cookie needs X-CSRF-Token"
+    );
+    assert_eq!(
+        json_no_header.json::<serde_json::Value>().await.unwrap()["fehler"],
+        "sicherheitspruefung_fehlgeschlagen"
+    );
+    let ok = c
+        .post(format!("{}/konto/schluessel", app.url))
+        .form(&[("name", "CAD"), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 201);
+    assert_eq!(
+        app.db.tokens_of(1, t).await.unwrap().len(),
+        1,
+        "only the request with the token changed anything"
+    );
+
+    // The login form itself is protected (login CSRF): no double-submit cookie, no login.
+    let fresh = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = fresh
+        .post(format!("{}/anmelden", app.url))
+        .form(&[
+            ("email", "anna@x.de"),
+            ("passwort", PASSWORD),
+            ("_csrf", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
+async fn a_user_of_one_tenant_sees_nothing_of_another() {
+    let app = spawn_app().await;
+    let a = app.tenant("kassel").await;
+    let b = app.tenant("fulda").await;
+    app.user(a, "admin-a@x.de", Role::Admin).await;
+    let other = app.user(b, "geheim@fulda.de", Role::Bauaufsicht).await;
+    app.user(b, "admin-b@x.de", Role::Admin).await;
+    let (c, _) = app.login("admin-a@x.de").await;
+
+    let list = c
+        .get(format!("{}/verwaltung/benutzer", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("admin-a@x.de"));
+    assert!(
+        !list.contains("geheim@fulda.de") && !list.contains("admin-b@x.de"),
+        "no member of the other tenant listed"
+    );
+    let detail = c
+        .get(format!("{}/verwaltung/benutzer/{other}", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(detail.status(), 404);
+    assert!(detail.text().await.unwrap().contains("nicht gefunden"));
+    let api = c
+        .get(format!("{}/api/v1/users/{other}", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 404);
+    let users: Vec<serde_json::Value> = c
+        .get(format!("{}/api/v1/users", app.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 1);
+
+    // Jobs of the other tenant stay invisible too.
+    let mut job =
+        plankammer_storage::jobs::NewJob::new("diag.warten", serde_json::json!({"ms": 1}), 0);
+    job.tenant_id = Some(b);
+    let jid = app.db.enqueue_now(&job, 0).await.unwrap().unwrap();
+    assert_eq!(
+        c.get(format!("{}/api/v1/jobs/{jid}", app.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let jobs: Vec<serde_json::Value> = c
+        .get(format!("{}/api/v1/jobs", app.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(jobs.is_empty());
+    let page = c
+        .get(format!("{}/verwaltung/jobs", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("keine Hintergrundaufgaben"));
+}
+
+/// Every route × every role (and nobody): the status each must answer.
+#[tokio::test]
+async fn access_matrix_every_route_and_role() {
+    let app = spawn_app().await;
+    let t = app.tenant("kassel").await;
+    let roles = [
+        Role::Antragsteller,
+        Role::Bauaufsicht,
+        Role::Fachstelle,
+        Role::Admin,
+    ];
+    for r in roles {
+        app.user(t, &format!("{}@x.de", r.code()), r).await;
+    }
+    let admin_id = app
+        .db
+        .user_by_email(&plankammer_domain::Email::parse("admin@x.de").unwrap())
+        .await
+        .unwrap()
+        .id;
+    let routes: Vec<(&str, String, bool)> = vec![
+        ("GET", "/start".into(), false),
+        ("GET", "/konto".into(), false),
+        ("GET", "/verwaltung/benutzer".into(), true),
+        ("GET", format!("/verwaltung/benutzer/{admin_id}"), true),
+        ("GET", "/verwaltung/jobs".into(), true),
+        ("GET", "/api/v1/me".into(), false),
+        ("GET", "/api/v1/tokens".into(), false),
+        ("GET", "/api/v1/users".into(), true),
+        ("GET", format!("/api/v1/users/{admin_id}"), true),
+        ("GET", "/api/v1/jobs".into(), true),
+    ];
+    let anon = app.client();
+    for (_, path, _) in &routes {
+        let s = anon
+            .get(format!("{}{path}", app.url))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        let expected = if path.starts_with("/api/") { 401 } else { 303 };
+        assert_eq!(s, expected, "anonymous {path}");
+    }
+    for r in roles {
+        let (c, _) = app.login(&format!("{}@x.de", r.code())).await;
+        for (_, path, admin_only) in &routes {
+            let s = c
+                .get(format!("{}{path}", app.url))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+            let expected = if *admin_only && r != Role::Admin {
+                403
+            } else {
+                200
+            };
+            assert_eq!(s, expected, "{r:?} {path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn personal_access_tokens_authenticate_machine_clients_until_revoked() {
+    let app = spawn_app().await;
+    let t = app.tenant("kassel").await;
+    app.user(t, "anna@x.de", Role::Antragsteller).await;
+    let (c, csrf) = app.login("anna@x.de").await;
+    let created = c
+        .post(format!("{}/api/v1/tokens", app.url))
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({"name": "CAD-Export"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let body: serde_json::Value = created.json().await.unwrap();
+    let secret = body["schluessel"].as_str().unwrap().to_string();
+    let id = body["id"].as_i64().unwrap();
+
+    let machine = reqwest::Client::new();
+    let me: serde_json::Value = machine
+        .get(format!("{}/api/v1/me", app.url))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "anna@x.de");
+    assert_eq!(me["per_schluessel"], true);
+    assert_eq!(me["behoerde"]["slug"], "kassel");
+    let stored: String = sqlx::query_scalar("SELECT token_hash FROM api_tokens")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_ne!(stored, secret, "stored hashed");
+    assert!(!stored.contains(&secret[4..]));
+
+    // A token needs no CSRF header (it carries no ambient credential) and can revoke itself.
+    let del = machine
+        .delete(format!("{}/api/v1/tokens/{id}", app.url))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(del.status(), 204);
+    let after = machine
+        .get(format!("{}/api/v1/me", app.url))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 401);
+    assert_eq!(
+        after.headers()["www-authenticate"],
+        "Bearer realm=\"plankammer\""
+    );
+    let err: serde_json::Value = after.json().await.unwrap();
+    assert_eq!(err["fehler"], "nicht_angemeldet");
+
+    // The security notice was queued in the same transaction as the token.
+    let subjects: Vec<String> =
+        sqlx::query_scalar("SELECT subject FROM outbox WHERE recipient = 'anna@x.de'")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
+    assert!(
+        subjects.contains(&"Neuer Zugangsschlüssel für Ihr Plankammer-Konto".to_string()),
+        "{subjects:?}"
+    );
+    // A bad bearer token never falls back to the cookie.
+    let mixed = c
+        .get(format!("{}/api/v1/me", app.url))
+        .bearer_auth("pkt_falsch")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mixed.status(), 401);
+}
+
+#[tokio::test]
+async fn the_token_page_shows_the_secret_once() {
+    let app = spawn_app().await;
+    let t = app.tenant("kassel").await;
+    app.user(t, "anna@x.de", Role::Antragsteller).await;
+    let (c, csrf) = app.login("anna@x.de").await;
+    let created = c
+        .post(format!("{}/konto/schluessel", app.url))
+        .form(&[("name", "Büro <CAD>"), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let html = created.text().await.unwrap();
+    assert!(html.contains("Büro &lt;CAD&gt;"), "names are escaped");
+    let start =
+        html.find("data-testid=\"schluessel\">").unwrap() + "data-testid=\"schluessel\">".len();
+    let secret = &html[start..start + 68];
+    assert!(secret.starts_with("pkt_"));
+    let later = c
+        .get(format!("{}/konto", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!later.contains(secret), "shown only once");
+    let empty = c
+        .post(format!("{}/konto/schluessel", app.url))
+        .form(&[("name", "  "), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), 422);
+    assert!(
+        empty
+            .text()
+            .await
+            .unwrap()
+            .contains("Bitte geben Sie dem Schlüssel einen Namen")
+    );
+}
+
+#[tokio::test]
+async fn admins_create_accounts_and_the_person_gets_a_mail() {
+    let app = spawn_app().await;
+    let t = app.tenant("kassel").await;
+    app.user(t, "admin@x.de", Role::Admin).await;
+    let (c, csrf) = app.login("admin@x.de").await;
+    let form = [
+        ("name", "Neue Person"),
+        ("email", "neu@x.de"),
+        ("rolle", "fachstelle"),
+        ("passwort", "lang-genuges-passwort"),
+        ("_csrf", csrf.as_str()),
+    ];
+    let r = c
+        .post(format!("{}/verwaltung/benutzer", app.url))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let again = c
+        .post(format!("{}/verwaltung/benutzer", app.url))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 422);
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap()
+            .contains("Für diese E-Mail-Adresse gibt es bereits ein Konto.")
+    );
+    let short = [
+        ("name", "X"),
+        ("email", "x2@x.de"),
+        ("rolle", "fachstelle"),
+        ("passwort", "kurz"),
+        ("_csrf", csrf.as_str()),
+    ];
+    let r = c
+        .post(format!("{}/verwaltung/benutzer", app.url))
+        .form(&short)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("mindestens 12 Zeichen"));
+    let c2 = app.client();
+    assert_eq!(
+        app.try_login(&c2, "neu@x.de", "lang-genuges-passwort")
+            .await
+            .status(),
+        303
+    );
+    let me: serde_json::Value = c2
+        .get(format!("{}/api/v1/me", app.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["rolle"], "fachstelle");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE recipient = 'neu@x.de' AND subject = 'Ihr Zugang zu Plankammer ist eingerichtet'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn openapi_describes_every_api_route_with_its_errors() {
+    let app = spawn_app().await;
+    let doc: serde_json::Value = reqwest::get(format!("{}/api/openapi.json", app.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "OpenAPI 3.1"
+    );
+    let paths = doc["paths"].as_object().unwrap();
+    let expected = [
+        ("/api/v1/me", "get"),
+        ("/api/v1/tokens", "get"),
+        ("/api/v1/tokens", "post"),
+        ("/api/v1/tokens/{id}", "delete"),
+        ("/api/v1/users", "get"),
+        ("/api/v1/users/{id}", "get"),
+        ("/api/v1/jobs", "get"),
+        ("/api/v1/jobs/{id}", "get"),
+    ];
+    let listed: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
+    assert_eq!(
+        listed,
+        expected.len(),
+        "no undocumented or stale operations: {paths:?}"
+    );
+    for (path, method) in expected {
+        let op = &paths[path][method];
+        assert!(op.is_object(), "{method} {path} documented");
+        assert!(
+            op["responses"]["401"].is_object(),
+            "{method} {path} lists 401"
+        );
+        let err_schema = &op["responses"]["401"]["content"]["application/json"]["schema"]["$ref"];
+        assert_eq!(err_schema, "#/components/schemas/ApiErrorBody");
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+#[tokio::test]
+async fn operations_endpoints_and_security_headers() {
+    let app = spawn_app().await;
+    let h = reqwest::get(format!("{}/healthz", app.url)).await.unwrap();
+    assert_eq!(h.status(), 200);
+    let csp = h.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("default-src 'self'") && !csp.contains("http"),
+        "only our own origin: {csp}"
+    );
+    assert_eq!(h.headers()["x-frame-options"], "DENY");
+    assert_eq!(h.headers()["x-content-type-options"], "nosniff");
+    let r: serde_json::Value = reqwest::get(format!("{}/readyz", app.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["datenbank"], "ok");
+    assert_eq!(r["dokumentenspeicher"], "ok");
+    let _ = reqwest::get(format!("{}/gibt-es-nicht", app.url))
+        .await
+        .unwrap();
+    let m = reqwest::get(format!("{}/metrics", app.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        m.contains("plankammer_http_requests_total{status=\"4xx\"} 1"),
+        "{m}"
+    );
+    assert!(m.contains("plankammer_jobs{state=\"queued\"} 0"));
+    assert!(m.contains("plankammer_outbox_backlog 0"));
+    let css = reqwest::get(format!("{}/static/kern/kern.min.css", app.url))
+        .await
+        .unwrap();
+    assert_eq!(
+        css.status(),
+        200,
+        "KERN UX served by Plankammer itself (run npm ci in web/)"
+    );
+    assert!(
+        css.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    let htmx = reqwest::get(format!("{}/static/htmx/htmx.min.js", app.url))
+        .await
+        .unwrap();
+    assert_eq!(htmx.status(), 200);
+}
+
+#[tokio::test]
+async fn metrics_can_require_a_token() {
+    let app = spawn_app_with(|c| c.metrics_token = Some("geheim".into())).await;
+    assert_eq!(
+        reqwest::get(format!("{}/metrics", app.url))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let ok = reqwest::Client::new()
+        .get(format!("{}/metrics", app.url))
+        .bearer_auth("geheim")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+}
+
+#[tokio::test]
+async fn unknown_pages_get_a_german_error_page() {
+    let app = spawn_app().await;
+    let r = reqwest::get(format!("{}/gibt-es-nicht", app.url))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Seite nicht gefunden") && html.contains("lang=\"de\""));
+    let api = reqwest::get(format!("{}/api/v1/gibt-es-nicht", app.url))
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 404);
+}
+
+#[tokio::test]
+async fn login_redirects_only_to_our_own_pages() {
+    let app = spawn_app().await;
+    let t = app.tenant("kassel").await;
+    app.user(t, "anna@x.de", Role::Antragsteller).await;
+    for (weiter, expected) in [
+        ("/konto", "/konto"),
+        ("//boese.example/x", "/start"),
+        ("https://boese.example", "/start"),
+    ] {
+        let c = app.client();
+        let page = c
+            .get(format!("{}/anmelden?weiter={}", app.url, urlencode(weiter)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token = csrf_from(&page).unwrap();
+        let r = c
+            .post(format!("{}/anmelden", app.url))
+            .form(&[
+                ("email", "anna@x.de"),
+                ("passwort", PASSWORD),
+                ("_csrf", token.as_str()),
+                ("weiter", weiter),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], expected, "weiter={weiter}");
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[tokio::test]
+async fn session_cookie_is_http_only_and_lax() {
+    let app = spawn_app().await;
+    let t = app.tenant("kassel").await;
+    app.user(t, "anna@x.de", Role::Antragsteller).await;
+    let c = app.client();
+    let r = app.try_login(&c, "anna@x.de", PASSWORD).await;
+    let cookies: Vec<String> = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("pk_sitzung="))
+        .expect("session cookie");
+    assert!(
+        session.contains("HttpOnly")
+            && session.contains("SameSite=Lax")
+            && session.contains("Path=/"),
+        "{session}"
+    );
+    let stored: String = sqlx::query_scalar("SELECT id_hash FROM sessions")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let secret = session
+        .trim_start_matches("pk_sitzung=")
+        .split(';')
+        .next()
+        .unwrap();
+    assert_ne!(stored, secret, "the database holds only the hash");
+}
