@@ -53,6 +53,9 @@ impl Browser {
                          format!("--user-data-dir={}", profile.path().display())]
             }),
         );
+        // ChromeDriver speaks plain HTTP on loopback, but the client is built with rustls,
+        // which needs a process-wide crypto provider chosen once.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = ClientBuilder::rustls()
             .expect("tls")
             .capabilities(caps)

@@ -1,0 +1,333 @@
+//! The real binary end to end: configuration errors, the admin commands, the all-in-one
+//! process on embedded defaults, and the scaled-out topology (separate server and worker
+//! processes, S3 document store, SMTP mail) against real servers on loopback.
+
+mod common;
+
+use common::{Site, wait_ready};
+use plankammer_tests::s3::S3Server;
+use plankammer_tests::smtp::SmtpServer;
+use plankammer_tests::{csrf_from, free_port, wait_for};
+use std::time::Duration;
+
+#[tokio::test]
+async fn a_wrong_setting_stops_start_up_naming_the_variable() {
+    let site = Site::new().await;
+    for (var, value) in [
+        ("DATABASE_URL", "mysql://localhost/x"),
+        ("OBJECT_STORE_URL", "ftp://dokumente"),
+        ("MAIL_URL", "pigeon://x"),
+        ("BIND", "überall"),
+        ("WORKER_CONCURRENCY", "viele"),
+        ("JOB_LEASE_MS", "5"),
+        ("PUBLIC_URL", "ftp://x"),
+        ("LOG_FORMAT", "xml"),
+        ("MAIL_FROM", "kein absender"),
+    ] {
+        let (code, out) = site.run(&["migrate"], &[(var, value.to_string())]);
+        assert_eq!(code, 2, "{var}={value}: {out}");
+        assert!(out.contains(var), "{var} named in: {out}");
+        assert!(out.contains("Konfigurationsfehler"));
+    }
+}
+
+#[tokio::test]
+async fn admin_commands_create_tenants_and_users() {
+    let site = Site::new().await;
+    let (code, out) = site.run(&["migrate"], &[]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = site.run(
+        &[
+            "tenant",
+            "add",
+            "--slug",
+            "bauaufsicht-kassel",
+            "--name",
+            "Bauaufsicht Kassel",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = site.run(&["tenant", "add", "--slug", "Kassel!", "--name", "x"], &[]);
+    assert_ne!(code, 0);
+    assert!(out.contains("Kürzel"), "{out}");
+    let pw = [(
+        "PLANKAMMER_PASSWORD",
+        "ein-sehr-langes-passwort".to_string(),
+    )];
+    let (code, out) = site.run(
+        &[
+            "user",
+            "add",
+            "--tenant",
+            "bauaufsicht-kassel",
+            "--email",
+            "bea@kassel.de",
+            "--name",
+            "Bea",
+            "--role",
+            "bauaufsicht",
+        ],
+        &pw,
+    );
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = site.run(
+        &[
+            "user",
+            "add",
+            "--tenant",
+            "bauaufsicht-kassel",
+            "--email",
+            "bea@kassel.de",
+            "--name",
+            "Bea",
+            "--role",
+            "bauaufsicht",
+        ],
+        &pw,
+    );
+    assert_ne!(code, 0);
+    assert!(out.contains("bereits ein Konto"), "{out}");
+    let (code, out) = site.run(
+        &[
+            "user",
+            "add",
+            "--tenant",
+            "bauaufsicht-kassel",
+            "--email",
+            "x@kassel.de",
+            "--name",
+            "X",
+            "--role",
+            "chef",
+        ],
+        &pw,
+    );
+    assert_ne!(code, 0);
+    assert!(out.contains("unknown role"), "{out}");
+    let (_, out) = site.run(&["tenant", "list"], &[]);
+    assert!(
+        out.contains("bauaufsicht-kassel\tBauaufsicht Kassel"),
+        "{out}"
+    );
+    let (code, out) = site.run(&["jobs", "probe", "--ms", "10"], &[]);
+    assert_eq!(code, 0, "{out}");
+    let (_, out) = site.run(&["jobs", "list", "--state", "queued"], &[]);
+    assert!(out.contains("diag.warten"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn all_in_one_on_embedded_defaults_with_demo_data() {
+    let site = Site::new().await;
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    // Embedded defaults: documents and mail in the data folder.
+    let mut p = site.start(&["demo"], &[("BIND", format!("127.0.0.1:{port}"))], "demo");
+    wait_ready(&url, &p).await;
+    let out = p.output();
+    for login in [
+        "architektin@musterstadt.example",
+        "sachbearbeitung@musterstadt.example",
+        "brandschutz@musterstadt.example",
+        "admin@musterstadt.example",
+        "plankammer-demo",
+    ] {
+        assert!(out.contains(login), "demo login {login} printed:\n{out}");
+    }
+    assert!(
+        out.contains(&site.dir.path().join("mail").display().to_string()),
+        "mail folder printed"
+    );
+
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = c
+        .get(format!("{url}/anmelden"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = csrf_from(&page).unwrap();
+    let r = c
+        .post(format!("{url}/anmelden"))
+        .form(&[
+            ("email", "sachbearbeitung@musterstadt.example"),
+            ("passwort", "plankammer-demo"),
+            ("_csrf", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let start = c
+        .get(format!("{url}/start"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(start.contains("Posteingang"));
+
+    let mail_dir = site.dir.path().join("mail");
+    let emls = wait_for(
+        "the four welcome mails as .eml files",
+        Duration::from_secs(20),
+        || async {
+            let files: Vec<_> = std::fs::read_dir(&mail_dir)
+                .ok()?
+                .filter_map(|e| e.ok())
+                .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                .collect();
+            (files.len() >= 4).then_some(files)
+        },
+    )
+    .await;
+    assert_eq!(emls.len(), 4);
+    assert_eq!(
+        p.terminate(Duration::from_secs(30)),
+        Some(0),
+        "graceful shutdown:\n{}",
+        p.output()
+    );
+
+    // Loading the demo data again changes nothing.
+    let (code, out) = site.run(&["demo", "--nur-daten"], &[]);
+    assert_eq!(code, 0, "{out}");
+    let db = site.db().await;
+    let t = db.tenant_by_slug("bauaufsicht-musterstadt").await.unwrap();
+    assert_eq!(db.members_of_tenant(t.id).await.unwrap().len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scaled_out_server_and_worker_with_s3_and_smtp() {
+    let site = Site::new().await;
+    let s3 = S3Server::start(site.dir.path()).await;
+    s3.create_bucket("plankammer").await;
+    let smtp = SmtpServer::start(0);
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut extra: Vec<(&str, String)> = s3.env();
+    extra.push(("OBJECT_STORE_URL", "s3://plankammer".into()));
+    extra.push(("MAIL_URL", smtp.url()));
+    extra.push(("BIND", format!("127.0.0.1:{port}")));
+    extra.push(("PUBLIC_URL", "https://plankammer.example".into()));
+    let (code, out) = site.run(&["migrate"], &extra);
+    assert_eq!(code, 0, "{out}");
+    let mut server = site.start(&["serve"], &extra, "serve");
+    let mut worker = site.start(&["worker"], &extra, "worker");
+    wait_ready(&url, &server).await;
+    let ready: serde_json::Value = reqwest::get(format!("{url}/readyz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ready["dokumentenspeicher"], "ok", "S3 reachable");
+
+    site.run(
+        &[
+            "tenant",
+            "add",
+            "--slug",
+            "kassel",
+            "--name",
+            "Bauaufsicht Kassel",
+        ],
+        &extra,
+    );
+    let (code, out) = site.run(
+        &[
+            "user",
+            "add",
+            "--tenant",
+            "kassel",
+            "--email",
+            "fachstelle@kassel.de",
+            "--name",
+            "Fe",
+            "--role",
+            "fachstelle",
+        ],
+        &[
+            extra.clone(),
+            vec![("PLANKAMMER_PASSWORD", "ein-sehr-langes-passwort".into())],
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 0, "{out}");
+    let mails = wait_for(
+        "the worker to deliver the welcome mail over SMTP",
+        Duration::from_secs(30),
+        || async {
+            let m = smtp.mails();
+            (!m.is_empty()).then_some(m)
+        },
+    )
+    .await;
+    assert_eq!(mails[0].to, vec!["fachstelle@kassel.de".to_string()]);
+    assert!(
+        mails[0]
+            .data
+            .contains("https://plankammer.example/anmelden"),
+        "links use PUBLIC_URL"
+    );
+
+    // The server holds no sessions in memory: a second server on the same database accepts
+    // the session the first one issued.
+    let port2 = free_port();
+    let url2 = format!("http://127.0.0.1:{port2}");
+    let mut extra2 = extra.clone();
+    extra2.retain(|(k, _)| *k != "BIND");
+    extra2.push(("BIND", format!("127.0.0.1:{port2}")));
+    let mut server2 = site.start(&["serve"], &extra2, "serve-2");
+    wait_ready(&url2, &server2).await;
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let page = c
+        .get(format!("{url}/anmelden"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = csrf_from(&page).unwrap();
+    let login = c
+        .post(format!("{url}/anmelden"))
+        .form(&[
+            ("email", "fachstelle@kassel.de"),
+            ("passwort", "ein-sehr-langes-passwort"),
+            ("_csrf", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("pk_sitzung="))
+        .unwrap();
+    let pair = cookie.split(';').next().unwrap().to_string();
+    let other = reqwest::Client::new()
+        .get(format!("{url2}/api/v1/me"))
+        .header("cookie", pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 200, "session valid on the second server");
+
+    for p in [&mut server, &mut server2, &mut worker] {
+        assert_eq!(p.terminate(Duration::from_secs(30)), Some(0));
+    }
+}
