@@ -41,14 +41,14 @@ fn var(name: &'static str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn parse_num<T: std::str::FromStr>(
+fn parse_num<T>(
     name: &'static str,
     default: T,
     min: T,
     max: T,
 ) -> Result<T, ConfigError>
 where
-    T: PartialOrd + std::fmt::Display + Copy,
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
 {
     match var(name) {
         None => Ok(default),

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting, lints, licences, then every test on
+# SQLite and again on PostgreSQL, including the end-to-end tests that start the real
+# binary, real S3 and SMTP servers on loopback, and headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh --test
+scripts/postgres.sh
+
+# Leftover per-test databases of earlier runs.
+su postgres -c "psql -qtAX -c \"SELECT datname FROM pg_database WHERE datname LIKE 'plankammer_t_%'\"" \
+  | while read -r db; do [ -n "$db" ] && su postgres -c "psql -q -c 'DROP DATABASE IF EXISTS \"$db\"'"; done
+
+echo "=== cargo fmt --check"
+cargo fmt --all -- --check
+echo "=== cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "=== Lizenzen der Abhängigkeiten"
+scripts/check-licences.py
+
+export PLANKAMMER_TEST_PG_URL="postgres://plankammer:plankammer@127.0.0.1:5432/postgres"
+for backend in sqlite postgres; do
+  echo "=== Testlauf auf ${backend}"
+  PLANKAMMER_TEST_DB=$backend cargo test --workspace --no-fail-fast 2>&1 | tee "target/test-${backend}.log" | grep -E "^(test |running|     Running|test result|failures|---- )|panicked" || true
+  if grep -qE "^test result: FAILED|error: (test failed|could not compile)|^error\[" "target/test-${backend}.log"; then
+    echo "Tests auf ${backend} fehlgeschlagen; Ausgabe: target/test-${backend}.log" >&2
+    grep -A 30 -E "^---- |^error" "target/test-${backend}.log" | head -200 >&2
+    exit 1
+  fi
+  passed=$(grep -oE "^test result: ok\. [0-9]+ passed" "target/test-${backend}.log" | awk '{s+=$4} END {print s+0}')
+  echo "Backend ${backend}: ${passed} passed, 0 failed"
+done
+echo "Screenshots der Browsertests: target/test-artifacts/"
