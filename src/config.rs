@@ -41,12 +41,7 @@ fn var(name: &'static str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn parse_num<T>(
-    name: &'static str,
-    default: T,
-    min: T,
-    max: T,
-) -> Result<T, ConfigError>
+fn parse_num<T>(name: &'static str, default: T, min: T, max: T) -> Result<T, ConfigError>
 where
     T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
 {
