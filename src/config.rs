@@ -25,6 +25,12 @@ pub struct Config {
     pub session_ttl: Duration,
     pub metrics_token: Option<String>,
     pub trust_proxy: bool,
+    pub upload_max_file: u64,
+    pub upload_max_case: u64,
+    pub upload_max_files: usize,
+    pub sandbox_memory: u64,
+    pub sandbox_cpu_secs: u64,
+    pub sandbox_timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -192,6 +198,17 @@ impl Config {
             ),
             metrics_token: var("METRICS_TOKEN"),
             trust_proxy: parse_bool("TRUST_PROXY")?,
+            upload_max_file: 1_000_000 * parse_num("UPLOAD_MAX_FILE_MB", 250u64, 1, 100_000)?,
+            upload_max_case: 1_000_000 * parse_num("UPLOAD_MAX_CASE_MB", 2_000u64, 1, 10_000_000)?,
+            upload_max_files: parse_num("UPLOAD_MAX_FILES", 50usize, 1, 1000)?,
+            sandbox_memory: (1 << 20) * parse_num("SANDBOX_MEMORY_MB", 2048u64, 64, 65_536)?,
+            sandbox_cpu_secs: parse_num("SANDBOX_CPU_SECS", 120u64, 1, 3600)?,
+            sandbox_timeout: Duration::from_secs(parse_num(
+                "SANDBOX_TIMEOUT_SECS",
+                180u64,
+                1,
+                7200,
+            )?),
         })
     }
 }

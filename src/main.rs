@@ -56,6 +56,27 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Check plan files offline, as the server would, and print one JSON object per file.
+    /// Needs no server and no database; a rejected or broken file is a normal result.
+    Inspect {
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
+    /// Internal: the sandboxed child that reads one untrusted file from standard input.
+    #[command(hide = true)]
+    Sandbox {
+        #[command(subcommand)]
+        aufgabe: SandboxCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SandboxCommand {
+    /// Validate a PDF; answer with the Pruefergebnis as JSON.
+    Pruefen {
+        #[arg(long)]
+        grenzen: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -108,6 +129,10 @@ enum JobsCommand {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // The sandbox child needs no configuration, runtime or logging of its own.
+    if let Some(Command::Sandbox { aufgabe }) = &cli.command {
+        return sandbox_child(aufgabe);
+    }
     let config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {
@@ -238,7 +263,85 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
             Ok(())
         }
         Some(Command::Jobs { command }) => jobs_command(&config, command).await,
+        Some(Command::Inspect { files }) => inspect(&config, files).await,
+        Some(Command::Sandbox { .. }) => unreachable!("handled before start-up"),
     }
+}
+
+fn sandbox_child(aufgabe: &SandboxCommand) -> std::process::ExitCode {
+    match aufgabe {
+        SandboxCommand::Pruefen { grenzen } => {
+            let Ok(grenzen) = serde_json::from_str::<plankammer_workers::pdf::Grenzen>(grenzen)
+            else {
+                eprintln!("sandbox: invalid --grenzen");
+                return std::process::ExitCode::from(2);
+            };
+            let Ok(bytes) = plankammer_workers::sandbox::read_input(u64::MAX) else {
+                eprintln!("sandbox: cannot read standard input");
+                return std::process::ExitCode::from(2);
+            };
+            let result = plankammer_workers::pdf::pruefe(&bytes, &grenzen);
+            match serde_json::to_writer(std::io::stdout().lock(), &result) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(_) => std::process::ExitCode::FAILURE,
+            }
+        }
+    }
+}
+
+/// `plankammer inspect FILE…`: the validate stage on local files, through the same sandbox.
+async fn inspect(config: &Config, files: Vec<std::path::PathBuf>) -> Result<()> {
+    let sandbox = sandbox_config(config)?;
+    let grenzen = serde_json::to_string(&plankammer_workers::pdf::Grenzen::default())?;
+    let mut missing = Vec::new();
+    for path in files {
+        let bytes = match tokio::fs::read(&path).await {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("{}: {e}", path.display());
+                missing.push(path);
+                continue;
+            }
+        };
+        let size = bytes.len();
+        let input =
+            futures::stream::iter([Ok::<_, std::convert::Infallible>(bytes::Bytes::from(bytes))]);
+        let result: serde_json::Value = match plankammer_workers::sandbox::run::<
+            serde_json::Value,
+            _,
+            _,
+        >(
+            &sandbox, &["pruefen", "--grenzen", &grenzen], input
+        )
+        .await
+        {
+            Ok(v) => v,
+            Err(e) if e.about_the_file() => serde_json::json!({
+                "lesbar": false,
+                "feststellungen": [plankammer_domain::feststellung::katalog::verarbeitung_abgebrochen(&e.grund())],
+            }),
+            Err(e) => bail!("{e}"),
+        };
+        let mut obj = serde_json::json!({ "datei": path.display().to_string(), "groesse": size });
+        if let (Some(o), Some(r)) = (obj.as_object_mut(), result.as_object()) {
+            o.extend(r.clone());
+        }
+        println!("{}", serde_json::to_string(&obj)?);
+    }
+    if !missing.is_empty() {
+        bail!("{} Datei(en) nicht lesbar", missing.len());
+    }
+    Ok(())
+}
+
+fn sandbox_config(config: &Config) -> Result<plankammer_workers::sandbox::SandboxConfig> {
+    let exe =
+        std::env::current_exe().context("cannot find the plankammer executable for the sandbox")?;
+    let mut s = plankammer_workers::sandbox::SandboxConfig::for_program(exe);
+    s.memory_bytes = config.sandbox_memory;
+    s.cpu_secs = config.sandbox_cpu_secs;
+    s.timeout = config.sandbox_timeout;
+    Ok(s)
 }
 
 async fn jobs_command(config: &Config, command: JobsCommand) -> Result<()> {
@@ -312,6 +415,12 @@ async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Resul
     if work {
         let mut registry = Registry::new();
         builtin::register(&mut registry);
+        let pipeline = plankammer_workers::pipeline::Pipeline {
+            blobs: BlobStore::from_url(&config.object_store_url).context("OBJECT_STORE_URL")?,
+            sandbox: sandbox_config(config)?,
+            grenzen: plankammer_workers::pdf::Grenzen::default(),
+        };
+        plankammer_workers::pipeline::register(&mut registry, std::sync::Arc::new(pipeline));
         let wc = WorkerConfig {
             concurrency: config.worker_concurrency,
             lease: config.job_lease,
@@ -337,6 +446,9 @@ async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Resul
         api.session_ttl = config.session_ttl;
         api.metrics_token = config.metrics_token.clone();
         api.trust_proxy = config.trust_proxy;
+        api.upload_max_file = config.upload_max_file;
+        api.upload_max_case = config.upload_max_case;
+        api.upload_max_files = config.upload_max_files;
         api.mail_domain = mail_domain(config);
         if !config
             .web_dir

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod blobs;
+pub mod dokumente;
 pub mod jobs;
 pub mod login_limit;
 pub mod outbox;

@@ -157,3 +157,127 @@ async fn login_and_logout_in_a_real_browser() {
     browser.screenshot("04-falsches-passwort").await;
     browser.client.clone().close().await.unwrap();
 }
+
+/// The architect opens a case, uploads plans, and watches them being checked, live.
+#[tokio::test(flavor = "multi_thread")]
+async fn upload_plans_and_watch_the_check_in_a_real_browser() {
+    use plankammer_workers::pdf::muster::{self, feindlich};
+    let site = Site::new().await;
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let app = site.start(&["demo"], &[("BIND", format!("127.0.0.1:{port}"))], "demo");
+    wait_ready(&url, &app).await;
+    let plan = site.dir.path().join("EG Grundriss.pdf");
+    std::fs::write(&plan, muster::pdf_with(&[muster::A1_QUER], "", "", &[])).unwrap();
+    let js = site.dir.path().join("mit-skript.pdf");
+    std::fs::write(&js, feindlich::mit_javascript()).unwrap();
+    let text = site.dir.path().join("notiz.pdf");
+    std::fs::write(&text, b"nur eine Notiz").unwrap();
+
+    let browser = Browser::start(site.dir.path()).await;
+    let b = &browser.client;
+    b.set_window_size(1280, 1800).await.unwrap();
+    b.goto(&format!("{url}/anmelden")).await.unwrap();
+    b.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys("architektin@musterstadt.example")
+        .await
+        .unwrap();
+    b.find(Locator::Id("passwort"))
+        .await
+        .unwrap()
+        .send_keys("plankammer-demo")
+        .await
+        .unwrap();
+    b.find(Locator::Css("[data-testid=anmelden]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Id("bezeichnung"))
+        .await
+        .unwrap()
+        .send_keys("Neubau Einfamilienhaus mit Garage")
+        .await
+        .unwrap();
+    b.find(Locator::Css("[data-testid=vorgang-anlegen]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let title = b
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("[data-testid=vorgang-titel]"))
+        .await
+        .unwrap();
+    assert_eq!(
+        title.text().await.unwrap(),
+        "Neubau Einfamilienhaus mit Garage"
+    );
+
+    let input = b.find(Locator::Id("datei")).await.unwrap();
+    input
+        .send_keys(&format!(
+            "{}\n{}\n{}",
+            plan.display(),
+            js.display(),
+            text.display()
+        ))
+        .await
+        .unwrap();
+    // The submit button sits below the fold of the headless window; submit as it would.
+    b.execute(
+        "document.querySelector('form.pk-upload').requestSubmit()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    // Each file gets its own progress line with the server's answer.
+    let lines = b
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".pk-progress-list li.pk-progress--fehler"))
+        .await
+        .unwrap();
+    assert!(lines.text().await.unwrap().contains("kein PDF-Dokument"));
+    // The document list refreshes itself until every check is done.
+    let start = std::time::Instant::now();
+    loop {
+        let done = b
+            .find_all(Locator::Css("[data-testid=stufe-zustand]"))
+            .await
+            .unwrap();
+        let mut states = Vec::new();
+        for d in &done {
+            states.push(d.text().await.unwrap());
+        }
+        if states.len() == 2 && states.iter().all(|s| s == "fertig") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "checks did not finish: {states:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let list = b
+        .find(Locator::Css("[data-testid=dokumente]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("A1 quer"), "{list}");
+    assert!(
+        list.contains("JavaScript"),
+        "the finding is shown in German: {list}"
+    );
+    browser.screenshot("05-vorgang-dokumente").await;
+    browser.client.clone().close().await.unwrap();
+}

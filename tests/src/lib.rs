@@ -6,6 +6,7 @@
 //! message that says how to provide it (`scripts/setup.sh` installs everything).
 
 pub mod browser;
+pub mod pdf;
 pub mod process;
 pub mod s3;
 pub mod smtp;

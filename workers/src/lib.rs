@@ -7,6 +7,9 @@
 
 pub mod builtin;
 pub mod mail;
+pub mod pdf;
+pub mod pipeline;
 pub mod runner;
+pub mod sandbox;
 
 pub use runner::{JobContext, JobError, Registry, Worker, WorkerConfig};

@@ -10,6 +10,9 @@ pub mod ops;
 pub mod pages;
 pub mod security;
 pub mod templates;
+pub mod upload;
+pub mod vorgaenge;
+pub mod vorgang_seiten;
 
 use axum::Router;
 use plankammer_storage::Db;
@@ -40,6 +43,12 @@ pub struct ApiConfig {
     pub metrics_token: Option<String>,
     /// Trust `X-Forwarded-For` from a reverse proxy for the client address (login limits).
     pub trust_proxy: bool,
+    /// Largest single uploaded file, in bytes.
+    pub upload_max_file: u64,
+    /// Largest total of all versions of one case, in bytes.
+    pub upload_max_case: u64,
+    /// Most files in one multipart upload.
+    pub upload_max_files: usize,
 }
 
 impl ApiConfig {
@@ -57,6 +66,9 @@ impl ApiConfig {
             mail_domain: host,
             metrics_token: None,
             trust_proxy: false,
+            upload_max_file: 250_000_000,
+            upload_max_case: 2_000_000_000,
+            upload_max_files: 50,
         }
     }
 }
@@ -82,11 +94,22 @@ impl AppState {
 
 /// The whole application as one router.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    // Everything but the upload routes reads at most MAX_FORM_BODY; uploads enforce their
+    // own limits while streaming.
+    let bounded = Router::new()
         .merge(pages::router())
         .merge(api_v1::router())
+        .merge(vorgaenge::router())
+        .merge(vorgang_seiten::router())
         .merge(ops::router())
         .merge(security::static_router(&state.config.web_dir))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            security::MAX_FORM_BODY,
+        ));
+    Router::new()
+        .merge(bounded)
+        .merge(vorgaenge::upload_router())
+        .merge(vorgang_seiten::upload_router())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -100,9 +123,6 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ops::track,
-        ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            security::MAX_FORM_BODY,
         ))
         .with_state(state)
 }

@@ -44,6 +44,10 @@ struct NavItem {
 }
 
 /// What every page's layout needs: the person, the navigation for their role, the CSRF token.
+pub fn layout_value(user: &CurrentUser, current: &str) -> minijinja::Value {
+    layout(user, current)
+}
+
 fn layout(user: &CurrentUser, current: &str) -> minijinja::Value {
     let m = user.member();
     let mut nav = vec![(
@@ -357,9 +361,10 @@ async fn start(State(st): State<AppState>, user: CurrentUser) -> PageResult<Html
     } else {
         (None, None)
     };
+    let vorgaenge = crate::vorgang_seiten::vorgaenge_fuer(&st, &user).await?;
     render(
         "start.html",
-        context! { layout => layout(&user, "/start"), mitglieder, jobs },
+        context! { layout => layout(&user, "/start"), mitglieder, jobs, vorgaenge },
     )
 }
 

@@ -25,10 +25,13 @@ pub const CSP: &str = "default-src 'self'; img-src 'self' data: blob:; style-src
 pub async fn headers(req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    // A handler may set a stricter policy (downloads: `sandbox`); otherwise the default.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -110,6 +113,23 @@ pub async fn csrf_guard(
             return next.run(req).await;
         }
         return AppError::Csrf.into_response_for(&req);
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.starts_with("multipart/form-data") {
+        // A file upload from a page without JavaScript carries the token in the query.
+        let presented = req.uri().query().and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "_csrf")
+                .map(|(_, v)| v.into_owned())
+        });
+        return match presented {
+            Some(p) if constant_time_eq(p.as_bytes(), expected.as_bytes()) => next.run(req).await,
+            _ => AppError::Csrf.into_response_for(&req),
+        };
     }
     let is_form = req
         .headers()

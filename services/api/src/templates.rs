@@ -40,6 +40,18 @@ const PAGES: &[(&str, &str)] = &[
         "fehler.html",
         include_str!("../../../web/templates/pages/fehler.html"),
     ),
+    (
+        "vorgang.html",
+        include_str!("../../../web/templates/pages/vorgang.html"),
+    ),
+    (
+        "_dokumente.html",
+        include_str!("../../../web/templates/pages/_dokumente.html"),
+    ),
+    (
+        "_vorgangsliste.html",
+        include_str!("../../../web/templates/pages/_vorgangsliste.html"),
+    ),
 ];
 
 fn env() -> &'static Environment<'static> {

@@ -4,7 +4,10 @@
 //! exhaustively. Storage knows these types; the domain knows nothing of storage.
 
 pub mod account;
+pub mod feststellung;
 pub mod notification;
+pub mod papierformat;
 pub mod zeit;
+pub mod zugriff;
 
 pub use account::{Email, Role, TenantSlug};

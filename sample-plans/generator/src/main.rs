@@ -1,0 +1,2 @@
+//! The sample plan generator is being written; see sample-plans/README.md when it lands.
+fn main() {}

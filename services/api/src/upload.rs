@@ -1,0 +1,356 @@
+//! Uploads: a file streams into the document store while its SHA-256 is computed, never
+//! held whole in memory; its type is decided from its bytes; size limits per file and per
+//! case are enforced while streaming. Only when the bytes are stored does one transaction
+//! record the version, its audit entry and the first pipeline job.
+
+use crate::{AppError, AppState};
+use bytes::Bytes;
+use futures::{Stream, StreamExt, stream};
+use plankammer_domain::zugriff::{Akteur, darf_dokumente_hochladen};
+use plankammer_storage::audit::AuditEvent;
+use plankammer_storage::blobs::BlobError;
+use plankammer_storage::dokumente::{NeueVersion, Version, Vorgang};
+use plankammer_storage::jobs::NewJob;
+use plankammer_storage::{Db, now_millis};
+
+/// How many leading bytes are looked at to decide the type. PDF readers accept the header
+/// within the first 1024 bytes.
+const SNIFF_BYTES: usize = 1024;
+
+/// The first pipeline stage; it enqueues the next ones.
+pub const STUFE_VALIDATE: &str = "validate";
+pub const JOB_PREFIX: &str = "pipeline.";
+
+/// What the bytes are, for a German refusal.
+pub fn erkannter_typ(prefix: &[u8]) -> Option<&'static str> {
+    let window = &prefix[..prefix.len().min(SNIFF_BYTES)];
+    if window.windows(5).any(|w| w == b"%PDF-") {
+        return None;
+    }
+    Some(if prefix.starts_with(b"\x89PNG") {
+        "PNG-Bild"
+    } else if prefix.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "JPEG-Bild"
+    } else if prefix.starts_with(b"GIF8") {
+        "GIF-Bild"
+    } else if prefix.starts_with(b"II*\0") || prefix.starts_with(b"MM\0*") {
+        "TIFF-Bild"
+    } else if prefix.starts_with(b"PK\x03\x04") {
+        "ZIP-Archiv oder Office-Dokument"
+    } else if prefix.starts_with(b"AC10") {
+        "DWG-Zeichnung"
+    } else if prefix.starts_with(b"{\\rtf") {
+        "RTF-Dokument"
+    } else if prefix.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        "älteres Office-Dokument"
+    } else if std::str::from_utf8(prefix).is_ok() {
+        "Textdatei"
+    } else {
+        "unbekannter Dateityp"
+    })
+}
+
+/// A safe, readable file name: no path, no control or reserved characters, at most 120
+/// characters, ending in `.pdf`.
+pub fn sichere_dateiname(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .map(|c| {
+            if c.is_control() || "<>:\"|?*;".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim();
+    // Keep the extension's spelling if it is .pdf in any case; otherwise add one.
+    let (stem, ext) = match cleaned
+        .len()
+        .checked_sub(4)
+        .filter(|&i| cleaned.is_char_boundary(i))
+    {
+        Some(i) if cleaned[i..].eq_ignore_ascii_case(".pdf") => (&cleaned[..i], &cleaned[i..]),
+        _ => (cleaned, ".pdf"),
+    };
+    let stem = stem.trim().trim_start_matches('.');
+    let stem: String = if stem.is_empty() {
+        "dokument".into()
+    } else {
+        stem.chars().take(116).collect()
+    };
+    format!("{stem}{ext}")
+}
+
+/// Where the upload goes.
+#[derive(Debug, Clone)]
+pub enum Ziel<'a> {
+    /// A new document of the case.
+    NeuesDokument {
+        bezeichnung: &'a str,
+        anlageart: Option<&'a str>,
+    },
+    /// A new version of an existing document (Nachreichung).
+    NeueVersion { dokument_id: i64 },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("empty file")]
+    Leer,
+    #[error("not a PDF: {0}")]
+    KeinPdf(&'static str),
+    #[error("file larger than {0} bytes")]
+    DateiZuGross(u64),
+    #[error("case storage quota of {0} bytes exhausted")]
+    VorgangVoll(u64),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl UploadError {
+    pub fn meldung(&self) -> String {
+        match self {
+            UploadError::Leer => "Die Datei ist leer (0 Byte).".into(),
+            UploadError::KeinPdf(t) => format!(
+                "Die Datei ist kein PDF-Dokument (erkannt: {t}). Bitte laden Sie Pläne als PDF hoch."
+            ),
+            UploadError::DateiZuGross(n) => {
+                format!("Die Datei ist größer als erlaubt (höchstens {}).", mb(*n))
+            }
+            UploadError::VorgangVoll(n) => format!(
+                "Für diesen Vorgang ist der Speicher erschöpft (höchstens {} je Vorgang).",
+                mb(*n)
+            ),
+            UploadError::App(e) => e.meldung(),
+        }
+    }
+
+    pub fn into_app(self) -> AppError {
+        match self {
+            UploadError::App(e) => e,
+            e @ (UploadError::DateiZuGross(_) | UploadError::VorgangVoll(_)) => {
+                AppError::TooLarge(e.meldung())
+            }
+            e => AppError::Invalid(e.meldung()),
+        }
+    }
+}
+
+/// "250 MB", "1,5 MB", "820 KB", "12 Byte": sizes as people read them.
+pub fn mb(bytes: u64) -> String {
+    if bytes < 1_000 {
+        format!("{bytes} Byte")
+    } else if bytes < 1_000_000 {
+        format!("{} KB", bytes / 1_000)
+    } else if bytes >= 10_000_000 || bytes.is_multiple_of(1_000_000) {
+        format!("{} MB", bytes / 1_000_000)
+    } else {
+        format!("{:.1} MB", bytes as f64 / 1e6).replace('.', ",")
+    }
+}
+
+/// Loads the case and checks the actor may add documents to it (not found otherwise, so
+/// other people's cases stay invisible).
+pub async fn vorgang_fuer_upload(
+    db: &Db,
+    akteur: &Akteur,
+    vorgang_id: i64,
+) -> Result<Vorgang, AppError> {
+    let v = db.vorgang(vorgang_id).await?;
+    if !plankammer_domain::zugriff::darf_vorgang_sehen(akteur, &v.zugriff()) {
+        return Err(AppError::NotFound);
+    }
+    if !darf_dokumente_hochladen(akteur, &v.zugriff()) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(v)
+}
+
+/// Streams one file into the store and records it. On any refusal nothing remains.
+pub async fn speichere<S, E>(
+    st: &AppState,
+    akteur: &Akteur,
+    vorgang: &Vorgang,
+    ziel: Ziel<'_>,
+    dateiname: &str,
+    body: S,
+) -> Result<Version, UploadError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let mut body = body;
+    // Sniff the type from the first bytes before anything is stored.
+    let mut prefix: Vec<u8> = Vec::with_capacity(SNIFF_BYTES);
+    let mut ended = false;
+    while prefix.len() < SNIFF_BYTES {
+        match body.next().await {
+            Some(Ok(chunk)) => prefix.extend_from_slice(&chunk),
+            Some(Err(e)) => {
+                return Err(AppError::Invalid(format!(
+                    "Die Übertragung der Datei ist abgebrochen ({e})."
+                ))
+                .into());
+            }
+            None => {
+                ended = true;
+                break;
+            }
+        }
+    }
+    if prefix.is_empty() && ended {
+        return Err(UploadError::Leer);
+    }
+    if let Some(t) = erkannter_typ(&prefix) {
+        return Err(UploadError::KeinPdf(t));
+    }
+    let used = st
+        .db
+        .vorgang_bytes(vorgang.id)
+        .await
+        .map_err(AppError::from)?
+        .max(0) as u64;
+    let max_file = st.config.upload_max_file;
+    let room = st.config.upload_max_case.saturating_sub(used);
+    let limit = max_file.min(room);
+    let head = stream::iter([Ok::<Bytes, String>(Bytes::from(prefix))]);
+    let rest = body.map(|r| r.map_err(|e| e.to_string()));
+    let stored = match st.blobs.put_stream(head.chain(rest), limit).await {
+        Ok(s) => s,
+        Err(BlobError::TooLarge { .. }) if room < max_file => {
+            return Err(UploadError::VorgangVoll(st.config.upload_max_case));
+        }
+        Err(BlobError::TooLarge { .. }) => return Err(UploadError::DateiZuGross(max_file)),
+        Err(BlobError::Source(e)) => {
+            return Err(AppError::Invalid(format!(
+                "Die Übertragung der Datei ist abgebrochen ({e})."
+            ))
+            .into());
+        }
+        Err(e) => return Err(AppError::internal(e).into()),
+    };
+    let dateiname = sichere_dateiname(dateiname);
+    let (dokument_id, bezeichnung, anlageart) = match ziel {
+        Ziel::NeuesDokument {
+            bezeichnung,
+            anlageart,
+        } => (None, bezeichnung, anlageart),
+        Ziel::NeueVersion { dokument_id } => (Some(dokument_id), "", None),
+    };
+    let bezeichnung = if bezeichnung.trim().is_empty() {
+        dateiname.trim_end_matches(".pdf").to_string()
+    } else {
+        bezeichnung.trim().to_string()
+    };
+    let now = now_millis();
+    let record = async {
+        let mut tx = st.db.begin().await?;
+        let neu = NeueVersion {
+            vorgang_id: vorgang.id,
+            tenant_id: vorgang.tenant_id,
+            dokument_id,
+            bezeichnung: &bezeichnung,
+            anlageart,
+            sha256: &stored.sha256,
+            groesse: stored.size as i64,
+            dateiname: &dateiname,
+            user_id: akteur.user_id,
+        };
+        let version = Db::add_version(&mut tx, &neu, now).await?;
+        let mut job = NewJob::new(&format!("{JOB_PREFIX}{STUFE_VALIDATE}"), serde_json::json!({ "version_id": version.id }), now);
+        job.tenant_id = Some(vorgang.tenant_id);
+        job.dedupe_key = Some(format!("{JOB_PREFIX}{STUFE_VALIDATE}:{}", version.id));
+        if let Some(job_id) = Db::enqueue(&mut tx, &job, now).await? {
+            Db::set_stufe(&mut tx, version.id, STUFE_VALIDATE, job_id).await?;
+        }
+        Db::audit(
+            &mut tx,
+            AuditEvent {
+                tenant_id: Some(vorgang.tenant_id),
+                actor_user_id: Some(akteur.user_id),
+                action: "dokument.hochladen",
+                object_type: "dokument_version",
+                object_id: Some(version.id.to_string()),
+                detail: serde_json::json!({ "vorgang_id": vorgang.id, "dokument_id": version.dokument_id, "groesse": stored.size, "sha256": stored.sha256 }),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<_, plankammer_storage::StoreError>(version)
+    }
+    .await;
+    match record {
+        Ok(v) => {
+            tracing::info!(
+                vorgang_id = vorgang.id,
+                version_id = v.id,
+                bytes = stored.size,
+                new_blob = stored.new,
+                "document version stored"
+            );
+            Ok(v)
+        }
+        Err(e) => {
+            // Nothing refers to bytes stored just now: remove them (the maintenance job
+            // would otherwise find them as orphans).
+            if stored.new
+                && let Err(del) = st.blobs.delete(&stored.sha256).await
+            {
+                tracing::warn!(error = %del, "could not remove the bytes of a failed upload; maintenance will");
+            }
+            Err(AppError::from(e).into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_are_decided_from_bytes() {
+        assert_eq!(erkannter_typ(b"%PDF-1.7\n..."), None);
+        assert_eq!(
+            erkannter_typ(b"\r\n  junk before %PDF-1.4"),
+            None,
+            "a header within 1024 bytes counts"
+        );
+        assert_eq!(erkannter_typ(b"\x89PNG\r\n\x1a\n"), Some("PNG-Bild"));
+        assert_eq!(
+            erkannter_typ(b"PK\x03\x04rest"),
+            Some("ZIP-Archiv oder Office-Dokument")
+        );
+        assert_eq!(erkannter_typ(b"Hallo Welt"), Some("Textdatei"));
+        let mut late = vec![b' '; 1100];
+        late.extend_from_slice(b"%PDF-1.4");
+        assert_eq!(
+            erkannter_typ(&late),
+            Some("Textdatei"),
+            "a header after 1024 bytes does not"
+        );
+    }
+
+    #[test]
+    fn sizes_read_like_people_write_them() {
+        assert_eq!(mb(12), "12 Byte");
+        assert_eq!(mb(820_000), "820 KB");
+        assert_eq!(mb(1_500_000), "1,5 MB");
+        assert_eq!(mb(250_000_000), "250 MB");
+    }
+
+    #[test]
+    fn file_names_are_made_safe() {
+        assert_eq!(sichere_dateiname("../../etc/passwd"), "passwd.pdf");
+        assert_eq!(
+            sichere_dateiname("C:\\Pläne\\EG Grundriss.PDF"),
+            "EG Grundriss.PDF"
+        );
+        assert_eq!(sichere_dateiname("a\u{0}b\"c<d>.pdf"), "a_b_c_d_.pdf");
+        assert_eq!(sichere_dateiname(""), "dokument.pdf");
+        assert_eq!(sichere_dateiname(".pdf"), "dokument.pdf");
+        assert_eq!(sichere_dateiname(&"x".repeat(500)).chars().count(), 120);
+    }
+}

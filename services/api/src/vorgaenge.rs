@@ -1,0 +1,567 @@
+//! Cases and their documents through `/api/v1`: open a case, upload plans (multipart for
+//! browsers, a raw `PUT` for API clients), list documents with their pipeline state and
+//! findings, download a version (audited, as attachment), retry a failed stage.
+
+use crate::auth::ApiCaller;
+use crate::error::{ApiError, ApiErrorBody, ApiResult};
+use crate::upload::{self, UploadError, Ziel};
+use crate::{AppError, AppState};
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use plankammer_domain::zugriff::{Akteur, darf_vorgang_anlegen, darf_vorgang_sehen};
+use plankammer_storage::audit::AuditEvent;
+use plankammer_storage::dokumente::{Version, Vorgang};
+use plankammer_storage::now_millis;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Routes that read large bodies: no default body limit, they enforce their own.
+pub fn upload_router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/cases/{id}/documents", post(upload_multipart))
+        .route("/api/v1/cases/{id}/documents/{dateiname}", put(upload_raw))
+        .route(
+            "/api/v1/documents/{id}/versions/{dateiname}",
+            put(upload_version_raw),
+        )
+        .layer(DefaultBodyLimit::disable())
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/cases", post(create_case))
+        .route("/api/v1/cases/{id}", get(get_case))
+        .route("/api/v1/cases/{id}/documents", get(list_documents))
+        .route("/api/v1/versions/{id}", get(get_version))
+        .route("/api/v1/versions/{id}/download", get(download))
+        .route("/api/v1/versions/{id}/retry", post(retry))
+}
+
+pub fn akteur(c: &ApiCaller) -> Akteur {
+    Akteur {
+        user_id: c.user_id(),
+        tenant_id: c.tenant_id(),
+        role: c.role(),
+    }
+}
+
+async fn sichtbarer_vorgang(st: &AppState, a: &Akteur, id: i64) -> Result<Vorgang, AppError> {
+    let v = st.db.vorgang(id).await?;
+    if darf_vorgang_sehen(a, &v.zugriff()) {
+        Ok(v)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+async fn sichtbare_version(
+    st: &AppState,
+    a: &Akteur,
+    id: i64,
+) -> Result<(Vorgang, Version), AppError> {
+    let version = st.db.version(id).await?;
+    let v = sichtbarer_vorgang(st, a, version.vorgang_id).await?;
+    Ok((v, version))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseOut {
+    pub id: i64,
+    pub bezeichnung: String,
+    /// Unix milliseconds.
+    pub erstellt: i64,
+}
+
+impl From<Vorgang> for CaseOut {
+    fn from(v: Vorgang) -> Self {
+        CaseOut {
+            id: v.id,
+            bezeichnung: v.bezeichnung,
+            erstellt: v.created_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewCase {
+    /// What is to be built, e.g. "Neubau Einfamilienhaus mit Garage".
+    pub bezeichnung: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases", tag = "vorgaenge", request_body = NewCase,
+    responses((status = 201, body = CaseOut), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn create_case(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Json(body): Json<NewCase>,
+) -> ApiResult<(StatusCode, Json<CaseOut>)> {
+    if !darf_vorgang_anlegen(caller.role()) {
+        return Err(AppError::Forbidden.into());
+    }
+    let b = body.bezeichnung.trim();
+    if b.is_empty() || b.chars().count() > 300 {
+        return Err(AppError::Invalid(
+            "Bitte beschreiben Sie das Vorhaben (höchstens 300 Zeichen).".into(),
+        )
+        .into());
+    }
+    let v = st
+        .db
+        .create_vorgang(caller.tenant_id(), caller.user_id(), b, now_millis())
+        .await?;
+    Ok((StatusCode::CREATED, Json(v.into())))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "vorgaenge", params(("id" = i64, Path)),
+    responses((status = 200, body = CaseOut), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn get_case(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<CaseOut>> {
+    Ok(Json(
+        sichtbarer_vorgang(&st, &akteur(&caller), id).await?.into(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StageOut {
+    /// `validate`, `extract`, `metadata` or `preview`.
+    pub stufe: String,
+    /// `queued`, `running`, `succeeded` or `failed`.
+    pub zustand: String,
+    pub fortschritt: i64,
+    pub notiz: Option<String>,
+    pub fehler: Option<String>,
+    pub versuche: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FindingOut {
+    pub code: String,
+    /// `fehler`, `warnung` or `hinweis`.
+    pub schwere: String,
+    pub meldung: String,
+    pub seite: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PageOut {
+    pub nummer: i64,
+    pub breite_mm: f64,
+    pub hoehe_mm: f64,
+    /// `A0`…`A4` or `Sonderformat`.
+    pub format: String,
+    /// `hoch` or `quer`.
+    pub ausrichtung: String,
+    pub scan_dpi: Option<i64>,
+    /// `textebene` or `ocr`, once text was read.
+    pub text_quelle: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VersionOut {
+    pub id: i64,
+    pub dokument_id: i64,
+    pub nummer: i64,
+    pub dateiname: String,
+    pub groesse: i64,
+    pub sha256: String,
+    pub hochgeladen: i64,
+    pub download: String,
+    pub stufen: Vec<StageOut>,
+    pub feststellungen: Vec<FindingOut>,
+    pub seiten: Vec<PageOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DocumentOut {
+    pub id: i64,
+    pub bezeichnung: String,
+    /// Document type chosen by the uploader (XBau `anlagen_3.0` code).
+    pub anlageart: Option<String>,
+    pub versionen: Vec<VersionOut>,
+}
+
+async fn version_out(st: &AppState, v: Version) -> Result<VersionOut, AppError> {
+    let stufen = st
+        .db
+        .stufen(v.id)
+        .await?
+        .into_iter()
+        .map(|(stufe, j)| StageOut {
+            stufe,
+            zustand: j.state.code().into(),
+            fortschritt: j.progress,
+            notiz: j.progress_note,
+            fehler: j.last_error,
+            versuche: j.attempts,
+        })
+        .collect();
+    let feststellungen = st
+        .db
+        .feststellungen(v.id)
+        .await?
+        .into_iter()
+        .map(|f| FindingOut {
+            code: f.code,
+            schwere: f.schwere.code().into(),
+            meldung: f.meldung,
+            seite: f.seite,
+        })
+        .collect();
+    let seiten = st
+        .db
+        .seiten(v.id)
+        .await?
+        .into_iter()
+        .map(|s| PageOut {
+            nummer: s.nummer,
+            breite_mm: s.breite_mm,
+            hoehe_mm: s.hoehe_mm,
+            format: s.format,
+            ausrichtung: s.ausrichtung,
+            scan_dpi: s.scan_dpi,
+            text_quelle: s.text_quelle,
+        })
+        .collect();
+    Ok(VersionOut {
+        download: format!("/api/v1/versions/{}/download", v.id),
+        id: v.id,
+        dokument_id: v.dokument_id,
+        nummer: v.nummer,
+        dateiname: v.dateiname,
+        groesse: v.groesse,
+        sha256: v.sha256,
+        hochgeladen: v.created_at,
+        stufen,
+        feststellungen,
+        seiten,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}/documents", tag = "vorgaenge", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<DocumentOut>), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn list_documents(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<DocumentOut>>> {
+    let v = sichtbarer_vorgang(&st, &akteur(&caller), id).await?;
+    let mut out = Vec::new();
+    for d in st.db.dokumente(v.id).await? {
+        let mut versionen = Vec::new();
+        for ver in d.versionen {
+            versionen.push(version_out(&st, ver).await?);
+        }
+        out.push(DocumentOut {
+            id: d.id,
+            bezeichnung: d.bezeichnung,
+            anlageart: d.anlageart,
+            versionen,
+        });
+    }
+    Ok(Json(out))
+}
+
+#[utoipa::path(get, path = "/api/v1/versions/{id}", tag = "vorgaenge", params(("id" = i64, Path)),
+    responses((status = 200, body = VersionOut), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn get_version(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<VersionOut>> {
+    let (_, v) = sichtbare_version(&st, &akteur(&caller), id).await?;
+    Ok(Json(version_out(&st, v).await?))
+}
+
+/// `Content-Disposition` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987).
+pub fn content_disposition(dateiname: &str) -> HeaderValue {
+    let ascii: String = dateiname
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = url::form_urlencoded::byte_serialize(dateiname.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20");
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    ))
+    .unwrap_or(HeaderValue::from_static("attachment"))
+}
+
+#[utoipa::path(get, path = "/api/v1/versions/{id}/download", tag = "vorgaenge", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "application/pdf", description = "Die Datei, als Anhang"), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn download(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let (v, version) = sichtbare_version(&st, &akteur(&caller), id).await?;
+    let (size, stream) = st
+        .blobs
+        .get_stream(&version.sha256)
+        .await
+        .map_err(AppError::internal)?;
+    st.db
+        .audit_now(
+            AuditEvent {
+                tenant_id: Some(v.tenant_id),
+                actor_user_id: Some(caller.user_id()),
+                action: "dokument.lesen",
+                object_type: "dokument_version",
+                object_id: Some(version.id.to_string()),
+                detail: serde_json::json!({ "vorgang_id": v.id, "via": if caller.via_token.is_some() { "schluessel" } else { "sitzung" } }),
+            },
+            now_millis(),
+        )
+        .await?;
+    let mut resp = Body::from_stream(stream).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        content_disposition(&version.dateiname),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(resp)
+}
+
+#[utoipa::path(post, path = "/api/v1/versions/{id}/retry", tag = "vorgaenge", params(("id" = i64, Path)),
+    responses((status = 202, description = "Fehlgeschlagene Stufen werden erneut ausgeführt"), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn retry(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    let (_, v) = sichtbare_version(&st, &akteur(&caller), id).await?;
+    for (_, job) in st.db.stufen(v.id).await? {
+        if job.state == plankammer_storage::jobs::JobState::Failed {
+            st.db.retry_failed_job(job.id, now_millis()).await?;
+        }
+    }
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UploadedFile {
+    pub dateiname: String,
+    /// `true` when stored; otherwise `meldung` says why not.
+    pub angenommen: bool,
+    pub meldung: Option<String>,
+    pub version: Option<VersionOut>,
+}
+
+/// Refuses a request whose declared length is beyond any limit, before reading it.
+fn declared_too_large(headers: &HeaderMap, max: u64) -> Option<AppError> {
+    let len = headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse::<u64>()
+        .ok()?;
+    (len > max).then(|| AppError::TooLarge(UploadError::DateiZuGross(max).meldung()))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct RawUploadQuery {
+    /// XBau `anlagen_3.0` code of the document, e.g. `2001`.
+    anlageart: Option<String>,
+    /// Name of the document; default: the file name.
+    bezeichnung: Option<String>,
+}
+
+fn check_anlageart(a: Option<&str>) -> Result<Option<&str>, AppError> {
+    match a.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(code) if code.len() == 4 && code.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(code)),
+        Some(_) => Err(AppError::Invalid("Die Anlageart muss ein vierstelliger Code aus der XBau-Liste anlagen_3.0 sein (z. B. 2001).".into())),
+    }
+}
+
+#[utoipa::path(put, path = "/api/v1/cases/{id}/documents/{dateiname}", tag = "vorgaenge",
+    params(("id" = i64, Path), ("dateiname" = String, Path), RawUploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    responses((status = 201, body = VersionOut), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 413, body = ApiErrorBody), (status = 422, body = ApiErrorBody, description = "Leer oder kein PDF")))]
+pub async fn upload_raw(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path((id, dateiname)): Path<(i64, String)>,
+    Query(q): Query<RawUploadQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<VersionOut>)> {
+    let a = akteur(&caller);
+    let v = upload::vorgang_fuer_upload(&st.db, &a, id).await?;
+    if let Some(e) = declared_too_large(&headers, st.config.upload_max_file) {
+        return Err(e.into());
+    }
+    let anlageart = check_anlageart(q.anlageart.as_deref())?;
+    let ziel = Ziel::NeuesDokument {
+        bezeichnung: q.bezeichnung.as_deref().unwrap_or(""),
+        anlageart,
+    };
+    let version = upload::speichere(&st, &a, &v, ziel, &dateiname, body.into_data_stream())
+        .await
+        .map_err(|e| ApiError(e.into_app()))?;
+    Ok((StatusCode::CREATED, Json(version_out(&st, version).await?)))
+}
+
+#[utoipa::path(put, path = "/api/v1/documents/{id}/versions/{dateiname}", tag = "vorgaenge",
+    params(("id" = i64, Path, description = "Dokument"), ("dateiname" = String, Path)),
+    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    responses((status = 201, body = VersionOut), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 413, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn upload_version_raw(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path((dokument_id, dateiname)): Path<(i64, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<VersionOut>)> {
+    let a = akteur(&caller);
+    let vorgang_id = st
+        .db
+        .dokument_vorgang(dokument_id)
+        .await
+        .map_err(AppError::from)?;
+    let v = upload::vorgang_fuer_upload(&st.db, &a, vorgang_id).await?;
+    if let Some(e) = declared_too_large(&headers, st.config.upload_max_file) {
+        return Err(e.into());
+    }
+    let version = upload::speichere(
+        &st,
+        &a,
+        &v,
+        Ziel::NeueVersion { dokument_id },
+        &dateiname,
+        body.into_data_stream(),
+    )
+    .await
+    .map_err(|e| ApiError(e.into_app()))?;
+    Ok((StatusCode::CREATED, Json(version_out(&st, version).await?)))
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/documents", tag = "vorgaenge", params(("id" = i64, Path)),
+    request_body(content_type = "multipart/form-data", description = "Felder: optional `anlageart` (gilt für die folgenden Dateien), dann eine oder mehrere Dateien im Feld `datei`. Ohne JavaScript: CSRF-Token als Abfrageparameter `_csrf`."),
+    responses((status = 201, body = Vec<UploadedFile>, description = "Alle Dateien angenommen"), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+              (status = 413, body = Vec<UploadedFile>, description = "Mindestens eine Datei zu groß; die übrigen sind gespeichert"),
+              (status = 422, body = Vec<UploadedFile>, description = "Mindestens eine Datei abgelehnt; die übrigen sind gespeichert")))]
+pub async fn upload_multipart(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> ApiResult<Response> {
+    let a = akteur(&caller);
+    let v = upload::vorgang_fuer_upload(&st.db, &a, id).await?;
+    let max_request = st
+        .config
+        .upload_max_file
+        .saturating_mul(st.config.upload_max_files as u64)
+        .saturating_add(1 << 20);
+    if let Some(e) = declared_too_large(&headers, max_request) {
+        return Err(e.into());
+    }
+    let mut anlageart: Option<String> = None;
+    let mut results = Vec::new();
+    let mut status = StatusCode::CREATED;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                tracing::warn!(error = %e, "multipart upload aborted");
+                status = StatusCode::UNPROCESSABLE_ENTITY;
+                results.push(UploadedFile {
+                    dateiname: String::new(),
+                    angenommen: false,
+                    meldung: Some("Die Übertragung ist abgebrochen.".into()),
+                    version: None,
+                });
+                break;
+            }
+        };
+        match field.name() {
+            Some("anlageart") => {
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|_| AppError::Invalid("Das Feld anlageart ist ungültig.".into()))?;
+                anlageart = check_anlageart(Some(&text))?.map(str::to_string);
+            }
+            Some("datei") => {
+                if results.len() >= st.config.upload_max_files {
+                    return Err(AppError::TooLarge(format!(
+                        "Höchstens {} Dateien je Hochladen.",
+                        st.config.upload_max_files
+                    ))
+                    .into());
+                }
+                let name = field.file_name().unwrap_or("dokument.pdf").to_string();
+                let ziel = Ziel::NeuesDokument {
+                    bezeichnung: "",
+                    anlageart: anlageart.as_deref(),
+                };
+                match upload::speichere(&st, &a, &v, ziel, &name, field).await {
+                    Ok(version) => results.push(UploadedFile {
+                        dateiname: version.dateiname.clone(),
+                        angenommen: true,
+                        meldung: None,
+                        version: Some(version_out(&st, version).await?),
+                    }),
+                    Err(UploadError::App(e)) => return Err(e.into()),
+                    Err(e) => {
+                        let too_large = matches!(
+                            e,
+                            UploadError::DateiZuGross(_) | UploadError::VorgangVoll(_)
+                        );
+                        status = if too_large {
+                            StatusCode::PAYLOAD_TOO_LARGE
+                        } else if status == StatusCode::CREATED {
+                            StatusCode::UNPROCESSABLE_ENTITY
+                        } else {
+                            status
+                        };
+                        results.push(UploadedFile {
+                            dateiname: upload::sichere_dateiname(&name),
+                            angenommen: false,
+                            meldung: Some(e.meldung()),
+                            version: None,
+                        });
+                        if too_large {
+                            // The rest of this request is not read: the client learns at once.
+                            break;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if results.is_empty() {
+        return Err(AppError::Invalid("Bitte wählen Sie mindestens eine Datei aus.".into()).into());
+    }
+    Ok((status, Json(results)).into_response())
+}

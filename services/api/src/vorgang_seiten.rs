@@ -1,0 +1,383 @@
+//! The case pages: the list of cases on the start page, a case with its documents, the
+//! upload form (works without JavaScript; with it, each file shows its own progress bar),
+//! and the live pipeline state (htmx polls the document list while checks are running).
+
+use crate::auth::CurrentUser;
+use crate::templates::render;
+use crate::upload::{self, UploadError, Ziel};
+use crate::{AppError, AppState, error::PageResult};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::context;
+use plankammer_domain::zugriff::{
+    Akteur, darf_dokumente_hochladen, darf_vorgang_anlegen, darf_vorgang_sehen,
+};
+use plankammer_storage::dokumente::Vorgang;
+use plankammer_storage::jobs::JobState;
+use plankammer_storage::now_millis;
+use serde::{Deserialize, Serialize};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/vorgaenge", post(neuer_vorgang))
+        .route("/vorgaenge/{id}", get(vorgang_seite))
+        .route("/vorgaenge/{id}/dokumente", get(dokumente_fragment))
+        .route(
+            "/vorgaenge/{id}/versionen/{vid}/erneut-pruefen",
+            post(erneut_pruefen),
+        )
+}
+
+pub fn upload_router() -> Router<AppState> {
+    Router::new()
+        .route("/vorgaenge/{id}/dokumente", post(hochladen))
+        .layer(DefaultBodyLimit::disable())
+}
+
+pub fn akteur(u: &CurrentUser) -> Akteur {
+    Akteur {
+        user_id: u.user_id(),
+        tenant_id: u.tenant_id(),
+        role: u.role(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct VorgangZeile {
+    id: i64,
+    bezeichnung: String,
+    erstellt: String,
+}
+
+/// The cases shown on the start page: an applicant's own, or all of the tenant's.
+pub async fn vorgaenge_fuer(st: &AppState, u: &CurrentUser) -> Result<Vec<VorgangZeile>, AppError> {
+    let owner = match u.role() {
+        plankammer_domain::Role::Antragsteller => Some(u.user_id()),
+        plankammer_domain::Role::Bauaufsicht | plankammer_domain::Role::Admin => None,
+        plankammer_domain::Role::Fachstelle => return Ok(vec![]),
+    };
+    Ok(st
+        .db
+        .vorgaenge(u.tenant_id(), owner, 200)
+        .await?
+        .into_iter()
+        .map(|v| VorgangZeile {
+            id: v.id,
+            bezeichnung: v.bezeichnung,
+            erstellt: plankammer_domain::zeit::format_berlin(v.created_at),
+        })
+        .collect())
+}
+
+#[derive(Deserialize)]
+struct NeuerVorgang {
+    bezeichnung: String,
+}
+
+async fn neuer_vorgang(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Form(f): Form<NeuerVorgang>,
+) -> PageResult<Redirect> {
+    if !darf_vorgang_anlegen(u.role()) {
+        return Err(AppError::Forbidden);
+    }
+    let b = f.bezeichnung.trim();
+    if b.is_empty() || b.chars().count() > 300 {
+        return Err(AppError::Invalid(
+            "Bitte beschreiben Sie das Vorhaben (höchstens 300 Zeichen).".into(),
+        ));
+    }
+    let v = st
+        .db
+        .create_vorgang(u.tenant_id(), u.user_id(), b, now_millis())
+        .await?;
+    Ok(Redirect::to(&format!("/vorgaenge/{}", v.id)))
+}
+
+async fn sichtbar(st: &AppState, u: &CurrentUser, id: i64) -> Result<Vorgang, AppError> {
+    let v = st.db.vorgang(id).await?;
+    if darf_vorgang_sehen(&akteur(u), &v.zugriff()) {
+        Ok(v)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+#[derive(Serialize)]
+struct StufeView {
+    name: &'static str,
+    zustand: &'static str,
+    zustand_code: &'static str,
+    fortschritt: i64,
+    notiz: Option<String>,
+    fehler: Option<String>,
+}
+
+#[derive(Serialize)]
+struct FeststellungView {
+    schwere: &'static str,
+    schwere_code: &'static str,
+    meldung: String,
+    seite: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct VersionView {
+    id: i64,
+    nummer: i64,
+    dateiname: String,
+    groesse: String,
+    hochgeladen: String,
+    stufen: Vec<StufeView>,
+    feststellungen: Vec<FeststellungView>,
+    seiten: String,
+    fehlgeschlagen: bool,
+}
+
+#[derive(Serialize)]
+struct DokumentView {
+    id: i64,
+    bezeichnung: String,
+    anlageart: Option<String>,
+    aktuell: VersionView,
+    fruehere: usize,
+}
+
+fn stufe_name(s: &str) -> &'static str {
+    match s {
+        "validate" => "Dateiprüfung",
+        "extract" => "Text lesen",
+        "metadata" => "Planangaben",
+        "preview" => "Vorschau",
+        _ => "Schritt",
+    }
+}
+
+/// The documents of a case for the page, and whether a check is still running.
+async fn dokumente_view(st: &AppState, v: &Vorgang) -> Result<(Vec<DokumentView>, bool), AppError> {
+    let mut out = Vec::new();
+    let mut laufend = false;
+    for d in st.db.dokumente(v.id).await? {
+        let fruehere = d.versionen.len().saturating_sub(1);
+        let Some(ver) = d.versionen.into_iter().last() else {
+            continue;
+        };
+        let mut stufen = Vec::new();
+        let mut fehlgeschlagen = false;
+        for (s, j) in st.db.stufen(ver.id).await? {
+            let (zustand, code) = match j.state {
+                JobState::Queued => ("wartet", "wartet"),
+                JobState::Running => ("läuft", "laeuft"),
+                JobState::Succeeded => ("fertig", "fertig"),
+                JobState::Failed => ("fehlgeschlagen", "fehlgeschlagen"),
+            };
+            laufend |= matches!(j.state, JobState::Queued | JobState::Running);
+            fehlgeschlagen |= j.state == JobState::Failed;
+            stufen.push(StufeView {
+                name: stufe_name(&s),
+                zustand,
+                zustand_code: code,
+                fortschritt: j.progress,
+                notiz: j.progress_note,
+                fehler: j.last_error,
+            });
+        }
+        let feststellungen = st
+            .db
+            .feststellungen(ver.id)
+            .await?
+            .into_iter()
+            .map(|f| FeststellungView {
+                schwere: f.schwere.bezeichnung(),
+                schwere_code: f.schwere.code(),
+                meldung: f.meldung,
+                seite: f.seite,
+            })
+            .collect();
+        let seiten = st.db.seiten(ver.id).await?;
+        let seiten = match seiten.len() {
+            0 => String::new(),
+            n => {
+                let mut formate: Vec<String> = seiten
+                    .iter()
+                    .map(|s| {
+                        if s.format == "Sonderformat" {
+                            format!("{:.0} × {:.0} mm", s.breite_mm, s.hoehe_mm)
+                        } else {
+                            format!("{} {}", s.format, s.ausrichtung)
+                        }
+                    })
+                    .collect();
+                formate.dedup();
+                format!(
+                    "{n} {} · {}",
+                    if n == 1 { "Seite" } else { "Seiten" },
+                    formate.join(", ")
+                )
+            }
+        };
+        out.push(DokumentView {
+            id: d.id,
+            bezeichnung: d.bezeichnung,
+            anlageart: d.anlageart,
+            fruehere,
+            aktuell: VersionView {
+                id: ver.id,
+                nummer: ver.nummer,
+                groesse: upload::mb(ver.groesse.max(0) as u64),
+                dateiname: ver.dateiname,
+                hochgeladen: plankammer_domain::zeit::format_berlin(ver.created_at),
+                stufen,
+                feststellungen,
+                seiten,
+                fehlgeschlagen,
+            },
+        });
+    }
+    Ok((out, laufend))
+}
+
+#[derive(Serialize)]
+struct Ergebnis {
+    dateiname: String,
+    angenommen: bool,
+    meldung: Option<String>,
+}
+
+async fn seite(
+    st: &AppState,
+    u: &CurrentUser,
+    v: Vorgang,
+    ergebnisse: Vec<Ergebnis>,
+    status: StatusCode,
+) -> PageResult<Response> {
+    let (dokumente, laufend) = dokumente_view(st, &v).await?;
+    let darf_hochladen = darf_dokumente_hochladen(&akteur(u), &v.zugriff());
+    let html = render(
+        "vorgang.html",
+        context! {
+            layout => crate::pages::layout_value(u, "/start"),
+            vorgang => context! { id => v.id, bezeichnung => v.bezeichnung, erstellt => plankammer_domain::zeit::format_berlin(v.created_at) },
+            abgelehnt => ergebnisse.iter().any(|e| !e.angenommen),
+            dokumente, laufend, darf_hochladen, ergebnisse,
+            max_datei => upload::mb(st.config.upload_max_file),
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+async fn vorgang_seite(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+) -> PageResult<Response> {
+    let v = sichtbar(&st, &u, id).await?;
+    seite(&st, &u, v, vec![], StatusCode::OK).await
+}
+
+async fn dokumente_fragment(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+) -> PageResult<Html<String>> {
+    let v = sichtbar(&st, &u, id).await?;
+    let (dokumente, laufend) = dokumente_view(&st, &v).await?;
+    render(
+        "_dokumente.html",
+        context! { vorgang => context! { id => v.id }, dokumente, laufend, layout => crate::pages::layout_value(&u, "/start") },
+    )
+}
+
+async fn hochladen(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    mut form: Multipart,
+) -> PageResult<Response> {
+    let a = akteur(&u);
+    let v = upload::vorgang_fuer_upload(&st.db, &a, id).await?;
+    let mut anlageart: Option<String> = None;
+    let mut ergebnisse = Vec::new();
+    let mut status = StatusCode::OK;
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name() {
+            Some("anlageart") => {
+                let t = field.text().await.unwrap_or_default();
+                anlageart = Some(t.trim().to_string())
+                    .filter(|t| t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()));
+            }
+            Some("datei") => {
+                let name = field.file_name().unwrap_or("").to_string();
+                if name.is_empty() {
+                    continue; // the form was sent without choosing a file
+                }
+                if ergebnisse.len() >= st.config.upload_max_files {
+                    break;
+                }
+                let ziel = Ziel::NeuesDokument {
+                    bezeichnung: "",
+                    anlageart: anlageart.as_deref(),
+                };
+                match upload::speichere(&st, &a, &v, ziel, &name, field).await {
+                    Ok(ver) => ergebnisse.push(Ergebnis {
+                        dateiname: ver.dateiname,
+                        angenommen: true,
+                        meldung: None,
+                    }),
+                    Err(UploadError::App(e)) => return Err(e),
+                    Err(e) => {
+                        let too_large = matches!(
+                            e,
+                            UploadError::DateiZuGross(_) | UploadError::VorgangVoll(_)
+                        );
+                        status = if too_large {
+                            StatusCode::PAYLOAD_TOO_LARGE
+                        } else {
+                            StatusCode::UNPROCESSABLE_ENTITY
+                        };
+                        ergebnisse.push(Ergebnis {
+                            dateiname: upload::sichere_dateiname(&name),
+                            angenommen: false,
+                            meldung: Some(e.meldung()),
+                        });
+                        if too_large {
+                            break;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if ergebnisse.is_empty() {
+        ergebnisse.push(Ergebnis {
+            dateiname: String::new(),
+            angenommen: false,
+            meldung: Some("Bitte wählen Sie mindestens eine PDF-Datei aus.".into()),
+        });
+        status = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    seite(&st, &u, v, ergebnisse, status).await
+}
+
+async fn erneut_pruefen(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path((id, vid)): Path<(i64, i64)>,
+) -> PageResult<Redirect> {
+    let v = sichtbar(&st, &u, id).await?;
+    let ver = st.db.version(vid).await?;
+    if ver.vorgang_id != v.id {
+        return Err(AppError::NotFound);
+    }
+    for (_, job) in st.db.stufen(ver.id).await? {
+        if job.state == JobState::Failed {
+            st.db.retry_failed_job(job.id, now_millis()).await?;
+        }
+    }
+    Ok(Redirect::to(&format!("/vorgaenge/{id}")))
+}

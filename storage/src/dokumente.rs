@@ -1,0 +1,446 @@
+//! Cases (as far as documents need them), documents with immutable versions, and what the
+//! pipeline found in each version.
+
+use crate::jobs::Job;
+use crate::{Db, Millis, Result, StoreError};
+use plankammer_domain::feststellung::{Feststellung, Schwere};
+use plankammer_domain::zugriff::VorgangRef;
+use serde::Serialize;
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Vorgang {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub owner_user_id: i64,
+    pub bezeichnung: String,
+    pub created_at: Millis,
+}
+
+impl Vorgang {
+    pub fn zugriff(&self) -> VorgangRef {
+        VorgangRef {
+            tenant_id: self.tenant_id,
+            owner_user_id: self.owner_user_id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Version {
+    pub id: i64,
+    pub dokument_id: i64,
+    pub vorgang_id: i64,
+    pub tenant_id: i64,
+    pub nummer: i64,
+    pub sha256: String,
+    pub groesse: i64,
+    pub dateiname: String,
+    pub created_at: Millis,
+    pub created_by: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dokument {
+    pub id: i64,
+    pub vorgang_id: i64,
+    pub bezeichnung: String,
+    pub anlageart: Option<String>,
+    pub versionen: Vec<Version>,
+}
+
+/// A new version to record; the bytes are already in the document store.
+#[derive(Debug, Clone)]
+pub struct NeueVersion<'a> {
+    pub vorgang_id: i64,
+    pub tenant_id: i64,
+    /// `None`: a new document with this name and type.
+    pub dokument_id: Option<i64>,
+    pub bezeichnung: &'a str,
+    pub anlageart: Option<&'a str>,
+    pub sha256: &'a str,
+    pub groesse: i64,
+    pub dateiname: &'a str,
+    pub user_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Seite {
+    pub nummer: i64,
+    pub breite_mm: f64,
+    pub hoehe_mm: f64,
+    pub format: String,
+    pub ausrichtung: String,
+    pub scan_dpi: Option<i64>,
+    pub text_quelle: Option<String>,
+    pub vorschau_sha256: Option<String>,
+}
+
+const VERSION_COLS: &str = "id, dokument_id, vorgang_id, tenant_id, nummer, sha256, groesse, dateiname, created_at, created_by";
+
+fn version_from_row(r: &sqlx::any::AnyRow) -> Result<Version> {
+    Ok(Version {
+        id: r.try_get("id")?,
+        dokument_id: r.try_get("dokument_id")?,
+        vorgang_id: r.try_get("vorgang_id")?,
+        tenant_id: r.try_get("tenant_id")?,
+        nummer: r.try_get("nummer")?,
+        sha256: r.try_get("sha256")?,
+        groesse: r.try_get("groesse")?,
+        dateiname: r.try_get("dateiname")?,
+        created_at: r.try_get("created_at")?,
+        created_by: r.try_get("created_by")?,
+    })
+}
+
+impl Db {
+    pub async fn create_vorgang(
+        &self,
+        tenant_id: i64,
+        owner_user_id: i64,
+        bezeichnung: &str,
+        now: Millis,
+    ) -> Result<Vorgang> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO vorgaenge (tenant_id, owner_user_id, bezeichnung, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
+        )
+        .bind(tenant_id)
+        .bind(owner_user_id)
+        .bind(bezeichnung)
+        .bind(now)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(Vorgang {
+            id,
+            tenant_id,
+            owner_user_id,
+            bezeichnung: bezeichnung.to_string(),
+            created_at: now,
+        })
+    }
+
+    /// The newest cases of a tenant, or of one owner in it.
+    pub async fn vorgaenge(
+        &self,
+        tenant_id: i64,
+        owner_user_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Vorgang>> {
+        let rows = sqlx::query(
+            "SELECT id, tenant_id, owner_user_id, bezeichnung, created_at FROM vorgaenge \
+             WHERE tenant_id = $1 AND ($2 IS NULL OR owner_user_id = $2) ORDER BY id DESC LIMIT $3",
+        )
+        .bind(tenant_id)
+        .bind(owner_user_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Vorgang {
+                    id: r.try_get("id")?,
+                    tenant_id: r.try_get("tenant_id")?,
+                    owner_user_id: r.try_get("owner_user_id")?,
+                    bezeichnung: r.try_get("bezeichnung")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn vorgang(&self, id: i64) -> Result<Vorgang> {
+        let r = sqlx::query("SELECT id, tenant_id, owner_user_id, bezeichnung, created_at FROM vorgaenge WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(Vorgang {
+            id: r.try_get("id")?,
+            tenant_id: r.try_get("tenant_id")?,
+            owner_user_id: r.try_get("owner_user_id")?,
+            bezeichnung: r.try_get("bezeichnung")?,
+            created_at: r.try_get("created_at")?,
+        })
+    }
+
+    /// Bytes stored for a case, counting every version (the per-case limit).
+    pub async fn vorgang_bytes(&self, vorgang_id: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(groesse), 0) AS BIGINT) FROM dokument_versionen WHERE vorgang_id = $1",
+        )
+        .bind(vorgang_id)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// Records a stored upload as a new version (and a new document if asked), in the
+    /// caller's transaction. The blob row is written too, if it is the first of its bytes.
+    pub async fn add_version(
+        conn: &mut crate::Conn,
+        v: &NeueVersion<'_>,
+        now: Millis,
+    ) -> Result<Version> {
+        sqlx::query("INSERT INTO blobs (sha256, groesse, created_at) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
+            .bind(v.sha256)
+            .bind(v.groesse)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        let dokument_id = match v.dokument_id {
+            Some(id) => {
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dokumente WHERE id = $1 AND vorgang_id = $2")
+                    .bind(id)
+                    .bind(v.vorgang_id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                if n == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                id
+            }
+            None => {
+                sqlx::query_scalar(
+                    "INSERT INTO dokumente (vorgang_id, tenant_id, bezeichnung, anlageart, created_at, created_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(v.vorgang_id)
+                .bind(v.tenant_id)
+                .bind(v.bezeichnung)
+                .bind(v.anlageart)
+                .bind(now)
+                .bind(v.user_id)
+                .fetch_one(&mut *conn)
+                .await?
+            }
+        };
+        let row = sqlx::query(&format!(
+            "INSERT INTO dokument_versionen (dokument_id, vorgang_id, tenant_id, nummer, sha256, groesse, dateiname, created_at, created_by) \
+             VALUES ($1, $2, $3, (SELECT COALESCE(MAX(nummer), 0) + 1 FROM dokument_versionen WHERE dokument_id = $1), $4, $5, $6, $7, $8) \
+             RETURNING {VERSION_COLS}"
+        ))
+        .bind(dokument_id)
+        .bind(v.vorgang_id)
+        .bind(v.tenant_id)
+        .bind(v.sha256)
+        .bind(v.groesse)
+        .bind(v.dateiname)
+        .bind(now)
+        .bind(v.user_id)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| StoreError::on_unique(e, "version number"))?;
+        version_from_row(&row)
+    }
+
+    /// The case a document belongs to.
+    pub async fn dokument_vorgang(&self, dokument_id: i64) -> Result<i64> {
+        sqlx::query_scalar("SELECT vorgang_id FROM dokumente WHERE id = $1")
+            .bind(dokument_id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn version(&self, id: i64) -> Result<Version> {
+        let r = sqlx::query(&format!(
+            "SELECT {VERSION_COLS} FROM dokument_versionen WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        version_from_row(&r)
+    }
+
+    /// The case's documents, each with its versions (oldest first).
+    pub async fn dokumente(&self, vorgang_id: i64) -> Result<Vec<Dokument>> {
+        let docs = sqlx::query("SELECT id, vorgang_id, bezeichnung, anlageart FROM dokumente WHERE vorgang_id = $1 ORDER BY id")
+            .bind(vorgang_id)
+            .fetch_all(self.pool())
+            .await?;
+        let versions = sqlx::query(&format!("SELECT {VERSION_COLS} FROM dokument_versionen WHERE vorgang_id = $1 ORDER BY dokument_id, nummer"))
+            .bind(vorgang_id)
+            .fetch_all(self.pool())
+            .await?;
+        let versions: Vec<Version> = versions
+            .iter()
+            .map(version_from_row)
+            .collect::<Result<_>>()?;
+        docs.iter()
+            .map(|d| {
+                let id: i64 = d.try_get("id")?;
+                Ok(Dokument {
+                    id,
+                    vorgang_id: d.try_get("vorgang_id")?,
+                    bezeichnung: d.try_get("bezeichnung")?,
+                    anlageart: d.try_get("anlageart")?,
+                    versionen: versions
+                        .iter()
+                        .filter(|v| v.dokument_id == id)
+                        .cloned()
+                        .collect(),
+                })
+            })
+            .collect()
+    }
+
+    /// Remembers which job runs a stage of a version.
+    pub async fn set_stufe(
+        conn: &mut crate::Conn,
+        version_id: i64,
+        stufe: &str,
+        job_id: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO dokument_stufen (version_id, stufe, job_id) VALUES ($1, $2, $3) \
+             ON CONFLICT (version_id, stufe) DO UPDATE SET job_id = excluded.job_id",
+        )
+        .bind(version_id)
+        .bind(stufe)
+        .bind(job_id)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// The stages of a version with the state of their jobs, in pipeline order.
+    pub async fn stufen(&self, version_id: i64) -> Result<Vec<(String, Job)>> {
+        let rows = sqlx::query("SELECT stufe, job_id FROM dokument_stufen WHERE version_id = $1")
+            .bind(version_id)
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let stufe: String = r.try_get("stufe")?;
+            let job_id: i64 = r.try_get("job_id")?;
+            out.push((stufe, self.job(job_id).await?));
+        }
+        let order = |s: &str| {
+            ["validate", "extract", "metadata", "preview"]
+                .iter()
+                .position(|x| *x == s)
+                .unwrap_or(9)
+        };
+        out.sort_by_key(|(s, _)| order(s));
+        Ok(out)
+    }
+
+    /// Replaces what one stage found in a version (idempotent: a rerun leaves one set).
+    pub async fn replace_feststellungen(
+        &self,
+        version_id: i64,
+        stufe: &str,
+        list: &[Feststellung],
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM feststellungen WHERE version_id = $1 AND stufe = $2")
+            .bind(version_id)
+            .bind(stufe)
+            .execute(&mut *tx)
+            .await?;
+        for f in list {
+            sqlx::query("INSERT INTO feststellungen (version_id, stufe, code, schwere, meldung, seite) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(version_id)
+                .bind(stufe)
+                .bind(&f.code)
+                .bind(f.schwere.code())
+                .bind(&f.meldung)
+                .bind(f.seite.map(i64::from))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Everything found in a version, most severe first.
+    pub async fn feststellungen(&self, version_id: i64) -> Result<Vec<Feststellung>> {
+        let rows = sqlx::query("SELECT code, schwere, meldung, seite FROM feststellungen WHERE version_id = $1 ORDER BY id")
+            .bind(version_id)
+            .fetch_all(self.pool())
+            .await?;
+        let mut out: Vec<Feststellung> = rows
+            .iter()
+            .map(|r| {
+                let s: String = r.try_get("schwere")?;
+                let seite: Option<i64> = r.try_get("seite")?;
+                Ok(Feststellung {
+                    code: r.try_get("code")?,
+                    schwere: Schwere::from_code(&s)
+                        .ok_or_else(|| StoreError::Corrupt(format!("schwere {s:?}")))?,
+                    meldung: r.try_get("meldung")?,
+                    seite: seite.and_then(|s| u32::try_from(s).ok()),
+                })
+            })
+            .collect::<Result<_>>()?;
+        out.sort_by_key(|f| f.schwere);
+        Ok(out)
+    }
+
+    /// Replaces the page list of a version.
+    pub async fn replace_seiten(&self, version_id: i64, seiten: &[Seite]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM seiten WHERE version_id = $1")
+            .bind(version_id)
+            .execute(&mut *tx)
+            .await?;
+        for s in seiten {
+            sqlx::query(
+                "INSERT INTO seiten (version_id, nummer, breite_mm, hoehe_mm, format, ausrichtung, scan_dpi, text_quelle, vorschau_sha256) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(version_id)
+            .bind(s.nummer)
+            .bind(s.breite_mm)
+            .bind(s.hoehe_mm)
+            .bind(&s.format)
+            .bind(&s.ausrichtung)
+            .bind(s.scan_dpi)
+            .bind(&s.text_quelle)
+            .bind(&s.vorschau_sha256)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn seiten(&self, version_id: i64) -> Result<Vec<Seite>> {
+        let rows = sqlx::query(
+            "SELECT nummer, breite_mm, hoehe_mm, format, ausrichtung, scan_dpi, text_quelle, vorschau_sha256 FROM seiten \
+             WHERE version_id = $1 ORDER BY nummer",
+        )
+        .bind(version_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Seite {
+                    nummer: r.try_get("nummer")?,
+                    breite_mm: r.try_get("breite_mm")?,
+                    hoehe_mm: r.try_get("hoehe_mm")?,
+                    format: r.try_get("format")?,
+                    ausrichtung: r.try_get("ausrichtung")?,
+                    scan_dpi: r.try_get("scan_dpi")?,
+                    text_quelle: r.try_get("text_quelle")?,
+                    vorschau_sha256: r.try_get("vorschau_sha256")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Content addresses in the store that no row refers to, among `candidates`.
+    pub async fn unreferenced_blobs(&self, candidates: &[String]) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for sha in candidates {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM blobs WHERE sha256 = $1")
+                .bind(sha)
+                .fetch_one(self.pool())
+                .await?;
+            if n == 0 {
+                out.push(sha.clone());
+            }
+        }
+        Ok(out)
+    }
+}

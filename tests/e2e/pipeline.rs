@@ -1,0 +1,223 @@
+//! The document pipeline with the real binary: `plankammer inspect` on the hostile corpus
+//! (through the same sandbox the worker uses), and uploads that a running worker checks.
+
+mod common;
+
+use common::{Site, wait_ready};
+use plankammer_tests::{csrf_from, free_port, wait_for};
+use plankammer_workers::pdf::muster::{self, feindlich};
+use serde_json::Value;
+use std::time::Duration;
+
+fn inspect(
+    site: &Site,
+    files: &[std::path::PathBuf],
+    extra: &[(&str, String)],
+) -> (i32, Vec<Value>) {
+    let args: Vec<String> = std::iter::once("inspect".to_string())
+        .chain(files.iter().map(|f| f.display().to_string()))
+        .collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out) = site.run(&args, extra);
+    let lines = out
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    (code, lines)
+}
+
+fn codes(v: &Value) -> Vec<String> {
+    v["feststellungen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn inspect_gives_every_hostile_file_a_clear_finding() {
+    let site = Site::new().await;
+    let dir = site.dir.path().join("korpus");
+    plankammer_workers::pdf::muster::schreibe_korpus(&dir).unwrap();
+    let mut files: Vec<_> = feindlich::korpus()
+        .into_iter()
+        .map(|(n, _)| dir.join(n))
+        .collect();
+    files.push(std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/workers/tests/korpus/verschluesselt.pdf"
+    )));
+    let ok = dir.join("ok.pdf");
+    std::fs::write(&ok, muster::mit_text("Grundriss EG")).unwrap();
+    files.push(ok);
+    let started = std::time::Instant::now();
+    let (code, results) = inspect(&site, &files, &[]);
+    assert_eq!(code, 0, "broken files are normal results");
+    assert_eq!(results.len(), files.len());
+    let by_name = |n: &str| {
+        results
+            .iter()
+            .find(|r| r["datei"].as_str().unwrap().ends_with(n))
+            .unwrap_or_else(|| panic!("{n}"))
+    };
+    assert_eq!(codes(by_name("leer.pdf")), ["datei.leer"]);
+    assert_eq!(codes(by_name("falsche_signatur.pdf")), ["datei.kein_pdf"]);
+    assert_eq!(codes(by_name("verschluesselt.pdf")), ["pdf.verschluesselt"]);
+    assert!(codes(by_name("javascript.pdf")).contains(&"pdf.javascript".to_string()));
+    assert!(codes(by_name("zehntausend_seiten.pdf")).contains(&"pdf.zu_viele_seiten".to_string()));
+    assert_eq!(by_name("riesenbild.pdf")["seitenzahl"], 1);
+    assert_eq!(by_name("ok.pdf")["lesbar"], true);
+    assert_eq!(by_name("ok.pdf")["seiten"][0]["bezeichnung"], "A4 hoch");
+    for r in &results {
+        assert!(
+            r["lesbar"].is_boolean() && r["feststellungen"].is_array(),
+            "{r}"
+        );
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(120),
+        "bounded time for the whole corpus"
+    );
+
+    // A usage error (a file that does not exist) exits non-zero.
+    let (code, _) = inspect(&site, &[dir.join("gibt-es-nicht.pdf")], &[]);
+    assert_ne!(code, 0);
+}
+
+#[tokio::test]
+async fn a_sandbox_that_runs_out_of_memory_is_a_finding_not_a_crash() {
+    let site = Site::new().await;
+    let bomb = site.dir.path().join("bombe.pdf");
+    // 512 MiB inflated: the child is given 96 MiB of address space and the default 128 MiB
+    // decompression cap, so it must die trying, and that must be reported about the file.
+    std::fs::write(&bomb, feindlich::dekompressionsbombe(512)).unwrap();
+    let (code, results) = inspect(&site, &[bomb], &[("SANDBOX_MEMORY_MB", "96".into())]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        codes(&results[0]),
+        ["verarbeitung.abgebrochen"],
+        "{}",
+        results[0]
+    );
+    assert!(
+        results[0]["feststellungen"][0]["meldung"]
+            .as_str()
+            .unwrap()
+            .contains("Datei konnte nicht verarbeitet werden")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn uploaded_plans_are_checked_by_the_worker_and_hostile_ones_do_not_stop_it() {
+    let site = Site::new().await;
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let app = site.start(
+        &["demo"],
+        &[
+            ("BIND", format!("127.0.0.1:{port}")),
+            ("SANDBOX_MEMORY_MB", "512".into()),
+        ],
+        "demo",
+    );
+    wait_ready(&url, &app).await;
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = c
+        .get(format!("{url}/anmelden"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = csrf_from(&page).unwrap();
+    c.post(format!("{url}/anmelden"))
+        .form(&[
+            ("email", "architektin@musterstadt.example"),
+            ("passwort", "plankammer-demo"),
+            ("_csrf", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let csrf = csrf_from(
+        &c.get(format!("{url}/start"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let case: Value = c
+        .post(format!("{url}/api/v1/cases"))
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({"bezeichnung": "Neubau"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let case = case["id"].as_i64().unwrap();
+
+    let mut uploads = vec![(
+        "grundriss.pdf",
+        muster::pdf_with(&[muster::A1_QUER], "", "", &[]),
+    )];
+    uploads.push(("bombe.pdf", feindlich::dekompressionsbombe(512)));
+    uploads.push(("javascript.pdf", feindlich::mit_javascript()));
+    uploads.push(("zyklisch.pdf", feindlich::zyklischer_seitenbaum()));
+    uploads.push(("abgeschnitten.pdf", feindlich::abgeschnitten()));
+    let mut ids = Vec::new();
+    for (name, bytes) in uploads {
+        let r = c
+            .put(format!("{url}/api/v1/cases/{case}/documents/{name}"))
+            .header("x-csrf-token", &csrf)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{name}: {}", app.output());
+        ids.push((
+            name,
+            r.json::<Value>().await.unwrap()["id"].as_i64().unwrap(),
+        ));
+    }
+    for (name, id) in &ids {
+        let v = wait_for(
+            &format!("the worker to check {name}"),
+            Duration::from_secs(90),
+            || {
+                let c = c.clone();
+                let u = format!("{url}/api/v1/versions/{id}");
+                async move {
+                    let v: Value = c.get(&u).send().await.ok()?.json().await.ok()?;
+                    (v["stufen"][0]["zustand"] == "succeeded").then_some(v)
+                }
+            },
+        )
+        .await;
+        match *name {
+            "grundriss.pdf" => {
+                assert_eq!(v["seiten"][0]["format"], "A1");
+                assert_eq!(v["seiten"][0]["ausrichtung"], "quer");
+            }
+            "javascript.pdf" => assert!(
+                v["feststellungen"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|f| f["code"] == "pdf.javascript" && f["schwere"] == "fehler")
+            ),
+            _ => assert!(v["feststellungen"].is_array()),
+        }
+    }
+}

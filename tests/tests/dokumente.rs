@@ -1,0 +1,549 @@
+//! Cases and documents through the API: streaming uploads with type sniffing and limits,
+//! versions, deduplication, downloads as audited attachments, and who may see what.
+
+use plankammer_domain::Role;
+use plankammer_tests::pdf::{a4, a4_salted};
+use plankammer_tests::{TestApp, spawn_app, spawn_app_with};
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+
+async fn setup(app: &TestApp) -> (reqwest::Client, String, i64, i64) {
+    let t = app.tenant("kassel").await;
+    app.user(t, "anna@x.de", Role::Antragsteller).await;
+    let (c, csrf) = app.login("anna@x.de").await;
+    let case: String = c
+        .post(format!("{}/api/v1/cases", app.url))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"bezeichnung": "Neubau Einfamilienhaus"}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let case: Value = serde_json::from_str(&case).unwrap_or_else(|_| panic!("{case}"));
+    (c, csrf, case["id"].as_i64().unwrap(), t)
+}
+
+async fn put(
+    c: &reqwest::Client,
+    app: &TestApp,
+    csrf: &str,
+    path: &str,
+    body: Vec<u8>,
+) -> reqwest::Response {
+    c.put(format!("{}{path}", app.url))
+        .header("x-csrf-token", csrf)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn count(app: &TestApp, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+fn stored_files(app: &TestApp) -> usize {
+    fn walk(p: &std::path::Path) -> usize {
+        std::fs::read_dir(p)
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            walk(&e.path())
+                        } else {
+                            1
+                        }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+    walk(&app.dir.path().join("dokumente"))
+}
+
+#[tokio::test]
+async fn a_pdf_is_stored_once_versioned_and_queued_for_checking() {
+    let app = spawn_app().await;
+    let (c, csrf, case, _) = setup(&app).await;
+    let pdf = a4(2);
+    let r = put(
+        &c,
+        &app,
+        &csrf,
+        &format!("/api/v1/cases/{case}/documents/EG%20Grundriss.pdf?anlageart=2001"),
+        pdf.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    use sha2::Digest;
+    assert_eq!(v["sha256"], hex::encode(sha2::Sha256::digest(&pdf)));
+    assert_eq!(
+        (v["nummer"].as_i64(), v["dateiname"].as_str()),
+        (Some(1), Some("EG Grundriss.pdf"))
+    );
+    assert_eq!(v["stufen"][0]["stufe"], "validate");
+    assert_eq!(v["stufen"][0]["zustand"], "queued");
+
+    // The same bytes as another document: a second row, one stored object.
+    let r2 = put(
+        &c,
+        &app,
+        &csrf,
+        &format!("/api/v1/cases/{case}/documents/kopie.pdf"),
+        pdf.clone(),
+    )
+    .await;
+    assert_eq!(r2.status(), 201);
+    assert_eq!(count(&app, "blobs").await, 1);
+    assert_eq!(stored_files(&app), 1, "identical bytes stored once");
+
+    // A new version of the first document.
+    let doc = v["dokument_id"].as_i64().unwrap();
+    let r3 = put(
+        &c,
+        &app,
+        &csrf,
+        &format!("/api/v1/documents/{doc}/versions/EG%20Grundriss%20Index%20B.pdf"),
+        a4_salted(2, "B"),
+    )
+    .await;
+    assert_eq!(r3.status(), 201);
+    assert_eq!(r3.json::<Value>().await.unwrap()["nummer"], 2);
+    let docs: Value = c
+        .get(format!("{}/api/v1/cases/{case}/documents", app.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(docs.as_array().unwrap().len(), 2);
+    assert_eq!(docs[0]["anlageart"], "2001");
+    assert_eq!(
+        docs[0]["versionen"].as_array().unwrap().len(),
+        2,
+        "old versions stay"
+    );
+    assert_eq!(count(&app, "jobs").await, 3, "one validate job per version");
+}
+
+#[tokio::test]
+async fn the_type_is_decided_from_the_bytes_and_refusals_store_nothing() {
+    let app = spawn_app().await;
+    let (c, csrf, case, _) = setup(&app).await;
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let r = put(
+        &c,
+        &app,
+        &csrf,
+        &format!("/api/v1/cases/{case}/documents/plan.pdf"),
+        png,
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(
+        e["meldung"],
+        "Die Datei ist kein PDF-Dokument (erkannt: PNG-Bild). Bitte laden Sie Pläne als PDF hoch."
+    );
+    let r = put(
+        &c,
+        &app,
+        &csrf,
+        &format!("/api/v1/cases/{case}/documents/leer.pdf"),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["meldung"],
+        "Die Datei ist leer (0 Byte)."
+    );
+    assert_eq!(
+        (
+            count(&app, "dokument_versionen").await,
+            count(&app, "blobs").await
+        ),
+        (0, 0)
+    );
+    assert_eq!(stored_files(&app), 0);
+    assert!(app.blobs.temporary_objects().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn limits_per_file_and_per_case_answer_413_and_leave_nothing() {
+    let app = spawn_app_with(|c| {
+        c.upload_max_file = 200_000;
+        c.upload_max_case = 300_000;
+    })
+    .await;
+    let (c, csrf, case, _) = setup(&app).await;
+    let mut big = a4(1);
+    big.extend(std::iter::repeat_n(b'%', 250_000));
+    // Sent chunked (no Content-Length), so the limit must hold while streaming.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        big.chunks(16_384).map(|c| Ok(c.to_vec())).collect();
+    let r = c
+        .put(format!(
+            "{}/api/v1/cases/{case}/documents/gross.pdf",
+            app.url
+        ))
+        .header("x-csrf-token", &csrf)
+        .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["meldung"],
+        "Die Datei ist größer als erlaubt (höchstens 200 KB)."
+    );
+    assert_eq!(
+        (count(&app, "dokument_versionen").await, stored_files(&app)),
+        (0, 0)
+    );
+    assert!(
+        app.blobs.temporary_objects().await.unwrap().is_empty(),
+        "no half-written object"
+    );
+
+    let mut mid = a4(1);
+    mid.extend(std::iter::repeat_n(b'%', 150_000));
+    assert_eq!(
+        put(
+            &c,
+            &app,
+            &csrf,
+            &format!("/api/v1/cases/{case}/documents/a.pdf"),
+            mid.clone()
+        )
+        .await
+        .status(),
+        201
+    );
+    mid.extend(b"% other bytes\n");
+    let r = put(
+        &c,
+        &app,
+        &csrf,
+        &format!("/api/v1/cases/{case}/documents/b.pdf"),
+        mid,
+    )
+    .await;
+    assert_eq!(r.status(), 413);
+    assert!(
+        r.json::<Value>().await.unwrap()["meldung"]
+            .as_str()
+            .unwrap()
+            .contains("je Vorgang")
+    );
+    assert_eq!(
+        count(&app, "dokument_versionen").await,
+        1,
+        "what was stored before stays"
+    );
+    assert_eq!(stored_files(&app), 1);
+}
+
+#[tokio::test]
+async fn a_2_gb_upload_is_refused_before_it_is_read() {
+    let app = spawn_app().await;
+    let (c, csrf, case, _) = setup(&app).await;
+    let session = {
+        // Reuse the logged-in client's cookie on a raw socket.
+        let r = c
+            .get(format!("{}/api/v1/me", app.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let page = c
+            .get(format!("{}/start", app.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Guten Tag"));
+        // The cookie store is not exposed; log in again on the raw connection instead.
+        let page = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let form = page
+            .get(format!("{}/anmelden", app.url))
+            .send()
+            .await
+            .unwrap();
+        let anon = form
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let token = plankammer_tests::csrf_from(&form.text().await.unwrap()).unwrap();
+        let login = page
+            .post(format!("{}/anmelden", app.url))
+            .header("cookie", anon)
+            .form(&[
+                ("email", "anna@x.de"),
+                ("passwort", plankammer_tests::PASSWORD),
+                ("_csrf", token.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        login
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+            .find(|c| c.starts_with("pk_sitzung="))
+            .unwrap()
+    };
+    let start = c
+        .get(format!("{}/start", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let _ = (start, csrf);
+    let page_csrf = {
+        let c2 = reqwest::Client::new();
+        let html = c2
+            .get(format!("{}/start", app.url))
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        plankammer_tests::csrf_from(&html).unwrap()
+    };
+    let addr = app.url.trim_start_matches("http://").to_string();
+    let started = std::time::Instant::now();
+    let response = tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+        let head = format!(
+            "PUT /api/v1/cases/{case}/documents/riesig.pdf HTTP/1.1\r\nHost: {addr}\r\nCookie: {session}\r\nX-CSRF-Token: {page_csrf}\r\nContent-Type: application/pdf\r\nContent-Length: 2147483648\r\n\r\n%PDF-1.7\n"
+        );
+        s.write_all(head.as_bytes()).unwrap();
+        let mut buf = vec![0u8; 4096];
+        let n = s.read(&mut buf).unwrap();
+        String::from_utf8_lossy(&buf[..n]).to_string()
+    })
+    .await
+    .unwrap();
+    assert!(response.starts_with("HTTP/1.1 413"), "{response}");
+    assert!(response.contains("größer als erlaubt"));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "answered without reading 2 GB"
+    );
+    assert_eq!(count(&app, "dokument_versionen").await, 0);
+}
+
+#[tokio::test]
+async fn multipart_uploads_report_per_file_and_keep_the_good_ones() {
+    let app = spawn_app().await;
+    let (c, csrf, case, _) = setup(&app).await;
+    let form = reqwest::multipart::Form::new()
+        .text("anlageart", "2002")
+        .part(
+            "datei",
+            reqwest::multipart::Part::bytes(a4(1)).file_name("Schnitt A-A.pdf"),
+        )
+        .part(
+            "datei",
+            reqwest::multipart::Part::bytes(b"kein pdf".to_vec()).file_name("notiz.pdf"),
+        )
+        .part(
+            "datei",
+            reqwest::multipart::Part::bytes(a4_salted(1, "2")).file_name("../../Schnitt B-B.pdf"),
+        );
+    // Without JavaScript the token travels in the query.
+    let r = c
+        .post(format!(
+            "{}/api/v1/cases/{case}/documents?_csrf={csrf}",
+            app.url
+        ))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let files: Value = r.json().await.unwrap();
+    let files = files.as_array().unwrap();
+    assert_eq!(files.len(), 3);
+    assert_eq!(
+        (
+            files[0]["angenommen"].as_bool(),
+            files[1]["angenommen"].as_bool(),
+            files[2]["angenommen"].as_bool()
+        ),
+        (Some(true), Some(false), Some(true))
+    );
+    assert!(
+        files[1]["meldung"]
+            .as_str()
+            .unwrap()
+            .contains("erkannt: Textdatei")
+    );
+    assert_eq!(files[2]["dateiname"], "Schnitt B-B.pdf", "paths stripped");
+    let docs: Value = c
+        .get(format!("{}/api/v1/cases/{case}/documents", app.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(docs.as_array().unwrap().len(), 2);
+    assert!(
+        docs.as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["anlageart"] == "2002")
+    );
+
+    let no_token = c
+        .post(format!("{}/api/v1/cases/{case}/documents", app.url))
+        .multipart(reqwest::multipart::Form::new().part(
+            "datei",
+            reqwest::multipart::Part::bytes(a4(1)).file_name("x.pdf"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status(), 403);
+}
+
+#[tokio::test]
+async fn downloads_are_attachments_audited_and_only_for_those_who_may_see_the_case() {
+    let app = spawn_app().await;
+    let (c, csrf, case, t) = setup(&app).await;
+    let pdf = a4(1);
+    let v: Value = put(
+        &c,
+        &app,
+        &csrf,
+        &format!("/api/v1/cases/{case}/documents/Grundriss%20%C3%84nderung%20%22neu%22.pdf"),
+        pdf.clone(),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = v["id"].as_i64().unwrap();
+    let r = c
+        .get(format!("{}/api/v1/versions/{id}/download", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let cd = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cd.starts_with("attachment; filename=\"Grundriss _nderung _neu_.pdf\""),
+        "{cd}"
+    );
+    assert!(
+        cd.contains("filename*=UTF-8''Grundriss%20%C3%84nderung%20_neu_.pdf"),
+        "{cd}"
+    );
+    assert!(
+        r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
+    assert_eq!(r.bytes().await.unwrap().as_ref(), &pdf[..]);
+    let reads: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'dokument.lesen' AND object_id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(reads, 1, "every read audited");
+
+    app.user(t, "bernd@x.de", Role::Antragsteller).await;
+    app.user(t, "bea@x.de", Role::Bauaufsicht).await;
+    app.user(t, "fritz@x.de", Role::Fachstelle).await;
+    let other_tenant = app.tenant("fulda").await;
+    app.user(other_tenant, "fremd@x.de", Role::Bauaufsicht)
+        .await;
+    for (email, expected) in [
+        ("bernd@x.de", 404),
+        ("fritz@x.de", 404),
+        ("fremd@x.de", 404),
+        ("bea@x.de", 200),
+    ] {
+        let (c2, _) = app.login(email).await;
+        let s = c2
+            .get(format!("{}/api/v1/versions/{id}/download", app.url))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(s, expected, "{email}");
+        let s = c2
+            .get(format!("{}/api/v1/cases/{case}/documents", app.url))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(s, expected, "{email} lists documents");
+    }
+    // A Bauaufsicht may add documents (a scanned paper application); another applicant may not even see the case.
+    let (bea, bea_csrf) = app.login("bea@x.de").await;
+    assert_eq!(
+        put(
+            &bea,
+            &app,
+            &bea_csrf,
+            &format!("/api/v1/cases/{case}/documents/scan.pdf"),
+            a4_salted(1, "scan")
+        )
+        .await
+        .status(),
+        201
+    );
+    let (bernd, bernd_csrf) = app.login("bernd@x.de").await;
+    assert_eq!(
+        put(
+            &bernd,
+            &app,
+            &bernd_csrf,
+            &format!("/api/v1/cases/{case}/documents/x.pdf"),
+            a4_salted(1, "x")
+        )
+        .await
+        .status(),
+        404
+    );
+    let (fritz, fritz_csrf) = app.login("fritz@x.de").await;
+    let r = fritz
+        .post(format!("{}/api/v1/cases", app.url))
+        .header("x-csrf-token", fritz_csrf)
+        .json(&json!({"bezeichnung": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "only applicants open cases");
+}

@@ -1,0 +1,8 @@
+//! Reading untrusted PDFs. Everything here runs inside the sandbox child process
+//! (`plankammer sandbox …`), with memory, CPU and time limits set by the parent; the worker
+//! only reads the structured result.
+
+pub mod muster;
+pub mod pruefen;
+
+pub use pruefen::{Grenzen, Pruefergebnis, SeitenInfo, pruefe};
