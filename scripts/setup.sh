@@ -9,9 +9,11 @@ cd "$(dirname "$0")/.."
 want_test=false
 [ "${1:-}" = "--test" ] && want_test=true
 
-packages=(build-essential pkg-config ca-certificates nodejs npm python3 python3-venv)
+# OCR: tesseract-rs links the system libtesseract (never downloads at build time).
+packages=(build-essential pkg-config ca-certificates nodejs npm python3 python3-venv
+          libtesseract-dev libleptonica-dev tesseract-ocr-deu clang libclang-dev)
 if $want_test; then
-  packages+=(chromium chromium-driver postgresql)
+  packages+=(chromium chromium-driver postgresql qpdf fonts-dejavu-core)
 fi
 
 missing=()

@@ -31,6 +31,7 @@ pub struct Config {
     pub sandbox_memory: u64,
     pub sandbox_cpu_secs: u64,
     pub sandbox_timeout: Duration,
+    pub tessdata: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -209,6 +210,8 @@ impl Config {
                 1,
                 7200,
             )?),
+            tessdata: var("TESSDATA_DIR")
+                .unwrap_or_else(|| "/usr/share/tesseract-ocr/5/tessdata".into()),
         })
     }
 }

@@ -77,6 +77,11 @@ enum SandboxCommand {
         #[arg(long)]
         grenzen: String,
     },
+    /// Read the text of a PDF (text layer, OCR of scans); answer with the Leseergebnis.
+    Lesen {
+        #[arg(long)]
+        grenzen: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -286,6 +291,23 @@ fn sandbox_child(aufgabe: &SandboxCommand) -> std::process::ExitCode {
                 Err(_) => std::process::ExitCode::FAILURE,
             }
         }
+        SandboxCommand::Lesen { grenzen } => {
+            let Ok(grenzen) =
+                serde_json::from_str::<plankammer_workers::pdf::lesen::LeseGrenzen>(grenzen)
+            else {
+                eprintln!("sandbox: invalid --grenzen");
+                return std::process::ExitCode::from(2);
+            };
+            let Ok(bytes) = plankammer_workers::sandbox::read_input(u64::MAX) else {
+                eprintln!("sandbox: cannot read standard input");
+                return std::process::ExitCode::from(2);
+            };
+            let result = plankammer_workers::pdf::lesen::lese(&bytes, &grenzen);
+            match serde_json::to_writer(std::io::stdout().lock(), &result) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(_) => std::process::ExitCode::FAILURE,
+            }
+        }
     }
 }
 
@@ -332,6 +354,13 @@ async fn inspect(config: &Config, files: Vec<std::path::PathBuf>) -> Result<()> 
         bail!("{} Datei(en) nicht lesbar", missing.len());
     }
     Ok(())
+}
+
+fn lese_grenzen(config: &Config) -> plankammer_workers::pdf::lesen::LeseGrenzen {
+    plankammer_workers::pdf::lesen::LeseGrenzen {
+        tessdata: config.tessdata.clone(),
+        ..Default::default()
+    }
 }
 
 fn sandbox_config(config: &Config) -> Result<plankammer_workers::sandbox::SandboxConfig> {
@@ -419,6 +448,7 @@ async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Resul
             blobs: BlobStore::from_url(&config.object_store_url).context("OBJECT_STORE_URL")?,
             sandbox: sandbox_config(config)?,
             grenzen: plankammer_workers::pdf::Grenzen::default(),
+            lese_grenzen: lese_grenzen(config),
         };
         plankammer_workers::pipeline::register(&mut registry, std::sync::Arc::new(pipeline));
         let wc = WorkerConfig {

@@ -76,6 +76,25 @@ pub struct Seite {
     pub vorschau_sha256: Option<String>,
 }
 
+/// A plan metadata field as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetaFeld {
+    pub feld: String,
+    pub wert: String,
+    pub quelle: String,
+    pub seite: i64,
+    pub konfidenz: f64,
+}
+
+/// The text of a page as stored by the extract stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeitenText {
+    pub nummer: i64,
+    pub text: Option<String>,
+    pub quelle: Option<String>,
+    pub schriftfeld: Option<String>,
+}
+
 const VERSION_COLS: &str = "id, dokument_id, vorgang_id, tenant_id, nummer, sha256, groesse, dateiname, created_at, created_by";
 
 fn version_from_row(r: &sqlx::any::AnyRow) -> Result<Version> {
@@ -403,6 +422,95 @@ impl Db {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Records the text of a page and where it came from (`textebene` or `ocr`).
+    pub async fn set_seiten_text(
+        &self,
+        version_id: i64,
+        nummer: i64,
+        text: &str,
+        quelle: Option<&str>,
+        schriftfeld: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE seiten SET text = $1, text_quelle = $2, schriftfeld_text = $5 WHERE version_id = $3 AND nummer = $4")
+            .bind(text)
+            .bind(quelle)
+            .bind(version_id)
+            .bind(nummer)
+            .bind(schriftfeld)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// The document type the uploader chose, if any.
+    pub async fn dokument_anlageart(&self, dokument_id: i64) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT anlageart FROM dokumente WHERE id = $1")
+                .bind(dokument_id)
+                .fetch_optional(self.pool())
+                .await?
+                .flatten(),
+        )
+    }
+
+    /// Replaces the plan metadata of a version.
+    pub async fn replace_metadaten(&self, version_id: i64, felder: &[MetaFeld]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM metadaten WHERE version_id = $1")
+            .bind(version_id)
+            .execute(&mut *tx)
+            .await?;
+        for f in felder {
+            sqlx::query("INSERT INTO metadaten (version_id, feld, wert, quelle, seite, konfidenz) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(version_id)
+                .bind(&f.feld)
+                .bind(&f.wert)
+                .bind(&f.quelle)
+                .bind(f.seite)
+                .bind(f.konfidenz)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn metadaten(&self, version_id: i64) -> Result<Vec<MetaFeld>> {
+        let rows = sqlx::query("SELECT feld, wert, quelle, seite, konfidenz FROM metadaten WHERE version_id = $1 ORDER BY feld")
+            .bind(version_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(MetaFeld {
+                    feld: r.try_get("feld")?,
+                    wert: r.try_get("wert")?,
+                    quelle: r.try_get("quelle")?,
+                    seite: r.try_get("seite")?,
+                    konfidenz: r.try_get("konfidenz")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The text of every page of a version, in page order.
+    pub async fn seiten_texte(&self, version_id: i64) -> Result<Vec<SeitenText>> {
+        let rows = sqlx::query("SELECT nummer, text, text_quelle, schriftfeld_text FROM seiten WHERE version_id = $1 ORDER BY nummer")
+            .bind(version_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SeitenText {
+                    nummer: r.try_get("nummer")?,
+                    text: r.try_get("text")?,
+                    quelle: r.try_get("text_quelle")?,
+                    schriftfeld: r.try_get("schriftfeld_text")?,
+                })
+            })
+            .collect()
     }
 
     pub async fn seiten(&self, version_id: i64) -> Result<Vec<Seite>> {

@@ -257,7 +257,17 @@ async fn upload_plans_and_watch_the_check_in_a_real_browser() {
         for d in &done {
             states.push(d.text().await.unwrap());
         }
-        if states.len() == 2 && states.iter().all(|s| s == "fertig") {
+        let laufend = b
+            .find(Locator::Css("[data-testid=dokumente]"))
+            .await
+            .unwrap()
+            .attr("data-laufend")
+            .await
+            .unwrap();
+        if laufend.as_deref() == Some("nein")
+            && states.len() >= 2
+            && states.iter().all(|s| s == "fertig")
+        {
             break;
         }
         assert!(

@@ -221,3 +221,109 @@ async fn uploaded_plans_are_checked_by_the_worker_and_hostile_ones_do_not_stop_i
         }
     }
 }
+
+/// The sample plan set: a vector sheet is read from its text layer, a scan by OCR.
+#[tokio::test(flavor = "multi_thread")]
+async fn sample_plans_are_read_from_the_text_layer_or_by_ocr() {
+    let site = Site::new().await;
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let app = site.start(&["demo"], &[("BIND", format!("127.0.0.1:{port}"))], "demo");
+    wait_ready(&url, &app).await;
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = c
+        .get(format!("{url}/anmelden"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = csrf_from(&page).unwrap();
+    c.post(format!("{url}/anmelden"))
+        .form(&[
+            ("email", "architektin@musterstadt.example"),
+            ("passwort", "plankammer-demo"),
+            ("_csrf", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let csrf = csrf_from(
+        &c.get(format!("{url}/start"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let case: Value = c
+        .post(format!("{url}/api/v1/cases"))
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({"bezeichnung": "Neubau"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let case = case["id"].as_i64().unwrap();
+    let dir = plankammer_tests::repo_root().join("sample-plans/einfamilienhaus");
+    for (file, quelle) in [
+        ("03_Grundriss_EG.pdf", "textebene"),
+        ("11_Scan_Stellplatznachweis.pdf", "ocr"),
+    ] {
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let r = c
+            .put(format!("{url}/api/v1/cases/{case}/documents/{file}"))
+            .header("x-csrf-token", &csrf)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{file}");
+        let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        let v = wait_for(
+            &format!("{file} to be read"),
+            Duration::from_secs(120),
+            || {
+                let c = c.clone();
+                let u = format!("{url}/api/v1/versions/{id}");
+                async move {
+                    let v: Value = c.get(&u).send().await.ok()?.json().await.ok()?;
+                    let stufen = v["stufen"].as_array()?;
+                    (stufen.len() == 3 && stufen.iter().all(|s| s["zustand"] == "succeeded"))
+                        .then_some(v)
+                }
+            },
+        )
+        .await;
+        assert_eq!(v["seiten"][0]["text_quelle"], quelle, "{file}: {v}");
+        let meta = |feld: &str| {
+            v["metadaten"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["feld"] == feld)
+                .cloned()
+        };
+        match file {
+            "03_Grundriss_EG.pdf" => {
+                assert_eq!(meta("plannummer").unwrap()["wert"], "A-101");
+                assert_eq!(meta("massstab").unwrap()["wert"], "1:100");
+                assert_eq!(meta("anlageart").unwrap()["wert"], "2001");
+                assert_eq!(meta("plannummer").unwrap()["quelle"], "textebene");
+            }
+            _ => {
+                assert_eq!(meta("planart").unwrap()["wert"], "Stellplatznachweis");
+                assert_eq!(meta("planart").unwrap()["quelle"], "ocr");
+            }
+        }
+    }
+}

@@ -1,8 +1,9 @@
 //! The document pipeline as durable jobs. Each stage reads the stored bytes, does its work
 //! in the sandbox, and replaces its results (so a rerun leaves one set of results).
 //!
-//! Today: `pipeline.validate`. The stages after it (extract, metadata, preview) follow.
+//! Stages: `pipeline.validate` → `pipeline.extract`. (metadata and preview follow.)
 
+use crate::pdf::lesen::{LeseGrenzen, Leseergebnis};
 use crate::pdf::{Grenzen, Pruefergebnis};
 use crate::runner::{JobContext, JobError, Registry};
 use crate::sandbox::{self, SandboxConfig};
@@ -12,18 +13,46 @@ use plankammer_storage::dokumente::Seite;
 use std::sync::Arc;
 
 pub const VALIDATE: &str = "pipeline.validate";
+pub const EXTRACT: &str = "pipeline.extract";
+pub const METADATA: &str = "pipeline.metadata";
 
 pub struct Pipeline {
     pub blobs: BlobStore,
     pub sandbox: SandboxConfig,
     pub grenzen: Grenzen,
+    pub lese_grenzen: LeseGrenzen,
 }
 
 pub fn register(reg: &mut Registry, p: Arc<Pipeline>) {
+    let p2 = p.clone();
     reg.register(VALIDATE, move |ctx| {
         let p = p.clone();
         async move { validate(ctx, &p).await }
     });
+    reg.register(EXTRACT, move |ctx| {
+        let p = p2.clone();
+        async move { extract(ctx, &p).await }
+    });
+    reg.register(METADATA, metadata);
+}
+
+/// Enqueues the next stage of a version once (dedupe key per version and stage).
+async fn next_stage(ctx: &JobContext, version_id: i64, kind: &str) -> Result<(), JobError> {
+    let now = plankammer_storage::now_millis();
+    let mut job = plankammer_storage::jobs::NewJob::new(
+        kind,
+        serde_json::json!({ "version_id": version_id }),
+        now,
+    );
+    job.tenant_id = ctx.db.version(version_id).await.ok().map(|v| v.tenant_id);
+    job.dedupe_key = Some(format!("{kind}:{version_id}"));
+    let mut tx = ctx.db.begin().await?;
+    if let Some(job_id) = plankammer_storage::Db::enqueue(&mut tx, &job, now).await? {
+        let stufe = kind.trim_start_matches("pipeline.");
+        plankammer_storage::Db::set_stufe(&mut tx, version_id, stufe, job_id).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 fn version_id(ctx: &JobContext) -> Result<i64, JobError> {
@@ -100,5 +129,150 @@ async fn validate(ctx: JobContext, p: &Pipeline) -> Result<(), JobError> {
         .replace_feststellungen(id, "validate", &ergebnis.feststellungen)
         .await?;
     ctx.progress(100, format!("{} Seite(n) geprüft", ergebnis.seitenzahl));
+    if ergebnis.lesbar && ergebnis.seitenzahl > 0 {
+        next_stage(&ctx, id, EXTRACT).await?;
+    }
+    Ok(())
+}
+
+async fn extract(ctx: JobContext, p: &Pipeline) -> Result<(), JobError> {
+    let id = version_id(&ctx)?;
+    let version = match ctx.db.version(id).await {
+        Ok(v) => v,
+        Err(plankammer_storage::StoreError::NotFound) => {
+            return Err(JobError::permanent(format!(
+                "Version {id} gibt es nicht (mehr)"
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    ctx.progress(5, "Text wird gelesen");
+    let (_, stream) = p
+        .blobs
+        .get_stream(&version.sha256)
+        .await
+        .map_err(|e| JobError::retry(format!("Dokumentenspeicher: {e}")))?;
+    let grenzen =
+        serde_json::to_string(&p.lese_grenzen).map_err(|e| JobError::permanent(e.to_string()))?;
+    let ergebnis = match sandbox::run::<Leseergebnis, _, _>(
+        &p.sandbox,
+        &["lesen", "--grenzen", &grenzen],
+        stream,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) if e.about_the_file() => {
+            tracing::warn!(version_id = id, error = %e, "the sandbox could not read a file");
+            ctx.db
+                .replace_feststellungen(
+                    id,
+                    "extract",
+                    &[katalog::verarbeitung_abgebrochen(&e.grund())],
+                )
+                .await?;
+            return Ok(());
+        }
+        Err(e) => return Err(JobError::retry(e.to_string())),
+    };
+    for s in &ergebnis.seiten {
+        ctx.db
+            .set_seiten_text(
+                id,
+                i64::from(s.nummer),
+                &s.text,
+                s.quelle.as_deref(),
+                s.schriftfeld.as_deref(),
+            )
+            .await?;
+    }
+    ctx.db
+        .replace_feststellungen(id, "extract", &ergebnis.feststellungen)
+        .await?;
+    let ocr = ergebnis
+        .seiten
+        .iter()
+        .filter(|s| s.quelle.as_deref() == Some("ocr"))
+        .count();
+    ctx.progress(
+        100,
+        format!(
+            "{} Seite(n) gelesen, {ocr} davon per Texterkennung",
+            ergebnis.seiten.len()
+        ),
+    );
+    next_stage(&ctx, id, METADATA).await
+}
+
+/// Plan metadata from the title block text of the first pages; a warning when the type the
+/// uploader chose differs from the one recognised.
+async fn metadata(ctx: JobContext) -> Result<(), JobError> {
+    use crate::pdf::metadaten::felder;
+    let id = version_id(&ctx)?;
+    let version = ctx.db.version(id).await.map_err(|e| match e {
+        plankammer_storage::StoreError::NotFound => {
+            JobError::permanent(format!("Version {id} gibt es nicht (mehr)"))
+        }
+        other => other.into(),
+    })?;
+    let mut found: Vec<crate::pdf::metadaten::Feld> = Vec::new();
+    for s in ctx.db.seiten_texte(id).await?.into_iter().take(3) {
+        let quelle = s.quelle.as_deref().unwrap_or("textebene");
+        let seite = s.nummer as u32;
+        // The title block on its own first (OCR), then the page's whole text.
+        let mut page_fields = s
+            .schriftfeld
+            .as_deref()
+            .map(|t| felder(t, quelle, seite, Some(70.0)))
+            .unwrap_or_default();
+        for f in felder(
+            s.text.as_deref().unwrap_or(""),
+            quelle,
+            seite,
+            (quelle == "ocr").then_some(60.0),
+        ) {
+            if !page_fields.iter().any(|x| x.feld == f.feld) {
+                page_fields.push(f);
+            }
+        }
+        for f in page_fields {
+            if !found.iter().any(|x| x.feld == f.feld) {
+                found.push(f);
+            }
+        }
+    }
+    let stored: Vec<plankammer_storage::dokumente::MetaFeld> = found
+        .iter()
+        .map(|f| plankammer_storage::dokumente::MetaFeld {
+            feld: f.feld.clone(),
+            wert: f.wert.clone(),
+            quelle: f.quelle.clone(),
+            seite: i64::from(f.seite),
+            konfidenz: f.konfidenz,
+        })
+        .collect();
+    ctx.db.replace_metadaten(id, &stored).await?;
+    let mut feststellungen = Vec::new();
+    let gewaehlt = ctx.db.dokument_anlageart(version.dokument_id).await?;
+    let erkannt = found.iter().find(|f| f.feld == "anlageart");
+    if let (Some(g), Some(e)) = (gewaehlt, erkannt)
+        && g != e.wert
+    {
+        let name = found
+            .iter()
+            .find(|f| f.feld == "planart")
+            .map(|f| f.wert.clone())
+            .unwrap_or_default();
+        feststellungen.push(plankammer_domain::feststellung::Feststellung {
+            code: "metadaten.anlageart_abweichend".into(),
+            schwere: plankammer_domain::feststellung::Schwere::Warnung,
+            meldung: format!("Als Anlageart wurde {g} gewählt, der Plan sieht aber wie ein(e) {name} aus (Anlageart {}). Bitte prüfen Sie die Zuordnung.", e.wert),
+            seite: Some(e.seite),
+        });
+    }
+    ctx.db
+        .replace_feststellungen(id, "metadata", &feststellungen)
+        .await?;
+    ctx.progress(100, format!("{} Angaben erkannt", found.len()));
     Ok(())
 }

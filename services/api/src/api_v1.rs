@@ -36,7 +36,7 @@ pub fn router() -> Router<AppState> {
         crate::vorgaenge::upload_raw, crate::vorgaenge::upload_version_raw, crate::vorgaenge::get_version, crate::vorgaenge::download, crate::vorgaenge::retry),
     components(schemas(ApiErrorBody, Me, TenantRef, TokenOut, NewToken, CreatedToken, UserOut, JobOut, JobAttemptOut,
         crate::vorgaenge::CaseOut, crate::vorgaenge::NewCase, crate::vorgaenge::DocumentOut, crate::vorgaenge::VersionOut,
-        crate::vorgaenge::StageOut, crate::vorgaenge::FindingOut, crate::vorgaenge::PageOut, crate::vorgaenge::UploadedFile)),
+        crate::vorgaenge::StageOut, crate::vorgaenge::MetaOut, crate::vorgaenge::FindingOut, crate::vorgaenge::PageOut, crate::vorgaenge::UploadedFile)),
     modifiers(&BearerAuth),
     security(("bearer" = []), ("session" = [])),
     tags((name = "vorgaenge", description = "Vorgänge und ihre Bauvorlagen"), (name = "konto", description = "Das eigene Konto und persönliche Zugangsschlüssel"), (name = "verwaltung", description = "Verwaltung der Behörde (Rolle Administration)"))

@@ -164,6 +164,19 @@ pub struct PageOut {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct MetaOut {
+    /// `bauherr`, `bauvorhaben`, `planinhalt`, `massstab`, `plannummer`, `index`, `datum`,
+    /// `entwurfsverfasser`, `geschoss`, `planart`, `anlageart`.
+    pub feld: String,
+    pub wert: String,
+    /// `textebene` or `ocr`.
+    pub quelle: String,
+    pub seite: i64,
+    /// 0.0–1.0.
+    pub konfidenz: f64,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct VersionOut {
     pub id: i64,
     pub dokument_id: i64,
@@ -176,6 +189,8 @@ pub struct VersionOut {
     pub stufen: Vec<StageOut>,
     pub feststellungen: Vec<FindingOut>,
     pub seiten: Vec<PageOut>,
+    /// Plan metadata read from the title block.
+    pub metadaten: Vec<MetaOut>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -229,7 +244,21 @@ async fn version_out(st: &AppState, v: Version) -> Result<VersionOut, AppError> 
             text_quelle: s.text_quelle,
         })
         .collect();
+    let metadaten = st
+        .db
+        .metadaten(v.id)
+        .await?
+        .into_iter()
+        .map(|m| MetaOut {
+            feld: m.feld,
+            wert: m.wert,
+            quelle: m.quelle,
+            seite: m.seite,
+            konfidenz: m.konfidenz,
+        })
+        .collect();
     Ok(VersionOut {
+        metadaten,
         download: format!("/api/v1/versions/{}/download", v.id),
         id: v.id,
         dokument_id: v.dokument_id,

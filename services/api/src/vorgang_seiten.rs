@@ -136,6 +136,8 @@ struct VersionView {
     feststellungen: Vec<FeststellungView>,
     seiten: String,
     fehlgeschlagen: bool,
+    /// "Grundriss (2001) · M 1:100 · Plan-Nr. A-101, Index B · 14.09.2026".
+    erkannt: String,
 }
 
 #[derive(Serialize)]
@@ -220,6 +222,31 @@ async fn dokumente_view(st: &AppState, v: &Vorgang) -> Result<(Vec<DokumentView>
                 )
             }
         };
+        let meta = st.db.metadaten(ver.id).await?;
+        let m = |f: &str| meta.iter().find(|x| x.feld == f).map(|x| x.wert.clone());
+        let mut teile = Vec::new();
+        if let (Some(p), Some(a)) = (m("planart"), m("anlageart")) {
+            teile.push(format!("{p} ({a})"));
+        }
+        if let Some(g) = m("geschoss") {
+            teile.push(g);
+        }
+        if let Some(x) = m("massstab") {
+            teile.push(format!("M {x}"));
+        }
+        match (m("plannummer"), m("index")) {
+            (Some(n), Some(i)) => teile.push(format!("Plan-Nr. {n}, Index {i}")),
+            (Some(n), None) => teile.push(format!("Plan-Nr. {n}")),
+            _ => {}
+        }
+        if let Some(d) =
+            m("datum").and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+        {
+            teile.push(d.format("%d.%m.%Y").to_string());
+        }
+        if meta.iter().any(|x| x.quelle == "ocr") && !teile.is_empty() {
+            teile.push("per Texterkennung".into());
+        }
         out.push(DokumentView {
             id: d.id,
             bezeichnung: d.bezeichnung,
@@ -235,6 +262,7 @@ async fn dokumente_view(st: &AppState, v: &Vorgang) -> Result<(Vec<DokumentView>
                 feststellungen,
                 seiten,
                 fehlgeschlagen,
+                erkannt: teile.join(" · "),
             },
         });
     }

@@ -2,7 +2,11 @@
 //! (`plankammer sandbox …`), with memory, CPU and time limits set by the parent; the worker
 //! only reads the structured result.
 
+pub mod bild;
+pub mod lesen;
+pub mod metadaten;
 pub mod muster;
+pub mod ocr;
 pub mod pruefen;
 
 pub use pruefen::{Grenzen, Pruefergebnis, SeitenInfo, pruefe};
