@@ -216,9 +216,10 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
         let mut konfidenz = None;
         if !nur_a4 {
             let rect = schriftfeld_bereich(iw, ih, dpi);
-            if let Ok(t) = engine.erkenne(&img, dpi, Some(rect)) {
-                konfidenz = Some(t.konfidenz);
-                schriftfeld = Some(t.text);
+            if let Ok((woerter, k)) = engine.woerter(&img, dpi, rect) {
+                konfidenz = Some(k);
+                // Rebuilt cell by cell from the word boxes, in the text-layer layout.
+                schriftfeld = Some(super::metadaten::ordne_schriftfeld(&woerter));
             }
         }
         if !gross {

@@ -58,6 +58,16 @@ const LABELS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Labels of title block cells that hold no field we read; they bound their neighbours' cells.
+const GRENZ_LABELS: &[&str] = &[
+    "format",
+    "blatt",
+    "gez.",
+    "änderung",
+    "gezeichnet",
+    "geprüft",
+];
+
 /// Words that, before a label, make it another label ("Anschrift Bauherr", "Unterschrift Bauherr").
 const NOT_A_LABEL_BEFORE: &[&str] = &["anschrift", "unterschrift", "unterschriften"];
 
@@ -173,7 +183,19 @@ fn plausibel(feld: &str, wert: &str) -> Option<String> {
                 .then_some(t)
                 .or_else(|| geschoss_aus(w))
         }
-        _ => (w.chars().count() <= 200).then(|| w.to_string()),
+        _ => {
+            // OCR leaves specks at the ends: "; Dipl.-Ing. …", "… 12345 ."
+            let mut t = w
+                .trim_start_matches(|c: char| !c.is_alphanumeric())
+                .trim_end();
+            while let Some(rest) = t
+                .strip_suffix(|c: char| matches!(c, ';' | '|' | ',' | '_' | ':'))
+                .or_else(|| t.strip_suffix(" ."))
+            {
+                t = rest.trim_end();
+            }
+            (!t.is_empty() && t.chars().count() <= 200).then(|| t.to_string())
+        }
     }
 }
 
@@ -269,6 +291,130 @@ pub fn felder(text: &str, quelle: &str, seite: u32, ocr_konfidenz: Option<f32>) 
     out
 }
 
+/// Rebuilds a title block from OCR'd words with their boxes into the text-layer layout
+/// ("Label" line, then its value line), so [`felder`] reads both alike. A title block is a
+/// grid: each cell has a small label at its top and the value below it; OCR's own reading
+/// order mixes the cells, the boxes do not.
+pub fn ordne_schriftfeld(woerter: &[super::ocr::Wort]) -> String {
+    use super::ocr::Wort;
+    // Labels: a word (or two, "Plan-Nr." may come as "Plan-" "Nr.") that names a field.
+    struct Label {
+        links: i32,
+        oben: i32,
+        rechts: i32,
+        hoehe: i32,
+        name: String,
+        idx: Vec<usize>,
+    }
+    let mut labels: Vec<Label> = Vec::new();
+    let mut i = 0;
+    while i < woerter.len() {
+        let w = &woerter[i];
+        let one = w.text.clone();
+        let two = woerter
+            .get(i + 1)
+            .filter(|n| (n.oben - w.oben).abs() < w.hoehe / 2)
+            .map(|n| format!("{}{}", w.text, n.text));
+        let matched = [two.clone().map(|t| (t, 2)), Some((one, 1))]
+            .into_iter()
+            .flatten()
+            .find(|(t, _)| {
+                let lower = t
+                    .trim_start_matches(|c: char| !c.is_alphanumeric())
+                    .trim_end_matches(':')
+                    .to_lowercase();
+                LABELS.iter().any(|(_, ls)| ls.iter().any(|l| lower == *l))
+                    || GRENZ_LABELS.contains(&lower.as_str())
+            });
+        if let Some((text, n)) = matched {
+            let last = &woerter[i + n - 1];
+            labels.push(Label {
+                links: w.links,
+                oben: w.oben,
+                rechts: last.links + last.breite,
+                hoehe: w.hoehe.max(1),
+                name: text,
+                idx: (i..i + n).collect(),
+            });
+            i += n;
+        } else {
+            i += 1;
+        }
+    }
+    let is_label_word = |k: usize| labels.iter().any(|l| l.idx.contains(&k));
+    // Specks read as letters have low confidence; values worth reading do not.
+    let lesbar = |w: &Wort| {
+        w.konfidenz >= 40.0 || w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 3
+    };
+    let mut out = String::new();
+    for l in labels
+        .iter()
+        .filter(|l| !GRENZ_LABELS.contains(&l.name.to_lowercase().as_str()))
+    {
+        // The cell reaches right to the next label on the same row.
+        let rechts_grenze = labels
+            .iter()
+            .filter(|o| o.links > l.links && (o.oben - l.oben).abs() < l.hoehe)
+            .map(|o| o.links)
+            .min()
+            .unwrap_or(i32::MAX);
+        let in_spalte = |w: &Wort| {
+            let mitte = w.links + w.breite / 2;
+            mitte >= l.links - l.hoehe && mitte < rechts_grenze
+        };
+        // Below the label: the first line of words in the cell.
+        let darunter: Vec<(usize, &Wort)> = woerter
+            .iter()
+            .enumerate()
+            .filter(|(k, w)| {
+                !is_label_word(*k)
+                    && lesbar(w)
+                    && in_spalte(w)
+                    && w.oben > l.oben + l.hoehe / 2
+                    && w.oben < l.oben + l.hoehe * 5
+            })
+            .collect();
+        // The first printed line below the label: the topmost word's line, as tesseract grouped
+        // it (robust to a slightly rotated scan, where a long line drifts up or down).
+        let erste = darunter
+            .iter()
+            .min_by_key(|(_, w)| (w.oben, w.links))
+            .map(|(_, w)| w.zeile);
+        let mut wert: Vec<&Wort> = match erste {
+            Some(z) => darunter
+                .iter()
+                .filter(|(_, w)| w.zeile == z)
+                .map(|(_, w)| *w)
+                .collect(),
+            None => Vec::new(),
+        };
+        if wert.is_empty() {
+            // The value on the label's own line, right of it.
+            wert = woerter
+                .iter()
+                .enumerate()
+                .filter(|(k, w)| {
+                    !is_label_word(*k)
+                        && lesbar(w)
+                        && (w.oben - l.oben).abs() < l.hoehe
+                        && w.links > l.rechts
+                        && w.links < rechts_grenze
+                })
+                .map(|(_, w)| w)
+                .collect();
+        }
+        wert.sort_by_key(|w| w.links);
+        let text: Vec<&str> = wert.iter().map(|w| w.text.as_str()).collect();
+        if !text.is_empty() {
+            out.push_str(&l.name);
+            out.push('\n');
+            out.push_str(&text.join(" "));
+            out.push('\n');
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,6 +455,48 @@ mod tests {
         assert_eq!(get(&f, "planart"), Some("Schnitt"));
         assert_eq!(get(&f, "datum"), Some("2026-08-28"));
         assert!(f.iter().all(|x| x.konfidenz <= 0.9));
+    }
+
+    fn w(text: &str, links: i32, oben: i32, breite: i32, hoehe: i32) -> crate::pdf::ocr::Wort {
+        crate::pdf::ocr::Wort {
+            text: text.into(),
+            links,
+            oben,
+            breite,
+            hoehe,
+            konfidenz: 90.0,
+            zeile: (0, 0, oben),
+        }
+    }
+
+    #[test]
+    fn a_title_block_grid_is_read_cell_by_cell() {
+        // Two rows of cells: labels small at the top, values larger below, OCR order mixed.
+        let words = vec![
+            w("Maßstab", 0, 100, 60, 10),
+            w("Plan-Nr.", 200, 100, 60, 10),
+            w("Index", 400, 100, 40, 10),
+            w("Datum", 500, 100, 40, 10),
+            w("M", 0, 120, 20, 20),
+            w("1:100", 25, 120, 60, 20),
+            w("A-100", 200, 120, 70, 20),
+            w("A", 400, 120, 15, 20),
+            w("28.08.2026", 500, 120, 120, 20),
+            w("Bauherr", 0, 0, 60, 10),
+            w("Bauvorhaben", 300, 0, 90, 10),
+            w("Familie", 0, 20, 60, 20),
+            w("Becker", 70, 20, 60, 20),
+            w("Neubau", 300, 20, 70, 20),
+            w("Haus", 380, 20, 50, 20),
+        ];
+        let text = ordne_schriftfeld(&words);
+        let f = felder(&text, "ocr", 1, Some(80.0));
+        assert_eq!(get(&f, "bauherr"), Some("Familie Becker"), "{text}");
+        assert_eq!(get(&f, "bauvorhaben"), Some("Neubau Haus"));
+        assert_eq!(get(&f, "massstab"), Some("1:100"));
+        assert_eq!(get(&f, "plannummer"), Some("A-100"));
+        assert_eq!(get(&f, "index"), Some("A"));
+        assert_eq!(get(&f, "datum"), Some("2026-08-28"));
     }
 
     #[test]
