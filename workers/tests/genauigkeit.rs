@@ -139,4 +139,9 @@ fn metadata_accuracy_on_the_sample_set() {
         "vector target ≥ 98 %: {:.1} %",
         pct("vektor")
     );
+    assert!(
+        pct("scan") >= 90.0,
+        "scanned target ≥ 90 %: {:.1} %",
+        pct("scan")
+    );
 }
