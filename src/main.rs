@@ -315,6 +315,7 @@ fn sandbox_child(aufgabe: &SandboxCommand) -> std::process::ExitCode {
 async fn inspect(config: &Config, files: Vec<std::path::PathBuf>) -> Result<()> {
     let sandbox = sandbox_config(config)?;
     let grenzen = serde_json::to_string(&plankammer_workers::pdf::Grenzen::default())?;
+    let lese = serde_json::to_string(&lese_grenzen(config))?;
     let mut missing = Vec::new();
     for path in files {
         let bytes = match tokio::fs::read(&path).await {
@@ -326,6 +327,7 @@ async fn inspect(config: &Config, files: Vec<std::path::PathBuf>) -> Result<()> 
             }
         };
         let size = bytes.len();
+        let kopie = bytes.clone();
         let input =
             futures::stream::iter([Ok::<_, std::convert::Infallible>(bytes::Bytes::from(bytes))]);
         let result: serde_json::Value = match plankammer_workers::sandbox::run::<
@@ -347,6 +349,60 @@ async fn inspect(config: &Config, files: Vec<std::path::PathBuf>) -> Result<()> 
         let mut obj = serde_json::json!({ "datei": path.display().to_string(), "groesse": size });
         if let (Some(o), Some(r)) = (obj.as_object_mut(), result.as_object()) {
             o.extend(r.clone());
+        }
+        // Readable: extract the text (text layer or OCR) and read the plan metadata.
+        if result["lesbar"] == true && result["seitenzahl"].as_u64().unwrap_or(0) > 0 {
+            let input = futures::stream::iter([Ok::<_, std::convert::Infallible>(
+                bytes::Bytes::from(kopie),
+            )]);
+            match plankammer_workers::sandbox::run::<
+                plankammer_workers::pdf::lesen::Leseergebnis,
+                _,
+                _,
+            >(&sandbox, &["lesen", "--grenzen", &lese], input)
+            .await
+            {
+                Ok(gelesen) => {
+                    let eingaben: Vec<_> = gelesen
+                        .seiten
+                        .iter()
+                        .map(|s| plankammer_workers::pdf::metadaten::SeitenEingabe {
+                            nummer: s.nummer,
+                            quelle: s.quelle.as_deref().unwrap_or("textebene"),
+                            schriftfeld: s.schriftfeld.as_deref(),
+                            text: &s.text,
+                            konfidenz: s.konfidenz,
+                        })
+                        .collect();
+                    let metadaten =
+                        plankammer_workers::pdf::metadaten::felder_des_dokuments(&eingaben);
+                    let texte: Vec<_> = gelesen
+                        .seiten
+                        .iter()
+                        .map(|s| serde_json::json!({ "nummer": s.nummer, "quelle": s.quelle, "zeichen": s.text.chars().filter(|c| !c.is_whitespace()).count(), "ocr_ms": s.ocr_ms }))
+                        .collect();
+                    obj["text"] = serde_json::json!(texte);
+                    obj["metadaten"] = serde_json::to_value(&metadaten)?;
+                    if let Some(list) = obj["feststellungen"].as_array_mut() {
+                        list.extend(
+                            gelesen
+                                .feststellungen
+                                .iter()
+                                .filter_map(|f| serde_json::to_value(f).ok()),
+                        );
+                    }
+                }
+                Err(e) if e.about_the_file() => {
+                    if let Some(list) = obj["feststellungen"].as_array_mut() {
+                        list.push(serde_json::to_value(
+                            plankammer_domain::feststellung::katalog::verarbeitung_abgebrochen(
+                                &e.grund(),
+                            ),
+                        )?);
+                    }
+                }
+                Err(e) => bail!("{e}"),
+            }
         }
         println!("{}", serde_json::to_string(&obj)?);
     }

@@ -50,7 +50,11 @@ async fn inspect_gives_every_hostile_file_a_clear_finding() {
         "/workers/tests/korpus/verschluesselt.pdf"
     )));
     let ok = dir.join("ok.pdf");
-    std::fs::write(&ok, muster::mit_text("Grundriss EG")).unwrap();
+    std::fs::write(
+        &ok,
+        muster::mit_text("Grundriss Erdgeschoss, Massstab 1:100"),
+    )
+    .unwrap();
     files.push(ok);
     let started = std::time::Instant::now();
     let (code, results) = inspect(&site, &files, &[]);
@@ -70,6 +74,7 @@ async fn inspect_gives_every_hostile_file_a_clear_finding() {
     assert_eq!(by_name("riesenbild.pdf")["seitenzahl"], 1);
     assert_eq!(by_name("ok.pdf")["lesbar"], true);
     assert_eq!(by_name("ok.pdf")["seiten"][0]["bezeichnung"], "A4 hoch");
+    assert_eq!(by_name("ok.pdf")["text"][0]["quelle"], "textebene");
     for r in &results {
         assert!(
             r["lesbar"].is_boolean() && r["feststellungen"].is_array(),
@@ -326,4 +331,49 @@ async fn sample_plans_are_read_from_the_text_layer_or_by_ocr() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn inspect_reads_metadata_of_the_sample_plans() {
+    let site = Site::new().await;
+    let dir = plankammer_tests::repo_root().join("sample-plans/einfamilienhaus");
+    let files = vec![
+        dir.join("06_Schnitt_A-A.pdf"),
+        dir.join("13_Scan_Lageplan.pdf"),
+    ];
+    let (code, results) = inspect(&site, &files, &[]);
+    assert_eq!(code, 0);
+    let meta = |r: &Value, feld: &str| {
+        r["metadaten"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["feld"] == feld)
+            .map(|m| {
+                (
+                    m["wert"].as_str().unwrap().to_string(),
+                    m["quelle"].as_str().unwrap().to_string(),
+                )
+            })
+    };
+    assert_eq!(
+        meta(&results[0], "planart"),
+        Some(("Schnitt".into(), "textebene".into()))
+    );
+    assert_eq!(meta(&results[0], "massstab").unwrap().0, "1:100");
+    assert_eq!(
+        meta(&results[1], "plannummer"),
+        Some(("A-001".into(), "ocr".into())),
+        "{}",
+        results[1]
+    );
+    assert_eq!(meta(&results[1], "anlageart").unwrap().0, "1803");
+    assert!(
+        results[1]["metadaten"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["konfidenz"].as_f64().unwrap() <= 0.9),
+        "OCR confidence is lower"
+    );
 }

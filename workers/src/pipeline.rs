@@ -207,7 +207,6 @@ async fn extract(ctx: JobContext, p: &Pipeline) -> Result<(), JobError> {
 /// Plan metadata from the title block text of the first pages; a warning when the type the
 /// uploader chose differs from the one recognised.
 async fn metadata(ctx: JobContext) -> Result<(), JobError> {
-    use crate::pdf::metadaten::felder;
     let id = version_id(&ctx)?;
     let version = ctx.db.version(id).await.map_err(|e| match e {
         plankammer_storage::StoreError::NotFound => {
@@ -215,32 +214,18 @@ async fn metadata(ctx: JobContext) -> Result<(), JobError> {
         }
         other => other.into(),
     })?;
-    let mut found: Vec<crate::pdf::metadaten::Feld> = Vec::new();
-    for s in ctx.db.seiten_texte(id).await?.into_iter().take(3) {
-        let quelle = s.quelle.as_deref().unwrap_or("textebene");
-        let seite = s.nummer as u32;
-        // The title block on its own first (OCR), then the page's whole text.
-        let mut page_fields = s
-            .schriftfeld
-            .as_deref()
-            .map(|t| felder(t, quelle, seite, Some(70.0)))
-            .unwrap_or_default();
-        for f in felder(
-            s.text.as_deref().unwrap_or(""),
-            quelle,
-            seite,
-            (quelle == "ocr").then_some(60.0),
-        ) {
-            if !page_fields.iter().any(|x| x.feld == f.feld) {
-                page_fields.push(f);
-            }
-        }
-        for f in page_fields {
-            if !found.iter().any(|x| x.feld == f.feld) {
-                found.push(f);
-            }
-        }
-    }
+    let texte = ctx.db.seiten_texte(id).await?;
+    let eingaben: Vec<crate::pdf::metadaten::SeitenEingabe> = texte
+        .iter()
+        .map(|s| crate::pdf::metadaten::SeitenEingabe {
+            nummer: s.nummer as u32,
+            quelle: s.quelle.as_deref().unwrap_or("textebene"),
+            schriftfeld: s.schriftfeld.as_deref(),
+            text: s.text.as_deref().unwrap_or(""),
+            konfidenz: None,
+        })
+        .collect();
+    let found = crate::pdf::metadaten::felder_des_dokuments(&eingaben);
     let stored: Vec<plankammer_storage::dokumente::MetaFeld> = found
         .iter()
         .map(|f| plankammer_storage::dokumente::MetaFeld {

@@ -2,7 +2,7 @@
 //! scanned separately. Prints the figures; asserts the targets that hold.
 
 use plankammer_workers::pdf::lesen::{LeseGrenzen, lese};
-use plankammer_workers::pdf::metadaten::felder;
+use plankammer_workers::pdf::metadaten::{SeitenEingabe, felder_des_dokuments};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -51,19 +51,19 @@ pub fn evaluate() -> Auswertung {
         let pdf = std::fs::read(json.with_extension("pdf")).unwrap();
         let art = truth["art"].as_str().unwrap().to_string();
         let gelesen = lese(&pdf, &LeseGrenzen::default());
-        let s = &gelesen.seiten[0];
-        let quelle = s.quelle.as_deref().unwrap_or("textebene");
-        // As the metadata stage does: the title block on its own first, then the whole page.
-        let mut found = s
-            .schriftfeld
-            .as_deref()
-            .map(|t| felder(t, quelle, 1, s.konfidenz))
-            .unwrap_or_default();
-        for f in felder(&s.text, quelle, 1, s.konfidenz) {
-            if !found.iter().any(|x| x.feld == f.feld) {
-                found.push(f);
-            }
-        }
+        let eingaben: Vec<SeitenEingabe> = gelesen
+            .seiten
+            .iter()
+            .map(|s| SeitenEingabe {
+                nummer: s.nummer,
+                quelle: s.quelle.as_deref().unwrap_or("textebene"),
+                schriftfeld: s.schriftfeld.as_deref(),
+                text: &s.text,
+                konfidenz: s.konfidenz,
+            })
+            .collect();
+        // As the metadata stage does.
+        let found = felder_des_dokuments(&eingaben);
         let mut expected: Vec<(String, Option<String>)> = FIELDS
             .iter()
             .map(|f| {

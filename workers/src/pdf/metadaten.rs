@@ -291,6 +291,46 @@ pub fn felder(text: &str, quelle: &str, seite: u32, ocr_konfidenz: Option<f32>) 
     out
 }
 
+/// One page's text as the extract stage left it.
+#[derive(Debug, Clone, Copy)]
+pub struct SeitenEingabe<'a> {
+    pub nummer: u32,
+    /// `textebene` or `ocr`.
+    pub quelle: &'a str,
+    /// The title block read on its own (OCR), if it was.
+    pub schriftfeld: Option<&'a str>,
+    pub text: &'a str,
+    pub konfidenz: Option<f32>,
+}
+
+/// The fields of a document: from its first three pages, on each the title block read on
+/// its own first, then the page's whole text; the first page that has a field wins.
+pub fn felder_des_dokuments(seiten: &[SeitenEingabe<'_>]) -> Vec<Feld> {
+    let mut found: Vec<Feld> = Vec::new();
+    for s in seiten.iter().take(3) {
+        let k = if s.quelle == "ocr" {
+            Some(s.konfidenz.unwrap_or(60.0))
+        } else {
+            None
+        };
+        let mut page = s
+            .schriftfeld
+            .map(|t| felder(t, s.quelle, s.nummer, k))
+            .unwrap_or_default();
+        for f in felder(s.text, s.quelle, s.nummer, k) {
+            if !page.iter().any(|x| x.feld == f.feld) {
+                page.push(f);
+            }
+        }
+        for f in page {
+            if !found.iter().any(|x| x.feld == f.feld) {
+                found.push(f);
+            }
+        }
+    }
+    found
+}
+
 /// Rebuilds a title block from OCR'd words with their boxes into the text-layer layout
 /// ("Label" line, then its value line), so [`felder`] reads both alike. A title block is a
 /// grid: each cell has a small label at its top and the value below it; OCR's own reading
