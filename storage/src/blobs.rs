@@ -215,6 +215,38 @@ impl BlobStore {
         }
     }
 
+    /// Objects under `prefix` last modified before `before` (Unix ms): (path, sha256 if a
+    /// content address).
+    pub async fn objects_older_than(
+        &self,
+        prefix: &str,
+        before: i64,
+    ) -> Result<Vec<(String, Option<String>)>, BlobError> {
+        let mut out = Vec::new();
+        let mut list = self.store.list(Some(&Path::from(prefix)));
+        while let Some(meta) = list.next().await {
+            let meta = meta?;
+            if meta.last_modified.timestamp_millis() < before {
+                let path = meta.location.to_string();
+                let sha = path
+                    .rsplit('/')
+                    .next()
+                    .filter(|n| n.len() == 64 && prefix == "sha256")
+                    .map(str::to_string);
+                out.push((path, sha));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Removes an object by its path in the store (maintenance only).
+    pub async fn delete_path(&self, path: &str) -> Result<(), BlobError> {
+        match self.store.delete(&Path::from(path)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Names of everything under `tmp/`, for cleanup and for tests that check nothing leaked.
     pub async fn temporary_objects(&self) -> Result<Vec<String>, BlobError> {
         let mut out = Vec::new();

@@ -54,11 +54,13 @@ pub async fn schedule_maintenance(db: &Db) {
     let hour = chrono::DateTime::from_timestamp_millis(now)
         .map(|t| t.format("%Y-%m-%dT%H").to_string())
         .unwrap_or_default();
-    let mut job = NewJob::new(AUFRAEUMEN, serde_json::json!({}), now);
-    job.dedupe_key = Some(format!("{AUFRAEUMEN}:{hour}"));
-    job.max_attempts = 3;
-    if let Err(e) = db.enqueue_now(&job, now).await {
-        warn!(error = %e, "could not schedule maintenance");
+    for kind in [AUFRAEUMEN, crate::pipeline::AUFRAEUMEN_DOKUMENTE] {
+        let mut job = NewJob::new(kind, serde_json::json!({}), now);
+        job.dedupe_key = Some(format!("{kind}:{hour}"));
+        job.max_attempts = 3;
+        if let Err(e) = db.enqueue_now(&job, now).await {
+            warn!(error = %e, "could not schedule maintenance");
+        }
     }
 }
 

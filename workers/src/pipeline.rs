@@ -15,6 +15,8 @@ use std::sync::Arc;
 pub const VALIDATE: &str = "pipeline.validate";
 pub const EXTRACT: &str = "pipeline.extract";
 pub const METADATA: &str = "pipeline.metadata";
+/// Hourly: removes what failed uploads left in the document store.
+pub const AUFRAEUMEN_DOKUMENTE: &str = "wartung.dokumente";
 
 pub struct Pipeline {
     pub blobs: BlobStore,
@@ -25,6 +27,7 @@ pub struct Pipeline {
 
 pub fn register(reg: &mut Registry, p: Arc<Pipeline>) {
     let p2 = p.clone();
+    let p3 = p.blobs.clone();
     reg.register(VALIDATE, move |ctx| {
         let p = p.clone();
         async move { validate(ctx, &p).await }
@@ -34,6 +37,11 @@ pub fn register(reg: &mut Registry, p: Arc<Pipeline>) {
         async move { extract(ctx, &p).await }
     });
     reg.register(METADATA, metadata);
+    let blobs = p3;
+    reg.register(AUFRAEUMEN_DOKUMENTE, move |ctx| {
+        let blobs = blobs.clone();
+        async move { aufraeumen(ctx, &blobs).await }
+    });
 }
 
 /// Enqueues the next stage of a version once (dedupe key per version and stage).
@@ -259,5 +267,48 @@ async fn metadata(ctx: JobContext) -> Result<(), JobError> {
         .replace_feststellungen(id, "metadata", &feststellungen)
         .await?;
     ctx.progress(100, format!("{} Angaben erkannt", found.len()));
+    Ok(())
+}
+
+/// Temporary objects older than a day are uploads that died mid-way; content objects older
+/// than an hour that no row refers to are uploads whose recording failed. Both go.
+pub async fn entferne_ueberbleibsel(
+    db: &plankammer_storage::Db,
+    blobs: &BlobStore,
+    now: i64,
+) -> Result<usize, JobError> {
+    let mut removed = 0usize;
+    for (path, _) in blobs
+        .objects_older_than("tmp", now - 24 * 3600 * 1000)
+        .await
+        .map_err(|e| JobError::retry(e.to_string()))?
+    {
+        blobs
+            .delete_path(&path)
+            .await
+            .map_err(|e| JobError::retry(e.to_string()))?;
+        removed += 1;
+    }
+    let candidates: Vec<String> = blobs
+        .objects_older_than("sha256", now - 3600 * 1000)
+        .await
+        .map_err(|e| JobError::retry(e.to_string()))?
+        .into_iter()
+        .filter_map(|(_, sha)| sha)
+        .collect();
+    for sha in db.unreferenced_blobs(&candidates).await? {
+        blobs
+            .delete(&sha)
+            .await
+            .map_err(|e| JobError::retry(e.to_string()))?;
+        removed += 1;
+    }
+    Ok(removed)
+}
+
+async fn aufraeumen(ctx: JobContext, blobs: &BlobStore) -> Result<(), JobError> {
+    let removed = entferne_ueberbleibsel(&ctx.db, blobs, plankammer_storage::now_millis()).await?;
+    tracing::info!(removed, "maintenance: removed leftovers of failed uploads");
+    ctx.progress(100, format!("{removed} Überbleibsel entfernt"));
     Ok(())
 }
