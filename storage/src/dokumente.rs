@@ -441,7 +441,7 @@ impl Db {
             .bind(schriftfeld)
             .execute(self.pool())
             .await?;
-        Ok(())
+        self.index_seite(version_id, nummer, text).await
     }
 
     /// The document type the uploader chose, if any.

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod login_limit;
 pub mod outbox;
 pub mod sessions;
+pub mod suche;
 pub mod testing;
 pub mod tokens;
 

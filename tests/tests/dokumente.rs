@@ -547,3 +547,125 @@ async fn downloads_are_attachments_audited_and_only_for_those_who_may_see_the_ca
         .unwrap();
     assert_eq!(r.status(), 403, "only applicants open cases");
 }
+
+#[tokio::test]
+async fn full_text_search_within_a_case() {
+    let app = spawn_app().await;
+    let (c, csrf, case, _) = setup(&app).await;
+    let v: Value = put(
+        &c,
+        &app,
+        &csrf,
+        &format!("/api/v1/cases/{case}/documents/baubeschreibung.pdf"),
+        a4(2),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = v["id"].as_i64().unwrap();
+    // What the extract stage records (the worker is not running in this test).
+    app.db
+        .replace_seiten(
+            id,
+            &[1, 2].map(|n| plankammer_storage::dokumente::Seite {
+                nummer: n,
+                breite_mm: 210.0,
+                hoehe_mm: 297.0,
+                format: "A4".into(),
+                ausrichtung: "hoch".into(),
+                scan_dpi: None,
+                text_quelle: None,
+                vorschau_sha256: None,
+            }),
+        )
+        .await
+        .unwrap();
+    app.db
+        .set_seiten_text(
+            id,
+            1,
+            "Die Außenwände bestehen aus Kalksandstein mit Wärmedämmverbundsystem.",
+            Some("textebene"),
+            None,
+        )
+        .await
+        .unwrap();
+    app.db
+        .set_seiten_text(
+            id,
+            2,
+            "Die Garage erhält eine Brandwand zur Nachbargrenze.",
+            Some("ocr"),
+            None,
+        )
+        .await
+        .unwrap();
+    let hits: Value = c
+        .get(format!(
+            "{}/api/v1/cases/{case}/search?q=Brandwand%20Garage",
+            app.url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let hits = hits.as_array().unwrap();
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(
+        (hits[0]["version_id"].as_i64(), hits[0]["seite"].as_i64()),
+        (Some(id), Some(2))
+    );
+    assert!(
+        hits[0]["auszug"].as_str().unwrap().contains("«"),
+        "{}",
+        hits[0]["auszug"]
+    );
+    let none: Value = c
+        .get(format!(
+            "{}/api/v1/cases/{case}/search?q=Dachziegel",
+            app.url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(none.as_array().unwrap().is_empty());
+    // FTS syntax in the input is taken as plain words, not as operators.
+    let odd = c
+        .get(format!(
+            "{}/api/v1/cases/{case}/search?q=%22Kalk*%20OR%20NEAR(",
+            app.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(odd.status(), 200);
+    // Another case's pages are not searched.
+    let other: Value = c
+        .post(format!("{}/api/v1/cases", app.url))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"bezeichnung": "Zweites"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let hits: Value = c
+        .get(format!(
+            "{}/api/v1/cases/{}/search?q=Brandwand",
+            app.url, other["id"]
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(hits.as_array().unwrap().is_empty());
+}

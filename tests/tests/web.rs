@@ -558,6 +558,7 @@ async fn openapi_describes_every_api_route_with_its_errors() {
         ("/api/v1/versions/{id}", "get"),
         ("/api/v1/versions/{id}/download", "get"),
         ("/api/v1/versions/{id}/retry", "post"),
+        ("/api/v1/cases/{id}/search", "get"),
     ];
     let listed: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     assert_eq!(

@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases", post(create_case))
         .route("/api/v1/cases/{id}", get(get_case))
         .route("/api/v1/cases/{id}/documents", get(list_documents))
+        .route("/api/v1/cases/{id}/search", get(search))
         .route("/api/v1/versions/{id}", get(get_version))
         .route("/api/v1/versions/{id}/download", get(download))
         .route("/api/v1/versions/{id}/retry", post(retry))
@@ -593,4 +594,44 @@ pub async fn upload_multipart(
         return Err(AppError::Invalid("Bitte wählen Sie mindestens eine Datei aus.".into()).into());
     }
     Ok((status, Json(results)).into_response())
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct SearchQuery {
+    /// Words to find (all of them), e.g. `Brandwand Garage`.
+    q: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchHit {
+    pub version_id: i64,
+    pub seite: i64,
+    /// The passage, hits marked with « ».
+    pub auszug: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}/search", tag = "vorgaenge", params(("id" = i64, Path), SearchQuery),
+    responses((status = 200, body = Vec<SearchHit>, description = "Seiten der Bauvorlagen, die alle Wörter enthalten, beste zuerst (höchstens 50)"), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn search(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    Query(q): Query<SearchQuery>,
+) -> ApiResult<Json<Vec<SearchHit>>> {
+    let v = sichtbarer_vorgang(&st, &akteur(&caller), id).await?;
+    if q.q.chars().count() > 200 {
+        return Err(
+            AppError::Invalid("Die Suche ist zu lang (höchstens 200 Zeichen).".into()).into(),
+        );
+    }
+    let hits = st.db.suche(v.id, &q.q).await?;
+    Ok(Json(
+        hits.into_iter()
+            .map(|t| SearchHit {
+                version_id: t.version_id,
+                seite: t.seite,
+                auszug: t.auszug,
+            })
+            .collect(),
+    ))
 }
