@@ -82,6 +82,11 @@ enum SandboxCommand {
         #[arg(long)]
         grenzen: String,
     },
+    /// Render thumbnails and the large preview; answer with the Vorschauergebnis.
+    Vorschau {
+        #[arg(long)]
+        grenzen: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -286,6 +291,23 @@ fn sandbox_child(aufgabe: &SandboxCommand) -> std::process::ExitCode {
                 return std::process::ExitCode::from(2);
             };
             let result = plankammer_workers::pdf::pruefe(&bytes, &grenzen);
+            match serde_json::to_writer(std::io::stdout().lock(), &result) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(_) => std::process::ExitCode::FAILURE,
+            }
+        }
+        SandboxCommand::Vorschau { grenzen } => {
+            let Ok(grenzen) =
+                serde_json::from_str::<plankammer_workers::pdf::vorschau::VorschauGrenzen>(grenzen)
+            else {
+                eprintln!("sandbox: invalid --grenzen");
+                return std::process::ExitCode::from(2);
+            };
+            let Ok(bytes) = plankammer_workers::sandbox::read_input(u64::MAX) else {
+                eprintln!("sandbox: cannot read standard input");
+                return std::process::ExitCode::from(2);
+            };
+            let result = plankammer_workers::pdf::vorschau::vorschau(&bytes, &grenzen);
             match serde_json::to_writer(std::io::stdout().lock(), &result) {
                 Ok(()) => std::process::ExitCode::SUCCESS,
                 Err(_) => std::process::ExitCode::FAILURE,
@@ -505,6 +527,7 @@ async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Resul
             sandbox: sandbox_config(config)?,
             grenzen: plankammer_workers::pdf::Grenzen::default(),
             lese_grenzen: lese_grenzen(config),
+            vorschau_grenzen: plankammer_workers::pdf::vorschau::VorschauGrenzen::default(),
         };
         plankammer_workers::pipeline::register(&mut registry, std::sync::Arc::new(pipeline));
         let wc = WorkerConfig {

@@ -444,6 +444,55 @@ impl Db {
         self.index_seite(version_id, nummer, text).await
     }
 
+    /// Registers stored bytes that are not a document version (previews), so maintenance
+    /// does not take them for leftovers.
+    pub async fn record_blob(&self, sha256: &str) -> Result<()> {
+        sqlx::query("INSERT INTO blobs (sha256, groesse, created_at) VALUES ($1, 0, $2) ON CONFLICT (sha256) DO NOTHING")
+            .bind(sha256)
+            .bind(crate::now_millis())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Records the rendered previews: a thumbnail per page and the large one of page 1.
+    pub async fn set_vorschau(
+        &self,
+        version_id: i64,
+        gross: Option<&str>,
+        daumen: &[(i64, String)],
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE dokument_versionen SET vorschau_sha256 = $1 WHERE id = $2")
+            .bind(gross)
+            .bind(version_id)
+            .execute(&mut *tx)
+            .await?;
+        for (nummer, sha) in daumen {
+            sqlx::query(
+                "UPDATE seiten SET vorschau_sha256 = $1 WHERE version_id = $2 AND nummer = $3",
+            )
+            .bind(sha)
+            .bind(version_id)
+            .bind(nummer)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The content address of the large preview of a version, if rendered.
+    pub async fn vorschau_gross(&self, version_id: i64) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT vorschau_sha256 FROM dokument_versionen WHERE id = $1")
+                .bind(version_id)
+                .fetch_optional(self.pool())
+                .await?
+                .flatten(),
+        )
+    }
+
     /// The document type the uploader chose, if any.
     pub async fn dokument_anlageart(&self, dokument_id: i64) -> Result<Option<String>> {
         Ok(

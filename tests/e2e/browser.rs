@@ -288,6 +288,18 @@ async fn upload_plans_and_watch_the_check_in_a_real_browser() {
         list.contains("JavaScript"),
         "the finding is shown in German: {list}"
     );
+    let thumbs = b
+        .find_all(Locator::Css("[data-testid=vorschauen] img"))
+        .await
+        .unwrap();
+    assert!(!thumbs.is_empty(), "thumbnails shown");
+    let loaded: bool = b
+        .execute("return Array.from(document.querySelectorAll('[data-testid=vorschauen] img')).every(i => i.complete && i.naturalWidth > 0)", vec![])
+        .await
+        .unwrap()
+        .as_bool()
+        .unwrap_or(false);
+    assert!(loaded, "thumbnails load under the CSP");
     browser.screenshot("05-vorgang-dokumente").await;
     browser.client.clone().close().await.unwrap();
 }

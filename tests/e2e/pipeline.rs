@@ -303,13 +303,30 @@ async fn sample_plans_are_read_from_the_text_layer_or_by_ocr() {
                 async move {
                     let v: Value = c.get(&u).send().await.ok()?.json().await.ok()?;
                     let stufen = v["stufen"].as_array()?;
-                    (stufen.len() == 3 && stufen.iter().all(|s| s["zustand"] == "succeeded"))
+                    (stufen.len() == 4 && stufen.iter().all(|s| s["zustand"] == "succeeded"))
                         .then_some(v)
                 }
             },
         )
         .await;
         assert_eq!(v["seiten"][0]["text_quelle"], quelle, "{file}: {v}");
+        // Thumbnails and the large preview are PNGs served to those who may see the case.
+        let thumb = c
+            .get(format!(
+                "{url}{}",
+                v["seiten"][0]["vorschau"].as_str().unwrap()
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(thumb.headers()["content-type"], "image/png");
+        assert!(thumb.bytes().await.unwrap().starts_with(b"\x89PNG"));
+        let gross = c
+            .get(format!("{url}{}", v["vorschau"].as_str().unwrap()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(gross.status(), 200);
         let meta = |feld: &str| {
             v["metadaten"]
                 .as_array()

@@ -559,6 +559,8 @@ async fn openapi_describes_every_api_route_with_its_errors() {
         ("/api/v1/versions/{id}/download", "get"),
         ("/api/v1/versions/{id}/retry", "post"),
         ("/api/v1/cases/{id}/search", "get"),
+        ("/api/v1/versions/{id}/preview", "get"),
+        ("/api/v1/versions/{id}/pages/{n}/thumbnail", "get"),
     ];
     let listed: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     assert_eq!(

@@ -15,6 +15,7 @@ use std::sync::Arc;
 pub const VALIDATE: &str = "pipeline.validate";
 pub const EXTRACT: &str = "pipeline.extract";
 pub const METADATA: &str = "pipeline.metadata";
+pub const PREVIEW: &str = "pipeline.preview";
 /// Hourly: removes what failed uploads left in the document store.
 pub const AUFRAEUMEN_DOKUMENTE: &str = "wartung.dokumente";
 
@@ -23,10 +24,12 @@ pub struct Pipeline {
     pub sandbox: SandboxConfig,
     pub grenzen: Grenzen,
     pub lese_grenzen: LeseGrenzen,
+    pub vorschau_grenzen: crate::pdf::vorschau::VorschauGrenzen,
 }
 
 pub fn register(reg: &mut Registry, p: Arc<Pipeline>) {
     let p2 = p.clone();
+    let p4 = p.clone();
     let p3 = p.blobs.clone();
     reg.register(VALIDATE, move |ctx| {
         let p = p.clone();
@@ -37,6 +40,10 @@ pub fn register(reg: &mut Registry, p: Arc<Pipeline>) {
         async move { extract(ctx, &p).await }
     });
     reg.register(METADATA, metadata);
+    reg.register(PREVIEW, move |ctx| {
+        let p = p4.clone();
+        async move { preview(ctx, &p).await }
+    });
     let blobs = p3;
     reg.register(AUFRAEUMEN_DOKUMENTE, move |ctx| {
         let blobs = blobs.clone();
@@ -139,6 +146,7 @@ async fn validate(ctx: JobContext, p: &Pipeline) -> Result<(), JobError> {
     ctx.progress(100, format!("{} Seite(n) geprüft", ergebnis.seitenzahl));
     if ergebnis.lesbar && ergebnis.seitenzahl > 0 {
         next_stage(&ctx, id, EXTRACT).await?;
+        next_stage(&ctx, id, PREVIEW).await?;
     }
     Ok(())
 }
@@ -310,5 +318,83 @@ async fn aufraeumen(ctx: JobContext, blobs: &BlobStore) -> Result<(), JobError> 
     let removed = entferne_ueberbleibsel(&ctx.db, blobs, plankammer_storage::now_millis()).await?;
     tracing::info!(removed, "maintenance: removed leftovers of failed uploads");
     ctx.progress(100, format!("{removed} Überbleibsel entfernt"));
+    Ok(())
+}
+
+/// Renders the thumbnails and the large preview in the sandbox and stores them as PNGs.
+async fn preview(ctx: JobContext, p: &Pipeline) -> Result<(), JobError> {
+    use base64::Engine;
+    let id = version_id(&ctx)?;
+    let version = ctx.db.version(id).await.map_err(|e| match e {
+        plankammer_storage::StoreError::NotFound => {
+            JobError::permanent(format!("Version {id} gibt es nicht (mehr)"))
+        }
+        other => other.into(),
+    })?;
+    ctx.progress(5, "Vorschau wird erzeugt");
+    let (_, stream) = p
+        .blobs
+        .get_stream(&version.sha256)
+        .await
+        .map_err(|e| JobError::retry(format!("Dokumentenspeicher: {e}")))?;
+    let grenzen = serde_json::to_string(&p.vorschau_grenzen)
+        .map_err(|e| JobError::permanent(e.to_string()))?;
+    let ergebnis = match sandbox::run::<crate::pdf::vorschau::Vorschauergebnis, _, _>(
+        &p.sandbox,
+        &["vorschau", "--grenzen", &grenzen],
+        stream,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) if e.about_the_file() => {
+            ctx.db
+                .replace_feststellungen(
+                    id,
+                    "preview",
+                    &[katalog::verarbeitung_abgebrochen(&format!(
+                        "Vorschau: {}",
+                        e.grund()
+                    ))],
+                )
+                .await?;
+            return Ok(());
+        }
+        Err(e) => return Err(JobError::retry(e.to_string())),
+    };
+    let store = |b: &crate::pdf::vorschau::Bild| -> Result<bytes::Bytes, JobError> {
+        base64::engine::general_purpose::STANDARD
+            .decode(&b.png_base64)
+            .map(bytes::Bytes::from)
+            .map_err(|e| JobError::permanent(e.to_string()))
+    };
+    let mut daumen = Vec::new();
+    for b in &ergebnis.daumen {
+        let stored = p
+            .blobs
+            .put_bytes(store(b)?)
+            .await
+            .map_err(|e| JobError::retry(e.to_string()))?;
+        daumen.push((i64::from(b.seite), stored.sha256));
+    }
+    let gross = match &ergebnis.gross {
+        Some(b) => Some(
+            p.blobs
+                .put_bytes(store(b)?)
+                .await
+                .map_err(|e| JobError::retry(e.to_string()))?
+                .sha256,
+        ),
+        None => None,
+    };
+    // Previews are content: record them as blobs so maintenance keeps them.
+    for sha in daumen.iter().map(|(_, s)| s.clone()).chain(gross.clone()) {
+        ctx.db.record_blob(&sha).await?;
+    }
+    ctx.db.set_vorschau(id, gross.as_deref(), &daumen).await?;
+    ctx.db
+        .replace_feststellungen(id, "preview", &ergebnis.feststellungen)
+        .await?;
+    ctx.progress(100, format!("{} Vorschaubild(er)", daumen.len()));
     Ok(())
 }

@@ -33,7 +33,7 @@ pub fn router() -> Router<AppState> {
     info(title = "Plankammer API", description = "Digitale Baugenehmigung: Programmierschnittstelle für Antragstellende, Bauaufsicht und Fachstellen.", license(name = "EUPL-1.2", identifier = "EUPL-1.2")),
     paths(me, list_tokens, create_token, revoke_token, list_users, get_user, list_jobs, get_job,
         crate::vorgaenge::create_case, crate::vorgaenge::get_case, crate::vorgaenge::list_documents, crate::vorgaenge::upload_multipart,
-        crate::vorgaenge::upload_raw, crate::vorgaenge::upload_version_raw, crate::vorgaenge::get_version, crate::vorgaenge::download, crate::vorgaenge::retry, crate::vorgaenge::search),
+        crate::vorgaenge::upload_raw, crate::vorgaenge::upload_version_raw, crate::vorgaenge::get_version, crate::vorgaenge::download, crate::vorgaenge::retry, crate::vorgaenge::search, crate::vorgaenge::preview, crate::vorgaenge::thumbnail),
     components(schemas(ApiErrorBody, Me, TenantRef, TokenOut, NewToken, CreatedToken, UserOut, JobOut, JobAttemptOut,
         crate::vorgaenge::CaseOut, crate::vorgaenge::NewCase, crate::vorgaenge::DocumentOut, crate::vorgaenge::VersionOut,
         crate::vorgaenge::StageOut, crate::vorgaenge::MetaOut, crate::vorgaenge::FindingOut, crate::vorgaenge::PageOut, crate::vorgaenge::UploadedFile, crate::vorgaenge::SearchHit)),

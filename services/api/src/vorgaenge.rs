@@ -39,6 +39,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{id}/search", get(search))
         .route("/api/v1/versions/{id}", get(get_version))
         .route("/api/v1/versions/{id}/download", get(download))
+        .route("/api/v1/versions/{id}/preview", get(preview))
+        .route("/api/v1/versions/{id}/pages/{n}/thumbnail", get(thumbnail))
         .route("/api/v1/versions/{id}/retry", post(retry))
 }
 
@@ -162,6 +164,8 @@ pub struct PageOut {
     pub scan_dpi: Option<i64>,
     /// `textebene` or `ocr`, once text was read.
     pub text_quelle: Option<String>,
+    /// URL of the page's thumbnail (PNG), once rendered.
+    pub vorschau: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -192,6 +196,8 @@ pub struct VersionOut {
     pub seiten: Vec<PageOut>,
     /// Plan metadata read from the title block.
     pub metadaten: Vec<MetaOut>,
+    /// URL of the large preview of page 1 (PNG), once rendered.
+    pub vorschau: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -236,6 +242,10 @@ async fn version_out(st: &AppState, v: Version) -> Result<VersionOut, AppError> 
         .await?
         .into_iter()
         .map(|s| PageOut {
+            vorschau: s
+                .vorschau_sha256
+                .as_ref()
+                .map(|_| format!("/api/v1/versions/{}/pages/{}/thumbnail", v.id, s.nummer)),
             nummer: s.nummer,
             breite_mm: s.breite_mm,
             hoehe_mm: s.hoehe_mm,
@@ -258,7 +268,13 @@ async fn version_out(st: &AppState, v: Version) -> Result<VersionOut, AppError> 
             konfidenz: m.konfidenz,
         })
         .collect();
+    let vorschau = st
+        .db
+        .vorschau_gross(v.id)
+        .await?
+        .map(|_| format!("/api/v1/versions/{}/preview", v.id));
     Ok(VersionOut {
+        vorschau,
         metadaten,
         download: format!("/api/v1/versions/{}/download", v.id),
         id: v.id,
@@ -634,4 +650,72 @@ pub async fn search(
             })
             .collect(),
     ))
+}
+
+/// Serves a stored preview image, audited like any read of the document's content.
+async fn serve_png(
+    st: &AppState,
+    caller: &ApiCaller,
+    v: &Vorgang,
+    version: &Version,
+    sha: &str,
+    what: &str,
+) -> ApiResult<Response> {
+    let bytes = st.blobs.get_bytes(sha).await.map_err(AppError::internal)?;
+    st.db
+        .audit_now(
+            AuditEvent {
+                tenant_id: Some(v.tenant_id),
+                actor_user_id: Some(caller.user_id()),
+                action: "dokument.vorschau",
+                object_type: "dokument_version",
+                object_id: Some(version.id.to_string()),
+                detail: serde_json::json!({ "vorgang_id": v.id, "bild": what }),
+            },
+            now_millis(),
+        )
+        .await?;
+    let mut resp = Body::from(bytes).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    Ok(resp)
+}
+
+#[utoipa::path(get, path = "/api/v1/versions/{id}/preview", tag = "vorgaenge", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "image/png", description = "Große Vorschau der ersten Seite"), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody, description = "Unbekannt oder noch nicht erzeugt")))]
+pub async fn preview(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let (v, version) = sichtbare_version(&st, &akteur(&caller), id).await?;
+    let sha = st
+        .db
+        .vorschau_gross(version.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    serve_png(&st, &caller, &v, &version, &sha, "gross").await
+}
+
+#[utoipa::path(get, path = "/api/v1/versions/{id}/pages/{n}/thumbnail", tag = "vorgaenge", params(("id" = i64, Path), ("n" = i64, Path, description = "Seite, ab 1")),
+    responses((status = 200, content_type = "image/png", description = "Vorschaubild der Seite"), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn thumbnail(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path((id, n)): Path<(i64, i64)>,
+) -> ApiResult<Response> {
+    let (v, version) = sichtbare_version(&st, &akteur(&caller), id).await?;
+    let sha = st
+        .db
+        .seiten(version.id)
+        .await?
+        .into_iter()
+        .find(|s| s.nummer == n)
+        .and_then(|s| s.vorschau_sha256)
+        .ok_or(AppError::NotFound)?;
+    serve_png(&st, &caller, &v, &version, &sha, &format!("seite {n}")).await
 }

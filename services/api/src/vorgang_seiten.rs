@@ -138,6 +138,8 @@ struct VersionView {
     fehlgeschlagen: bool,
     /// "Grundriss (2001) · M 1:100 · Plan-Nr. A-101, Index B · 14.09.2026".
     erkannt: String,
+    /// Thumbnail URLs of the pages (first 12).
+    vorschauen: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -201,6 +203,12 @@ async fn dokumente_view(st: &AppState, v: &Vorgang) -> Result<(Vec<DokumentView>
             })
             .collect();
         let seiten = st.db.seiten(ver.id).await?;
+        let vorschauen: Vec<String> = seiten
+            .iter()
+            .filter(|s| s.vorschau_sha256.is_some())
+            .take(12)
+            .map(|s| format!("/api/v1/versions/{}/pages/{}/thumbnail", ver.id, s.nummer))
+            .collect();
         let seiten = match seiten.len() {
             0 => String::new(),
             n => {
@@ -263,6 +271,7 @@ async fn dokumente_view(st: &AppState, v: &Vorgang) -> Result<(Vec<DokumentView>
                 seiten,
                 fehlgeschlagen,
                 erkannt: teile.join(" · "),
+                vorschauen,
             },
         });
     }

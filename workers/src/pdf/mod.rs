@@ -8,5 +8,6 @@ pub mod metadaten;
 pub mod muster;
 pub mod ocr;
 pub mod pruefen;
+pub mod vorschau;
 
 pub use pruefen::{Grenzen, Pruefergebnis, SeitenInfo, pruefe};
