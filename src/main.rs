@@ -279,57 +279,42 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
 }
 
 fn sandbox_child(aufgabe: &SandboxCommand) -> std::process::ExitCode {
+    use plankammer_workers::pdf;
     match aufgabe {
         SandboxCommand::Pruefen { grenzen } => {
-            let Ok(grenzen) = serde_json::from_str::<plankammer_workers::pdf::Grenzen>(grenzen)
-            else {
-                eprintln!("sandbox: invalid --grenzen");
-                return std::process::ExitCode::from(2);
-            };
-            let Ok(bytes) = plankammer_workers::sandbox::read_input(u64::MAX) else {
-                eprintln!("sandbox: cannot read standard input");
-                return std::process::ExitCode::from(2);
-            };
-            let result = plankammer_workers::pdf::pruefe(&bytes, &grenzen);
-            match serde_json::to_writer(std::io::stdout().lock(), &result) {
-                Ok(()) => std::process::ExitCode::SUCCESS,
-                Err(_) => std::process::ExitCode::FAILURE,
-            }
-        }
-        SandboxCommand::Vorschau { grenzen } => {
-            let Ok(grenzen) =
-                serde_json::from_str::<plankammer_workers::pdf::vorschau::VorschauGrenzen>(grenzen)
-            else {
-                eprintln!("sandbox: invalid --grenzen");
-                return std::process::ExitCode::from(2);
-            };
-            let Ok(bytes) = plankammer_workers::sandbox::read_input(u64::MAX) else {
-                eprintln!("sandbox: cannot read standard input");
-                return std::process::ExitCode::from(2);
-            };
-            let result = plankammer_workers::pdf::vorschau::vorschau(&bytes, &grenzen);
-            match serde_json::to_writer(std::io::stdout().lock(), &result) {
-                Ok(()) => std::process::ExitCode::SUCCESS,
-                Err(_) => std::process::ExitCode::FAILURE,
-            }
+            child_task(grenzen, |b, g: &pdf::Grenzen| pdf::pruefe(b, g))
         }
         SandboxCommand::Lesen { grenzen } => {
-            let Ok(grenzen) =
-                serde_json::from_str::<plankammer_workers::pdf::lesen::LeseGrenzen>(grenzen)
-            else {
-                eprintln!("sandbox: invalid --grenzen");
-                return std::process::ExitCode::from(2);
-            };
-            let Ok(bytes) = plankammer_workers::sandbox::read_input(u64::MAX) else {
-                eprintln!("sandbox: cannot read standard input");
-                return std::process::ExitCode::from(2);
-            };
-            let result = plankammer_workers::pdf::lesen::lese(&bytes, &grenzen);
-            match serde_json::to_writer(std::io::stdout().lock(), &result) {
-                Ok(()) => std::process::ExitCode::SUCCESS,
-                Err(_) => std::process::ExitCode::FAILURE,
-            }
+            child_task(grenzen, |b, g: &pdf::lesen::LeseGrenzen| {
+                pdf::lesen::lese(b, g)
+            })
         }
+        SandboxCommand::Vorschau { grenzen } => {
+            child_task(grenzen, |b, g: &pdf::vorschau::VorschauGrenzen| {
+                pdf::vorschau::vorschau(b, g)
+            })
+        }
+    }
+}
+
+/// One sandboxed task: limits from the command line, the file from standard input, the
+/// result as JSON on standard output.
+fn child_task<G, R>(grenzen: &str, task: impl FnOnce(&[u8], &G) -> R) -> std::process::ExitCode
+where
+    G: serde::de::DeserializeOwned,
+    R: serde::Serialize,
+{
+    let Ok(grenzen) = serde_json::from_str::<G>(grenzen) else {
+        eprintln!("sandbox: invalid --grenzen");
+        return std::process::ExitCode::from(2);
+    };
+    let Ok(bytes) = plankammer_workers::sandbox::read_input(u64::MAX) else {
+        eprintln!("sandbox: cannot read standard input");
+        return std::process::ExitCode::from(2);
+    };
+    match serde_json::to_writer(std::io::stdout().lock(), &task(&bytes, &grenzen)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(_) => std::process::ExitCode::FAILURE,
     }
 }
 

@@ -7,7 +7,7 @@ mod common;
 use common::{Site, wait_ready};
 use plankammer_tests::s3::S3Server;
 use plankammer_tests::smtp::SmtpServer;
-use plankammer_tests::{csrf_from, free_port, wait_for};
+use plankammer_tests::{free_port, login_at, wait_for};
 use std::time::Duration;
 
 #[tokio::test]
@@ -139,30 +139,12 @@ async fn all_in_one_on_embedded_defaults_with_demo_data() {
         "mail folder printed"
     );
 
-    let c = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let page = c
-        .get(format!("{url}/anmelden"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = csrf_from(&page).unwrap();
-    let r = c
-        .post(format!("{url}/anmelden"))
-        .form(&[
-            ("email", "sachbearbeitung@musterstadt.example"),
-            ("passwort", "plankammer-demo"),
-            ("_csrf", token.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let (c, r) = login_at(
+        &url,
+        "sachbearbeitung@musterstadt.example",
+        "plankammer-demo",
+    )
+    .await;
     assert_eq!(r.status(), 303);
     let start = c
         .get(format!("{url}/start"))
@@ -287,30 +269,7 @@ async fn scaled_out_server_and_worker_with_s3_and_smtp() {
     extra2.push(("BIND", format!("127.0.0.1:{port2}")));
     let mut server2 = site.start(&["serve"], &extra2, "serve-2");
     wait_ready(&url2, &server2).await;
-    let c = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let page = c
-        .get(format!("{url}/anmelden"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = csrf_from(&page).unwrap();
-    let login = c
-        .post(format!("{url}/anmelden"))
-        .form(&[
-            ("email", "fachstelle@kassel.de"),
-            ("passwort", "ein-sehr-langes-passwort"),
-            ("_csrf", token.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let (_, login) = login_at(&url, "fachstelle@kassel.de", "ein-sehr-langes-passwort").await;
     let cookie = login
         .headers()
         .get_all("set-cookie")

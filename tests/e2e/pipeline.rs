@@ -4,7 +4,7 @@
 mod common;
 
 use common::{Site, wait_ready};
-use plankammer_tests::{csrf_from, free_port, wait_for};
+use plankammer_tests::{free_port, login_at, session_csrf, wait_for};
 use plankammer_workers::pdf::muster::{self, feindlich};
 use serde_json::Value;
 use std::time::Duration;
@@ -128,39 +128,8 @@ async fn uploaded_plans_are_checked_by_the_worker_and_hostile_ones_do_not_stop_i
         "demo",
     );
     wait_ready(&url, &app).await;
-    let c = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let page = c
-        .get(format!("{url}/anmelden"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = csrf_from(&page).unwrap();
-    c.post(format!("{url}/anmelden"))
-        .form(&[
-            ("email", "architektin@musterstadt.example"),
-            ("passwort", "plankammer-demo"),
-            ("_csrf", token.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let csrf = csrf_from(
-        &c.get(format!("{url}/start"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let (c, _) = login_at(&url, "architektin@musterstadt.example", "plankammer-demo").await;
+    let csrf = session_csrf(&c, &url).await;
     let case: Value = c
         .post(format!("{url}/api/v1/cases"))
         .header("x-csrf-token", &csrf)
@@ -235,39 +204,8 @@ async fn sample_plans_are_read_from_the_text_layer_or_by_ocr() {
     let url = format!("http://127.0.0.1:{port}");
     let app = site.start(&["demo"], &[("BIND", format!("127.0.0.1:{port}"))], "demo");
     wait_ready(&url, &app).await;
-    let c = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let page = c
-        .get(format!("{url}/anmelden"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = csrf_from(&page).unwrap();
-    c.post(format!("{url}/anmelden"))
-        .form(&[
-            ("email", "architektin@musterstadt.example"),
-            ("passwort", "plankammer-demo"),
-            ("_csrf", token.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let csrf = csrf_from(
-        &c.get(format!("{url}/start"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let (c, _) = login_at(&url, "architektin@musterstadt.example", "plankammer-demo").await;
+    let csrf = session_csrf(&c, &url).await;
     let case: Value = c
         .post(format!("{url}/api/v1/cases"))
         .header("x-csrf-token", &csrf)

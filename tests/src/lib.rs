@@ -199,6 +199,53 @@ impl TestApp {
     }
 }
 
+/// Logs in at a running Plankammer through its login form, as a browser would. Returns the
+/// client (holding the session cookie) and the answer to the form.
+pub async fn login_at(
+    url: &str,
+    email: &str,
+    password: &str,
+) -> (reqwest::Client, reqwest::Response) {
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let page = c
+        .get(format!("{url}/anmelden"))
+        .send()
+        .await
+        .expect("login page")
+        .text()
+        .await
+        .expect("body");
+    let token = csrf_from(&page).expect("login form has a CSRF token");
+    let r = c
+        .post(format!("{url}/anmelden"))
+        .form(&[
+            ("email", email),
+            ("passwort", password),
+            ("_csrf", token.as_str()),
+        ])
+        .send()
+        .await
+        .expect("post login");
+    (c, r)
+}
+
+/// The session's CSRF token, read from the start page.
+pub async fn session_csrf(c: &reqwest::Client, url: &str) -> String {
+    let page = c
+        .get(format!("{url}/start"))
+        .send()
+        .await
+        .expect("start page")
+        .text()
+        .await
+        .expect("body");
+    csrf_from(&page).expect("start page carries a CSRF token")
+}
+
 /// The value of the first `_csrf` hidden field in a page.
 pub fn csrf_from(html: &str) -> Option<String> {
     let marker = "name=\"_csrf\" value=\"";
