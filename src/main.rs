@@ -1,6 +1,7 @@
 //! `plankammer`: the one binary. It parses the command line and configuration, wires the
 //! parts together, and nothing else.
 
+mod bench;
 mod config;
 
 use anyhow::{Context, Result, bail};
@@ -62,12 +63,30 @@ enum Command {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
+    /// Measurements that print numbers: our stages against the usual tools.
+    Bench {
+        #[command(subcommand)]
+        was: BenchCommand,
+    },
     /// Internal: the sandboxed child that reads one untrusted file from standard input.
     #[command(hide = true)]
     Sandbox {
         #[command(subcommand)]
         aufgabe: SandboxCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Pages per second through validate + extract + metadata, against pdftotext.
+    Seiten {
+        dir: std::path::PathBuf,
+        /// Leave out files that need OCR (vector plans only).
+        #[arg(long)]
+        nur_textebene: bool,
+    },
+    /// OCR of one scanned page (title block and whole page), against the tesseract CLI.
+    Ocr { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -275,6 +294,12 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
         Some(Command::Jobs { command }) => jobs_command(&config, command).await,
         Some(Command::Inspect { files }) => inspect(&config, files).await,
         Some(Command::Sandbox { .. }) => unreachable!("handled before start-up"),
+        Some(Command::Bench {
+            was: BenchCommand::Seiten { dir, nur_textebene },
+        }) => bench::seiten(&dir, &lese_grenzen(&config), nur_textebene),
+        Some(Command::Bench {
+            was: BenchCommand::Ocr { file },
+        }) => bench::ocr(&file, &lese_grenzen(&config)),
     }
 }
 

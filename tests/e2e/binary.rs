@@ -290,3 +290,19 @@ async fn scaled_out_server_and_worker_with_s3_and_smtp() {
         assert_eq!(p.terminate(Duration::from_secs(30)), Some(0));
     }
 }
+
+#[tokio::test]
+async fn the_bench_command_prints_its_figures() {
+    let site = Site::new().await;
+    let dir = plankammer_tests::repo_root().join("sample-plans/einfamilienhaus");
+    let (code, out) = site.run(
+        &["bench", "seiten", dir.to_str().unwrap(), "--nur-textebene"],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("9 Dateien, 12 Seiten"),
+        "the vector sheets only: {out}"
+    );
+    assert!(out.contains("Seiten/s"), "{out}");
+}
