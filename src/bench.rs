@@ -100,11 +100,12 @@ pub fn ocr(file: &Path, grenzen: &LeseGrenzen) -> Result<()> {
     let (stream, w, h) = pdf::bild::groesstes_bild(&doc, res).context("kein Bild auf Seite 1")?;
     let img = pdf::bild::dekodiere(stream, w, h, grenzen.max_pixel, grenzen.max_dekomprimiert)
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let media = pdf::pruefe(&bytes, &pdf::Grenzen::default());
-    let seite = media.seiten.first().context("keine Seite")?;
-    let dpi = (w as f64 / (seite.breite_mm.max(seite.hoehe_mm) / 25.4))
-        .round()
-        .max(1.0) as u32;
+    let geprueft = pdf::pruefe(&bytes, &pdf::Grenzen::default());
+    let dpi = geprueft
+        .seiten
+        .first()
+        .and_then(|s| s.scan_dpi)
+        .context("Seite 1 ist kein Scan")?;
     let engine =
         pdf::ocr::Ocr::neu(&grenzen.tessdata, &grenzen.sprache).map_err(|e| anyhow::anyhow!(e))?;
     let (iw, ih) = img.dimensions();

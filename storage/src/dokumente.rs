@@ -303,6 +303,38 @@ impl Db {
             .collect()
     }
 
+    /// Enqueues stage `stufe` (`validate`, `extract`, …) of a version as job
+    /// `pipeline.<stufe>`, once: the dedupe key is per version and stage.
+    pub async fn enqueue_stufe(
+        conn: &mut crate::Conn,
+        version_id: i64,
+        tenant_id: i64,
+        stufe: &str,
+        now: Millis,
+    ) -> Result<()> {
+        let kind = format!("pipeline.{stufe}");
+        let mut job =
+            crate::jobs::NewJob::new(&kind, serde_json::json!({ "version_id": version_id }), now);
+        job.tenant_id = Some(tenant_id);
+        job.dedupe_key = Some(format!("{kind}:{version_id}"));
+        if let Some(job_id) = Db::enqueue(conn, &job, now).await? {
+            Db::set_stufe(conn, version_id, stufe, job_id).await?;
+        }
+        Ok(())
+    }
+
+    /// Puts the failed stages of a version back in the queue ("erneut prüfen").
+    pub async fn retry_failed_stufen(&self, version_id: i64, now: Millis) -> Result<usize> {
+        let mut n = 0;
+        for (_, job) in self.stufen(version_id).await? {
+            if job.state == crate::jobs::JobState::Failed {
+                self.retry_failed_job(job.id, now).await?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
     /// Remembers which job runs a stage of a version.
     pub async fn set_stufe(
         conn: &mut crate::Conn,

@@ -249,21 +249,22 @@ async fn upload_plans_and_watch_the_check_in_a_real_browser() {
     // The document list refreshes itself until every check is done.
     let start = std::time::Instant::now();
     loop {
-        let done = b
-            .find_all(Locator::Css("[data-testid=stufe-zustand]"))
+        // One snapshot in the page itself: htmx may swap the list between two WebDriver calls.
+        let snap = b
+            .execute(
+                "const d = document.querySelector('[data-testid=dokumente]'); \
+                 return [d ? d.dataset.laufend : null, Array.from(document.querySelectorAll('[data-testid=stufe-zustand]')).map(e => e.textContent.trim())];",
+                vec![],
+            )
             .await
             .unwrap();
-        let mut states = Vec::new();
-        for d in &done {
-            states.push(d.text().await.unwrap());
-        }
-        let laufend = b
-            .find(Locator::Css("[data-testid=dokumente]"))
-            .await
+        let laufend = snap[0].as_str().map(str::to_string);
+        let states: Vec<String> = snap[1]
+            .as_array()
             .unwrap()
-            .attr("data-laufend")
-            .await
-            .unwrap();
+            .iter()
+            .map(|v| v.as_str().unwrap_or("").to_string())
+            .collect();
         if laufend.as_deref() == Some("nein")
             && states.len() >= 2
             && states.iter().all(|s| s == "fertig")

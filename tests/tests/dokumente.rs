@@ -254,83 +254,18 @@ async fn limits_per_file_and_per_case_answer_413_and_leave_nothing() {
 #[tokio::test]
 async fn a_2_gb_upload_is_refused_before_it_is_read() {
     let app = spawn_app().await;
-    let (c, csrf, case, _) = setup(&app).await;
-    let session = {
-        // Reuse the logged-in client's cookie on a raw socket.
-        let r = c
-            .get(format!("{}/api/v1/me", app.url))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let page = c
-            .get(format!("{}/start", app.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(page.contains("Guten Tag"));
-        // The cookie store is not exposed; log in again on the raw connection instead.
-        let page = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let form = page
-            .get(format!("{}/anmelden", app.url))
-            .send()
-            .await
-            .unwrap();
-        let anon = form
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
-            .collect::<Vec<_>>()
-            .join("; ");
-        let token = plankammer_tests::csrf_from(&form.text().await.unwrap()).unwrap();
-        let login = page
-            .post(format!("{}/anmelden", app.url))
-            .header("cookie", anon)
-            .form(&[
-                ("email", "anna@x.de"),
-                ("passwort", plankammer_tests::PASSWORD),
-                ("_csrf", token.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap();
-        login
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
-            .find(|c| c.starts_with("pk_sitzung="))
-            .unwrap()
-    };
-    let start = c
-        .get(format!("{}/start", app.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
+    let (_, _, case, _) = setup(&app).await;
+    // A raw socket needs the session cookie and token in hand.
+    let (c, login) =
+        plankammer_tests::login_at(&app.url, "anna@x.de", plankammer_tests::PASSWORD).await;
+    let session = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .find(|c| c.starts_with("pk_sitzung="))
         .unwrap();
-    let _ = (start, csrf);
-    let page_csrf = {
-        let c2 = reqwest::Client::new();
-        let html = c2
-            .get(format!("{}/start", app.url))
-            .header("cookie", &session)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        plankammer_tests::csrf_from(&html).unwrap()
-    };
+    let page_csrf = plankammer_tests::session_csrf(&c, &app.url).await;
     let addr = app.url.trim_start_matches("http://").to_string();
     let started = std::time::Instant::now();
     let response = tokio::task::spawn_blocking(move || {

@@ -51,21 +51,22 @@ pub fn register(reg: &mut Registry, p: Arc<Pipeline>) {
     });
 }
 
-/// Enqueues the next stage of a version once (dedupe key per version and stage).
-async fn next_stage(ctx: &JobContext, version_id: i64, kind: &str) -> Result<(), JobError> {
-    let now = plankammer_storage::now_millis();
-    let mut job = plankammer_storage::jobs::NewJob::new(
-        kind,
-        serde_json::json!({ "version_id": version_id }),
-        now,
-    );
-    job.tenant_id = ctx.db.version(version_id).await.ok().map(|v| v.tenant_id);
-    job.dedupe_key = Some(format!("{kind}:{version_id}"));
+/// Enqueues the next stage of a version once.
+async fn next_stage(
+    ctx: &JobContext,
+    version: &plankammer_storage::dokumente::Version,
+    kind: &str,
+) -> Result<(), JobError> {
     let mut tx = ctx.db.begin().await?;
-    if let Some(job_id) = plankammer_storage::Db::enqueue(&mut tx, &job, now).await? {
-        let stufe = kind.trim_start_matches("pipeline.");
-        plankammer_storage::Db::set_stufe(&mut tx, version_id, stufe, job_id).await?;
-    }
+    let stufe = kind.trim_start_matches("pipeline.");
+    plankammer_storage::Db::enqueue_stufe(
+        &mut tx,
+        version.id,
+        version.tenant_id,
+        stufe,
+        plankammer_storage::now_millis(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -145,8 +146,8 @@ async fn validate(ctx: JobContext, p: &Pipeline) -> Result<(), JobError> {
         .await?;
     ctx.progress(100, format!("{} Seite(n) geprüft", ergebnis.seitenzahl));
     if ergebnis.lesbar && ergebnis.seitenzahl > 0 {
-        next_stage(&ctx, id, EXTRACT).await?;
-        next_stage(&ctx, id, PREVIEW).await?;
+        next_stage(&ctx, &version, EXTRACT).await?;
+        next_stage(&ctx, &version, PREVIEW).await?;
     }
     Ok(())
 }
@@ -217,7 +218,7 @@ async fn extract(ctx: JobContext, p: &Pipeline) -> Result<(), JobError> {
             ergebnis.seiten.len()
         ),
     );
-    next_stage(&ctx, id, METADATA).await
+    next_stage(&ctx, &version, METADATA).await
 }
 
 /// Plan metadata from the title block text of the first pages; a warning when the type the

@@ -22,7 +22,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio_util_shim::CancellationToken;
+use tokio_util::sync::CancellationToken;
 
 pub use error::AppError;
 
@@ -157,11 +157,6 @@ impl Application {
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .await
     }
-}
-
-/// The cancellation token type, re-exported so callers need not depend on tokio-util.
-pub mod tokio_util_shim {
-    pub use tokio_util::sync::CancellationToken;
 }
 
 /// How long a request for the readiness probe may take per dependency.

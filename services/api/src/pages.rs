@@ -44,11 +44,7 @@ struct NavItem {
 }
 
 /// What every page's layout needs: the person, the navigation for their role, the CSRF token.
-pub fn layout_value(user: &CurrentUser, current: &str) -> minijinja::Value {
-    layout(user, current)
-}
-
-fn layout(user: &CurrentUser, current: &str) -> minijinja::Value {
+pub(crate) fn layout(user: &CurrentUser, current: &str) -> minijinja::Value {
     let m = user.member();
     let mut nav = vec![(
         "/start",

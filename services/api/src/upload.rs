@@ -10,45 +10,13 @@ use plankammer_domain::zugriff::{Akteur, darf_dokumente_hochladen};
 use plankammer_storage::audit::AuditEvent;
 use plankammer_storage::blobs::BlobError;
 use plankammer_storage::dokumente::{NeueVersion, Version, Vorgang};
-use plankammer_storage::jobs::NewJob;
 use plankammer_storage::{Db, now_millis};
 
-/// How many leading bytes are looked at to decide the type. PDF readers accept the header
-/// within the first 1024 bytes.
-const SNIFF_BYTES: usize = 1024;
+/// How many leading bytes are looked at to decide the type.
+const SNIFF_BYTES: usize = plankammer_domain::dateityp::KOPF_BYTES;
 
 /// The first pipeline stage; it enqueues the next ones.
 pub const STUFE_VALIDATE: &str = "validate";
-pub const JOB_PREFIX: &str = "pipeline.";
-
-/// What the bytes are, for a German refusal.
-pub fn erkannter_typ(prefix: &[u8]) -> Option<&'static str> {
-    let window = &prefix[..prefix.len().min(SNIFF_BYTES)];
-    if window.windows(5).any(|w| w == b"%PDF-") {
-        return None;
-    }
-    Some(if prefix.starts_with(b"\x89PNG") {
-        "PNG-Bild"
-    } else if prefix.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        "JPEG-Bild"
-    } else if prefix.starts_with(b"GIF8") {
-        "GIF-Bild"
-    } else if prefix.starts_with(b"II*\0") || prefix.starts_with(b"MM\0*") {
-        "TIFF-Bild"
-    } else if prefix.starts_with(b"PK\x03\x04") {
-        "ZIP-Archiv oder Office-Dokument"
-    } else if prefix.starts_with(b"AC10") {
-        "DWG-Zeichnung"
-    } else if prefix.starts_with(b"{\\rtf") {
-        "RTF-Dokument"
-    } else if prefix.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        "älteres Office-Dokument"
-    } else if std::str::from_utf8(prefix).is_ok() {
-        "Textdatei"
-    } else {
-        "unbekannter Dateityp"
-    })
-}
 
 /// A safe, readable file name: no path, no control or reserved characters, at most 120
 /// characters, ending in `.pdf`.
@@ -203,7 +171,7 @@ where
     if prefix.is_empty() && ended {
         return Err(UploadError::Leer);
     }
-    if let Some(t) = erkannter_typ(&prefix) {
+    if let Some(t) = plankammer_domain::dateityp::kein_pdf(&prefix) {
         return Err(UploadError::KeinPdf(t));
     }
     let used = st
@@ -259,12 +227,7 @@ where
             user_id: akteur.user_id,
         };
         let version = Db::add_version(&mut tx, &neu, now).await?;
-        let mut job = NewJob::new(&format!("{JOB_PREFIX}{STUFE_VALIDATE}"), serde_json::json!({ "version_id": version.id }), now);
-        job.tenant_id = Some(vorgang.tenant_id);
-        job.dedupe_key = Some(format!("{JOB_PREFIX}{STUFE_VALIDATE}:{}", version.id));
-        if let Some(job_id) = Db::enqueue(&mut tx, &job, now).await? {
-            Db::set_stufe(&mut tx, version.id, STUFE_VALIDATE, job_id).await?;
-        }
+        Db::enqueue_stufe(&mut tx, version.id, vorgang.tenant_id, STUFE_VALIDATE, now).await?;
         Db::audit(
             &mut tx,
             AuditEvent {
@@ -311,29 +274,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn types_are_decided_from_bytes() {
-        assert_eq!(erkannter_typ(b"%PDF-1.7\n..."), None);
-        assert_eq!(
-            erkannter_typ(b"\r\n  junk before %PDF-1.4"),
-            None,
-            "a header within 1024 bytes counts"
-        );
-        assert_eq!(erkannter_typ(b"\x89PNG\r\n\x1a\n"), Some("PNG-Bild"));
-        assert_eq!(
-            erkannter_typ(b"PK\x03\x04rest"),
-            Some("ZIP-Archiv oder Office-Dokument")
-        );
-        assert_eq!(erkannter_typ(b"Hallo Welt"), Some("Textdatei"));
-        let mut late = vec![b' '; 1100];
-        late.extend_from_slice(b"%PDF-1.4");
-        assert_eq!(
-            erkannter_typ(&late),
-            Some("Textdatei"),
-            "a header after 1024 bytes does not"
-        );
-    }
-
-    #[test]
     fn sizes_read_like_people_write_them() {
         assert_eq!(mb(12), "12 Byte");
         assert_eq!(mb(820_000), "820 KB");
@@ -352,5 +292,108 @@ mod tests {
         assert_eq!(sichere_dateiname(""), "dokument.pdf");
         assert_eq!(sichere_dateiname(".pdf"), "dokument.pdf");
         assert_eq!(sichere_dateiname(&"x".repeat(500)).chars().count(), 120);
+    }
+}
+
+/// What happened to one file of a multipart upload.
+#[derive(Debug)]
+pub struct DateiErgebnis {
+    pub dateiname: String,
+    /// The stored version, or why the file was not taken.
+    pub ergebnis: Result<Version, String>,
+}
+
+/// Reads a multipart upload (an optional `anlageart` field, then files in `datei` fields),
+/// storing each file on its own: what was stored stays when a later file is refused. The
+/// status is 201 when all were stored, 413 when one was too large (the rest is not read),
+/// 422 otherwise. Shared by the API and the page.
+pub async fn speichere_formular(
+    st: &AppState,
+    akteur: &Akteur,
+    vorgang: &Vorgang,
+    form: &mut axum::extract::Multipart,
+) -> Result<(Vec<DateiErgebnis>, axum::http::StatusCode), AppError> {
+    use axum::http::StatusCode;
+    let mut anlageart: Option<String> = None;
+    let mut results = Vec::new();
+    let mut status = StatusCode::CREATED;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                tracing::warn!(error = %e, "multipart upload aborted");
+                results.push(DateiErgebnis {
+                    dateiname: String::new(),
+                    ergebnis: Err("Die Übertragung ist abgebrochen.".into()),
+                });
+                status = StatusCode::UNPROCESSABLE_ENTITY;
+                break;
+            }
+        };
+        match field.name() {
+            Some("anlageart") => {
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|_| AppError::Invalid("Das Feld anlageart ist ungültig.".into()))?;
+                anlageart = check_anlageart(Some(&text))?.map(str::to_string);
+            }
+            Some("datei") => {
+                let name = field.file_name().unwrap_or("").to_string();
+                if name.is_empty() {
+                    continue; // a form sent without choosing a file
+                }
+                if results.len() >= st.config.upload_max_files {
+                    return Err(AppError::TooLarge(format!(
+                        "Höchstens {} Dateien je Hochladen.",
+                        st.config.upload_max_files
+                    )));
+                }
+                let ziel = Ziel::NeuesDokument {
+                    bezeichnung: "",
+                    anlageart: anlageart.as_deref(),
+                };
+                match speichere(st, akteur, vorgang, ziel, &name, field).await {
+                    Ok(version) => results.push(DateiErgebnis {
+                        dateiname: version.dateiname.clone(),
+                        ergebnis: Ok(version),
+                    }),
+                    Err(UploadError::App(e)) => return Err(e),
+                    Err(e) => {
+                        let too_large = matches!(
+                            e,
+                            UploadError::DateiZuGross(_) | UploadError::VorgangVoll(_)
+                        );
+                        results.push(DateiErgebnis {
+                            dateiname: sichere_dateiname(&name),
+                            ergebnis: Err(e.meldung()),
+                        });
+                        if too_large {
+                            // The rest of this request is not read: the client learns at once.
+                            status = StatusCode::PAYLOAD_TOO_LARGE;
+                            break;
+                        }
+                        status = StatusCode::UNPROCESSABLE_ENTITY;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if results.is_empty() {
+        return Err(AppError::Invalid(
+            "Bitte wählen Sie mindestens eine PDF-Datei aus.".into(),
+        ));
+    }
+    Ok((results, status))
+}
+
+/// An Anlageart code from a form or query: four digits (XBau `anlagen_3.0`), or nothing.
+pub fn check_anlageart(a: Option<&str>) -> Result<Option<&str>, AppError> {
+    match a.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(code) if code.len() == 4 && code.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(code)),
+        Some(_) => Err(AppError::Invalid("Die Anlageart muss ein vierstelliger Code aus der XBau-Liste anlagen_3.0 sein (z. B. 2001).".into())),
     }
 }

@@ -402,11 +402,7 @@ pub async fn retry(
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     let (_, v) = sichtbare_version(&st, &akteur(&caller), id).await?;
-    for (_, job) in st.db.stufen(v.id).await? {
-        if job.state == plankammer_storage::jobs::JobState::Failed {
-            st.db.retry_failed_job(job.id, now_millis()).await?;
-        }
-    }
+    st.db.retry_failed_stufen(v.id, now_millis()).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -438,14 +434,6 @@ pub struct RawUploadQuery {
     bezeichnung: Option<String>,
 }
 
-fn check_anlageart(a: Option<&str>) -> Result<Option<&str>, AppError> {
-    match a.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(code) if code.len() == 4 && code.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(code)),
-        Some(_) => Err(AppError::Invalid("Die Anlageart muss ein vierstelliger Code aus der XBau-Liste anlagen_3.0 sein (z. B. 2001).".into())),
-    }
-}
-
 #[utoipa::path(put, path = "/api/v1/cases/{id}/documents/{dateiname}", tag = "vorgaenge",
     params(("id" = i64, Path), ("dateiname" = String, Path), RawUploadQuery),
     request_body(content = Vec<u8>, content_type = "application/pdf"),
@@ -463,7 +451,7 @@ pub async fn upload_raw(
     if let Some(e) = declared_too_large(&headers, st.config.upload_max_file) {
         return Err(e.into());
     }
-    let anlageart = check_anlageart(q.anlageart.as_deref())?;
+    let anlageart = upload::check_anlageart(q.anlageart.as_deref())?;
     let ziel = Ziel::NeuesDokument {
         bezeichnung: q.bezeichnung.as_deref().unwrap_or(""),
         anlageart,
@@ -530,84 +518,23 @@ pub async fn upload_multipart(
     if let Some(e) = declared_too_large(&headers, max_request) {
         return Err(e.into());
     }
-    let mut anlageart: Option<String> = None;
+    let (dateien, status) = upload::speichere_formular(&st, &a, &v, &mut form).await?;
     let mut results = Vec::new();
-    let mut status = StatusCode::CREATED;
-    loop {
-        let field = match form.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                tracing::warn!(error = %e, "multipart upload aborted");
-                status = StatusCode::UNPROCESSABLE_ENTITY;
-                results.push(UploadedFile {
-                    dateiname: String::new(),
-                    angenommen: false,
-                    meldung: Some("Die Übertragung ist abgebrochen.".into()),
-                    version: None,
-                });
-                break;
-            }
-        };
-        match field.name() {
-            Some("anlageart") => {
-                let text = field
-                    .text()
-                    .await
-                    .map_err(|_| AppError::Invalid("Das Feld anlageart ist ungültig.".into()))?;
-                anlageart = check_anlageart(Some(&text))?.map(str::to_string);
-            }
-            Some("datei") => {
-                if results.len() >= st.config.upload_max_files {
-                    return Err(AppError::TooLarge(format!(
-                        "Höchstens {} Dateien je Hochladen.",
-                        st.config.upload_max_files
-                    ))
-                    .into());
-                }
-                let name = field.file_name().unwrap_or("dokument.pdf").to_string();
-                let ziel = Ziel::NeuesDokument {
-                    bezeichnung: "",
-                    anlageart: anlageart.as_deref(),
-                };
-                match upload::speichere(&st, &a, &v, ziel, &name, field).await {
-                    Ok(version) => results.push(UploadedFile {
-                        dateiname: version.dateiname.clone(),
-                        angenommen: true,
-                        meldung: None,
-                        version: Some(version_out(&st, version).await?),
-                    }),
-                    Err(UploadError::App(e)) => return Err(e.into()),
-                    Err(e) => {
-                        let too_large = matches!(
-                            e,
-                            UploadError::DateiZuGross(_) | UploadError::VorgangVoll(_)
-                        );
-                        status = if too_large {
-                            StatusCode::PAYLOAD_TOO_LARGE
-                        } else if status == StatusCode::CREATED {
-                            StatusCode::UNPROCESSABLE_ENTITY
-                        } else {
-                            status
-                        };
-                        results.push(UploadedFile {
-                            dateiname: upload::sichere_dateiname(&name),
-                            angenommen: false,
-                            meldung: Some(e.meldung()),
-                            version: None,
-                        });
-                        if too_large {
-                            // The rest of this request is not read: the client learns at once.
-                            break;
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    if results.is_empty() {
-        return Err(AppError::Invalid("Bitte wählen Sie mindestens eine Datei aus.".into()).into());
+    for d in dateien {
+        results.push(match d.ergebnis {
+            Ok(version) => UploadedFile {
+                dateiname: d.dateiname,
+                angenommen: true,
+                meldung: None,
+                version: Some(version_out(&st, version).await?),
+            },
+            Err(meldung) => UploadedFile {
+                dateiname: d.dateiname,
+                angenommen: false,
+                meldung: Some(meldung),
+                version: None,
+            },
+        });
     }
     Ok((status, Json(results)).into_response())
 }

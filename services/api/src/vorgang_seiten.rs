@@ -4,7 +4,7 @@
 
 use crate::auth::CurrentUser;
 use crate::templates::render;
-use crate::upload::{self, UploadError, Ziel};
+use crate::upload;
 use crate::{AppError, AppState, error::PageResult};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
@@ -297,7 +297,7 @@ async fn seite(
     let html = render(
         "vorgang.html",
         context! {
-            layout => crate::pages::layout_value(u, "/start"),
+            layout => crate::pages::layout(u, "/start"),
             vorgang => context! { id => v.id, bezeichnung => v.bezeichnung, erstellt => plankammer_domain::zeit::format_berlin(v.created_at) },
             abgelehnt => ergebnisse.iter().any(|e| !e.angenommen),
             dokumente, laufend, darf_hochladen, ergebnisse,
@@ -325,7 +325,7 @@ async fn dokumente_fragment(
     let (dokumente, laufend) = dokumente_view(&st, &v).await?;
     render(
         "_dokumente.html",
-        context! { vorgang => context! { id => v.id }, dokumente, laufend, layout => crate::pages::layout_value(&u, "/start") },
+        context! { vorgang => context! { id => v.id }, dokumente, laufend, layout => crate::pages::layout(&u, "/start") },
     )
 }
 
@@ -337,67 +337,32 @@ async fn hochladen(
 ) -> PageResult<Response> {
     let a = akteur(&u);
     let v = upload::vorgang_fuer_upload(&st.db, &a, id).await?;
-    let mut anlageart: Option<String> = None;
-    let mut ergebnisse = Vec::new();
-    let mut status = StatusCode::OK;
-    while let Ok(Some(field)) = form.next_field().await {
-        match field.name() {
-            Some("anlageart") => {
-                let t = field.text().await.unwrap_or_default();
-                anlageart = Some(t.trim().to_string())
-                    .filter(|t| t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()));
-            }
-            Some("datei") => {
-                let name = field.file_name().unwrap_or("").to_string();
-                if name.is_empty() {
-                    continue; // the form was sent without choosing a file
-                }
-                if ergebnisse.len() >= st.config.upload_max_files {
-                    break;
-                }
-                let ziel = Ziel::NeuesDokument {
-                    bezeichnung: "",
-                    anlageart: anlageart.as_deref(),
-                };
-                match upload::speichere(&st, &a, &v, ziel, &name, field).await {
-                    Ok(ver) => ergebnisse.push(Ergebnis {
-                        dateiname: ver.dateiname,
-                        angenommen: true,
-                        meldung: None,
-                    }),
-                    Err(UploadError::App(e)) => return Err(e),
-                    Err(e) => {
-                        let too_large = matches!(
-                            e,
-                            UploadError::DateiZuGross(_) | UploadError::VorgangVoll(_)
-                        );
-                        status = if too_large {
-                            StatusCode::PAYLOAD_TOO_LARGE
-                        } else {
-                            StatusCode::UNPROCESSABLE_ENTITY
-                        };
-                        ergebnisse.push(Ergebnis {
-                            dateiname: upload::sichere_dateiname(&name),
-                            angenommen: false,
-                            meldung: Some(e.meldung()),
-                        });
-                        if too_large {
-                            break;
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    if ergebnisse.is_empty() {
-        ergebnisse.push(Ergebnis {
-            dateiname: String::new(),
-            angenommen: false,
-            meldung: Some("Bitte wählen Sie mindestens eine PDF-Datei aus.".into()),
-        });
-        status = StatusCode::UNPROCESSABLE_ENTITY;
-    }
+    let (ergebnisse, status) = match upload::speichere_formular(&st, &a, &v, &mut form).await {
+        Ok((dateien, status)) => (
+            dateien
+                .into_iter()
+                .map(|d| Ergebnis {
+                    angenommen: d.ergebnis.is_ok(),
+                    meldung: d.ergebnis.err(),
+                    dateiname: d.dateiname,
+                })
+                .collect(),
+            if status == StatusCode::CREATED {
+                StatusCode::OK
+            } else {
+                status
+            },
+        ),
+        Err(AppError::Invalid(m)) => (
+            vec![Ergebnis {
+                dateiname: String::new(),
+                angenommen: false,
+                meldung: Some(m),
+            }],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(e) => return Err(e),
+    };
     seite(&st, &u, v, ergebnisse, status).await
 }
 
@@ -411,10 +376,6 @@ async fn erneut_pruefen(
     if ver.vorgang_id != v.id {
         return Err(AppError::NotFound);
     }
-    for (_, job) in st.db.stufen(ver.id).await? {
-        if job.state == JobState::Failed {
-            st.db.retry_failed_job(job.id, now_millis()).await?;
-        }
-    }
+    st.db.retry_failed_stufen(ver.id, now_millis()).await?;
     Ok(Redirect::to(&format!("/vorgaenge/{id}")))
 }

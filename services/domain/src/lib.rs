@@ -4,6 +4,7 @@
 //! exhaustively. Storage knows these types; the domain knows nothing of storage.
 
 pub mod account;
+pub mod dateityp;
 pub mod feststellung;
 pub mod notification;
 pub mod papierformat;

@@ -4,7 +4,7 @@
 
 use super::bild::{self, BildFehler};
 use super::ocr::Ocr;
-use lopdf::{Document, LoadOptions, Object};
+use lopdf::{Document, LoadOptions};
 use plankammer_domain::feststellung::{Feststellung, Schwere, katalog};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -120,7 +120,9 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
         }
         // No usable text layer: read the scan.
         let page = doc.get_dictionary(*pid).ok();
-        let resources = page.and_then(|p| resources(&doc, p));
+        let resources = page
+            .and_then(|p| super::pruefen::inherited(&doc, p, b"Resources"))
+            .and_then(|o| super::pruefen::deref_dict(&doc, o));
         let Some((stream, w, h)) = resources.and_then(|r| bild::groesstes_bild(&doc, r)) else {
             seiten.push(SeitenText {
                 nummer,
@@ -201,12 +203,17 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                 };
             }
         };
-        let (pw_mm, ph_mm) = page.map(|p| page_mm(&doc, p)).unwrap_or((210.0, 297.0));
+        let (pw_mm, ph_mm) = page
+            .map(|p| super::pruefen::page_size(&doc, p))
+            .map(|(w, h)| {
+                (
+                    w * plankammer_domain::papierformat::MM_PER_PT,
+                    h * plankammer_domain::papierformat::MM_PER_PT,
+                )
+            })
+            .unwrap_or((210.0, 297.0));
         let (iw, ih) = img.dimensions();
-        let dpi = ((iw as f64 / (pw_mm.max(ph_mm.min(pw_mm)) / 25.4))
-            .min(ih as f64 / (ph_mm / 25.4)))
-        .round()
-        .max(50.0) as u32;
+        let dpi = super::pruefen::dpi(u64::from(iw), u64::from(ih), pw_mm, ph_mm).max(50);
         let start = Instant::now();
         let gross = (iw as u64) * (ih as u64) > g.max_volltext_pixel;
         // A4 pages (text documents) have no title block to read first.
@@ -249,53 +256,6 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
         seiten,
         feststellungen,
     }
-}
-
-fn resources<'a>(doc: &'a Document, page: &'a lopdf::Dictionary) -> Option<&'a lopdf::Dictionary> {
-    let mut d = page;
-    for _ in 0..64 {
-        if let Ok(r) = d.get(b"Resources") {
-            return doc.dereference(r).ok().and_then(|(_, o)| o.as_dict().ok());
-        }
-        d = d
-            .get(b"Parent")
-            .ok()
-            .and_then(|p| doc.dereference(p).ok())
-            .and_then(|(_, o)| o.as_dict().ok())?;
-    }
-    None
-}
-
-fn page_mm(doc: &Document, page: &lopdf::Dictionary) -> (f64, f64) {
-    let mut d = page;
-    for _ in 0..64 {
-        if let Ok(Object::Array(a)) = d
-            .get(b"MediaBox")
-            .and_then(|o| doc.dereference(o).map(|(_, o)| o))
-        {
-            let v: Vec<f64> = a
-                .iter()
-                .filter_map(|x| x.as_float().ok().map(f64::from))
-                .collect();
-            if v.len() == 4 {
-                let mm = 25.4 / 72.0;
-                return (
-                    ((v[2] - v[0]).abs() * mm).max(1.0),
-                    ((v[3] - v[1]).abs() * mm).max(1.0),
-                );
-            }
-        }
-        match d
-            .get(b"Parent")
-            .ok()
-            .and_then(|p| doc.dereference(p).ok())
-            .and_then(|(_, o)| o.as_dict().ok())
-        {
-            Some(p) => d = p,
-            None => break,
-        }
-    }
-    (210.0, 297.0)
 }
 
 #[cfg(test)]

@@ -77,17 +77,7 @@ pub fn pruefe(bytes: &[u8], grenzen: &Grenzen) -> Pruefergebnis {
     if bytes.is_empty() {
         return Pruefergebnis::unlesbar(katalog::leer());
     }
-    let head = &bytes[..bytes.len().min(1024)];
-    if !head.windows(5).any(|w| w == b"%PDF-") {
-        let t = if bytes.starts_with(b"\x89PNG") {
-            "PNG-Bild"
-        } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            "JPEG-Bild"
-        } else if bytes.starts_with(b"PK\x03\x04") {
-            "ZIP-Archiv oder Office-Dokument"
-        } else {
-            "kein PDF-Kopf"
-        };
+    if let Some(t) = plankammer_domain::dateityp::kein_pdf(bytes) {
         return Pruefergebnis::unlesbar(katalog::kein_pdf(t));
     }
     let options = LoadOptions {
@@ -242,7 +232,7 @@ fn kurz(s: &str) -> String {
     t
 }
 
-fn deref_dict<'a>(doc: &'a Document, o: &'a Object) -> Option<&'a Dictionary> {
+pub(crate) fn deref_dict<'a>(doc: &'a Document, o: &'a Object) -> Option<&'a Dictionary> {
     match doc.dereference(o).ok()?.1 {
         Object::Dictionary(d) => Some(d),
         Object::Stream(s) => Some(&s.dict),
@@ -251,7 +241,11 @@ fn deref_dict<'a>(doc: &'a Document, o: &'a Object) -> Option<&'a Dictionary> {
 }
 
 /// A page attribute, looked up through the Parent chain (at most 64 levels).
-fn inherited<'a>(doc: &'a Document, page: &'a Dictionary, key: &[u8]) -> Option<&'a Object> {
+pub(crate) fn inherited<'a>(
+    doc: &'a Document,
+    page: &'a Dictionary,
+    key: &[u8],
+) -> Option<&'a Object> {
     let mut d = page;
     for _ in 0..64 {
         if let Ok(v) = d.get(key) {
@@ -281,7 +275,7 @@ fn rect(doc: &Document, o: &Object) -> Option<[f64; 4]> {
 
 /// The displayed size in points: CropBox (else MediaBox, else A4), times UserUnit, turned
 /// by Rotate.
-fn page_size(doc: &Document, page: &Dictionary) -> (f64, f64) {
+pub(crate) fn page_size(doc: &Document, page: &Dictionary) -> (f64, f64) {
     let media = inherited(doc, page, b"MediaBox")
         .and_then(|o| rect(doc, o))
         .unwrap_or([0.0, 0.0, 595.276, 841.89]);
@@ -354,7 +348,7 @@ fn images(doc: &Document, resources: &Dictionary) -> (u32, Option<(u64, u64)>) {
 }
 
 /// Resolution of an image filling a page, matching the image's orientation to the page's.
-fn dpi(iw: u64, ih: u64, w_mm: f64, h_mm: f64) -> u32 {
+pub(crate) fn dpi(iw: u64, ih: u64, w_mm: f64, h_mm: f64) -> u32 {
     let (pw, ph) = if (iw >= ih) == (w_mm >= h_mm) {
         (w_mm, h_mm)
     } else {
