@@ -3,12 +3,13 @@
 //! whole page only within a pixel budget. Runs in the sandbox.
 
 use super::bild::{self, BildFehler};
-use super::ocr::Ocr;
+use super::ocr::{Ende, Ocr};
+use super::rendern;
 use lopdf::{Document, LoadOptions};
 use plankammer_domain::feststellung::{Feststellung, Schwere, katalog};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LeseGrenzen {
@@ -22,6 +23,21 @@ pub struct LeseGrenzen {
     pub min_textzeichen: usize,
     pub tessdata: String,
     pub sprache: String,
+    /// Time OCR may spend on one page (title block and whole page together).
+    #[serde(default = "standard_ocr_ms_je_seite")]
+    pub max_ocr_ms_je_seite: u64,
+    /// Time OCR may spend on the whole document; later pages are left unread (with a
+    /// finding) rather than letting the sandbox's own time limit kill the stage.
+    #[serde(default = "standard_ocr_ms_gesamt")]
+    pub max_ocr_ms_gesamt: u64,
+}
+
+fn standard_ocr_ms_je_seite() -> u64 {
+    30_000
+}
+
+fn standard_ocr_ms_gesamt() -> u64 {
+    100_000
 }
 
 impl Default for LeseGrenzen {
@@ -34,6 +50,8 @@ impl Default for LeseGrenzen {
             min_textzeichen: 20,
             tessdata: "/usr/share/tesseract-ocr/5/tessdata".into(),
             sprache: "deu".into(),
+            max_ocr_ms_je_seite: standard_ocr_ms_je_seite(),
+            max_ocr_ms_gesamt: standard_ocr_ms_gesamt(),
         }
     }
 }
@@ -71,6 +89,51 @@ pub fn schriftfeld_bereich(w: u32, h: u32, dpi: u32) -> (u32, u32, u32, u32) {
     (w - rw, h - rh, rw, rh)
 }
 
+/// Whether the page draws anything at all: a page without content streams (or only empty
+/// ones) is blank and needs no OCR. Checks the stored lengths only; nothing is decompressed.
+fn hat_inhalt(doc: &Document, page: lopdf::ObjectId) -> bool {
+    doc.get_page_contents(page).iter().any(|id| {
+        doc.get_object(*id)
+            .ok()
+            .and_then(|o| o.as_stream().ok())
+            .is_some_and(|s| !s.content.is_empty())
+    })
+}
+
+/// Resolutions tried for rendering a page without a scan image, best first.
+const RENDER_DPI: [u32; 3] = [300, 200, 150];
+
+/// Renders page `index` for OCR: the whole page at the best resolution within the full-text
+/// pixel budget; a page too large for that gets its title block only, at 300 dpi.
+/// Returns the image, its dpi, the title block rectangle in it, and whether to OCR it whole.
+#[allow(clippy::type_complexity)]
+fn gezeichnet(
+    maler: Option<&rendern::Seitenmaler>,
+    index: usize,
+    pw_mm: f64,
+    ph_mm: f64,
+    nur_a4: bool,
+    g: &LeseGrenzen,
+) -> Option<(image::GrayImage, u32, Option<(u32, u32, u32, u32)>, bool)> {
+    let maler = maler?;
+    let px = |mm: f64, dpi: u32| (mm / 25.4 * f64::from(dpi)) as u64;
+    if let Some(dpi) = RENDER_DPI
+        .into_iter()
+        .find(|d| px(pw_mm, *d) * px(ph_mm, *d) <= g.max_volltext_pixel)
+    {
+        let img = maler.grau(index, dpi, None, g.max_volltext_pixel)?;
+        let (iw, ih) = img.dimensions();
+        let rect = (!nur_a4).then(|| schriftfeld_bereich(iw, ih, dpi));
+        return Some((img, dpi, rect, true));
+    }
+    let dpi = RENDER_DPI[0];
+    let (w, h) = (px(pw_mm, dpi) as u32, px(ph_mm, dpi) as u32);
+    let (x, y, rw, rh) = schriftfeld_bereich(w, h, dpi);
+    let img = maler.grau(index, dpi, Some((x, y, rw, rh)), g.max_volltext_pixel)?;
+    let (iw, ih) = img.dimensions();
+    Some((img, dpi, Some((0, 0, iw, ih)), false))
+}
+
 pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
     let mut feststellungen = Vec::new();
     let options = LoadOptions {
@@ -101,6 +164,9 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
         .take(g.max_seiten)
         .collect();
     let mut ocr: Option<Result<Ocr, String>> = None;
+    let mut maler: Option<Result<rendern::Seitenmaler, String>> = None;
+    let ocr_start = Instant::now();
+    let mut budget_erschoepft = false;
     let mut seiten = Vec::with_capacity(pages.len());
     for (i, pid) in pages.iter().enumerate() {
         let nummer = i as u32 + 1;
@@ -118,76 +184,82 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
             });
             continue;
         }
-        // No usable text layer: read the scan.
-        let page = doc.get_dictionary(*pid).ok();
-        let resources = page
-            .and_then(|p| super::pruefen::inherited(&doc, p, b"Resources"))
-            .and_then(|o| super::pruefen::deref_dict(&doc, o));
-        let Some((stream, w, h)) = resources.and_then(|r| bild::groesstes_bild(&doc, r)) else {
-            seiten.push(SeitenText {
-                nummer,
-                quelle: None,
-                text: layer,
-                schriftfeld: None,
-                konfidenz: None,
-                ocr_ms: None,
-            });
-            continue;
+        // No usable text layer: read the scan, or render the page.
+        let leer = SeitenText {
+            nummer,
+            quelle: None,
+            text: layer.clone(),
+            schriftfeld: None,
+            konfidenz: None,
+            ocr_ms: None,
         };
-        let img = match bild::dekodiere(stream, w, h, g.max_pixel, g.max_dekomprimiert) {
-            Ok(img) => img,
-            Err(BildFehler::ZuGross(px, max)) => {
+        if !hat_inhalt(&doc, *pid) {
+            seiten.push(leer);
+            continue;
+        }
+        if ocr_start.elapsed().as_millis() as u64 >= g.max_ocr_ms_gesamt {
+            if !budget_erschoepft {
+                budget_erschoepft = true;
                 feststellungen.push(katalog::grenze_erreicht(
                     &format!(
-                        "Bild mit {} Megapixeln (höchstens {} werden gelesen)",
-                        px / 1_000_000,
-                        max / 1_000_000
+                        "Texterkennung ab Seite {nummer} nicht mehr ausgeführt (Zeitlimit {} s je Dokument)",
+                        g.max_ocr_ms_gesamt / 1000
                     ),
                     Some(nummer),
                 ));
-                seiten.push(SeitenText {
-                    nummer,
-                    quelle: None,
-                    text: String::new(),
-                    schriftfeld: None,
-                    konfidenz: None,
-                    ocr_ms: None,
-                });
-                continue;
             }
-            Err(BildFehler::NichtUnterstuetzt(f)) => {
-                feststellungen.push(Feststellung {
-                    code: "ocr.bildformat".into(),
-                    schwere: Schwere::Hinweis,
-                    meldung: format!("Der Text der eingescannten Seite {nummer} wurde nicht gelesen: das Bildformat ({f}) wird noch nicht unterstützt."),
-                    seite: Some(nummer),
-                });
-                seiten.push(SeitenText {
-                    nummer,
-                    quelle: None,
-                    text: String::new(),
-                    schriftfeld: None,
-                    konfidenz: None,
-                    ocr_ms: None,
-                });
-                continue;
-            }
-            Err(BildFehler::Defekt(why)) => {
-                feststellungen.push(Feststellung {
-                    code: "ocr.bild_defekt".into(),
-                    schwere: Schwere::Warnung,
-                    meldung: format!("Das Bild der Seite {nummer} ist beschädigt ({why}); ihr Text wurde nicht gelesen."),
-                    seite: Some(nummer),
-                });
-                seiten.push(SeitenText {
-                    nummer,
-                    quelle: None,
-                    text: String::new(),
-                    schriftfeld: None,
-                    konfidenz: None,
-                    ocr_ms: None,
-                });
-                continue;
+            seiten.push(leer);
+            continue;
+        }
+        let page = doc.get_dictionary(*pid).ok();
+        let (pw_mm, ph_mm) = page
+            .map(|p| super::pruefen::page_size(&doc, p))
+            .map(|(w, h)| {
+                (
+                    w * plankammer_domain::papierformat::MM_PER_PT,
+                    h * plankammer_domain::papierformat::MM_PER_PT,
+                )
+            })
+            .unwrap_or((210.0, 297.0));
+        let resources = page
+            .and_then(|p| super::pruefen::inherited(&doc, p, b"Resources"))
+            .and_then(|o| super::pruefen::deref_dict(&doc, o));
+        let scan = match resources.and_then(|r| bild::groesstes_bild(&doc, r)) {
+            None => None,
+            Some((stream, w, h)) => {
+                match bild::dekodiere(stream, w, h, g.max_pixel, g.max_dekomprimiert) {
+                    Ok(img) => Some(img),
+                    Err(BildFehler::ZuGross(px, max)) => {
+                        feststellungen.push(katalog::grenze_erreicht(
+                            &format!(
+                                "Bild mit {} Megapixeln (höchstens {} werden gelesen)",
+                                px / 1_000_000,
+                                max / 1_000_000
+                            ),
+                            Some(nummer),
+                        ));
+                        seiten.push(SeitenText {
+                            text: String::new(),
+                            ..leer
+                        });
+                        continue;
+                    }
+                    // JBIG2, CCITT, JPEG 2000 …: hayro decodes them when it renders the page.
+                    Err(BildFehler::NichtUnterstuetzt(_)) => None,
+                    Err(BildFehler::Defekt(why)) => {
+                        feststellungen.push(Feststellung {
+                            code: "ocr.bild_defekt".into(),
+                            schwere: Schwere::Warnung,
+                            meldung: format!("Das Bild der Seite {nummer} ist beschädigt ({why}); ihr Text wurde nicht gelesen."),
+                            seite: Some(nummer),
+                        });
+                        seiten.push(SeitenText {
+                            text: String::new(),
+                            ..leer
+                        });
+                        continue;
+                    }
+                }
             }
         };
         let engine = ocr.get_or_insert_with(|| Ocr::neu(&g.tessdata, &g.sprache));
@@ -203,45 +275,74 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                 };
             }
         };
-        let (pw_mm, ph_mm) = page
-            .map(|p| super::pruefen::page_size(&doc, p))
-            .map(|(w, h)| {
-                (
-                    w * plankammer_domain::papierformat::MM_PER_PT,
-                    h * plankammer_domain::papierformat::MM_PER_PT,
-                )
-            })
-            .unwrap_or((210.0, 297.0));
-        let (iw, ih) = img.dimensions();
-        let dpi = super::pruefen::dpi(u64::from(iw), u64::from(ih), pw_mm, ph_mm).max(50);
-        let start = Instant::now();
-        let gross = (iw as u64) * (ih as u64) > g.max_volltext_pixel;
         // A4 pages (text documents) have no title block to read first.
         let nur_a4 = pw_mm.max(ph_mm) <= 300.0;
+        let start = Instant::now();
+        let auftrag = match scan {
+            Some(img) => {
+                let (iw, ih) = img.dimensions();
+                let dpi = super::pruefen::dpi(u64::from(iw), u64::from(ih), pw_mm, ph_mm).max(50);
+                let volltext = (iw as u64) * (ih as u64) <= g.max_volltext_pixel;
+                let rect = (!nur_a4).then(|| schriftfeld_bereich(iw, ih, dpi));
+                Some((img, dpi, rect, volltext))
+            }
+            None => {
+                let maler = maler.get_or_insert_with(|| rendern::Seitenmaler::neu(bytes));
+                gezeichnet(maler.as_ref().ok(), i, pw_mm, ph_mm, nur_a4, g)
+            }
+        };
+        let Some((img, dpi, rect, volltext)) = auftrag else {
+            feststellungen.push(Feststellung {
+                code: "ocr.nicht_gezeichnet".into(),
+                schwere: Schwere::Hinweis,
+                meldung: format!("Seite {nummer} hat keine Textebene und konnte für die Texterkennung nicht gezeichnet werden; ihr Text fehlt in der Suche."),
+                seite: Some(nummer),
+            });
+            seiten.push(leer);
+            continue;
+        };
+        let budget = Duration::from_millis(g.max_ocr_ms_je_seite);
+        let mut zeitlimit = false;
         let mut schriftfeld = None;
         let mut text = String::new();
         let mut konfidenz = None;
-        if !nur_a4 {
-            let rect = schriftfeld_bereich(iw, ih, dpi);
-            if let Ok((woerter, k)) = engine.woerter(&img, dpi, rect) {
+        if let Some(rect) = rect {
+            engine.setze_zeitlimit(budget);
+            if let Ok((woerter, k, ende)) = engine.woerter(&img, dpi, rect) {
                 konfidenz = Some(k);
+                zeitlimit |= ende == Ende::Zeitlimit;
                 // Rebuilt cell by cell from the word boxes, in the text-layer layout.
                 schriftfeld = Some(super::metadaten::ordne_schriftfeld(&woerter));
             }
         }
-        if !gross {
+        if volltext && !zeitlimit {
+            engine.setze_zeitlimit(budget.saturating_sub(start.elapsed()));
             if let Ok(t) = engine.erkenne(&img, dpi, None) {
                 konfidenz = Some(t.konfidenz);
+                zeitlimit |= t.ende == Ende::Zeitlimit;
                 text = t.text;
             }
-        } else {
+        } else if !volltext {
             feststellungen.push(Feststellung {
                 code: "ocr.nur_schriftfeld".into(),
                 schwere: Schwere::Hinweis,
                 meldung: format!("Seite {nummer} ist sehr groß; erkannt wurde nur das Schriftfeld, nicht der ganze Plan."),
                 seite: Some(nummer),
             });
+        }
+        if text.is_empty() {
             text = schriftfeld.clone().unwrap_or_default();
+        }
+        if zeitlimit {
+            feststellungen.push(Feststellung {
+                code: "ocr.zeitlimit".into(),
+                schwere: Schwere::Hinweis,
+                meldung: format!(
+                    "Die Texterkennung der Seite {nummer} wurde nach {} s abgebrochen (Zeitlimit je Seite); ihr Text ist unvollständig.",
+                    g.max_ocr_ms_je_seite.div_ceil(1000)
+                ),
+                seite: Some(nummer),
+            });
         }
         seiten.push(SeitenText {
             nummer,

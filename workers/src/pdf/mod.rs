@@ -8,6 +8,7 @@ pub mod metadaten;
 pub mod muster;
 pub mod ocr;
 pub mod pruefen;
+pub mod rendern;
 pub mod vorschau;
 
 pub use pruefen::{Grenzen, Pruefergebnis, SeitenInfo, pruefe};

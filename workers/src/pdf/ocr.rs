@@ -1,10 +1,32 @@
 //! OCR with tesseract (language `deu`) through tesseract-rs, linked to the system library.
 
 use image::GrayImage;
+use std::os::raw::{c_int, c_void};
+use std::time::{Duration, Instant};
 use tesseract_rs::TesseractAPI;
+
+// tesseract's C API for a recognition deadline (ETEXT_DESC). tesseract-rs wraps the monitor
+// but only calls `TessBaseAPIRecognize` without one, so we call it ourselves; the symbols
+// come from the system libtesseract that tesseract-rs already links.
+unsafe extern "C" {
+    fn TessMonitorCreate() -> *mut c_void;
+    fn TessMonitorDelete(monitor: *mut c_void);
+    fn TessMonitorSetDeadlineMSecs(monitor: *mut c_void, deadline: c_int);
+    fn TessBaseAPIRecognize(handle: *mut c_void, monitor: *mut c_void) -> c_int;
+}
 
 pub struct Ocr {
     api: TesseractAPI,
+    /// Time allowed for one recognition (one page or one title block).
+    zeitlimit: Duration,
+}
+
+/// How a recognition ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ende {
+    Fertig,
+    /// The deadline stopped tesseract; what it had recognised so far is kept.
+    Zeitlimit,
 }
 
 /// A recognised word with its box (pixels of the image) and confidence.
@@ -26,6 +48,7 @@ pub struct Wort {
 pub struct OcrText {
     pub text: String,
     pub konfidenz: f32,
+    pub ende: Ende,
 }
 
 impl Ocr {
@@ -34,7 +57,42 @@ impl Ocr {
         let api = TesseractAPI::new();
         api.init(tessdata, sprache)
             .map_err(|e| format!("tesseract init ({tessdata}, {sprache}): {e}"))?;
-        Ok(Ocr { api })
+        Ok(Ocr {
+            api,
+            zeitlimit: Duration::from_secs(60),
+        })
+    }
+
+    /// Sets the time allowed for each following recognition (at least 1 ms).
+    pub fn setze_zeitlimit(&mut self, zeitlimit: Duration) {
+        self.zeitlimit = zeitlimit.max(Duration::from_millis(1));
+    }
+
+    /// Runs recognition on the image set before, stopping at the deadline.
+    fn erkenne_bis_zur_frist(&self) -> Result<Ende, String> {
+        let ms = c_int::try_from(self.zeitlimit.as_millis()).unwrap_or(c_int::MAX);
+        let start = Instant::now();
+        let handle = self.api.handle.lock().map_err(|_| "tesseract mutex")?;
+        // SAFETY: `handle` is the live TessBaseAPI of `self.api` (held locked for the call);
+        // the monitor is created, used for this one call and deleted here.
+        let rc = unsafe {
+            let monitor = TessMonitorCreate();
+            if monitor.is_null() {
+                return Err("TessMonitorCreate failed".into());
+            }
+            TessMonitorSetDeadlineMSecs(monitor, ms);
+            let rc = TessBaseAPIRecognize(*handle, monitor);
+            TessMonitorDelete(monitor);
+            rc
+        };
+        // tesseract returns -1 both for errors and for a passed deadline.
+        if start.elapsed() >= self.zeitlimit {
+            Ok(Ende::Zeitlimit)
+        } else if rc != 0 {
+            Err("tesseract recognition failed".into())
+        } else {
+            Ok(Ende::Fertig)
+        }
     }
 
     /// Recognises `img` (or the rectangle `x, y, w, h` of it) scanned at `dpi`.
@@ -56,9 +114,15 @@ impl Ocr {
                 .set_rectangle(x as i32, y as i32, rw as i32, rh as i32)
                 .map_err(|e| e.to_string())?;
         }
+        let ende = self.erkenne_bis_zur_frist()?;
+        // After a recognition (finished or stopped) this returns its result, no second run.
         let text = self.api.get_utf8_text().map_err(|e| e.to_string())?;
         let konfidenz = self.api.mean_text_conf().unwrap_or(0) as f32;
-        Ok(OcrText { text, konfidenz })
+        Ok(OcrText {
+            text,
+            konfidenz,
+            ende,
+        })
     }
 
     /// Recognises the rectangle and returns its words with their boxes (from tesseract's TSV).
@@ -67,7 +131,7 @@ impl Ocr {
         img: &GrayImage,
         dpi: u32,
         rect: (u32, u32, u32, u32),
-    ) -> Result<(Vec<Wort>, f32), String> {
+    ) -> Result<(Vec<Wort>, f32, Ende), String> {
         let (w, h) = img.dimensions();
         self.api
             .set_image(img.as_raw(), w as i32, h as i32, 1, w as i32)
@@ -78,10 +142,10 @@ impl Ocr {
         self.api
             .set_rectangle(rect.0 as i32, rect.1 as i32, rect.2 as i32, rect.3 as i32)
             .map_err(|e| e.to_string())?;
-        self.api.recognize().map_err(|e| e.to_string())?;
+        let ende = self.erkenne_bis_zur_frist()?;
         let tsv = self.api.get_tsv_text(0).map_err(|e| e.to_string())?;
         let konfidenz = self.api.mean_text_conf().unwrap_or(0) as f32;
-        Ok((parse_tsv(&tsv), konfidenz))
+        Ok((parse_tsv(&tsv), konfidenz, ende))
     }
 }
 
