@@ -7,6 +7,7 @@
 //! [`Backend`]. Each backend has its own migrations under `storage/migrations/`.
 
 pub mod accounts;
+pub mod antrag;
 pub mod audit;
 pub mod blobs;
 pub mod dokumente;

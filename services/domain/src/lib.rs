@@ -4,10 +4,14 @@
 //! exhaustively. Storage knows these types; the domain knows nothing of storage.
 
 pub mod account;
+pub mod codeliste;
 pub mod dateityp;
 pub mod feststellung;
+pub mod frist;
 pub mod notification;
 pub mod papierformat;
+pub mod verfahren;
+pub mod vorgang;
 pub mod zeit;
 pub mod zugriff;
 

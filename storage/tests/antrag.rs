@@ -1,0 +1,377 @@
+//! The Antrag tables on both backends: Aktenzeichen numbers, Fassungen, invitations and
+//! Freizeichnung, the timeline, deadlines fired once, the inbox's filters and paging.
+
+use plankammer_domain::{Email, Role, TenantSlug};
+use plankammer_storage::Db;
+use plankammer_storage::StoreError;
+use plankammer_storage::antrag::{EingangsFilter, NeueFrist, NeuesEreignis};
+use plankammer_storage::dokumente::NeueVersion;
+use plankammer_storage::testing::fresh_db;
+
+const T0: i64 = 1_780_000_000_000;
+
+async fn setup(db: &Db) -> (i64, i64, i64) {
+    let t = db
+        .create_tenant(
+            &TenantSlug::parse("kassel").unwrap(),
+            "Bauaufsicht Kassel",
+            T0,
+        )
+        .await
+        .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let u = Db::create_user(
+        &mut tx,
+        &Email::parse("a@example.de").unwrap(),
+        "Architektin",
+        "h",
+        T0,
+    )
+    .await
+    .unwrap();
+    Db::add_membership(&mut tx, u.id, t.id, Role::Antragsteller, T0)
+        .await
+        .unwrap();
+    let b = Db::create_user(
+        &mut tx,
+        &Email::parse("b@example.de").unwrap(),
+        "Bauherr",
+        "h",
+        T0,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    (t.id, u.id, b.id)
+}
+
+async fn version(
+    db: &Db,
+    tenant: i64,
+    vorgang: i64,
+    user: i64,
+    dokument: Option<i64>,
+    sha: &str,
+) -> (i64, i64) {
+    let mut tx = db.begin().await.unwrap();
+    let v = Db::add_version(
+        &mut tx,
+        &NeueVersion {
+            vorgang_id: vorgang,
+            tenant_id: tenant,
+            dokument_id: dokument,
+            bezeichnung: "Grundriss EG",
+            anlageart: Some("2001"),
+            sha256: sha,
+            groesse: 10,
+            dateiname: "eg.pdf",
+            user_id: user,
+        },
+        T0,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    (v.dokument_id, v.id)
+}
+
+#[tokio::test]
+async fn aktenzeichen_numbers_count_up_per_year_and_are_never_reused() {
+    let (db, _d) = fresh_db().await;
+    let (t, _, _) = setup(&db).await;
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let mut tx = db.begin().await.unwrap();
+        let (n, format, kuerzel) = Db::naechste_aktenzeichen_nummer(&mut tx, t, 2026)
+            .await
+            .unwrap();
+        assert_eq!(kuerzel, "BA");
+        assert!(format.contains("{nummer"));
+        seen.push(n);
+        // A rolled-back transaction gives its number back; committed ones never.
+        tx.commit().await.unwrap();
+    }
+    assert_eq!(seen, vec![1, 2, 3]);
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(
+        Db::naechste_aktenzeichen_nummer(&mut tx, t, 2027)
+            .await
+            .unwrap()
+            .0,
+        1
+    );
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn fassungen_freeze_the_newest_version_of_each_present_document() {
+    let (db, _d) = fresh_db().await;
+    let (t, u, _) = setup(&db).await;
+    let v = db.create_vorgang(t, u, "Neubau", T0).await.unwrap();
+    let (d1, v1) = version(&db, t, v.id, u, None, &"a".repeat(64)).await;
+    let (d2, _) = version(&db, t, v.id, u, None, &"b".repeat(64)).await;
+    let mut tx = db.begin().await.unwrap();
+    let f1 = Db::friere_fassung(&mut tx, v.id, u, T0).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(f1.nummer, 1);
+    // Replace d1, withdraw d2, add d3.
+    let (_, v1b) = version(&db, t, v.id, u, Some(d1), &"c".repeat(64)).await;
+    assert!(db.entferne_dokument(d2, T0).await.unwrap());
+    assert!(!db.entferne_dokument(d2, T0).await.unwrap(), "once");
+    let (d3, _) = version(&db, t, v.id, u, None, &"d".repeat(64)).await;
+    let mut tx = db.begin().await.unwrap();
+    let f2 = Db::friere_fassung(&mut tx, v.id, u, T0).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(f2.nummer, 2);
+    let a = db.fassung_dokumente(f1.id).await.unwrap();
+    let b = db.fassung_dokumente(f2.id).await.unwrap();
+    assert_eq!(
+        a.iter()
+            .map(|d| (d.dokument_id, d.version_id))
+            .collect::<Vec<_>>()[0],
+        (d1, v1)
+    );
+    assert_eq!(a.len(), 2, "Fassung 1 still holds both");
+    assert_eq!(
+        b.iter().map(|d| d.dokument_id).collect::<Vec<_>>(),
+        vec![d1, d3]
+    );
+    assert_eq!(b[0].version_id, v1b);
+    assert_eq!(db.fassungen(v.id).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn state_changes_and_deadlines_happen_once() {
+    let (db, _d) = fresh_db().await;
+    let (t, u, _) = setup(&db).await;
+    let v = db.create_vorgang(t, u, "Neubau", T0).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    Db::wechsle_zustand(&mut tx, v.id, "entwurf", "eingegangen", T0)
+        .await
+        .unwrap();
+    assert!(matches!(
+        Db::wechsle_zustand(&mut tx, v.id, "entwurf", "eingegangen", T0).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let f = Db::lege_frist_an(
+        &mut tx,
+        &NeueFrist {
+            vorgang_id: v.id,
+            art: "nachforderung",
+            rechtsgrundlage: "§ 70 Abs. 2 HBO",
+            start: "2026-03-31",
+            ende: "2026-04-30",
+            erklaerung: "…",
+        },
+        T0,
+    )
+    .await
+    .unwrap();
+    Db::ereignis(
+        &mut tx,
+        &NeuesEreignis {
+            vorgang_id: v.id,
+            user_id: Some(u),
+            art: "nachforderung",
+            zustand: Some("nachforderung"),
+            status_code: Some("17"),
+            text: "Unterlagen nachgefordert",
+        },
+        T0,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        db.antrag(v.id).await.unwrap().naechste_frist.as_deref(),
+        Some("2026-04-30")
+    );
+    assert!(
+        db.abgelaufene_fristen("2026-04-30", 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the last day still counts"
+    );
+    let due = db.abgelaufene_fristen("2026-05-01", 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    let mut tx = db.begin().await.unwrap();
+    assert!(
+        Db::wechsle_fristzustand(&mut tx, f, "laeuft", "faellig", T0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !Db::wechsle_fristzustand(&mut tx, f, "laeuft", "faellig", T0)
+            .await
+            .unwrap()
+    );
+    Db::verlaengere_frist(&mut tx, f, "2026-05-15", "verlängert", T0)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(db.frist(f).await.unwrap().zustand, "laeuft");
+    assert_eq!(
+        db.antrag(v.id).await.unwrap().naechste_frist.as_deref(),
+        Some("2026-05-15")
+    );
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(
+        Db::erledige_fristen(&mut tx, v.id, "nachforderung", T0)
+            .await
+            .unwrap(),
+        1
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(db.antrag(v.id).await.unwrap().naechste_frist, None);
+    let e = db.ereignisse(v.id).await.unwrap();
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].user_name.as_deref(), Some("Architektin"));
+}
+
+#[tokio::test]
+async fn an_invitation_is_used_once_and_freizeichnung_is_recorded_once() {
+    let (db, _d) = fresh_db().await;
+    let (t, u, b) = setup(&db).await;
+    let v = db.create_vorgang(t, u, "Neubau", T0).await.unwrap();
+    let id = db
+        .lade_beteiligten_ein(v.id, "b@example.de", "Tom Becker", "hash1", T0)
+        .await
+        .unwrap();
+    assert!(matches!(
+        db.lade_beteiligten_ein(v.id, "b@example.de", "Tom Becker", "hash2", T0)
+            .await,
+        Err(StoreError::Conflict("beteiligter"))
+    ));
+    assert_eq!(db.beteiligter_per_einladung("hash1").await.unwrap().id, id);
+    let mut tx = db.begin().await.unwrap();
+    Db::nimm_einladung_an(&mut tx, id, b, T0).await.unwrap();
+    Db::zeichne_frei(&mut tx, v.id, b, T0 + 1).await.unwrap();
+    assert!(Db::zeichne_frei(&mut tx, v.id, b, T0 + 2).await.is_err());
+    tx.commit().await.unwrap();
+    assert!(matches!(
+        db.beteiligter_per_einladung("hash1").await,
+        Err(StoreError::NotFound)
+    ));
+    let bs = db.beteiligte(v.id).await.unwrap();
+    assert_eq!(bs[0].freigezeichnet_at, Some(T0 + 1));
+    assert_eq!(db.vorgaenge_als_beteiligter(b).await.unwrap()[0].id, v.id);
+}
+
+#[tokio::test]
+async fn the_inbox_filters_and_pages_by_keyset() {
+    let (db, _d) = fresh_db().await;
+    let (t, u, _) = setup(&db).await;
+    let mut ids = Vec::new();
+    for i in 0..25 {
+        let v = db.create_vorgang(t, u, &format!("V{i}"), T0).await.unwrap();
+        db.setze_angaben(
+            v.id,
+            &format!("V{i}"),
+            if i % 2 == 0 {
+                "vereinfacht"
+            } else {
+                "baugenehmigung"
+            },
+            &serde_json::json!({"i": i}),
+            Some(if i % 5 == 0 { "06611000" } else { "06414000" }),
+            T0,
+        )
+        .await
+        .unwrap();
+        if i < 20 {
+            let mut tx = db.begin().await.unwrap();
+            Db::wechsle_zustand(&mut tx, v.id, "entwurf", "eingegangen", T0)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        ids.push(v.id);
+    }
+    let alle = |vor_id| EingangsFilter {
+        limit: 8,
+        vor_id,
+        ..Default::default()
+    };
+    let p1 = db.eingang(t, &alle(None)).await.unwrap();
+    assert_eq!(p1.len(), 8);
+    assert_eq!(p1[0].id, ids[19], "drafts are not in the inbox");
+    let p2 = db.eingang(t, &alle(Some(p1[7].id))).await.unwrap();
+    assert_eq!(p2[0].id, ids[11]);
+    let p3 = db.eingang(t, &alle(Some(p2[7].id))).await.unwrap();
+    assert_eq!(p3.len(), 4);
+    let kassel = db
+        .eingang(
+            t,
+            &EingangsFilter {
+                gemeinde_ags: Some("06611000".into()),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        kassel
+            .iter()
+            .map(|a| a.bezeichnung.as_str())
+            .collect::<Vec<_>>(),
+        vec!["V15", "V10", "V5", "V0"]
+    );
+    let vereinfacht = db
+        .eingang(
+            t,
+            &EingangsFilter {
+                verfahren: Some("vereinfacht".into()),
+                zustand: Some("eingegangen".into()),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(vereinfacht.len(), 10);
+    // Drafts can be edited, submitted cases cannot.
+    assert!(matches!(
+        db.setze_angaben(ids[0], "x", "vereinfacht", &serde_json::json!({}), None, T0)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    db.setze_angaben(
+        ids[24],
+        "x",
+        "vereinfacht",
+        &serde_json::json!({}),
+        None,
+        T0,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn checklists_are_versioned_per_tenant_and_procedure() {
+    let (db, _d) = fresh_db().await;
+    let (t, u, _) = setup(&db).await;
+    assert_eq!(db.checkliste(t, "vereinfacht").await.unwrap(), None);
+    assert_eq!(
+        db.speichere_checkliste(t, "vereinfacht", "{\"a\":1}", Some(u), T0)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        db.speichere_checkliste(t, "vereinfacht", "{\"a\":2}", Some(u), T0)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        db.checkliste(t, "vereinfacht").await.unwrap(),
+        Some((2, "{\"a\":2}".into()))
+    );
+    db.setze_profil(u, &serde_json::json!({"kammer": "AKH"}))
+        .await
+        .unwrap();
+    assert_eq!(db.profil(u).await.unwrap()["kammer"], "AKH");
+}
