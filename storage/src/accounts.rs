@@ -247,6 +247,20 @@ impl Db {
         rows.iter().map(member_from_row).collect()
     }
 
+    pub async fn user(&self, id: i64) -> Result<User> {
+        let row = sqlx::query("SELECT id, email, display_name, disabled_at FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(User {
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            display_name: row.try_get("display_name")?,
+            disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+        })
+    }
+
     pub async fn user_by_email(&self, email: &Email) -> Result<User> {
         let row =
             sqlx::query("SELECT id, email, display_name, disabled_at FROM users WHERE email = $1")

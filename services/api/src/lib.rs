@@ -2,12 +2,15 @@
 //! `/api/v1` with its OpenAPI document, sessions and CSRF protection, and the operations
 //! endpoints. Handlers stay thin: they parse, ask the store, and render.
 
+pub mod ablauf;
 pub mod accounts;
+pub mod antrag_seiten;
 pub mod api_v1;
 pub mod auth;
 pub mod error;
 pub mod ops;
 pub mod pages;
+pub mod pruefung_seiten;
 pub mod security;
 pub mod templates;
 pub mod upload;
@@ -101,6 +104,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api_v1::router())
         .merge(vorgaenge::router())
         .merge(vorgang_seiten::router())
+        .merge(antrag_seiten::router())
+        .merge(pruefung_seiten::router())
         .merge(ops::router())
         .merge(security::static_router(&state.config.web_dir))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(

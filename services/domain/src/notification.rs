@@ -26,6 +26,28 @@ pub enum Notification {
         erstellt_am: String,
         konto_url: String,
     },
+    /// The Entwurfsverfasser/in invites the Bauherrschaft into a case (to read it and give
+    /// the Freizeichnung before submission).
+    EinladungBauherrschaft {
+        name: String,
+        eingeladen_von: String,
+        vorhaben: String,
+        einladung_url: String,
+    },
+    /// Something happened on a case that concerns the person: a status change (with its
+    /// XBau statusbauportal code), a deadline, a request.
+    Vorgangsmitteilung {
+        name: String,
+        vorhaben: String,
+        aktenzeichen: Option<String>,
+        /// Short German title, e.g. "Eingangsbestätigung" or "Unterlagen nachgefordert".
+        titel: String,
+        /// What happened and what to do now; plain German sentences, one per line.
+        text: String,
+        status: Option<String>,
+        frist: Option<String>,
+        vorgang_url: String,
+    },
 }
 
 /// A rendered mail, ready for the outbox.
@@ -57,6 +79,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         "zugangsschluessel_erstellt.html",
         include_str!("../../../web/templates/mail/zugangsschluessel_erstellt.html"),
     ),
+    (
+        "einladung_bauherrschaft.txt",
+        include_str!("../../../web/templates/mail/einladung_bauherrschaft.txt"),
+    ),
+    (
+        "einladung_bauherrschaft.html",
+        include_str!("../../../web/templates/mail/einladung_bauherrschaft.html"),
+    ),
+    (
+        "vorgangsmitteilung.txt",
+        include_str!("../../../web/templates/mail/vorgangsmitteilung.txt"),
+    ),
+    (
+        "vorgangsmitteilung.html",
+        include_str!("../../../web/templates/mail/vorgangsmitteilung.html"),
+    ),
 ];
 
 fn env() -> &'static Environment<'static> {
@@ -85,6 +123,8 @@ impl Notification {
         match self {
             Notification::KontoAngelegt { .. } => "konto_angelegt",
             Notification::ZugangsschluesselErstellt { .. } => "zugangsschluessel_erstellt",
+            Notification::EinladungBauherrschaft { .. } => "einladung_bauherrschaft",
+            Notification::Vorgangsmitteilung { .. } => "vorgangsmitteilung",
         }
     }
 
@@ -157,6 +197,40 @@ mod tests {
         insta::assert_snapshot!("zugangsschluessel_subject", m.subject);
         insta::assert_snapshot!("zugangsschluessel_text", m.text);
         insta::assert_snapshot!("zugangsschluessel_html", m.html);
+    }
+
+    #[test]
+    fn einladung_snapshot() {
+        let m = Notification::EinladungBauherrschaft {
+            name: "Tom Becker".into(),
+            eingeladen_von: "Sabine Hoffmann".into(),
+            vorhaben: "Neubau Einfamilienhaus mit Garage".into(),
+            einladung_url: "http://127.0.0.1:8080/einladung/abc".into(),
+        }
+        .render()
+        .unwrap();
+        insta::assert_snapshot!("einladung_subject", m.subject);
+        insta::assert_snapshot!("einladung_text", m.text);
+        insta::assert_snapshot!("einladung_html", m.html);
+    }
+
+    #[test]
+    fn vorgangsmitteilung_snapshot() {
+        let m = Notification::Vorgangsmitteilung {
+            name: "Sabine Hoffmann".into(),
+            vorhaben: "Neubau Einfamilienhaus mit Garage".into(),
+            aktenzeichen: Some("BA-2026-00017".into()),
+            titel: "Unterlagen nachgefordert".into(),
+            text: "Die Bauaufsicht hat Unterlagen nachgefordert.\nBitte reichen Sie sie bis zum Fristende nach.".into(),
+            status: Some("17 – Unterlagen nachgefordert".into()),
+            frist: Some("04.05.2026".into()),
+            vorgang_url: "http://127.0.0.1:8080/vorgaenge/1".into(),
+        }
+        .render()
+        .unwrap();
+        insta::assert_snapshot!("vorgangsmitteilung_subject", m.subject);
+        insta::assert_snapshot!("vorgangsmitteilung_text", m.text);
+        insta::assert_snapshot!("vorgangsmitteilung_html", m.html);
     }
 
     #[test]
