@@ -1,5 +1,10 @@
 //! A drawing surface that writes a PDF content stream. All coordinates are millimetres on
 //! the paper, origin at the bottom left; line widths are millimetres, font sizes points.
+//!
+//! Text is normally real text (`BT … Tj … ET` with an embedded font). In outline mode
+//! ([`Canvas::kurven`]) the same text is drawn as filled glyph paths of the same font at the
+//! same place, as CAD programs do when they export "text as curves": the page then has no
+//! text operators and uses no fonts.
 
 use crate::font::{FontKind, Fonts, encode_winansi};
 use crate::pdf::{PT_PER_MM, fmt_num};
@@ -39,6 +44,7 @@ pub struct Canvas<'f> {
     ops: String,
     used: BTreeSet<FontKind>,
     unencodable: Vec<char>,
+    kurven: bool,
 }
 
 fn p(v: f64) -> String {
@@ -89,10 +95,21 @@ impl<'f> Canvas<'f> {
             ops: String::new(),
             used: BTreeSet::new(),
             unencodable: Vec::new(),
+            kurven: false,
         };
         // Round caps and joins look like pen plots; black by default.
         c.ops.push_str("1 j 1 J 0 G 0 g\n");
         c
+    }
+
+    /// Outline mode: `text` and `text_rot` draw filled glyph outlines instead of text
+    /// operators, so no font is used. Switch it on before drawing any text.
+    pub fn kurven(&mut self, on: bool) {
+        self.kurven = on;
+    }
+
+    pub fn is_kurven(&self) -> bool {
+        self.kurven
     }
 
     pub fn fonts(&self) -> &'f Fonts {
@@ -380,7 +397,9 @@ impl<'f> Canvas<'f> {
         if s.is_empty() {
             return;
         }
-        self.used.insert(font);
+        if !self.kurven {
+            self.used.insert(font);
+        }
         for ch in s.chars() {
             if crate::font::winansi_code(ch).is_none() {
                 self.unencodable.push(ch);
@@ -396,6 +415,10 @@ impl<'f> Canvas<'f> {
         let (c, sn) = (t.cos(), t.sin());
         let ox = x - shift * c;
         let oy = y - shift * sn;
+        if self.kurven {
+            self.text_outlines(ox, oy, size, font, (c, sn), s);
+            return;
+        }
         let op = format!(
             "BT /{} {} Tf {} {} {} {} {} {} Tm {} Tj ET",
             font.resource_name(),
@@ -409,5 +432,108 @@ impl<'f> Canvas<'f> {
             pdf_literal(&encode_winansi(s))
         );
         self.op(&op);
+    }
+
+    /// The glyph outlines of `s`, placed exactly as the `Tj` path places the glyphs: the
+    /// pen starts at (`ox`, `oy`) mm and advances by the `/Widths` of the font dictionary;
+    /// glyph units are scaled by `size / unitsPerEm` and rotated by (`cos`, `sin`). One
+    /// filled path (nonzero winding, like a glyph) per line.
+    fn text_outlines(&mut self, ox: f64, oy: f64, size: f64, font: FontKind, rot: Pt, s: &str) {
+        let (embedded, x_scale) = match font {
+            FontKind::Regular => (&self.fonts.regular, 1.0),
+            FontKind::Bold => (&self.fonts.bold, 1.0),
+            // As in `Fonts::text_width`: DejaVu narrowed to Helvetica's widths.
+            FontKind::Helvetica => (&self.fonts.regular, 0.88),
+            FontKind::HelveticaBold => (&self.fonts.bold, 0.86),
+        };
+        let Ok(face) = ttf_parser::Face::parse(&embedded.program, 0) else {
+            // The subset is built and checked when the fonts load; it always parses.
+            return;
+        };
+        let em = size / face.units_per_em() as f64;
+        let mut pen = Outline {
+            ops: String::new(),
+            origin: (ox * PT_PER_MM, oy * PT_PER_MM),
+            rot,
+            sx: em * x_scale,
+            sy: em,
+            dx: 0.0,
+            last: (0.0, 0.0),
+        };
+        for code in encode_winansi(s) {
+            let glyph = crate::font::winansi_char(code).and_then(|ch| face.glyph_index(ch));
+            if let Some(g) = glyph {
+                face.outline_glyph(g, &mut pen);
+            }
+            pen.dx += embedded.widths[code as usize] as f64 / 1000.0 * size * x_scale;
+        }
+        if !pen.ops.is_empty() {
+            pen.ops.push('f');
+            self.op(&pen.ops);
+        }
+    }
+}
+
+/// Writes glyph outlines as PDF path operators (points, page coordinates).
+struct Outline {
+    ops: String,
+    /// The pen's start on the page, in points.
+    origin: Pt,
+    /// cos and sin of the baseline angle.
+    rot: Pt,
+    /// Points per font unit, horizontally and vertically.
+    sx: f64,
+    sy: f64,
+    /// Advance of the current glyph along the baseline, in points.
+    dx: f64,
+    /// The current point in font units (for quadratic to cubic conversion).
+    last: (f32, f32),
+}
+
+impl Outline {
+    fn pt(&mut self, x: f32, y: f32) {
+        let lx = self.dx + x as f64 * self.sx;
+        let ly = y as f64 * self.sy;
+        let (c, s) = self.rot;
+        let px = self.origin.0 + c * lx - s * ly;
+        let py = self.origin.1 + s * lx + c * ly;
+        let _ = write!(self.ops, "{} {} ", fmt_num(px), fmt_num(py));
+    }
+}
+
+impl ttf_parser::OutlineBuilder for Outline {
+    fn move_to(&mut self, x: f32, y: f32) {
+        self.pt(x, y);
+        self.ops.push_str("m\n");
+        self.last = (x, y);
+    }
+
+    fn line_to(&mut self, x: f32, y: f32) {
+        self.pt(x, y);
+        self.ops.push_str("l\n");
+        self.last = (x, y);
+    }
+
+    fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
+        // The cubic with the same curve: controls two thirds of the way to the quadratic one.
+        let (x0, y0) = self.last;
+        let k = 2.0 / 3.0;
+        self.pt(x0 + k * (x1 - x0), y0 + k * (y1 - y0));
+        self.pt(x + k * (x1 - x), y + k * (y1 - y));
+        self.pt(x, y);
+        self.ops.push_str("c\n");
+        self.last = (x, y);
+    }
+
+    fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
+        self.pt(x1, y1);
+        self.pt(x2, y2);
+        self.pt(x, y);
+        self.ops.push_str("c\n");
+        self.last = (x, y);
+    }
+
+    fn close(&mut self) {
+        self.ops.push_str("h\n");
     }
 }

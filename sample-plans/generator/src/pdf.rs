@@ -116,9 +116,14 @@ impl<'f> PdfDoc<'f> {
         let mut stream = Stream::new(Dictionary::new(), canvas.into_content());
         stream.compress()?;
         let content_id = self.doc.add_object(stream);
-        let resources = dictionary! {
-            "Font" => font_dict,
-            "ProcSet" => vec!["PDF".into(), "Text".into()],
+        // A page without text operators (text drawn as outlines) lists no fonts at all.
+        let resources = if font_dict.is_empty() {
+            dictionary! { "ProcSet" => vec!["PDF".into()] }
+        } else {
+            dictionary! {
+                "Font" => font_dict,
+                "ProcSet" => vec!["PDF".into(), "Text".into()],
+            }
         };
         self.push_page(w, h, content_id, resources);
         Ok(())

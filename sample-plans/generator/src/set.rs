@@ -24,6 +24,8 @@ pub enum SheetId {
     /// Storey index (0 KG … 3 DG) and paper.
     Grundriss(usize, Paper),
     Schnitt,
+    /// Schnitt A-A re-issued as index B, its text drawn as outlines (CAD "text as curves").
+    SchnittKurven,
     Ansichten,
     Baubeschreibung,
     Stellplatznachweis,
@@ -39,6 +41,8 @@ pub struct Sheet<'f> {
     pub schriftfeld: Schriftfeld,
     pub bereich: Rect,
     pub embedded: bool,
+    /// Text drawn as glyph outlines (no text operators, no fonts).
+    pub kurven: bool,
     pub info: DocInfo,
 }
 
@@ -74,6 +78,62 @@ fn info(title: &str, anlage: &str, date: Date) -> DocInfo {
     }
 }
 
+/// Schnitt A-A on A2: index A of 28.08.2026, or (`index_b`) the re-issue as index B of
+/// 14.09.2026. `kurven`: the text drawn as glyph outlines, as a CAD program exports a plot
+/// file with "text as curves" (the drawing is otherwise the same).
+pub fn schnitt_sheet(fonts: &Fonts, index_b: bool, kurven: bool) -> Sheet<'_> {
+    let paper = Paper::A2;
+    let (index, datum, revisions) = if index_b {
+        (
+            "B",
+            D_AEND,
+            vec![
+                erstausgabe(),
+                Revision {
+                    index: "B",
+                    datum: D_AEND,
+                    text: "Neuausgabe als Plotdatei für die digitale Einreichung",
+                },
+            ],
+        )
+    } else {
+        ("A", D_ERST, vec![erstausgabe()])
+    };
+    let tb = TitleBlock {
+        planinhalt: "Schnitt A-A".to_string(),
+        geschoss: None,
+        massstab: Some("1:100".to_string()),
+        plannummer: "A-201".to_string(),
+        index: index.to_string(),
+        datum,
+        blatt: "1 von 1".to_string(),
+        anlageart: "2002",
+        anlage_name: "Schnitte",
+        revisions,
+    };
+    let (w, h) = paper.size(true);
+    let mut c = Canvas::new(fonts, w, h);
+    c.kurven(kurven);
+    let r = schnitt::sheet(&mut c, &tb, paper);
+    let title = if index_b {
+        "Schnitt A-A, Index B"
+    } else {
+        "Schnitt A-A"
+    };
+    Sheet {
+        pages: vec![c],
+        paper,
+        landscape: true,
+        planart: "Schnitt",
+        anlageart: "2002",
+        schriftfeld: truth_schriftfeld(&tb),
+        bereich: r,
+        embedded: true,
+        kurven,
+        info: info(title, "2002 Schnitte", tb.datum),
+    }
+}
+
 /// Draws a sheet.
 pub fn build_sheet(fonts: &Fonts, id: SheetId) -> Result<Sheet<'_>> {
     match id {
@@ -103,6 +163,7 @@ pub fn build_sheet(fonts: &Fonts, id: SheetId) -> Result<Sheet<'_>> {
                 schriftfeld: truth_schriftfeld(&tb),
                 bereich: r,
                 embedded: true,
+                kurven: false,
                 info: info("Lageplan", "1803 Lageplan", tb.datum),
             })
         }
@@ -150,38 +211,12 @@ pub fn build_sheet(fonts: &Fonts, id: SheetId) -> Result<Sheet<'_>> {
                 schriftfeld: truth_schriftfeld(&tb),
                 bereich: r,
                 embedded: true,
+                kurven: false,
                 info: info(&tb.planinhalt, "2001 Grundrisse", datum),
             })
         }
-        SheetId::Schnitt => {
-            let paper = Paper::A2;
-            let tb = TitleBlock {
-                planinhalt: "Schnitt A-A".to_string(),
-                geschoss: None,
-                massstab: Some("1:100".to_string()),
-                plannummer: "A-201".to_string(),
-                index: "A".to_string(),
-                datum: D_ERST,
-                blatt: "1 von 1".to_string(),
-                anlageart: "2002",
-                anlage_name: "Schnitte",
-                revisions: vec![erstausgabe()],
-            };
-            let (w, h) = paper.size(true);
-            let mut c = Canvas::new(fonts, w, h);
-            let r = schnitt::sheet(&mut c, &tb, paper);
-            Ok(Sheet {
-                pages: vec![c],
-                paper,
-                landscape: true,
-                planart: "Schnitt",
-                anlageart: "2002",
-                schriftfeld: truth_schriftfeld(&tb),
-                bereich: r,
-                embedded: true,
-                info: info("Schnitt A-A", "2002 Schnitte", tb.datum),
-            })
-        }
+        SheetId::Schnitt => Ok(schnitt_sheet(fonts, false, false)),
+        SheetId::SchnittKurven => Ok(schnitt_sheet(fonts, true, true)),
         SheetId::Ansichten => {
             let paper = Paper::A1;
             let mut pages = Vec::new();
@@ -231,6 +266,7 @@ pub fn build_sheet(fonts: &Fonts, id: SheetId) -> Result<Sheet<'_>> {
                 schriftfeld: sf.context("Ansichten ohne Seiten")?,
                 bereich: first.context("Ansichten ohne Seiten")?,
                 embedded: true,
+                kurven: false,
                 info: info("Ansichten", "2003 Ansichten", D_AEND),
             })
         }
@@ -255,6 +291,7 @@ pub fn build_sheet(fonts: &Fonts, id: SheetId) -> Result<Sheet<'_>> {
                 },
                 bereich: r,
                 embedded: true,
+                kurven: false,
                 info: info(
                     "Baubeschreibung",
                     "1502 Baubeschreibung",
@@ -283,6 +320,7 @@ pub fn build_sheet(fonts: &Fonts, id: SheetId) -> Result<Sheet<'_>> {
                 },
                 bereich: r,
                 embedded: false,
+                kurven: false,
                 info: info(
                     "Stellplatznachweis",
                     "2301 Stellplatznachweis",
@@ -313,6 +351,12 @@ pub struct Built {
     pub truth: GroundTruth,
 }
 
+/// The ground truth's note on a sheet whose text is drawn as outlines.
+pub const KURVEN_HINWEIS: &str = "Vektorplan mit Text als Kurven: alle Schrift ist als gefüllte \
+     Glyphenpfade gezeichnet (CAD-Export \"Text als Kurven\"). Die PDF enthält keine \
+     Textoperatoren, keine Schriften und keine Bilder; der Text ist nur durch Rendern und OCR \
+     lesbar.";
+
 /// A vector PDF of a sheet.
 pub fn vector_file(fonts: &Fonts, id: SheetId, datei: &str) -> Result<Built> {
     let s = build_sheet(fonts, id)?;
@@ -324,7 +368,8 @@ pub fn vector_file(fonts: &Fonts, id: SheetId, datei: &str) -> Result<Built> {
     let bytes = doc.finish(&s.info)?;
     let truth = GroundTruth {
         datei: datei.to_string(),
-        art: "vektor".to_string(),
+        art: if s.kurven { "kurven" } else { "vektor" }.to_string(),
+        hinweis: s.kurven.then(|| KURVEN_HINWEIS.to_string()),
         seiten: (0..n)
             .map(|i| seite(i as u32 + 1, s.paper, s.landscape, None, 0.0))
             .collect(),
@@ -358,6 +403,7 @@ pub fn scan_truth(fonts: &Fonts, def: &ScanDef) -> Result<(GroundTruth, DocInfo,
     let truth = GroundTruth {
         datei: def.datei.to_string(),
         art: "scan".to_string(),
+        hinweis: None,
         seiten: (0..s.pages.len())
             .map(|i| {
                 seite(
@@ -439,6 +485,12 @@ pub fn vector_defs() -> Vec<(&'static str, SheetId)> {
         ("08_Baubeschreibung.pdf", SheetId::Baubeschreibung),
         ("09_Stellplatznachweis.pdf", SheetId::Stellplatznachweis),
     ]
+}
+
+/// The vector files of the `einfamilienhaus` set whose text is drawn as outlines (after the
+/// scans in the set).
+pub fn kurven_defs() -> Vec<(&'static str, SheetId)> {
+    vec![("14_Kurven_Schnitt_A-A.pdf", SheetId::SchnittKurven)]
 }
 
 /// The scanned files of the `einfamilienhaus` set.
@@ -527,6 +579,13 @@ pub fn einfamilienhaus(fonts: &Fonts, dir: &Path, with_scans: bool) -> Result<Ve
         };
         write(dir, &gt, &to_json(&truth)?, &mut written)?;
         entries.push(index_entry(&truth, &gt, size));
+    }
+    for (datei, id) in kurven_defs() {
+        let b = vector_file(fonts, id, datei)?;
+        write(dir, datei, &b.bytes, &mut written)?;
+        let gt = format!("{}.json", stem(datei));
+        write(dir, &gt, &to_json(&b.truth)?, &mut written)?;
+        entries.push(index_entry(&b.truth, &gt, b.bytes.len() as u64));
     }
     let index = Index {
         satz: "einfamilienhaus".to_string(),
@@ -757,6 +816,7 @@ pub fn gross_with(
     let truth = GroundTruth {
         datei: datei.to_string(),
         art: "gemischt".to_string(),
+        hinweis: None,
         seiten,
         planart: None,
         anlageart: None,

@@ -6,8 +6,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroundTruth {
     pub datei: String,
-    /// `vektor` or `scan` (`gemischt` for the large benchmark file).
+    /// `vektor`, `scan` or `kurven` (a vector plan whose text is drawn as glyph outlines:
+    /// no text layer, no fonts, no images); `gemischt` for the large benchmark file.
     pub art: String,
+    /// A note on what is special about the file (only where there is something to say).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub hinweis: Option<String>,
     pub seiten: Vec<Seite>,
     pub planart: Option<String>,
     pub anlageart: Option<String>,

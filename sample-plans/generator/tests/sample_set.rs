@@ -113,7 +113,12 @@ fn page_sizes_match_ground_truth() {
         serde_json::from_slice(&read(&committed().join("index.json"))).expect("index");
     assert_eq!(
         index.dateien.len(),
-        set::vector_defs().len() + set::scan_defs().len()
+        set::vector_defs().len() + set::scan_defs().len() + set::kurven_defs().len()
+    );
+    let arts: Vec<&str> = index.dateien.iter().map(|e| e.art.as_str()).collect();
+    assert!(
+        arts.iter()
+            .all(|a| ["vektor", "scan", "kurven"].contains(a))
     );
     for e in &index.dateien {
         let bytes = read(&committed().join(&e.datei));
@@ -145,7 +150,11 @@ fn page_sizes_match_ground_truth() {
             };
             assert!(format_ok, "{}: {}", e.datei, s.format);
             assert_eq!(s.dpi.is_some(), gt.art == "scan");
-            assert!(gt.art == "vektor" || (0.3..=1.5).contains(&s.drehung_grad.abs()));
+            if gt.art == "scan" {
+                assert!((0.3..=1.5).contains(&s.drehung_grad.abs()));
+            } else {
+                assert_eq!(s.drehung_grad, 0.0);
+            }
         }
         // Anlageart codes exist in the XBau code list.
         let code = gt.anlageart.as_deref().expect("anlageart");
@@ -200,6 +209,110 @@ fn scans_are_image_only() {
     assert!(filters.contains(&plankammer_sample_plans::pdf::ImageFilter::Flate));
 }
 
+/// The sheet with text as outlines: no text layer, no fonts, no images, no text or image
+/// operators in the content; the ground truth says so.
+#[test]
+fn kurven_sheet_has_no_text_fonts_or_images() {
+    let kurven = set::kurven_defs();
+    assert!(!kurven.is_empty());
+    for (datei, _) in kurven {
+        let bytes = read(&committed().join(datei));
+        assert!(
+            check::text_lines(&bytes).expect("text").is_empty(),
+            "{datei}: no text layer"
+        );
+        assert!(check::fonts(&bytes).expect("fonts").is_empty(), "{datei}");
+        let doc = check::load(&bytes).expect("pdf");
+        for (_, id) in doc.get_pages() {
+            let page = doc.get_dictionary(id).expect("page");
+            let res = page
+                .get_deref(b"Resources", &doc)
+                .and_then(lopdf::Object::as_dict)
+                .expect("resources");
+            assert!(
+                !res.has(b"Font") && !res.has(b"XObject"),
+                "{datei}: {res:?}"
+            );
+            let content = doc.get_and_decode_page_content(id).expect("content");
+            let ops: std::collections::BTreeSet<&str> = content
+                .operations
+                .iter()
+                .map(|o| o.operator.as_str())
+                .collect();
+            for op in ["BT", "ET", "Tj", "TJ", "Tf", "Do", "BI"] {
+                assert!(!ops.contains(op), "{datei}: operator {op}");
+            }
+            // Lots of glyph curves, filled.
+            let curves = content
+                .operations
+                .iter()
+                .filter(|o| o.operator == "c")
+                .count();
+            assert!(curves > 10_000, "{datei}: {curves} curves");
+            assert!(ops.contains("f"));
+        }
+        let gt = truth(datei);
+        assert_eq!(gt.art, "kurven");
+        assert!(gt.hinweis.as_deref().is_some_and(|h| h.contains("Kurven")));
+        assert!(gt.schriftarten_eingebettet, "no fonts, so none is missing");
+        assert!(bytes.len() < 400 * 1024, "{datei}: {} bytes", bytes.len());
+    }
+}
+
+/// Outlines are drawn where the text would be: the Schnitt index B rendered with real text
+/// and with outlines gives the same picture. Compared in 4 mm blocks, because hayro snaps
+/// real text to the pixel grid at low resolution (outlines are anti-aliased as drawn); as a
+/// control, the index A sheet (a few strings differ) must differ clearly more.
+#[test]
+fn kurven_render_like_text() {
+    use plankammer_sample_plans::pdf::PdfDoc;
+    let fonts = fonts();
+    let render = |index_b: bool, kurven: bool| {
+        let s = set::schnitt_sheet(&fonts, index_b, kurven);
+        assert_eq!(s.kurven, kurven);
+        let mut doc = PdfDoc::new(&fonts);
+        for p in s.pages {
+            doc.add_canvas_page(p).expect("page");
+        }
+        let pdf = doc.finish(&s.info).expect("pdf");
+        assert_eq!(check::text_lines(&pdf).expect("text").is_empty(), kurven);
+        scan::render_gray(&pdf, 100).expect("render").swap_remove(0)
+    };
+    // Mean and largest difference of the 16 × 16 px block averages.
+    let blocks = |a: &scan::Gray, b: &scan::Gray| {
+        assert_eq!((a.w, a.h), (b.w, b.h));
+        let n = 16usize;
+        let (bw, bh) = (a.w as usize / n, a.h as usize / n);
+        let (mut sum, mut max) = (0.0f64, 0.0f64);
+        for by in 0..bh {
+            for bx in 0..bw {
+                let mut d = 0i64;
+                for y in by * n..(by + 1) * n {
+                    for x in bx * n..(bx + 1) * n {
+                        let i = y * a.w as usize + x;
+                        d += a.px[i] as i64 - b.px[i] as i64;
+                    }
+                }
+                let d = (d as f64 / (n * n) as f64).abs();
+                sum += d;
+                max = max.max(d);
+            }
+        }
+        (sum / (bw * bh) as f64, max)
+    };
+    let kurven = render(true, true);
+    let (mean, max) = blocks(&render(true, false), &kurven);
+    assert!(
+        mean < 0.15 && max < 20.0,
+        "text vs outlines: mean {mean}, max {max}"
+    );
+    let (mean_a, max_a) = blocks(&render(false, false), &kurven);
+    assert!(
+        mean_a > mean * 1.5 && max_a > 25.0,
+        "index A vs B: mean {mean_a}, max {max_a}"
+    );
+}
+
 /// Regenerating gives identical bytes: the vector PDFs and all JSON exactly; the scan PDFs
 /// exactly around their image streams (the generator wraps the committed images again).
 #[test]
@@ -207,7 +320,10 @@ fn regeneration_is_identical() {
     let fonts = fonts();
     let dir = temp_dir("regen");
     let written = set::einfamilienhaus(&fonts, &dir, false).expect("generate");
-    assert!(written.len() >= set::vector_defs().len() * 2 + set::scan_defs().len());
+    assert!(
+        written.len()
+            >= (set::vector_defs().len() + set::kurven_defs().len()) * 2 + set::scan_defs().len()
+    );
     for (name, _) in &written {
         let new = read(&dir.join(name));
         let old = read(&committed().join(name));
