@@ -32,6 +32,10 @@ pub struct Config {
     pub sandbox_cpu_secs: u64,
     pub sandbox_timeout: Duration,
     pub tessdata: String,
+    /// OCR time per page, and per document (the rest of a document is left unread, with a
+    /// finding, before the sandbox's own limits would end the stage).
+    pub ocr_page_timeout: Duration,
+    pub ocr_document_timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -212,6 +216,18 @@ impl Config {
             )?),
             tessdata: var("TESSDATA_DIR")
                 .unwrap_or_else(|| "/usr/share/tesseract-ocr/5/tessdata".into()),
+            ocr_page_timeout: Duration::from_secs(parse_num(
+                "OCR_PAGE_TIMEOUT_SECS",
+                30u64,
+                1,
+                3600,
+            )?),
+            ocr_document_timeout: Duration::from_secs(parse_num(
+                "OCR_DOCUMENT_TIMEOUT_SECS",
+                100u64,
+                1,
+                7200,
+            )?),
         })
     }
 }

@@ -63,6 +63,16 @@ enum Command {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
+    /// Deadline calculator (§§ 187-193 BGB, § 31 HVwVfG, Hessen holidays): prints the end
+    /// date as YYYY-MM-DD on the first line and the explanation below.
+    /// Example: `plankammer frist 2026-03-31 1M` (also `14T` days, `2W` weeks). START is
+    /// the day of the triggering event, which is not counted (§ 187 Abs. 1 BGB).
+    Frist {
+        /// Day of the event (YYYY-MM-DD or DD.MM.YYYY).
+        start: String,
+        /// Duration: 14T, 2W, 1M, 3M …
+        dauer: String,
+    },
     /// Measurements that print numbers: our stages against the usual tools.
     Bench {
         #[command(subcommand)]
@@ -87,6 +97,24 @@ enum BenchCommand {
     },
     /// OCR of one scanned page (title block and whole page), against the tesseract CLI.
     Ocr { file: std::path::PathBuf },
+    /// One large PDF uploaded with a raw PUT to a server child process: time, MB/s and the
+    /// server's memory growth, against cp of the same file on the same disk.
+    Upload {
+        /// Size of the generated test PDF in MB (10^6 bytes).
+        #[arg(long, default_value_t = 200)]
+        groesse_mb: u64,
+        /// Upload this file instead of a generated one.
+        #[arg(long, conflicts_with = "groesse_mb")]
+        datei: Option<std::path::PathBuf>,
+    },
+    /// Every PDF of DIR uploaded into one case, then one worker process runs the pipeline:
+    /// pages/s, the worker's peak memory and that of its sandbox children.
+    Worker {
+        dir: std::path::PathBuf,
+        /// Give up after this many minutes.
+        #[arg(long, default_value_t = 120)]
+        zeitgrenze_min: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -161,6 +189,19 @@ fn main() -> std::process::ExitCode {
     // The sandbox child needs no configuration, runtime or logging of its own.
     if let Some(Command::Sandbox { aufgabe }) = &cli.command {
         return sandbox_child(aufgabe);
+    }
+    // Neither does the deadline calculator: it is pure computation.
+    if let Some(Command::Frist { start, dauer }) = &cli.command {
+        return match plankammer_domain::frist::cli(start, dauer) {
+            Ok(text) => {
+                println!("{text}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("Fehler: {e}");
+                std::process::ExitCode::from(2)
+            }
+        };
     }
     let config = match Config::from_env() {
         Ok(c) => c,
@@ -293,13 +334,25 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
         }
         Some(Command::Jobs { command }) => jobs_command(&config, command).await,
         Some(Command::Inspect { files }) => inspect(&config, files).await,
-        Some(Command::Sandbox { .. }) => unreachable!("handled before start-up"),
+        Some(Command::Sandbox { .. } | Command::Frist { .. }) => {
+            unreachable!("handled before start-up")
+        }
         Some(Command::Bench {
             was: BenchCommand::Seiten { dir, nur_textebene },
         }) => bench::seiten(&dir, &lese_grenzen(&config), nur_textebene),
         Some(Command::Bench {
             was: BenchCommand::Ocr { file },
         }) => bench::ocr(&file, &lese_grenzen(&config)),
+        Some(Command::Bench {
+            was: BenchCommand::Upload { groesse_mb, datei },
+        }) => bench::upload(&config, groesse_mb, datei.as_deref()).await,
+        Some(Command::Bench {
+            was:
+                BenchCommand::Worker {
+                    dir,
+                    zeitgrenze_min,
+                },
+        }) => bench::worker(&config, &dir, zeitgrenze_min).await,
     }
 }
 
@@ -447,6 +500,12 @@ async fn inspect(config: &Config, files: Vec<std::path::PathBuf>) -> Result<()> 
 fn lese_grenzen(config: &Config) -> plankammer_workers::pdf::lesen::LeseGrenzen {
     plankammer_workers::pdf::lesen::LeseGrenzen {
         tessdata: config.tessdata.clone(),
+        max_ocr_ms_je_seite: config.ocr_page_timeout.as_millis() as u64,
+        // Never longer than the sandbox allows, so the pages read so far are kept.
+        max_ocr_ms_gesamt: (config.ocr_document_timeout)
+            .min(config.sandbox_timeout.mul_f64(0.8))
+            .min(std::time::Duration::from_secs(config.sandbox_cpu_secs).mul_f64(0.8))
+            .as_millis() as u64,
         ..Default::default()
     }
 }

@@ -704,6 +704,7 @@ impl Db {
 
     // --- Befunde ------------------------------------------------------------------------
 
+    #[allow(clippy::too_many_arguments)]
     pub async fn speichere_befund(
         conn: &mut Conn,
         vorgang_id: i64,

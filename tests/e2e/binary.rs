@@ -306,3 +306,33 @@ async fn the_bench_command_prints_its_figures() {
     );
     assert!(out.contains("Seiten/s"), "{out}");
 }
+
+#[tokio::test]
+async fn the_upload_and_worker_benches_run_the_real_server_and_worker() {
+    let site = Site::new().await;
+    let (code, out) = site.run(&["bench", "upload", "--groesse-mb", "2"], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Upload 2 MB über HTTP"), "{out}");
+    assert!(out.contains("Ziel < 64 MB"), "{out}");
+    assert!(out.contains("cp derselben Datei"), "{out}");
+    let (code, out) = site.run(
+        &["bench", "upload", "--groesse-mb", "2", "--datei", "x.pdf"],
+        &[],
+    );
+    assert_eq!(code, 2, "a file or a size, not both: {out}");
+
+    let dir = site.dir.path().join("plaene");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("grundriss.pdf"),
+        plankammer_workers::pdf::muster::mit_text("Grundriss Erdgeschoss, Massstab 1:100"),
+    )
+    .unwrap();
+    let (code, out) = site.run(&["bench", "worker", dir.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 Dokumente, 1 Seiten"), "{out}");
+    assert!(out.contains("Worker-Prozess: Spitze"), "{out}");
+    assert!(out.contains("Sandbox-Kindprozesse"), "{out}");
+    let (code, _) = site.run(&["bench", "worker", "gibt-es-nicht"], &[]);
+    assert_ne!(code, 0);
+}
