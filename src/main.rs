@@ -599,6 +599,13 @@ async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Resul
             vorschau_grenzen: plankammer_workers::pdf::vorschau::VorschauGrenzen::default(),
         };
         plankammer_workers::pipeline::register(&mut registry, std::sync::Arc::new(pipeline));
+        plankammer_workers::fristen::register(
+            &mut registry,
+            plankammer_workers::fristen::FristenConfig {
+                public_url: config.public_url.clone(),
+                mail_domain: mail_domain(config),
+            },
+        );
         let wc = WorkerConfig {
             concurrency: config.worker_concurrency,
             lease: config.job_lease,

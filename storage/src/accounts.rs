@@ -248,11 +248,12 @@ impl Db {
     }
 
     pub async fn user(&self, id: i64) -> Result<User> {
-        let row = sqlx::query("SELECT id, email, display_name, disabled_at FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row =
+            sqlx::query("SELECT id, email, display_name, disabled_at FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or(StoreError::NotFound)?;
         Ok(User {
             id: row.try_get("id")?,
             email: row.try_get("email")?,

@@ -2,6 +2,7 @@
 //!
 //! - `wartung.aufraeumen`: removes expired sessions and old login attempts. Enqueued once an
 //!   hour by whichever worker comes first (the hour is the dedupe key).
+//! - `fristen.pruefen` ([`crate::fristen`]) is enqueued the same way, hourly.
 //! - `diag.warten`: waits the given milliseconds in steps, reporting progress. Operators use
 //!   it (`plankammer jobs probe`) to see that workers run; the tests use it to kill a worker
 //!   in the middle of a job.
@@ -54,7 +55,11 @@ pub async fn schedule_maintenance(db: &Db) {
     let hour = chrono::DateTime::from_timestamp_millis(now)
         .map(|t| t.format("%Y-%m-%dT%H").to_string())
         .unwrap_or_default();
-    for kind in [AUFRAEUMEN, crate::pipeline::AUFRAEUMEN_DOKUMENTE] {
+    for kind in [
+        AUFRAEUMEN,
+        crate::pipeline::AUFRAEUMEN_DOKUMENTE,
+        crate::fristen::PRUEFEN,
+    ] {
         let mut job = NewJob::new(kind, serde_json::json!({}), now);
         job.dedupe_key = Some(format!("{kind}:{hour}"));
         job.max_attempts = 3;

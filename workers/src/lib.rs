@@ -4,8 +4,10 @@
 //! - [`runner`]: the durable job runner (leases, heartbeats, retries, graceful shutdown).
 //! - [`mail`]: the mail sender (files by default, SMTP when configured, memory in tests).
 //! - [`builtin`]: the job kinds every installation has (maintenance, diagnostics).
+//! - [`fristen`]: the deadline scheduler (passed Nachforderung deadlines become due).
 
 pub mod builtin;
+pub mod fristen;
 pub mod mail;
 pub mod pdf;
 pub mod pipeline;

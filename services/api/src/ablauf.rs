@@ -84,9 +84,8 @@ pub async fn wechsle(
     {
         return Err(AppError::Forbidden);
     }
-    let verfahren = verfahren(a).ok_or_else(|| {
-        AppError::Invalid("Bitte wählen Sie zuerst die Verfahrensart.".into())
-    })?;
+    let verfahren = verfahren(a)
+        .ok_or_else(|| AppError::Invalid("Bitte wählen Sie zuerst die Verfahrensart.".into()))?;
     let nach = uebergang_im_verfahren(verfahren, von, w.ereignis)
         .map_err(|e| AppError::Conflict(e.to_string()))?;
     Db::wechsle_zustand(conn, a.id, von.slug(), nach.slug(), now)
@@ -149,22 +148,29 @@ pub async fn benachrichtige(
     m: Mitteilung<'_>,
     now: Millis,
 ) -> Result<(), AppError> {
-    let mut empfaenger: Vec<(String, String)> = Vec::new();
-    if m.an_bauaufsicht {
-        for member in st.db.members_of_tenant(a.tenant_id).await? {
-            if member.role == Role::Bauaufsicht && !member.user.disabled {
-                empfaenger.push((member.user.email.clone(), member.user.display_name.clone()));
-            }
-        }
+    // Read through the caller's transaction, not the pool: the SQLite pool holds a single
+    // connection, which the transaction already has.
+    let mut empfaenger: Vec<(String, String)> = if m.an_bauaufsicht {
+        sqlx::query_as(
+            "SELECT u.email, u.display_name FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.tenant_id = $1 AND m.role = $2 AND u.disabled_at IS NULL",
+        )
+        .bind(a.tenant_id)
+        .bind(Role::Bauaufsicht.code())
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(AppError::internal)?
     } else {
-        let owner = st.db.user(a.owner_user_id).await?;
-        empfaenger.push((owner.email.clone(), owner.display_name.clone()));
-        for b in st.db.beteiligte(a.id).await? {
-            if b.angenommen_at.is_some() {
-                empfaenger.push((b.email.clone(), b.name.clone()));
-            }
-        }
-    }
+        sqlx::query_as(
+            "SELECT email, display_name FROM users WHERE id = $1 \
+             UNION ALL SELECT email, name FROM beteiligte WHERE vorgang_id = $2 AND angenommen_at IS NOT NULL",
+        )
+        .bind(a.owner_user_id)
+        .bind(a.id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(AppError::internal)?
+    };
     empfaenger.sort();
     empfaenger.dedup_by(|x, y| x.0 == y.0);
     for (email, name) in empfaenger {
@@ -231,8 +237,14 @@ mod tests {
             aktenzeichen("{kuerzel}-{jahr}-{nummer:5}", "BA", 2026, 17),
             "BA-2026-00017"
         );
-        assert_eq!(aktenzeichen("63/{nummer}/{jahr}", "x", 2026, 1234), "63/1234/2026");
-        assert_eq!(aktenzeichen("{unbekannt}-{nummer}", "x", 2026, 1), "{unbekannt}-1");
+        assert_eq!(
+            aktenzeichen("63/{nummer}/{jahr}", "x", 2026, 1234),
+            "63/1234/2026"
+        );
+        assert_eq!(
+            aktenzeichen("{unbekannt}-{nummer}", "x", 2026, 1),
+            "{unbekannt}-1"
+        );
         assert_eq!(aktenzeichen("A{nummer:3", "x", 2026, 1), "A{nummer:3");
     }
 }

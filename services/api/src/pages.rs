@@ -55,6 +55,9 @@ pub(crate) fn layout(user: &CurrentUser, current: &str) -> minijinja::Value {
             Role::Admin => "Übersicht",
         },
     )];
+    if matches!(m.role, Role::Bauaufsicht | Role::Admin) {
+        nav.push(("/eingang", "Antragseingang"));
+    }
     if m.role.may_manage_users() {
         nav.push(("/verwaltung/benutzer", "Benutzer"));
         nav.push(("/verwaltung/jobs", "Hintergrundaufgaben"));

@@ -37,12 +37,40 @@ const PAGES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/pages/jobs.html"),
     ),
     (
+        "eingang.html",
+        include_str!("../../../web/templates/pages/eingang.html"),
+    ),
+    (
+        "pruefung.html",
+        include_str!("../../../web/templates/pages/pruefung.html"),
+    ),
+    (
+        "fristen.html",
+        include_str!("../../../web/templates/pages/fristen.html"),
+    ),
+    (
         "fehler.html",
         include_str!("../../../web/templates/pages/fehler.html"),
     ),
     (
         "vorgang.html",
         include_str!("../../../web/templates/pages/vorgang.html"),
+    ),
+    (
+        "antrag_angaben.html",
+        include_str!("../../../web/templates/pages/antrag_angaben.html"),
+    ),
+    (
+        "antrag_checkliste.html",
+        include_str!("../../../web/templates/pages/antrag_checkliste.html"),
+    ),
+    (
+        "_zeitleiste.html",
+        include_str!("../../../web/templates/pages/_zeitleiste.html"),
+    ),
+    (
+        "einladung.html",
+        include_str!("../../../web/templates/pages/einladung.html"),
     ),
     (
         "_dokumente.html",

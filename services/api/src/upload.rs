@@ -127,11 +127,22 @@ pub async fn vorgang_fuer_upload(
     vorgang_id: i64,
 ) -> Result<Vorgang, AppError> {
     let v = db.vorgang(vorgang_id).await?;
-    if !plankammer_domain::zugriff::darf_vorgang_sehen(akteur, &v.zugriff()) {
+    let antrag = db.antrag(vorgang_id).await?;
+    if !crate::ablauf::darf_sehen(db, akteur, &antrag).await? {
         return Err(AppError::NotFound);
     }
     if !darf_dokumente_hochladen(akteur, &v.zugriff()) {
         return Err(AppError::Forbidden);
+    }
+    // The applicant changes documents only in a draft or while a Nachforderung runs; the
+    // Bauaufsicht (documents that came on paper) always.
+    if akteur.role == plankammer_domain::Role::Antragsteller
+        && !crate::ablauf::zustand(&antrag)?.unterlagen_aenderbar()
+    {
+        return Err(AppError::Conflict(
+            "Unterlagen können nur im Entwurf oder während einer Nachforderung geändert werden."
+                .into(),
+        ));
     }
     Ok(v)
 }

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use plankammer_domain::zugriff::{Akteur, darf_vorgang_anlegen, darf_vorgang_sehen};
+use plankammer_domain::zugriff::{Akteur, darf_vorgang_anlegen};
 use plankammer_storage::audit::AuditEvent;
 use plankammer_storage::dokumente::{Version, Vorgang};
 use plankammer_storage::now_millis;
@@ -54,7 +54,8 @@ pub fn akteur(c: &ApiCaller) -> Akteur {
 
 async fn sichtbarer_vorgang(st: &AppState, a: &Akteur, id: i64) -> Result<Vorgang, AppError> {
     let v = st.db.vorgang(id).await?;
-    if darf_vorgang_sehen(a, &v.zugriff()) {
+    // Owner, tenant, and the Bauherrschaft that accepted its invitation.
+    if crate::ablauf::darf_sehen(&st.db, a, &st.db.antrag(id).await?).await? {
         Ok(v)
     } else {
         Err(AppError::NotFound)

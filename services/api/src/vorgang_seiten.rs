@@ -12,9 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::context;
-use plankammer_domain::zugriff::{
-    Akteur, darf_dokumente_hochladen, darf_vorgang_anlegen, darf_vorgang_sehen,
-};
+use plankammer_domain::zugriff::{Akteur, darf_dokumente_hochladen, darf_vorgang_anlegen};
 use plankammer_storage::dokumente::Vorgang;
 use plankammer_storage::jobs::JobState;
 use plankammer_storage::now_millis;
@@ -59,7 +57,7 @@ pub async fn vorgaenge_fuer(st: &AppState, u: &CurrentUser) -> Result<Vec<Vorgan
         plankammer_domain::Role::Bauaufsicht | plankammer_domain::Role::Admin => None,
         plankammer_domain::Role::Fachstelle => return Ok(vec![]),
     };
-    Ok(st
+    let mut zeilen: Vec<VorgangZeile> = st
         .db
         .vorgaenge(u.tenant_id(), owner, 200)
         .await?
@@ -69,7 +67,20 @@ pub async fn vorgaenge_fuer(st: &AppState, u: &CurrentUser) -> Result<Vec<Vorgan
             bezeichnung: v.bezeichnung,
             erstellt: plankammer_domain::zeit::format_berlin(v.created_at),
         })
-        .collect())
+        .collect();
+    // The cases an applicant takes part in as invited Bauherrschaft.
+    if owner.is_some() {
+        for a in st.db.vorgaenge_als_beteiligter(u.user_id()).await? {
+            if !zeilen.iter().any(|z| z.id == a.id) {
+                zeilen.push(VorgangZeile {
+                    id: a.id,
+                    bezeichnung: a.bezeichnung,
+                    erstellt: plankammer_domain::zeit::format_berlin(a.created_at),
+                });
+            }
+        }
+    }
+    Ok(zeilen)
 }
 
 #[derive(Deserialize)]
@@ -95,16 +106,26 @@ async fn neuer_vorgang(
         .db
         .create_vorgang(u.tenant_id(), u.user_id(), b, now_millis())
         .await?;
+    // The case page asks for the procedure and the Angaben ("Angaben bearbeiten").
     Ok(Redirect::to(&format!("/vorgaenge/{}", v.id)))
 }
 
+/// Owner, tenant, or the Bauherrschaft that accepted its invitation (`ablauf::darf_sehen`).
 async fn sichtbar(st: &AppState, u: &CurrentUser, id: i64) -> Result<Vorgang, AppError> {
-    let v = st.db.vorgang(id).await?;
-    if darf_vorgang_sehen(&akteur(u), &v.zugriff()) {
-        Ok(v)
-    } else {
-        Err(AppError::NotFound)
+    crate::antrag_seiten::sichtbarer_antrag(st, u, id).await?;
+    Ok(st.db.vorgang(id).await?)
+}
+
+/// Whether to offer the upload form: the same rule `upload::vorgang_fuer_upload` enforces.
+async fn darf_jetzt_hochladen(st: &AppState, a: &Akteur, v: &Vorgang) -> Result<bool, AppError> {
+    if !darf_dokumente_hochladen(a, &v.zugriff()) {
+        return Ok(false);
     }
+    if a.role != plankammer_domain::Role::Antragsteller {
+        return Ok(true);
+    }
+    let antrag = st.db.antrag(v.id).await?;
+    Ok(crate::ablauf::zustand(&antrag)?.unterlagen_aenderbar())
 }
 
 #[derive(Serialize)]
@@ -165,7 +186,11 @@ fn stufe_name(s: &str) -> &'static str {
 async fn dokumente_view(st: &AppState, v: &Vorgang) -> Result<(Vec<DokumentView>, bool), AppError> {
     let mut out = Vec::new();
     let mut laufend = false;
+    let entfernt = crate::antrag_seiten::entfernte_dokumente(&st.db, v.id).await?;
     for d in st.db.dokumente(v.id).await? {
+        if entfernt.contains(&d.id) {
+            continue;
+        }
         let fruehere = d.versionen.len().saturating_sub(1);
         let Some(ver) = d.versionen.into_iter().last() else {
             continue;
@@ -293,14 +318,15 @@ async fn seite(
     status: StatusCode,
 ) -> PageResult<Response> {
     let (dokumente, laufend) = dokumente_view(st, &v).await?;
-    let darf_hochladen = darf_dokumente_hochladen(&akteur(u), &v.zugriff());
+    let darf_hochladen = darf_jetzt_hochladen(st, &akteur(u), &v).await?;
+    let antrag = crate::antrag_seiten::fallakte(st, u, &st.db.antrag(v.id).await?).await?;
     let html = render(
         "vorgang.html",
         context! {
             layout => crate::pages::layout(u, "/start"),
             vorgang => context! { id => v.id, bezeichnung => v.bezeichnung, erstellt => plankammer_domain::zeit::format_berlin(v.created_at) },
             abgelehnt => ergebnisse.iter().any(|e| !e.angenommen),
-            dokumente, laufend, darf_hochladen, ergebnisse,
+            dokumente, laufend, darf_hochladen, ergebnisse, antrag,
             max_datei => upload::mb(st.config.upload_max_file),
         },
     )?;
