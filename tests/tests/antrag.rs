@@ -398,6 +398,42 @@ async fn the_architect_prepares_the_bauherrschaft_signs_and_the_application_is_s
     );
     let r = hochladen(&app, &c, &csrf, id, "07_Ansichten.pdf", "2003").await;
     assert_eq!(r.status(), 200);
+    // Replace one plan: a new version of an existing document, from the page's form.
+    let ersetzen = docs[1].dokument_id;
+    assert!(page.contains(&format!("name=\"dokument\" value=\"{ersetzen}\"")));
+    let form = reqwest::multipart::Form::new()
+        .text("dokument", ersetzen.to_string())
+        .part(
+            "datei",
+            reqwest::multipart::Part::bytes(plan("14_Kurven_Schnitt_A-A.pdf"))
+                .file_name("Schnitt_Index_B.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
+        );
+    let r = c
+        .post(format!("{}/vorgaenge/{id}/dokumente?_csrf={csrf}", app.url))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Someone else's document id is refused and stores nothing new.
+    let fremd = reqwest::multipart::Form::new()
+        .text("dokument", "999999")
+        .part(
+            "datei",
+            reqwest::multipart::Part::bytes(plan("01_Lageplan.pdf"))
+                .file_name("x.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
+        );
+    let r = c
+        .post(format!("{}/vorgaenge/{id}/dokumente?_csrf={csrf}", app.url))
+        .multipart(fremd)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error(), "{}", r.status());
     pipeline_fertig(&app, id).await;
     let entfernen = docs[0].dokument_id;
     let (s, _, _) = post(
@@ -420,6 +456,12 @@ async fn the_architect_prepares_the_bauherrschaft_signs_and_the_application_is_s
     let zwei = app.db.fassung_dokumente(fassungen[1].id).await.unwrap();
     assert_eq!(zwei.len(), 7, "one withdrawn, one added");
     assert!(!zwei.iter().any(|d| d.dokument_id == entfernen));
+    let ersetzt = zwei.iter().find(|d| d.dokument_id == ersetzen).unwrap();
+    assert_eq!(
+        ersetzt.version_nummer, 2,
+        "the replaced plan is in Fassung 2 in version 2"
+    );
+    assert_eq!(ersetzt.dateiname, "Schnitt_Index_B.pdf");
     assert_eq!(
         app.db
             .fassung_dokumente(fassungen[0].id)

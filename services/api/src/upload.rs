@@ -326,6 +326,8 @@ pub async fn speichere_formular(
 ) -> Result<(Vec<DateiErgebnis>, axum::http::StatusCode), AppError> {
     use axum::http::StatusCode;
     let mut anlageart: Option<String> = None;
+    // Set: the files are new versions of this document (a replaced plan), not new documents.
+    let mut dokument: Option<i64> = None;
     let mut results = Vec::new();
     let mut status = StatusCode::CREATED;
     loop {
@@ -350,6 +352,15 @@ pub async fn speichere_formular(
                     .map_err(|_| AppError::Invalid("Das Feld anlageart ist ungültig.".into()))?;
                 anlageart = check_anlageart(Some(&text))?.map(str::to_string);
             }
+            Some("dokument") => {
+                let text = field.text().await.unwrap_or_default();
+                dokument = match text.trim() {
+                    "" => None,
+                    t => Some(t.parse().map_err(|_| {
+                        AppError::Invalid("Das Feld dokument ist ungültig.".into())
+                    })?),
+                };
+            }
             Some("datei") => {
                 let name = field.file_name().unwrap_or("").to_string();
                 if name.is_empty() {
@@ -361,9 +372,13 @@ pub async fn speichere_formular(
                         st.config.upload_max_files
                     )));
                 }
-                let ziel = Ziel::NeuesDokument {
-                    bezeichnung: "",
-                    anlageart: anlageart.as_deref(),
+                let ziel = match dokument {
+                    // The storage checks the document belongs to this case.
+                    Some(dokument_id) => Ziel::NeueVersion { dokument_id },
+                    None => Ziel::NeuesDokument {
+                        bezeichnung: "",
+                        anlageart: anlageart.as_deref(),
+                    },
                 };
                 match speichere(st, akteur, vorgang, ziel, &name, field).await {
                     Ok(version) => results.push(DateiErgebnis {

@@ -349,9 +349,10 @@ async fn dokumente_fragment(
 ) -> PageResult<Html<String>> {
     let v = sichtbar(&st, &u, id).await?;
     let (dokumente, laufend) = dokumente_view(&st, &v).await?;
+    let darf_hochladen = darf_jetzt_hochladen(&st, &akteur(&u), &v).await?;
     render(
         "_dokumente.html",
-        context! { vorgang => context! { id => v.id }, dokumente, laufend, layout => crate::pages::layout(&u, "/start") },
+        context! { vorgang => context! { id => v.id }, dokumente, laufend, darf_hochladen, layout => crate::pages::layout(&u, "/start") },
     )
 }
 
