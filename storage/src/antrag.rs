@@ -419,8 +419,9 @@ impl Db {
 
     // --- Beteiligte (Bauherrschaft) ---------------------------------------------------
 
+    /// Records an invitation in the caller's transaction (with its mail).
     pub async fn lade_beteiligten_ein(
-        &self,
+        conn: &mut Conn,
         vorgang_id: i64,
         email: &str,
         name: &str,
@@ -436,7 +437,7 @@ impl Db {
         .bind(name)
         .bind(einladung_hash)
         .bind(now)
-        .fetch_one(self.pool())
+        .fetch_one(&mut *conn)
         .await
         .map_err(|e| StoreError::on_unique(e, "beteiligter"))
     }
@@ -839,21 +840,98 @@ impl Db {
     /// Submitted cases of a tenant, newest first, filtered, one page (keyset on the id, so a
     /// page costs the same at case 100 and at case 100000).
     pub async fn eingang(&self, tenant_id: i64, f: &EingangsFilter) -> Result<Vec<Antrag>> {
-        let rows = sqlx::query(&format!(
+        let (sql, werte) = eingang_abfrage(tenant_id, f);
+        let rows = binde(sqlx::query(&sql), &werte)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(antrag_aus).collect()
+    }
+
+    /// The plan the database chooses for [`Db::eingang`] with these filters, one line per
+    /// step (`EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN` on PostgreSQL), for
+    /// `plankammer bench eingang`.
+    pub async fn eingang_plan(&self, tenant_id: i64, f: &EingangsFilter) -> Result<Vec<String>> {
+        let (sql, werte) = eingang_abfrage(tenant_id, f);
+        let sql = match self.backend() {
+            crate::Backend::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
+            crate::Backend::Postgres => format!("EXPLAIN {sql}"),
+        };
+        let rows = binde(sqlx::query(&sql), &werte)
+            .fetch_all(self.pool())
+            .await?;
+        plan_zeilen(self.backend(), &rows)
+    }
+
+    /// The plan of a query without bound values, as [`Db::eingang_plan`] prints it.
+    pub async fn abfrageplan(&self, sql: &str) -> Result<Vec<String>> {
+        let sql = match self.backend() {
+            crate::Backend::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
+            crate::Backend::Postgres => format!("EXPLAIN {sql}"),
+        };
+        let rows = sqlx::query(&sql).fetch_all(self.pool()).await?;
+        plan_zeilen(self.backend(), &rows)
+    }
+}
+
+/// A bound value of a query built at run time.
+enum Wert<'a> {
+    Zahl(Option<i64>),
+    Text(Option<&'a str>),
+}
+
+fn binde<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    werte: &[Wert<'q>],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for w in werte {
+        q = match w {
+            Wert::Zahl(z) => q.bind(*z),
+            Wert::Text(t) => q.bind(*t),
+        };
+    }
+    q
+}
+
+/// The inbox query for these filters and its bound values.
+fn eingang_abfrage(tenant_id: i64, f: &EingangsFilter) -> (String, Vec<Wert<'_>>) {
+    (
+        format!(
             "SELECT {ANTRAG_SPALTEN} FROM vorgaenge WHERE tenant_id = $1 AND zustand <> 'entwurf' \
              AND ($2 IS NULL OR zustand = $2) AND ($3 IS NULL OR verfahren = $3) \
              AND ($4 IS NULL OR gemeinde_ags = $4) AND ($5 IS NULL OR naechste_frist <= $5) \
              AND ($6 IS NULL OR id < $6) ORDER BY id DESC LIMIT $7"
-        ))
-        .bind(tenant_id)
-        .bind(f.zustand.as_deref())
-        .bind(f.verfahren.as_deref())
-        .bind(f.gemeinde_ags.as_deref())
-        .bind(f.frist_bis.as_deref())
-        .bind(f.vor_id)
-        .bind(f.limit)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(antrag_aus).collect()
+        ),
+        vec![
+            Wert::Zahl(Some(tenant_id)),
+            Wert::Text(f.zustand.as_deref()),
+            Wert::Text(f.verfahren.as_deref()),
+            Wert::Text(f.gemeinde_ags.as_deref()),
+            Wert::Text(f.frist_bis.as_deref()),
+            Wert::Zahl(f.vor_id),
+            Wert::Zahl(Some(f.limit)),
+        ],
+    )
+}
+
+/// The rows of `EXPLAIN QUERY PLAN` (SQLite: indented by nesting) or `EXPLAIN` (PostgreSQL).
+fn plan_zeilen(backend: crate::Backend, rows: &[sqlx::any::AnyRow]) -> Result<Vec<String>> {
+    match backend {
+        crate::Backend::Sqlite => {
+            let mut tiefe = std::collections::HashMap::<i64, usize>::new();
+            rows.iter()
+                .map(|r| {
+                    let id: i64 = r.try_get("id")?;
+                    let eltern: i64 = r.try_get("parent")?;
+                    let detail: String = r.try_get("detail")?;
+                    let t = tiefe.get(&eltern).map_or(0, |t| t + 1);
+                    tiefe.insert(id, t);
+                    Ok(format!("{}{detail}", "  ".repeat(t)))
+                })
+                .collect()
+        }
+        crate::Backend::Postgres => rows
+            .iter()
+            .map(|r| Ok(r.try_get::<String, _>(0)?))
+            .collect(),
     }
 }

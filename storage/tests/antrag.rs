@@ -234,15 +234,17 @@ async fn an_invitation_is_used_once_and_freizeichnung_is_recorded_once() {
     let (db, _d) = fresh_db().await;
     let (t, u, b) = setup(&db).await;
     let v = db.create_vorgang(t, u, "Neubau", T0).await.unwrap();
-    let id = db
-        .lade_beteiligten_ein(v.id, "b@example.de", "Tom Becker", "hash1", T0)
+    let mut tx = db.begin().await.unwrap();
+    let id = Db::lade_beteiligten_ein(&mut tx, v.id, "b@example.de", "Tom Becker", "hash1", T0)
         .await
         .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
     assert!(matches!(
-        db.lade_beteiligten_ein(v.id, "b@example.de", "Tom Becker", "hash2", T0)
-            .await,
+        Db::lade_beteiligten_ein(&mut tx, v.id, "b@example.de", "Tom Becker", "hash2", T0).await,
         Err(StoreError::Conflict("beteiligter"))
     ));
+    drop(tx);
     assert_eq!(db.beteiligter_per_einladung("hash1").await.unwrap().id, id);
     let mut tx = db.begin().await.unwrap();
     Db::nimm_einladung_an(&mut tx, id, b, T0).await.unwrap();

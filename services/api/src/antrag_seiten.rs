@@ -929,10 +929,18 @@ async fn einladen(
     }
     let now = now_millis();
     let secret = random_token(32);
-    st.db
-        .lade_beteiligten_ein(a.id, email.as_str(), name, &sha256_hex(&secret), now)
-        .await
-        .map_err(|e| nachricht_zu(e, "Diese Person ist zu diesem Vorgang bereits eingeladen."))?;
+    // Invitation, mail and timeline entry commit together or not at all.
+    let mut tx = st.db.begin().await?;
+    Db::lade_beteiligten_ein(
+        &mut tx,
+        a.id,
+        email.as_str(),
+        name,
+        &sha256_hex(&secret),
+        now,
+    )
+    .await
+    .map_err(|e| nachricht_zu(e, "Diese Person ist zu diesem Vorgang bereits eingeladen."))?;
     let mail = Notification::EinladungBauherrschaft {
         name: name.to_string(),
         eingeladen_von: u.member().user.display_name.clone(),
@@ -940,7 +948,6 @@ async fn einladen(
         einladung_url: format!("{}/einladung/{secret}", st.config.public_url),
     };
     let rendered = mail.render().map_err(AppError::internal)?;
-    let mut tx = st.db.begin().await?;
     Db::queue_mail(
         &mut tx,
         Some(a.tenant_id),
