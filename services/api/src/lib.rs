@@ -14,6 +14,7 @@ pub mod pruefung_seiten;
 pub mod security;
 pub mod templates;
 pub mod upload;
+pub mod verwaltung_antrag;
 pub mod vorgaenge;
 pub mod vorgang_seiten;
 
@@ -106,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .merge(vorgang_seiten::router())
         .merge(antrag_seiten::router())
         .merge(pruefung_seiten::router())
+        .merge(verwaltung_antrag::router())
         .merge(ops::router())
         .merge(security::static_router(&state.config.web_dir))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(

@@ -62,6 +62,10 @@ pub(crate) fn layout(user: &CurrentUser, current: &str) -> minijinja::Value {
         nav.push(("/verwaltung/benutzer", "Benutzer"));
         nav.push(("/verwaltung/jobs", "Hintergrundaufgaben"));
     }
+    if m.role == Role::Admin {
+        nav.push(("/verwaltung/checklisten", "Checklisten"));
+        nav.push(("/verwaltung/aktenzeichen", "Aktenzeichen"));
+    }
     nav.push(("/konto", "Mein Konto"));
     let nav: Vec<NavItem> = nav
         .into_iter()

@@ -33,6 +33,18 @@ const PAGES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/pages/benutzer_detail.html"),
     ),
     (
+        "verwaltung_checklisten.html",
+        include_str!("../../../web/templates/pages/verwaltung_checklisten.html"),
+    ),
+    (
+        "verwaltung_checkliste.html",
+        include_str!("../../../web/templates/pages/verwaltung_checkliste.html"),
+    ),
+    (
+        "verwaltung_aktenzeichen.html",
+        include_str!("../../../web/templates/pages/verwaltung_aktenzeichen.html"),
+    ),
+    (
         "jobs.html",
         include_str!("../../../web/templates/pages/jobs.html"),
     ),
