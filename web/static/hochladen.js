@@ -58,7 +58,12 @@
       function done() {
         pending -= 1;
         if (pending === 0 && window.htmx) {
-          window.htmx.ajax("GET", form.action.split("?")[0], { target: "#dokumente", select: "#dokumente", swap: "outerHTML" });
+          var dokumente = form.action.split("?")[0];
+          window.htmx.ajax("GET", dokumente, { target: "#dokumente", select: "#dokumente", swap: "outerHTML" });
+          // The checklist counts the new files too (and polls while they are checked).
+          if (document.getElementById("checkliste")) {
+            window.htmx.ajax("GET", dokumente.replace(/\/dokumente$/, "/checkliste"), { target: "#checkliste", select: "#checkliste", swap: "outerHTML" });
+          }
           input.value = "";
         }
       }

@@ -805,14 +805,33 @@ pub async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Valu
     }
 
     let entfernt = entfernte_dokumente(&st.db, a.id).await?;
-    let aktuelle_dokumente: Vec<Value> = st
-        .db
-        .dokumente(a.id)
-        .await?
-        .into_iter()
+    let alle_dokumente = st.db.dokumente(a.id).await?;
+    let aktuelle_dokumente: Vec<Value> = alle_dokumente
+        .iter()
         .filter(|d| !entfernt.contains(&d.id))
         .map(|d| json!({ "id": d.id, "bezeichnung": d.bezeichnung }))
         .collect();
+
+    // What the Bauaufsicht asked for: the Befunde of the last round, while it is open.
+    let nachgefordert: Vec<Value> = if zustand == Zustand::Nachforderung {
+        let befunde = st.db.befunde(a.id).await?;
+        let runde = befunde.iter().map(|b| b.runde).max();
+        befunde
+            .into_iter()
+            .filter(|b| Some(b.runde) == runde)
+            .map(|b| {
+                json!({
+                    "art": codeliste::formelle_befunde().name(&b.code).unwrap_or_default(),
+                    "text": b.text,
+                    "dokument": b.dokument_id.and_then(|id| {
+                        alle_dokumente.iter().find(|d| d.id == id).map(|d| d.bezeichnung.clone())
+                    }),
+                })
+            })
+            .collect()
+    } else {
+        vec![]
+    };
 
     let gemeinde = a
         .gemeinde_ags
@@ -854,6 +873,7 @@ pub async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Valu
         "fristen": fristen,
         "fassungen": fassungen,
         "aktuelle_dokumente": aktuelle_dokumente,
+        "nachgefordert": nachgefordert,
         "zeitleiste": zeitleiste(st, a).await?,
     }))
 }

@@ -1,0 +1,1081 @@
+//! The whole Antrag in a real browser, against the real binary (server and workers, so the
+//! real document pipeline checks every upload) with mail through a real SMTP server:
+//!
+//! 1. setup as the product would: tenant and accounts through the binary's CLI; the tenant's
+//!    admin fits the checklist of the vereinfachtes Verfahren on its page;
+//! 2. the architect creates the case with its Angaben, uploads the sample plan set and
+//!    watches the checklist fill, then invites the Bauherrschaft;
+//! 3. the Bauherrschaft opens the link from the mail, creates an account and signs;
+//! 4. the architect submits: Eingangsbestätigung with Aktenzeichen, status 14;
+//! 5. the case worker finds the case in the inbox, adds a Befund and requests documents
+//!    with the proposed deadline (status 17);
+//! 6. the architect replaces the Schnitt with a new version and completes the Nachreichung
+//!    (status 16);
+//! 7. the case worker sees what changed between the Fassungen and declares the documents
+//!    complete (status 18); the timeline shows every step.
+//!
+//! Screenshots of every step: target/test-artifacts/antrag_journey-<backend>/NN_….png.
+
+mod common;
+
+use common::{Site, wait_ready};
+use fantoccini::{Client, Locator};
+use plankammer_tests::browser::Browser;
+use plankammer_tests::smtp::{ReceivedMail, SmtpServer};
+use plankammer_tests::{artifacts_dir, free_port, repo_root, wait_for};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+const TENANT: &str = "bauaufsicht-kassel";
+const ARCHITEKTIN: &str = "sabine.hoffmann@architektur-hoffmann.example";
+const SACHBEARBEITUNG: &str = "m.weber@bauaufsicht-kassel.example";
+const ADMIN: &str = "it@bauaufsicht-kassel.example";
+const BAUHERR: &str = "jana.becker@example.de";
+const PASSWORT: &str = "ein-sehr-langes-passwort";
+const PASSWORT_BAUHERR: &str = "bauherrin-passwort-2026";
+
+/// One page load or form answer.
+const SEITE: Duration = Duration::from_secs(30);
+/// A mail through the outbox, the worker and SMTP.
+const MAIL: Duration = Duration::from_secs(60);
+/// The pipeline over the whole upload (scan with OCR included) on a loaded machine.
+const PIPELINE: Duration = Duration::from_secs(420);
+
+// --- Mail ---------------------------------------------------------------------------------
+
+/// A received mail, decoded: recipients, subject and the text part.
+#[derive(Debug, Clone)]
+struct Mail {
+    to: Vec<String>,
+    subject: String,
+    text: String,
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    let wert = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    let (mut puffer, mut bits) = (0u32, 0u32);
+    for v in s.bytes().filter_map(wert) {
+        puffer = (puffer << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(((puffer >> bits) & 0xff) as u8);
+        }
+    }
+    out
+}
+
+/// Quoted-printable; `unterstrich_ist_leer` for the Q encoding of header words.
+fn qp_decode(s: &str, unterstrich_ist_leer: bool) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match b[i] {
+            b'=' if b[i + 1..].starts_with(b"\r\n") => i += 3,
+            b'=' if b[i + 1..].starts_with(b"\n") => i += 2,
+            b'=' if hex.is_some() => {
+                out.extend(hex);
+                i += 3;
+            }
+            b'_' if unterstrich_ist_leer => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// A header value with RFC 2047 encoded words decoded (adjacent words joined first, so a
+/// character split between two words survives).
+fn header_decode(v: &str) -> String {
+    let mut out = String::new();
+    let mut bytes: Vec<u8> = Vec::new();
+    let mut rest = v;
+    while let Some(start) = rest.find("=?") {
+        let zwischen = &rest[..start];
+        // Blanks between two encoded words do not count.
+        if !zwischen.trim().is_empty() || bytes.is_empty() {
+            out.push_str(&String::from_utf8_lossy(&std::mem::take(&mut bytes)));
+            out.push_str(zwischen);
+        }
+        let teile: Vec<&str> = rest[start + 2..].splitn(3, '?').collect();
+        let Some(ende) = teile.get(2).and_then(|t| t.find("?=")) else {
+            break;
+        };
+        let daten = &teile[2][..ende];
+        if teile[1].eq_ignore_ascii_case("b") {
+            bytes.extend(base64_decode(daten));
+        } else {
+            bytes.extend(qp_decode(daten, true));
+        }
+        rest = &rest[start + 2 + teile[0].len() + 1 + teile[1].len() + 1 + ende + 2..];
+    }
+    out.push_str(&String::from_utf8_lossy(&bytes));
+    out.push_str(rest);
+    out
+}
+
+/// Header block into (lower-case name, unfolded value) pairs.
+fn kopfzeilen(block: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for zeile in block.lines() {
+        if zeile.starts_with([' ', '\t']) {
+            if let Some(letzte) = out.last_mut() {
+                letzte.1.push(' ');
+                letzte.1.push_str(zeile.trim());
+            }
+        } else if let Some((k, v)) = zeile.split_once(':') {
+            out.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    out
+}
+
+fn kopf<'a>(k: &'a [(String, String)], name: &str) -> &'a str {
+    k.iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+fn teile_kopf_und_rumpf(s: &str) -> (&str, &str) {
+    s.split_once("\r\n\r\n")
+        .or_else(|| s.split_once("\n\n"))
+        .unwrap_or((s, ""))
+}
+
+/// The decoded text of a single part (by its Content-Transfer-Encoding).
+fn rumpf_decode(k: &[(String, String)], rumpf: &str) -> String {
+    let cte = kopf(k, "content-transfer-encoding").to_ascii_lowercase();
+    let bytes = match cte.as_str() {
+        "base64" => base64_decode(rumpf),
+        "quoted-printable" => qp_decode(rumpf, false),
+        _ => rumpf.as_bytes().to_vec(),
+    };
+    String::from_utf8_lossy(&bytes).replace("\r\n", "\n")
+}
+
+impl Mail {
+    fn aus(m: &ReceivedMail) -> Mail {
+        let (kopfblock, rumpf) = teile_kopf_und_rumpf(&m.data);
+        let k = kopfzeilen(kopfblock);
+        let subject = header_decode(kopf(&k, "subject"));
+        let typ = kopf(&k, "content-type").to_string();
+        let text = match typ.split("boundary=").nth(1) {
+            Some(b) => {
+                let grenze = format!(
+                    "--{}",
+                    b.split(';').next().unwrap_or("").trim().trim_matches('"')
+                );
+                rumpf
+                    .split(grenze.as_str())
+                    .filter_map(|teil| {
+                        let (kb, r) = teile_kopf_und_rumpf(teil.trim_start_matches(['\r', '\n']));
+                        let tk = kopfzeilen(kb);
+                        kopf(&tk, "content-type")
+                            .to_ascii_lowercase()
+                            .starts_with("text/plain")
+                            .then(|| rumpf_decode(&tk, r))
+                    })
+                    .next()
+                    .unwrap_or_default()
+            }
+            None => rumpf_decode(&k, rumpf),
+        };
+        Mail {
+            to: m.to.clone(),
+            subject,
+            text,
+        }
+    }
+}
+
+/// Waits for the mail to `an` whose subject starts with `betreff`.
+async fn mail_an(smtp: &SmtpServer, an: &str, betreff: &str) -> Mail {
+    wait_for(
+        &format!("the mail „{betreff}…“ to {an}"),
+        MAIL,
+        || {
+            let m = smtp
+                .mails()
+                .iter()
+                .map(Mail::aus)
+                .find(|m| m.to.iter().any(|t| t == an) && m.subject.starts_with(betreff));
+            async move { m }
+        },
+    )
+    .await
+}
+
+// --- Browser ------------------------------------------------------------------------------
+
+struct Reise {
+    browser: Browser,
+    url: String,
+    ordner: String,
+    bilder: std::cell::Cell<u32>,
+}
+
+impl Reise {
+    fn b(&self) -> &Client {
+        &self.browser.client
+    }
+
+    /// Runs `script` in the page; `None` while the page is being replaced.
+    async fn js(&self, script: &str) -> Option<Value> {
+        self.b().execute(script, vec![]).await.ok()
+    }
+
+    /// Polls `script` (a function body that returns a value) until it returns something other
+    /// than `null`, `false` or `undefined`, and returns that.
+    async fn warte(&self, was: &str, timeout: Duration, script: &str) -> Value {
+        let start = Instant::now();
+        loop {
+            if let Some(v) = self.js(script).await
+                && !v.is_null()
+                && v != Value::Bool(false)
+            {
+                return v;
+            }
+            if start.elapsed() > timeout {
+                let body = self
+                    .js("return document.body ? document.body.innerText : ''")
+                    .await
+                    .unwrap_or_default();
+                let pfad = self.b().current_url().await.map(|u| u.to_string());
+                panic!(
+                    "timed out after {timeout:?} waiting for {was}; at {pfad:?}:\n{}",
+                    body.as_str().unwrap_or("")
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Waits for an element, then gives the page a moment to settle.
+    async fn warte_auf(&self, css: &str) {
+        let script = format!(
+            "return document.readyState === 'complete' && !!document.querySelector({css:?})"
+        );
+        self.warte(css, SEITE, &script).await;
+    }
+
+    async fn gehe(&self, pfad: &str) {
+        self.b()
+            .goto(&format!("{}{pfad}", self.url))
+            .await
+            .unwrap_or_else(|e| panic!("open {pfad}: {e}"));
+    }
+
+    async fn pfad(&self) -> String {
+        self.b().current_url().await.unwrap().path().to_string()
+    }
+
+    /// Submits the form of the element `css` (a button below the fold, as a click would;
+    /// the button is the submitter, so its name and value are sent).
+    async fn absenden(&self, css: &str) {
+        let script = format!(
+            "const e = document.querySelector({css:?}); if (!e) return false; \
+             const f = e.tagName === 'FORM' ? e : e.form; \
+             if (e.tagName === 'BUTTON') f.requestSubmit(e); else f.requestSubmit(); return true;"
+        );
+        let ok = self.js(&script).await;
+        assert_eq!(ok, Some(Value::Bool(true)), "no form at {css}");
+    }
+
+    /// Follows a link (or clicks a control) wherever it is on the page.
+    async fn folge(&self, css: &str) {
+        let script = format!(
+            "const e = document.querySelector({css:?}); if (!e) return false; e.click(); return true;"
+        );
+        let ok = self.js(&script).await;
+        assert_eq!(ok, Some(Value::Bool(true)), "nothing to click at {css}");
+    }
+
+    async fn tippe(&self, id: &str, text: &str) {
+        let e = self
+            .b()
+            .find(Locator::Id(id))
+            .await
+            .unwrap_or_else(|e| panic!("#{id}: {e}"));
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    async fn waehle(&self, id: &str, wert: &str) {
+        self.b()
+            .find(Locator::Id(id))
+            .await
+            .unwrap_or_else(|e| panic!("#{id}: {e}"))
+            .select_by_value(wert)
+            .await
+            .unwrap_or_else(|e| panic!("#{id} = {wert}: {e}"));
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let script =
+            format!("const e = document.querySelector({css:?}); return e ? e.innerText : null");
+        self.js(&script)
+            .await
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| panic!("no element {css}"))
+    }
+
+    /// Scrolls `css` to the top of the window (or the page's top with `None`), at once (KERN
+    /// scrolls smoothly, which a screenshot would catch half-way).
+    async fn zeige(&self, css: Option<&str>) {
+        let script = match css {
+            Some(css) => format!(
+                "const e = document.querySelector({css:?}); \
+                 if (e) e.scrollIntoView({{block: 'start', behavior: 'instant'}}); \
+                 else window.scrollTo({{top: 0, behavior: 'instant'}});"
+            ),
+            None => "window.scrollTo({top: 0, behavior: 'instant'})".to_string(),
+        };
+        self.js(&script).await;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+
+    /// A screenshot, numbered in the order they are taken: `NN_name.png`.
+    async fn bild(&self, name: &str) -> PathBuf {
+        let nr = self.bilder.get() + 1;
+        self.bilder.set(nr);
+        let p = self
+            .browser
+            .screenshot(&format!("{}/{nr:02}_{name}", self.ordner))
+            .await;
+        assert!(
+            std::fs::metadata(&p).unwrap().len() > 10_000,
+            "{name}: a real page, not a blank image"
+        );
+        p
+    }
+
+    async fn anmelden(&self, email: &str, passwort: &str) {
+        self.gehe("/anmelden").await;
+        self.warte_auf("#email").await;
+        self.tippe("email", email).await;
+        self.tippe("passwort", passwort).await;
+        self.absenden("[data-testid=anmelden]").await;
+        self.warte_auf("[data-testid=startseite]").await;
+    }
+
+    async fn abmelden(&self) {
+        self.absenden("[data-testid=abmelden]").await;
+        self.warte(
+            "the logout",
+            SEITE,
+            "return location.pathname === '/anmelden' && !!document.querySelector('[role=status]')",
+        )
+        .await;
+    }
+}
+
+// --- The journey --------------------------------------------------------------------------
+
+fn beispiel(datei: &str) -> String {
+    let p = repo_root().join("sample-plans/einfamilienhaus").join(datei);
+    assert!(p.is_file(), "sample plan {}", p.display());
+    p.display().to_string()
+}
+
+/// The Anlagearten of the sample set this journey uploads.
+const SATZ: [&str; 6] = ["1803", "2001", "2002", "2003", "1502", "2301"];
+
+/// The checklist rows as (Anlageart, vorhanden, Stand), whether it still polls, and
+/// whether it allows submission: one snapshot in the page (htmx swaps it any time).
+const CHECKLISTE: &str = "const c = document.getElementById('checkliste'); if (!c) return null; \
+    return {polling: c.hasAttribute('hx-get'), einreichen: c.dataset.darfEinreichen, \
+    zeilen: Array.from(c.querySelectorAll('[data-testid=position]')).map(r => \
+    [r.dataset.anlageart, r.dataset.vorhanden, r.querySelector('td:last-child').innerText.trim()])};";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser() {
+    let gesamt = Instant::now();
+    let backend = plankammer_storage::testing::test_backend().name();
+    let ordner = format!("antrag_journey-{backend}");
+    let bilder = artifacts_dir().join(&ordner);
+    let _ = std::fs::remove_dir_all(&bilder);
+    std::fs::create_dir_all(&bilder).unwrap();
+
+    // --- 1. Setup: tenant and accounts through the CLI, as an operator would. ---------------
+    let site = Site::new().await;
+    let smtp = SmtpServer::start(0);
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let extra: Vec<(&str, String)> = vec![
+        ("BIND", format!("127.0.0.1:{port}")),
+        ("MAIL_URL", smtp.url()),
+        ("MAIL_RETRY_BASE_MS", "1000".into()),
+    ];
+    let (code, out) = site.run(&["migrate"], &extra);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = site.run(
+        &[
+            "tenant",
+            "add",
+            "--slug",
+            TENANT,
+            "--name",
+            "Bauaufsicht Kassel",
+        ],
+        &extra,
+    );
+    assert_eq!(code, 0, "{out}");
+    let mit_passwort = [
+        extra.clone(),
+        vec![("PLANKAMMER_PASSWORD", PASSWORT.into())],
+    ]
+    .concat();
+    for (email, name, rolle) in [
+        (ARCHITEKTIN, "Sabine Hoffmann", "antragsteller"),
+        (SACHBEARBEITUNG, "Markus Weber", "bauaufsicht"),
+        (ADMIN, "Petra Schulz", "admin"),
+    ] {
+        let (code, out) = site.run(
+            &[
+                "user", "add", "--tenant", TENANT, "--email", email, "--name", name, "--role",
+                rolle,
+            ],
+            &mit_passwort,
+        );
+        assert_eq!(code, 0, "{email}: {out}");
+    }
+    let app = site.start(&[], &extra, "plankammer");
+    wait_ready(&url, &app).await;
+    // The accounts' welcome mails go out through the real SMTP server.
+    let willkommen = mail_an(&smtp, ARCHITEKTIN, "Ihr Zugang zu Plankammer").await;
+    assert!(
+        willkommen.text.contains(&format!("{url}/anmelden")),
+        "{willkommen:?}"
+    );
+
+    let r = Reise {
+        browser: Browser::start(site.dir.path()).await,
+        url: url.clone(),
+        ordner,
+        bilder: std::cell::Cell::new(0),
+    };
+    r.b().set_window_size(1280, 1400).await.unwrap();
+
+    // The tenant's admin fits the checklist of the vereinfachtes Verfahren to what this
+    // Bauaufsicht asks for here: the shipped default also requires documents the sample set
+    // does not have (Antragsformular 1101, amtlicher Lageplan 1802, Standsicherheit 2201,
+    // …); those required rows are removed, the conditional and later ones stay.
+    r.anmelden(ADMIN, PASSWORT).await;
+    r.folge("a.pk-nav__link[href='/verwaltung/checklisten']")
+        .await;
+    let zeile = "[data-testid=checkliste-zeile][data-verfahren=vereinfacht]";
+    r.warte_auf(zeile).await;
+    assert!(
+        r.text(zeile).await.contains("Standard"),
+        "the default applies first"
+    );
+    r.bild("verwaltung_checklisten").await;
+    r.folge(&format!("{zeile} a")).await;
+    r.warte_auf("[data-testid=checkliste-formular]").await;
+    let entfernt = r
+        .js(&format!(
+            "const behalten = {SATZ:?}; const weg = []; \
+             document.querySelectorAll('[data-testid=checkliste-formular] [data-testid=position]').forEach(z => {{ \
+               const art = z.querySelector('select'); \
+               if (art.value === 'pflicht' && !behalten.includes(z.dataset.anlageart)) {{ \
+                 z.querySelector('input[type=checkbox]').click(); weg.push(z.dataset.anlageart); }} }}); \
+             return weg;"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        entfernt,
+        serde_json::json!(["1101", "1802", "2201", "2102", "2501", "0401"]),
+        "the required rows the sample set cannot fulfil"
+    );
+    r.zeige(Some("[data-testid=positionen]")).await;
+    r.bild("verwaltung_checkliste_anpassen").await;
+    r.absenden("[data-testid=speichern]").await;
+    r.warte_auf("[data-testid=hinweis]").await;
+    let hinweis = r.text("[data-testid=hinweis]").await;
+    assert!(hinweis.contains("Version 1 ist gespeichert"), "{hinweis}");
+    r.zeige(None).await;
+    r.bild("verwaltung_checkliste_gespeichert").await;
+    r.abmelden().await;
+
+    // --- 2. The architect: Angaben, uploads, the checklist filling, the invitation. -------
+    r.anmelden(ARCHITEKTIN, PASSWORT).await;
+    r.bild("start_architektin").await;
+    r.folge("[data-testid=antrag-neu]").await;
+    r.warte_auf("[data-testid=angaben-formular]").await;
+    r.folge("#verfahren-vereinfacht").await;
+    r.tippe("bezeichnung", "Neubau Einfamilienhaus mit Garage")
+        .await;
+    r.waehle("massnahme", "11").await;
+    r.waehle("gebaeudeklasse", "1").await;
+    r.tippe("strasse", "Lindenweg").await;
+    r.tippe("hausnummer", "12").await;
+    r.tippe("plz", "34117").await;
+    r.tippe("ort", "Kassel").await;
+    r.waehle("gemeinde", "06611000").await;
+    r.tippe("gemarkung", "Kirchditmold").await;
+    r.tippe("flur", "7").await;
+    r.tippe("flurstuecke", "112/3, 112/4").await;
+    r.tippe("bh_name", "Jana Becker").await;
+    r.tippe("bh_anschrift", "Am Weinberg 3, 34119 Kassel").await;
+    r.tippe("bh_email", BAUHERR).await;
+    assert_eq!(
+        r.js("return document.getElementById('ev_name').value")
+            .await,
+        Some(Value::from("Sabine Hoffmann")),
+        "the Entwurfsverfasserin is taken from the account"
+    );
+    r.tippe("ev_kammer", "Architekten- und Stadtplanerkammer Hessen")
+        .await;
+    r.tippe("ev_nummer", "12345").await;
+    r.zeige(Some("#bezeichnung")).await;
+    r.bild("neuer_antrag_angaben").await;
+    r.absenden("[data-testid=angaben-speichern]").await;
+    r.warte_auf("[data-testid=vorgang-titel]").await;
+    let fall_pfad = r.pfad().await;
+    let id: i64 = fall_pfad
+        .trim_start_matches("/vorgaenge/")
+        .parse()
+        .unwrap_or_else(|_| panic!("a case page, got {fall_pfad}"));
+    let status = r.text("[data-testid=statuszeile]").await;
+    assert!(
+        status.contains("Entwurf") && status.contains("§ 65 HBO"),
+        "{status}"
+    );
+    let angaben = r.text("[data-testid=angaben]").await;
+    assert!(
+        angaben.contains("Gemeinde Kassel, documenta-Stadt (06611000)")
+            && angaben.contains("112/3, 112/4"),
+        "{angaben}"
+    );
+    let leer = r.warte("the empty checklist", SEITE, CHECKLISTE).await;
+    let arten: Vec<&str> = leer["zeilen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| z[0].as_str().unwrap())
+        .collect();
+    assert!(
+        SATZ.iter().all(|a| arten.contains(a)) && !arten.contains(&"1101"),
+        "the tenant's checklist applies: {leer}"
+    );
+    assert!(
+        leer["zeilen"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|z| z[1] == "nein"),
+        "{leer}"
+    );
+    r.zeige(Some("#checkliste")).await;
+    r.bild("vorgang_checkliste_leer").await;
+
+    // The sample set, one submission per Anlageart (the form takes one per submission);
+    // the scan goes without one: the pipeline reads its title block and suggests it.
+    let gruppen: [(&str, &[&str]); 7] = [
+        ("1803", &["01_Lageplan.pdf"]),
+        (
+            "2001",
+            &[
+                "02_Grundriss_KG.pdf",
+                "03_Grundriss_EG.pdf",
+                "04_Grundriss_OG.pdf",
+                "05_Grundriss_DG.pdf",
+            ],
+        ),
+        ("2002", &["06_Schnitt_A-A.pdf"]),
+        ("2003", &["07_Ansichten.pdf"]),
+        ("1502", &["08_Baubeschreibung.pdf"]),
+        ("2301", &["09_Stellplatznachweis.pdf"]),
+        ("", &["13_Scan_Lageplan.pdf"]),
+    ];
+    let mut hochgeladen = 0;
+    let mut zwischenbild = false;
+    for (art, dateien) in gruppen {
+        r.waehle("anlageart", art).await;
+        let pfade: Vec<String> = dateien.iter().map(|d| beispiel(d)).collect();
+        r.b()
+            .find(Locator::Id("datei"))
+            .await
+            .unwrap()
+            .send_keys(&pfade.join("\n"))
+            .await
+            .unwrap();
+        r.absenden("form.pk-upload").await;
+        let n = dateien.len();
+        let fertig = r
+            .warte(
+                &format!("the upload of {dateien:?}"),
+                Duration::from_secs(120),
+                &format!(
+                    "const l = Array.from(document.querySelectorAll('.pk-progress-list li')); \
+                     return l.length === {n} && l.every(li => li.className) ? l.map(li => [li.className, li.innerText]) : null;"
+                ),
+            )
+            .await;
+        for zeile in fertig.as_array().unwrap() {
+            assert_eq!(zeile[0], "pk-progress--ok", "{fertig}");
+        }
+        hochgeladen += n;
+        // The checklist fills while the files are checked (screenshot once, half-way).
+        if !zwischenbild && hochgeladen >= 5 {
+            r.warte(
+                "the checklist to show the first positions",
+                SEITE,
+                "const c = document.getElementById('checkliste'); \
+                 return c && c.querySelector('[data-vorhanden=ja]') !== null;",
+            )
+            .await;
+            r.zeige(Some("#checkliste")).await;
+            r.bild("checkliste_fuellt_sich").await;
+            zwischenbild = true;
+        }
+    }
+    r.zeige(Some("form.pk-upload")).await;
+    r.bild("hochgeladen").await;
+    // Without reloading the page: the checklist polls until the pipeline is done.
+    let start = Instant::now();
+    let stand = loop {
+        let s = r.js(CHECKLISTE).await.unwrap_or(Value::Null);
+        let docs = r
+            .js("const d = document.querySelector('[data-testid=dokumente]'); \
+                 return d ? [d.dataset.laufend, document.querySelectorAll('[data-testid=dokument]').length, \
+                 Array.from(document.querySelectorAll('[data-testid=stufe-zustand]')).map(e => e.textContent.trim())] : null")
+            .await
+            .unwrap_or(Value::Null);
+        let zeilen_fertig = s["zeilen"].as_array().is_some_and(|z| {
+            let satz: Vec<&Value> = z
+                .iter()
+                .filter(|z| SATZ.contains(&z[0].as_str().unwrap_or("")))
+                .collect();
+            satz.len() == SATZ.len()
+                && satz
+                    .iter()
+                    .all(|z| z[1] == "ja" && !z[2].as_str().unwrap_or("").contains("in Prüfung"))
+        });
+        if zeilen_fertig
+            && s["polling"] == false
+            && docs[0] == "nein"
+            && docs[1] == hochgeladen
+            && docs[2]
+                .as_array()
+                .is_some_and(|z| z.iter().all(|x| x == "fertig"))
+        {
+            break s;
+        }
+        assert!(
+            start.elapsed() < PIPELINE,
+            "the pipeline did not finish: checklist {s}, documents {docs}\n{}",
+            app.output()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let pipeline_dauer = start.elapsed();
+    // The scan counts as a Lageplan through the pipeline's suggestion.
+    let lageplan = stand["zeilen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|z| z[0] == "1803")
+        .unwrap();
+    assert!(
+        lageplan[2].as_str().unwrap().starts_with("vorhanden"),
+        "{stand}"
+    );
+    let hinweise = r.text("#checkliste").await;
+    assert!(
+        hinweise.contains("13_Scan_Lageplan") && hinweise.contains("nur vorgeschlagen"),
+        "the suggested Anlageart is a note: {hinweise}"
+    );
+    r.zeige(Some("#checkliste")).await;
+    r.bild("checkliste_vollstaendig").await;
+    r.zeige(Some("[data-testid=dokumente]")).await;
+    r.bild("bauvorlagen_geprueft").await;
+    let hindernisse = r.text("[data-testid=hindernisse]").await;
+    assert!(
+        hindernisse.contains("Bitte laden Sie die Bauherrschaft ein"),
+        "{hindernisse}"
+    );
+
+    // The invitation: name and address are taken from the Angaben.
+    assert_eq!(
+        r.js("return document.getElementById('bh-email').value")
+            .await,
+        Some(Value::from(BAUHERR))
+    );
+    r.absenden("[data-testid=einladen]").await;
+    r.warte(
+        "the invited Bauherrschaft",
+        SEITE,
+        "const b = document.querySelector('[data-testid=beteiligter]'); \
+         return b && b.innerText.includes('eingeladen, noch nicht angenommen');",
+    )
+    .await;
+    r.zeige(Some("#beteiligte")).await;
+    r.bild("bauherrschaft_eingeladen").await;
+    r.abmelden().await;
+
+    // --- 3. The Bauherrschaft: link from the mail, account, Freizeichnung. ---------------
+    let einladung = mail_an(&smtp, BAUHERR, "Einladung zu Ihrem Bauantrag").await;
+    assert!(
+        einladung
+            .subject
+            .contains("Neubau Einfamilienhaus mit Garage"),
+        "{einladung:?}"
+    );
+    assert!(
+        einladung.text.contains("Sabine Hoffmann"),
+        "{}",
+        einladung.text
+    );
+    let start_link = einladung
+        .text
+        .find(&format!("{url}/einladung/"))
+        .unwrap_or_else(|| panic!("the link in the mail: {}", einladung.text));
+    let link: String = einladung.text[start_link..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    r.b().goto(&link).await.unwrap();
+    r.warte_auf("[data-testid=einladung-konto]").await;
+    let seite = r.text("main").await;
+    assert!(
+        seite.contains("Sabine Hoffmann hat Sie als Bauherrschaft"),
+        "{seite}"
+    );
+    r.tippe("passwort", PASSWORT_BAUHERR).await;
+    r.tippe("passwort_wiederholung", PASSWORT_BAUHERR).await;
+    r.bild("einladung_konto_anlegen").await;
+    r.absenden("[data-testid=einladung-konto]").await;
+    r.warte_auf("[data-testid=freizeichnen]").await;
+    assert_eq!(r.pfad().await, fall_pfad, "straight to the case");
+    r.zeige(Some("#beteiligte")).await;
+    r.bild("bauherrschaft_sieht_den_antrag").await;
+    r.absenden("[data-testid=freizeichnen]").await;
+    r.warte(
+        "the Freizeichnung",
+        SEITE,
+        "const b = document.querySelector('[data-testid=beteiligter]'); \
+         return b && b.innerText.includes('freigezeichnet am') && !document.querySelector('[data-testid=freizeichnen]');",
+    )
+    .await;
+    r.zeige(Some("#beteiligte")).await;
+    r.bild("freigezeichnet").await;
+    let frei = mail_an(&smtp, ARCHITEKTIN, "Antrag freigezeichnet").await;
+    assert!(
+        frei.text
+            .contains("Bauherrschaft Jana Becker hat den Antrag freigezeichnet"),
+        "{}",
+        frei.text
+    );
+    r.abmelden().await;
+
+    // --- 4. The architect submits. -------------------------------------------------------
+    r.anmelden(ARCHITEKTIN, PASSWORT).await;
+    r.gehe(&fall_pfad).await;
+    r.warte(
+        "the case to be ready to submit",
+        SEITE,
+        "const c = document.getElementById('checkliste'); \
+         return c && c.dataset.darfEinreichen === 'ja' && !document.querySelector('[data-testid=hindernisse]');",
+    )
+    .await;
+    r.zeige(Some("#checkliste")).await;
+    r.bild("bereit_zum_einreichen").await;
+    r.absenden("[data-testid=einreichen]").await;
+    r.warte_auf("[data-testid=eingangsbestaetigung]").await;
+    let az = r.text("[data-testid=aktenzeichen]").await;
+    let jahr = chrono::Utc::now().format("%Y").to_string();
+    assert_eq!(az, format!("BA-{jahr}-00001"));
+    let status = r.text("[data-testid=statuszeile]").await;
+    assert!(status.contains("14 – Eingegangen"), "{status}");
+    let eb = r.text("[data-testid=eingangsbestaetigung]").await;
+    assert!(
+        eb.contains(&az) && eb.contains("Fassung 1 vom") && eb.contains("(10 Unterlagen)"),
+        "{eb}"
+    );
+    r.zeige(None).await;
+    r.bild("eingangsbestaetigung").await;
+    for an in [ARCHITEKTIN, BAUHERR] {
+        let m = mail_an(&smtp, an, "Eingangsbestätigung").await;
+        assert!(m.subject.contains(&az), "{an}: {}", m.subject);
+        assert!(
+            m.text.contains(&format!("Aktenzeichen: {az}")) && m.text.contains("14 – Eingegangen"),
+            "{an}: {}",
+            m.text
+        );
+    }
+    r.abmelden().await;
+
+    // --- 5. The case worker: inbox, formelle Prüfung, Nachforderung. ---------------------
+    r.anmelden(SACHBEARBEITUNG, PASSWORT).await;
+    r.folge("a.pk-nav__link[href='/eingang']").await;
+    let zeile = format!("[data-testid=eingang-zeile][data-vorgang='{id}']");
+    r.warte_auf(&zeile).await;
+    let eingang = r.text(&zeile).await;
+    assert!(
+        eingang.contains(&az) && eingang.contains("Kassel") && eingang.contains("14 – Eingegangen"),
+        "{eingang}"
+    );
+    r.bild("antragseingang").await;
+    r.folge(&format!("{zeile} a[href='/vorgaenge/{id}']")).await;
+    r.warte_auf("[data-testid=formelle-pruefung]").await;
+    r.folge("[data-testid=formelle-pruefung]").await;
+    r.warte_auf("[data-testid=pruefung-formular]").await;
+    r.waehle("befund-code-1", "04").await;
+    r.tippe(
+        "befund-text-1",
+        "Im Schnitt A-A fehlen die Höhenkoten über NHN; bitte ergänzen.",
+    )
+    .await;
+    let schnitt_id = r
+        .js("const o = Array.from(document.querySelectorAll('#befund-dokument-1 option')).find(o => o.textContent.includes('Schnitt')); return o ? o.value : null")
+        .await
+        .and_then(|v| v.as_str().map(str::to_string))
+        .expect("the Schnitt is offered as the document of the Befund");
+    r.waehle("befund-dokument-1", &schnitt_id).await;
+    let frist_iso = r
+        .js("return document.getElementById('frist_ende').value")
+        .await
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let frist = chrono::NaiveDate::parse_from_str(&frist_iso, "%Y-%m-%d")
+        .unwrap_or_else(|_| panic!("the proposed deadline is filled in: {frist_iso:?}"));
+    let frist_de = frist.format("%d.%m.%Y").to_string();
+    let hinweis = r.text("#frist-hinweis").await;
+    assert!(hinweis.contains(&frist_de), "{hinweis}");
+    r.zeige(Some("[data-testid=pruefung-formular]")).await;
+    r.bild("befund").await;
+    r.js("document.getElementById('frist_ende').scrollIntoView({block: 'center', behavior: 'instant'})")
+        .await;
+    r.bild("frist_vorschlag").await;
+    r.absenden("[data-testid=nachfordern]").await;
+    r.warte(
+        "the Nachforderung",
+        SEITE,
+        "const s = document.querySelector('[data-testid=pruefung-status]'); \
+         return s && s.innerText.includes('17 – Unterlagen nachgefordert');",
+    )
+    .await;
+    let bisher = r.text("[data-testid=befunde-bisher]").await;
+    assert!(
+        bisher.contains("Höhenkoten") && bisher.contains("(04)"),
+        "{bisher}"
+    );
+    r.zeige(None).await;
+    r.bild("nachforderung_gesendet").await;
+    let nf = mail_an(&smtp, ARCHITEKTIN, "Unterlagen nachgefordert").await;
+    assert!(
+        nf.text.contains(&format!("Frist bis:    {frist_de}"))
+            && nf.text.contains("17 – Unterlagen nachgefordert")
+            && nf.text.contains("Höhenkoten")
+            && nf.text.contains(&az),
+        "{}",
+        nf.text
+    );
+    r.abmelden().await;
+
+    // --- 6. The architect replaces the Schnitt and completes the Nachreichung. -----------
+    r.anmelden(ARCHITEKTIN, PASSWORT).await;
+    r.gehe(&fall_pfad).await;
+    r.warte_auf("[data-testid=nachreichung]").await;
+    let fristen = r.text("[data-testid=fristen]").await;
+    assert!(
+        fristen.contains("Frist für die Nachreichung") && fristen.contains(&frist_de),
+        "{fristen}"
+    );
+    let gebeten = r.text("[data-testid=nachgefordert]").await;
+    assert!(
+        gebeten.contains("Höhenkoten") && gebeten.contains("betrifft 06_Schnitt_A-A"),
+        "the architect sees what is asked for: {gebeten}"
+    );
+    r.zeige(Some("[data-testid=fristen]")).await;
+    r.bild("nachforderung_beim_architekten").await;
+    r.zeige(Some("[data-testid=nachreichung]")).await;
+    r.bild("nachreichung").await;
+    let schnitt: String = r
+        .js("const a = Array.from(document.querySelectorAll('[data-testid=dokument]')).find(a => a.querySelector('h3').innerText.includes('06_Schnitt')); \
+             if (!a) return null; const d = a.querySelector('details.pk-neue-version'); d.open = true; \
+             a.scrollIntoView({block: 'start', behavior: 'instant'}); return a.querySelector('input[name=dokument]').value;")
+        .await
+        .and_then(|v| v.as_str().map(str::to_string))
+        .expect("the Schnitt offers „Neue Version hochladen“");
+    assert_eq!(schnitt, schnitt_id, "the document the Befund names");
+    r.b()
+        .find(Locator::Id(&format!("neue-version-{schnitt}")))
+        .await
+        .unwrap()
+        .send_keys(&beispiel("14_Kurven_Schnitt_A-A.pdf"))
+        .await
+        .unwrap();
+    r.bild("neue_version_waehlen").await;
+    r.absenden(&format!("#neue-version-{schnitt}")).await;
+    r.warte(
+        "the new version to be stored",
+        SEITE,
+        "const e = document.querySelector('[data-testid=hochlade-ergebnis]'); \
+         return e && e.innerText.includes('14_Kurven_Schnitt_A-A.pdf: gespeichert');",
+    )
+    .await;
+    let schnitt_css = "Array.from(document.querySelectorAll('[data-testid=dokument]')).find(a => a.querySelector('h3').innerText.includes('06_Schnitt'))";
+    let start = Instant::now();
+    r.warte(
+        "the pipeline to check the new version",
+        PIPELINE,
+        &format!(
+            "const a = {schnitt_css}; const d = document.querySelector('[data-testid=dokumente]'); \
+             return a && d && d.dataset.laufend === 'nein' && a.innerText.includes('Version 2 (1 frühere)') \
+             && Array.from(a.querySelectorAll('[data-testid=stufe-zustand]')).every(s => s.textContent.trim() === 'fertig');"
+        ),
+    )
+    .await;
+    let neue_version_dauer = start.elapsed();
+    let karte = r
+        .js(&format!(
+            "const a = {schnitt_css}; return a ? a.innerText : null"
+        ))
+        .await
+        .unwrap_or_default();
+    let karte = karte.as_str().unwrap_or("");
+    assert!(
+        karte.contains("Index B") && karte.contains("per Texterkennung"),
+        "the title block of the new version is read by OCR: {karte}"
+    );
+    assert!(
+        !karte.contains("Text wird gelesen"),
+        "no stale progress note on a finished stage: {karte}"
+    );
+    r.js(&format!(
+        "const a = {schnitt_css}; if (a) a.scrollIntoView({{block: 'start', behavior: 'instant'}});"
+    ))
+    .await;
+    r.bild("neue_version_geprueft").await;
+    r.absenden("[data-testid=nachreichen]").await;
+    r.warte(
+        "the Nachreichung",
+        SEITE,
+        "const s = document.querySelector('[data-testid=statuszeile]'); \
+         return s && s.innerText.includes('16 – Unterlagen nachgereicht');",
+    )
+    .await;
+    r.zeige(None).await;
+    r.bild("nachgereicht").await;
+    let nr = mail_an(&smtp, SACHBEARBEITUNG, "Unterlagen nachgereicht").await;
+    assert!(
+        nr.text.contains("Fassung 2") && nr.text.contains("16 – Unterlagen nachgereicht"),
+        "{}",
+        nr.text
+    );
+    r.abmelden().await;
+
+    // --- 7. The case worker sees the change and declares the documents complete. ---------
+    r.anmelden(SACHBEARBEITUNG, PASSWORT).await;
+    r.gehe(&fall_pfad).await;
+    r.warte_auf("[data-testid=formelle-pruefung]").await;
+    r.folge("[data-testid=formelle-pruefung]").await;
+    r.warte_auf("[data-testid=fassungsvergleich]").await;
+    let diff = r.text("[data-testid=fassungsvergleich]").await;
+    assert!(
+        diff.contains("Änderungen von Fassung 1 zu Fassung 2"),
+        "{diff}"
+    );
+    let ersetzt = r.text("[data-testid=diff-ersetzt]").await;
+    assert!(
+        ersetzt.contains("06_Schnitt")
+            && ersetzt.contains("Version 1 → Version 2")
+            && ersetzt.contains("14_Kurven_Schnitt_A-A.pdf"),
+        "{ersetzt}"
+    );
+    let seite1 = r.text("[data-testid=diff-seite]").await;
+    assert!(
+        seite1.starts_with("Seite 1: "),
+        "the differing page: {seite1}"
+    );
+    assert!(diff.contains("9 Unterlage(n) unverändert"), "{diff}");
+    r.zeige(Some("[data-testid=fassungsvergleich]")).await;
+    r.bild("fassungsvergleich").await;
+    r.absenden("[data-testid=vollstaendig]").await;
+    r.warte(
+        "the documents to be declared complete",
+        SEITE,
+        "const s = document.querySelector('[data-testid=pruefung-status]'); \
+         return s && s.innerText.includes('18 – Vollständig');",
+    )
+    .await;
+    r.zeige(None).await;
+    r.bild("unterlagen_vollstaendig").await;
+    for an in [ARCHITEKTIN, BAUHERR] {
+        let m = mail_an(&smtp, an, "Antrag vollständig").await;
+        assert!(
+            m.text.contains("Die Unterlagen sind vollständig")
+                && m.text.contains("18 – Vollständig"),
+            "{an}: {}",
+            m.text
+        );
+    }
+
+    // The timeline on the case page: every step, with the status codes of the portal.
+    r.gehe(&fall_pfad).await;
+    r.warte_auf("[data-testid=zeitleiste] [data-testid=ereignis]")
+        .await;
+    let verlauf = r
+        .js("return Array.from(document.querySelectorAll('[data-testid=ereignis]')).map(e => [e.dataset.art, e.querySelector('td:last-child').innerText.trim()]).reverse()")
+        .await
+        .unwrap();
+    let arten: Vec<&str> = verlauf
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e[0].as_str().unwrap())
+        .collect();
+    for art in [
+        "einladung",
+        "einladung_angenommen",
+        "freizeichnung",
+        "einreichen",
+        "nachfordern",
+        "nachreichen",
+        "vollstaendig_erklaeren",
+    ] {
+        assert!(arten.contains(&art), "{art} in the timeline: {verlauf}");
+    }
+    let codes: Vec<String> = verlauf
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e[1].as_str())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.split(' ').next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(codes, ["14", "17", "16", "18"], "{verlauf}");
+    r.zeige(Some("[data-testid=zeitleiste]")).await;
+    r.bild("verlauf").await;
+
+    eprintln!(
+        "antrag_journey ({backend}): pipeline over the upload {pipeline_dauer:?}, new version {neue_version_dauer:?}, whole journey {:?}; screenshots in {}",
+        gesamt.elapsed(),
+        bilder.display()
+    );
+    r.browser.client.clone().close().await.unwrap();
+}
