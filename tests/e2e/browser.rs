@@ -294,13 +294,28 @@ async fn upload_plans_and_watch_the_check_in_a_real_browser() {
         .await
         .unwrap();
     assert!(!thumbs.is_empty(), "thumbnails shown");
-    let loaded: bool = b
-        .execute("return Array.from(document.querySelectorAll('[data-testid=vorschauen] img')).every(i => i.complete && i.naturalWidth > 0)", vec![])
-        .await
-        .unwrap()
-        .as_bool()
-        .unwrap_or(false);
-    assert!(loaded, "thumbnails load under the CSP");
+    // The thumbnails load lazily: bring each into view, then wait until every one has
+    // decoded (a CSP or auth problem would leave them at naturalWidth 0 for good).
+    plankammer_tests::wait_for(
+        "thumbnails load under the CSP",
+        std::time::Duration::from_secs(30),
+        || {
+            let b = b.clone();
+            async move {
+                b.execute(
+                    "const imgs = Array.from(document.querySelectorAll('[data-testid=vorschauen] img')); \
+                     imgs.forEach(i => i.scrollIntoView({block: 'center'})); \
+                     return imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0)",
+                    vec![],
+                )
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .filter(|ok| *ok)
+            }
+        },
+    )
+    .await;
     browser.screenshot("05-vorgang-dokumente").await;
     browser.client.clone().close().await.unwrap();
 }
