@@ -120,6 +120,7 @@ impl Db {
         bezeichnung: &str,
         now: Millis,
     ) -> Result<Vorgang> {
+        let mut tx = self.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO vorgaenge (tenant_id, owner_user_id, bezeichnung, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
         )
@@ -127,8 +128,23 @@ impl Db {
         .bind(owner_user_id)
         .bind(bezeichnung)
         .bind(now)
-        .fetch_one(self.pool())
+        .fetch_one(&mut *tx)
         .await?;
+        // The timeline starts with the case.
+        Db::ereignis(
+            &mut tx,
+            &crate::antrag::NeuesEreignis {
+                vorgang_id: id,
+                user_id: Some(owner_user_id),
+                art: "angelegt",
+                zustand: Some("entwurf"),
+                status_code: None,
+                text: "Vorgang angelegt",
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
         Ok(Vorgang {
             id,
             tenant_id,
@@ -526,6 +542,26 @@ impl Db {
     }
 
     /// The document type the uploader chose, if any.
+    /// Sets the document type (XBau `anlagen_3.0` code) of a document of this case, e.g.
+    /// when the uploader confirms the pipeline's suggestion. False if no such document.
+    pub async fn setze_anlageart(
+        &self,
+        vorgang_id: i64,
+        dokument_id: i64,
+        anlageart: &str,
+    ) -> Result<bool> {
+        Ok(
+            sqlx::query("UPDATE dokumente SET anlageart = $3 WHERE id = $2 AND vorgang_id = $1")
+                .bind(vorgang_id)
+                .bind(dokument_id)
+                .bind(anlageart)
+                .execute(self.pool())
+                .await?
+                .rows_affected()
+                == 1,
+        )
+    }
+
     pub async fn dokument_anlageart(&self, dokument_id: i64) -> Result<Option<String>> {
         Ok(
             sqlx::query_scalar("SELECT anlageart FROM dokumente WHERE id = $1")

@@ -225,8 +225,12 @@ async fn state_changes_and_deadlines_happen_once() {
     tx.commit().await.unwrap();
     assert_eq!(db.antrag(v.id).await.unwrap().naechste_frist, None);
     let e = db.ereignisse(v.id).await.unwrap();
-    assert_eq!(e.len(), 1);
-    assert_eq!(e[0].user_name.as_deref(), Some("Architektin"));
+    assert_eq!(
+        e.iter().map(|e| e.art.as_str()).collect::<Vec<_>>(),
+        vec!["angelegt", "nachforderung"],
+        "the timeline starts with the case"
+    );
+    assert_eq!(e[1].user_name.as_deref(), Some("Architektin"));
 }
 
 #[tokio::test]

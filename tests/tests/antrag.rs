@@ -215,6 +215,41 @@ async fn the_architect_prepares_the_bauherrschaft_signs_and_the_application_is_s
     assert_eq!(r.status(), 200);
     pipeline_fertig(&app, id).await;
 
+    // Confirming (or correcting) a document's type: only codes of the XBau list.
+    let did: i64 =
+        sqlx::query_scalar("SELECT id FROM dokumente WHERE vorgang_id = $1 AND anlageart = '1101'")
+            .bind(id)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    let typ_url = format!("{}/vorgaenge/{id}/dokumente/{did}/anlageart", app.url);
+    let (s, page, _) = post(
+        &c,
+        typ_url.clone(),
+        &[("_csrf", &csrf), ("anlageart", "9998")],
+    )
+    .await;
+    assert_eq!(s, 422, "{page}");
+    assert!(page.contains("anlagen_3.0"), "{page}");
+    let (s, _, _) = post(
+        &c,
+        typ_url.clone(),
+        &[("_csrf", &csrf), ("anlageart", "1502")],
+    )
+    .await;
+    assert_eq!(s, 303);
+    assert_eq!(
+        app.db.dokument_anlageart(did).await.unwrap().as_deref(),
+        Some("1502")
+    );
+    let (s, _, _) = post(
+        &c,
+        typ_url.clone(),
+        &[("_csrf", &csrf), ("anlageart", "1101")],
+    )
+    .await;
+    assert_eq!(s, 303);
+
     // Invite the Bauherrschaft: the mail carries the one-time link.
     let (s, _, _) = post(
         &c,
@@ -360,9 +395,16 @@ async fn the_architect_prepares_the_bauherrschaft_signs_and_the_application_is_s
     .await;
     assert_eq!(s, 409);
     assert!(page.contains("bereits eingereicht"), "{page}");
-    // Submitted: no more uploads until documents are requested.
+    // Submitted: no more uploads (nor type changes) until documents are requested.
     let r = hochladen(&app, &c, &csrf, id, "07_Ansichten.pdf", "2003").await;
     assert_eq!(r.status(), 409);
+    let (s, _, _) = post(
+        &c,
+        typ_url.clone(),
+        &[("_csrf", &csrf), ("anlageart", "1502")],
+    )
+    .await;
+    assert_eq!(s, 409);
 
     // Strangers see nothing; the Bauaufsicht gets the way to the formelle Prüfung.
     let (f, _) = app.login("fremd@x.de").await;

@@ -134,11 +134,9 @@ pub async fn vorgang_fuer_upload(
     if !darf_dokumente_hochladen(akteur, &v.zugriff()) {
         return Err(AppError::Forbidden);
     }
-    // The applicant changes documents only in a draft or while a Nachforderung runs; the
-    // Bauaufsicht (documents that came on paper) always.
-    if akteur.role == plankammer_domain::Role::Antragsteller
-        && !crate::ablauf::zustand(&antrag)?.unterlagen_aenderbar()
-    {
+    // Documents change only in a draft or while a Nachforderung runs; otherwise the set
+    // would change outside a Fassung, behind the back of the formelle Prüfung.
+    if !crate::ablauf::zustand(&antrag)?.unterlagen_aenderbar() {
         return Err(AppError::Conflict(
             "Unterlagen können nur im Entwurf oder während einer Nachforderung geändert werden."
                 .into(),

@@ -27,6 +27,10 @@ pub fn router() -> Router<AppState> {
             "/vorgaenge/{id}/versionen/{vid}/erneut-pruefen",
             post(erneut_pruefen),
         )
+        .route(
+            "/vorgaenge/{id}/dokumente/{did}/anlageart",
+            post(anlageart_setzen),
+        )
 }
 
 pub fn upload_router() -> Router<AppState> {
@@ -121,9 +125,6 @@ async fn darf_jetzt_hochladen(st: &AppState, a: &Akteur, v: &Vorgang) -> Result<
     if !darf_dokumente_hochladen(a, &v.zugriff()) {
         return Ok(false);
     }
-    if a.role != plankammer_domain::Role::Antragsteller {
-        return Ok(true);
-    }
     let antrag = st.db.antrag(v.id).await?;
     Ok(crate::ablauf::zustand(&antrag)?.unterlagen_aenderbar())
 }
@@ -168,6 +169,8 @@ struct DokumentView {
     id: i64,
     bezeichnung: String,
     anlageart: Option<String>,
+    /// The pipeline's suggestion (code, name) where the uploader chose no type, to confirm.
+    vorschlag: Option<(String, String)>,
     aktuell: VersionView,
     fruehere: usize,
 }
@@ -280,10 +283,17 @@ async fn dokumente_view(st: &AppState, v: &Vorgang) -> Result<(Vec<DokumentView>
         if meta.iter().any(|x| x.quelle == "ocr") && !teile.is_empty() {
             teile.push("per Texterkennung".into());
         }
+        let vorschlag = match (&d.anlageart, m("anlageart")) {
+            (None, Some(code)) => plankammer_domain::codeliste::anlagen()
+                .name(&code)
+                .map(|name| (code.clone(), name.to_string())),
+            _ => None,
+        };
         out.push(DokumentView {
             id: d.id,
             bezeichnung: d.bezeichnung,
             anlageart: d.anlageart,
+            vorschlag,
             fruehere,
             aktuell: VersionView {
                 id: ver.id,
@@ -405,4 +415,30 @@ async fn erneut_pruefen(
     }
     st.db.retry_failed_stufen(ver.id, now_millis()).await?;
     Ok(Redirect::to(&format!("/vorgaenge/{id}")))
+}
+
+#[derive(Deserialize)]
+struct AnlageartForm {
+    anlageart: String,
+}
+
+/// The uploader confirms the pipeline's suggested type (or picks another): the same rule
+/// as for uploads (owner or Bauaufsicht, only while the documents may change).
+async fn anlageart_setzen(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path((id, did)): Path<(i64, i64)>,
+    Form(f): Form<AnlageartForm>,
+) -> PageResult<Redirect> {
+    let v = upload::vorgang_fuer_upload(&st.db, &akteur(&u), id).await?;
+    let code = f.anlageart.trim();
+    if !plankammer_domain::codeliste::anlagen().enthaelt(code) {
+        return Err(AppError::Invalid(
+            "Diese Anlageart gibt es in der XBau-Liste anlagen_3.0 nicht.".into(),
+        ));
+    }
+    if !st.db.setze_anlageart(v.id, did, code).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to(&format!("/vorgaenge/{id}#dokumente")))
 }
