@@ -544,9 +544,10 @@ fn auswerten(liste: &Checkliste, dokumente: &[HochgeladenesDokument]) -> Auswert
             } else {
                 match &p.anforderung {
                     Anforderung::Pflicht => "fehlt".to_string(),
-                    Anforderung::Bedingt(b) => format!("fehlt – erforderlich, {b}"),
+                    // The condition stands in the "Erforderlich" column already.
+                    Anforderung::Bedingt(_) => "fehlt (falls zutreffend)".to_string(),
                     Anforderung::BeiBedarf => "bei Bedarf".to_string(),
-                    Anforderung::Spaeter(z) => format!("nachzureichen {z}"),
+                    Anforderung::Spaeter(_) => "später nachzureichen".to_string(),
                 }
             };
             if !vorhanden {

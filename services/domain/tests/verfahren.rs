@@ -330,11 +330,8 @@ fn nothing_uploaded_names_every_required_document() {
         .map(|p| (p.anlageart.as_str(), p.text.as_str()))
         .collect();
     assert!(texte.contains(&("2001", "fehlt")));
-    assert!(texte.contains(&("2801", "nachzureichen vor Baubeginn")));
-    assert!(texte.contains(&(
-        "0603",
-        "fehlt – erforderlich, wenn die Bauherrschaft vertreten wird"
-    )));
+    assert!(texte.contains(&("2801", "später nachzureichen")));
+    assert!(texte.contains(&("0603", "fehlt (falls zutreffend)")));
     let vorb = standard_checkliste(Vorb).auswerten(&[]);
     assert!(
         vorb.positionen
