@@ -84,6 +84,17 @@ async fn antrag_der_bauaufsicht(
     Ok(a)
 }
 
+/// The Hessen Gemeinden for the filter, by name: (AGS, name).
+fn gemeinde_optionen() -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = codeliste::gemeinden_hessen()
+        .eintraege
+        .iter()
+        .map(|e| (e.code.clone(), e.name.clone()))
+        .collect();
+    v.sort_by(|a, b| a.1.cmp(&b.1));
+    v
+}
+
 fn gemeinde_name(ags: Option<&str>) -> String {
     match ags {
         Some(ags) => codeliste::gemeinden_hessen()
@@ -280,6 +291,7 @@ async fn eingang(
         context! {
             layout => crate::pages::layout(&u, "/eingang"),
             zeilen, weiter, fehler, status_optionen, verfahren_optionen,
+            gemeinde_optionen => gemeinde_optionen(),
             q => context! {
                 status => q.status.trim(), verfahren => q.verfahren.trim(),
                 gemeinde => q.gemeinde.trim(), frist_tage => q.frist_tage.trim(),

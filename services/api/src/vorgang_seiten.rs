@@ -58,7 +58,29 @@ pub struct VorgangZeile {
 pub async fn vorgaenge_fuer(st: &AppState, u: &CurrentUser) -> Result<Vec<VorgangZeile>, AppError> {
     let owner = match u.role() {
         plankammer_domain::Role::Antragsteller => Some(u.user_id()),
-        plankammer_domain::Role::Bauaufsicht | plankammer_domain::Role::Admin => None,
+        plankammer_domain::Role::Bauaufsicht | plankammer_domain::Role::Admin => {
+            // The authority's list holds what was submitted to it, not applicants' drafts.
+            let filter = plankammer_storage::antrag::EingangsFilter {
+                limit: 200,
+                ..Default::default()
+            };
+            return Ok(st
+                .db
+                .eingang(u.tenant_id(), &filter)
+                .await?
+                .into_iter()
+                .map(|a| VorgangZeile {
+                    id: a.id,
+                    bezeichnung: match a.aktenzeichen {
+                        Some(az) => format!("{az} · {}", a.bezeichnung),
+                        None => a.bezeichnung,
+                    },
+                    erstellt: plankammer_domain::zeit::format_berlin(
+                        a.eingereicht_at.unwrap_or(a.created_at),
+                    ),
+                })
+                .collect());
+        }
         plankammer_domain::Role::Fachstelle => return Ok(vec![]),
     };
     let mut zeilen: Vec<VorgangZeile> = st
