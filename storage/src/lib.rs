@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod antrag;
+pub mod beteiligung;
 pub mod audit;
 pub mod blobs;
 pub mod dokumente;

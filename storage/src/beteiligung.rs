@@ -1,0 +1,785 @@
+//! The Beteiligung: Stellen and their members, requests per case with their deadline and
+//! its legal consequence, comments anchored on plan pages, Rückfragen, Stellungnahmen, and
+//! the Bescheid. Effects with legal weight (deemed consent, reminders, issuing) are
+//! compare-and-set, so they happen exactly once however many workers run.
+
+use crate::{Conn, Db, Millis, Result, StoreError};
+use serde::Serialize;
+use sqlx::Row;
+
+/// States in which a request is open (its deadline runs).
+pub const OFFEN: [&str; 3] = ["angefragt", "in_bearbeitung", "rueckfrage"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stelle {
+    pub id: i64,
+    /// `None`: Land-wide, every tenant may ask it.
+    pub tenant_id: Option<i64>,
+    pub name: String,
+    pub rechtsbereich: String,
+    pub gemeinde_ags: Option<String>,
+}
+
+fn stelle_aus(r: &sqlx::any::AnyRow) -> Result<Stelle> {
+    Ok(Stelle {
+        id: r.try_get("id")?,
+        tenant_id: r.try_get("tenant_id")?,
+        name: r.try_get("name")?,
+        rechtsbereich: r.try_get("rechtsbereich")?,
+        gemeinde_ags: r.try_get("gemeinde_ags")?,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Beteiligung {
+    pub id: i64,
+    pub vorgang_id: i64,
+    pub stelle_id: i64,
+    pub stelle_name: String,
+    pub rolle: String,
+    pub rechtsbereich: String,
+    pub notiz: String,
+    /// Document ids in scope; `None`: all.
+    pub umfang: Option<Vec<i64>>,
+    pub fassung_id: Option<i64>,
+    pub freigegeben_fassung_id: Option<i64>,
+    pub zustand: String,
+    pub start: String,
+    pub ende: String,
+    pub rechtsgrundlage: String,
+    pub erklaerung: String,
+    pub behoerdlich_gesetzt: bool,
+    pub schweigefolge: String,
+    pub fiktion_at: Option<Millis>,
+    /// Days-before-end whose reminder went out.
+    pub erinnerungen: Vec<u32>,
+    pub andere_kommentare_sichtbar: bool,
+    pub grund: Option<String>,
+    pub angefragt_at: Millis,
+    pub angefragt_by: i64,
+}
+
+const BETEILIGUNG_SPALTEN: &str = "b.id, b.vorgang_id, b.stelle_id, s.name AS stelle_name, b.rolle, b.rechtsbereich, b.notiz, b.umfang, b.fassung_id, b.freigegeben_fassung_id, b.zustand, b.start, b.ende, b.rechtsgrundlage, b.erklaerung, b.behoerdlich_gesetzt, b.schweigefolge, b.fiktion_at, b.erinnerungen, b.andere_kommentare_sichtbar, b.grund, b.angefragt_at, b.angefragt_by";
+
+fn beteiligung_aus(r: &sqlx::any::AnyRow) -> Result<Beteiligung> {
+    let umfang: Option<String> = r.try_get("umfang")?;
+    let erinnerungen: String = r.try_get("erinnerungen")?;
+    Ok(Beteiligung {
+        id: r.try_get("id")?,
+        vorgang_id: r.try_get("vorgang_id")?,
+        stelle_id: r.try_get("stelle_id")?,
+        stelle_name: r.try_get("stelle_name")?,
+        rolle: r.try_get("rolle")?,
+        rechtsbereich: r.try_get("rechtsbereich")?,
+        notiz: r.try_get("notiz")?,
+        umfang: umfang
+            .map(|u| serde_json::from_str(&u))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("beteiligungen.umfang: {e}")))?,
+        fassung_id: r.try_get("fassung_id")?,
+        freigegeben_fassung_id: r.try_get("freigegeben_fassung_id")?,
+        zustand: r.try_get("zustand")?,
+        start: r.try_get("start")?,
+        ende: r.try_get("ende")?,
+        rechtsgrundlage: r.try_get("rechtsgrundlage")?,
+        erklaerung: r.try_get("erklaerung")?,
+        behoerdlich_gesetzt: r.try_get::<i64, _>("behoerdlich_gesetzt")? != 0,
+        schweigefolge: r.try_get("schweigefolge")?,
+        fiktion_at: r.try_get("fiktion_at")?,
+        erinnerungen: erinnerungen
+            .split(',')
+            .filter_map(|t| t.trim().parse().ok())
+            .collect(),
+        andere_kommentare_sichtbar: r.try_get::<i64, _>("andere_kommentare_sichtbar")? != 0,
+        grund: r.try_get("grund")?,
+        angefragt_at: r.try_get("angefragt_at")?,
+        angefragt_by: r.try_get("angefragt_by")?,
+    })
+}
+
+/// A request to a Stelle.
+#[derive(Debug, Clone)]
+pub struct NeueBeteiligung<'a> {
+    pub vorgang_id: i64,
+    pub stelle_id: i64,
+    pub rolle: &'a str,
+    pub rechtsbereich: &'a str,
+    pub notiz: &'a str,
+    pub umfang: Option<&'a [i64]>,
+    pub fassung_id: Option<i64>,
+    pub start: &'a str,
+    pub ende: &'a str,
+    pub rechtsgrundlage: &'a str,
+    pub erklaerung: &'a str,
+    pub behoerdlich_gesetzt: bool,
+    pub schweigefolge: &'a str,
+    pub user_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Kommentar {
+    pub id: i64,
+    pub vorgang_id: i64,
+    pub beteiligung_id: Option<i64>,
+    pub version_id: i64,
+    pub seite: i64,
+    pub x: f64,
+    pub y: f64,
+    pub w: Option<f64>,
+    pub h: Option<f64>,
+    pub antwort_auf: Option<i64>,
+    pub text: String,
+    pub user_id: i64,
+    pub user_name: String,
+    pub stelle_id: Option<i64>,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct NeuerKommentar<'a> {
+    pub vorgang_id: i64,
+    pub beteiligung_id: Option<i64>,
+    pub version_id: i64,
+    pub seite: i64,
+    pub x: f64,
+    pub y: f64,
+    pub w: Option<f64>,
+    pub h: Option<f64>,
+    pub antwort_auf: Option<i64>,
+    pub text: &'a str,
+    pub user_id: i64,
+    pub stelle_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rueckfrage {
+    pub id: i64,
+    pub beteiligung_id: i64,
+    pub frage: String,
+    pub an_antragsteller: bool,
+    pub hemmt_frist: bool,
+    pub antwort: Option<String>,
+    pub gestellt_at: Millis,
+    pub gestellt_by: i64,
+    pub beantwortet_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stellungnahme {
+    pub id: i64,
+    pub beteiligung_id: i64,
+    pub ersetzt_id: Option<i64>,
+    pub tenor: String,
+    pub zustimmung: String,
+    /// JSON list of `{art, text}`, as the domain writes it.
+    pub nebenbestimmungen: serde_json::Value,
+    pub begruendung: String,
+    pub verspaetet: bool,
+    pub beruecksichtigt: Option<bool>,
+    pub created_at: Millis,
+    pub created_by: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NeueStellungnahme<'a> {
+    pub beteiligung_id: i64,
+    pub ersetzt_id: Option<i64>,
+    pub tenor: &'a str,
+    pub zustimmung: &'a str,
+    pub nebenbestimmungen: &'a serde_json::Value,
+    pub begruendung: &'a str,
+    pub verspaetet: bool,
+    pub user_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bescheid {
+    pub id: i64,
+    pub vorgang_id: i64,
+    pub zustand: String,
+    pub nummer: Option<String>,
+    pub inhalt: serde_json::Value,
+    pub pdf_sha256: Option<String>,
+    pub created_at: Millis,
+    pub erlassen_at: Option<Millis>,
+}
+
+fn bescheid_aus(r: &sqlx::any::AnyRow) -> Result<Bescheid> {
+    let inhalt: String = r.try_get("inhalt")?;
+    Ok(Bescheid {
+        id: r.try_get("id")?,
+        vorgang_id: r.try_get("vorgang_id")?,
+        zustand: r.try_get("zustand")?,
+        nummer: r.try_get("nummer")?,
+        inhalt: serde_json::from_str(&inhalt)
+            .map_err(|e| StoreError::Corrupt(format!("bescheide.inhalt: {e}")))?,
+        pdf_sha256: r.try_get("pdf_sha256")?,
+        created_at: r.try_get("created_at")?,
+        erlassen_at: r.try_get("erlassen_at")?,
+    })
+}
+
+impl Db {
+    // --- Stellen ---------------------------------------------------------------------
+
+    pub async fn lege_stelle_an(
+        &self,
+        tenant_id: Option<i64>,
+        name: &str,
+        rechtsbereich: &str,
+        gemeinde_ags: Option<&str>,
+        now: Millis,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO stellen (tenant_id, name, rechtsbereich, gemeinde_ags, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(tenant_id)
+        .bind(name)
+        .bind(rechtsbereich)
+        .bind(gemeinde_ags)
+        .bind(now)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// The Stellen a tenant may ask: its own and the Land-wide ones.
+    pub async fn stellen_fuer(&self, tenant_id: i64) -> Result<Vec<Stelle>> {
+        let rows = sqlx::query(
+            "SELECT id, tenant_id, name, rechtsbereich, gemeinde_ags FROM stellen \
+             WHERE tenant_id = $1 OR tenant_id IS NULL ORDER BY name, id",
+        )
+        .bind(tenant_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(stelle_aus).collect()
+    }
+
+    pub async fn stelle(&self, id: i64) -> Result<Stelle> {
+        let r = sqlx::query(
+            "SELECT id, tenant_id, name, rechtsbereich, gemeinde_ags FROM stellen WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        stelle_aus(&r)
+    }
+
+    pub async fn fuege_stellenmitglied_hinzu(&self, stelle_id: i64, user_id: i64) -> Result<()> {
+        sqlx::query("INSERT INTO stellen_mitglieder (stelle_id, user_id) VALUES ($1, $2)")
+            .bind(stelle_id)
+            .bind(user_id)
+            .execute(self.pool())
+            .await
+            .map_err(|e| StoreError::on_unique(e, "stellenmitglied"))?;
+        Ok(())
+    }
+
+    /// The Stellen a user works for.
+    pub async fn stellen_von(&self, user_id: i64) -> Result<Vec<Stelle>> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.tenant_id, s.name, s.rechtsbereich, s.gemeinde_ags FROM stellen s \
+             JOIN stellen_mitglieder m ON m.stelle_id = s.id WHERE m.user_id = $1 ORDER BY s.name",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(stelle_aus).collect()
+    }
+
+    // --- Requests ----------------------------------------------------------------------
+
+    pub async fn frage_stelle_an(
+        conn: &mut Conn,
+        b: &NeueBeteiligung<'_>,
+        now: Millis,
+    ) -> Result<i64> {
+        let umfang = b
+            .umfang
+            .map(|u| serde_json::to_string(u).unwrap_or_else(|_| "[]".into()));
+        Ok(sqlx::query_scalar(
+            "INSERT INTO beteiligungen (vorgang_id, stelle_id, rolle, rechtsbereich, notiz, umfang, fassung_id, zustand, \
+             start, ende, rechtsgrundlage, erklaerung, behoerdlich_gesetzt, schweigefolge, angefragt_at, angefragt_by, geaendert_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'angefragt', $8, $9, $10, $11, $12, $13, $14, $15, $14) RETURNING id",
+        )
+        .bind(b.vorgang_id)
+        .bind(b.stelle_id)
+        .bind(b.rolle)
+        .bind(b.rechtsbereich)
+        .bind(b.notiz)
+        .bind(umfang)
+        .bind(b.fassung_id)
+        .bind(b.start)
+        .bind(b.ende)
+        .bind(b.rechtsgrundlage)
+        .bind(b.erklaerung)
+        .bind(i64::from(b.behoerdlich_gesetzt))
+        .bind(b.schweigefolge)
+        .bind(now)
+        .bind(b.user_id)
+        .fetch_one(&mut *conn)
+        .await?)
+    }
+
+    pub async fn beteiligung(&self, id: i64) -> Result<Beteiligung> {
+        let r = sqlx::query(&format!(
+            "SELECT {BETEILIGUNG_SPALTEN} FROM beteiligungen b JOIN stellen s ON s.id = b.stelle_id WHERE b.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        beteiligung_aus(&r)
+    }
+
+    pub async fn beteiligungen(&self, vorgang_id: i64) -> Result<Vec<Beteiligung>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {BETEILIGUNG_SPALTEN} FROM beteiligungen b JOIN stellen s ON s.id = b.stelle_id \
+             WHERE b.vorgang_id = $1 ORDER BY b.ende, b.id"
+        ))
+        .bind(vorgang_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(beteiligung_aus).collect()
+    }
+
+    /// The requests to the Stellen a user works for (the Fachstelle's inbox), by deadline.
+    pub async fn beteiligungen_fuer_mitglied(&self, user_id: i64) -> Result<Vec<Beteiligung>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {BETEILIGUNG_SPALTEN} FROM beteiligungen b JOIN stellen s ON s.id = b.stelle_id \
+             WHERE b.stelle_id IN (SELECT stelle_id FROM stellen_mitglieder WHERE user_id = $1) \
+             ORDER BY b.ende, b.id"
+        ))
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(beteiligung_aus).collect()
+    }
+
+    /// All running requests of a tenant's cases, by deadline (the cross-case view).
+    pub async fn laufende_beteiligungen(&self, tenant_id: i64) -> Result<Vec<Beteiligung>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {BETEILIGUNG_SPALTEN} FROM beteiligungen b JOIN stellen s ON s.id = b.stelle_id \
+             JOIN vorgaenge v ON v.id = b.vorgang_id \
+             WHERE v.tenant_id = $1 AND b.zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage') \
+             ORDER BY b.ende, b.id"
+        ))
+        .bind(tenant_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(beteiligung_aus).collect()
+    }
+
+    /// Compare-and-set of a request's state; true when this call made the change.
+    pub async fn wechsle_beteiligungszustand(
+        conn: &mut Conn,
+        id: i64,
+        von: &str,
+        nach: &str,
+        grund: Option<&str>,
+        now: Millis,
+    ) -> Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE beteiligungen SET zustand = $3, grund = COALESCE($4, grund), geaendert_at = $5 \
+             WHERE id = $1 AND zustand = $2",
+        )
+        .bind(id)
+        .bind(von)
+        .bind(nach)
+        .bind(grund)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// A new end for an open request (an extension, with its reason in the explanation).
+    pub async fn verlaengere_beteiligung(
+        conn: &mut Conn,
+        id: i64,
+        ende: &str,
+        erklaerung: &str,
+        now: Millis,
+    ) -> Result<()> {
+        let n = sqlx::query(
+            "UPDATE beteiligungen SET ende = $2, erklaerung = $3, behoerdlich_gesetzt = 1, erinnerungen = '', geaendert_at = $4 \
+             WHERE id = $1 AND zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage')",
+        )
+        .bind(id)
+        .bind(ende)
+        .bind(erklaerung)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict("beteiligung_nicht_offen"))
+        }
+    }
+
+    /// Open requests whose last day is before `heute`: their deemed consent is due.
+    pub async fn abgelaufene_beteiligungen(
+        &self,
+        heute: &str,
+        limit: i64,
+    ) -> Result<Vec<Beteiligung>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {BETEILIGUNG_SPALTEN} FROM beteiligungen b JOIN stellen s ON s.id = b.stelle_id \
+             WHERE b.zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage') AND b.fiktion_at IS NULL AND b.ende < $1 \
+             ORDER BY b.ende, b.id LIMIT $2"
+        ))
+        .bind(heute)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(beteiligung_aus).collect()
+    }
+
+    /// Records the deemed consent of an open request, exactly once: true when this call
+    /// recorded it (the caller then writes the timeline entry and the mails).
+    pub async fn trage_fiktion_ein(
+        conn: &mut Conn,
+        id: i64,
+        nach: &str,
+        heute: &str,
+        now: Millis,
+    ) -> Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE beteiligungen SET zustand = $2, fiktion_at = $4, geaendert_at = $4 \
+             WHERE id = $1 AND fiktion_at IS NULL AND ende < $3 \
+             AND zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage')",
+        )
+        .bind(id)
+        .bind(nach)
+        .bind(heute)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// Notes that the reminder `tage` days before the end went out; false if it had
+    /// already (so it is never sent twice).
+    pub async fn vermerke_erinnerung(conn: &mut Conn, id: i64, tage: u32) -> Result<bool> {
+        let tag = tage.to_string();
+        Ok(sqlx::query(
+            "UPDATE beteiligungen SET erinnerungen = CASE WHEN erinnerungen = '' THEN $2 ELSE erinnerungen || ',' || $2 END \
+             WHERE id = $1 AND (',' || erinnerungen || ',') NOT LIKE ('%,' || $2 || ',%')",
+        )
+        .bind(id)
+        .bind(&tag)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    pub async fn teile_fassung(
+        &self,
+        beteiligung_id: i64,
+        fassung_id: i64,
+        andere_kommentare_sichtbar: bool,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE beteiligungen SET freigegeben_fassung_id = $2, andere_kommentare_sichtbar = $3 WHERE id = $1",
+        )
+        .bind(beteiligung_id)
+        .bind(fassung_id)
+        .bind(i64::from(andere_kommentare_sichtbar))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    // --- Comments, Rückfragen ------------------------------------------------------------
+
+    pub async fn kommentiere(&self, k: &NeuerKommentar<'_>, now: Millis) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO kommentare (vorgang_id, beteiligung_id, version_id, seite, x, y, w, h, antwort_auf, text, user_id, stelle_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+        )
+        .bind(k.vorgang_id)
+        .bind(k.beteiligung_id)
+        .bind(k.version_id)
+        .bind(k.seite)
+        .bind(k.x)
+        .bind(k.y)
+        .bind(k.w)
+        .bind(k.h)
+        .bind(k.antwort_auf)
+        .bind(k.text)
+        .bind(k.user_id)
+        .bind(k.stelle_id)
+        .bind(now)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// Every comment on a version, oldest first (the caller filters by visibility).
+    pub async fn kommentare(&self, version_id: i64) -> Result<Vec<Kommentar>> {
+        let rows = sqlx::query(
+            "SELECT k.id, k.vorgang_id, k.beteiligung_id, k.version_id, k.seite, k.x, k.y, k.w, k.h, k.antwort_auf, k.text, \
+             k.user_id, u.display_name, k.stelle_id, k.created_at \
+             FROM kommentare k JOIN users u ON u.id = k.user_id WHERE k.version_id = $1 ORDER BY k.id",
+        )
+        .bind(version_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Kommentar {
+                    id: r.try_get("id")?,
+                    vorgang_id: r.try_get("vorgang_id")?,
+                    beteiligung_id: r.try_get("beteiligung_id")?,
+                    version_id: r.try_get("version_id")?,
+                    seite: r.try_get("seite")?,
+                    x: r.try_get("x")?,
+                    y: r.try_get("y")?,
+                    w: r.try_get("w")?,
+                    h: r.try_get("h")?,
+                    antwort_auf: r.try_get("antwort_auf")?,
+                    text: r.try_get("text")?,
+                    user_id: r.try_get("user_id")?,
+                    user_name: r.try_get("display_name")?,
+                    stelle_id: r.try_get("stelle_id")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn stelle_rueckfrage(
+        conn: &mut Conn,
+        beteiligung_id: i64,
+        frage: &str,
+        an_antragsteller: bool,
+        hemmt_frist: bool,
+        user_id: i64,
+        now: Millis,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO rueckfragen (beteiligung_id, frage, an_antragsteller, hemmt_frist, gestellt_at, gestellt_by) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(beteiligung_id)
+        .bind(frage)
+        .bind(i64::from(an_antragsteller))
+        .bind(i64::from(hemmt_frist))
+        .bind(now)
+        .bind(user_id)
+        .fetch_one(&mut *conn)
+        .await?)
+    }
+
+    /// Answers a Rückfrage once.
+    pub async fn beantworte_rueckfrage(
+        conn: &mut Conn,
+        id: i64,
+        antwort: &str,
+        user_id: i64,
+        now: Millis,
+    ) -> Result<()> {
+        let n = sqlx::query(
+            "UPDATE rueckfragen SET antwort = $2, beantwortet_at = $3, beantwortet_by = $4 WHERE id = $1 AND antwort IS NULL",
+        )
+        .bind(id)
+        .bind(antwort)
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict("rueckfrage_beantwortet"))
+        }
+    }
+
+    pub async fn rueckfragen(&self, beteiligung_id: i64) -> Result<Vec<Rueckfrage>> {
+        let rows = sqlx::query(
+            "SELECT id, beteiligung_id, frage, an_antragsteller, hemmt_frist, antwort, gestellt_at, gestellt_by, beantwortet_at \
+             FROM rueckfragen WHERE beteiligung_id = $1 ORDER BY id",
+        )
+        .bind(beteiligung_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Rueckfrage {
+                    id: r.try_get("id")?,
+                    beteiligung_id: r.try_get("beteiligung_id")?,
+                    frage: r.try_get("frage")?,
+                    an_antragsteller: r.try_get::<i64, _>("an_antragsteller")? != 0,
+                    hemmt_frist: r.try_get::<i64, _>("hemmt_frist")? != 0,
+                    antwort: r.try_get("antwort")?,
+                    gestellt_at: r.try_get("gestellt_at")?,
+                    gestellt_by: r.try_get("gestellt_by")?,
+                    beantwortet_at: r.try_get("beantwortet_at")?,
+                })
+            })
+            .collect()
+    }
+
+    // --- Stellungnahmen ----------------------------------------------------------------
+
+    /// Writes a Stellungnahme (immutable from here on). A correction names the one it
+    /// supersedes, which must belong to the same request.
+    pub async fn gib_stellungnahme_ab(
+        conn: &mut Conn,
+        s: &NeueStellungnahme<'_>,
+        now: Millis,
+    ) -> Result<i64> {
+        if let Some(alt) = s.ersetzt_id {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM stellungnahmen WHERE id = $1 AND beteiligung_id = $2",
+            )
+            .bind(alt)
+            .bind(s.beteiligung_id)
+            .fetch_one(&mut *conn)
+            .await?;
+            if n != 1 {
+                return Err(StoreError::NotFound);
+            }
+        }
+        Ok(sqlx::query_scalar(
+            "INSERT INTO stellungnahmen (beteiligung_id, ersetzt_id, tenor, zustimmung, nebenbestimmungen, begruendung, verspaetet, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(s.beteiligung_id)
+        .bind(s.ersetzt_id)
+        .bind(s.tenor)
+        .bind(s.zustimmung)
+        .bind(s.nebenbestimmungen.to_string())
+        .bind(s.begruendung)
+        .bind(i64::from(s.verspaetet))
+        .bind(now)
+        .bind(s.user_id)
+        .fetch_one(&mut *conn)
+        .await?)
+    }
+
+    pub async fn stellungnahmen(&self, beteiligung_id: i64) -> Result<Vec<Stellungnahme>> {
+        let rows = sqlx::query(
+            "SELECT id, beteiligung_id, ersetzt_id, tenor, zustimmung, nebenbestimmungen, begruendung, verspaetet, beruecksichtigt, created_at, created_by \
+             FROM stellungnahmen WHERE beteiligung_id = $1 ORDER BY id",
+        )
+        .bind(beteiligung_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let nb: String = r.try_get("nebenbestimmungen")?;
+                Ok(Stellungnahme {
+                    id: r.try_get("id")?,
+                    beteiligung_id: r.try_get("beteiligung_id")?,
+                    ersetzt_id: r.try_get("ersetzt_id")?,
+                    tenor: r.try_get("tenor")?,
+                    zustimmung: r.try_get("zustimmung")?,
+                    nebenbestimmungen: serde_json::from_str(&nb).map_err(|e| {
+                        StoreError::Corrupt(format!("stellungnahmen.nebenbestimmungen: {e}"))
+                    })?,
+                    begruendung: r.try_get("begruendung")?,
+                    verspaetet: r.try_get::<i64, _>("verspaetet")? != 0,
+                    beruecksichtigt: r
+                        .try_get::<Option<i64>, _>("beruecksichtigt")?
+                        .map(|b| b != 0),
+                    created_at: r.try_get("created_at")?,
+                    created_by: r.try_get("created_by")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The Bauaufsicht's decision on a late Stellungnahme: consider it or not (once).
+    pub async fn entscheide_verspaetete(&self, id: i64, beruecksichtigen: bool) -> Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE stellungnahmen SET beruecksichtigt = $2 WHERE id = $1 AND verspaetet = 1 AND beruecksichtigt IS NULL",
+        )
+        .bind(id)
+        .bind(i64::from(beruecksichtigen))
+        .execute(self.pool())
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    // --- Bescheid -------------------------------------------------------------------------
+
+    /// Creates or replaces the case's draft Bescheid.
+    pub async fn speichere_bescheidentwurf(
+        &self,
+        vorgang_id: i64,
+        inhalt: &serde_json::Value,
+        user_id: i64,
+        now: Millis,
+    ) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        let vorhanden: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM bescheide WHERE vorgang_id = $1 AND zustand = 'entwurf'",
+        )
+        .bind(vorgang_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let id = match vorhanden {
+            Some(id) => {
+                sqlx::query("UPDATE bescheide SET inhalt = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(inhalt.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                id
+            }
+            None => sqlx::query_scalar(
+                "INSERT INTO bescheide (vorgang_id, zustand, inhalt, created_at, created_by) VALUES ($1, 'entwurf', $2, $3, $4) RETURNING id",
+            )
+            .bind(vorgang_id)
+            .bind(inhalt.to_string())
+            .bind(now)
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| StoreError::on_unique(e, "bescheidentwurf"))?,
+        };
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn bescheide(&self, vorgang_id: i64) -> Result<Vec<Bescheid>> {
+        let rows = sqlx::query(
+            "SELECT id, vorgang_id, zustand, nummer, inhalt, pdf_sha256, created_at, erlassen_at FROM bescheide WHERE vorgang_id = $1 ORDER BY id",
+        )
+        .bind(vorgang_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(bescheid_aus).collect()
+    }
+
+    /// Issues the draft (once): number, rendered PDF, time. False if it was issued already.
+    pub async fn erlasse_bescheid(
+        conn: &mut Conn,
+        id: i64,
+        nummer: &str,
+        pdf_sha256: &str,
+        user_id: i64,
+        now: Millis,
+    ) -> Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE bescheide SET zustand = 'erlassen', nummer = $2, pdf_sha256 = $3, erlassen_at = $4, erlassen_by = $5 \
+             WHERE id = $1 AND zustand = 'entwurf'",
+        )
+        .bind(id)
+        .bind(nummer)
+        .bind(pdf_sha256)
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+}

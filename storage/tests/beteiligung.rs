@@ -1,0 +1,504 @@
+//! The Beteiligung tables on both backends: Land-wide Stellen, requests, deemed consent
+//! recorded exactly once (also under concurrent workers), reminders never twice,
+//! Stellungnahmen immutable with corrections superseding, a Bescheid issued once.
+
+use plankammer_domain::{Email, Role, TenantSlug};
+use plankammer_storage::beteiligung::{NeueBeteiligung, NeueStellungnahme, NeuerKommentar};
+use plankammer_storage::testing::fresh_db;
+use plankammer_storage::{Db, StoreError};
+
+const T0: i64 = 1_780_000_000_000;
+
+struct Welt {
+    tenant: i64,
+    andere: i64,
+    bauaufsicht: i64,
+    fach: i64,
+    vorgang: i64,
+}
+
+async fn welt(db: &Db) -> Welt {
+    let t = db
+        .create_tenant(
+            &TenantSlug::parse("kassel").unwrap(),
+            "Bauaufsicht Kassel",
+            T0,
+        )
+        .await
+        .unwrap();
+    let o = db
+        .create_tenant(
+            &TenantSlug::parse("fulda").unwrap(),
+            "Bauaufsicht Fulda",
+            T0,
+        )
+        .await
+        .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let ba = Db::create_user(
+        &mut tx,
+        &Email::parse("ba@x.de").unwrap(),
+        "Sachbearbeitung",
+        "h",
+        T0,
+    )
+    .await
+    .unwrap();
+    Db::add_membership(&mut tx, ba.id, t.id, Role::Bauaufsicht, T0)
+        .await
+        .unwrap();
+    let fs = Db::create_user(
+        &mut tx,
+        &Email::parse("fs@x.de").unwrap(),
+        "Brandschutz",
+        "h",
+        T0,
+    )
+    .await
+    .unwrap();
+    Db::add_membership(&mut tx, fs.id, t.id, Role::Fachstelle, T0)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let v = db.create_vorgang(t.id, ba.id, "Neubau", T0).await.unwrap();
+    Welt {
+        tenant: t.id,
+        andere: o.id,
+        bauaufsicht: ba.id,
+        fach: fs.id,
+        vorgang: v.id,
+    }
+}
+
+async fn anfrage(db: &Db, w: &Welt, stelle: i64, ende: &str) -> i64 {
+    let mut tx = db.begin().await.unwrap();
+    let id = Db::frage_stelle_an(
+        &mut tx,
+        &NeueBeteiligung {
+            vorgang_id: w.vorgang,
+            stelle_id: stelle,
+            rolle: "2",
+            rechtsbereich: "Brandschutz",
+            notiz: "",
+            umfang: Some(&[1, 2]),
+            fassung_id: None,
+            start: "2026-03-02",
+            ende,
+            rechtsgrundlage: "§ 70 Abs. 1 HBO",
+            erklaerung: "1 Monat",
+            behoerdlich_gesetzt: false,
+            schweigefolge: "zustimmung",
+            user_id: w.bauaufsicht,
+        },
+        T0,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+#[tokio::test]
+async fn land_wide_stellen_serve_every_tenant_own_ones_only_their_own() {
+    let (db, _d) = fresh_db().await;
+    let w = welt(&db).await;
+    let denkmal = db
+        .lege_stelle_an(
+            None,
+            "Landesamt für Denkmalpflege",
+            "Denkmalschutz",
+            None,
+            T0,
+        )
+        .await
+        .unwrap();
+    let eigene = db
+        .lege_stelle_an(
+            Some(w.tenant),
+            "Brandschutzdienststelle",
+            "Brandschutz",
+            None,
+            T0,
+        )
+        .await
+        .unwrap();
+    let fremde = db
+        .lege_stelle_an(
+            Some(w.andere),
+            "Stadt Fulda",
+            "Einvernehmen",
+            Some("06631009"),
+            T0,
+        )
+        .await
+        .unwrap();
+    let ids = |v: Vec<plankammer_storage::beteiligung::Stelle>| {
+        v.into_iter().map(|s| s.id).collect::<Vec<_>>()
+    };
+    let kassel = ids(db.stellen_fuer(w.tenant).await.unwrap());
+    assert!(kassel.contains(&denkmal) && kassel.contains(&eigene) && !kassel.contains(&fremde));
+    let fulda = ids(db.stellen_fuer(w.andere).await.unwrap());
+    assert!(fulda.contains(&denkmal) && fulda.contains(&fremde) && !fulda.contains(&eigene));
+    db.fuege_stellenmitglied_hinzu(eigene, w.fach)
+        .await
+        .unwrap();
+    assert!(matches!(
+        db.fuege_stellenmitglied_hinzu(eigene, w.fach).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(ids(db.stellen_von(w.fach).await.unwrap()), vec![eigene]);
+}
+
+#[tokio::test]
+async fn deemed_consent_is_recorded_once_even_by_racing_workers() {
+    let (db, _d) = fresh_db().await;
+    let w = welt(&db).await;
+    let stelle = db
+        .lege_stelle_an(Some(w.tenant), "Brandschutz", "", None, T0)
+        .await
+        .unwrap();
+    db.fuege_stellenmitglied_hinzu(stelle, w.fach)
+        .await
+        .unwrap();
+    let b = anfrage(&db, &w, stelle, "2026-04-02").await;
+    let got = db.beteiligung(b).await.unwrap();
+    assert_eq!(got.umfang, Some(vec![1, 2]));
+    assert_eq!(got.stelle_name, "Brandschutz");
+    assert_eq!(
+        db.beteiligungen_fuer_mitglied(w.fach).await.unwrap().len(),
+        1
+    );
+    assert_eq!(db.laufende_beteiligungen(w.tenant).await.unwrap().len(), 1);
+    // The last day still counts.
+    assert!(
+        db.abgelaufene_beteiligungen("2026-04-02", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let mut tx = db.begin().await.unwrap();
+    assert!(
+        !Db::trage_fiktion_ein(&mut tx, b, "zustimmung_fingiert", "2026-04-02", T0)
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(
+        db.abgelaufene_beteiligungen("2026-04-03", 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let mut handles = Vec::new();
+    for _ in 0..4 {
+        let db = db.clone();
+        handles.push(tokio::spawn(async move {
+            let mut tx = db.begin().await.unwrap();
+            let won =
+                Db::trage_fiktion_ein(&mut tx, b, "zustimmung_fingiert", "2026-04-03", T0 + 1)
+                    .await
+                    .unwrap();
+            tx.commit().await.unwrap();
+            won
+        }));
+    }
+    let mut gewonnen = 0;
+    for h in handles {
+        gewonnen += usize::from(h.await.unwrap());
+    }
+    assert_eq!(gewonnen, 1, "exactly one worker records the fiction");
+    let got = db.beteiligung(b).await.unwrap();
+    assert_eq!(got.zustand, "zustimmung_fingiert");
+    assert_eq!(got.fiktion_at, Some(T0 + 1));
+    assert!(
+        db.abgelaufene_beteiligungen("2026-05-01", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        db.laufende_beteiligungen(w.tenant)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn reminders_go_out_once_and_an_extension_rearms_them() {
+    let (db, _d) = fresh_db().await;
+    let w = welt(&db).await;
+    let stelle = db
+        .lege_stelle_an(Some(w.tenant), "Naturschutz", "", None, T0)
+        .await
+        .unwrap();
+    let b = anfrage(&db, &w, stelle, "2026-04-02").await;
+    let mut tx = db.begin().await.unwrap();
+    assert!(Db::vermerke_erinnerung(&mut tx, b, 7).await.unwrap());
+    assert!(!Db::vermerke_erinnerung(&mut tx, b, 7).await.unwrap());
+    assert!(Db::vermerke_erinnerung(&mut tx, b, 1).await.unwrap());
+    assert!(!Db::vermerke_erinnerung(&mut tx, b, 1).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(db.beteiligung(b).await.unwrap().erinnerungen, vec![7, 1]);
+    let mut tx = db.begin().await.unwrap();
+    Db::verlaengere_beteiligung(&mut tx, b, "2026-04-30", "verlängert: Gutachten fehlt", T0)
+        .await
+        .unwrap();
+    assert!(
+        Db::wechsle_beteiligungszustand(
+            &mut tx,
+            b,
+            "angefragt",
+            "zurueckgezogen",
+            Some("doppelt"),
+            T0
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        !Db::wechsle_beteiligungszustand(&mut tx, b, "angefragt", "zurueckgezogen", None, T0)
+            .await
+            .unwrap()
+    );
+    assert!(matches!(
+        Db::verlaengere_beteiligung(&mut tx, b, "2026-05-30", "x", T0).await,
+        Err(StoreError::Conflict(_))
+    ));
+    tx.commit().await.unwrap();
+    let got = db.beteiligung(b).await.unwrap();
+    assert_eq!(
+        (got.ende.as_str(), got.erinnerungen.len()),
+        ("2026-04-30", 0)
+    );
+    assert!(got.behoerdlich_gesetzt);
+    assert_eq!(got.grund.as_deref(), Some("doppelt"));
+}
+
+#[tokio::test]
+async fn stellungnahmen_stay_and_corrections_supersede_within_their_request() {
+    let (db, _d) = fresh_db().await;
+    let w = welt(&db).await;
+    let stelle = db
+        .lege_stelle_an(Some(w.tenant), "Brandschutz", "", None, T0)
+        .await
+        .unwrap();
+    let b1 = anfrage(&db, &w, stelle, "2026-04-02").await;
+    let b2 = anfrage(&db, &w, stelle, "2026-04-02").await;
+    let nb = serde_json::json!([{"art": "1", "text": "Rauchmelder in allen Aufenthaltsräumen"}]);
+    let mut tx = db.begin().await.unwrap();
+    let s1 = Db::gib_stellungnahme_ab(
+        &mut tx,
+        &NeueStellungnahme {
+            beteiligung_id: b1,
+            ersetzt_id: None,
+            tenor: "Zustimmung mit Auflagen",
+            zustimmung: "mit_nebenbestimmungen",
+            nebenbestimmungen: &nb,
+            begruendung: "",
+            verspaetet: true,
+            user_id: w.fach,
+        },
+        T0,
+    )
+    .await
+    .unwrap();
+    // A correction must belong to the same request.
+    assert!(matches!(
+        Db::gib_stellungnahme_ab(
+            &mut tx,
+            &NeueStellungnahme {
+                beteiligung_id: b2,
+                ersetzt_id: Some(s1),
+                tenor: "x",
+                zustimmung: "ja",
+                nebenbestimmungen: &serde_json::json!([]),
+                begruendung: "",
+                verspaetet: false,
+                user_id: w.fach
+            },
+            T0,
+        )
+        .await,
+        Err(StoreError::NotFound)
+    ));
+    let s2 = Db::gib_stellungnahme_ab(
+        &mut tx,
+        &NeueStellungnahme {
+            beteiligung_id: b1,
+            ersetzt_id: Some(s1),
+            tenor: "Zustimmung",
+            zustimmung: "ja",
+            nebenbestimmungen: &serde_json::json!([]),
+            begruendung: "",
+            verspaetet: true,
+            user_id: w.fach,
+        },
+        T0 + 1,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let alle = db.stellungnahmen(b1).await.unwrap();
+    assert_eq!(
+        alle.iter()
+            .map(|s| (s.id, s.ersetzt_id))
+            .collect::<Vec<_>>(),
+        vec![(s1, None), (s2, Some(s1))]
+    );
+    assert_eq!(
+        alle[0].nebenbestimmungen, nb,
+        "the superseded one is kept unchanged"
+    );
+    assert!(db.entscheide_verspaetete(s2, true).await.unwrap());
+    assert!(
+        !db.entscheide_verspaetete(s2, false).await.unwrap(),
+        "decided once"
+    );
+    assert_eq!(
+        db.stellungnahmen(b1).await.unwrap()[1].beruecksichtigt,
+        Some(true)
+    );
+}
+
+#[tokio::test]
+async fn comments_rueckfragen_and_the_bescheid() {
+    let (db, _d) = fresh_db().await;
+    let w = welt(&db).await;
+    let stelle = db
+        .lege_stelle_an(Some(w.tenant), "Brandschutz", "", None, T0)
+        .await
+        .unwrap();
+    let b = anfrage(&db, &w, stelle, "2026-04-02").await;
+    let mut tx = db.begin().await.unwrap();
+    let v = Db::add_version(
+        &mut tx,
+        &plankammer_storage::dokumente::NeueVersion {
+            vorgang_id: w.vorgang,
+            tenant_id: w.tenant,
+            dokument_id: None,
+            bezeichnung: "EG",
+            anlageart: Some("2001"),
+            sha256: &"e".repeat(64),
+            groesse: 1,
+            dateiname: "eg.pdf",
+            user_id: w.bauaufsicht,
+        },
+        T0,
+    )
+    .await
+    .unwrap();
+    let r = Db::stelle_rueckfrage(
+        &mut tx,
+        b,
+        "Wo ist der zweite Rettungsweg?",
+        true,
+        false,
+        w.fach,
+        T0,
+    )
+    .await
+    .unwrap();
+    Db::beantworte_rueckfrage(&mut tx, r, "Über das Fenster im OG.", w.bauaufsicht, T0 + 1)
+        .await
+        .unwrap();
+    assert!(
+        Db::beantworte_rueckfrage(&mut tx, r, "nochmal", w.bauaufsicht, T0 + 2)
+            .await
+            .is_err()
+    );
+    tx.commit().await.unwrap();
+    let k = db
+        .kommentiere(
+            &NeuerKommentar {
+                vorgang_id: w.vorgang,
+                beteiligung_id: Some(b),
+                version_id: v.id,
+                seite: 1,
+                x: 0.25,
+                y: 0.5,
+                w: Some(0.1),
+                h: Some(0.05),
+                antwort_auf: None,
+                text: "Treppe zu schmal",
+                user_id: w.fach,
+                stelle_id: Some(stelle),
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+    db.kommentiere(
+        &NeuerKommentar {
+            vorgang_id: w.vorgang,
+            beteiligung_id: Some(b),
+            version_id: v.id,
+            seite: 1,
+            x: 0.25,
+            y: 0.5,
+            w: None,
+            h: None,
+            antwort_auf: Some(k),
+            text: "Wird geprüft",
+            user_id: w.bauaufsicht,
+            stelle_id: None,
+        },
+        T0 + 1,
+    )
+    .await
+    .unwrap();
+    let ks = db.kommentare(v.id).await.unwrap();
+    assert_eq!(ks.len(), 2);
+    assert_eq!((ks[0].x, ks[0].w), (0.25, Some(0.1)));
+    assert_eq!(ks[1].antwort_auf, Some(k));
+    assert_eq!(
+        db.rueckfragen(b).await.unwrap()[0].antwort.as_deref(),
+        Some("Über das Fenster im OG.")
+    );
+
+    let e1 = db
+        .speichere_bescheidentwurf(
+            w.vorgang,
+            &serde_json::json!({"tenor": "genehmigung"}),
+            w.bauaufsicht,
+            T0,
+        )
+        .await
+        .unwrap();
+    let e2 = db
+        .speichere_bescheidentwurf(
+            w.vorgang,
+            &serde_json::json!({"tenor": "ablehnung"}),
+            w.bauaufsicht,
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(e1, e2, "one draft per case");
+    db.record_blob(&"f".repeat(64)).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    assert!(
+        Db::erlasse_bescheid(&mut tx, e1, "2026/1", &"f".repeat(64), w.bauaufsicht, T0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !Db::erlasse_bescheid(&mut tx, e1, "2026/2", &"f".repeat(64), w.bauaufsicht, T0)
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    let bs = db.bescheide(w.vorgang).await.unwrap();
+    assert_eq!(
+        (bs[0].zustand.as_str(), bs[0].nummer.as_deref()),
+        ("erlassen", Some("2026/1"))
+    );
+    assert_eq!(bs[0].inhalt["tenor"], "ablehnung");
+    // After issuing, a new draft may be started (e.g. a change permit).
+    let e3 = db
+        .speichere_bescheidentwurf(w.vorgang, &serde_json::json!({}), w.bauaufsicht, T0)
+        .await
+        .unwrap();
+    assert_ne!(e3, e1);
+}
