@@ -2,6 +2,7 @@
 //! (`plankammer sandbox …`), with memory, CPU and time limits set by the parent; the worker
 //! only reads the structured result.
 
+pub mod bescheid;
 pub mod bild;
 pub mod lesen;
 pub mod metadaten;
@@ -9,6 +10,7 @@ pub mod muster;
 pub mod ocr;
 pub mod pruefen;
 pub mod rendern;
+pub mod stempel;
 pub mod vorschau;
 
 pub use pruefen::{Grenzen, Pruefergebnis, SeitenInfo, pruefe};
