@@ -4,6 +4,8 @@
 //! exhaustively. Storage knows these types; the domain knows nothing of storage.
 
 pub mod account;
+pub mod bescheid;
+pub mod beteiligung;
 pub mod codeliste;
 pub mod dateityp;
 pub mod feststellung;
