@@ -606,6 +606,13 @@ async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Resul
                 mail_domain: mail_domain(config),
             },
         );
+        plankammer_workers::beteiligung::register(
+            &mut registry,
+            plankammer_workers::beteiligung::BeteiligungsfristenConfig::new(
+                config.public_url.clone(),
+                mail_domain(config),
+            ),
+        );
         let wc = WorkerConfig {
             concurrency: config.worker_concurrency,
             lease: config.job_lease,

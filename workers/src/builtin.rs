@@ -3,6 +3,7 @@
 //! - `wartung.aufraeumen`: removes expired sessions and old login attempts. Enqueued once an
 //!   hour by whichever worker comes first (the hour is the dedupe key).
 //! - `fristen.pruefen` ([`crate::fristen`]) is enqueued the same way, hourly.
+//! - `beteiligung.fristen` ([`crate::beteiligung`]) too.
 //! - `diag.warten`: waits the given milliseconds in steps, reporting progress. Operators use
 //!   it (`plankammer jobs probe`) to see that workers run; the tests use it to kill a worker
 //!   in the middle of a job.
@@ -59,6 +60,7 @@ pub async fn schedule_maintenance(db: &Db) {
         AUFRAEUMEN,
         crate::pipeline::AUFRAEUMEN_DOKUMENTE,
         crate::fristen::PRUEFEN,
+        crate::beteiligung::FRISTEN,
     ] {
         let mut job = NewJob::new(kind, serde_json::json!({}), now);
         job.dedupe_key = Some(format!("{kind}:{hour}"));

@@ -5,7 +5,10 @@
 //! - [`mail`]: the mail sender (files by default, SMTP when configured, memory in tests).
 //! - [`builtin`]: the job kinds every installation has (maintenance, diagnostics).
 //! - [`fristen`]: the deadline scheduler (passed Nachforderung deadlines become due).
+//! - [`beteiligung`]: the deadlines of the Beteiligung (deemed consent, reminders) and the
+//!   Genehmigungsfiktion of the vereinfachtes Verfahren.
 
+pub mod beteiligung;
 pub mod builtin;
 pub mod fristen;
 pub mod mail;

@@ -1,0 +1,566 @@
+//! The deadlines of the Beteiligung and of the decision: `beteiligung.fristen`, enqueued
+//! hourly with the maintenance jobs (the hour is the dedupe key). Each run does three things,
+//! each exactly once however often and from however many workers it runs (every effect is a
+//! compare-and-set, in one transaction with its timeline entry and its mails):
+//!
+//! 1. Deemed consent: an open request to a Stelle whose last day has passed gets its
+//!    Schweigefolge (`frist_abgelaufen`; Zustimmung per § 70 Abs. 1 HBO, Einvernehmen per
+//!    § 36 Abs. 2 BauGB), with a timeline entry and mails to the Bauaufsicht and the Stelle.
+//! 2. Reminders: an open request gets the configured reminders (7 and 1 days before the end
+//!    by default), one mail to the Stelle's members per due reminder day, never twice.
+//! 3. Genehmigungsfiktion (§ 65 Abs. 2 HBO): in the vereinfachtes Verfahren, a passed
+//!    decision deadline of an undecided case makes the permit count as granted (status 58),
+//!    with mails to the applicants and the Bauaufsicht. A deadline of a case that moved on
+//!    (decided, withdrawn …) is closed instead.
+
+use crate::fristen::heute_berlin;
+use crate::runner::{JobContext, JobError, Registry};
+use chrono::NaiveDate;
+use plankammer_domain::Role;
+use plankammer_domain::beteiligung::{STANDARD_ERINNERUNGEN, faellige_erinnerungen};
+use plankammer_domain::frist;
+use plankammer_domain::notification::Notification;
+use plankammer_domain::vorgang::Zustand;
+use plankammer_storage::antrag::NeuesEreignis;
+use plankammer_storage::beteiligung::{Beteiligung, OFFEN};
+use plankammer_storage::{Conn, Db, Millis, now_millis};
+use sqlx::Row;
+use std::sync::Arc;
+use tracing::info;
+
+pub const FRISTEN: &str = "beteiligung.fristen";
+
+/// Requests or deadlines looked at per run and kind; the rest come with the next run.
+pub const JE_LAUF: i64 = 100;
+
+/// States of an undecided case in which the Genehmigungsfiktion can happen.
+const UNENTSCHIEDEN: [Zustand; 3] = [
+    Zustand::Vollstaendig,
+    Zustand::Beteiligung,
+    Zustand::BeteiligungAbgeschlossen,
+];
+
+/// What the job needs to write mails.
+#[derive(Debug, Clone)]
+pub struct BeteiligungsfristenConfig {
+    /// How people reach Plankammer, for the link in the mail (`http://127.0.0.1:8080`).
+    pub public_url: String,
+    /// The domain of the Message-IDs.
+    pub mail_domain: String,
+    /// Reminders as days before the end (default 7 and 1).
+    pub erinnerungen: Vec<u32>,
+}
+
+impl BeteiligungsfristenConfig {
+    pub fn new(public_url: String, mail_domain: String) -> Self {
+        BeteiligungsfristenConfig {
+            public_url,
+            mail_domain,
+            erinnerungen: STANDARD_ERINNERUNGEN.to_vec(),
+        }
+    }
+}
+
+/// What one run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Lauf {
+    /// Requests whose deemed consent (or plain expiry) this run recorded.
+    pub fiktionen: usize,
+    /// Reminder mails this run sent (one per request and run at most).
+    pub erinnerungen: usize,
+    /// Cases whose Genehmigungsfiktion this run recorded.
+    pub genehmigungsfiktionen: usize,
+}
+
+pub fn register(reg: &mut Registry, config: BeteiligungsfristenConfig) {
+    let config = Arc::new(config);
+    reg.register(FRISTEN, move |ctx: JobContext| {
+        let config = config.clone();
+        async move {
+            let l =
+                pruefe_beteiligungsfristen(&ctx.db, &config, heute_berlin(), now_millis()).await?;
+            info!(
+                fiktionen = l.fiktionen,
+                erinnerungen = l.erinnerungen,
+                genehmigungsfiktionen = l.genehmigungsfiktionen,
+                "beteiligung deadlines checked"
+            );
+            Ok::<(), JobError>(())
+        }
+    });
+}
+
+/// The whole run: deemed consents, reminders, Genehmigungsfiktionen. Idempotent.
+pub async fn pruefe_beteiligungsfristen(
+    db: &Db,
+    config: &BeteiligungsfristenConfig,
+    heute: NaiveDate,
+    now: Millis,
+) -> Result<Lauf, JobError> {
+    Ok(Lauf {
+        fiktionen: fingiere_zustimmungen(db, config, heute, now).await?,
+        erinnerungen: erinnere(db, config, heute, now).await?,
+        genehmigungsfiktionen: genehmigungsfiktionen(db, config, heute, now).await?,
+    })
+}
+
+fn tag(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn datum_de(s: &str) -> String {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(frist::datum_de)
+        .unwrap_or_else(|_| s.to_string())
+}
+
+/// The Berlin calendar day of a point in time.
+fn tag_in_berlin(ms: Millis) -> Option<NaiveDate> {
+    let t = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)?;
+    Some(
+        (t + chrono::Duration::hours(plankammer_domain::zeit::berlin_offset_hours(t))).date_naive(),
+    )
+}
+
+type Empfaenger = Vec<(String, String)>;
+
+fn eindeutig(mut e: Empfaenger) -> Empfaenger {
+    e.sort();
+    e.dedup_by(|x, y| x.0 == y.0);
+    e
+}
+
+/// The tenant's active Bauaufsicht users (read through the caller's transaction: the
+/// SQLite pool has a single connection).
+async fn bauaufsicht(conn: &mut Conn, tenant_id: i64) -> Result<Empfaenger, JobError> {
+    Ok(sqlx::query_as(
+        "SELECT u.email, u.display_name FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.tenant_id = $1 AND m.role = $2 AND u.disabled_at IS NULL",
+    )
+    .bind(tenant_id)
+    .bind(Role::Bauaufsicht.code())
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// The Stelle's active members.
+async fn stellen_mitglieder(conn: &mut Conn, stelle_id: i64) -> Result<Empfaenger, JobError> {
+    Ok(sqlx::query_as(
+        "SELECT u.email, u.display_name FROM stellen_mitglieder m JOIN users u ON u.id = m.user_id \
+         WHERE m.stelle_id = $1 AND u.disabled_at IS NULL",
+    )
+    .bind(stelle_id)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// The applicants: the owner and the Bauherrschaft that accepted its invitation.
+async fn antragsteller(
+    conn: &mut Conn,
+    owner_user_id: i64,
+    vorgang_id: i64,
+) -> Result<Empfaenger, JobError> {
+    Ok(sqlx::query_as(
+        "SELECT email, display_name FROM users WHERE id = $1 AND disabled_at IS NULL \
+         UNION ALL SELECT email, name FROM beteiligte WHERE vorgang_id = $2 AND angenommen_at IS NOT NULL",
+    )
+    .bind(owner_user_id)
+    .bind(vorgang_id)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// The case data the mails need.
+struct Fall {
+    id: i64,
+    tenant_id: i64,
+    bezeichnung: String,
+    aktenzeichen: Option<String>,
+}
+
+/// One mail text for several people.
+struct Mitteilung<'a> {
+    titel: &'a str,
+    text: &'a str,
+    status: Option<String>,
+    frist: Option<String>,
+}
+
+async fn sende(
+    conn: &mut Conn,
+    config: &BeteiligungsfristenConfig,
+    fall: &Fall,
+    empfaenger: Empfaenger,
+    m: &Mitteilung<'_>,
+    now: Millis,
+) -> Result<usize, JobError> {
+    let mut n = 0;
+    for (email, name) in eindeutig(empfaenger) {
+        let mail = Notification::Vorgangsmitteilung {
+            name,
+            vorhaben: fall.bezeichnung.clone(),
+            aktenzeichen: fall.aktenzeichen.clone(),
+            titel: m.titel.to_string(),
+            text: m.text.to_string(),
+            status: m.status.clone(),
+            frist: m.frist.clone(),
+            vorgang_url: format!("{}/vorgaenge/{}", config.public_url, fall.id),
+        };
+        let rendered = mail
+            .render()
+            .map_err(|e| JobError::permanent(e.to_string()))?;
+        Db::queue_mail(
+            conn,
+            Some(fall.tenant_id),
+            mail.kind(),
+            &email,
+            &rendered,
+            &config.mail_domain,
+            now,
+        )
+        .await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+// --- 1. Deemed consent -----------------------------------------------------------------------
+
+async fn fingiere_zustimmungen(
+    db: &Db,
+    config: &BeteiligungsfristenConfig,
+    heute: NaiveDate,
+    now: Millis,
+) -> Result<usize, JobError> {
+    let mut n = 0;
+    for b in db.abgelaufene_beteiligungen(&tag(heute), JE_LAUF).await? {
+        if fingiere(db, config, &b, heute, now).await? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// One request, in one transaction: the compare-and-set, the timeline entry, the mails.
+async fn fingiere(
+    db: &Db,
+    config: &BeteiligungsfristenConfig,
+    b: &Beteiligung,
+    heute: NaiveDate,
+    now: Millis,
+) -> Result<bool, JobError> {
+    let a = db.antrag(b.vorgang_id).await?;
+    let fall = Fall {
+        id: a.id,
+        tenant_id: a.tenant_id,
+        bezeichnung: a.bezeichnung.clone(),
+        aktenzeichen: a.aktenzeichen.clone(),
+    };
+    let mut tx = db.begin().await?;
+    if !Db::trage_fiktion_ein(&mut tx, b.id, "frist_abgelaufen", &tag(heute), now).await? {
+        // Another worker was first, or the Stelle answered in the meantime.
+        return Ok(false);
+    }
+    let ende = datum_de(&b.ende);
+    let (art, folge, titel) = match b.schweigefolge.as_str() {
+        "zustimmung" => (
+            "zustimmung_fingiert",
+            "Zustimmung gilt als erteilt",
+            "Zustimmung gilt als erteilt",
+        ),
+        "einvernehmen" => (
+            "einvernehmen_fingiert",
+            "Einvernehmen gilt als erteilt",
+            "Einvernehmen gilt als erteilt",
+        ),
+        _ => (
+            "beteiligungsfrist_abgelaufen",
+            "eine Rechtsfolge des Schweigens ist nicht vorgesehen",
+            "Beteiligungsfrist abgelaufen",
+        ),
+    };
+    let text = format!(
+        "Frist der Stelle „{}“ am {ende} abgelaufen: {folge} ({}).",
+        b.stelle_name, b.rechtsgrundlage
+    );
+    Db::ereignis(
+        &mut tx,
+        &NeuesEreignis {
+            vorgang_id: a.id,
+            user_id: None,
+            art,
+            zustand: None,
+            status_code: None,
+            text: &text,
+        },
+        now,
+    )
+    .await?;
+    let mut an_bauaufsicht = bauaufsicht(&mut tx, a.tenant_id).await?;
+    let an_stelle = stellen_mitglieder(&mut tx, b.stelle_id).await?;
+    // Someone in both lists gets one mail.
+    an_bauaufsicht.retain(|(e, _)| !an_stelle.iter().any(|(s, _)| s == e));
+    let mailtext = format!(
+        "{text}\nEine später eingehende Stellungnahme wird angenommen und als verspätet gekennzeichnet."
+    );
+    let m = Mitteilung {
+        titel,
+        text: &mailtext,
+        status: None,
+        frist: Some(ende),
+    };
+    sende(&mut tx, config, &fall, an_bauaufsicht, &m, now).await?;
+    sende(&mut tx, config, &fall, an_stelle, &m, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+// --- 2. Reminders ----------------------------------------------------------------------------
+
+struct Offen {
+    id: i64,
+    vorgang_id: i64,
+    stelle_id: i64,
+    stelle_name: String,
+    ende: String,
+    erinnerungen: Vec<u32>,
+    angefragt_at: Millis,
+}
+
+/// Open requests (every tenant) whose end is today or later but within the largest
+/// reminder distance.
+async fn offene_beteiligungen(
+    db: &Db,
+    heute: NaiveDate,
+    bis: NaiveDate,
+) -> Result<Vec<Offen>, JobError> {
+    let sql = format!(
+        "SELECT b.id, b.vorgang_id, b.stelle_id, s.name, b.ende, b.erinnerungen, b.angefragt_at \
+         FROM beteiligungen b JOIN stellen s ON s.id = b.stelle_id \
+         WHERE b.zustand IN ({}) AND b.ende >= $1 AND b.ende <= $2 ORDER BY b.ende, b.id",
+        OFFEN
+            .iter()
+            .map(|z| format!("'{z}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let rows = sqlx::query(&sql)
+        .bind(tag(heute))
+        .bind(tag(bis))
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let erinnerungen: String = r.try_get("erinnerungen")?;
+            Ok(Offen {
+                id: r.try_get("id")?,
+                vorgang_id: r.try_get("vorgang_id")?,
+                stelle_id: r.try_get("stelle_id")?,
+                stelle_name: r.try_get("name")?,
+                ende: r.try_get("ende")?,
+                erinnerungen: erinnerungen
+                    .split(',')
+                    .filter_map(|t| t.trim().parse().ok())
+                    .collect(),
+                angefragt_at: r.try_get("angefragt_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+async fn erinnere(
+    db: &Db,
+    config: &BeteiligungsfristenConfig,
+    heute: NaiveDate,
+    now: Millis,
+) -> Result<usize, JobError> {
+    let weiteste = config.erinnerungen.iter().copied().max().unwrap_or(0);
+    let bis = heute + chrono::Days::new(u64::from(weiteste));
+    let mut n = 0;
+    for b in offene_beteiligungen(db, heute, bis).await? {
+        let (Ok(fristende), Some(angefragt_am)) = (
+            NaiveDate::parse_from_str(&b.ende, "%Y-%m-%d"),
+            tag_in_berlin(b.angefragt_at),
+        ) else {
+            continue;
+        };
+        let faellig = faellige_erinnerungen(
+            angefragt_am,
+            fristende,
+            heute,
+            &config.erinnerungen,
+            &b.erinnerungen,
+        );
+        if faellig.is_empty() {
+            continue;
+        }
+        if erinnere_an(db, config, &b, &faellig, fristende, heute, now).await? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Records the due reminders and, if this call recorded any, sends one mail to the Stelle.
+async fn erinnere_an(
+    db: &Db,
+    config: &BeteiligungsfristenConfig,
+    b: &Offen,
+    faellig: &[u32],
+    fristende: NaiveDate,
+    heute: NaiveDate,
+    now: Millis,
+) -> Result<bool, JobError> {
+    let a = db.antrag(b.vorgang_id).await?;
+    let fall = Fall {
+        id: a.id,
+        tenant_id: a.tenant_id,
+        bezeichnung: a.bezeichnung,
+        aktenzeichen: a.aktenzeichen,
+    };
+    let mut tx = db.begin().await?;
+    let mut vermerkt = false;
+    for &tage in faellig {
+        if Db::vermerke_erinnerung(&mut tx, b.id, tage).await? {
+            vermerkt = true;
+        }
+    }
+    if !vermerkt {
+        // Another worker sent them.
+        return Ok(false);
+    }
+    let ende = frist::datum_de(fristende);
+    let rest = (fristende - heute).num_days();
+    let noch = match rest {
+        0 => "Die Frist endet heute.".to_string(),
+        1 => "Die Frist endet morgen.".to_string(),
+        d => format!("Die Frist endet in {d} Tagen."),
+    };
+    let titel = format!("Erinnerung: Stellungnahme bis {ende} fällig");
+    let text = format!(
+        "Die Stellungnahme der Stelle „{}“ ist bis zum {ende} fällig. {noch}\nGeht bis dahin keine Stellungnahme ein, tritt die Rechtsfolge des Fristablaufs ein.",
+        b.stelle_name
+    );
+    let an = stellen_mitglieder(&mut tx, b.stelle_id).await?;
+    let m = Mitteilung {
+        titel: &titel,
+        text: &text,
+        status: None,
+        frist: Some(ende.clone()),
+    };
+    sende(&mut tx, config, &fall, an, &m, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+// --- 3. Genehmigungsfiktion ------------------------------------------------------------------
+
+async fn genehmigungsfiktionen(
+    db: &Db,
+    config: &BeteiligungsfristenConfig,
+    heute: NaiveDate,
+    now: Millis,
+) -> Result<usize, JobError> {
+    let ids: Vec<i64> = sqlx::query(
+        "SELECT f.id FROM fristen f JOIN vorgaenge v ON v.id = f.vorgang_id \
+         WHERE f.zustand = 'laeuft' AND f.art = 'entscheidung' AND f.ende < $1 AND v.verfahren = 'vereinfacht' \
+         ORDER BY f.ende, f.id LIMIT $2",
+    )
+    .bind(tag(heute))
+    .bind(JE_LAUF)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| r.try_get::<i64, _>("id"))
+    .collect::<Result<_, _>>()?;
+    let mut n = 0;
+    for id in ids {
+        if genehmigungsfiktion(db, config, id, now).await? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// One decision deadline, in one transaction.
+async fn genehmigungsfiktion(
+    db: &Db,
+    config: &BeteiligungsfristenConfig,
+    frist_id: i64,
+    now: Millis,
+) -> Result<bool, JobError> {
+    let f = db.frist(frist_id).await?;
+    let a = db.antrag(f.vorgang_id).await?;
+    let fall = Fall {
+        id: a.id,
+        tenant_id: a.tenant_id,
+        bezeichnung: a.bezeichnung.clone(),
+        aktenzeichen: a.aktenzeichen.clone(),
+    };
+    let mut tx = db.begin().await?;
+    // The state as of now, read through the transaction.
+    let zustand: String = sqlx::query_scalar("SELECT zustand FROM vorgaenge WHERE id = $1")
+        .bind(a.id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let von = match Zustand::from_slug(&zustand) {
+        Some(z) if UNENTSCHIEDEN.contains(&z) => z,
+        _ => {
+            // Decided, withdrawn …: no fiction, the deadline is done.
+            Db::wechsle_fristzustand(&mut tx, f.id, "laeuft", "erledigt", now).await?;
+            tx.commit().await?;
+            return Ok(false);
+        }
+    };
+    if !Db::wechsle_fristzustand(&mut tx, f.id, "laeuft", "ausgeloest", now).await? {
+        // Another worker was first.
+        return Ok(false);
+    }
+    let nach = Zustand::Genehmigungsfiktion;
+    if Db::wechsle_zustand(&mut tx, a.id, von.slug(), nach.slug(), now)
+        .await
+        .is_err()
+    {
+        // The case changed between the read and the write: roll back, the next run
+        // looks again.
+        return Ok(false);
+    }
+    let code = nach.statusbauportal_code();
+    let ende = datum_de(&f.ende);
+    let text = format!(
+        "Die Entscheidungsfrist ist am {ende} abgelaufen, ohne dass über den Antrag entschieden wurde. Die Genehmigung gilt als erteilt ({}).",
+        if f.rechtsgrundlage.is_empty() {
+            "§ 65 Abs. 2 HBO"
+        } else {
+            f.rechtsgrundlage.as_str()
+        }
+    );
+    Db::ereignis(
+        &mut tx,
+        &NeuesEreignis {
+            vorgang_id: a.id,
+            user_id: None,
+            art: "genehmigungsfiktion_eintreten",
+            zustand: Some(nach.slug()),
+            status_code: code,
+            text: &text,
+        },
+        now,
+    )
+    .await?;
+    let status = code.map(|c| format!("{c} – {}", nach.bezeichnung()));
+    let an_antragsteller = antragsteller(&mut tx, a.owner_user_id, a.id).await?;
+    let mut an_bauaufsicht = bauaufsicht(&mut tx, a.tenant_id).await?;
+    an_bauaufsicht.retain(|(e, _)| !an_antragsteller.iter().any(|(s, _)| s == e));
+    let m = Mitteilung {
+        titel: "Genehmigung gilt als erteilt",
+        text: &text,
+        status,
+        frist: Some(ende),
+    };
+    sende(&mut tx, config, &fall, an_antragsteller, &m, now).await?;
+    sende(&mut tx, config, &fall, an_bauaufsicht, &m, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
