@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod antrag_seiten;
 pub mod api_v1;
 pub mod auth;
+pub mod beteiligung_seiten;
 pub mod error;
 pub mod ops;
 pub mod pages;
@@ -107,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .merge(vorgang_seiten::router())
         .merge(antrag_seiten::router())
         .merge(pruefung_seiten::router())
+        .merge(beteiligung_seiten::router())
         .merge(verwaltung_antrag::router())
         .merge(ops::router())
         .merge(security::static_router(&state.config.web_dir))

@@ -58,6 +58,9 @@ pub(crate) fn layout(user: &CurrentUser, current: &str) -> minijinja::Value {
     if matches!(m.role, Role::Bauaufsicht | Role::Admin) {
         nav.push(("/eingang", "Antragseingang"));
     }
+    if m.role == Role::Bauaufsicht {
+        nav.push(("/beteiligungen", "Beteiligungen"));
+    }
     if m.role.may_manage_users() {
         nav.push(("/verwaltung/benutzer", "Benutzer"));
         nav.push(("/verwaltung/jobs", "Hintergrundaufgaben"));

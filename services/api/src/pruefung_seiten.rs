@@ -635,6 +635,7 @@ async fn pruefung_rendern(
             },
             fassung, dokumente, diff, befunde, fristen, codes, vorschlag, entscheidung,
             kann_pruefen, eingabe, fehler,
+            zeige_beteiligung => matches!(z, Zustand::Vollstaendig | Zustand::Beteiligung | Zustand::BeteiligungAbgeschlossen),
             heute => ymd(heute),
         },
     )?;

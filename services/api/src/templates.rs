@@ -61,6 +61,14 @@ const PAGES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/pages/fristen.html"),
     ),
     (
+        "beteiligung.html",
+        include_str!("../../../web/templates/pages/beteiligung.html"),
+    ),
+    (
+        "beteiligungen.html",
+        include_str!("../../../web/templates/pages/beteiligungen.html"),
+    ),
+    (
         "fehler.html",
         include_str!("../../../web/templates/pages/fehler.html"),
     ),

@@ -1,0 +1,493 @@
+//! The Bauaufsicht's side of the Beteiligung over HTTP: asking several Stellen in one step
+//! with the engine's deadlines, a set date that is no Werktag, withdrawing and extending a
+//! request, the cross-case view, and who may reach these pages.
+//!
+//! The complete case and the Stellen are set up through the store.
+
+use bytes::Bytes;
+use chrono::{Datelike, NaiveDate, Weekday};
+use plankammer_api::antrag_seiten::heute_berlin;
+use plankammer_domain::Role;
+use plankammer_domain::beteiligung::{Rolle, fristvorschlag_standard};
+use plankammer_domain::frist;
+use plankammer_domain::verfahren::Verfahrensart;
+use plankammer_storage::Db;
+use plankammer_storage::dokumente::NeueVersion;
+use plankammer_storage::now_millis;
+use plankammer_tests::pdf::a4_salted;
+use plankammer_tests::{TestApp, spawn_app};
+use reqwest::Client;
+
+/// A vereinfacht case as the formelle Prüfung leaves it: submitted, Fassung 1, "vollstaendig".
+async fn vollstaendiger_fall(app: &TestApp, tenant: i64, owner: i64, nr: i64) -> i64 {
+    let now = now_millis();
+    let bez = format!("Neubau Wohnhaus {nr}");
+    let v = app
+        .db
+        .create_vorgang(tenant, owner, &bez, now)
+        .await
+        .unwrap();
+    app.db
+        .setze_angaben(
+            v.id,
+            &bez,
+            "vereinfacht",
+            &serde_json::json!({}),
+            Some("06412000"),
+            now,
+        )
+        .await
+        .unwrap();
+    let pdf = a4_salted(1, &format!("beteiligung-{nr}"));
+    let blob = app.blobs.put_bytes(Bytes::from(pdf)).await.unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    Db::add_version(
+        &mut tx,
+        &NeueVersion {
+            vorgang_id: v.id,
+            tenant_id: tenant,
+            dokument_id: None,
+            bezeichnung: "Lageplan",
+            anlageart: Some("2001"),
+            sha256: &blob.sha256,
+            groesse: blob.size as i64,
+            dateiname: "lageplan.pdf",
+            user_id: owner,
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    Db::wechsle_zustand(&mut tx, v.id, "entwurf", "eingegangen", now)
+        .await
+        .unwrap();
+    Db::setze_eingereicht(&mut tx, v.id, &format!("BA-2026-{nr:05}"), now)
+        .await
+        .unwrap();
+    Db::friere_fassung(&mut tx, v.id, owner, now).await.unwrap();
+    Db::wechsle_zustand(&mut tx, v.id, "eingegangen", "vollstaendig", now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    v.id
+}
+
+async fn get(c: &Client, url: String) -> (u16, String) {
+    let r = c.get(url).send().await.unwrap();
+    let status = r.status().as_u16();
+    let html = r.text().await.unwrap();
+    (status, html.replace("&#x2f;", "/").replace("&amp;", "&"))
+}
+
+async fn post(c: &Client, url: String, form: &[(&str, &str)]) -> (u16, String) {
+    let r = c.post(url).form(form).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+fn iso(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn vorschlag(rolle: Rolle) -> NaiveDate {
+    fristvorschlag_standard(rolle, Verfahrensart::VereinfachtesVerfahren, heute_berlin())
+        .unwrap()
+        .letzter_tag()
+}
+
+/// The first Sunday at least a week after today.
+fn sonntag() -> NaiveDate {
+    let mut d = heute_berlin() + chrono::Days::new(7);
+    while d.weekday() != Weekday::Sun {
+        d = d.succ_opt().unwrap();
+    }
+    d
+}
+
+/// The first Werktag after `d` and a few days.
+fn werktag_nach(d: NaiveDate) -> NaiveDate {
+    let mut x = d + chrono::Days::new(5);
+    while !frist::ist_arbeitstag(x) {
+        x = x.succ_opt().unwrap();
+    }
+    x
+}
+
+struct Welt {
+    app: TestApp,
+    fall: i64,
+    land: i64,
+    eigen: i64,
+    gemeinde: i64,
+    fremd: i64,
+}
+
+async fn welt() -> Welt {
+    let app = spawn_app().await;
+    let tenant = app.tenant("kreis-a").await;
+    let owner = app
+        .user(tenant, "architektin@example.org", Role::Antragsteller)
+        .await;
+    app.user(tenant, "sachbearbeiter@example.org", Role::Bauaufsicht)
+        .await;
+    let andere = app.tenant("kreis-b").await;
+    app.user(andere, "fremd@example.org", Role::Bauaufsicht)
+        .await;
+    let now = now_millis();
+    let land = app
+        .db
+        .lege_stelle_an(
+            None,
+            "Landesamt für Denkmalpflege",
+            "Denkmalschutz",
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let eigen = app
+        .db
+        .lege_stelle_an(
+            Some(tenant),
+            "Brandschutzdienststelle",
+            "Brandschutz",
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let gemeinde = app
+        .db
+        .lege_stelle_an(
+            Some(tenant),
+            "Stadt Frankfurt am Main",
+            "Bauplanungsrecht",
+            Some("06412000"),
+            now,
+        )
+        .await
+        .unwrap();
+    let fremd = app
+        .db
+        .lege_stelle_an(
+            Some(andere),
+            "Fremde Naturschutzbehörde",
+            "Naturschutz",
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let fall = vollstaendiger_fall(&app, tenant, owner, 1).await;
+    Welt {
+        app,
+        fall,
+        land,
+        eigen,
+        gemeinde,
+        fremd,
+    }
+}
+
+#[tokio::test]
+async fn three_stellen_in_one_step_then_withdraw_extend_and_overview() {
+    let w = welt().await;
+    let app = &w.app;
+    let url = format!("{}/vorgaenge/{}/beteiligung", app.url, w.fall);
+    let monat = vorschlag(Rolle::Zustaendig);
+    let zwei_monate = vorschlag(Rolle::Gemeinde);
+    assert!(zwei_monate > monat);
+
+    let (ba, csrf) = app.login("sachbearbeiter@example.org").await;
+    let (s, html) = get(&ba, format!("{}/vorgaenge/{}/pruefung", app.url, w.fall)).await;
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains(&format!("href=\"/vorgaenge/{}/beteiligung\"", w.fall)));
+    let (s, html) = get(&ba, url.clone()).await;
+    assert_eq!(s, 200, "{html}");
+    assert_eq!(
+        html.matches("data-testid=\"stelle-zeile\"").count(),
+        3,
+        "{html}"
+    );
+    assert!(html.contains("Landesamt für Denkmalpflege"));
+    assert!(
+        !html.contains("Fremde Naturschutzbehörde"),
+        "other tenant's Stelle"
+    );
+    assert!(html.contains(&format!("value=\"{}\"", iso(monat))));
+    assert!(
+        html.contains(&format!("value=\"{}\"", iso(zwei_monate))),
+        "Gemeinde: 2 months"
+    );
+    assert!(html.contains("href=\"/beteiligungen\""), "navigation");
+
+    // Nothing chosen, another tenant's Stelle, a Sunday: 422 with the form kept.
+    let (s, html) = post(&ba, url.clone(), &[("_csrf", &csrf)]).await;
+    assert_eq!(s, 422);
+    assert!(html.contains("mindestens eine Stelle"), "{html}");
+    let fremd = w.fremd.to_string();
+    let (s, html) = post(&ba, url.clone(), &[("_csrf", &csrf), ("stelle", &fremd)]).await;
+    assert_eq!(s, 422);
+    assert!(html.contains("nicht beteiligt werden"), "{html}");
+    let land = w.land.to_string();
+    let sonntag = iso(sonntag());
+    let (s, html) = post(
+        &ba,
+        url.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("stelle", &land),
+            (&format!("ende_{land}"), &sonntag),
+            (&format!("notiz_{land}"), "Bitte Fassade prüfen"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(html.contains("kein Werktag"), "{html}");
+    assert!(html.contains(&format!("value=\"{sonntag}\"")), "date kept");
+    assert!(html.contains("Bitte Fassade prüfen"), "note kept");
+    assert!(app.db.beteiligungen(w.fall).await.unwrap().is_empty());
+    assert_eq!(app.db.antrag(w.fall).await.unwrap().zustand, "vollstaendig");
+
+    // Three in one step, each at the engine's proposal.
+    let eigen = w.eigen.to_string();
+    let gemeinde = w.gemeinde.to_string();
+    let (m, zm) = (iso(monat), iso(zwei_monate));
+    let felder: Vec<(String, String)> = vec![
+        ("_csrf".into(), csrf.clone()),
+        ("stelle".into(), land.clone()),
+        (format!("rolle_{land}"), "1".into()),
+        (format!("rechtsbereich_{land}"), "Denkmalschutz".into()),
+        (format!("ende_{land}"), m.clone()),
+        ("stelle".into(), eigen.clone()),
+        (format!("rolle_{eigen}"), "2".into()),
+        (format!("ende_{eigen}"), m.clone()),
+        ("stelle".into(), gemeinde.clone()),
+        (format!("rolle_{gemeinde}"), "3".into()),
+        (format!("ende_{gemeinde}"), zm.clone()),
+    ];
+    let felder: Vec<(&str, &str)> = felder
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let (s, body) = post(&ba, url.clone(), &felder).await;
+    assert!(s == 303 || s == 200, "{s} {body}");
+    let bs = app.db.beteiligungen(w.fall).await.unwrap();
+    assert_eq!(bs.len(), 3);
+    let by = |sid: i64| bs.iter().find(|b| b.stelle_id == sid).unwrap().clone();
+    let (bl, be, bg) = (by(w.land), by(w.eigen), by(w.gemeinde));
+    assert_eq!((bl.ende.as_str(), bl.rolle.as_str()), (m.as_str(), "1"));
+    assert_eq!((be.ende.as_str(), be.rolle.as_str()), (m.as_str(), "2"));
+    assert_eq!((bg.ende.as_str(), bg.rolle.as_str()), (zm.as_str(), "3"));
+    assert_eq!(bg.schweigefolge, "einvernehmen");
+    assert_eq!(bl.schweigefolge, "zustimmung");
+    assert!(bs.iter().all(|b| b.zustand == "angefragt"
+        && !b.behoerdlich_gesetzt
+        && b.umfang.is_none()
+        && b.fassung_id.is_some()));
+    assert_eq!(bl.rechtsbereich, "Denkmalschutz");
+    let a = app.db.antrag(w.fall).await.unwrap();
+    assert_eq!(a.zustand, "beteiligung");
+    let ev = app.db.ereignisse(w.fall).await.unwrap();
+    assert_eq!(
+        ev.iter()
+            .filter(|e| e.art == "beteiligung_angefragt")
+            .count(),
+        3
+    );
+    assert!(
+        ev.iter()
+            .any(|e| e.art == "beteiligen" && e.status_code.as_deref() == Some("08"))
+    );
+
+    let (s, html) = get(&ba, url.clone()).await;
+    assert_eq!(s, 200);
+    assert_eq!(html.matches("data-testid=\"beteiligung-zeile\"").count(), 3);
+    assert!(html.contains("kern-badge--warning"), "running: yellow");
+    assert!(html.contains("Einvernehmen gilt als erteilt"));
+
+    // Asking again while in "beteiligung": no second state change; a custom Werktag is
+    // recorded as behördlich gesetzt.
+    let eigen_ende = werktag_nach(monat);
+    let (s, body) = post(
+        &ba,
+        url.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("stelle", &eigen),
+            (&format!("rolle_{eigen}"), "1"),
+            (&format!("ende_{eigen}"), &iso(eigen_ende)),
+        ],
+    )
+    .await;
+    assert!(s == 303 || s == 200, "{s} {body}");
+    let bs = app.db.beteiligungen(w.fall).await.unwrap();
+    assert_eq!(bs.len(), 4);
+    let zweite = bs
+        .iter()
+        .find(|b| b.stelle_id == w.eigen && b.id != be.id)
+        .unwrap();
+    assert!(zweite.behoerdlich_gesetzt);
+    assert_eq!(zweite.ende, iso(eigen_ende));
+    assert!(zweite.erklaerung.contains("behördlich gesetzt"));
+    let ev = app.db.ereignisse(w.fall).await.unwrap();
+    assert_eq!(ev.iter().filter(|e| e.art == "beteiligen").count(), 1);
+
+    // Withdraw: a reason is required; a second time is a conflict.
+    let zurueck = format!("{}/beteiligungen/{}/zurueckziehen", app.url, zweite.id);
+    let (s, _) = post(&ba, zurueck.clone(), &[("_csrf", &csrf), ("grund", " ")]).await;
+    assert_eq!(s, 422);
+    let (s, _) = post(
+        &ba,
+        zurueck.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("grund", "Versehentlich doppelt angefragt"),
+        ],
+    )
+    .await;
+    assert!(s == 303 || s == 200);
+    let b = app.db.beteiligung(zweite.id).await.unwrap();
+    assert_eq!(b.zustand, "zurueckgezogen");
+    assert_eq!(b.grund.as_deref(), Some("Versehentlich doppelt angefragt"));
+    let (s, html) = post(&ba, zurueck, &[("_csrf", &csrf), ("grund", "nochmal")]).await;
+    assert_eq!(s, 409, "{html}");
+    let (s, _) = post(
+        &ba,
+        format!("{}/beteiligungen/{}/verlaengern", app.url, zweite.id),
+        &[
+            ("_csrf", &csrf),
+            ("grund", "x"),
+            ("neues_ende", &iso(werktag_nach(eigen_ende))),
+        ],
+    )
+    .await;
+    assert_eq!(s, 409);
+
+    // The cross-case view: the three running ones by deadline, not the withdrawn one.
+    let (s, html) = get(&ba, format!("{}/beteiligungen", app.url)).await;
+    assert_eq!(s, 200, "{html}");
+    assert_eq!(
+        html.matches("data-testid=\"laufende-beteiligung\"").count(),
+        3
+    );
+    assert!(!html.contains(&format!("data-beteiligung=\"{}\"", zweite.id)));
+    assert!(html.contains("BA-2026-00001"));
+    let pos = |id: i64| html.find(&format!("data-beteiligung=\"{id}\"")).unwrap();
+    assert!(pos(bl.id) < pos(bg.id) && pos(be.id) < pos(bg.id));
+
+    // Extend: a Werktag after the current end, with a reason.
+    let verl = format!("{}/beteiligungen/{}/verlaengern", app.url, bl.id);
+    let (s, _) = post(
+        &ba,
+        verl.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("grund", "Ortstermin"),
+            ("neues_ende", &m),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422, "not after the current end");
+    let (s, _) = post(
+        &ba,
+        verl.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("grund", "Ortstermin"),
+            ("neues_ende", &sonntag),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422, "Sunday");
+    let neu = werktag_nach(zwei_monate);
+    let (s, _) = post(
+        &ba,
+        verl.clone(),
+        &[("_csrf", &csrf), ("grund", ""), ("neues_ende", &iso(neu))],
+    )
+    .await;
+    assert_eq!(s, 422, "reason required");
+    let (s, body) = post(
+        &ba,
+        verl,
+        &[
+            ("_csrf", &csrf),
+            ("grund", "Ortstermin nötig"),
+            ("neues_ende", &iso(neu)),
+        ],
+    )
+    .await;
+    assert!(s == 303 || s == 200, "{s} {body}");
+    let b = app.db.beteiligung(bl.id).await.unwrap();
+    assert_eq!(b.ende, iso(neu));
+    assert!(b.behoerdlich_gesetzt);
+    assert!(b.erklaerung.contains("Ortstermin nötig"));
+    let ev = app.db.ereignisse(w.fall).await.unwrap();
+    assert!(ev.iter().any(|e| e.art == "beteiligung_verlaengert"));
+    assert!(ev.iter().any(|e| e.art == "beteiligung_zurueckgezogen"));
+    let (_, html) = get(&ba, format!("{}/beteiligungen", app.url)).await;
+    assert!(
+        pos_in(&html, bg.id) < pos_in(&html, bl.id),
+        "now sorted after the Gemeinde"
+    );
+}
+
+fn pos_in(html: &str, id: i64) -> usize {
+    html.find(&format!("data-beteiligung=\"{id}\"")).unwrap()
+}
+
+#[tokio::test]
+async fn strangers_do_not_reach_the_beteiligung() {
+    let w = welt().await;
+    let app = &w.app;
+    let url = format!("{}/vorgaenge/{}/beteiligung", app.url, w.fall);
+    let land = w.land.to_string();
+    let (ba, csrf) = app.login("sachbearbeiter@example.org").await;
+    let (s, _) = post(&ba, url.clone(), &[("_csrf", &csrf), ("stelle", &land)]).await;
+    assert!(s == 303 || s == 200);
+    let bid = app.db.beteiligungen(w.fall).await.unwrap()[0].id;
+
+    let (arch, csrf) = app.login("architektin@example.org").await;
+    let (s, _) = get(&arch, url.clone()).await;
+    assert_eq!(s, 404);
+    let (s, _) = post(&arch, url.clone(), &[("_csrf", &csrf), ("stelle", &land)]).await;
+    assert_eq!(s, 404);
+    let (s, _) = get(&arch, format!("{}/beteiligungen", app.url)).await;
+    assert_eq!(s, 403);
+    let (s, _) = post(
+        &arch,
+        format!("{}/beteiligungen/{bid}/zurueckziehen", app.url),
+        &[("_csrf", &csrf), ("grund", "weg")],
+    )
+    .await;
+    assert_eq!(s, 404);
+
+    let (fremd, csrf) = app.login("fremd@example.org").await;
+    let (s, _) = get(&fremd, url.clone()).await;
+    assert_eq!(s, 404);
+    let (s, _) = post(&fremd, url, &[("_csrf", &csrf), ("stelle", &land)]).await;
+    assert_eq!(s, 404);
+    let (s, _) = post(
+        &fremd,
+        format!("{}/beteiligungen/{bid}/zurueckziehen", app.url),
+        &[("_csrf", &csrf), ("grund", "weg")],
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (s, _) = post(
+        &fremd,
+        format!("{}/beteiligungen/{bid}/verlaengern", app.url),
+        &[
+            ("_csrf", &csrf),
+            ("grund", "weg"),
+            ("neues_ende", "2030-01-07"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (s, html) = get(&fremd, format!("{}/beteiligungen", app.url)).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("keine-laufenden"), "{html}");
+    assert_eq!(app.db.beteiligungen(w.fall).await.unwrap().len(), 1);
+    assert_eq!(app.db.beteiligung(bid).await.unwrap().zustand, "angefragt");
+}
