@@ -115,6 +115,22 @@ enum BenchCommand {
         #[arg(long, default_value_t = 120)]
         zeitgrenze_min: u64,
     },
+    /// The Bauaufsicht's inbox over N cases of two tenants in a fresh database: seeding
+    /// time, then median and p95 of each page query (filters, a deep page by keyset and,
+    /// for comparison, by OFFSET) and the database's plan for each.
+    Eingang {
+        /// Number of cases (both tenants together, about 5 % drafts).
+        #[arg(long, default_value_t = 100_000)]
+        faelle: u64,
+        /// sqlite (temporary file), postgres (the server of the tests,
+        /// PLANKAMMER_TEST_PG_URL) or a postgres:// URL: a fresh database is created there
+        /// and dropped afterwards.
+        #[arg(long, default_value = "sqlite")]
+        datenbank: String,
+        /// Timed runs per query.
+        #[arg(long, default_value_t = 50)]
+        laeufe: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -353,6 +369,14 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
                     zeitgrenze_min,
                 },
         }) => bench::worker(&config, &dir, zeitgrenze_min).await,
+        Some(Command::Bench {
+            was:
+                BenchCommand::Eingang {
+                    faelle,
+                    datenbank,
+                    laeufe,
+                },
+        }) => bench::eingang(faelle, &datenbank, laeufe).await,
     }
 }
 

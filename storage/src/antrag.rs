@@ -875,8 +875,8 @@ impl Db {
 
 /// A bound value of a query built at run time.
 enum Wert<'a> {
-    Zahl(Option<i64>),
-    Text(Option<&'a str>),
+    Zahl(i64),
+    Text(&'a str),
 }
 
 fn binde<'q>(
@@ -892,25 +892,30 @@ fn binde<'q>(
     q
 }
 
-/// The inbox query for these filters and its bound values.
+/// The inbox query for these filters and its bound values. Only the active filters are in
+/// the WHERE clause, each with a bound value: an `($n IS NULL OR column = $n)` term would
+/// keep SQLite (and PostgreSQL's generic plans) from using the index on that column.
 fn eingang_abfrage(tenant_id: i64, f: &EingangsFilter) -> (String, Vec<Wert<'_>>) {
-    (
-        format!(
-            "SELECT {ANTRAG_SPALTEN} FROM vorgaenge WHERE tenant_id = $1 AND zustand <> 'entwurf' \
-             AND ($2 IS NULL OR zustand = $2) AND ($3 IS NULL OR verfahren = $3) \
-             AND ($4 IS NULL OR gemeinde_ags = $4) AND ($5 IS NULL OR naechste_frist <= $5) \
-             AND ($6 IS NULL OR id < $6) ORDER BY id DESC LIMIT $7"
-        ),
-        vec![
-            Wert::Zahl(Some(tenant_id)),
-            Wert::Text(f.zustand.as_deref()),
-            Wert::Text(f.verfahren.as_deref()),
-            Wert::Text(f.gemeinde_ags.as_deref()),
-            Wert::Text(f.frist_bis.as_deref()),
-            Wert::Zahl(f.vor_id),
-            Wert::Zahl(Some(f.limit)),
-        ],
-    )
+    let mut sql = format!(
+        "SELECT {ANTRAG_SPALTEN} FROM vorgaenge WHERE tenant_id = $1 AND zustand <> 'entwurf'"
+    );
+    let mut werte = vec![Wert::Zahl(tenant_id)];
+    let filter = [
+        ("zustand =", f.zustand.as_deref().map(Wert::Text)),
+        ("verfahren =", f.verfahren.as_deref().map(Wert::Text)),
+        ("gemeinde_ags =", f.gemeinde_ags.as_deref().map(Wert::Text)),
+        ("naechste_frist <=", f.frist_bis.as_deref().map(Wert::Text)),
+        ("id <", f.vor_id.map(Wert::Zahl)),
+    ];
+    for (ausdruck, wert) in filter {
+        if let Some(wert) = wert {
+            werte.push(wert);
+            sql.push_str(&format!(" AND {ausdruck} ${}", werte.len()));
+        }
+    }
+    werte.push(Wert::Zahl(f.limit));
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT ${}", werte.len()));
+    (sql, werte)
 }
 
 /// The rows of `EXPLAIN QUERY PLAN` (SQLite: indented by nesting) or `EXPLAIN` (PostgreSQL).

@@ -308,6 +308,50 @@ async fn the_bench_command_prints_its_figures() {
 }
 
 #[tokio::test]
+async fn the_inbox_bench_seeds_a_fresh_database_and_times_every_page_query() {
+    let site = Site::new().await;
+    // The backend of this test run: SQLite, or a fresh database on the test PostgreSQL.
+    let datenbank = match plankammer_storage::testing::test_backend() {
+        plankammer_storage::Backend::Sqlite => "sqlite".to_string(),
+        plankammer_storage::Backend::Postgres => std::env::var("PLANKAMMER_TEST_PG_URL")
+            .unwrap_or_else(|_| plankammer_storage::testing::DEFAULT_PG_ADMIN_URL.to_string()),
+    };
+    let (code, out) = site.run(
+        &[
+            "bench",
+            "eingang",
+            "--faelle",
+            "200",
+            "--laeufe",
+            "3",
+            "--datenbank",
+            &datenbank,
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}");
+    for zeile in [
+        "Eingang der Bauaufsicht: 200 Fälle",
+        "Befüllen: 200 Fälle in",
+        "Seite 1, ohne Filter",
+        "per Keyset",
+        "Status eingegangen",
+        "Verfahren vorbescheid",
+        "Gemeinde typisch",
+        "Frist bis",
+        "zum Vergleich: Seite",
+        "per OFFSET",
+        "Langsamste Abfrage über Db::eingang",
+        "Abfragepläne",
+    ] {
+        assert!(out.contains(zeile), "{zeile:?} in: {out}");
+    }
+    let (code, out) = site.run(&["bench", "eingang", "--datenbank", "mysql://x"], &[]);
+    assert_ne!(code, 0);
+    assert!(out.contains("--datenbank"), "{out}");
+}
+
+#[tokio::test]
 async fn the_upload_and_worker_benches_run_the_real_server_and_worker() {
     let site = Site::new().await;
     let (code, out) = site.run(&["bench", "upload", "--groesse-mb", "2"], &[]);
