@@ -8,8 +8,8 @@
 
 pub mod accounts;
 pub mod antrag;
-pub mod beteiligung;
 pub mod audit;
+pub mod beteiligung;
 pub mod blobs;
 pub mod dokumente;
 pub mod jobs;
