@@ -47,7 +47,9 @@ pub fn groesstes_bild<'a>(
             .and_then(|x| x.as_i64().ok())
             .unwrap_or(0)
             .max(0) as u64;
-        if best.is_none_or(|(_, bw, bh)| w * h > bw * bh) {
+        // Saturating: Width and Height are the file's claim and may overflow u64 when
+        // multiplied (a panic with overflow checks; tests/fuzz-funde).
+        if best.is_none_or(|(_, bw, bh)| w.saturating_mul(h) > bw.saturating_mul(bh)) {
             best = Some((s, w, h));
         }
     }

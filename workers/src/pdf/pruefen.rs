@@ -200,6 +200,20 @@ pub fn pruefe(bytes: &[u8], grenzen: &Grenzen) -> Pruefergebnis {
             scan_dpi,
         });
     }
+    // Kids that lead to no page dictionary (a page tree pointing at missing or broken
+    // objects, e.g. a file cut off after its page tree) leave no page to check: that is a
+    // document without pages, not a readable empty one (found by fuzzing).
+    if seiten.is_empty() {
+        feststellungen.push(katalog::keine_seiten());
+        return Pruefergebnis {
+            lesbar: false,
+            pdf_version: Some(doc.version.clone()),
+            seitenzahl: 0,
+            seiten: vec![],
+            feststellungen,
+            pdfa: None,
+        };
+    }
     if let Some(p) = first_font_page {
         feststellungen.push(katalog::schrift_nicht_eingebettet(
             &fonts_missing.into_iter().collect::<Vec<_>>(),
@@ -340,7 +354,9 @@ fn images(doc: &Document, resources: &Dictionary) -> (u32, Option<(u64, u64)>) {
             .and_then(|x| x.as_i64().ok())
             .unwrap_or(0)
             .max(0) as u64;
-        if largest.is_none_or(|(lw, lh)| w * h > lw * lh) {
+        // Width and Height come from the file: saturate, as a claimed 10^10 × 10^10 image
+        // would overflow (a panic in builds with overflow checks; tests/fuzz-funde).
+        if largest.is_none_or(|(lw, lh)| w.saturating_mul(h) > lw.saturating_mul(lh)) {
             largest = Some((w, h));
         }
     }
@@ -489,8 +505,15 @@ fn pdfa_claim(doc: &Document, limit: usize) -> Option<String> {
     };
     let xml = String::from_utf8_lossy(&xml[..xml.len().min(1 << 20)]).to_string();
     let part = xmp_value(&xml, "pdfaid:part")?;
+    // The caller splits the claim after its first byte: the part must be one ASCII digit
+    // (PDF/A-1 … PDF/A-4). An empty or non-ASCII part ("", "ä") made that split panic;
+    // such a claim is no claim at all (tests/fuzz-funde).
+    let part = part.trim();
+    if part.len() != 1 || !part.as_bytes()[0].is_ascii_digit() {
+        return None;
+    }
     let conf = xmp_value(&xml, "pdfaid:conformance").unwrap_or_default();
-    Some(format!("{}{}", part.trim(), conf.trim().to_lowercase()))
+    Some(format!("{}{}", part, conf.trim().to_lowercase()))
 }
 
 /// `<ns:key>v</ns:key>` or `ns:key="v"`.
