@@ -26,6 +26,19 @@ pub struct Antrag {
     pub created_at: Millis,
 }
 
+impl Antrag {
+    /// The case as the document side knows it (no second read of the same row).
+    pub fn vorgang(&self) -> crate::dokumente::Vorgang {
+        crate::dokumente::Vorgang {
+            id: self.id,
+            tenant_id: self.tenant_id,
+            owner_user_id: self.owner_user_id,
+            bezeichnung: self.bezeichnung.clone(),
+            created_at: self.created_at,
+        }
+    }
+}
+
 const ANTRAG_SPALTEN: &str = "id, tenant_id, owner_user_id, bezeichnung, verfahren, zustand, aktenzeichen, angaben, gemeinde_ags, eingereicht_at, naechste_frist, created_at";
 
 fn antrag_aus(r: &sqlx::any::AnyRow) -> Result<Antrag> {
@@ -619,11 +632,19 @@ impl Db {
         frist_aus(&r)
     }
 
-    /// Running deadlines whose last day is before `heute` (`YYYY-MM-DD`): they have passed.
-    pub async fn abgelaufene_fristen(&self, heute: &str, limit: i64) -> Result<Vec<Frist>> {
+    /// Running deadlines of one kind whose last day is before `heute` (`YYYY-MM-DD`): they
+    /// have passed. One kind at a time, so passed decision deadlines cannot crowd passed
+    /// Nachforderung deadlines out of a page.
+    pub async fn abgelaufene_fristen(
+        &self,
+        art: &str,
+        heute: &str,
+        limit: i64,
+    ) -> Result<Vec<Frist>> {
         let rows = sqlx::query(&format!(
-            "SELECT {FRIST_SPALTEN} FROM fristen WHERE zustand = 'laeuft' AND ende < $1 ORDER BY ende, id LIMIT $2"
+            "SELECT {FRIST_SPALTEN} FROM fristen WHERE zustand = 'laeuft' AND art = $1 AND ende < $2 ORDER BY ende, id LIMIT $3"
         ))
+        .bind(art)
         .bind(heute)
         .bind(limit)
         .fetch_all(self.pool())

@@ -14,6 +14,7 @@ pub mod blobs;
 pub mod dokumente;
 pub mod jobs;
 pub mod login_limit;
+pub mod mitteilung;
 pub mod outbox;
 pub mod sessions;
 pub mod suche;
@@ -59,6 +60,9 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A mail template failed to render (a build defect the snapshot tests catch).
+    #[error("rendering mail: {0}")]
+    Mail(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }

@@ -187,13 +187,23 @@ async fn state_changes_and_deadlines_happen_once() {
         Some("2026-04-30")
     );
     assert!(
-        db.abgelaufene_fristen("2026-04-30", 10)
+        db.abgelaufene_fristen("nachforderung", "2026-04-30", 10)
             .await
             .unwrap()
             .is_empty(),
         "the last day still counts"
     );
-    let due = db.abgelaufene_fristen("2026-05-01", 10).await.unwrap();
+    assert!(
+        db.abgelaufene_fristen("entscheidung", "2026-05-01", 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "one kind at a time"
+    );
+    let due = db
+        .abgelaufene_fristen("nachforderung", "2026-05-01", 10)
+        .await
+        .unwrap();
     assert_eq!(due.len(), 1);
     let mut tx = db.begin().await.unwrap();
     assert!(

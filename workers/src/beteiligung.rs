@@ -16,13 +16,12 @@
 use crate::fristen::heute_berlin;
 use crate::runner::{JobContext, JobError, Registry};
 use chrono::NaiveDate;
-use plankammer_domain::Role;
 use plankammer_domain::beteiligung::{STANDARD_ERINNERUNGEN, faellige_erinnerungen};
 use plankammer_domain::frist;
-use plankammer_domain::notification::Notification;
 use plankammer_domain::vorgang::Zustand;
 use plankammer_storage::antrag::NeuesEreignis;
 use plankammer_storage::beteiligung::{Beteiligung, OFFEN};
+use plankammer_storage::mitteilung::{Empfaenger, Fallmitteilung};
 use plankammer_storage::{Conn, Db, Millis, now_millis};
 use sqlx::Row;
 use std::sync::Arc;
@@ -122,54 +121,6 @@ fn tag_in_berlin(ms: Millis) -> Option<NaiveDate> {
     )
 }
 
-type Empfaenger = Vec<(String, String)>;
-
-fn eindeutig(mut e: Empfaenger) -> Empfaenger {
-    e.sort();
-    e.dedup_by(|x, y| x.0 == y.0);
-    e
-}
-
-/// The tenant's active Bauaufsicht users (read through the caller's transaction: the
-/// SQLite pool has a single connection).
-async fn bauaufsicht(conn: &mut Conn, tenant_id: i64) -> Result<Empfaenger, JobError> {
-    Ok(sqlx::query_as(
-        "SELECT u.email, u.display_name FROM memberships m JOIN users u ON u.id = m.user_id \
-         WHERE m.tenant_id = $1 AND m.role = $2 AND u.disabled_at IS NULL",
-    )
-    .bind(tenant_id)
-    .bind(Role::Bauaufsicht.code())
-    .fetch_all(&mut *conn)
-    .await?)
-}
-
-/// The Stelle's active members.
-async fn stellen_mitglieder(conn: &mut Conn, stelle_id: i64) -> Result<Empfaenger, JobError> {
-    Ok(sqlx::query_as(
-        "SELECT u.email, u.display_name FROM stellen_mitglieder m JOIN users u ON u.id = m.user_id \
-         WHERE m.stelle_id = $1 AND u.disabled_at IS NULL",
-    )
-    .bind(stelle_id)
-    .fetch_all(&mut *conn)
-    .await?)
-}
-
-/// The applicants: the owner and the Bauherrschaft that accepted its invitation.
-async fn antragsteller(
-    conn: &mut Conn,
-    owner_user_id: i64,
-    vorgang_id: i64,
-) -> Result<Empfaenger, JobError> {
-    Ok(sqlx::query_as(
-        "SELECT email, display_name FROM users WHERE id = $1 AND disabled_at IS NULL \
-         UNION ALL SELECT email, name FROM beteiligte WHERE vorgang_id = $2 AND angenommen_at IS NOT NULL",
-    )
-    .bind(owner_user_id)
-    .bind(vorgang_id)
-    .fetch_all(&mut *conn)
-    .await?)
-}
-
 /// The case data the mails need.
 struct Fall {
     id: i64,
@@ -186,6 +137,7 @@ struct Mitteilung<'a> {
     frist: Option<String>,
 }
 
+/// Queues the mail once per address (storage dedups, so lists may overlap).
 async fn sende(
     conn: &mut Conn,
     config: &BeteiligungsfristenConfig,
@@ -194,34 +146,23 @@ async fn sende(
     m: &Mitteilung<'_>,
     now: Millis,
 ) -> Result<usize, JobError> {
-    let mut n = 0;
-    for (email, name) in eindeutig(empfaenger) {
-        let mail = Notification::Vorgangsmitteilung {
-            name,
-            vorhaben: fall.bezeichnung.clone(),
-            aktenzeichen: fall.aktenzeichen.clone(),
-            titel: m.titel.to_string(),
-            text: m.text.to_string(),
-            status: m.status.clone(),
-            frist: m.frist.clone(),
-            vorgang_url: format!("{}/vorgaenge/{}", config.public_url, fall.id),
-        };
-        let rendered = mail
-            .render()
-            .map_err(|e| JobError::permanent(e.to_string()))?;
-        Db::queue_mail(
-            conn,
-            Some(fall.tenant_id),
-            mail.kind(),
-            &email,
-            &rendered,
-            &config.mail_domain,
-            now,
-        )
-        .await?;
-        n += 1;
-    }
-    Ok(n)
+    Ok(Db::queue_fallmitteilung(
+        conn,
+        empfaenger,
+        &Fallmitteilung {
+            tenant_id: fall.tenant_id,
+            vorhaben: &fall.bezeichnung,
+            aktenzeichen: fall.aktenzeichen.as_deref(),
+            titel: m.titel,
+            text: m.text,
+            status: m.status.as_deref(),
+            frist: m.frist.as_deref(),
+            vorgang_url: &format!("{}/vorgaenge/{}", config.public_url, fall.id),
+        },
+        &config.mail_domain,
+        now,
+    )
+    .await?)
 }
 
 // --- 1. Deemed consent -----------------------------------------------------------------------
@@ -296,10 +237,9 @@ async fn fingiere(
         now,
     )
     .await?;
-    let mut an_bauaufsicht = bauaufsicht(&mut tx, a.tenant_id).await?;
-    let an_stelle = stellen_mitglieder(&mut tx, b.stelle_id).await?;
     // Someone in both lists gets one mail.
-    an_bauaufsicht.retain(|(e, _)| !an_stelle.iter().any(|(s, _)| s == e));
+    let mut an = Db::bauaufsicht_empfaenger(&mut tx, a.tenant_id).await?;
+    an.extend(Db::stellen_empfaenger(&mut tx, b.stelle_id).await?);
     let mailtext = format!(
         "{text}\nEine später eingehende Stellungnahme wird angenommen und als verspätet gekennzeichnet."
     );
@@ -309,8 +249,7 @@ async fn fingiere(
         status: None,
         frist: Some(ende),
     };
-    sende(&mut tx, config, &fall, an_bauaufsicht, &m, now).await?;
-    sende(&mut tx, config, &fall, an_stelle, &m, now).await?;
+    sende(&mut tx, config, &fall, an, &m, now).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -442,7 +381,7 @@ async fn erinnere_an(
         "Die Stellungnahme der Stelle „{}“ ist bis zum {ende} fällig. {noch}\nGeht bis dahin keine Stellungnahme ein, tritt die Rechtsfolge des Fristablaufs ein.",
         b.stelle_name
     );
-    let an = stellen_mitglieder(&mut tx, b.stelle_id).await?;
+    let an = Db::stellen_empfaenger(&mut tx, b.stelle_id).await?;
     let m = Mitteilung {
         titel: &titel,
         text: &text,
@@ -550,17 +489,15 @@ async fn genehmigungsfiktion(
     )
     .await?;
     let status = code.map(|c| format!("{c} – {}", nach.bezeichnung()));
-    let an_antragsteller = antragsteller(&mut tx, a.owner_user_id, a.id).await?;
-    let mut an_bauaufsicht = bauaufsicht(&mut tx, a.tenant_id).await?;
-    an_bauaufsicht.retain(|(e, _)| !an_antragsteller.iter().any(|(s, _)| s == e));
+    let mut an = Db::antragsteller_empfaenger(&mut tx, a.owner_user_id, a.id).await?;
+    an.extend(Db::bauaufsicht_empfaenger(&mut tx, a.tenant_id).await?);
     let m = Mitteilung {
         titel: "Genehmigung gilt als erteilt",
         text: &text,
         status,
         frist: Some(ende),
     };
-    sende(&mut tx, config, &fall, an_antragsteller, &m, now).await?;
-    sende(&mut tx, config, &fall, an_bauaufsicht, &m, now).await?;
+    sende(&mut tx, config, &fall, an, &m, now).await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -11,12 +11,10 @@
 
 use crate::runner::{JobContext, JobError, Registry};
 use chrono::NaiveDate;
-use plankammer_domain::Role;
 use plankammer_domain::frist;
-use plankammer_domain::notification::Notification;
-use plankammer_storage::antrag::NeuesEreignis;
+use plankammer_storage::mitteilung::Fallmitteilung;
+use plankammer_storage::antrag::{Frist, NeuesEreignis};
 use plankammer_storage::{Db, Millis, now_millis};
-use sqlx::Row;
 use std::sync::Arc;
 use tracing::info;
 
@@ -61,22 +59,12 @@ pub async fn pruefe_fristen(
     now: Millis,
 ) -> Result<usize, JobError> {
     let heute_s = heute.format("%Y-%m-%d").to_string();
-    // Only Nachforderung deadlines: a passed decision deadline is another story
-    // (Genehmigungsfiktion) and must not crowd these out of the page.
-    let ids: Vec<i64> = sqlx::query(
-        "SELECT id FROM fristen WHERE zustand = 'laeuft' AND art = 'nachforderung' AND ende < $1 \
-         ORDER BY ende, id LIMIT $2",
-    )
-    .bind(&heute_s)
-    .bind(JE_LAUF)
-    .fetch_all(db.pool())
-    .await?
-    .iter()
-    .map(|r| r.try_get::<i64, _>("id"))
-    .collect::<Result<_, _>>()?;
+    let faellig = db
+        .abgelaufene_fristen("nachforderung", &heute_s, JE_LAUF)
+        .await?;
     let mut markiert = 0;
-    for id in ids {
-        if markiere(db, config, id, now).await? {
+    for f in faellig {
+        if markiere(db, config, f, now).await? {
             markiert += 1;
         }
     }
@@ -87,21 +75,10 @@ pub async fn pruefe_fristen(
 async fn markiere(
     db: &Db,
     config: &FristenConfig,
-    frist_id: i64,
+    f: Frist,
     now: Millis,
 ) -> Result<bool, JobError> {
-    let f = db.frist(frist_id).await?;
     let a = db.antrag(f.vorgang_id).await?;
-    // Read before the transaction: SQLite has one connection, held by the transaction.
-    let mut empfaenger: Vec<(String, String)> = db
-        .members_of_tenant(a.tenant_id)
-        .await?
-        .into_iter()
-        .filter(|m| m.role == Role::Bauaufsicht && !m.user.disabled)
-        .map(|m| (m.user.email, m.user.display_name))
-        .collect();
-    empfaenger.sort();
-    empfaenger.dedup_by(|x, y| x.0 == y.0);
     let mut tx = db.begin().await?;
     if a.zustand != "nachforderung" {
         // The case moved on (answered, withdrawn …) without the deadline being closed:
@@ -138,31 +115,24 @@ async fn markiere(
         "{text}\nBitte stellen Sie unter „Fristen“ die Rücknahmefiktion fest oder verlängern Sie die Frist: {}/fristen",
         config.public_url
     );
-    for (email, name) in empfaenger {
-        let mail = Notification::Vorgangsmitteilung {
-            name,
-            vorhaben: a.bezeichnung.clone(),
-            aktenzeichen: a.aktenzeichen.clone(),
-            titel: "Nachforderungsfrist abgelaufen".into(),
-            text: mailtext.clone(),
+    let empfaenger = Db::bauaufsicht_empfaenger(&mut tx, a.tenant_id).await?;
+    Db::queue_fallmitteilung(
+        &mut tx,
+        empfaenger,
+        &Fallmitteilung {
+            tenant_id: a.tenant_id,
+            vorhaben: &a.bezeichnung,
+            aktenzeichen: a.aktenzeichen.as_deref(),
+            titel: "Nachforderungsfrist abgelaufen",
+            text: &mailtext,
             status: None,
-            frist: Some(ende.clone()),
-            vorgang_url: format!("{}/vorgaenge/{}/pruefung", config.public_url, a.id),
-        };
-        let rendered = mail
-            .render()
-            .map_err(|e| JobError::permanent(e.to_string()))?;
-        Db::queue_mail(
-            &mut tx,
-            Some(a.tenant_id),
-            mail.kind(),
-            &email,
-            &rendered,
-            &config.mail_domain,
-            now,
-        )
-        .await?;
-    }
+            frist: Some(&ende),
+            vorgang_url: &format!("{}/vorgaenge/{}/pruefung", config.public_url, a.id),
+        },
+        &config.mail_domain,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -8,11 +8,11 @@
 
 use crate::{AppError, AppState};
 use plankammer_domain::Role;
-use plankammer_domain::notification::Notification;
 use plankammer_domain::verfahren::Verfahrensart;
 use plankammer_domain::vorgang::{Ereignis, Zustand, darf_ausloesen, uebergang_im_verfahren};
 use plankammer_domain::zugriff::Akteur;
 use plankammer_storage::antrag::{Antrag, NeuesEreignis};
+use plankammer_storage::mitteilung::Fallmitteilung;
 use plankammer_storage::{Conn, Db, Millis, StoreError};
 
 /// The stored state of a case as the domain type.
@@ -148,54 +148,28 @@ pub async fn benachrichtige(
     m: Mitteilung<'_>,
     now: Millis,
 ) -> Result<(), AppError> {
-    // Read through the caller's transaction, not the pool: the SQLite pool holds a single
-    // connection, which the transaction already has.
-    let mut empfaenger: Vec<(String, String)> = if m.an_bauaufsicht {
-        sqlx::query_as(
-            "SELECT u.email, u.display_name FROM memberships m JOIN users u ON u.id = m.user_id \
-             WHERE m.tenant_id = $1 AND m.role = $2 AND u.disabled_at IS NULL",
-        )
-        .bind(a.tenant_id)
-        .bind(Role::Bauaufsicht.code())
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(AppError::internal)?
+    let empfaenger = if m.an_bauaufsicht {
+        Db::bauaufsicht_empfaenger(conn, a.tenant_id).await?
     } else {
-        sqlx::query_as(
-            "SELECT email, display_name FROM users WHERE id = $1 \
-             UNION ALL SELECT email, name FROM beteiligte WHERE vorgang_id = $2 AND angenommen_at IS NOT NULL",
-        )
-        .bind(a.owner_user_id)
-        .bind(a.id)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(AppError::internal)?
+        Db::antragsteller_empfaenger(conn, a.owner_user_id, a.id).await?
     };
-    empfaenger.sort();
-    empfaenger.dedup_by(|x, y| x.0 == y.0);
-    for (email, name) in empfaenger {
-        let mail = Notification::Vorgangsmitteilung {
-            name,
-            vorhaben: a.bezeichnung.clone(),
-            aktenzeichen: a.aktenzeichen.clone(),
-            titel: m.titel.to_string(),
-            text: m.text.to_string(),
-            status: m.status.clone(),
-            frist: m.frist.map(str::to_string),
-            vorgang_url: format!("{}/vorgaenge/{}", st.config.public_url, a.id),
-        };
-        let rendered = mail.render().map_err(AppError::internal)?;
-        Db::queue_mail(
-            conn,
-            Some(a.tenant_id),
-            mail.kind(),
-            &email,
-            &rendered,
-            &st.config.mail_domain,
-            now,
-        )
-        .await?;
-    }
+    Db::queue_fallmitteilung(
+        conn,
+        empfaenger,
+        &Fallmitteilung {
+            tenant_id: a.tenant_id,
+            vorhaben: &a.bezeichnung,
+            aktenzeichen: a.aktenzeichen.as_deref(),
+            titel: m.titel,
+            text: m.text,
+            status: m.status.as_deref(),
+            frist: m.frist,
+            vorgang_url: &format!("{}/vorgaenge/{}", st.config.public_url, a.id),
+        },
+        &st.config.mail_domain,
+        now,
+    )
+    .await?;
     Ok(())
 }
 

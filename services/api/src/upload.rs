@@ -9,6 +9,7 @@ use futures::{Stream, StreamExt, stream};
 use plankammer_domain::zugriff::{Akteur, darf_dokumente_hochladen};
 use plankammer_storage::audit::AuditEvent;
 use plankammer_storage::blobs::BlobError;
+use plankammer_storage::antrag::Antrag;
 use plankammer_storage::dokumente::{NeueVersion, Version, Vorgang};
 use plankammer_storage::{Db, now_millis};
 
@@ -126,23 +127,30 @@ pub async fn vorgang_fuer_upload(
     akteur: &Akteur,
     vorgang_id: i64,
 ) -> Result<Vorgang, AppError> {
-    let v = db.vorgang(vorgang_id).await?;
     let antrag = db.antrag(vorgang_id).await?;
+    let v = antrag.vorgang();
     if !crate::ablauf::darf_sehen(db, akteur, &antrag).await? {
         return Err(AppError::NotFound);
     }
     if !darf_dokumente_hochladen(akteur, &v.zugriff()) {
         return Err(AppError::Forbidden);
     }
-    // Documents change only in a draft or while a Nachforderung runs; otherwise the set
-    // would change outside a Fassung, behind the back of the formelle Prüfung.
-    if !crate::ablauf::zustand(&antrag)?.unterlagen_aenderbar() {
+    if !darf_unterlagen_aendern(akteur, &antrag)? {
         return Err(AppError::Conflict(
             "Unterlagen können nur im Entwurf oder während einer Nachforderung geändert werden."
                 .into(),
         ));
     }
     Ok(v)
+}
+
+/// Whether the actor may change the case's documents now: the role rule, and the state —
+/// documents change only in a draft or while a Nachforderung runs; otherwise the set would
+/// change outside a Fassung, behind the back of the formelle Prüfung. The upload routes
+/// enforce it (via [`vorgang_fuer_upload`]); the pages use it to offer the forms.
+pub fn darf_unterlagen_aendern(akteur: &Akteur, antrag: &Antrag) -> Result<bool, AppError> {
+    Ok(darf_dokumente_hochladen(akteur, &antrag.vorgang().zugriff())
+        && crate::ablauf::zustand(antrag)?.unterlagen_aenderbar())
 }
 
 /// Streams one file into the store and records it. On any refusal nothing remains.

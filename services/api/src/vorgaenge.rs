@@ -53,10 +53,10 @@ pub fn akteur(c: &ApiCaller) -> Akteur {
 }
 
 async fn sichtbarer_vorgang(st: &AppState, a: &Akteur, id: i64) -> Result<Vorgang, AppError> {
-    let v = st.db.vorgang(id).await?;
+    let antrag = st.db.antrag(id).await?;
     // Owner, tenant, and the Bauherrschaft that accepted its invitation.
-    if crate::ablauf::darf_sehen(&st.db, a, &st.db.antrag(id).await?).await? {
-        Ok(v)
+    if crate::ablauf::darf_sehen(&st.db, a, &antrag).await? {
+        Ok(antrag.vorgang())
     } else {
         Err(AppError::NotFound)
     }

@@ -12,7 +12,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::context;
-use plankammer_domain::zugriff::{Akteur, darf_dokumente_hochladen, darf_vorgang_anlegen};
+use plankammer_domain::zugriff::{Akteur, darf_vorgang_anlegen};
+use plankammer_storage::antrag::Antrag;
 use plankammer_storage::dokumente::Vorgang;
 use plankammer_storage::jobs::JobState;
 use plankammer_storage::now_millis;
@@ -137,18 +138,8 @@ async fn neuer_vorgang(
 }
 
 /// Owner, tenant, or the Bauherrschaft that accepted its invitation (`ablauf::darf_sehen`).
-async fn sichtbar(st: &AppState, u: &CurrentUser, id: i64) -> Result<Vorgang, AppError> {
-    crate::antrag_seiten::sichtbarer_antrag(st, u, id).await?;
-    Ok(st.db.vorgang(id).await?)
-}
-
-/// Whether to offer the upload form: the same rule `upload::vorgang_fuer_upload` enforces.
-async fn darf_jetzt_hochladen(st: &AppState, a: &Akteur, v: &Vorgang) -> Result<bool, AppError> {
-    if !darf_dokumente_hochladen(a, &v.zugriff()) {
-        return Ok(false);
-    }
-    let antrag = st.db.antrag(v.id).await?;
-    Ok(crate::ablauf::zustand(&antrag)?.unterlagen_aenderbar())
+async fn sichtbar(st: &AppState, u: &CurrentUser, id: i64) -> Result<Antrag, AppError> {
+    crate::antrag_seiten::sichtbarer_antrag(st, u, id).await
 }
 
 #[derive(Serialize)]
@@ -345,13 +336,14 @@ struct Ergebnis {
 async fn seite(
     st: &AppState,
     u: &CurrentUser,
-    v: Vorgang,
+    a: Antrag,
     ergebnisse: Vec<Ergebnis>,
     status: StatusCode,
 ) -> PageResult<Response> {
+    let v = a.vorgang();
     let (dokumente, laufend) = dokumente_view(st, &v).await?;
-    let darf_hochladen = darf_jetzt_hochladen(st, &akteur(u), &v).await?;
-    let antrag = crate::antrag_seiten::fallakte(st, u, &st.db.antrag(v.id).await?).await?;
+    let darf_hochladen = upload::darf_unterlagen_aendern(&akteur(u), &a)?;
+    let antrag = crate::antrag_seiten::fallakte(st, u, &a).await?;
     let html = render(
         "vorgang.html",
         context! {
@@ -379,9 +371,10 @@ async fn dokumente_fragment(
     u: CurrentUser,
     Path(id): Path<i64>,
 ) -> PageResult<Html<String>> {
-    let v = sichtbar(&st, &u, id).await?;
+    let a = sichtbar(&st, &u, id).await?;
+    let v = a.vorgang();
     let (dokumente, laufend) = dokumente_view(&st, &v).await?;
-    let darf_hochladen = darf_jetzt_hochladen(&st, &akteur(&u), &v).await?;
+    let darf_hochladen = upload::darf_unterlagen_aendern(&akteur(&u), &a)?;
     render(
         "_dokumente.html",
         context! { vorgang => context! { id => v.id }, dokumente, laufend, darf_hochladen, layout => crate::pages::layout(&u, "/start") },
@@ -422,7 +415,7 @@ async fn hochladen(
         ),
         Err(e) => return Err(e),
     };
-    seite(&st, &u, v, ergebnisse, status).await
+    seite(&st, &u, st.db.antrag(v.id).await?, ergebnisse, status).await
 }
 
 async fn erneut_pruefen(
