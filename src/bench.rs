@@ -86,6 +86,27 @@ pub fn seiten(dir: &Path, grenzen: &LeseGrenzen, nur_textebene: bool) -> Result<
     Ok(())
 }
 
+/// Metadata accuracy on a folder of plans with ground truth, per art and per field.
+pub fn genauigkeit(dir: &Path) -> Result<()> {
+    if !dir.is_dir() {
+        bail!("{} ist kein Ordner", dir.display());
+    }
+    let a = pdf::genauigkeit::evaluate(dir);
+    if a.per_art.is_empty() {
+        bail!("keine Pläne mit Ground-Truth-JSON in {}", dir.display());
+    }
+    for (art, (ok, n)) in &a.per_art {
+        println!("{art}: {ok}/{n} Felder exakt = {:.1} %", a.prozent(art));
+    }
+    for ((art, feld), (ok, n)) in &a.per_field {
+        println!("  {art:7} {feld:18} {ok}/{n}");
+    }
+    for m in &a.misses {
+        println!("  abweichend: {m}");
+    }
+    Ok(())
+}
+
 /// One scanned page: our OCR of the title block and of the whole page, against the
 /// `tesseract` command line on the same decoded image.
 pub fn ocr(file: &Path, grenzen: &LeseGrenzen) -> Result<()> {

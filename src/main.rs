@@ -97,6 +97,9 @@ enum BenchCommand {
     },
     /// OCR of one scanned page (title block and whole page), against the tesseract CLI.
     Ocr { file: std::path::PathBuf },
+    /// Metadata accuracy against ground truth (a folder like sample-plans/einfamilienhaus):
+    /// exact fields per kind of file and per field.
+    Genauigkeit { dir: std::path::PathBuf },
     /// One large PDF uploaded with a raw PUT to a server child process: time, MB/s and the
     /// server's memory growth, against cp of the same file on the same disk.
     Upload {
@@ -356,6 +359,9 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
         Some(Command::Bench {
             was: BenchCommand::Seiten { dir, nur_textebene },
         }) => bench::seiten(&dir, &lese_grenzen(&config), nur_textebene),
+        Some(Command::Bench {
+            was: BenchCommand::Genauigkeit { dir },
+        }) => bench::genauigkeit(&dir),
         Some(Command::Bench {
             was: BenchCommand::Ocr { file },
         }) => bench::ocr(&file, &lese_grenzen(&config)),

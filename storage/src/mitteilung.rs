@@ -88,9 +88,7 @@ impl Db {
                 frist: m.frist.map(str::to_string),
                 vorgang_url: m.vorgang_url.to_string(),
             };
-            let rendered = mail
-                .render()
-                .map_err(|e| StoreError::Mail(e.to_string()))?;
+            let rendered = mail.render().map_err(|e| StoreError::Mail(e.to_string()))?;
             Db::queue_mail(
                 conn,
                 Some(m.tenant_id),

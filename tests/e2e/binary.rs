@@ -308,6 +308,37 @@ async fn the_bench_command_prints_its_figures() {
 }
 
 #[tokio::test]
+async fn the_accuracy_bench_compares_with_the_ground_truth() {
+    let site = Site::new().await;
+    let src = plankammer_tests::repo_root().join("sample-plans/einfamilienhaus");
+    let dir = plankammer_storage::testing::tempfile_dir::TempDir::new();
+    for f in ["01_Lageplan.pdf", "01_Lageplan.json"] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    // A wrong ground truth must show up as a miss.
+    let mut falsch: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(src.join("06_Schnitt_A-A.json")).unwrap()).unwrap();
+    falsch["schriftfeld"]["massstab"] = "1:50".into();
+    falsch["datei"] = "06_Schnitt_A-A.pdf".into();
+    std::fs::copy(
+        src.join("06_Schnitt_A-A.pdf"),
+        dir.path().join("06_Schnitt_A-A.pdf"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("06_Schnitt_A-A.json"), falsch.to_string()).unwrap();
+    let (code, out) = site.run(&["bench", "genauigkeit", dir.path().to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("vektor: "), "{out}");
+    assert!(
+        out.contains("abweichend: 06_Schnitt_A-A.json: massstab"),
+        "{out}"
+    );
+    assert!(!out.contains("abweichend: 01_Lageplan"), "{out}");
+    let (code, _) = site.run(&["bench", "genauigkeit", "/gibt/es/nicht"], &[]);
+    assert_ne!(code, 0);
+}
+
+#[tokio::test]
 async fn the_inbox_bench_seeds_a_fresh_database_and_times_every_page_query() {
     let site = Site::new().await;
     // The backend of this test run: SQLite, or a fresh database on the test PostgreSQL.

@@ -12,8 +12,8 @@
 use crate::runner::{JobContext, JobError, Registry};
 use chrono::NaiveDate;
 use plankammer_domain::frist;
-use plankammer_storage::mitteilung::Fallmitteilung;
 use plankammer_storage::antrag::{Frist, NeuesEreignis};
+use plankammer_storage::mitteilung::Fallmitteilung;
 use plankammer_storage::{Db, Millis, now_millis};
 use std::sync::Arc;
 use tracing::info;

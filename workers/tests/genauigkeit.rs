@@ -1,134 +1,23 @@
 //! Metadata accuracy on the sample plan set against its ground truth, per field, vector and
 //! scanned separately. Prints the figures; asserts the targets that hold.
 
-use plankammer_workers::pdf::lesen::{LeseGrenzen, lese};
-use plankammer_workers::pdf::metadaten::{SeitenEingabe, felder_des_dokuments};
-use serde_json::Value;
-use std::collections::BTreeMap;
-
-const FIELDS: &[&str] = &[
-    "bauherr",
-    "bauvorhaben",
-    "planinhalt",
-    "massstab",
-    "plannummer",
-    "index",
-    "datum",
-    "entwurfsverfasser",
-    "geschoss",
-];
-
-/// (correct, total) per art, and per art and field.
-/// Counts of (correct, total).
-type Score = (u32, u32);
-
-/// Per art, per art and field, and the misses.
-pub struct Auswertung {
-    pub per_art: BTreeMap<String, Score>,
-    pub per_field: BTreeMap<(String, String), Score>,
-    pub misses: Vec<String>,
-}
-
-pub fn evaluate() -> Auswertung {
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../sample-plans/einfamilienhaus"
-    );
-    let mut per_art: BTreeMap<String, Score> = BTreeMap::new();
-    let mut per_field: BTreeMap<(String, String), Score> = BTreeMap::new();
-    let mut misses = Vec::new();
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .expect("sample-plans/einfamilienhaus")
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for json in entries
-        .iter()
-        .filter(|p| p.extension().is_some_and(|x| x == "json") && !p.ends_with("index.json"))
-    {
-        let truth: Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
-        let pdf = std::fs::read(json.with_extension("pdf")).unwrap();
-        let art = truth["art"].as_str().unwrap().to_string();
-        let gelesen = lese(&pdf, &LeseGrenzen::default());
-        let eingaben: Vec<SeitenEingabe> = gelesen
-            .seiten
-            .iter()
-            .map(|s| SeitenEingabe {
-                nummer: s.nummer,
-                quelle: s.quelle.as_deref().unwrap_or("textebene"),
-                schriftfeld: s.schriftfeld.as_deref(),
-                text: &s.text,
-                konfidenz: s.konfidenz,
-            })
-            .collect();
-        // As the metadata stage does.
-        let found = felder_des_dokuments(&eingaben);
-        let mut expected: Vec<(String, Option<String>)> = FIELDS
-            .iter()
-            .map(|f| {
-                (
-                    f.to_string(),
-                    truth["schriftfeld"][f].as_str().map(str::to_string),
-                )
-            })
-            .collect();
-        expected.push((
-            "planart".into(),
-            truth["planart"].as_str().map(str::to_string),
-        ));
-        expected.push((
-            "anlageart".into(),
-            truth["anlageart"].as_str().map(str::to_string),
-        ));
-        for (field, want) in expected {
-            let Some(want) = want else { continue };
-            let got = found
-                .iter()
-                .find(|f| f.feld == field)
-                .map(|f| f.wert.clone());
-            let ok = got.as_deref() == Some(want.as_str());
-            let a = per_art.entry(art.clone()).or_default();
-            a.1 += 1;
-            let p = per_field.entry((art.clone(), field.clone())).or_default();
-            p.1 += 1;
-            if ok {
-                a.0 += 1;
-                p.0 += 1;
-            } else {
-                misses.push(format!(
-                    "{}: {field}: want {want:?}, got {got:?}",
-                    json.file_name().unwrap().to_string_lossy()
-                ));
-            }
-        }
-    }
-    Auswertung {
-        per_art,
-        per_field,
-        misses,
-    }
-}
+use plankammer_workers::pdf::genauigkeit::{Auswertung, evaluate};
 
 #[test]
 fn metadata_accuracy_on_the_sample_set() {
+    let auswertung = evaluate(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-plans/einfamilienhaus"),
+    );
     let Auswertung {
-        per_art,
-        per_field,
-        misses,
-    } = evaluate();
-    for ((art, field), (ok, n)) in &per_field {
+        per_field, misses, ..
+    } = &auswertung;
+    for ((art, field), (ok, n)) in per_field {
         println!("{art:6} {field:18} {ok}/{n}");
     }
-    for m in &misses {
+    for m in misses {
         println!("miss: {m}");
     }
-    let pct = |art: &str| {
-        per_art
-            .get(art)
-            .map(|(ok, n)| *ok as f64 / *n as f64 * 100.0)
-            .unwrap_or(0.0)
-    };
+    let pct = |art: &str| auswertung.prozent(art);
     println!(
         "vektor: {:.1} % exact, scan: {:.1} % exact, kurven (text as outlines, rendered + OCR): {:.1} % exact",
         pct("vektor"),

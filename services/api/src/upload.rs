@@ -7,9 +7,9 @@ use crate::{AppError, AppState};
 use bytes::Bytes;
 use futures::{Stream, StreamExt, stream};
 use plankammer_domain::zugriff::{Akteur, darf_dokumente_hochladen};
+use plankammer_storage::antrag::Antrag;
 use plankammer_storage::audit::AuditEvent;
 use plankammer_storage::blobs::BlobError;
-use plankammer_storage::antrag::Antrag;
 use plankammer_storage::dokumente::{NeueVersion, Version, Vorgang};
 use plankammer_storage::{Db, now_millis};
 
@@ -149,8 +149,10 @@ pub async fn vorgang_fuer_upload(
 /// change outside a Fassung, behind the back of the formelle Prüfung. The upload routes
 /// enforce it (via [`vorgang_fuer_upload`]); the pages use it to offer the forms.
 pub fn darf_unterlagen_aendern(akteur: &Akteur, antrag: &Antrag) -> Result<bool, AppError> {
-    Ok(darf_dokumente_hochladen(akteur, &antrag.vorgang().zugriff())
-        && crate::ablauf::zustand(antrag)?.unterlagen_aenderbar())
+    Ok(
+        darf_dokumente_hochladen(akteur, &antrag.vorgang().zugriff())
+            && crate::ablauf::zustand(antrag)?.unterlagen_aenderbar(),
+    )
 }
 
 /// Streams one file into the store and records it. On any refusal nothing remains.

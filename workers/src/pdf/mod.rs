@@ -4,6 +4,7 @@
 
 pub mod bescheid;
 pub mod bild;
+pub mod genauigkeit;
 pub mod lesen;
 pub mod metadaten;
 pub mod muster;
