@@ -1342,10 +1342,7 @@ async fn eingang_messen(
     use plankammer_storage::{Backend, now_millis};
 
     let jetzt = now_millis();
-    let heute = {
-        let t = chrono::Utc::now();
-        (t + chrono::Duration::hours(plankammer_domain::zeit::berlin_offset_hours(t))).date_naive()
-    };
+    let heute = plankammer_storage::heute_berlin();
     let t = Instant::now();
     db.migrate().await.context("Messdatenbank migrieren")?;
     let migration = t.elapsed().as_secs_f64();

@@ -36,6 +36,9 @@ pub struct Config {
     /// finding, before the sandbox's own limits would end the stage).
     pub ocr_page_timeout: Duration,
     pub ocr_document_timeout: Duration,
+    /// How often each worker offers the hourly maintenance and deadline jobs (the hour key
+    /// keeps them hourly; a short interval only makes them start sooner after a restart).
+    pub maintenance_interval: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -227,6 +230,12 @@ impl Config {
                 100u64,
                 1,
                 7200,
+            )?),
+            maintenance_interval: Duration::from_secs(parse_num(
+                "MAINTENANCE_INTERVAL_SECS",
+                600u64,
+                1,
+                3600,
             )?),
         })
     }

@@ -617,6 +617,12 @@ async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Resul
             shutdown.cancel();
         });
     }
+    if let Some(datei) = plankammer_storage::uhr::testuhr() {
+        tracing::warn!(
+            file = %datei.display(),
+            "TEST CLOCK ACTIVE: time is shifted by the seconds in this file; never in production"
+        );
+    }
     let mut tasks = tokio::task::JoinSet::new();
     if work {
         let mut registry = Registry::new();
@@ -660,7 +666,11 @@ async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Resul
         sc.retry_base = config.mail_retry_base;
         sc.poll = config.job_poll;
         tasks.spawn(MailSender::new(db.clone(), mailer, sc).run(shutdown.clone()));
-        tasks.spawn(builtin::maintenance_scheduler(db.clone(), shutdown.clone()));
+        tasks.spawn(builtin::maintenance_scheduler(
+            db.clone(),
+            config.maintenance_interval,
+            shutdown.clone(),
+        ));
     }
     if serve {
         let blobs = BlobStore::from_url(&config.object_store_url).context("OBJECT_STORE_URL")?;

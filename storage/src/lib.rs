@@ -20,6 +20,7 @@ pub mod sessions;
 pub mod suche;
 pub mod testing;
 pub mod tokens;
+pub mod uhr;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
@@ -185,9 +186,7 @@ impl Db {
 /// Milliseconds since the Unix epoch: the one representation of an instant in the store.
 pub type Millis = i64;
 
-pub fn now_millis() -> Millis {
-    chrono::Utc::now().timestamp_millis()
-}
+pub use uhr::{heute_berlin, now_millis};
 
 /// A random token of `bytes` bytes, hex-encoded.
 pub fn random_token(bytes: usize) -> String {

@@ -71,12 +71,13 @@ pub async fn schedule_maintenance(db: &Db) {
     }
 }
 
-/// Schedules maintenance now and then every ten minutes (the hourly key keeps it hourly).
-pub async fn maintenance_scheduler(db: Db, shutdown: CancellationToken) {
+/// Schedules maintenance now and then every `interval` (ten minutes by default; the hourly
+/// key keeps it hourly).
+pub async fn maintenance_scheduler(db: Db, interval: Duration, shutdown: CancellationToken) {
     loop {
         schedule_maintenance(&db).await;
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+            _ = tokio::time::sleep(interval) => {}
             _ = shutdown.cancelled() => return,
         }
     }

@@ -46,8 +46,7 @@ pub fn register(reg: &mut Registry, config: FristenConfig) {
 
 /// Today in Germany.
 pub fn heute_berlin() -> NaiveDate {
-    let t = chrono::Utc::now();
-    (t + chrono::Duration::hours(plankammer_domain::zeit::berlin_offset_hours(t))).date_naive()
+    plankammer_storage::heute_berlin()
 }
 
 /// Marks every passed Nachforderung deadline as due; returns how many this call marked.

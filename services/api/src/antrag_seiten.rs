@@ -88,8 +88,7 @@ async fn eigener_antrag(st: &AppState, u: &CurrentUser, id: i64) -> Result<Antra
 
 /// Today in Germany.
 pub fn heute_berlin() -> NaiveDate {
-    let t = chrono::Utc::now();
-    (t + chrono::Duration::hours(plankammer_domain::zeit::berlin_offset_hours(t))).date_naive()
+    plankammer_storage::heute_berlin()
 }
 
 fn nachricht_zu(e: StoreError, konflikt: &str) -> AppError {
