@@ -115,10 +115,8 @@ fn datum_de(s: &str) -> String {
 
 /// The Berlin calendar day of a point in time.
 fn tag_in_berlin(ms: Millis) -> Option<NaiveDate> {
-    let t = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)?;
-    Some(
-        (t + chrono::Duration::hours(plankammer_domain::zeit::berlin_offset_hours(t))).date_naive(),
-    )
+    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+        .map(plankammer_storage::uhr::berlin_datum)
 }
 
 /// The case data the mails need.

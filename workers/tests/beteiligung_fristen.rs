@@ -444,3 +444,375 @@ async fn a_decided_case_gets_no_fiction_and_its_deadline_is_closed() {
     assert_eq!(db.antrag(g).await.unwrap().zustand, "vollstaendig");
     assert_eq!(db.frist(gf).await.unwrap().zustand, "laeuft");
 }
+
+// --- The clock walks ---------------------------------------------------------------------
+//
+// A controllable clock walks through 2027, hour by hour around every deadline and day by
+// day in between, and two workers run the job at every step. Each effect must happen at
+// exactly the first hour of the German day after (fiction) or on (reminder) its day —
+// across Karfreitag and Ostermontag, Fronleichnam, a short February, and both changes of
+// daylight saving time — and never twice.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use plankammer_domain::bescheid::{
+    VERLAENGERUNG_HOECHSTENS, VerlaengerungsFehler, verlaengerung_zulaessig,
+};
+use plankammer_domain::beteiligung::{Rolle, fristvorschlag_standard};
+use plankammer_domain::verfahren::Verfahrensart;
+use plankammer_storage::uhr::berlin_datum;
+use std::collections::BTreeMap;
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// A request asked on `angefragt` (a German day, 10:00 local), its deadline computed by the
+/// engine for `rolle`, as the Bauaufsicht's page does it.
+async fn anfrage_am(
+    db: &Db,
+    w: &Welt,
+    stelle: i64,
+    vorgang: i64,
+    rolle: Rolle,
+    angefragt: &str,
+) -> (i64, NaiveDate) {
+    let v = fristvorschlag_standard(rolle, Verfahrensart::VereinfachtesVerfahren, d(angefragt))
+        .unwrap();
+    let ende = v.ende.ende;
+    let folge = match v.schweigefolge {
+        plankammer_domain::beteiligung::Schweigefolge::ZustimmungFingiert => "zustimmung",
+        plankammer_domain::beteiligung::Schweigefolge::EinvernehmenFingiert => "einvernehmen",
+        plankammer_domain::beteiligung::Schweigefolge::Keine => "keine",
+    };
+    let um = utc(&format!("{angefragt}T09:00:00Z")).timestamp_millis();
+    let mut tx = db.begin().await.unwrap();
+    let id = Db::frage_stelle_an(
+        &mut tx,
+        &NeueBeteiligung {
+            vorgang_id: vorgang,
+            stelle_id: stelle,
+            rolle: rolle.code(),
+            rechtsbereich: "",
+            notiz: "",
+            umfang: None,
+            fassung_id: None,
+            start: angefragt,
+            ende: &ende.format("%Y-%m-%d").to_string(),
+            rechtsgrundlage: &v.rechtsgrundlage,
+            erklaerung: &v.erklaerung.join("\n"),
+            behoerdlich_gesetzt: false,
+            schweigefolge: folge,
+            user_id: w.ba,
+        },
+        um,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    (id, ende)
+}
+
+/// What one request looked like at each step: state and reminders sent.
+#[derive(Debug, Default)]
+struct Beobachtung {
+    fiktion: Option<DateTime<Utc>>,
+    erinnerung: BTreeMap<u32, DateTime<Utc>>,
+}
+
+#[tokio::test]
+async fn a_clock_walking_through_2027_fires_every_effect_on_its_day_and_once() {
+    let (db, _dir) = fresh_db().await;
+    let w = welt(&db).await;
+    let gemeinde = db
+        .lege_stelle_an(
+            Some(w.tenant),
+            "Gemeinde Musterstadt",
+            "",
+            Some("06611000"),
+            now_millis(),
+        )
+        .await
+        .unwrap();
+    let gm = user(&db, w.tenant, "gemeinde@example.org", Role::Antragsteller).await;
+    db.fuege_stellenmitglied_hinzu(gemeinde, gm).await.unwrap();
+    let v = vorgang(&db, &w, "beteiligung").await;
+
+    // The engine's deadlines, checked by hand against the calendar first.
+    // Asked Friday 26.02.: one month ends on Karfreitag 26.03.; Saturday, Sunday and
+    // Ostermontag follow, so it ends on Tuesday 30.03. (§ 193 BGB).
+    let (karfreitag, e1) = anfrage_am(&db, &w, w.stelle, v, Rolle::Zustaendig, "2027-02-26").await;
+    assert_eq!(e1, d("2027-03-30"));
+    // The Gemeinde, asked Saturday 27.03.: two months end on Fronleichnam 27.05. → Friday.
+    let (fronleichnam, e2) = anfrage_am(&db, &w, gemeinde, v, Rolle::Gemeinde, "2027-03-27").await;
+    assert_eq!(e2, d("2027-05-28"));
+    // Asked Sunday 31.01.: February has no 31st, 28.02. is a Sunday → Monday 01.03.
+    let (monatsende, e3) = anfrage_am(&db, &w, w.stelle, v, Rolle::Zustaendig, "2027-01-31").await;
+    assert_eq!(e3, d("2027-03-01"));
+    // Asked 30.09.: ends Saturday 30.10.; Sunday 31.10. is the end of summer time → 01.11.
+    let (herbst, e4) = anfrage_am(&db, &w, w.stelle, v, Rolle::Sachverstaendig, "2027-09-30").await;
+    assert_eq!(e4, d("2027-11-01"));
+    // Answered in time: no fiction and no reminder after the answer.
+    let (beantwortet, e5) = anfrage_am(&db, &w, w.stelle, v, Rolle::Zustaendig, "2027-06-01").await;
+    assert_eq!(e5, d("2027-07-01"));
+
+    // The decision deadline of a second case (vereinfachtes Verfahren, three months from
+    // 29.01.), extended once before its end by the most § 65 Abs. 2 HBO allows.
+    let v2 = vorgang(&db, &w, "vollstaendig").await;
+    let mut tx = db.begin().await.unwrap();
+    let entscheidung = Db::lege_frist_an(
+        &mut tx,
+        &NeueFrist {
+            vorgang_id: v2,
+            art: "entscheidung",
+            rechtsgrundlage: "§ 65 Abs. 2 HBO",
+            start: "2027-01-29",
+            ende: &plankammer_domain::frist::berechne(
+                d("2027-01-29"),
+                plankammer_domain::frist::Dauer::Monate(3),
+            )
+            .unwrap()
+            .ende
+            .format("%Y-%m-%d")
+            .to_string(),
+            erklaerung: "Drei Monate.",
+        },
+        utc("2027-01-29T09:00:00Z").timestamp_millis(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(db.frist(entscheidung).await.unwrap().ende, "2027-04-29");
+    let verlaengert_am = utc("2027-04-20T08:00:00Z");
+    let spaetestens = plankammer_domain::bescheid::spaetestes_verlaengertes_ende(
+        d("2027-04-29"),
+        VERLAENGERUNG_HOECHSTENS,
+    )
+    .unwrap();
+    assert_eq!(
+        spaetestens,
+        d("2027-06-29"),
+        "two months from the old end (§ 190 BGB)"
+    );
+
+    // Every hour from two days before a German day of interest to two days after, and
+    // noon UTC on every other day of the walk.
+    let mut tage_von_interesse: Vec<NaiveDate> =
+        vec![e1, e2, e3, e4, e5, d("2027-04-29"), spaetestens];
+    for e in [e1, e2, e3, e4, e5, spaetestens] {
+        tage_von_interesse.push(e - chrono::Duration::days(7));
+    }
+    let mut schritte: Vec<DateTime<Utc>> = Vec::new();
+    let mut t = utc("2027-01-31T12:00:00Z");
+    while t < utc("2027-11-05T00:00:00Z") {
+        schritte.push(t);
+        t += chrono::Duration::days(1);
+    }
+    for tag in &tage_von_interesse {
+        let mut h = Utc.from_utc_datetime(
+            &(*tag - chrono::Duration::days(2))
+                .and_hms_opt(0, 0, 0)
+                .unwrap(),
+        );
+        let bis = h + chrono::Duration::days(5);
+        while h < bis {
+            schritte.push(h);
+            h += chrono::Duration::hours(1);
+        }
+    }
+    schritte.sort();
+    schritte.dedup();
+
+    let beobachtet = [karfreitag, fronleichnam, monatsende, herbst, beantwortet];
+    let mut b: BTreeMap<i64, Beobachtung> = beobachtet
+        .iter()
+        .map(|id| (*id, Beobachtung::default()))
+        .collect();
+    let mut genehmigungsfiktion: Option<DateTime<Utc>> = None;
+    let mut verlaengert = false;
+    let mut geantwortet = false;
+    for t in schritte {
+        let (heute, now) = (berlin_datum(t), t.timestamp_millis());
+        if !verlaengert && t >= verlaengert_am {
+            // The case worker's extension: allowed once, before the end, by two months.
+            verlaengerung_zulaessig(
+                0,
+                d("2027-04-29"),
+                spaetestens,
+                VERLAENGERUNG_HOECHSTENS,
+                heute,
+            )
+            .unwrap();
+            let mut tx = db.begin().await.unwrap();
+            Db::verlaengere_frist(&mut tx, entscheidung, "2027-06-29", "Verlängert.", now)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!(
+                verlaengerung_zulaessig(
+                    1,
+                    spaetestens,
+                    d("2027-07-30"),
+                    VERLAENGERUNG_HOECHSTENS,
+                    heute
+                ),
+                Err(VerlaengerungsFehler::SchonVerlaengert),
+                "only once"
+            );
+            verlaengert = true;
+        }
+        if !geantwortet && t >= utc("2027-06-20T08:00:00Z") {
+            let mut tx = db.begin().await.unwrap();
+            assert!(
+                Db::wechsle_beteiligungszustand(
+                    &mut tx,
+                    beantwortet,
+                    "angefragt",
+                    "stellungnahme_abgegeben",
+                    None,
+                    now
+                )
+                .await
+                .unwrap()
+            );
+            tx.commit().await.unwrap();
+            geantwortet = true;
+        }
+        // Two workers at the same time.
+        let c = config();
+        let (l1, l2) = tokio::join!(
+            pruefe_beteiligungsfristen(&db, &c, heute, now),
+            pruefe_beteiligungsfristen(&db, &c, heute, now)
+        );
+        let (l1, l2) = (l1.unwrap(), l2.unwrap());
+        for (id, beob) in b.iter_mut() {
+            let x = db.beteiligung(*id).await.unwrap();
+            if x.fiktion_at.is_some() && beob.fiktion.is_none() {
+                assert_eq!(x.fiktion_at, Some(now), "recorded at the step that saw it");
+                beob.fiktion = Some(t);
+            }
+            for tage in x.erinnerungen {
+                beob.erinnerung.entry(tage).or_insert(t);
+            }
+        }
+        if genehmigungsfiktion.is_none()
+            && db.antrag(v2).await.unwrap().zustand == "genehmigungsfiktion"
+        {
+            genehmigungsfiktion = Some(t);
+        }
+        assert!(
+            l1.fiktionen + l2.fiktionen <= 1
+                && l1.genehmigungsfiktionen + l2.genehmigungsfiktionen <= 1
+        );
+    }
+
+    let e = |s: &str| Some(utc(s));
+    // Karfreitag: winter time until 28.03., so the 7-day reminder comes at 23:00 UTC; the
+    // 1-day reminder (Ostermontag) and the fiction in summer time at 22:00 UTC.
+    assert_eq!(
+        b[&karfreitag].erinnerung.get(&7).copied(),
+        e("2027-03-22T23:00:00Z")
+    );
+    assert_eq!(
+        b[&karfreitag].erinnerung.get(&1).copied(),
+        e("2027-03-28T22:00:00Z")
+    );
+    assert_eq!(
+        b[&karfreitag].fiktion,
+        e("2027-03-30T22:00:00Z"),
+        "from Wednesday 31.03., 00:00"
+    );
+    assert_eq!(
+        b[&fronleichnam].erinnerung.get(&7).copied(),
+        e("2027-05-20T22:00:00Z")
+    );
+    assert_eq!(
+        b[&fronleichnam].erinnerung.get(&1).copied(),
+        e("2027-05-26T22:00:00Z")
+    );
+    assert_eq!(b[&fronleichnam].fiktion, e("2027-05-28T22:00:00Z"));
+    assert_eq!(
+        b[&monatsende].fiktion,
+        e("2027-03-01T23:00:00Z"),
+        "winter time"
+    );
+    // Autumn: the 1-day reminder on Sunday 31.10. still at 22:00 UTC (00:00 CEST), the
+    // fiction after the change at 23:00 UTC (00:00 CET).
+    assert_eq!(
+        b[&herbst].erinnerung.get(&7).copied(),
+        e("2027-10-24T22:00:00Z")
+    );
+    assert_eq!(
+        b[&herbst].erinnerung.get(&1).copied(),
+        e("2027-10-30T22:00:00Z")
+    );
+    assert_eq!(b[&herbst].fiktion, e("2027-11-01T23:00:00Z"));
+    // Answered before its end: no fiction; the 7-day reminder (24.06.) came after the answer
+    // (20.06.) and so never went out.
+    assert_eq!(b[&beantwortet].fiktion, None);
+    assert!(
+        b[&beantwortet].erinnerung.is_empty(),
+        "{:?}",
+        b[&beantwortet].erinnerung
+    );
+    // Not on the old end (29.04.), but after the extended one (Tuesday 29.06.).
+    assert_eq!(genehmigungsfiktion, e("2027-06-29T22:00:00Z"));
+
+    // Exactly once: one timeline entry per fiction, with its legal basis.
+    let ereignisse = db.ereignisse(v).await.unwrap();
+    let zaehle = |art: &str| ereignisse.iter().filter(|x| x.art == art).count();
+    assert_eq!(zaehle("zustimmung_fingiert"), 3);
+    assert_eq!(zaehle("einvernehmen_fingiert"), 1);
+    let einvernehmen = ereignisse
+        .iter()
+        .find(|x| x.art == "einvernehmen_fingiert")
+        .unwrap();
+    assert!(
+        einvernehmen.text.contains("§ 36 Abs. 2 BauGB"),
+        "{}",
+        einvernehmen.text
+    );
+    assert_eq!(
+        db.ereignisse(v2)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|x| x.art == "genehmigungsfiktion_eintreten")
+            .count(),
+        1
+    );
+    // Mails: per member of the Stelle one per reminder (2 × 2 × 3 requests of the
+    // Naturschutzbehörde that ran out, the Gemeinde's member 2), per fiction the case worker
+    // and every member; the Genehmigungsfiktion to applicant and case worker.
+    let mails = empfaenger(&db, w.tenant).await;
+    let an = |wer: &str, betreff: &str| {
+        mails
+            .iter()
+            .filter(|(a, s)| a == wer && s.contains(betreff))
+            .count()
+    };
+    assert_eq!(an("unb1@example.org", "Erinnerung"), 6);
+    assert_eq!(an("gemeinde@example.org", "Erinnerung"), 2);
+    assert_eq!(an("ba@example.org", "Erinnerung"), 0);
+    assert_eq!(
+        mails.iter().filter(|(a, _)| a == "ba@example.org").count(),
+        4 + 1
+    );
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|(a, _)| a == "arch@example.org")
+            .count(),
+        1
+    );
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|(a, _)| a == "unb2@example.org")
+            .count(),
+        6 + 3
+    );
+}
