@@ -25,6 +25,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use minijinja::context;
+use plankammer_domain::bescheid::{
+    VERLAENGERUNG_HOECHSTENS, spaetestes_verlaengertes_ende, verlaengerung_zulaessig,
+};
 use plankammer_domain::codeliste;
 use plankammer_domain::frist::{self, Dauer};
 use plankammer_domain::verfahren::{Verfahrensart, standard_fristvorgaben};
@@ -973,12 +976,19 @@ struct OffeneFrist {
     rechtsgrundlage: String,
     aktenzeichen: Option<String>,
     bezeichnung: String,
+    verfahren: Option<String>,
+    /// How often the decision deadline of this case was extended already.
+    verlaengerungen: i64,
 }
+
+/// Timeline kind of the one extension of the decision deadline (§ 65 Abs. 2 HBO).
+const ENTSCHEIDUNGSFRIST_VERLAENGERT: &str = "entscheidungsfrist_verlaengert";
 
 /// The open (running or due) deadlines of a tenant, earliest end first.
 async fn offene_fristen(db: &Db, tenant_id: i64) -> Result<Vec<OffeneFrist>, AppError> {
     let rows = sqlx::query(
-        "SELECT f.id, f.vorgang_id, f.art, f.ende, f.zustand, f.rechtsgrundlage, v.aktenzeichen, v.bezeichnung \
+        "SELECT f.id, f.vorgang_id, f.art, f.ende, f.zustand, f.rechtsgrundlage, v.aktenzeichen, v.bezeichnung, v.verfahren, \
+         (SELECT COUNT(*) FROM ereignisse e WHERE e.vorgang_id = f.vorgang_id AND e.art = 'entscheidungsfrist_verlaengert') AS verlaengerungen \
          FROM fristen f JOIN vorgaenge v ON v.id = f.vorgang_id \
          WHERE v.tenant_id = $1 AND f.zustand IN ('laeuft', 'faellig') ORDER BY f.ende, f.id LIMIT 500",
     )
@@ -997,6 +1007,8 @@ async fn offene_fristen(db: &Db, tenant_id: i64) -> Result<Vec<OffeneFrist>, App
                 rechtsgrundlage: r.try_get("rechtsgrundlage")?,
                 aktenzeichen: r.try_get("aktenzeichen")?,
                 bezeichnung: r.try_get("bezeichnung")?,
+                verfahren: r.try_get("verfahren")?,
+                verlaengerungen: r.try_get("verlaengerungen")?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
@@ -1010,7 +1022,19 @@ async fn fristen_seite(State(st): State<AppState>, u: CurrentUser) -> PageResult
     let mut laufend = Vec::new();
     for f in offene_fristen(&st.db, u.tenant_id()).await? {
         let e = datum(&f.ende);
+        // The decision deadline of the vereinfachtes Verfahren may be extended once, before
+        // it ends, by at most two months (§ 65 Abs. 2 HBO).
+        let verlaengerbar_bis = match (f.art.as_str(), f.verfahren.as_deref(), e) {
+            ("entscheidung", Some("vereinfacht"), Some(e))
+                if f.verlaengerungen == 0 && heute <= e =>
+            {
+                spaetestes_verlaengertes_ende(e, VERLAENGERUNG_HOECHSTENS).ok()
+            }
+            _ => None,
+        };
         let zeile = json!({
+            "verlaengerbar_bis": verlaengerbar_bis.map(ymd),
+            "verlaengerbar_bis_de": verlaengerbar_bis.map(frist::tag_de),
             "id": f.id, "vorgang_id": f.vorgang_id, "art": frist_art_text(&f.art), "art_code": f.art,
             "ende": e.map(frist::datum_de), "rest": e.map(|e| resttage_text(heute, e)),
             "knapp": e.is_some_and(|e| frist::tage_bis(heute, e) <= 7),
@@ -1123,9 +1147,13 @@ async fn frist_verlaengern(
     Form(form): Form<VerlaengerungForm>,
 ) -> PageResult<Redirect> {
     let (f, a) = frist_der_bauaufsicht(&st, &u, fid).await?;
+    if f.art == "entscheidung" {
+        return entscheidungsfrist_verlaengern(&st, &u, &f, &a, &form).await;
+    }
     if f.art != "nachforderung" {
         return Err(AppError::Conflict(
-            "Hier können nur Nachforderungsfristen verlängert werden.".into(),
+            "Hier können nur Nachforderungsfristen und die Entscheidungsfrist verlängert werden."
+                .into(),
         ));
     }
     if !matches!(f.zustand.as_str(), "laeuft" | "faellig") {
@@ -1215,6 +1243,127 @@ async fn frist_verlaengern(
             titel: "Frist verlängert",
             text: &mailtext,
             status: Some(ablauf::statuszeile(z, ablauf::verfahren(&a))),
+            frist: Some(&neu_de),
+            an_bauaufsicht: false,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(AppError::internal)?;
+    Ok(Redirect::to("/fristen"))
+}
+
+/// The one extension of the decision deadline in the vereinfachtes Verfahren (§ 65 Abs. 2
+/// Satz 2 HBO): before it ends, by at most two months, to a Werktag, with a reason; on the
+/// timeline and mailed to the applicants, since it postpones their Genehmigungsfiktion.
+async fn entscheidungsfrist_verlaengern(
+    st: &AppState,
+    u: &CurrentUser,
+    f: &Frist,
+    a: &Antrag,
+    form: &VerlaengerungForm,
+) -> PageResult<Redirect> {
+    if ablauf::verfahren(a) != Some(Verfahrensart::VereinfachtesVerfahren) {
+        return Err(AppError::Conflict(
+            "Nur die Entscheidungsfrist des vereinfachten Verfahrens (§ 65 Abs. 2 HBO) kann verlängert werden."
+                .into(),
+        ));
+    }
+    if f.zustand != "laeuft" {
+        return Err(AppError::Conflict(
+            "Diese Frist ist nicht mehr offen und kann nicht verlängert werden.".into(),
+        ));
+    }
+    let grund = form.grund.trim();
+    if grund.is_empty() {
+        return Err(AppError::Invalid(
+            "Bitte geben Sie den Grund der Verlängerung an.".into(),
+        ));
+    }
+    if grund.chars().count() > 1000 {
+        return Err(AppError::Invalid(
+            "Der Grund ist zu lang (höchstens 1000 Zeichen).".into(),
+        ));
+    }
+    let alt = datum(&f.ende).ok_or_else(|| AppError::internal("stored deadline end unreadable"))?;
+    let neu = frist::parse_datum(&form.neues_ende)
+        .map_err(|e| AppError::Invalid(format!("Neues Fristende: {e}")))?;
+    let bisher = st
+        .db
+        .ereignisse(a.id)
+        .await?
+        .iter()
+        .filter(|e| e.art == ENTSCHEIDUNGSFRIST_VERLAENGERT)
+        .count();
+    let heute = heute_berlin();
+    verlaengerung_zulaessig(
+        u32::try_from(bisher).unwrap_or(u32::MAX),
+        alt,
+        neu,
+        VERLAENGERUNG_HOECHSTENS,
+        heute,
+    )
+    .map_err(|e| AppError::Invalid(e.to_string()))?;
+    let (alt_de, neu_de) = (frist::datum_de(alt), frist::datum_de(neu));
+    let erklaerung = format!(
+        "{}\nEinmalig verlängert am {} von {alt_de} bis {} (§ 65 Abs. 2 Satz 2 HBO). Grund: {grund}",
+        f.erklaerung,
+        frist::tag_de(heute),
+        frist::tag_de(neu)
+    );
+    let text = format!(
+        "Entscheidungsfrist einmalig verlängert von {alt_de} bis {neu_de} (§ 65 Abs. 2 Satz 2 HBO). Grund: {grund}"
+    );
+    let mailtext = format!(
+        "Die Bauaufsicht hat die Frist für die Entscheidung über Ihren Antrag einmalig verlängert (§ 65 Abs. 2 Satz 2 HBO): Sie endet jetzt am {}.\nGrund: {grund}",
+        frist::tag_de(neu)
+    );
+    let now = now_millis();
+    let mut tx = st.db.begin().await?;
+    // The count above is read outside the transaction; the timeline entry is the record of
+    // the one extension, so check again inside it before writing.
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM ereignisse WHERE vorgang_id = $1 AND art = $2")
+            .bind(a.id)
+            .bind(ENTSCHEIDUNGSFRIST_VERLAENGERT)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| AppError::from(StoreError::from(e)))?;
+    if n > 0 {
+        return Err(AppError::Invalid(
+            plankammer_domain::bescheid::VerlaengerungsFehler::SchonVerlaengert.to_string(),
+        ));
+    }
+    Db::verlaengere_frist(&mut tx, f.id, &ymd(neu), &erklaerung, now)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => AppError::Conflict(
+                "Diese Frist ist nicht mehr offen und kann nicht verlängert werden.".into(),
+            ),
+            e => e.into(),
+        })?;
+    Db::ereignis(
+        &mut tx,
+        &NeuesEreignis {
+            vorgang_id: a.id,
+            user_id: Some(u.user_id()),
+            art: ENTSCHEIDUNGSFRIST_VERLAENGERT,
+            zustand: None,
+            status_code: None,
+            text: &text,
+        },
+        now,
+    )
+    .await?;
+    let z = ablauf::zustand(a)?;
+    ablauf::benachrichtige(
+        st,
+        &mut tx,
+        a,
+        Mitteilung {
+            titel: "Entscheidungsfrist verlängert",
+            text: &mailtext,
+            status: Some(ablauf::statuszeile(z, ablauf::verfahren(a))),
             frist: Some(&neu_de),
             an_bauaufsicht: false,
         },

@@ -681,3 +681,156 @@ async fn a_due_deadline_is_confirmed_once_or_extended() {
     assert!(html.contains("keine-faelligen"), "{html}");
     assert!(html.contains("fristen-laufend"));
 }
+
+/// A complete case in the vereinfachtes Verfahren with its running decision deadline, which
+/// ends `tage` days from today.
+async fn mit_entscheidungsfrist(
+    app: &TestApp,
+    w: &Welt,
+    nr: i64,
+    tage: i64,
+    verfahren: &str,
+) -> (i64, i64) {
+    let fall = eingereicht(app, w.tenant, w.owner, nr, verfahren, "06412000").await;
+    let heute = heute_berlin();
+    let now = now_millis();
+    let mut tx = app.db.begin().await.unwrap();
+    Db::wechsle_zustand(&mut tx, fall.id, "eingegangen", "vollstaendig", now)
+        .await
+        .unwrap();
+    let fid = Db::lege_frist_an(
+        &mut tx,
+        &plankammer_storage::antrag::NeueFrist {
+            vorgang_id: fall.id,
+            art: "entscheidung",
+            rechtsgrundlage: "§ 65 Abs. 2 HBO",
+            start: &(heute - chrono::Days::new(60))
+                .format("%Y-%m-%d")
+                .to_string(),
+            ende: &(heute + chrono::Duration::days(tage))
+                .format("%Y-%m-%d")
+                .to_string(),
+            erklaerung: "Drei Monate.",
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    (fall.id, fid)
+}
+
+#[tokio::test]
+async fn the_decision_deadline_is_extended_once_by_at_most_two_months() {
+    let w = welt().await;
+    let app = &w.app;
+    let (v, f) = mit_entscheidungsfrist(app, &w, 1, 5, "vereinfacht").await;
+    let (_, f_regulaer) = mit_entscheidungsfrist(app, &w, 2, 5, "baugenehmigung").await;
+    let (ba, csrf) = app.login("sachbearbeiter@example.org").await;
+    let alt = app.db.frist(f).await.unwrap().ende;
+    let alt = chrono::NaiveDate::parse_from_str(&alt, "%Y-%m-%d").unwrap();
+    let spaetestens = frist::berechne(alt, frist::Dauer::Monate(2)).unwrap().ende;
+
+    let (s, html) = get(&ba, format!("{}/fristen", app.url)).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        html.matches("data-testid=\"entscheidungsfrist-verlaengern\"")
+            .count(),
+        1,
+        "only the vereinfachtes Verfahren's deadline offers it"
+    );
+    assert!(
+        html.contains(&format!("max=\"{}\"", spaetestens.format("%Y-%m-%d"))),
+        "{html}"
+    );
+
+    let url = format!("{}/fristen/{f}/verlaengern", app.url);
+    // Beyond two months: refused with the latest allowed day.
+    let mut zu_spaet = spaetestens + chrono::Days::new(1);
+    while !frist::ist_arbeitstag(zu_spaet) {
+        zu_spaet = zu_spaet.succ_opt().unwrap();
+    }
+    let (s, html) = post(
+        &ba,
+        url.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("neues_ende", &zu_spaet.format("%Y-%m-%d").to_string()),
+            ("grund", "Gutachten"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(html.contains("höchstens 2 Monate"), "{html}");
+    // The regular procedure's deadline is not extended here.
+    let (s, _) = post(
+        &ba,
+        format!("{}/fristen/{f_regulaer}/verlaengern", app.url),
+        &[
+            ("_csrf", &csrf),
+            ("neues_ende", &spaetestens.format("%Y-%m-%d").to_string()),
+            ("grund", "Gutachten"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 409);
+
+    let mut neu = spaetestens;
+    while !frist::ist_arbeitstag(neu) {
+        neu = neu.pred_opt().unwrap();
+    }
+    let neu_iso = neu.format("%Y-%m-%d").to_string();
+    let (s, html) = post(
+        &ba,
+        url.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("neues_ende", &neu_iso),
+            ("grund", "Brandschutzgutachten fehlt"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303, "{html}");
+    assert_eq!(app.db.frist(f).await.unwrap().ende, neu_iso);
+    let e: Vec<_> = app
+        .db
+        .ereignisse(v)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.art == "entscheidungsfrist_verlaengert")
+        .collect();
+    assert_eq!(e.len(), 1);
+    assert!(e[0].text.contains("Brandschutzgutachten fehlt"));
+    let subject: String = sqlx::query_scalar(
+        "SELECT subject FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind("architektin@example.org")
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert!(
+        subject.contains("Entscheidungsfrist verlängert"),
+        "{subject}"
+    );
+
+    // Only once.
+    let (s, html) = post(
+        &ba,
+        url,
+        &[
+            ("_csrf", &csrf),
+            ("neues_ende", &neu_iso),
+            ("grund", "Noch einmal"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(html.contains("nur einmal verlängert"), "{html}");
+    let (_, html) = get(&ba, format!("{}/fristen", app.url)).await;
+    assert_eq!(
+        html.matches("data-testid=\"entscheidungsfrist-verlaengern\"")
+            .count(),
+        0
+    );
+}
