@@ -3,6 +3,7 @@
 
 mod bench;
 mod config;
+mod demo;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -289,7 +290,7 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
         Some(Command::Demo { nur_daten }) => {
             let db = connect(&config).await?;
             db.migrate().await.context("migrating the database")?;
-            load_demo(&db, &config).await?;
+            demo::load_demo(&db, &config).await?;
             if nur_daten {
                 return Ok(());
             }
@@ -733,175 +734,6 @@ async fn wait_for_signal() {
     {
         let _ = ctrl_c.await;
     }
-}
-
-/// The demo's Stellen (the Fachstelle account works for the Brandschutzdienststelle) and a
-/// prepared draft of the architect, so the Antrag and the Beteiligung can be clicked
-/// through at once. Loaded once: nothing happens if the Stellen exist already.
-async fn demo_beteiligung_und_antrag(db: &Db, tenant_id: i64) -> Result<()> {
-    if !db.stellen_fuer(tenant_id).await?.is_empty() {
-        return Ok(());
-    }
-    let now = now_millis();
-    let email =
-        |e: &str| plankammer_domain::Email::parse(e).map_err(|e| anyhow::anyhow!(e.meldung));
-    let brandschutz = db
-        .lege_stelle_an(
-            Some(tenant_id),
-            "Brandschutzdienststelle Musterstadt",
-            "Brandschutz",
-            None,
-            now,
-        )
-        .await?;
-    let fach = db
-        .user_by_email(&email("brandschutz@musterstadt.example")?)
-        .await?;
-    db.fuege_stellenmitglied_hinzu(brandschutz, fach.id).await?;
-    db.lege_stelle_an(
-        Some(tenant_id),
-        "Untere Naturschutzbehörde Musterkreis",
-        "Naturschutz",
-        None,
-        now,
-    )
-    .await?;
-    db.lege_stelle_an(
-        Some(tenant_id),
-        "Gemeinde Musterstadt (Einvernehmen)",
-        "Planungsrecht",
-        Some("06611000"),
-        now,
-    )
-    .await?;
-    db.lege_stelle_an(
-        None,
-        "Landesamt für Denkmalpflege Hessen",
-        "Denkmalschutz",
-        None,
-        now,
-    )
-    .await?;
-    let architektin = db
-        .user_by_email(&email("architektin@musterstadt.example")?)
-        .await?;
-    let v = db
-        .create_vorgang(
-            tenant_id,
-            architektin.id,
-            "Neubau Einfamilienhaus mit Garage",
-            now,
-        )
-        .await?;
-    // All persons and places are invented.
-    let angaben = serde_json::json!({
-        "bauvorhaben": {
-            "bezeichnung": "Neubau Einfamilienhaus mit Garage",
-            "massnahme": "11",
-            "gebaeudeklasse": "1"
-        },
-        "grundstueck": {
-            "strasse": "Lindenweg", "hausnummer": "12", "plz": "34117", "ort": "Kassel",
-            "gemeinde_ags": "06611000", "gemeinde": "Kassel, documenta-Stadt",
-            "gemarkung": "Musterhausen", "flur": "7",
-            "flurstuecke": ["123/4"]
-        },
-        "bauherrschaft": {
-            "name": "Jana und Tom Becker", "anschrift": "Goethestraße 41, 34119 Kassel",
-            "email": "bauherrschaft@musterstadt.example"
-        },
-        "entwurfsverfasser": {
-            "name": "Anna Architektin", "kammer": "Architekten- und Stadtplanerkammer Hessen",
-            "mitgliedsnummer": "12345"
-        }
-    });
-    db.setze_angaben(
-        v.id,
-        "Neubau Einfamilienhaus mit Garage",
-        "vereinfacht",
-        &angaben,
-        Some("06611000"),
-        now,
-    )
-    .await?;
-    Ok(())
-}
-
-pub const DEMO_TENANT: &str = "bauaufsicht-musterstadt";
-pub const DEMO_PASSWORD: &str = "plankammer-demo";
-
-async fn load_demo(db: &Db, config: &Config) -> Result<()> {
-    let accounts = [
-        (
-            "architektin@musterstadt.example",
-            "Anna Architektin",
-            Role::Antragsteller,
-        ),
-        (
-            "sachbearbeitung@musterstadt.example",
-            "Bernd Bauaufsicht",
-            Role::Bauaufsicht,
-        ),
-        (
-            "brandschutz@musterstadt.example",
-            "Frida Fachstelle",
-            Role::Fachstelle,
-        ),
-        (
-            "admin@musterstadt.example",
-            "Ada Administration",
-            Role::Admin,
-        ),
-    ];
-    let tenant = match db.tenant_by_slug(DEMO_TENANT).await {
-        Ok(t) => t,
-        Err(plankammer_storage::StoreError::NotFound) => {
-            db.create_tenant(
-                &TenantSlug::parse(DEMO_TENANT).map_err(|e| anyhow::anyhow!(e.meldung))?,
-                "Bauaufsicht Musterstadt (Demo)",
-                now_millis(),
-            )
-            .await?
-        }
-        Err(e) => return Err(e.into()),
-    };
-    for (email, name, role) in accounts {
-        let exists = db
-            .user_by_email(
-                &plankammer_domain::Email::parse(email).map_err(|e| anyhow::anyhow!(e.meldung))?,
-            )
-            .await
-            .is_ok();
-        if !exists {
-            let new = NewAccount {
-                email,
-                display_name: name,
-                password: DEMO_PASSWORD,
-                tenant_id: tenant.id,
-                role,
-                actor_user_id: None,
-            };
-            create_account(db, &config.public_url, &mail_domain(config), new)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", e.meldung()))?;
-        }
-    }
-    demo_beteiligung_und_antrag(db, tenant.id).await?;
-    println!();
-    println!("Demo-Daten geladen: {}", tenant.name);
-    println!(
-        "Anmeldung unter {}/anmelden, Passwort für alle: {DEMO_PASSWORD}",
-        config.public_url
-    );
-    for (email, _, role) in accounts {
-        println!("  {:<18} {email}", role.bezeichnung());
-    }
-    println!("Daten:      {}", config.data_dir.display());
-    println!("Datenbank:  {}", redact(&config.database_url));
-    println!("Dokumente:  {}", config.object_store_url);
-    println!("E-Mails:    {}", config.mail_url);
-    println!();
-    Ok(())
 }
 
 /// A URL without its password, for printing.

@@ -129,6 +129,8 @@ async fn all_in_one_on_embedded_defaults_with_demo_data() {
         "architektin@musterstadt.example",
         "sachbearbeitung@musterstadt.example",
         "brandschutz@musterstadt.example",
+        "naturschutz@musterstadt.example",
+        "gemeinde@musterstadt.example",
         "admin@musterstadt.example",
         "plankammer-demo",
     ] {
@@ -158,7 +160,7 @@ async fn all_in_one_on_embedded_defaults_with_demo_data() {
 
     let mail_dir = site.dir.path().join("mail");
     let emls = wait_for(
-        "the four welcome mails as .eml files",
+        "the six welcome mails as .eml files",
         Duration::from_secs(20),
         || async {
             let files: Vec<_> = std::fs::read_dir(&mail_dir)
@@ -166,11 +168,11 @@ async fn all_in_one_on_embedded_defaults_with_demo_data() {
                 .filter_map(|e| e.ok())
                 .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
                 .collect();
-            (files.len() >= 4).then_some(files)
+            (files.len() >= 6).then_some(files)
         },
     )
     .await;
-    assert_eq!(emls.len(), 4);
+    assert_eq!(emls.len(), 6);
     assert_eq!(
         p.terminate(Duration::from_secs(30)),
         Some(0),
@@ -183,7 +185,23 @@ async fn all_in_one_on_embedded_defaults_with_demo_data() {
     assert_eq!(code, 0, "{out}");
     let db = site.db().await;
     let t = db.tenant_by_slug("bauaufsicht-musterstadt").await.unwrap();
-    assert_eq!(db.members_of_tenant(t.id).await.unwrap().len(), 4);
+    assert_eq!(db.members_of_tenant(t.id).await.unwrap().len(), 6);
+    // The complete case of the sample plans, ready for the Beteiligung, and the draft.
+    let faelle = db
+        .eingang(
+            t.id,
+            &plankammer_storage::antrag::EingangsFilter {
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(faelle.len(), 1, "only the submitted case is in the inbox");
+    assert_eq!(faelle[0].zustand, "vollstaendig");
+    assert!(faelle[0].aktenzeichen.is_some());
+    assert_eq!(db.dokumente(faelle[0].id).await.unwrap().len(), 4);
+    assert_eq!(db.stellen_fuer(t.id).await.unwrap().len(), 4);
 }
 
 #[tokio::test(flavor = "multi_thread")]
