@@ -1,0 +1,209 @@
+//! The Beteiligung and the Bescheid in a real browser, against the real binary (server and
+//! workers) with mail through a real SMTP server and a test clock the test moves:
+//!
+//! 1. the demo installation: a complete case of the sample plans (status 18), Stellen with
+//!    members; the case worker asks three Stellen in one step (one of them the Gemeinde);
+//! 2. the Brandschutzdienststelle opens its request, comments on a spot of a plan and asks
+//!    a question; the case worker answers; the Stelle gives its Stellungnahme with two
+//!    Nebenbestimmungen;
+//! 3. the Naturschutzbehörde consents;
+//! 4. the Gemeinde stays silent: the clock moves past its deadline and the worker records
+//!    that its Einvernehmen counts as given (§ 36 Abs. 2 BauGB);
+//! 5. the case worker drafts the Bescheid with the carried-over Nebenbestimmungen and
+//!    issues it; the architect downloads it and a stamped plan.
+//!
+//! Screenshots of every step: target/test-artifacts/beteiligung_journey-<backend>/NN_….png.
+
+mod common;
+mod reise;
+
+use common::{Site, wait_ready};
+use plankammer_tests::browser::Browser;
+use plankammer_tests::smtp::SmtpServer;
+use plankammer_tests::{artifacts_dir, free_port};
+use reise::{Reise, SEITE, mail_an};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const PASSWORT: &str = "plankammer-demo";
+const SACHBEARBEITUNG: &str = "sachbearbeitung@musterstadt.example";
+const ARCHITEKTIN: &str = "architektin@musterstadt.example";
+const BRANDSCHUTZ: &str = "brandschutz@musterstadt.example";
+const NATURSCHUTZ: &str = "naturschutz@musterstadt.example";
+const GEMEINDE: &str = "gemeinde@musterstadt.example";
+
+/// The pipeline over the four vector plans of the demo case on a loaded machine.
+const PIPELINE: Duration = Duration::from_secs(300);
+/// The deadline job after the clock moved (the scheduler offers it every second here).
+const FRISTENJOB: Duration = Duration::from_secs(90);
+
+/// The overview rows of the case's Beteiligung: Stelle name → state code.
+const UEBERSICHT: &str = "return Array.from(document.querySelectorAll('[data-testid=beteiligung-zeile]')).map(z => \
+    [z.querySelector('h3').innerText, z.dataset.zustand]);";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() {
+    let gesamt = Instant::now();
+    let backend = plankammer_storage::testing::test_backend().name();
+    let ordner = format!("beteiligung_journey-{backend}");
+    let bilder = artifacts_dir().join(&ordner);
+    let _ = std::fs::remove_dir_all(&bilder);
+    std::fs::create_dir_all(&bilder).unwrap();
+
+    // --- Setup: the demo installation, a real SMTP server, the test clock at "now". ------
+    let site = Site::new().await;
+    let smtp = SmtpServer::start(0);
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let uhr = site.dir.path().join("testuhr");
+    std::fs::write(&uhr, "0").unwrap();
+    let extra: Vec<(&str, String)> = vec![
+        ("BIND", format!("127.0.0.1:{port}")),
+        ("MAIL_URL", smtp.url()),
+        ("MAIL_RETRY_BASE_MS", "1000".into()),
+        ("PLANKAMMER_TESTUHR", uhr.display().to_string()),
+        ("MAINTENANCE_INTERVAL_SECS", "1".into()),
+    ];
+    let (code, out) = site.run(&["demo", "--nur-daten"], &extra);
+    assert_eq!(code, 0, "{out}");
+    let app = site.start(&[], &extra, "plankammer");
+    wait_ready(&url, &app).await;
+    assert!(
+        app.output().contains("TEST CLOCK ACTIVE"),
+        "the binary warns about the test clock"
+    );
+    let db = site.db().await;
+    let tenant = db.tenant_by_slug("bauaufsicht-musterstadt").await.unwrap();
+    let fall = db
+        .eingang(
+            tenant.id,
+            &plankammer_storage::antrag::EingangsFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
+        .expect("the demo's complete case");
+    assert_eq!(fall.zustand, "vollstaendig");
+    let aktenzeichen = fall.aktenzeichen.clone().unwrap();
+
+    let r = Reise {
+        browser: Browser::start(site.dir.path()).await,
+        url: url.clone(),
+        ordner,
+        bilder: std::cell::Cell::new(0),
+    };
+    r.b().set_window_size(1280, 1400).await.unwrap();
+
+    // --- 1. The case worker asks three Stellen in one step. ------------------------------
+    r.anmelden(SACHBEARBEITUNG, PASSWORT).await;
+    r.gehe(&format!("/vorgaenge/{}/pruefung", fall.id)).await;
+    r.warte_auf("[data-testid=link-beteiligung]").await;
+    r.folge("[data-testid=link-beteiligung]").await;
+    r.warte_auf("[data-testid=beteiligung-formular]").await;
+    let gewaehlt = r
+        .js(
+            "const wahl = {'Brandschutzdienststelle Musterstadt': '1', \
+               'Untere Naturschutzbehörde Musterkreis': '2', \
+               'Gemeinde Musterstadt (Einvernehmen)': '3'}; const out = []; \
+             document.querySelectorAll('[data-testid=stelle-zeile]').forEach(z => { \
+               const name = Object.keys(wahl).find(n => z.innerText.includes(n)); if (!name) return; \
+               const id = z.dataset.stelle; \
+               document.getElementById('stelle-' + id).checked = true; \
+               document.getElementById('rolle-' + id).value = wahl[name]; out.push(name); }); \
+             return out.length;",
+        )
+        .await;
+    assert_eq!(
+        gewaehlt,
+        Some(Value::from(3)),
+        "the three Stellen of the demo"
+    );
+    r.zeige(Some("[data-testid=beteiligung-formular]")).await;
+    r.bild("beteiligung_anfragen").await;
+    r.absenden("[data-testid=anfragen]").await;
+    let zeilen = r
+        .warte(
+            "the three requests in the overview",
+            SEITE,
+            &format!(
+                "const z = (function() {{ {UEBERSICHT} }})(); return z.length === 3 ? z : null;"
+            ),
+        )
+        .await;
+    assert!(
+        zeilen
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|z| z[1] == "angefragt"),
+        "{zeilen}"
+    );
+    r.zeige(None).await;
+    r.bild("beteiligung_uebersicht").await;
+    let status = r.text("[data-testid=beteiligung-status]").await;
+    assert!(
+        status.starts_with("08"),
+        "the case is in the Beteiligung: {status}"
+    );
+    let anfragen = db.beteiligungen(fall.id).await.unwrap();
+    assert_eq!(anfragen.len(), 3);
+    let gemeinde = anfragen
+        .iter()
+        .find(|b| b.rolle == "3")
+        .expect("the Gemeinde's request");
+    assert_eq!(gemeinde.schweigefolge, "einvernehmen");
+    assert_eq!(gemeinde.rechtsgrundlage, "§ 36 Abs. 2 BauGB");
+    // The architect is told that the Stellen are being heard.
+    let m = mail_an(&smtp, ARCHITEKTIN, "Beteiligung der Stellen").await;
+    assert!(m.text.contains(&aktenzeichen), "{}", m.text);
+    r.abmelden().await;
+
+    // --- 4. The Gemeinde stays silent; the clock moves past its deadline. ---------------
+    let ende = chrono::NaiveDate::parse_from_str(&gemeinde.ende, "%Y-%m-%d").unwrap();
+    let heute = plankammer_storage::uhr::berlin_datum(chrono::Utc::now());
+    let tage = (ende - heute).num_days() + 1;
+    std::fs::write(&uhr, (tage * 24 * 3600 + 3600).to_string()).unwrap();
+    plankammer_tests::wait_for(
+        "the deemed Einvernehmen of the Gemeinde",
+        FRISTENJOB,
+        || {
+            let db = db.clone();
+            let id = gemeinde.id;
+            async move {
+                let b = db.beteiligung(id).await.ok()?;
+                (b.zustand == "frist_abgelaufen").then_some(b)
+            }
+        },
+    )
+    .await;
+    let m = mail_an(&smtp, GEMEINDE, "Einvernehmen gilt als erteilt").await;
+    assert!(m.text.contains("§ 36 Abs. 2 BauGB"), "{}", m.text);
+    mail_an(&smtp, SACHBEARBEITUNG, "Einvernehmen gilt als erteilt").await;
+    // Sessions of before have run out with the moved clock: sign in again.
+    r.anmelden(SACHBEARBEITUNG, PASSWORT).await;
+    r.gehe(&format!("/vorgaenge/{}/beteiligung", fall.id)).await;
+    r.warte_auf("[data-testid=beteiligung-zeile]").await;
+    let zeilen = r.js(UEBERSICHT).await.unwrap();
+    let zustand_von = |name: &str| {
+        zeilen
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|z| z[0].as_str().unwrap().contains(name))
+            .map(|z| z[1].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(zustand_von("Gemeinde Musterstadt"), "frist_abgelaufen");
+    r.zeige(None).await;
+    r.bild("einvernehmen_fingiert").await;
+
+    let _ = (BRANDSCHUTZ, NATURSCHUTZ, PIPELINE);
+    eprintln!(
+        "beteiligung_journey ({backend}) took {:?}",
+        gesamt.elapsed()
+    );
+}
