@@ -48,6 +48,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage the Stellen of the Beteiligung, e.g. Land-wide ones every tenant may ask.
+    Stelle {
+        #[command(subcommand)]
+        command: StelleCommand,
+    },
     /// Manage tenants (Bauaufsichtsbehörden).
     Tenant {
         #[command(subcommand)]
@@ -183,6 +188,32 @@ enum TenantCommand {
         name: String,
     },
     /// List tenants.
+    List,
+}
+
+#[derive(Subcommand)]
+enum StelleCommand {
+    /// Create a Stelle: a tenant's own (--tenant) or a Land-wide one (without --tenant).
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        rechtsbereich: String,
+        /// The tenant whose own Stelle it is; without it every tenant may ask the Stelle.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// The AGS of the Gemeinde this Stelle is (for its Einvernehmen, § 36 BauGB).
+        #[arg(long)]
+        gemeinde: Option<String>,
+    },
+    /// Make an account (with the Fachstelle role) a member of a Stelle.
+    Mitglied {
+        #[arg(long)]
+        stelle: i64,
+        #[arg(long)]
+        email: String,
+    },
+    /// List the Stellen with their members' count.
     List,
 }
 
@@ -352,6 +383,7 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
             }
             Ok(())
         }
+        Some(Command::Stelle { command }) => stelle_command(&config, command).await,
         Some(Command::Jobs { command }) => jobs_command(&config, command).await,
         Some(Command::Inspect { files }) => inspect(&config, files).await,
         Some(Command::Sandbox { .. } | Command::Frist { .. }) => {
@@ -734,6 +766,94 @@ async fn wait_for_signal() {
     {
         let _ = ctrl_c.await;
     }
+}
+
+async fn stelle_command(config: &Config, command: StelleCommand) -> Result<()> {
+    let db = connect(config).await?;
+    match command {
+        StelleCommand::Add {
+            name,
+            rechtsbereich,
+            tenant,
+            gemeinde,
+        } => {
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 200 {
+                bail!("the name must have 1 to 200 characters");
+            }
+            if let Some(ags) = &gemeinde
+                && !plankammer_domain::codeliste::gemeinden_hessen().enthaelt(ags)
+            {
+                bail!("{ags:?} is not the AGS of a Gemeinde in Hessen");
+            }
+            let tenant_id = match tenant {
+                Some(slug) => Some(
+                    db.tenant_by_slug(&slug)
+                        .await
+                        .with_context(|| format!("tenant {slug:?}"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let id = db
+                .lege_stelle_an(
+                    tenant_id,
+                    name,
+                    rechtsbereich.trim(),
+                    gemeinde.as_deref(),
+                    now_millis(),
+                )
+                .await?;
+            println!(
+                "Stelle {id} angelegt: {name} ({})",
+                if tenant_id.is_some() {
+                    "eigene Stelle der Behörde"
+                } else {
+                    "landesweit"
+                }
+            );
+        }
+        StelleCommand::Mitglied { stelle, email } => {
+            let s = db.stelle(stelle).await.context("Stelle")?;
+            let e =
+                plankammer_domain::Email::parse(&email).map_err(|e| anyhow::anyhow!(e.meldung))?;
+            let u = db.user_by_email(&e).await.context("account")?;
+            let rollen = db.memberships_of(u.id).await?;
+            let passt = rollen.iter().any(|m| {
+                m.role == Role::Fachstelle && s.tenant_id.is_none_or(|t| t == m.tenant.id)
+            });
+            if !passt {
+                bail!(
+                    "the account needs the Fachstelle role{}",
+                    if s.tenant_id.is_some() {
+                        " in the Stelle's tenant"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            db.fuege_stellenmitglied_hinzu(stelle, u.id).await?;
+            println!("{} arbeitet jetzt für {}.", u.display_name, s.name);
+        }
+        StelleCommand::List => {
+            let slugs: std::collections::HashMap<i64, String> = db
+                .tenants()
+                .await?
+                .into_iter()
+                .map(|t| (t.id, t.slug))
+                .collect();
+            for s in db.alle_stellen().await? {
+                let wo = s
+                    .tenant_id
+                    .and_then(|t| slugs.get(&t).cloned())
+                    .unwrap_or_else(|| "landesweit".into());
+                let n = db.stellenmitglieder(s.id).await?.len();
+                let wort = if n == 1 { "Mitglied" } else { "Mitglieder" };
+                println!("{}\t{wo}\t{}\t{n} {wort}", s.id, s.name);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A URL without its password, for printing.

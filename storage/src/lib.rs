@@ -17,6 +17,7 @@ pub mod login_limit;
 pub mod mitteilung;
 pub mod outbox;
 pub mod sessions;
+pub mod stellen;
 pub mod suche;
 pub mod testing;
 pub mod tokens;

@@ -110,6 +110,90 @@ async fn admin_commands_create_tenants_and_users() {
         out.contains("bauaufsicht-kassel\tBauaufsicht Kassel"),
         "{out}"
     );
+    // Stellen: a Land-wide one every tenant may ask, staffed with a Fachstelle account;
+    // a Bauaufsicht account cannot work for a Stelle, a made-up AGS is refused.
+    let (code, out) = site.run(
+        &[
+            "user",
+            "add",
+            "--tenant",
+            "bauaufsicht-kassel",
+            "--email",
+            "denkmal@lfd.de",
+            "--name",
+            "Dora",
+            "--role",
+            "fachstelle",
+        ],
+        &pw,
+    );
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = site.run(
+        &[
+            "stelle",
+            "add",
+            "--name",
+            "Landesamt für Denkmalpflege Hessen",
+            "--rechtsbereich",
+            "Denkmalschutz",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("landesweit"), "{out}");
+    let id: String = out
+        .trim_start_matches("Stelle ")
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    let (code, out) = site.run(
+        &[
+            "stelle",
+            "mitglied",
+            "--stelle",
+            &id,
+            "--email",
+            "bea@kassel.de",
+        ],
+        &[],
+    );
+    assert_ne!(code, 0);
+    assert!(out.contains("Fachstelle role"), "{out}");
+    let (code, out) = site.run(
+        &[
+            "stelle",
+            "mitglied",
+            "--stelle",
+            &id,
+            "--email",
+            "denkmal@lfd.de",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = site.run(
+        &[
+            "stelle",
+            "add",
+            "--name",
+            "Gemeinde",
+            "--tenant",
+            "bauaufsicht-kassel",
+            "--gemeinde",
+            "06999999",
+        ],
+        &[],
+    );
+    assert_ne!(code, 0);
+    assert!(out.contains("not the AGS"), "{out}");
+    let (_, out) = site.run(&["stelle", "list"], &[]);
+    assert!(
+        out.contains(&format!(
+            "{id}\tlandesweit\tLandesamt für Denkmalpflege Hessen\t1 Mitglied"
+        )),
+        "{out}"
+    );
     let (code, out) = site.run(&["jobs", "probe", "--ms", "10"], &[]);
     assert_eq!(code, 0, "{out}");
     let (_, out) = site.run(&["jobs", "list", "--state", "queued"], &[]);

@@ -16,6 +16,7 @@ pub mod security;
 pub mod templates;
 pub mod upload;
 pub mod verwaltung_antrag;
+pub mod verwaltung_stellen;
 pub mod vorgaenge;
 pub mod vorgang_seiten;
 
@@ -110,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pruefung_seiten::router())
         .merge(beteiligung_seiten::router())
         .merge(verwaltung_antrag::router())
+        .merge(verwaltung_stellen::router())
         .merge(ops::router())
         .merge(security::static_router(&state.config.web_dir))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(

@@ -68,6 +68,7 @@ pub(crate) fn layout(user: &CurrentUser, current: &str) -> minijinja::Value {
     if m.role == Role::Admin {
         nav.push(("/verwaltung/checklisten", "Checklisten"));
         nav.push(("/verwaltung/aktenzeichen", "Aktenzeichen"));
+        nav.push(("/verwaltung/stellen", "Stellen"));
     }
     nav.push(("/konto", "Mein Konto"));
     let nav: Vec<NavItem> = nav

@@ -69,6 +69,10 @@ const PAGES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/pages/beteiligungen.html"),
     ),
     (
+        "verwaltung_stellen.html",
+        include_str!("../../../web/templates/pages/verwaltung_stellen.html"),
+    ),
+    (
         "fehler.html",
         include_str!("../../../web/templates/pages/fehler.html"),
     ),

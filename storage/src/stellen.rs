@@ -1,0 +1,182 @@
+//! Managing the Stellen a tenant asks: their names, Rechtsbereich and Gemeinde, and their
+//! members (Fachstelle accounts). Requests and statements live in [`crate::beteiligung`].
+
+use crate::{Db, Result, StoreError};
+use serde::Serialize;
+use sqlx::Row;
+
+/// A member of a Stelle, as the admin page lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stellenmitglied {
+    pub user_id: i64,
+    pub display_name: String,
+    pub email: String,
+}
+
+impl Db {
+    /// The members of a Stelle, by name.
+    pub async fn stellenmitglieder(&self, stelle_id: i64) -> Result<Vec<Stellenmitglied>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.display_name, u.email FROM stellen_mitglieder m JOIN users u ON u.id = m.user_id \
+             WHERE m.stelle_id = $1 ORDER BY u.display_name, u.id",
+        )
+        .bind(stelle_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Stellenmitglied {
+                    user_id: r.try_get("id")?,
+                    display_name: r.try_get("display_name")?,
+                    email: r.try_get("email")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every Stelle of the installation (for the operator), Land-wide ones first.
+    pub async fn alle_stellen(&self) -> Result<Vec<crate::beteiligung::Stelle>> {
+        let rows = sqlx::query(
+            "SELECT id, tenant_id, name, rechtsbereich, gemeinde_ags FROM stellen \
+             ORDER BY tenant_id IS NOT NULL, tenant_id, name, id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(crate::beteiligung::Stelle {
+                    id: r.try_get("id")?,
+                    tenant_id: r.try_get("tenant_id")?,
+                    name: r.try_get("name")?,
+                    rechtsbereich: r.try_get("rechtsbereich")?,
+                    gemeinde_ags: r.try_get("gemeinde_ags")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Removes a member; false if they were not one.
+    pub async fn entferne_stellenmitglied(&self, stelle_id: i64, user_id: i64) -> Result<bool> {
+        Ok(
+            sqlx::query("DELETE FROM stellen_mitglieder WHERE stelle_id = $1 AND user_id = $2")
+                .bind(stelle_id)
+                .bind(user_id)
+                .execute(self.pool())
+                .await?
+                .rows_affected()
+                == 1,
+        )
+    }
+
+    /// Is this user a member of this Stelle?
+    pub async fn ist_stellenmitglied(&self, stelle_id: i64, user_id: i64) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM stellen_mitglieder WHERE stelle_id = $1 AND user_id = $2",
+        )
+        .bind(stelle_id)
+        .bind(user_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(n == 1)
+    }
+
+    /// Changes name, Rechtsbereich and Gemeinde of a tenant's own Stelle (never a Land-wide
+    /// one through a tenant). NotFound if it is not the tenant's.
+    pub async fn aendere_stelle(
+        &self,
+        tenant_id: i64,
+        stelle_id: i64,
+        name: &str,
+        rechtsbereich: &str,
+        gemeinde_ags: Option<&str>,
+    ) -> Result<()> {
+        let n = sqlx::query(
+            "UPDATE stellen SET name = $3, rechtsbereich = $4, gemeinde_ags = $5 WHERE id = $1 AND tenant_id = $2",
+        )
+        .bind(stelle_id)
+        .bind(tenant_id)
+        .bind(name)
+        .bind(rechtsbereich)
+        .bind(gemeinde_ags)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::fresh_db;
+    use crate::{Db, now_millis};
+    use plankammer_domain::{Email, Role, TenantSlug};
+
+    #[tokio::test]
+    async fn members_are_listed_added_and_removed_and_only_own_stellen_change() {
+        let (db, _dir) = fresh_db().await;
+        let t = db
+            .create_tenant(&TenantSlug::parse("kreis").unwrap(), "Kreis", now_millis())
+            .await
+            .unwrap()
+            .id;
+        let andere = db
+            .create_tenant(
+                &TenantSlug::parse("andere").unwrap(),
+                "Andere",
+                now_millis(),
+            )
+            .await
+            .unwrap()
+            .id;
+        let mut tx = db.begin().await.unwrap();
+        let u = Db::create_user(
+            &mut tx,
+            &Email::parse("fs@example.org").unwrap(),
+            "Frida",
+            "x",
+            now_millis(),
+        )
+        .await
+        .unwrap();
+        Db::add_membership(&mut tx, u.id, t, Role::Fachstelle, now_millis())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let s = db
+            .lege_stelle_an(Some(t), "Brandschutz", "", None, now_millis())
+            .await
+            .unwrap();
+        let land = db
+            .lege_stelle_an(None, "Landesamt", "", None, now_millis())
+            .await
+            .unwrap();
+        assert!(db.stellenmitglieder(s).await.unwrap().is_empty());
+        db.fuege_stellenmitglied_hinzu(s, u.id).await.unwrap();
+        assert!(db.ist_stellenmitglied(s, u.id).await.unwrap());
+        let m = db.stellenmitglieder(s).await.unwrap();
+        assert_eq!(
+            (m.len(), m[0].email.as_str(), m[0].display_name.as_str()),
+            (1, "fs@example.org", "Frida")
+        );
+        assert!(db.entferne_stellenmitglied(s, u.id).await.unwrap());
+        assert!(!db.entferne_stellenmitglied(s, u.id).await.unwrap());
+        assert!(!db.ist_stellenmitglied(s, u.id).await.unwrap());
+
+        db.aendere_stelle(t, s, "Brandschutzdienststelle", "Brandschutz", None)
+            .await
+            .unwrap();
+        assert_eq!(db.stelle(s).await.unwrap().name, "Brandschutzdienststelle");
+        assert!(matches!(
+            db.aendere_stelle(andere, s, "fremd", "", None).await,
+            Err(crate::StoreError::NotFound)
+        ));
+        assert!(matches!(
+            db.aendere_stelle(t, land, "fremd", "", None).await,
+            Err(crate::StoreError::NotFound)
+        ));
+    }
+}
