@@ -31,6 +31,7 @@ const ARCHITEKTIN: &str = "architektin@musterstadt.example";
 const BRANDSCHUTZ: &str = "brandschutz@musterstadt.example";
 const NATURSCHUTZ: &str = "naturschutz@musterstadt.example";
 const GEMEINDE: &str = "gemeinde@musterstadt.example";
+const ADMIN: &str = "admin@musterstadt.example";
 
 /// The pipeline over the four vector plans of the demo case on a loaded machine.
 const PIPELINE: Duration = Duration::from_secs(300);
@@ -97,6 +98,41 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
         bilder: std::cell::Cell::new(0),
     };
     r.b().set_window_size(1280, 1400).await.unwrap();
+
+    // --- 0. The admin's view of the Stellen and who works for them. ----------------------
+    r.anmelden(ADMIN, PASSWORT).await;
+    r.folge("a.pk-nav__link[href='/verwaltung/stellen']").await;
+    r.warte_auf("[data-testid=stelle]").await;
+    let stellen = r
+        .js("return Array.from(document.querySelectorAll('[data-testid=stelle]')).map(s => s.innerText)")
+        .await
+        .unwrap();
+    let stellen: Vec<&str> = stellen
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(stellen.len(), 3, "{stellen:?}");
+    for (stelle, mitglied) in [
+        ("Brandschutzdienststelle Musterstadt", BRANDSCHUTZ),
+        ("Untere Naturschutzbehörde Musterkreis", NATURSCHUTZ),
+        ("Gemeinde Musterstadt (Einvernehmen)", GEMEINDE),
+    ] {
+        assert!(
+            stellen
+                .iter()
+                .any(|s| s.contains(stelle) && s.contains(mitglied)),
+            "{stelle} with {mitglied}: {stellen:?}"
+        );
+    }
+    assert!(
+        r.text("[data-testid=landesweit]")
+            .await
+            .contains("Landesamt für Denkmalpflege")
+    );
+    r.bild("verwaltung_stellen").await;
+    r.abmelden().await;
 
     // --- 1. The case worker asks three Stellen in one step. ------------------------------
     r.anmelden(SACHBEARBEITUNG, PASSWORT).await;
