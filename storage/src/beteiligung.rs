@@ -57,9 +57,11 @@ pub struct Beteiligung {
     pub grund: Option<String>,
     pub angefragt_at: Millis,
     pub angefragt_by: i64,
+    /// When a member of the Stelle first opened the request; `None`: never opened.
+    pub geoeffnet_at: Option<Millis>,
 }
 
-const BETEILIGUNG_SPALTEN: &str = "b.id, b.vorgang_id, b.stelle_id, s.name AS stelle_name, b.rolle, b.rechtsbereich, b.notiz, b.umfang, b.fassung_id, b.freigegeben_fassung_id, b.zustand, b.start, b.ende, b.rechtsgrundlage, b.erklaerung, b.behoerdlich_gesetzt, b.schweigefolge, b.fiktion_at, b.erinnerungen, b.andere_kommentare_sichtbar, b.grund, b.angefragt_at, b.angefragt_by";
+const BETEILIGUNG_SPALTEN: &str = "b.id, b.vorgang_id, b.stelle_id, s.name AS stelle_name, b.rolle, b.rechtsbereich, b.notiz, b.umfang, b.fassung_id, b.freigegeben_fassung_id, b.zustand, b.start, b.ende, b.rechtsgrundlage, b.erklaerung, b.behoerdlich_gesetzt, b.schweigefolge, b.fiktion_at, b.erinnerungen, b.andere_kommentare_sichtbar, b.grund, b.angefragt_at, b.angefragt_by, b.geoeffnet_at";
 
 fn beteiligung_aus(r: &sqlx::any::AnyRow) -> Result<Beteiligung> {
     let umfang: Option<String> = r.try_get("umfang")?;
@@ -94,6 +96,7 @@ fn beteiligung_aus(r: &sqlx::any::AnyRow) -> Result<Beteiligung> {
         grund: r.try_get("grund")?,
         angefragt_at: r.try_get("angefragt_at")?,
         angefragt_by: r.try_get("angefragt_by")?,
+        geoeffnet_at: r.try_get("geoeffnet_at")?,
     })
 }
 
@@ -162,6 +165,25 @@ pub struct Rueckfrage {
     pub gestellt_at: Millis,
     pub gestellt_by: i64,
     pub beantwortet_at: Option<Millis>,
+    /// When the Bauaufsicht passed the question on to the applicants.
+    pub weitergegeben_at: Option<Millis>,
+}
+
+const RUECKFRAGE_SPALTEN: &str = "id, beteiligung_id, frage, an_antragsteller, hemmt_frist, antwort, gestellt_at, gestellt_by, beantwortet_at, weitergegeben_at";
+
+fn rueckfrage_aus(r: &sqlx::any::AnyRow) -> Result<Rueckfrage> {
+    Ok(Rueckfrage {
+        id: r.try_get("id")?,
+        beteiligung_id: r.try_get("beteiligung_id")?,
+        frage: r.try_get("frage")?,
+        an_antragsteller: r.try_get::<i64, _>("an_antragsteller")? != 0,
+        hemmt_frist: r.try_get::<i64, _>("hemmt_frist")? != 0,
+        antwort: r.try_get("antwort")?,
+        gestellt_at: r.try_get("gestellt_at")?,
+        gestellt_by: r.try_get("gestellt_by")?,
+        beantwortet_at: r.try_get("beantwortet_at")?,
+        weitergegeben_at: r.try_get("weitergegeben_at")?,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -495,6 +517,62 @@ impl Db {
         Ok(())
     }
 
+    /// A member of the Stelle opens the request: notes the first opening (not of a withdrawn
+    /// request: that would open its documents), and moves `angefragt` to `in_bearbeitung`.
+    /// True when this call moved the state (once).
+    pub async fn oeffne_beteiligung(conn: &mut Conn, id: i64, now: Millis) -> Result<bool> {
+        sqlx::query(
+            "UPDATE beteiligungen SET geoeffnet_at = $2 WHERE id = $1 AND geoeffnet_at IS NULL AND zustand <> 'zurueckgezogen'",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        Ok(sqlx::query(
+            "UPDATE beteiligungen SET zustand = 'in_bearbeitung', geaendert_at = $2 WHERE id = $1 AND zustand = 'angefragt'",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// Whether the Stelle of this request sees the comments of other Stellen (and of the
+    /// Bauaufsicht outside its own threads).
+    pub async fn setze_andere_kommentare_sichtbar(&self, id: i64, sichtbar: bool) -> Result<()> {
+        sqlx::query("UPDATE beteiligungen SET andere_kommentare_sichtbar = $2 WHERE id = $1")
+            .bind(id)
+            .bind(i64::from(sichtbar))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// A deadline suspended by a Rückfrage (Hemmung): the new end and its explanation. Not
+    /// "behördlich gesetzt"; reminders are due again for the new end.
+    pub async fn hemme_beteiligungsfrist(
+        conn: &mut Conn,
+        id: i64,
+        ende: &str,
+        erklaerung: &str,
+        now: Millis,
+    ) -> Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE beteiligungen SET ende = $2, erklaerung = $3, erinnerungen = '', geaendert_at = $4 \
+             WHERE id = $1 AND zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage')",
+        )
+        .bind(id)
+        .bind(ende)
+        .bind(erklaerung)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
     // --- Comments, Rückfragen ------------------------------------------------------------
 
     pub async fn kommentiere(&self, k: &NeuerKommentar<'_>, now: Millis) -> Result<i64> {
@@ -601,28 +679,62 @@ impl Db {
     }
 
     pub async fn rueckfragen(&self, beteiligung_id: i64) -> Result<Vec<Rueckfrage>> {
-        let rows = sqlx::query(
-            "SELECT id, beteiligung_id, frage, an_antragsteller, hemmt_frist, antwort, gestellt_at, gestellt_by, beantwortet_at \
-             FROM rueckfragen WHERE beteiligung_id = $1 ORDER BY id",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {RUECKFRAGE_SPALTEN} FROM rueckfragen WHERE beteiligung_id = $1 ORDER BY id"
+        ))
         .bind(beteiligung_id)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Rueckfrage {
-                    id: r.try_get("id")?,
-                    beteiligung_id: r.try_get("beteiligung_id")?,
-                    frage: r.try_get("frage")?,
-                    an_antragsteller: r.try_get::<i64, _>("an_antragsteller")? != 0,
-                    hemmt_frist: r.try_get::<i64, _>("hemmt_frist")? != 0,
-                    antwort: r.try_get("antwort")?,
-                    gestellt_at: r.try_get("gestellt_at")?,
-                    gestellt_by: r.try_get("gestellt_by")?,
-                    beantwortet_at: r.try_get("beantwortet_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(rueckfrage_aus).collect()
+    }
+
+    pub async fn rueckfrage(&self, id: i64) -> Result<Rueckfrage> {
+        let r = sqlx::query(&format!(
+            "SELECT {RUECKFRAGE_SPALTEN} FROM rueckfragen WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        rueckfrage_aus(&r)
+    }
+
+    /// Answers a Rückfrage once, recording whether it suspended the deadline (the
+    /// Bauaufsicht's decision). False if it had been answered already.
+    pub async fn beantworte_rueckfrage_mit(
+        conn: &mut Conn,
+        id: i64,
+        antwort: &str,
+        hemmt_frist: bool,
+        user_id: i64,
+        now: Millis,
+    ) -> Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE rueckfragen SET antwort = $2, hemmt_frist = $3, beantwortet_at = $4, beantwortet_by = $5 \
+             WHERE id = $1 AND antwort IS NULL",
+        )
+        .bind(id)
+        .bind(antwort)
+        .bind(i64::from(hemmt_frist))
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// Notes that the Bauaufsicht passed the question on to the applicants (once).
+    pub async fn gib_rueckfrage_weiter(conn: &mut Conn, id: i64, now: Millis) -> Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE rueckfragen SET weitergegeben_at = $2 WHERE id = $1 AND weitergegeben_at IS NULL AND antwort IS NULL",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+            == 1)
     }
 
     // --- Stellungnahmen ----------------------------------------------------------------
@@ -693,6 +805,23 @@ impl Db {
                 })
             })
             .collect()
+    }
+
+    /// [`Db::entscheide_verspaetete`] in the caller's transaction.
+    pub async fn entscheide_verspaetete_in(
+        conn: &mut Conn,
+        id: i64,
+        beruecksichtigen: bool,
+    ) -> Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE stellungnahmen SET beruecksichtigt = $2 WHERE id = $1 AND verspaetet = 1 AND beruecksichtigt IS NULL",
+        )
+        .bind(id)
+        .bind(i64::from(beruecksichtigen))
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+            == 1)
     }
 
     /// The Bauaufsicht's decision on a late Stellungnahme: consider it or not (once).
