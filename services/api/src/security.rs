@@ -1,6 +1,11 @@
 //! Security plumbing in one place: response headers (a strict Content-Security-Policy that
 //! allows only our own origin), the CSRF guard for every state-changing request, and the
-//! static assets (KERN UX, htmx) served by Plankammer itself, never from a CDN.
+//! static assets (KERN UX, htmx, pdf.js) served by Plankammer itself, never from a CDN.
+//!
+//! The policy needs nothing extra for pdf.js: its module and its worker come from our own
+//! origin (`script-src 'self'`, which `worker-src` falls back to), it runs with
+//! `isEvalSupported: false` (no `'unsafe-eval'`) and without WebAssembly (no
+//! `'wasm-unsafe-eval'`; the decoders' JavaScript fallback is used).
 
 use crate::auth::{ANON_CSRF_COOKIE, SessionInfo, bearer};
 use crate::{AppError, AppState};
@@ -158,7 +163,8 @@ pub async fn csrf_guard(
     }
 }
 
-/// `/static/…` from `web/static`, `/static/kern/…` and `/static/htmx/…` from the npm packages.
+/// `/static/…` from `web/static`; `/static/kern/…`, `/static/htmx/…` and `/static/pdfjs/…`
+/// from the npm packages.
 pub fn static_router(web_dir: &Path) -> Router<AppState> {
     let cache = SetResponseHeaderLayer::overriding(
         header::CACHE_CONTROL,
@@ -172,6 +178,24 @@ pub fn static_router(web_dir: &Path) -> Router<AppState> {
         .nest_service(
             "/static/htmx",
             ServeDir::new(web_dir.join("node_modules/htmx.org/dist")),
+        )
+        // pdf.js (the plan viewer): only the built library, its fonts, CMaps and the
+        // decoders' fallback, never the package's other files.
+        .nest_service(
+            "/static/pdfjs/build",
+            ServeDir::new(web_dir.join("node_modules/pdfjs-dist/build")),
+        )
+        .nest_service(
+            "/static/pdfjs/standard_fonts",
+            ServeDir::new(web_dir.join("node_modules/pdfjs-dist/standard_fonts")),
+        )
+        .nest_service(
+            "/static/pdfjs/cmaps",
+            ServeDir::new(web_dir.join("node_modules/pdfjs-dist/cmaps")),
+        )
+        .nest_service(
+            "/static/pdfjs/wasm",
+            ServeDir::new(web_dir.join("node_modules/pdfjs-dist/wasm")),
         )
         .nest_service("/static", ServeDir::new(web_dir.join("static")))
         .layer(cache)
