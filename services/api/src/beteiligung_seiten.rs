@@ -1,7 +1,11 @@
 //! The Bauaufsicht's side of the Beteiligung: the overview of every request of a case, the
 //! form that asks one or more Stellen in one step (deadline proposed by the engine, or set
 //! by the case worker and recorded as "behördlich gesetzt"), withdrawing and extending a
-//! request, and the cross-case view of all running requests of the tenant.
+//! request, and the cross-case view of all running requests of the tenant. Per request it
+//! also shows what came back: Rückfragen to answer (with the decision whether the question
+//! suspended the deadline, and passing it on to the applicants), the Stellungnahmen (late
+//! ones with the decision to consider them), whether the Stelle sees other Stellen's plan
+//! comments, and sharing a later Fassung with the Stelle.
 //!
 //! The requests, their timeline entries and the move of the case to "Beteiligung" (08) are
 //! written in one transaction.
@@ -48,6 +52,23 @@ pub fn router() -> Router<AppState> {
             "/beteiligungen/{bid}/verlaengern",
             post(beteiligung_verlaengern),
         )
+        .route(
+            "/beteiligungen/{bid}/rueckfragen/{rid}/antwort",
+            post(rueckfrage_beantworten),
+        )
+        .route(
+            "/beteiligungen/{bid}/rueckfragen/{rid}/weitergeben",
+            post(rueckfrage_weitergeben),
+        )
+        .route(
+            "/beteiligungen/{bid}/stellungnahmen/{sid}/entscheidung",
+            post(verspaetete_entscheiden),
+        )
+        .route(
+            "/beteiligungen/{bid}/sichtbarkeit",
+            post(sichtbarkeit_setzen),
+        )
+        .route("/beteiligungen/{bid}/fassung", post(fassung_teilen))
 }
 
 /// Longest note or Rechtsbereich of one request.
@@ -264,13 +285,46 @@ async fn seite_rendern(
     let heute = heute_berlin();
     let z = ablauf::zustand(a)?;
     let v = ablauf::verfahren(a);
-    let beteiligungen: Vec<Value> = st
-        .db
-        .beteiligungen(a.id)
-        .await?
-        .iter()
-        .map(|b| beteiligung_view(b, heute))
-        .collect();
+    let fassungen = st.db.fassungen(a.id).await?;
+    let nummer_von: HashMap<i64, i64> = fassungen.iter().map(|f| (f.id, f.nummer)).collect();
+    let mut beteiligungen: Vec<Value> = Vec::new();
+    for b in st.db.beteiligungen(a.id).await? {
+        let mut v = beteiligung_view(&b, heute);
+        let rueckfragen = st.db.rueckfragen(b.id).await?;
+        let stellungnahmen = st.db.stellungnahmen(b.id).await?;
+        let eigene = b.fassung_id.and_then(|f| nummer_von.get(&f)).copied();
+        let geteilt = b
+            .freigegeben_fassung_id
+            .and_then(|f| nummer_von.get(&f))
+            .copied();
+        v["rueckfragen"] = json!(crate::fachstelle_seiten::rueckfragen_view(&rueckfragen));
+        v["offene_rueckfragen"] = json!(rueckfragen.iter().filter(|r| r.antwort.is_none()).count());
+        v["stellungnahmen"] = json!(crate::fachstelle_seiten::stellungnahmen_view(
+            &stellungnahmen
+        ));
+        v["andere_kommentare_sichtbar"] = json!(b.andere_kommentare_sichtbar);
+        v["fassung"] = json!(eigene);
+        v["geteilte_fassung"] = json!(geteilt);
+        v["spaetere_fassungen"] = json!(
+            fassungen
+                .iter()
+                .filter(|f| eigene.is_some_and(|n| f.nummer > n) && Some(f.nummer) != geteilt)
+                .map(|f| json!({"id": f.id, "nummer": f.nummer}))
+                .collect::<Vec<_>>()
+        );
+        beteiligungen.push(v);
+    }
+    // The plans of the newest Fassung, for the viewer with every Stelle's comments.
+    let plaene: Vec<Value> = match fassungen.last() {
+        Some(f) => st
+            .db
+            .fassung_dokumente(f.id)
+            .await?
+            .into_iter()
+            .map(|d| json!({"version_id": d.version_id, "bezeichnung": d.bezeichnung, "dateiname": d.dateiname, "fassung": f.nummer}))
+            .collect(),
+        None => vec![],
+    };
     let kann_beteiligen = darf_beteiligen(z) && v.is_some();
     let mut stellen = Vec::new();
     if kann_beteiligen {
@@ -322,7 +376,7 @@ async fn seite_rendern(
                 status => ablauf::statuszeile(z, v),
                 verfahren => v.map(|v| v.bezeichnung_mit_paragraph()),
             },
-            beteiligungen, stellen, rollen, kann_beteiligen, fehler,
+            beteiligungen, stellen, rollen, kann_beteiligen, fehler, plaene,
             min_datum => ymd(heute.succ_opt().unwrap_or(heute)),
         },
     )?;
@@ -581,6 +635,14 @@ async fn beteiligung_zurueckziehen(
     }
     let grund = form.grund.trim();
     pruefe_grund(grund, "der Rücknahme")?;
+    // Read before the transaction (the SQLite pool has a single connection).
+    let letzte = st
+        .db
+        .beteiligungen(a.id)
+        .await?
+        .iter()
+        .filter(|x| x.id != b.id)
+        .all(|x| !OFFEN.contains(&x.zustand.as_str()));
     let now = now_millis();
     let mut tx = st.db.begin().await?;
     if !Db::wechsle_beteiligungszustand(
@@ -612,6 +674,9 @@ async fn beteiligung_zurueckziehen(
         now,
     )
     .await?;
+    if letzte && a.zustand == Zustand::Beteiligung.slug() {
+        crate::fachstelle_seiten::schliesse_beteiligung(&st, &mut tx, &a, now).await?;
+    }
     tx.commit().await.map_err(AppError::internal)?;
     Ok(Redirect::to(&format!("/vorgaenge/{}/beteiligung", a.id)))
 }
@@ -674,6 +739,425 @@ async fn beteiligung_verlaengern(
     .await?;
     tx.commit().await.map_err(AppError::internal)?;
     Ok(Redirect::to(&format!("/vorgaenge/{}/beteiligung", a.id)))
+}
+
+// --- What came back: Rückfragen, Stellungnahmen, visibility, a later Fassung -------------
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct AntwortForm {
+    antwort: String,
+    hemmt_frist: Option<String>,
+}
+
+/// The Berlin calendar day of a point in time.
+fn tag(ms: plankammer_storage::Millis) -> Option<NaiveDate> {
+    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+        .map(plankammer_storage::uhr::berlin_datum)
+}
+
+/// The end of a deadline suspended for `tage` days (§ 209 BGB): the old end plus the days
+/// the Rückfrage was open, moved to the next Werktag (§ 193 BGB).
+pub fn gehemmtes_ende(ende: NaiveDate, tage: u64) -> NaiveDate {
+    let mut neu = ende
+        .checked_add_days(chrono::Days::new(tage))
+        .unwrap_or(ende);
+    while !frist::ist_arbeitstag(neu) {
+        match neu.succ_opt() {
+            Some(n) => neu = n,
+            None => break,
+        }
+    }
+    neu
+}
+
+async fn rueckfrage_der_bauaufsicht(
+    st: &AppState,
+    u: &CurrentUser,
+    bid: i64,
+    rid: i64,
+) -> Result<
+    (
+        Beteiligung,
+        Antrag,
+        plankammer_storage::beteiligung::Rueckfrage,
+    ),
+    AppError,
+> {
+    let (b, a) = beteiligung_der_bauaufsicht(st, u, bid).await?;
+    let r = st.db.rueckfrage(rid).await?;
+    if r.beteiligung_id != b.id {
+        return Err(AppError::NotFound);
+    }
+    Ok((b, a, r))
+}
+
+async fn rueckfrage_beantworten(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path((bid, rid)): Path<(i64, i64)>,
+    Form(form): Form<AntwortForm>,
+) -> PageResult<Redirect> {
+    let (b, a, r) = rueckfrage_der_bauaufsicht(&st, &u, bid, rid).await?;
+    let schon = || AppError::Conflict("Diese Rückfrage ist bereits beantwortet.".into());
+    if r.antwort.is_some() {
+        return Err(schon());
+    }
+    let antwort = form.antwort.trim();
+    if antwort.is_empty() {
+        return Err(AppError::Invalid(
+            "Bitte geben Sie eine Antwort ein.".into(),
+        ));
+    }
+    if antwort.chars().count() > crate::fachstelle_seiten::MAX_FRAGE {
+        return Err(AppError::Invalid(format!(
+            "Die Antwort ist zu lang (höchstens {} Zeichen).",
+            crate::fachstelle_seiten::MAX_FRAGE
+        )));
+    }
+    let hemmt = form.hemmt_frist.is_some();
+    let heute = heute_berlin();
+    let offen = OFFEN.contains(&b.zustand.as_str());
+    // Hemmung: the days the question was open do not count (only while the deadline runs).
+    let hemmung = match (hemmt && offen, tag(r.gestellt_at), datum(&b.ende)) {
+        (true, Some(gestellt), Some(ende)) => {
+            let tage = (heute - gestellt).num_days().max(0) as u64;
+            (tage > 0).then(|| (tage, ende, gehemmtes_ende(ende, tage)))
+        }
+        _ => None,
+    };
+    let now = now_millis();
+    let mut tx = st.db.begin().await?;
+    if !Db::beantworte_rueckfrage_mit(&mut tx, r.id, antwort, hemmt, u.user_id(), now).await? {
+        return Err(schon());
+    }
+    if b.zustand == BeteiligungsZustand::Rueckfrage.slug() {
+        Db::wechsle_beteiligungszustand(
+            &mut tx,
+            b.id,
+            BeteiligungsZustand::Rueckfrage.slug(),
+            BeteiligungsZustand::InBearbeitung.slug(),
+            None,
+            now,
+        )
+        .await?;
+    }
+    let mut text = format!("Rückfrage der Stelle „{}“ beantwortet.", b.stelle_name);
+    let mut frist_de = datum(&b.ende).map(frist::datum_de);
+    if let Some((tage, alt, neu)) = hemmung {
+        let erklaerung = format!(
+            "{}\nGehemmt durch die Rückfrage vom {} bis {} ({tage} {}, § 209 BGB): Fristende {} statt {}.",
+            b.erklaerung,
+            frist::datum_de(tag(r.gestellt_at).unwrap_or(heute)),
+            frist::datum_de(heute),
+            if tage == 1 { "Tag" } else { "Tage" },
+            frist::tag_de(neu),
+            frist::datum_de(alt),
+        );
+        Db::hemme_beteiligungsfrist(&mut tx, b.id, &ymd(neu), &erklaerung, now).await?;
+        text.push_str(&format!(
+            " Die Rückfrage hemmt die Frist um {tage} {}; neues Fristende {}.",
+            if tage == 1 { "Tag" } else { "Tage" },
+            frist::datum_de(neu)
+        ));
+        frist_de = Some(frist::datum_de(neu));
+    } else if hemmt {
+        text.push_str(
+            " Die Rückfrage hemmt die Frist; am selben Tag beantwortet, das Fristende bleibt.",
+        );
+    }
+    Db::ereignis(
+        &mut tx,
+        &NeuesEreignis {
+            vorgang_id: a.id,
+            user_id: Some(u.user_id()),
+            art: "beteiligung_rueckfrage_beantwortet",
+            zustand: None,
+            status_code: None,
+            text: &text,
+        },
+        now,
+    )
+    .await?;
+    let an = Db::stellen_empfaenger(&mut tx, b.stelle_id).await?;
+    crate::fachstelle_seiten::mail(
+        &st,
+        &mut tx,
+        &a,
+        an,
+        crate::fachstelle_seiten::Nachricht {
+            titel: "Antwort auf Ihre Rückfrage",
+            text: &format!("{text}\nDie Antwort finden Sie auf der Seite der Anfrage."),
+            frist: frist_de.as_deref(),
+            pfad: &format!("/beteiligungen/{}#rueckfragen", b.id),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(AppError::internal)?;
+    Ok(Redirect::to(&format!(
+        "/vorgaenge/{}/beteiligung#beteiligung-{}",
+        a.id, b.id
+    )))
+}
+
+async fn rueckfrage_weitergeben(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path((bid, rid)): Path<(i64, i64)>,
+) -> PageResult<Redirect> {
+    let (b, a, r) = rueckfrage_der_bauaufsicht(&st, &u, bid, rid).await?;
+    let now = now_millis();
+    let mut tx = st.db.begin().await?;
+    if !Db::gib_rueckfrage_weiter(&mut tx, r.id, now).await? {
+        return Err(AppError::Conflict(
+            "Diese Rückfrage ist bereits weitergegeben oder beantwortet.".into(),
+        ));
+    }
+    let text = format!(
+        "Rückfrage der Stelle „{}“ an die Antragstellenden weitergegeben.",
+        b.stelle_name
+    );
+    Db::ereignis(
+        &mut tx,
+        &NeuesEreignis {
+            vorgang_id: a.id,
+            user_id: Some(u.user_id()),
+            art: "beteiligung_rueckfrage_weitergegeben",
+            zustand: None,
+            status_code: None,
+            text: &text,
+        },
+        now,
+    )
+    .await?;
+    let mailtext = format!(
+        "Im Rahmen der Beteiligung hat die Stelle „{}“ eine Frage zu Ihrem Antrag, die die Bauaufsicht an Sie weitergibt:\n\n{}\n\nBitte antworten Sie der Bauaufsicht.",
+        b.stelle_name, r.frage
+    );
+    ablauf::benachrichtige(
+        &st,
+        &mut tx,
+        &a,
+        ablauf::Mitteilung {
+            titel: "Rückfrage zu Ihrem Antrag",
+            text: &mailtext,
+            status: None,
+            frist: None,
+            an_bauaufsicht: false,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(AppError::internal)?;
+    Ok(Redirect::to(&format!(
+        "/vorgaenge/{}/beteiligung#beteiligung-{}",
+        a.id, b.id
+    )))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct EntscheidungForm {
+    beruecksichtigen: String,
+}
+
+async fn verspaetete_entscheiden(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path((bid, sid)): Path<(i64, i64)>,
+    Form(form): Form<EntscheidungForm>,
+) -> PageResult<Redirect> {
+    let (b, a) = beteiligung_der_bauaufsicht(&st, &u, bid).await?;
+    let s = st
+        .db
+        .stellungnahmen(b.id)
+        .await?
+        .into_iter()
+        .find(|s| s.id == sid)
+        .ok_or(AppError::NotFound)?;
+    let ja = match form.beruecksichtigen.as_str() {
+        "ja" => true,
+        "nein" => false,
+        _ => {
+            return Err(AppError::Invalid(
+                "Bitte entscheiden Sie, ob die Stellungnahme berücksichtigt wird.".into(),
+            ));
+        }
+    };
+    let entschieden = || {
+        AppError::Conflict(
+            "Über diese Stellungnahme ist bereits entschieden, oder sie ist nicht verspätet."
+                .into(),
+        )
+    };
+    if !s.verspaetet || s.beruecksichtigt.is_some() {
+        return Err(entschieden());
+    }
+    let now = now_millis();
+    let mut tx = st.db.begin().await?;
+    if !Db::entscheide_verspaetete_in(&mut tx, s.id, ja).await? {
+        return Err(entschieden());
+    }
+    let text = format!(
+        "Verspätete Stellungnahme der Stelle „{}“ (Nr. {}) wird {} (§ 70 Abs. 1 Satz 4 HBO).",
+        b.stelle_name,
+        s.id,
+        if ja {
+            "berücksichtigt"
+        } else {
+            "nicht berücksichtigt"
+        }
+    );
+    Db::ereignis(
+        &mut tx,
+        &NeuesEreignis {
+            vorgang_id: a.id,
+            user_id: Some(u.user_id()),
+            art: "stellungnahme_verspaetet_entschieden",
+            zustand: None,
+            status_code: None,
+            text: &text,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(AppError::internal)?;
+    st.db
+        .audit_now(
+            plankammer_storage::audit::AuditEvent {
+                tenant_id: Some(a.tenant_id),
+                actor_user_id: Some(u.user_id()),
+                action: "stellungnahme.verspaetet_entschieden",
+                object_type: "stellungnahme",
+                object_id: Some(s.id.to_string()),
+                detail: json!({ "vorgang_id": a.id, "beruecksichtigt": ja }),
+            },
+            now,
+        )
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/vorgaenge/{}/beteiligung#beteiligung-{}",
+        a.id, b.id
+    )))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct SichtbarkeitForm {
+    sichtbar: Option<String>,
+}
+
+async fn sichtbarkeit_setzen(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path(bid): Path<i64>,
+    Form(form): Form<SichtbarkeitForm>,
+) -> PageResult<Redirect> {
+    let (b, a) = beteiligung_der_bauaufsicht(&st, &u, bid).await?;
+    let sichtbar = form.sichtbar.is_some();
+    st.db
+        .setze_andere_kommentare_sichtbar(b.id, sichtbar)
+        .await?;
+    st.db
+        .audit_now(
+            plankammer_storage::audit::AuditEvent {
+                tenant_id: Some(a.tenant_id),
+                actor_user_id: Some(u.user_id()),
+                action: "beteiligung.kommentare_sichtbar",
+                object_type: "beteiligung",
+                object_id: Some(b.id.to_string()),
+                detail: json!({ "vorgang_id": a.id, "sichtbar": sichtbar }),
+            },
+            now_millis(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/vorgaenge/{}/beteiligung#beteiligung-{}",
+        a.id, b.id
+    )))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct FassungForm {
+    fassung_id: String,
+}
+
+async fn fassung_teilen(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path(bid): Path<i64>,
+    Form(form): Form<FassungForm>,
+) -> PageResult<Redirect> {
+    let (b, a) = beteiligung_der_bauaufsicht(&st, &u, bid).await?;
+    if b.zustand == BeteiligungsZustand::Zurueckgezogen.slug() {
+        return Err(AppError::Conflict(
+            "Die Anfrage ist zurückgezogen; es kann keine Fassung mehr geteilt werden.".into(),
+        ));
+    }
+    let fassungen = st.db.fassungen(a.id).await?;
+    let eigene = b
+        .fassung_id
+        .and_then(|id| fassungen.iter().find(|f| f.id == id))
+        .map(|f| f.nummer)
+        .unwrap_or(0);
+    let f = form
+        .fassung_id
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| fassungen.iter().find(|f| f.id == id))
+        .ok_or_else(|| {
+            AppError::Invalid("Bitte wählen Sie eine Fassung dieses Vorgangs.".into())
+        })?;
+    if f.nummer <= eigene {
+        return Err(AppError::Invalid(format!(
+            "Die Stelle kennt Fassung {eigene} bereits; teilen Sie eine spätere Fassung."
+        )));
+    }
+    let now = now_millis();
+    st.db
+        .teile_fassung(b.id, f.id, b.andere_kommentare_sichtbar)
+        .await?;
+    let text = format!(
+        "Fassung {} für die Stelle „{}“ freigegeben.",
+        f.nummer, b.stelle_name
+    );
+    let mut tx = st.db.begin().await?;
+    Db::ereignis(
+        &mut tx,
+        &NeuesEreignis {
+            vorgang_id: a.id,
+            user_id: Some(u.user_id()),
+            art: "beteiligung_fassung_geteilt",
+            zustand: None,
+            status_code: None,
+            text: &text,
+        },
+        now,
+    )
+    .await?;
+    let an = Db::stellen_empfaenger(&mut tx, b.stelle_id).await?;
+    crate::fachstelle_seiten::mail(
+        &st,
+        &mut tx,
+        &a,
+        an,
+        crate::fachstelle_seiten::Nachricht {
+            titel: "Neue Fassung der Unterlagen",
+            text: &format!("{text}\nSie finden die Unterlagen auf der Seite der Anfrage."),
+            frist: None,
+            pfad: &format!("/beteiligungen/{}#dokumente", b.id),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(AppError::internal)?;
+    Ok(Redirect::to(&format!(
+        "/vorgaenge/{}/beteiligung#beteiligung-{}",
+        a.id, b.id
+    )))
 }
 
 // --- Cross-case view ------------------------------------------------------------------------

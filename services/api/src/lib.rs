@@ -9,8 +9,10 @@ pub mod api_v1;
 pub mod auth;
 pub mod beteiligung_seiten;
 pub mod error;
+pub mod fachstelle_seiten;
 pub mod ops;
 pub mod pages;
+pub mod plan_seiten;
 pub mod pruefung_seiten;
 pub mod security;
 pub mod templates;
@@ -110,6 +112,8 @@ pub fn router(state: AppState) -> Router {
         .merge(antrag_seiten::router())
         .merge(pruefung_seiten::router())
         .merge(beteiligung_seiten::router())
+        .merge(fachstelle_seiten::router())
+        .merge(plan_seiten::router())
         .merge(verwaltung_antrag::router())
         .merge(verwaltung_stellen::router())
         .merge(ops::router())

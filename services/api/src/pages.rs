@@ -355,6 +355,9 @@ async fn logout(
 }
 
 async fn start(State(st): State<AppState>, user: CurrentUser) -> PageResult<Html<String>> {
+    if user.role() == Role::Fachstelle {
+        return crate::fachstelle_seiten::startseite(&st, &user).await;
+    }
     let (mitglieder, jobs) = if user.role() == Role::Admin {
         let members = st.db.members_of_tenant(user.tenant_id()).await?.len();
         let counts: Vec<_> = st

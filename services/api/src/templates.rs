@@ -69,6 +69,26 @@ const PAGES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/pages/beteiligungen.html"),
     ),
     (
+        "fachstelle_eingang.html",
+        include_str!("../../../web/templates/pages/fachstelle_eingang.html"),
+    ),
+    (
+        "fachstelle_anfrage.html",
+        include_str!("../../../web/templates/pages/fachstelle_anfrage.html"),
+    ),
+    (
+        "fachstelle_stellungnahme.html",
+        include_str!("../../../web/templates/pages/fachstelle_stellungnahme.html"),
+    ),
+    (
+        "fachstelle_stellungnahme_karte.html",
+        include_str!("../../../web/templates/pages/fachstelle_stellungnahme_karte.html"),
+    ),
+    (
+        "plan_ansicht.html",
+        include_str!("../../../web/templates/pages/plan_ansicht.html"),
+    ),
+    (
         "verwaltung_stellen.html",
         include_str!("../../../web/templates/pages/verwaltung_stellen.html"),
     ),

@@ -62,12 +62,25 @@ async fn sichtbarer_vorgang(st: &AppState, a: &Akteur, id: i64) -> Result<Vorgan
     }
 }
 
+/// A version whose content the caller may read. A Fachstelle member sees only what the
+/// Beteiligung's access rule allows (`fachstelle_seiten::fachstelle_darf_version_sehen`);
+/// everything else is 404.
 async fn sichtbare_version(
     st: &AppState,
     a: &Akteur,
     id: i64,
 ) -> Result<(Vorgang, Version), AppError> {
     let version = st.db.version(id).await?;
+    if a.role == plankammer_domain::Role::Fachstelle {
+        return match crate::fachstelle_seiten::fachstelle_darf_version_sehen(
+            &st.db, a.user_id, &version,
+        )
+        .await?
+        {
+            Some(_) => Ok((st.db.antrag(version.vorgang_id).await?.vorgang(), version)),
+            None => Err(AppError::NotFound),
+        };
+    }
     let v = sichtbarer_vorgang(st, a, version.vorgang_id).await?;
     Ok((v, version))
 }
@@ -402,6 +415,10 @@ pub async fn retry(
     caller: ApiCaller,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
+    if caller.role() == plankammer_domain::Role::Fachstelle {
+        // A Stelle reads documents; it does not run the pipeline.
+        return Err(AppError::NotFound.into());
+    }
     let (_, v) = sichtbare_version(&st, &akteur(&caller), id).await?;
     st.db.retry_failed_stufen(v.id, now_millis()).await?;
     Ok(StatusCode::ACCEPTED)

@@ -362,6 +362,10 @@ async fn vorgang_seite(
     u: CurrentUser,
     Path(id): Path<i64>,
 ) -> PageResult<Response> {
+    if u.role() == plankammer_domain::Role::Fachstelle {
+        // A Stelle sees a case only through its request (the Beteiligung's access rule).
+        return crate::fachstelle_seiten::vorgang_fuer_fachstelle(&st, &u, id).await;
+    }
     let v = sichtbar(&st, &u, id).await?;
     seite(&st, &u, v, vec![], StatusCode::OK).await
 }

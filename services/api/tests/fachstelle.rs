@@ -1,0 +1,1212 @@
+//! The Fachstelle's side of the Beteiligung over HTTP: the inbox, the request page (opening
+//! moves the request to "in Bearbeitung"), the plan viewer with anchored comments and
+//! replies, the Rückfrage and its answer (with Hemmung), the Stellungnahme with
+//! Nebenbestimmungen, its correction, a late one and the Bauaufsicht's decision on it, the
+//! close of the Beteiligung — and the access rule as a matrix of routes × roles.
+
+use bytes::Bytes;
+use chrono::Days;
+use plankammer_api::antrag_seiten::heute_berlin;
+use plankammer_domain::Role;
+use plankammer_storage::Db;
+use plankammer_storage::beteiligung::NeueBeteiligung;
+use plankammer_storage::dokumente::NeueVersion;
+use plankammer_storage::now_millis;
+use plankammer_tests::pdf::a4_salted;
+use plankammer_tests::{TestApp, spawn_app};
+use reqwest::Client;
+
+struct Welt {
+    app: TestApp,
+    fall: i64,
+    /// Stelle A (Brandschutz): asked over HTTP for all documents.
+    stelle_a: i64,
+    /// Stelle B (Naturschutz): asked through the store, for the Lageplan only.
+    stelle_b: i64,
+    lageplan: i64,
+    grundriss: i64,
+    /// Version ids in Fassung 1.
+    v_lageplan: i64,
+    v_grundriss: i64,
+    tenant: i64,
+}
+
+/// Where an uploaded version goes: tenant, case, uploader.
+#[derive(Clone, Copy)]
+struct Ziel {
+    tenant: i64,
+    vorgang: i64,
+    owner: i64,
+}
+
+/// Uploads a PDF of `seiten` pages as a new document (or a new version of `dokument`);
+/// returns (document id, version id).
+async fn version(
+    app: &TestApp,
+    z: Ziel,
+    dokument: Option<i64>,
+    (name, art): (&str, &str),
+    seiten: usize,
+    salt: &str,
+) -> (i64, i64) {
+    let Ziel {
+        tenant,
+        vorgang,
+        owner,
+    } = z;
+    let pdf = a4_salted(seiten, salt);
+    let blob = app.blobs.put_bytes(Bytes::from(pdf)).await.unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    let v = Db::add_version(
+        &mut tx,
+        &NeueVersion {
+            vorgang_id: vorgang,
+            tenant_id: tenant,
+            dokument_id: dokument,
+            bezeichnung: name,
+            anlageart: Some(art),
+            sha256: &blob.sha256,
+            groesse: blob.size as i64,
+            dateiname: &format!("{}.pdf", name.to_lowercase()),
+            user_id: owner,
+        },
+        now_millis(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    (v.dokument_id, v.id)
+}
+
+async fn welt() -> Welt {
+    let app = spawn_app().await;
+    let tenant = app.tenant("kreis-a").await;
+    let owner = app
+        .user(tenant, "architektin@example.org", Role::Antragsteller)
+        .await;
+    app.user(tenant, "sachbearbeiter@example.org", Role::Bauaufsicht)
+        .await;
+    app.user(tenant, "admin@example.org", Role::Admin).await;
+    let fach_a = app
+        .user(tenant, "brandschutz@example.org", Role::Fachstelle)
+        .await;
+    let fach_b = app
+        .user(tenant, "naturschutz@example.org", Role::Fachstelle)
+        .await;
+    let andere = app.tenant("kreis-b").await;
+    app.user(andere, "fremd@example.org", Role::Bauaufsicht)
+        .await;
+    let fremd_fach = app
+        .user(andere, "fremdstelle@example.org", Role::Fachstelle)
+        .await;
+    let now = now_millis();
+    let stelle_a = app
+        .db
+        .lege_stelle_an(
+            Some(tenant),
+            "Brandschutzdienststelle",
+            "Brandschutz",
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let stelle_b = app
+        .db
+        .lege_stelle_an(
+            Some(tenant),
+            "Untere Naturschutzbehörde",
+            "Naturschutz",
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let stelle_fremd = app
+        .db
+        .lege_stelle_an(Some(andere), "Fremde Stelle", "Naturschutz", None, now)
+        .await
+        .unwrap();
+    app.db
+        .fuege_stellenmitglied_hinzu(stelle_a, fach_a)
+        .await
+        .unwrap();
+    app.db
+        .fuege_stellenmitglied_hinzu(stelle_b, fach_b)
+        .await
+        .unwrap();
+    app.db
+        .fuege_stellenmitglied_hinzu(stelle_fremd, fremd_fach)
+        .await
+        .unwrap();
+
+    let v = app
+        .db
+        .create_vorgang(tenant, owner, "Neubau Wohnhaus mit Garage", now)
+        .await
+        .unwrap();
+    let angaben = serde_json::json!({
+        "bauvorhaben": {"bezeichnung": "Neubau Wohnhaus mit Garage", "massnahme": "11", "gebaeudeklasse": "1"},
+        "grundstueck": {"strasse": "Lindenweg", "hausnummer": "12", "plz": "34117", "ort": "Kassel",
+            "gemeinde": "Kassel", "gemarkung": "Musterhausen", "flur": "7", "flurstuecke": ["123/4"]},
+        "bauherrschaft": {"name": "Erika Geheimname", "anschrift": "Privatweg 1"},
+        "entwurfsverfasser": {"name": "Anna Architektin", "mitgliedsnummer": "12345"}
+    });
+    app.db
+        .setze_angaben(
+            v.id,
+            "Neubau Wohnhaus mit Garage",
+            "vereinfacht",
+            &angaben,
+            Some("06611000"),
+            now,
+        )
+        .await
+        .unwrap();
+    let (lageplan, v_lageplan) = version(
+        &app,
+        Ziel {
+            tenant,
+            vorgang: v.id,
+            owner,
+        },
+        None,
+        ("Lageplan", "1803"),
+        1,
+        "lp",
+    )
+    .await;
+    let (grundriss, v_grundriss) = version(
+        &app,
+        Ziel {
+            tenant,
+            vorgang: v.id,
+            owner,
+        },
+        None,
+        ("Grundriss", "2001"),
+        2,
+        "gr",
+    )
+    .await;
+    let mut tx = app.db.begin().await.unwrap();
+    Db::wechsle_zustand(&mut tx, v.id, "entwurf", "eingegangen", now)
+        .await
+        .unwrap();
+    Db::setze_eingereicht(&mut tx, v.id, "BA-2026-00001", now)
+        .await
+        .unwrap();
+    Db::friere_fassung(&mut tx, v.id, owner, now).await.unwrap();
+    Db::wechsle_zustand(&mut tx, v.id, "eingegangen", "vollstaendig", now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    Welt {
+        app,
+        fall: v.id,
+        stelle_a,
+        stelle_b,
+        lageplan,
+        grundriss,
+        v_lageplan,
+        v_grundriss,
+        tenant,
+    }
+}
+
+async fn get(c: &Client, url: String) -> (u16, String) {
+    let r = c.get(url).send().await.unwrap();
+    let status = r.status().as_u16();
+    let html = r.text().await.unwrap();
+    (
+        status,
+        html.replace("&#x2f;", "/")
+            .replace("&amp;", "&")
+            .replace("&quot;", "\""),
+    )
+}
+
+async fn post(c: &Client, url: String, form: &[(&str, &str)]) -> (u16, String) {
+    let r = c.post(url).form(form).send().await.unwrap();
+    (
+        r.status().as_u16(),
+        r.text().await.unwrap().replace("&#x2f;", "/"),
+    )
+}
+
+/// The Bauaufsicht asks Stelle A over HTTP (the case moves to "beteiligung"); Stelle B is
+/// asked through the store for the Lageplan only, with a deadline `b_ende`.
+async fn anfragen(w: &Welt, b_ende: chrono::NaiveDate) -> (i64, i64) {
+    let app = &w.app;
+    let (ba, csrf) = app.login("sachbearbeiter@example.org").await;
+    let a = w.stelle_a.to_string();
+    let (s, body) = post(
+        &ba,
+        format!("{}/vorgaenge/{}/beteiligung", app.url, w.fall),
+        &[
+            ("_csrf", &csrf),
+            ("stelle", &a),
+            (&format!("rolle_{a}"), "2"),
+            (&format!("notiz_{a}"), "Bitte Zufahrt prüfen"),
+        ],
+    )
+    .await;
+    assert!(s == 303 || s == 200, "{s} {body}");
+    let bid_a = app.db.beteiligungen(w.fall).await.unwrap()[0].id;
+    let fassung = app.db.fassungen(w.fall).await.unwrap()[0].id;
+    let ende = b_ende.format("%Y-%m-%d").to_string();
+    let start = (heute_berlin() - Days::new(40))
+        .format("%Y-%m-%d")
+        .to_string();
+    let ba_user = app
+        .db
+        .members_of_tenant(w.tenant)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.role == Role::Bauaufsicht)
+        .unwrap()
+        .user
+        .id;
+    let mut tx = app.db.begin().await.unwrap();
+    let bid_b = Db::frage_stelle_an(
+        &mut tx,
+        &NeueBeteiligung {
+            vorgang_id: w.fall,
+            stelle_id: w.stelle_b,
+            rolle: "1",
+            rechtsbereich: "Naturschutz",
+            notiz: "",
+            umfang: Some(&[w.lageplan]),
+            fassung_id: Some(fassung),
+            start: &start,
+            ende: &ende,
+            rechtsgrundlage: "§ 70 Abs. 1 HBO",
+            erklaerung: "Ein Monat.",
+            behoerdlich_gesetzt: false,
+            schweigefolge: "zustimmung",
+            user_id: ba_user,
+        },
+        now_millis() - 1000,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    (bid_a, bid_b)
+}
+
+async fn mails_an(app: &TestApp, an: &str) -> Vec<(String, String)> {
+    sqlx::query_as("SELECT subject, body_text FROM outbox WHERE recipient = $1 ORDER BY id")
+        .bind(an)
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_fachstelle_works_through_its_request_from_inbox_to_stellungnahme() {
+    let w = welt().await;
+    let app = &w.app;
+    let gestern = heute_berlin() - Days::new(1);
+    let (bid, bid_b) = anfragen(&w, gestern).await;
+
+    // Inbox: the request with Aktenzeichen, Vorhaben, Stelle, role, state and days left.
+    let (fa, csrf) = app.login("brandschutz@example.org").await;
+    let (s, html) = get(&fa, format!("{}/start", app.url)).await;
+    assert_eq!(s, 200, "{html}");
+    assert!(
+        html.contains("data-testid=\"fachstelle-eingang\""),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches("data-testid=\"anfrage-zeile\"").count(),
+        1,
+        "only its own Stelle's request"
+    );
+    assert!(html.contains("BA-2026-00001") && html.contains("Neubau Wohnhaus mit Garage"));
+    assert!(html.contains("Sachverständige Stelle") && html.contains("Angefragt"));
+    assert!(html.contains("data-testid=\"resttage\""), "{html}");
+    assert!(!html.contains("Untere Naturschutzbehörde"));
+
+    // Opening the request moves it to "in Bearbeitung" once, with a timeline entry.
+    let (s, html) = get(&fa, format!("{}/beteiligungen/{bid}", app.url)).await;
+    assert_eq!(s, 200, "{html}");
+    assert_eq!(
+        app.db.beteiligung(bid).await.unwrap().zustand,
+        "in_bearbeitung"
+    );
+    assert!(html.contains("Bitte Zufahrt prüfen") && html.contains("Lindenweg 12"));
+    assert!(html.contains("Flurstück 123/4"));
+    assert!(
+        !html.contains("Erika Geheimname") && !html.contains("Anna Architektin"),
+        "no personal data beyond the request"
+    );
+    assert!(
+        html.contains("gilt ihre Zustimmung als erteilt"),
+        "consequence of silence"
+    );
+    assert_eq!(html.matches("data-testid=\"dokument\"").count(), 2);
+    get(&fa, format!("{}/beteiligungen/{bid}", app.url)).await;
+    let ev = app.db.ereignisse(w.fall).await.unwrap();
+    assert_eq!(
+        ev.iter()
+            .filter(|e| e.art == "beteiligung_geoeffnet")
+            .count(),
+        1
+    );
+
+    // The viewer and the PDF (audited).
+    let viewer = format!("{}/beteiligungen/{bid}/plan/{}", app.url, w.v_grundriss);
+    let (s, html) = get(&fa, viewer.clone()).await;
+    assert_eq!(s, 200, "{html}");
+    for id in [
+        "id=\"plan-canvas\"",
+        "id=\"planansicht-seite\"",
+        "id=\"kommentar-form\"",
+        "/static/planansicht.js",
+    ] {
+        assert!(html.contains(id), "{id}");
+    }
+    assert!(html.contains(&format!(
+        "data-pdf=\"/api/v1/versions/{}/download\"",
+        w.v_grundriss
+    )));
+    let r = fa
+        .get(format!(
+            "{}/api/v1/versions/{}/download",
+            app.url, w.v_grundriss
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
+    let audit = app.db.audit_entries(w.tenant, 100).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "dokument.lesen"
+        && e.object_id.as_deref() == Some(&*w.v_grundriss.to_string())));
+
+    // Comments: coordinates outside 0..1, NaN, no text → 422 with a German message.
+    for (x, y, text, erwartet) in [
+        ("1.5", "0.5", "Zu nah", "zwischen 0 und 1"),
+        ("NaN", "0.5", "Zu nah", "keine gültige Zahl"),
+        ("0.5", "abc", "Zu nah", "keine Zahl"),
+        ("0.5", "0.5", " ", "schreiben Sie"),
+    ] {
+        let (s, html) = post(
+            &fa,
+            viewer.clone(),
+            &[
+                ("_csrf", &csrf),
+                ("seite", "1"),
+                ("x", x),
+                ("y", y),
+                ("text", text),
+            ],
+        )
+        .await;
+        assert_eq!(s, 422, "{x} {y}");
+        assert!(html.contains(erwartet), "{erwartet}: {html}");
+    }
+    assert!(app.db.kommentare(w.v_grundriss).await.unwrap().is_empty());
+    let (s, _) = post(
+        &fa,
+        viewer.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("seite", "2"),
+            ("x", "0,25"),
+            ("y", "0.75"),
+            ("text", "Rettungsweg zu schmal"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (s, _) = post(
+        &fa,
+        viewer.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("seite", "1"),
+            ("x", "0.1"),
+            ("y", "0.2"),
+            ("w", "0.3"),
+            ("h", "0.1"),
+            ("text", "Brandwand fehlt"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let k = app.db.kommentare(w.v_grundriss).await.unwrap();
+    assert_eq!(k.len(), 2);
+    assert_eq!((k[0].seite, k[0].x, k[0].y, k[0].w), (2, 0.25, 0.75, None));
+    assert_eq!(
+        (k[1].w, k[1].h, k[1].stelle_id),
+        (Some(0.3), Some(0.1), Some(w.stelle_a))
+    );
+
+    // The Bauaufsicht sees both and replies; Stelle A sees the reply; Stelle B sees nothing
+    // of A until the Bauaufsicht allows it.
+    let (ba, ba_csrf) = app.login("sachbearbeiter@example.org").await;
+    let ba_viewer = format!("{}/vorgaenge/{}/plan/{}", app.url, w.fall, w.v_grundriss);
+    let (s, html) = get(&ba, ba_viewer.clone()).await;
+    assert_eq!(s, 200);
+    assert_eq!(html.matches("data-testid=\"kommentar\"").count(), 2);
+    let wurzel = k[0].id.to_string();
+    let (s, _) = post(
+        &ba,
+        ba_viewer.clone(),
+        &[
+            ("_csrf", &ba_csrf),
+            ("antwort_auf", &wurzel),
+            ("text", "Wird nachgefordert"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (_, html) = get(&fa, viewer.clone()).await;
+    assert!(
+        html.contains("Wird nachgefordert") && html.contains("data-testid=\"antwort\""),
+        "{html}"
+    );
+    let (fb, fb_csrf) = app.login("naturschutz@example.org").await;
+    let viewer_b = format!("{}/beteiligungen/{bid_b}/plan/{}", app.url, w.v_lageplan);
+    let (s, _) = post(
+        &fa,
+        format!("{}/beteiligungen/{bid}/plan/{}", app.url, w.v_lageplan),
+        &[
+            ("_csrf", &csrf),
+            ("seite", "1"),
+            ("x", "0.5"),
+            ("y", "0.5"),
+            ("text", "Zufahrt Feuerwehr"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (s, html) = get(&fb, viewer_b.clone()).await;
+    assert_eq!(s, 200, "{html}");
+    assert!(
+        !html.contains("Zufahrt Feuerwehr"),
+        "other Stelle's comment hidden"
+    );
+    let (s, _) = post(
+        &ba,
+        format!("{}/beteiligungen/{bid_b}/sichtbarkeit", app.url),
+        &[("_csrf", &ba_csrf), ("sichtbar", "1")],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (_, html) = get(&fb, viewer_b.clone()).await;
+    assert!(html.contains("Zufahrt Feuerwehr"), "visible once allowed");
+    let (_, html) = get(&fb, format!("{}/beteiligungen/{bid_b}", app.url)).await;
+    assert_eq!(
+        html.matches("data-testid=\"dokument\"").count(),
+        1,
+        "only the Lageplan is in scope"
+    );
+
+    // Rückfrage: empty → 422; then asked, state "rueckfrage", the Bauaufsicht mailed; a second
+    // one waits for the answer.
+    let rf = format!("{}/beteiligungen/{bid}/rueckfragen", app.url);
+    let (s, html) = post(&fa, rf.clone(), &[("_csrf", &csrf), ("frage", "  ")]).await;
+    assert_eq!(s, 422);
+    assert!(html.contains("formulieren Sie Ihre Rückfrage"));
+    let lang = "x".repeat(4001);
+    let (s, _) = post(&fa, rf.clone(), &[("_csrf", &csrf), ("frage", &lang)]).await;
+    assert_eq!(s, 422);
+    let (s, _) = post(
+        &fa,
+        rf.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("frage", "Gibt es eine Feuerwehrzufahrt?"),
+            ("an_antragsteller", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303);
+    assert_eq!(app.db.beteiligung(bid).await.unwrap().zustand, "rueckfrage");
+    let (s, html) = post(&fa, rf.clone(), &[("_csrf", &csrf), ("frage", "Noch eine")]).await;
+    assert_eq!(s, 409, "{html}");
+    assert!(
+        mails_an(app, "sachbearbeiter@example.org")
+            .await
+            .iter()
+            .any(|(t, _)| t.contains("Rückfrage der Stelle Brandschutzdienststelle"))
+    );
+    let r = app.db.rueckfragen(bid).await.unwrap();
+    assert_eq!(r.len(), 1);
+    assert!(r[0].an_antragsteller && !r[0].hemmt_frist);
+
+    // The Bauaufsicht passes it on, then answers (suspending the deadline: same day, so the
+    // end stays); the request is "in Bearbeitung" again and the Stelle is mailed.
+    let (s, html) = get(&ba, format!("{}/vorgaenge/{}/beteiligung", app.url, w.fall)).await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("Gibt es eine Feuerwehrzufahrt?")
+            && html.contains("data-testid=\"antwort-formular\""),
+        "{html}"
+    );
+    let rid = r[0].id;
+    let (s, _) = post(
+        &ba,
+        format!(
+            "{}/beteiligungen/{bid}/rueckfragen/{rid}/weitergeben",
+            app.url
+        ),
+        &[("_csrf", &ba_csrf)],
+    )
+    .await;
+    assert_eq!(s, 303);
+    assert!(
+        mails_an(app, "architektin@example.org")
+            .await
+            .iter()
+            .any(|(_, b)| b.contains("Gibt es eine Feuerwehrzufahrt?"))
+    );
+    let antwort = format!("{}/beteiligungen/{bid}/rueckfragen/{rid}/antwort", app.url);
+    let (s, _) = post(
+        &ba,
+        antwort.clone(),
+        &[("_csrf", &ba_csrf), ("antwort", "")],
+    )
+    .await;
+    assert_eq!(s, 422);
+    let ende_vorher = app.db.beteiligung(bid).await.unwrap().ende;
+    let (s, _) = post(
+        &ba,
+        antwort.clone(),
+        &[
+            ("_csrf", &ba_csrf),
+            ("antwort", "Ja, über den Lindenweg."),
+            ("hemmt_frist", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (s, _) = post(&ba, antwort, &[("_csrf", &ba_csrf), ("antwort", "Nochmal")]).await;
+    assert_eq!(s, 409);
+    let b = app.db.beteiligung(bid).await.unwrap();
+    assert_eq!(b.zustand, "in_bearbeitung");
+    assert_eq!(b.ende, ende_vorher, "answered the same day: nothing to add");
+    assert!(app.db.rueckfragen(bid).await.unwrap()[0].hemmt_frist);
+    assert!(
+        mails_an(app, "brandschutz@example.org")
+            .await
+            .iter()
+            .any(|(t, _)| t.contains("Antwort auf Ihre Rückfrage"))
+    );
+    let (_, html) = get(&fa, format!("{}/beteiligungen/{bid}", app.url)).await;
+    assert!(html.contains("Ja, über den Lindenweg."));
+
+    // Stellungnahme: refused with clear messages; "weitere Zeile" adds a row without JS;
+    // with two Nebenbestimmungen it is accepted.
+    let sn = format!("{}/beteiligungen/{bid}/stellungnahme", app.url);
+    let (s, html) = get(&fa, sn.clone()).await;
+    assert_eq!(s, 200);
+    assert_eq!(html.matches("data-testid=\"nb-zeile\"").count(), 2);
+    assert!(html.contains(">Auflage<") && html.contains(">Bedingung<"));
+    let (s, html) = post(
+        &fa,
+        sn.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("tenor", "Zustimmung"),
+            ("zustimmung", "mit_nebenbestimmungen"),
+            ("nb_art_1", "4"),
+            ("nb_text_1", "Nur ein Hinweis"),
+            ("aktion", "abgeben"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(html.contains("mindestens eine Nebenbestimmung"), "{html}");
+    assert!(html.contains("Nur ein Hinweis"), "input kept");
+    let (s, html) = post(
+        &fa,
+        sn.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("tenor", ""),
+            ("zustimmung", "nein"),
+            ("aktion", "abgeben"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(
+        html.contains("Tenor") && html.contains("begründen Sie"),
+        "{html}"
+    );
+    let (s, html) = post(
+        &fa,
+        sn.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("tenor", "T"),
+            ("nb_text_1", "a"),
+            ("nb_text_2", "b"),
+            ("aktion", "zeile"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(html.matches("data-testid=\"nb-zeile\"").count(), 3);
+    let zuviel = format!("nb_text_{}", 201);
+    let (s, html) = post(
+        &fa,
+        sn.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("tenor", "T"),
+            (&zuviel, "x"),
+            ("aktion", "abgeben"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(html.contains("höchstens 200 Nebenbestimmungen"));
+    let langer = "y".repeat(4001);
+    let (s, html) = post(
+        &fa,
+        sn.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("tenor", "T"),
+            ("zustimmung", "mit_nebenbestimmungen"),
+            ("nb_art_1", "2"),
+            ("nb_text_1", "ok"),
+            ("nb_begruendung_1", &langer),
+            ("aktion", "abgeben"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(html.contains("Begründung ist zu lang"));
+    assert!(app.db.stellungnahmen(bid).await.unwrap().is_empty());
+    let (s, body) = post(
+        &fa,
+        sn.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("tenor", "Zustimmung unter Auflagen"),
+            ("zustimmung", "mit_nebenbestimmungen"),
+            ("nb_art_1", "2"),
+            ("nb_text_1", "Rauchwarnmelder in allen Aufenthaltsräumen"),
+            ("nb_begruendung_1", "§ 14 HBO"),
+            ("nb_art_2", "1"),
+            ("nb_text_2", "Feuerwehrzufahrt vor Baubeginn herstellen"),
+            ("nb_begruendung_2", "Erreichbarkeit"),
+            ("nb_art_3", "2"),
+            ("nb_text_3", ""),
+            ("nb_begruendung_3", ""),
+            ("begruendung", "Brandschutz ist mit den Auflagen gewahrt."),
+            ("aktion", "abgeben"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303, "{body}");
+    let st = app.db.stellungnahmen(bid).await.unwrap();
+    assert_eq!(st.len(), 1);
+    assert_eq!(st[0].zustimmung, "mit_nebenbestimmungen");
+    assert!(!st[0].verspaetet);
+    let nb = st[0].nebenbestimmungen.as_array().unwrap();
+    assert_eq!(nb.len(), 2, "empty row dropped");
+    assert_eq!(
+        (nb[0]["art"].as_str(), nb[1]["art"].as_str()),
+        (Some("2"), Some("1"))
+    );
+    assert_eq!(nb[1]["begruendung"], "Erreichbarkeit");
+    assert_eq!(
+        app.db.beteiligung(bid).await.unwrap().zustand,
+        "stellungnahme_abgegeben"
+    );
+    assert!(
+        app.db
+            .ereignisse(w.fall)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.art == "stellungnahme_abgegeben" && e.text.contains("2 Nebenbestimmungen"))
+    );
+    assert!(
+        mails_an(app, "sachbearbeiter@example.org")
+            .await
+            .iter()
+            .any(|(t, _)| t.contains("Stellungnahme der Stelle Brandschutzdienststelle"))
+    );
+    assert_eq!(
+        app.db.antrag(w.fall).await.unwrap().zustand,
+        "beteiligung",
+        "Stelle B is still open"
+    );
+
+    // A second statement is refused; a correction supersedes, both kept and shown.
+    let (s, html) = post(
+        &fa,
+        sn.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("tenor", "Nochmal"),
+            ("zustimmung", "ja"),
+            ("aktion", "abgeben"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 409, "{html}");
+    let (s, _) = get(&fa, sn.clone()).await;
+    assert_eq!(s, 303, "the form leads to the correction");
+    let alt = st[0].id.to_string();
+    let (s, html) = get(&fa, format!("{sn}?ersetzt={alt}")).await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("Rauchwarnmelder in allen Aufenthaltsräumen"),
+        "prefilled"
+    );
+    let (s, body) = post(
+        &fa,
+        sn.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("ersetzt", &alt),
+            ("tenor", "Zustimmung ohne Auflagen"),
+            ("zustimmung", "ja"),
+            ("aktion", "abgeben"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303, "{body}");
+    let (s, _) = post(
+        &fa,
+        sn.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("ersetzt", &alt),
+            ("tenor", "Dritte"),
+            ("zustimmung", "ja"),
+            ("aktion", "abgeben"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 409, "the superseded one cannot be corrected again");
+    let st = app.db.stellungnahmen(bid).await.unwrap();
+    assert_eq!(st.len(), 2);
+    assert_eq!(st[1].ersetzt_id, Some(st[0].id));
+    let (_, html) = get(&fa, format!("{}/beteiligungen/{bid}", app.url)).await;
+    assert_eq!(html.matches("data-testid=\"stellungnahme\"").count(), 2);
+    assert!(html.contains("data-testid=\"ersetzt\""));
+
+    // Stelle B states its view after its deadline: accepted, flagged late; the Beteiligung
+    // closes (status 09); the Bauaufsicht decides to consider it, on the timeline.
+    let sn_b = format!("{}/beteiligungen/{bid_b}/stellungnahme", app.url);
+    let (s, html) = get(&fb, sn_b.clone()).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("data-testid=\"hinweis-verspaetet\""));
+    let (s, body) = post(
+        &fb,
+        sn_b,
+        &[
+            ("_csrf", &fb_csrf),
+            ("tenor", "Keine Bedenken"),
+            ("zustimmung", "ja"),
+            ("nb_art_1", "4"),
+            ("nb_text_1", "Brutzeiten beachten"),
+            ("aktion", "abgeben"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303, "{body}");
+    let sb = app.db.stellungnahmen(bid_b).await.unwrap();
+    assert!(sb[0].verspaetet && sb[0].beruecksichtigt.is_none());
+    let a = app.db.antrag(w.fall).await.unwrap();
+    assert_eq!(a.zustand, "beteiligung_abgeschlossen");
+    assert!(
+        app.db
+            .ereignisse(w.fall)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.status_code.as_deref() == Some("09"))
+    );
+    let (_, html) = get(&ba, format!("{}/vorgaenge/{}/beteiligung", app.url, w.fall)).await;
+    assert!(
+        html.contains("data-testid=\"entscheidung-formular\""),
+        "{html}"
+    );
+    let ent = format!(
+        "{}/beteiligungen/{bid_b}/stellungnahmen/{}/entscheidung",
+        app.url, sb[0].id
+    );
+    let (s, _) = post(
+        &ba,
+        ent.clone(),
+        &[("_csrf", &ba_csrf), ("beruecksichtigen", "vielleicht")],
+    )
+    .await;
+    assert_eq!(s, 422);
+    let (s, _) = post(
+        &ba,
+        ent.clone(),
+        &[("_csrf", &ba_csrf), ("beruecksichtigen", "ja")],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (s, _) = post(
+        &ba,
+        ent,
+        &[("_csrf", &ba_csrf), ("beruecksichtigen", "nein")],
+    )
+    .await;
+    assert_eq!(s, 409, "decided once");
+    assert_eq!(
+        app.db.stellungnahmen(bid_b).await.unwrap()[0].beruecksichtigt,
+        Some(true)
+    );
+    assert!(
+        app.db
+            .ereignisse(w.fall)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.art == "stellungnahme_verspaetet_entschieden")
+    );
+    let _ = w.grundriss;
+}
+
+#[tokio::test]
+async fn a_rueckfrage_that_suspends_the_deadline_moves_its_end() {
+    let w = welt().await;
+    let app = &w.app;
+    let (bid, _) = anfragen(&w, heute_berlin() + Days::new(20)).await;
+    let (fa, csrf) = app.login("brandschutz@example.org").await;
+    let (s, _) = post(
+        &fa,
+        format!("{}/beteiligungen/{bid}/rueckfragen", app.url),
+        &[("_csrf", &csrf), ("frage", "Welche Bauart?")],
+    )
+    .await;
+    assert_eq!(s, 303);
+    // The question was asked five days ago.
+    sqlx::query("UPDATE rueckfragen SET gestellt_at = gestellt_at - $1 WHERE beteiligung_id = $2")
+        .bind(5 * 86_400_000_i64)
+        .bind(bid)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let vorher = app.db.beteiligung(bid).await.unwrap();
+    let rid = app.db.rueckfragen(bid).await.unwrap()[0].id;
+    let (ba, ba_csrf) = app.login("sachbearbeiter@example.org").await;
+    let (s, _) = post(
+        &ba,
+        format!("{}/beteiligungen/{bid}/rueckfragen/{rid}/antwort", app.url),
+        &[
+            ("_csrf", &ba_csrf),
+            ("antwort", "Massiv"),
+            ("hemmt_frist", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let nachher = app.db.beteiligung(bid).await.unwrap();
+    let alt = chrono::NaiveDate::parse_from_str(&vorher.ende, "%Y-%m-%d").unwrap();
+    let neu = chrono::NaiveDate::parse_from_str(&nachher.ende, "%Y-%m-%d").unwrap();
+    assert!(
+        neu >= alt + Days::new(5) && neu <= alt + Days::new(9),
+        "{alt} → {neu}"
+    );
+    assert!(plankammer_domain::frist::ist_arbeitstag(neu));
+    assert!(!nachher.behoerdlich_gesetzt);
+    assert!(nachher.erklaerung.contains("§ 209 BGB"));
+}
+
+/// A POST of the matrix: address, fields, the one role that may.
+type Post<'a> = (String, Vec<(&'a str, &'a str)>, &'a str);
+
+/// Every new route × every role: the applicant, the Bauaufsicht, the asked Stelle, another
+/// Stelle of the tenant (asked for another scope), the admin, and a Fachstelle and a
+/// Bauaufsicht of another tenant.
+#[tokio::test]
+async fn access_matrix_of_the_fachstelle_routes() {
+    let w = welt().await;
+    let app = &w.app;
+    let (bid, bid_b) = anfragen(&w, heute_berlin() + Days::new(20)).await;
+    // A later Fassung (a new Grundriss version) exists but is not shared yet.
+    let owner = app.db.antrag(w.fall).await.unwrap().owner_user_id;
+    let (_, v_neu) = version(
+        app,
+        Ziel {
+            tenant: w.tenant,
+            vorgang: w.fall,
+            owner,
+        },
+        Some(w.grundriss),
+        ("Grundriss", "2001"),
+        1,
+        "gr2",
+    )
+    .await;
+    let mut tx = app.db.begin().await.unwrap();
+    let f2 = Db::friere_fassung(&mut tx, w.fall, owner, now_millis())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let rollen = [
+        ("architektin@example.org", "antragsteller"),
+        ("sachbearbeiter@example.org", "bauaufsicht"),
+        ("brandschutz@example.org", "stelle_a"),
+        ("naturschutz@example.org", "stelle_b"),
+        ("admin@example.org", "admin"),
+        ("fremdstelle@example.org", "fremde_stelle"),
+        ("fremd@example.org", "fremde_bauaufsicht"),
+    ];
+    let u = &app.url;
+    let (f, va, vg, vn) = (w.fall, w.v_lageplan, w.v_grundriss, v_neu);
+    // (method, url, roles that get 2xx/3xx; everyone else must get 404 — or 403/401 where
+    // the route is not a case route)
+    let gets: Vec<(String, Vec<&str>)> = vec![
+        (
+            format!("{u}/beteiligungen/{bid}"),
+            vec!["stelle_a", "bauaufsicht"],
+        ),
+        (
+            format!("{u}/beteiligungen/{bid}/plan/{vg}"),
+            vec!["stelle_a"],
+        ),
+        (
+            format!("{u}/beteiligungen/{bid}/stellungnahme"),
+            vec!["stelle_a"],
+        ),
+        (
+            format!("{u}/beteiligungen/{bid_b}/plan/{va}"),
+            vec!["stelle_b"],
+        ),
+        (format!("{u}/beteiligungen/{bid_b}/plan/{vg}"), vec![]),
+        (format!("{u}/beteiligungen/{bid}/plan/{vn}"), vec![]),
+        (format!("{u}/vorgaenge/{f}/plan/{vg}"), vec!["bauaufsicht"]),
+        (
+            format!("{u}/api/v1/versions/{vg}/download"),
+            vec!["antragsteller", "bauaufsicht", "stelle_a", "admin"],
+        ),
+        (
+            format!("{u}/api/v1/versions/{va}/download"),
+            vec![
+                "antragsteller",
+                "bauaufsicht",
+                "stelle_a",
+                "stelle_b",
+                "admin",
+            ],
+        ),
+        (
+            format!("{u}/api/v1/versions/{vn}/download"),
+            vec!["antragsteller", "bauaufsicht", "admin"],
+        ),
+        (
+            format!("{u}/api/v1/versions/{vg}"),
+            vec!["antragsteller", "bauaufsicht", "stelle_a", "admin"],
+        ),
+        (
+            format!("{u}/api/v1/cases/{f}/documents"),
+            vec!["antragsteller", "bauaufsicht", "admin"],
+        ),
+        (
+            format!("{u}/vorgaenge/{f}"),
+            vec![
+                "antragsteller",
+                "bauaufsicht",
+                "stelle_a",
+                "stelle_b",
+                "admin",
+            ],
+        ),
+    ];
+    for (email, rolle) in rollen {
+        let (c, csrf) = app.login(email).await;
+        for (url, erlaubt) in &gets {
+            let s = c.get(url).send().await.unwrap().status().as_u16();
+            if erlaubt.contains(&rolle) {
+                assert!((200..400).contains(&s), "{rolle} GET {url}: {s}");
+            } else {
+                assert_eq!(s, 404, "{rolle} GET {url}");
+            }
+        }
+        let posts: Vec<Post> = vec![
+            (
+                format!("{u}/beteiligungen/{bid}/rueckfragen"),
+                vec![("frage", "Frage?")],
+                "stelle_a",
+            ),
+            (
+                format!("{u}/beteiligungen/{bid}/plan/{vg}"),
+                vec![("seite", "1"), ("x", "0.5"), ("y", "0.5"), ("text", "K")],
+                "stelle_a",
+            ),
+            (
+                format!("{u}/vorgaenge/{f}/plan/{vg}"),
+                vec![("seite", "1"), ("x", "0.5"), ("y", "0.5"), ("text", "K")],
+                "bauaufsicht",
+            ),
+            (
+                format!("{u}/beteiligungen/{bid_b}/sichtbarkeit"),
+                vec![("sichtbar", "1")],
+                "bauaufsicht",
+            ),
+        ];
+        for (url, felder, wer) in posts {
+            let mut form = vec![("_csrf", csrf.as_str())];
+            form.extend(felder);
+            let s = c
+                .post(&url)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+            if rolle == wer {
+                assert_eq!(s, 303, "{rolle} POST {url}");
+            } else {
+                assert_eq!(s, 404, "{rolle} POST {url}");
+            }
+        }
+    }
+    // After the Rückfrage above the Stelle waits; the answer is the Bauaufsicht's only.
+    let rid = app.db.rueckfragen(bid).await.unwrap()[0].id;
+    for (email, darf) in [
+        ("brandschutz@example.org", false),
+        ("fremd@example.org", false),
+        ("architektin@example.org", false),
+        ("sachbearbeiter@example.org", true),
+    ] {
+        let (c, csrf) = app.login(email).await;
+        let s = c
+            .post(format!("{u}/beteiligungen/{bid}/rueckfragen/{rid}/antwort"))
+            .form(&[("_csrf", csrf.as_str()), ("antwort", "A")])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        assert_eq!(s, if darf { 303 } else { 404 }, "{email}");
+    }
+
+    // Sharing Fassung 2 opens its versions to Stelle A.
+    let (ba, ba_csrf) = app.login("sachbearbeiter@example.org").await;
+    let (s, _) = post(
+        &ba,
+        format!("{u}/beteiligungen/{bid}/fassung"),
+        &[("_csrf", &ba_csrf), ("fassung_id", &f2.id.to_string())],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (fa, fa_csrf) = app.login("brandschutz@example.org").await;
+    let s = fa
+        .get(format!("{u}/api/v1/versions/{vn}/download"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    assert_eq!(s, 200, "shared later Fassung");
+    let (_, html) = get(&fa, format!("{u}/beteiligungen/{bid}")).await;
+    assert!(html.contains("später freigegeben"));
+
+    // Withdrawn after opening: still readable, no longer actionable. Withdrawn before
+    // anyone opened it: nothing to read.
+    let (s, _) = post(
+        &ba,
+        format!("{u}/beteiligungen/{bid}/zurueckziehen"),
+        &[("_csrf", &ba_csrf), ("grund", "Nicht mehr nötig")],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let s = fa
+        .get(format!("{u}/api/v1/versions/{vg}/download"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    assert_eq!(s, 200);
+    let (s, html) = get(&fa, format!("{u}/start")).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("data-testid=\"zurueckgezogen\""), "{html}");
+    let (s, _) = post(
+        &fa,
+        format!("{u}/beteiligungen/{bid}/plan/{vg}"),
+        &[
+            ("_csrf", &fa_csrf),
+            ("seite", "1"),
+            ("x", "0.5"),
+            ("y", "0.5"),
+            ("text", "Spät"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 409);
+    let (s, _) = post(
+        &fa,
+        format!("{u}/beteiligungen/{bid}/stellungnahme"),
+        &[
+            ("_csrf", &fa_csrf),
+            ("tenor", "T"),
+            ("zustimmung", "ja"),
+            ("aktion", "abgeben"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 409);
+    let (s, _) = post(
+        &ba,
+        format!("{u}/beteiligungen/{bid_b}/zurueckziehen"),
+        &[("_csrf", &ba_csrf), ("grund", "Doch nicht")],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (fb, _) = app.login("naturschutz@example.org").await;
+    let s = fb
+        .get(format!("{u}/api/v1/versions/{va}/download"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    assert_eq!(s, 404, "never opened, withdrawn: no access");
+    let (s, html) = get(&fb, format!("{u}/beteiligungen/{bid_b}")).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("data-testid=\"keine-dokumente\""));
+    // Both withdrawn → the Beteiligung is closed.
+    assert_eq!(
+        app.db.antrag(w.fall).await.unwrap().zustand,
+        "beteiligung_abgeschlossen"
+    );
+}
+
+#[tokio::test]
+async fn pdfjs_is_served_by_plankammer_as_javascript() {
+    let app = spawn_app().await;
+    let c = app.client();
+    for pfad in [
+        "/static/pdfjs/build/pdf.min.mjs",
+        "/static/pdfjs/build/pdf.worker.min.mjs",
+        "/static/planansicht.js",
+    ] {
+        let r = c.get(format!("{}{pfad}", app.url)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{pfad}");
+        let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(ct.contains("javascript"), "{pfad}: {ct}");
+    }
+    let r = c
+        .get(format!("{}/static/pdfjs/package.json", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "only the built library is exposed");
+    let r = c.get(format!("{}/anmelden", app.url)).send().await.unwrap();
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-eval"),
+        "{csp}"
+    );
+}
