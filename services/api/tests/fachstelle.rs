@@ -1210,3 +1210,144 @@ async fn pdfjs_is_served_by_plankammer_as_javascript() {
         "{csp}"
     );
 }
+
+/// In a real headless Chromium under the strict CSP: pdf.js renders the page, a click on
+/// the plan fills the form's position, the saved comment shows as a marker that stays at
+/// its place on the page when zooming.
+#[tokio::test]
+async fn the_viewer_renders_the_plan_and_a_click_places_a_comment() {
+    let w = welt().await;
+    let app = &w.app;
+    let (bid, _) = anfragen(&w, heute_berlin() + Days::new(20)).await;
+    let browser = plankammer_tests::browser::Browser::start(w.app.dir.path()).await;
+    let c = &browser.client;
+    let js = |s: &'static str| async move { c.execute(s, vec![]).await.expect("script") };
+    c.goto(&format!("{}/anmelden", app.url)).await.unwrap();
+    c.execute(
+        "document.querySelector('[name=email]').value = arguments[0];
+         document.querySelector('[name=passwort]').value = arguments[1];
+         document.querySelector('[name=email]').form.submit();",
+        vec![
+            serde_json::json!("brandschutz@example.org"),
+            serde_json::json!(plankammer_tests::PASSWORD),
+        ],
+    )
+    .await
+    .unwrap();
+    let viewer = format!("{}/beteiligungen/{bid}/plan/{}", app.url, w.v_grundriss);
+    plankammer_tests::wait_for("the login", std::time::Duration::from_secs(20), || async {
+        let url = c.current_url().await.ok()?;
+        url.path().starts_with("/start").then_some(())
+    })
+    .await;
+    c.goto(&viewer).await.unwrap();
+    plankammer_tests::wait_for(
+        "pdf.js to render page 1",
+        std::time::Duration::from_secs(40),
+        || async {
+            let z = c
+                .execute(
+                    "return document.getElementById('plan-status').dataset.zustand",
+                    vec![],
+                )
+                .await
+                .ok()?;
+            assert_ne!(z, serde_json::json!("fehler"), "pdf.js failed");
+            (z == serde_json::json!("bereit")).then_some(())
+        },
+    )
+    .await;
+    assert_eq!(
+        js("return document.getElementById('planansicht-seiten').textContent").await,
+        serde_json::json!("2")
+    );
+    let breite =
+        js("return document.getElementById('plan-canvas').getBoundingClientRect().width").await;
+    assert!(breite.as_f64().unwrap() > 100.0, "{breite}");
+    // Next page, then a click in the middle of the page.
+    js("document.getElementById('seite-vor').click()").await;
+    plankammer_tests::wait_for("page 2", std::time::Duration::from_secs(20), || async {
+        let s = c
+            .execute(
+                "return document.getElementById('planansicht-seite').textContent",
+                vec![],
+            )
+            .await
+            .ok()?;
+        (s == serde_json::json!("2")).then_some(())
+    })
+    .await;
+    js("const c = document.getElementById('plan-canvas'); const r = c.getBoundingClientRect();
+        const o = { clientX: r.left + r.width * 0.5, clientY: r.top + r.height * 0.25, bubbles: true };
+        c.dispatchEvent(new PointerEvent('pointerdown', o)); c.dispatchEvent(new PointerEvent('pointerup', o));")
+    .await;
+    let x: f64 = js("return document.getElementById('kommentar-x').value")
+        .await
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let y: f64 = js("return document.getElementById('kommentar-y').value")
+        .await
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((x - 0.5).abs() < 0.01 && (y - 0.25).abs() < 0.01, "{x} {y}");
+    assert_eq!(
+        js("return document.getElementById('kommentar-seite').value").await,
+        serde_json::json!("2")
+    );
+    js("document.getElementById('kommentar-text').value = 'Treppe prüfen'; document.getElementById('kommentar-form').requestSubmit();").await;
+    plankammer_tests::wait_for(
+        "the comment",
+        std::time::Duration::from_secs(20),
+        || async {
+            let k = app.db.kommentare(w.v_grundriss).await.ok()?;
+            (!k.is_empty()).then_some(k)
+        },
+    )
+    .await;
+    let k = app.db.kommentare(w.v_grundriss).await.unwrap();
+    assert_eq!((k[0].seite, k[0].text.as_str()), (2, "Treppe prüfen"));
+    // After the reload: page 2 again, with the marker at the same place at any zoom.
+    let mitte = || async {
+        plankammer_tests::wait_for("the marker", std::time::Duration::from_secs(30), || async {
+            let v = c
+                .execute(
+                    "const m = document.querySelector('.kommentar-marker'); if (!m) return null;
+                     const c = document.getElementById('plan-canvas').getBoundingClientRect();
+                     const r = m.getBoundingClientRect();
+                     return [(r.left + r.width / 2 - c.left) / c.width, (r.top + r.height / 2 - c.top) / c.height, c.width];",
+                    vec![],
+                )
+                .await
+                .ok()?;
+            v.as_array().map(|a| (a[0].as_f64().unwrap(), a[1].as_f64().unwrap(), a[2].as_f64().unwrap()))
+        })
+        .await
+    };
+    let (mx, my, b1) = mitte().await;
+    assert!(
+        (mx - 0.5).abs() < 0.02 && (my - 0.25).abs() < 0.02,
+        "{mx} {my}"
+    );
+    js("document.getElementById('zoom-ein').click()").await;
+    plankammer_tests::wait_for("zoom 125 %", std::time::Duration::from_secs(20), || async {
+        let z = c
+            .execute(
+                "return document.getElementById('zoom-wert').textContent",
+                vec![],
+            )
+            .await
+            .ok()?;
+        (z == serde_json::json!("125 %")).then_some(())
+    })
+    .await;
+    let (mx, my, b2) = mitte().await;
+    assert!(b2 > b1 * 1.2, "{b1} → {b2}");
+    assert!(
+        (mx - 0.5).abs() < 0.02 && (my - 0.25).abs() < 0.02,
+        "{mx} {my}"
+    );
+}
