@@ -39,7 +39,8 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
-# Web assets (KERN UX, htmx) from npm, exactly as locked; served by Plankammer itself.
+# Web assets (KERN UX, htmx, pdf.js) from npm, exactly as locked; served by Plankammer itself.
+# A changed lockfile (e.g. after a pull) is newer than the installed tree: npm ci runs again.
 if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
   echo "Installiere Web-Assets (npm ci) …"
   (cd web && npm ci --no-audit --no-fund --loglevel=error)
