@@ -248,8 +248,77 @@ async fn fingiere(
         frist: Some(ende),
     };
     sende(&mut tx, config, &fall, an, &m, now).await?;
+    schliesse_wenn_erledigt(&mut tx, config, &a, &fall, now).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// The text of the timeline entry and of the applicants' mail when the Beteiligung closes;
+/// the same words as when the last Stelle answers on its page.
+pub const ABGESCHLOSSEN_TEXT: &str = "Beteiligung abgeschlossen: Alle angefragten Stellen haben sich geäußert, oder ihre Anfrage ist erledigt.";
+
+/// After a fiction: when no request of the case is open any more and the case is still in
+/// the Beteiligung (08), the system closes it (09), with the timeline entry and the mail to
+/// the applicants — in the caller's transaction, so never without the fiction that caused it.
+async fn schliesse_wenn_erledigt(
+    tx: &mut Conn,
+    config: &BeteiligungsfristenConfig,
+    a: &plankammer_storage::antrag::Antrag,
+    fall: &Fall,
+    now: Millis,
+) -> Result<(), JobError> {
+    let offen: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM beteiligungen WHERE vorgang_id = $1 AND zustand IN ({})",
+        OFFEN
+            .iter()
+            .map(|z| format!("'{z}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+    .bind(a.id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if offen > 0 {
+        return Ok(());
+    }
+    let (von, nach) = (Zustand::Beteiligung, Zustand::BeteiligungAbgeschlossen);
+    if Db::wechsle_zustand(tx, a.id, von.slug(), nach.slug(), now)
+        .await
+        .is_err()
+    {
+        // Not (any more) in the Beteiligung: nothing to close.
+        return Ok(());
+    }
+    let verfahren = a
+        .verfahren
+        .as_deref()
+        .and_then(plankammer_domain::verfahren::Verfahrensart::from_slug);
+    let code = match verfahren {
+        Some(v) => nach.statusbauportal_code_im(v),
+        None => nach.statusbauportal_code(),
+    };
+    Db::ereignis(
+        tx,
+        &NeuesEreignis {
+            vorgang_id: a.id,
+            user_id: None,
+            art: plankammer_domain::vorgang::Ereignis::BeteiligungAbschliessen.slug(),
+            zustand: Some(nach.slug()),
+            status_code: code,
+            text: ABGESCHLOSSEN_TEXT,
+        },
+        now,
+    )
+    .await?;
+    let an = Db::antragsteller_empfaenger(tx, a.owner_user_id, a.id).await?;
+    let m = Mitteilung {
+        titel: "Beteiligung abgeschlossen",
+        text: "Die Beteiligung der Stellen zu Ihrem Antrag ist abgeschlossen. Die Bauaufsicht bereitet nun die Entscheidung vor.",
+        status: code.map(|c| format!("{c} – {}", nach.bezeichnung())),
+        frist: None,
+    };
+    sende(tx, config, fall, an, &m, now).await?;
+    Ok(())
 }
 
 // --- 2. Reminders ----------------------------------------------------------------------------

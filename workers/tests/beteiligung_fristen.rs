@@ -259,7 +259,8 @@ async fn concurrent_runs_record_each_fiction_once() {
         .unwrap();
         assert_eq!(n, 1, "{art}");
     }
-    // One case worker and two Stelle members, four requests.
+    // One case worker and two Stelle members, four requests; and as each case had only
+    // this request, each Beteiligung closes with one mail to the applicant.
     assert_eq!(
         anzahl(
             &db,
@@ -267,7 +268,7 @@ async fn concurrent_runs_record_each_fiction_once() {
             w.tenant
         )
         .await,
-        12
+        12 + 4
     );
     assert_eq!(lauf(&db).await, Lauf::default(), "nothing left to do");
 }
@@ -632,6 +633,7 @@ async fn a_clock_walking_through_2027_fires_every_effect_on_its_day_and_once() {
         .map(|id| (*id, Beobachtung::default()))
         .collect();
     let mut genehmigungsfiktion: Option<DateTime<Utc>> = None;
+    let mut abgeschlossen: Option<DateTime<Utc>> = None;
     let mut verlaengert = false;
     let mut geantwortet = false;
     for t in schritte {
@@ -698,6 +700,11 @@ async fn a_clock_walking_through_2027_fires_every_effect_on_its_day_and_once() {
                 beob.erinnerung.entry(tage).or_insert(t);
             }
         }
+        if abgeschlossen.is_none()
+            && db.antrag(v).await.unwrap().zustand == "beteiligung_abgeschlossen"
+        {
+            abgeschlossen = Some(t);
+        }
         if genehmigungsfiktion.is_none()
             && db.antrag(v2).await.unwrap().zustand == "genehmigungsfiktion"
         {
@@ -758,6 +765,8 @@ async fn a_clock_walking_through_2027_fires_every_effect_on_its_day_and_once() {
         "{:?}",
         b[&beantwortet].erinnerung
     );
+    // The last open request's fiction closes the Beteiligung (09), in the same step.
+    assert_eq!(abgeschlossen, e("2027-11-01T23:00:00Z"));
     // Not on the old end (29.04.), but after the extended one (Tuesday 29.06.).
     assert_eq!(genehmigungsfiktion, e("2027-06-29T22:00:00Z"));
 
@@ -801,12 +810,14 @@ async fn a_clock_walking_through_2027_fires_every_effect_on_its_day_and_once() {
         mails.iter().filter(|(a, _)| a == "ba@example.org").count(),
         4 + 1
     );
+    assert_eq!(an("arch@example.org", "Genehmigung gilt als erteilt"), 1);
+    assert_eq!(an("arch@example.org", "Beteiligung abgeschlossen"), 1);
     assert_eq!(
         mails
             .iter()
             .filter(|(a, _)| a == "arch@example.org")
             .count(),
-        1
+        2
     );
     assert_eq!(
         mails
@@ -814,5 +825,77 @@ async fn a_clock_walking_through_2027_fires_every_effect_on_its_day_and_once() {
             .filter(|(a, _)| a == "unb2@example.org")
             .count(),
         6 + 3
+    );
+}
+
+#[tokio::test]
+async fn the_fiction_of_the_last_open_request_closes_the_beteiligung_once() {
+    let (db, _dir) = fresh_db().await;
+    let w = welt(&db).await;
+    let v = vorgang(&db, &w, "beteiligung").await;
+    let erste = anfrage(&db, &w, v, -2, "zustimmung").await;
+    let zweite = anfrage(&db, &w, v, 3, "zustimmung").await;
+    // Only the first has run out: the case stays in the Beteiligung.
+    assert_eq!(lauf(&db).await.fiktionen, 1);
+    assert_eq!(db.antrag(v).await.unwrap().zustand, "beteiligung");
+    assert_eq!(
+        db.beteiligung(erste).await.unwrap().zustand,
+        "frist_abgelaufen"
+    );
+    // The second runs out too: closed, by the system, with status 09 and one mail to the
+    // applicant — however many workers run.
+    sqlx::query("UPDATE beteiligungen SET ende = $2 WHERE id = $1")
+        .bind(zweite)
+        .bind(tag(-1))
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(lauf(&db), lauf(&db));
+    assert_eq!(a.fiktionen + b.fiktionen, 1);
+    assert_eq!(
+        db.antrag(v).await.unwrap().zustand,
+        "beteiligung_abgeschlossen"
+    );
+    let e: Vec<_> = db
+        .ereignisse(v)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.art == "beteiligung_abschliessen")
+        .collect();
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].status_code.as_deref(), Some("09"));
+    assert_eq!(e[0].user_id, None, "by the system");
+    let an_architektin: Vec<String> = empfaenger(&db, w.tenant)
+        .await
+        .into_iter()
+        .filter(|(a, _)| a == "arch@example.org")
+        .map(|(_, s)| s)
+        .collect();
+    assert_eq!(an_architektin.len(), 1, "{an_architektin:?}");
+    assert!(an_architektin[0].contains("Beteiligung abgeschlossen"));
+    assert_eq!(lauf(&db).await, Lauf::default());
+
+    // A case the Bauaufsicht already moved on is left alone.
+    let v2 = vorgang(&db, &w, "beteiligung").await;
+    anfrage(&db, &w, v2, -1, "zustimmung").await;
+    let mut tx = db.begin().await.unwrap();
+    Db::wechsle_zustand(
+        &mut tx,
+        v2,
+        "beteiligung",
+        "beteiligung_abgeschlossen",
+        now_millis(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(lauf(&db).await.fiktionen, 1);
+    assert!(
+        db.ereignisse(v2)
+            .await
+            .unwrap()
+            .iter()
+            .all(|e| e.art != "beteiligung_abschliessen")
     );
 }
