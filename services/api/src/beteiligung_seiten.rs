@@ -218,6 +218,12 @@ struct Zeile {
     rechtsbereich: String,
     notiz: String,
     ende: String,
+    /// The scope checkboxes were on the form (so an empty `umfang` means "none chosen").
+    umfang_angezeigt: bool,
+    /// Document ids ticked as in scope.
+    umfang: Vec<i64>,
+    /// Values of scope checkboxes that are no document id.
+    umfang_ungueltig: bool,
 }
 
 /// The form's rows by Stelle id, plus ids chosen that are not offered.
@@ -251,6 +257,12 @@ impl Eingabe {
                 "rechtsbereich" => z.rechtsbereich = v.to_string(),
                 "notiz" => z.notiz = v.to_string(),
                 "ende" => z.ende = v.to_string(),
+                "umfang_angezeigt" => z.umfang_angezeigt = true,
+                "umfang" => match v.parse::<i64>() {
+                    Ok(d) if !z.umfang.contains(&d) => z.umfang.push(d),
+                    Ok(_) => {}
+                    Err(_) => z.umfang_ungueltig = true,
+                },
                 _ => {}
             }
         }
@@ -321,7 +333,7 @@ async fn seite_rendern(
             .fassung_dokumente(f.id)
             .await?
             .into_iter()
-            .map(|d| json!({"version_id": d.version_id, "bezeichnung": d.bezeichnung, "dateiname": d.dateiname, "fassung": f.nummer}))
+            .map(|d| json!({"version_id": d.version_id, "dokument_id": d.dokument_id, "bezeichnung": d.bezeichnung, "dateiname": d.dateiname, "fassung": f.nummer}))
             .collect(),
         None => vec![],
     };
@@ -349,7 +361,17 @@ async fn seite_rendern(
             } else {
                 zeile.ende.clone()
             };
+            let umfang: Vec<Value> = plaene
+                .iter()
+                .map(|p| {
+                    let id = p["dokument_id"].as_i64().unwrap_or_default();
+                    json!({"id": id, "bezeichnung": p["bezeichnung"], "dateiname": p["dateiname"],
+                        "gewaehlt": !zeile.umfang_angezeigt || zeile.umfang.contains(&id)})
+                })
+                .collect();
             stellen.push(json!({
+                "umfang": umfang,
+                "umfang_alle": !zeile.umfang_angezeigt || plaene.iter().all(|p| zeile.umfang.contains(&p["dokument_id"].as_i64().unwrap_or_default())),
                 "id": s.id, "name": s.name,
                 "landesweit": s.tenant_id.is_none(),
                 "gemeinde": s.gemeinde_ags.is_some(),
@@ -386,6 +408,8 @@ async fn seite_rendern(
 /// A checked request, ready to store.
 struct Anfrage {
     stelle: Stelle,
+    /// Document ids in scope; `None`: all.
+    umfang: Option<Vec<i64>>,
     rolle: Rolle,
     rechtsbereich: String,
     notiz: String,
@@ -424,6 +448,18 @@ async fn stellen_anfragen(
     for x in &eingabe.ungueltig {
         fehler.push(format!("„{x}“ ist keine gültige Stelle."));
     }
+    // The documents of the newest Fassung: what a request can be about.
+    let fassung = st.db.fassungen(a.id).await?.last().map(|f| f.id);
+    let dokumente: Vec<i64> = match fassung {
+        Some(f) => st
+            .db
+            .fassung_dokumente(f)
+            .await?
+            .iter()
+            .map(|d| d.dokument_id)
+            .collect(),
+        None => Vec::new(),
+    };
     let mut anfragen = Vec::new();
     for (sid, zeile) in eingabe.zeilen.iter().filter(|(_, z)| z.gewaehlt) {
         let Some(stelle) = angebot.get(sid) else {
@@ -448,6 +484,26 @@ async fn stellen_anfragen(
             ));
             continue;
         }
+        // The documents in scope: all (None) unless some were unticked.
+        let umfang = if !zeile.umfang_angezeigt {
+            None
+        } else if zeile.umfang_ungueltig || zeile.umfang.iter().any(|d| !dokumente.contains(d)) {
+            fehler.push(format!(
+                "{name}: Bitte wählen Sie nur Unterlagen dieses Vorgangs aus."
+            ));
+            continue;
+        } else if zeile.umfang.is_empty() {
+            fehler.push(format!(
+                "{name}: Bitte wählen Sie mindestens eine Unterlage aus, zu der die Stelle Stellung nehmen soll."
+            ));
+            continue;
+        } else if dokumente.iter().all(|d| zeile.umfang.contains(d)) {
+            None
+        } else {
+            let mut u = zeile.umfang.clone();
+            u.sort_unstable();
+            Some(u)
+        };
         let vs = match fristvorschlag_standard(rolle, verfahren, heute) {
             Ok(vs) => vs,
             Err(e) => {
@@ -485,6 +541,7 @@ async fn stellen_anfragen(
         };
         anfragen.push(Anfrage {
             stelle: stelle.clone(),
+            umfang,
             rolle,
             rechtsbereich: zeile.rechtsbereich.clone(),
             notiz: zeile.notiz.clone(),
@@ -511,7 +568,7 @@ async fn stellen_anfragen(
         )
         .await;
     }
-    let fassung_id = st.db.fassungen(a.id).await?.last().map(|f| f.id);
+    let fassung_id = fassung;
     let now = now_millis();
     let mut tx = st.db.begin().await?;
     if z != Zustand::Beteiligung {
@@ -551,7 +608,7 @@ async fn stellen_anfragen(
                 rolle: an.rolle.code(),
                 rechtsbereich: &an.rechtsbereich,
                 notiz: &an.notiz,
-                umfang: None,
+                umfang: an.umfang.as_deref(),
                 fassung_id,
                 start: &ymd(an.start),
                 ende: &ymd(an.ende),
@@ -584,6 +641,45 @@ async fn stellen_anfragen(
                 zustand: None,
                 status_code: None,
                 text: &text,
+            },
+            now,
+        )
+        .await?;
+        // The Stelle's members are asked by mail, with what they need to plan their work.
+        let mut mailtext = format!(
+            "{} bittet Ihre Stelle „{}“ als {} um eine Stellungnahme.\nFrist: bis {} ({}){}.\nWenn bis dahin keine Stellungnahme eingeht: {}.\nUnterlagen: {}.",
+            u.member().tenant.name,
+            an.stelle.name,
+            an.rolle.bezeichnung(),
+            frist::tag_de(an.ende),
+            an.rechtsgrundlage,
+            if an.behoerdlich {
+                ", behördlich gesetzt"
+            } else {
+                ""
+            },
+            schweigefolge_text(an.schweigefolge),
+            match &an.umfang {
+                None => "alle Unterlagen des Antrags".to_string(),
+                Some(d) if d.len() == 1 => "1 ausgewählte Unterlage".to_string(),
+                Some(d) => format!("{} ausgewählte Unterlagen", d.len()),
+            }
+        );
+        if !an.notiz.is_empty() {
+            mailtext.push_str(&format!("\nHinweis der Bauaufsicht: {}", an.notiz));
+        }
+        let empfaenger = Db::stellen_empfaenger(&mut tx, an.stelle.id).await?;
+        let ende_de = frist::datum_de(an.ende);
+        crate::fachstelle_seiten::mail(
+            &st,
+            &mut tx,
+            &a,
+            empfaenger,
+            crate::fachstelle_seiten::Nachricht {
+                titel: "Bitte um Stellungnahme",
+                text: &mailtext,
+                frist: Some(&ende_de),
+                pfad: &format!("/beteiligungen/{bid}"),
             },
             now,
         )

@@ -20,6 +20,17 @@ use reqwest::Client;
 
 /// A vereinfacht case as the formelle Prüfung leaves it: submitted, Fassung 1, "vollstaendig".
 async fn vollstaendiger_fall(app: &TestApp, tenant: i64, owner: i64, nr: i64) -> i64 {
+    vollstaendiger_fall_mit(app, tenant, owner, nr, &["Lageplan"]).await
+}
+
+/// The same with one document per name.
+async fn vollstaendiger_fall_mit(
+    app: &TestApp,
+    tenant: i64,
+    owner: i64,
+    nr: i64,
+    unterlagen: &[&str],
+) -> i64 {
     let now = now_millis();
     let bez = format!("Neubau Wohnhaus {nr}");
     let v = app
@@ -38,26 +49,31 @@ async fn vollstaendiger_fall(app: &TestApp, tenant: i64, owner: i64, nr: i64) ->
         )
         .await
         .unwrap();
-    let pdf = a4_salted(1, &format!("beteiligung-{nr}"));
-    let blob = app.blobs.put_bytes(Bytes::from(pdf)).await.unwrap();
+    let mut blobs = Vec::new();
+    for name in unterlagen {
+        let pdf = a4_salted(1, &format!("beteiligung-{nr}-{name}"));
+        blobs.push(app.blobs.put_bytes(Bytes::from(pdf)).await.unwrap());
+    }
     let mut tx = app.db.begin().await.unwrap();
-    Db::add_version(
-        &mut tx,
-        &NeueVersion {
-            vorgang_id: v.id,
-            tenant_id: tenant,
-            dokument_id: None,
-            bezeichnung: "Lageplan",
-            anlageart: Some("2001"),
-            sha256: &blob.sha256,
-            groesse: blob.size as i64,
-            dateiname: "lageplan.pdf",
-            user_id: owner,
-        },
-        now,
-    )
-    .await
-    .unwrap();
+    for (name, blob) in unterlagen.iter().zip(&blobs) {
+        Db::add_version(
+            &mut tx,
+            &NeueVersion {
+                vorgang_id: v.id,
+                tenant_id: tenant,
+                dokument_id: None,
+                bezeichnung: name,
+                anlageart: Some("2001"),
+                sha256: &blob.sha256,
+                groesse: blob.size as i64,
+                dateiname: &format!("{}.pdf", name.to_lowercase()),
+                user_id: owner,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    }
     Db::wechsle_zustand(&mut tx, v.id, "entwurf", "eingegangen", now)
         .await
         .unwrap();
@@ -490,4 +506,130 @@ async fn strangers_do_not_reach_the_beteiligung() {
     assert!(html.contains("keine-laufenden"), "{html}");
     assert_eq!(app.db.beteiligungen(w.fall).await.unwrap().len(), 1);
     assert_eq!(app.db.beteiligung(bid).await.unwrap().zustand, "angefragt");
+}
+
+#[tokio::test]
+async fn a_request_covers_the_chosen_documents_and_the_stelle_is_asked_by_mail() {
+    let w = welt().await;
+    let app = &w.app;
+    let owner = app.db.antrag(w.fall).await.unwrap().owner_user_id;
+    let tenant = app.db.antrag(w.fall).await.unwrap().tenant_id;
+    let fall =
+        vollstaendiger_fall_mit(app, tenant, owner, 2, &["Lageplan", "Grundriss", "Schnitt"]).await;
+    let fs = app
+        .user(tenant, "brandschutz@example.org", Role::Fachstelle)
+        .await;
+    app.db
+        .fuege_stellenmitglied_hinzu(w.eigen, fs)
+        .await
+        .unwrap();
+    let docs: Vec<i64> = app
+        .db
+        .dokumente(fall)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(docs.len(), 3);
+    let (ba, csrf) = app.login("sachbearbeiter@example.org").await;
+    let url = format!("{}/vorgaenge/{fall}/beteiligung", app.url);
+    let (s, html) = get(&ba, url.clone()).await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains(&format!("umfang-{}-{}", w.eigen, docs[1])),
+        "one checkbox per document"
+    );
+
+    let eigen = w.eigen.to_string();
+    let angezeigt = format!("umfang_angezeigt_{eigen}");
+    let umfang = format!("umfang_{eigen}");
+    // Nothing ticked, or a document of another case: refused, nothing stored.
+    for (f, meldung) in [
+        (vec![], "mindestens eine Unterlage"),
+        (
+            vec![(umfang.as_str(), "999999")],
+            "nur Unterlagen dieses Vorgangs",
+        ),
+        (
+            vec![(umfang.as_str(), "x")],
+            "nur Unterlagen dieses Vorgangs",
+        ),
+    ] {
+        let mut form = vec![
+            ("_csrf", csrf.as_str()),
+            ("stelle", eigen.as_str()),
+            (angezeigt.as_str(), "1"),
+        ];
+        form.extend(f);
+        let (s, html) = post(&ba, url.clone(), &form).await;
+        assert_eq!(s, 422, "{html}");
+        assert!(html.contains(meldung), "{meldung}: {html}");
+    }
+    assert!(app.db.beteiligungen(fall).await.unwrap().is_empty());
+
+    // Two of three: stored as the scope.
+    let (d1, d2) = (docs[0].to_string(), docs[2].to_string());
+    let (s, html) = post(
+        &ba,
+        url.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("stelle", &eigen),
+            (&angezeigt, "1"),
+            (&umfang, &d2),
+            (&umfang, &d1),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303, "{html}");
+    // All three ticked: no limit.
+    let gemeinde = w.gemeinde.to_string();
+    let (ga, gu) = (
+        format!("umfang_angezeigt_{gemeinde}"),
+        format!("umfang_{gemeinde}"),
+    );
+    let alle: Vec<String> = docs.iter().map(|d| d.to_string()).collect();
+    let (s, _) = post(
+        &ba,
+        url.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("stelle", &gemeinde),
+            (&ga, "1"),
+            (&gu, &alle[0]),
+            (&gu, &alle[1]),
+            (&gu, &alle[2]),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let bs = app.db.beteiligungen(fall).await.unwrap();
+    let b = bs.iter().find(|b| b.stelle_id == w.eigen).unwrap();
+    let mut erwartet = vec![docs[0], docs[2]];
+    erwartet.sort_unstable();
+    assert_eq!(b.umfang, Some(erwartet));
+    assert_eq!(
+        bs.iter()
+            .find(|b| b.stelle_id == w.gemeinde)
+            .unwrap()
+            .umfang,
+        None
+    );
+
+    // The Stelle's member is asked by mail, with the deadline and the link to the request.
+    let (subject, body): (String, String) =
+        sqlx::query_as("SELECT subject, body_text FROM outbox WHERE recipient = $1 AND kind = 'vorgangsmitteilung' ORDER BY id")
+            .bind("brandschutz@example.org")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert!(subject.contains("Bitte um Stellungnahme"), "{subject}");
+    assert!(
+        body.contains("Brandschutzdienststelle")
+            && body.contains("2 ausgewählte Unterlagen")
+            && body.contains("§ 70 Abs. 1 HBO")
+            && body.contains(&format!("/beteiligungen/{}", b.id)),
+        "{body}"
+    );
 }
