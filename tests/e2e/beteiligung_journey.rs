@@ -190,13 +190,250 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     let gemeinde = anfragen
         .iter()
         .find(|b| b.rolle == "3")
-        .expect("the Gemeinde's request");
+        .expect("the Gemeinde's request")
+        .clone();
+    let brandschutz = anfragen
+        .iter()
+        .find(|b| b.stelle_name.starts_with("Brandschutz"))
+        .expect("the Brandschutzdienststelle's request")
+        .clone();
     assert_eq!(gemeinde.schweigefolge, "einvernehmen");
     assert_eq!(gemeinde.rechtsgrundlage, "§ 36 Abs. 2 BauGB");
-    // The architect is told that the Stellen are being heard.
+    // The architect is told that the Stellen are being heard; every Stelle is asked.
     let m = mail_an(&smtp, ARCHITEKTIN, "Beteiligung der Stellen").await;
     assert!(m.text.contains(&aktenzeichen), "{}", m.text);
+    for (an, frist) in [
+        (BRANDSCHUTZ, "§ 70 Abs. 1 HBO"),
+        (NATURSCHUTZ, "§ 70 Abs. 1 HBO"),
+        (GEMEINDE, "§ 36 Abs. 2 BauGB"),
+    ] {
+        let m = mail_an(&smtp, an, "Bitte um Stellungnahme").await;
+        assert!(
+            m.text.contains(frist) && m.text.contains(&format!("{url}/beteiligungen/")),
+            "{an}: {}",
+            m.text
+        );
+    }
     r.abmelden().await;
+
+    // --- 2. The Brandschutzdienststelle: comment on a spot of a plan, ask, answer. ------
+    r.anmelden(BRANDSCHUTZ, PASSWORT).await;
+    r.warte_auf("#fachstelle-eingang").await;
+    assert!(r.text("#fachstelle-eingang").await.contains(&aktenzeichen));
+    r.bild("fachstelle_eingang").await;
+    r.folge("[data-testid=anfrage-link]").await;
+    r.warte_auf("#anfrage").await;
+    assert_eq!(
+        r.js("return document.getElementById('anfrage').dataset.zustand")
+            .await,
+        Some(Value::from("in_bearbeitung")),
+        "opening the request starts the work on it"
+    );
+    let dokumente = r.text("#dokumente").await;
+    for plan in [
+        "Lageplan",
+        "Grundriss Erdgeschoss",
+        "Schnitt A-A",
+        "Baubeschreibung",
+    ] {
+        assert!(dokumente.contains(plan), "{plan} in scope: {dokumente}");
+    }
+    r.bild("fachstelle_anfrage").await;
+    // The Grundriss in the viewer: pdf.js renders it in the page.
+    let ok = r
+        .js(
+            "const z = Array.from(document.querySelectorAll('[data-testid=dokument]'))                .find(z => z.innerText.includes('Grundriss Erdgeschoss'));              if (!z) return false; z.querySelector('.plan-link').click(); return true;",
+        )
+        .await;
+    assert_eq!(ok, Some(Value::Bool(true)));
+    r.warte(
+        "the plan rendered by pdf.js",
+        SEITE,
+        "const s = document.getElementById('plan-status'); return s && s.dataset.zustand === 'bereit';",
+    )
+    .await;
+    // A real click on the plan (WebDriver pointer events) marks the spot.
+    r.b()
+        .find(fantoccini::Locator::Id("plan-canvas"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let x: f64 = r
+        .js("return document.getElementById('kommentar-x').value")
+        .await
+        .and_then(|v| v.as_str().and_then(|s| s.parse().ok()))
+        .expect("the click filled the position");
+    assert!((x - 0.5).abs() < 0.02, "the middle of the plan: {x}");
+    r.tippe(
+        "kommentar-text",
+        "Rettungsweg: Fensteröffnung im Kinderzimmer zu klein (§ 36 HBO).",
+    )
+    .await;
+    r.absenden("#kommentar-speichern").await;
+    r.warte_auf(".kommentar-marker").await;
+    r.warte(
+        "the plan after saving",
+        SEITE,
+        "const s = document.getElementById('plan-status'); return s && s.dataset.zustand === 'bereit';",
+    )
+    .await;
+    assert!(r.text("#kommentare").await.contains("Fensteröffnung"));
+    r.bild("planansicht_kommentar").await;
+    let kommentare = db
+        .kommentare(
+            db.beteiligungen(fall.id).await.unwrap()[0]
+                .fassung_id
+                .map_or(0, |_| 0)
+                + {
+                    let v: i64 = r
+                        .js("return Number(location.pathname.split('/').pop())")
+                        .await
+                        .and_then(|v| v.as_i64())
+                        .unwrap();
+                    v
+                },
+        )
+        .await
+        .unwrap();
+    assert_eq!(kommentare.len(), 1);
+    assert!(
+        kommentare[0].x > 0.45 && kommentare[0].x < 0.55,
+        "{:?}",
+        kommentare[0]
+    );
+
+    // The question to the Bauaufsicht.
+    r.gehe(&format!("/beteiligungen/{}", brandschutz.id)).await;
+    r.warte_auf("#rueckfrage-form").await;
+    r.tippe(
+        "rueckfrage-text",
+        "Ist für das Dachgeschoss ein zweiter baulicher Rettungsweg vorgesehen?",
+    )
+    .await;
+    r.absenden("#rueckfrage-senden").await;
+    r.warte_auf("[data-testid=rueckfrage]").await;
+    mail_an(
+        &smtp,
+        SACHBEARBEITUNG,
+        "Rückfrage der Stelle Brandschutzdienststelle",
+    )
+    .await;
+    r.abmelden().await;
+
+    r.anmelden(SACHBEARBEITUNG, PASSWORT).await;
+    r.gehe(&format!("/vorgaenge/{}/beteiligung", fall.id)).await;
+    r.warte_auf("[data-testid=antwort-formular]").await;
+    let rid = r
+        .js("return document.querySelector('[data-testid=antwort-formular]').id.replace('antwort-formular-', '')")
+        .await
+        .unwrap();
+    let rid = rid.as_str().unwrap().to_string();
+    r.tippe(
+        &format!("antwort-{rid}"),
+        "Ja, über das Dachflächenfenster nach § 36 Abs. 3 HBO; siehe Grundriss DG.",
+    )
+    .await;
+    r.zeige(Some("[data-testid=antwort-formular]")).await;
+    r.bild("bauaufsicht_antwort").await;
+    r.absenden(&format!("#antwort-senden-{rid}")).await;
+    r.warte(
+        "the answered question",
+        SEITE,
+        "return !document.querySelector('[data-testid=antwort-formular]');",
+    )
+    .await;
+    let m = mail_an(&smtp, BRANDSCHUTZ, "Antwort auf Ihre Rückfrage").await;
+    // The mail says that and where; the answer itself is read on the page.
+    assert!(
+        m.text.contains("beantwortet")
+            && m.text
+                .contains(&format!("/beteiligungen/{}#rueckfragen", brandschutz.id)),
+        "{}",
+        m.text
+    );
+    r.abmelden().await;
+
+    // The Stellungnahme with two Nebenbestimmungen.
+    r.anmelden(BRANDSCHUTZ, PASSWORT).await;
+    r.gehe(&format!("/beteiligungen/{}", brandschutz.id)).await;
+    r.warte_auf("[data-testid=rueckfrage-antwort]").await;
+    assert!(
+        r.text("[data-testid=rueckfrage-antwort]")
+            .await
+            .contains("Dachflächenfenster")
+    );
+    r.folge("#stellungnahme-abgeben").await;
+    r.warte_auf("#stellungnahme-form").await;
+    r.folge("#zustimmung-mit_nebenbestimmungen").await;
+    r.tippe(
+        "tenor",
+        "Dem Vorhaben wird aus Sicht des Brandschutzes unter Auflagen zugestimmt.",
+    )
+    .await;
+    r.waehle("nb-art-1", "2").await;
+    r.tippe("nb-text-1", "Die Fenster der Aufenthaltsräume im Dachgeschoss sind als Rettungsfenster (lichte Öffnung mindestens 0,90 × 1,20 m) auszuführen.").await;
+    r.tippe(
+        "nb-begruendung-1",
+        "Zweiter Rettungsweg über Leitern der Feuerwehr, § 36 Abs. 3 HBO.",
+    )
+    .await;
+    r.waehle("nb-art-2", "4").await;
+    r.tippe(
+        "nb-text-2",
+        "Rauchwarnmelder nach § 14 Abs. 2 HBO in Schlafräumen, Kinderzimmern und Fluren.",
+    )
+    .await;
+    r.tippe(
+        "begruendung",
+        "Die Unterlagen wurden geprüft; die Rückfrage ist beantwortet.",
+    )
+    .await;
+    r.zeige(Some("#stellungnahme-form")).await;
+    r.bild("stellungnahme_formular").await;
+    r.absenden("#stellungnahme-senden").await;
+    r.warte_auf("[data-testid=stellungnahme]").await;
+    r.zeige(Some("#stellungnahmen")).await;
+    r.bild("stellungnahme_abgegeben").await;
+    mail_an(
+        &smtp,
+        SACHBEARBEITUNG,
+        "Stellungnahme der Stelle Brandschutzdienststelle",
+    )
+    .await;
+    r.abmelden().await;
+
+    // --- 3. The Naturschutzbehörde consents. ----------------------------------------------
+    r.anmelden(NATURSCHUTZ, PASSWORT).await;
+    r.folge("[data-testid=anfrage-link]").await;
+    r.warte_auf("#stellungnahme-abgeben").await;
+    r.folge("#stellungnahme-abgeben").await;
+    r.warte_auf("#stellungnahme-form").await;
+    r.folge("#zustimmung-ja").await;
+    r.tippe(
+        "tenor",
+        "Naturschutzrechtliche Belange stehen nicht entgegen.",
+    )
+    .await;
+    r.absenden("#stellungnahme-senden").await;
+    r.warte_auf("[data-testid=stellungnahme]").await;
+    mail_an(
+        &smtp,
+        SACHBEARBEITUNG,
+        "Stellungnahme der Stelle Untere Naturschutzbehörde",
+    )
+    .await;
+    r.abmelden().await;
+    let sn = db.stellungnahmen(brandschutz.id).await.unwrap();
+    assert_eq!(sn.len(), 1);
+    assert_eq!(sn[0].zustimmung, "mit_nebenbestimmungen");
+    assert_eq!(
+        sn[0].nebenbestimmungen.as_array().map(Vec::len),
+        Some(2),
+        "{:?}",
+        sn[0].nebenbestimmungen
+    );
 
     // --- 4. The Gemeinde stays silent; the clock moves past its deadline. ---------------
     let ende = chrono::NaiveDate::parse_from_str(&gemeinde.ende, "%Y-%m-%d").unwrap();
@@ -234,10 +471,22 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
             .unwrap()
     };
     assert_eq!(zustand_von("Gemeinde Musterstadt"), "frist_abgelaufen");
+    assert_eq!(
+        zustand_von("Brandschutzdienststelle"),
+        "stellungnahme_abgegeben"
+    );
+    assert_eq!(
+        zustand_von("Untere Naturschutzbehörde"),
+        "stellungnahme_abgegeben"
+    );
+    // The Gemeinde was the last open request: the Beteiligung is closed (09).
+    let status = r.text("[data-testid=beteiligung-status]").await;
+    assert!(status.starts_with("09"), "{status}");
+    mail_an(&smtp, ARCHITEKTIN, "Beteiligung abgeschlossen").await;
     r.zeige(None).await;
     r.bild("einvernehmen_fingiert").await;
 
-    let _ = (BRANDSCHUTZ, NATURSCHUTZ, PIPELINE);
+    let _ = PIPELINE;
     eprintln!(
         "beteiligung_journey ({backend}) took {:?}",
         gesamt.elapsed()
