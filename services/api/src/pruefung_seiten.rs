@@ -1162,17 +1162,7 @@ async fn frist_verlaengern(
         ));
     }
     let heute = heute_berlin();
-    let grund = form.grund.trim();
-    if grund.is_empty() {
-        return Err(AppError::Invalid(
-            "Bitte geben Sie den Grund der Verlängerung an.".into(),
-        ));
-    }
-    if grund.chars().count() > 1000 {
-        return Err(AppError::Invalid(
-            "Der Grund ist zu lang (höchstens 1000 Zeichen).".into(),
-        ));
-    }
+    let grund = grund_der_verlaengerung(&form)?;
     let neu = frist::parse_datum(&form.neues_ende)
         .map_err(|e| AppError::Invalid(format!("Neues Fristende: {e}")))?;
     if neu <= heute {
@@ -1213,7 +1203,66 @@ async fn frist_verlaengern(
     );
     let now = now_millis();
     let mut tx = st.db.begin().await?;
-    Db::verlaengere_frist(&mut tx, f.id, &ymd(neu), &erklaerung, now)
+    schreibe_verlaengerung(
+        &st,
+        &u,
+        &mut tx,
+        &a,
+        Verlaengerung {
+            frist_id: f.id,
+            art: "frist_verlaengert",
+            neu,
+            erklaerung: &erklaerung,
+            text: &text,
+            titel: "Frist verlängert",
+            mailtext: &mailtext,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(AppError::internal)?;
+    Ok(Redirect::to("/fristen"))
+}
+
+/// The reason of an extension, checked: given, at most 1000 characters.
+fn grund_der_verlaengerung(form: &VerlaengerungForm) -> Result<&str, AppError> {
+    let grund = form.grund.trim();
+    if grund.is_empty() {
+        return Err(AppError::Invalid(
+            "Bitte geben Sie den Grund der Verlängerung an.".into(),
+        ));
+    }
+    if grund.chars().count() > 1000 {
+        return Err(AppError::Invalid(
+            "Der Grund ist zu lang (höchstens 1000 Zeichen).".into(),
+        ));
+    }
+    Ok(grund)
+}
+
+/// An extension of a deadline as it is written.
+struct Verlaengerung<'a> {
+    frist_id: i64,
+    /// The timeline kind.
+    art: &'a str,
+    neu: NaiveDate,
+    erklaerung: &'a str,
+    text: &'a str,
+    titel: &'a str,
+    mailtext: &'a str,
+}
+
+/// Writes an extension in the caller's transaction: the new end (only of an open deadline),
+/// the timeline entry and the mail to the applicants.
+async fn schreibe_verlaengerung(
+    st: &AppState,
+    u: &CurrentUser,
+    tx: &mut plankammer_storage::Conn,
+    a: &Antrag,
+    v: Verlaengerung<'_>,
+    now: plankammer_storage::Millis,
+) -> Result<(), AppError> {
+    Db::verlaengere_frist(tx, v.frist_id, &ymd(v.neu), v.erklaerung, now)
         .await
         .map_err(|e| match e {
             StoreError::Conflict(_) => AppError::Conflict(
@@ -1222,35 +1271,34 @@ async fn frist_verlaengern(
             e => e.into(),
         })?;
     Db::ereignis(
-        &mut tx,
+        tx,
         &NeuesEreignis {
             vorgang_id: a.id,
             user_id: Some(u.user_id()),
-            art: "frist_verlaengert",
+            art: v.art,
             zustand: None,
             status_code: None,
-            text: &text,
+            text: v.text,
         },
         now,
     )
     .await?;
-    let z = ablauf::zustand(&a)?;
+    let z = ablauf::zustand(a)?;
     ablauf::benachrichtige(
-        &st,
-        &mut tx,
-        &a,
+        st,
+        tx,
+        a,
         Mitteilung {
-            titel: "Frist verlängert",
-            text: &mailtext,
-            status: Some(ablauf::statuszeile(z, ablauf::verfahren(&a))),
-            frist: Some(&neu_de),
+            titel: v.titel,
+            text: v.mailtext,
+            status: Some(ablauf::statuszeile(z, ablauf::verfahren(a))),
+            frist: Some(&frist::datum_de(v.neu)),
             an_bauaufsicht: false,
         },
         now,
     )
     .await?;
-    tx.commit().await.map_err(AppError::internal)?;
-    Ok(Redirect::to("/fristen"))
+    Ok(())
 }
 
 /// The one extension of the decision deadline in the vereinfachtes Verfahren (§ 65 Abs. 2
@@ -1274,17 +1322,7 @@ async fn entscheidungsfrist_verlaengern(
             "Diese Frist ist nicht mehr offen und kann nicht verlängert werden.".into(),
         ));
     }
-    let grund = form.grund.trim();
-    if grund.is_empty() {
-        return Err(AppError::Invalid(
-            "Bitte geben Sie den Grund der Verlängerung an.".into(),
-        ));
-    }
-    if grund.chars().count() > 1000 {
-        return Err(AppError::Invalid(
-            "Der Grund ist zu lang (höchstens 1000 Zeichen).".into(),
-        ));
-    }
+    let grund = grund_der_verlaengerung(form)?;
     let alt = datum(&f.ende).ok_or_else(|| AppError::internal("stored deadline end unreadable"))?;
     let neu = frist::parse_datum(&form.neues_ende)
         .map_err(|e| AppError::Invalid(format!("Neues Fristende: {e}")))?;
@@ -1334,38 +1372,19 @@ async fn entscheidungsfrist_verlaengern(
             plankammer_domain::bescheid::VerlaengerungsFehler::SchonVerlaengert.to_string(),
         ));
     }
-    Db::verlaengere_frist(&mut tx, f.id, &ymd(neu), &erklaerung, now)
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => AppError::Conflict(
-                "Diese Frist ist nicht mehr offen und kann nicht verlängert werden.".into(),
-            ),
-            e => e.into(),
-        })?;
-    Db::ereignis(
-        &mut tx,
-        &NeuesEreignis {
-            vorgang_id: a.id,
-            user_id: Some(u.user_id()),
-            art: ENTSCHEIDUNGSFRIST_VERLAENGERT,
-            zustand: None,
-            status_code: None,
-            text: &text,
-        },
-        now,
-    )
-    .await?;
-    let z = ablauf::zustand(a)?;
-    ablauf::benachrichtige(
+    schreibe_verlaengerung(
         st,
+        u,
         &mut tx,
         a,
-        Mitteilung {
+        Verlaengerung {
+            frist_id: f.id,
+            art: ENTSCHEIDUNGSFRIST_VERLAENGERT,
+            neu,
+            erklaerung: &erklaerung,
+            text: &text,
             titel: "Entscheidungsfrist verlängert",
-            text: &mailtext,
-            status: Some(ablauf::statuszeile(z, ablauf::verfahren(a))),
-            frist: Some(&neu_de),
-            an_bauaufsicht: false,
+            mailtext: &mailtext,
         },
         now,
     )
