@@ -159,6 +159,11 @@ enum SandboxCommand {
         #[arg(long)]
         grenzen: String,
     },
+    /// Stamp an approved plan; answer with the stamped PDF (raw bytes).
+    Stempeln {
+        #[arg(long)]
+        auftrag: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -435,6 +440,7 @@ fn sandbox_child(aufgabe: &SandboxCommand) -> std::process::ExitCode {
                 pdf::vorschau::vorschau(b, g)
             })
         }
+        SandboxCommand::Stempeln { auftrag } => pdf::stempel::sandbox_aufgabe(auftrag),
     }
 }
 
@@ -681,6 +687,15 @@ async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Resul
                 config.public_url.clone(),
                 mail_domain(config),
             ),
+        );
+        plankammer_workers::bescheid::register(
+            &mut registry,
+            std::sync::Arc::new(plankammer_workers::bescheid::BescheidConfig::new(
+                BlobStore::from_url(&config.object_store_url).context("OBJECT_STORE_URL")?,
+                sandbox_config(config)?,
+                config.public_url.clone(),
+                mail_domain(config),
+            )),
         );
         let wc = WorkerConfig {
             concurrency: config.worker_concurrency,

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod antrag;
 pub mod audit;
+pub mod bescheid;
 pub mod beteiligung;
 pub mod blobs;
 pub mod dokumente;

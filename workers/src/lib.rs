@@ -7,7 +7,9 @@
 //! - [`fristen`]: the deadline scheduler (passed Nachforderung deadlines become due).
 //! - [`beteiligung`]: the deadlines of the Beteiligung (deemed consent, reminders) and the
 //!   Genehmigungsfiktion of the vereinfachtes Verfahren.
+//! - [`bescheid`]: issuing a Bescheid (stamped plans, the rendered PDF, the decision).
 
+pub mod bescheid;
 pub mod beteiligung;
 pub mod builtin;
 pub mod fristen;

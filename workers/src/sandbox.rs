@@ -73,13 +73,74 @@ impl SandboxError {
 }
 
 /// Runs `program sandbox <args…>` with `input` on its standard input and parses its answer.
-pub async fn run<T, S, E>(
+pub async fn run<T, S, E>(cfg: &SandboxConfig, args: &[&str], input: S) -> Result<T, SandboxError>
+where
+    T: DeserializeOwned,
+    S: futures::Stream<Item = Result<bytes::Bytes, E>> + Unpin + Send + 'static,
+    E: std::fmt::Display + Send + 'static,
+{
+    let max = cfg.max_output;
+    let (out, err, status) = starte(cfg, args, input, max).await?;
+    if !status.success() {
+        return Err(SandboxError::Died(todesursache(status, &err)));
+    }
+    if out.len() > max {
+        return Err(SandboxError::BadOutput(format!(
+            "answer larger than {max} bytes"
+        )));
+    }
+    serde_json::from_slice(&out).map_err(|e| SandboxError::BadOutput(e.to_string()))
+}
+
+/// Exit code of a child that refused the file for a reason it names (in German, on its
+/// standard error): see [`run_roh`].
+pub const EXIT_ABGELEHNT: i32 = 3;
+
+/// Like [`run`], for a task that answers with raw bytes (a stamped PDF) instead of JSON, at
+/// most `max_output` of them. `Ok(Err(grund))`: the child refused the file and said why (exit
+/// code [`EXIT_ABGELEHNT`], the German reason as the first line of its standard error).
+pub async fn run_roh<S, E>(
+    cfg: &SandboxConfig,
+    args: &[&str],
+    input: S,
+    max_output: usize,
+) -> Result<Result<Vec<u8>, String>, SandboxError>
+where
+    S: futures::Stream<Item = Result<bytes::Bytes, E>> + Unpin + Send + 'static,
+    E: std::fmt::Display + Send + 'static,
+{
+    let (out, err, status) = starte(cfg, args, input, max_output).await?;
+    if status.code() == Some(EXIT_ABGELEHNT) {
+        let grund: String = String::from_utf8_lossy(&err)
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("Die Datei wurde abgelehnt.")
+            .chars()
+            .take(500)
+            .collect();
+        return Ok(Err(grund));
+    }
+    if !status.success() {
+        return Err(SandboxError::Died(todesursache(status, &err)));
+    }
+    if out.len() > max_output {
+        return Err(SandboxError::BadOutput(format!(
+            "answer larger than {max_output} bytes"
+        )));
+    }
+    Ok(Ok(out))
+}
+
+/// Starts the child with its limits, feeds it `input`, and collects at most `max + 1` bytes
+/// of its standard output (so the caller can tell "too long"), 64 KiB of its standard error
+/// and its exit status, within the wall-clock limit.
+async fn starte<S, E>(
     cfg: &SandboxConfig,
     args: &[&str],
     mut input: S,
-) -> Result<T, SandboxError>
+    max: usize,
+) -> Result<(Vec<u8>, Vec<u8>, std::process::ExitStatus), SandboxError>
 where
-    T: DeserializeOwned,
     S: futures::Stream<Item = Result<bytes::Bytes, E>> + Unpin + Send + 'static,
     E: std::fmt::Display + Send + 'static,
 {
@@ -132,7 +193,6 @@ where
         }
         let _ = stdin.shutdown().await;
     });
-    let max = cfg.max_output;
     let work = async {
         let mut out = Vec::new();
         let mut limited = (&mut stdout).take(max as u64 + 1);
@@ -145,7 +205,7 @@ where
         let status = child.wait().await.map_err(SandboxError::Spawn)?;
         Ok::<_, SandboxError>((out, err, status))
     };
-    let (out, err, status) = match tokio::time::timeout(cfg.timeout, work).await {
+    let r = match tokio::time::timeout(cfg.timeout, work).await {
         Ok(r) => r?,
         Err(_) => {
             let _ = child.kill().await;
@@ -154,36 +214,32 @@ where
         }
     };
     feed.abort();
-    if !status.success() {
-        use std::os::unix::process::ExitStatusExt;
-        let why = match status.signal() {
-            Some(libc::SIGXCPU) => "CPU-Zeitgrenze erreicht".to_string(),
-            Some(libc::SIGKILL) => "Prozess beendet (Speicher- oder Zeitgrenze)".to_string(),
-            Some(libc::SIGABRT) => "Speichergrenze erreicht oder interner Fehler".to_string(),
-            Some(libc::SIGSEGV) => "Absturz beim Lesen der Datei".to_string(),
-            Some(sig) => format!("Signal {sig}"),
-            None => {
-                let msg = String::from_utf8_lossy(&err);
-                let last = msg
-                    .lines()
-                    .rev()
-                    .find(|l| !l.trim().is_empty())
-                    .unwrap_or("")
-                    .chars()
-                    .take(200)
-                    .collect::<String>();
-                tracing::warn!(code = ?status.code(), detail = %last, "sandbox child failed");
-                format!("Exit-Code {}", status.code().unwrap_or(-1))
-            }
-        };
-        return Err(SandboxError::Died(why));
+    Ok(r)
+}
+
+/// Why a child that did not succeed ended, in German.
+fn todesursache(status: std::process::ExitStatus, err: &[u8]) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match status.signal() {
+        Some(libc::SIGXCPU) => "CPU-Zeitgrenze erreicht".to_string(),
+        Some(libc::SIGKILL) => "Prozess beendet (Speicher- oder Zeitgrenze)".to_string(),
+        Some(libc::SIGABRT) => "Speichergrenze erreicht oder interner Fehler".to_string(),
+        Some(libc::SIGSEGV) => "Absturz beim Lesen der Datei".to_string(),
+        Some(sig) => format!("Signal {sig}"),
+        None => {
+            let msg = String::from_utf8_lossy(err);
+            let last = msg
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .chars()
+                .take(200)
+                .collect::<String>();
+            tracing::warn!(code = ?status.code(), detail = %last, "sandbox child failed");
+            format!("Exit-Code {}", status.code().unwrap_or(-1))
+        }
     }
-    if out.len() > max {
-        return Err(SandboxError::BadOutput(format!(
-            "answer larger than {max} bytes"
-        )));
-    }
-    serde_json::from_slice(&out).map_err(|e| SandboxError::BadOutput(e.to_string()))
 }
 
 fn limit(resource: libc::__rlimit_resource_t, value: u64) {

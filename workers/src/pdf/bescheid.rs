@@ -50,6 +50,8 @@ impl BescheidArt {
 pub enum NebenbestimmungArt {
     Auflage,
     Bedingung,
+    /// A reservation (e.g. of later Auflagen or of revocation), `nebenbestimmungart` 3.
+    Vorbehalt,
     Hinweis,
 }
 
@@ -58,6 +60,7 @@ impl NebenbestimmungArt {
         match self {
             NebenbestimmungArt::Auflage => "Auflage",
             NebenbestimmungArt::Bedingung => "Bedingung",
+            NebenbestimmungArt::Vorbehalt => "Vorbehalt",
             NebenbestimmungArt::Hinweis => "Hinweis",
         }
     }

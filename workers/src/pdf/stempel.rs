@@ -1096,3 +1096,53 @@ mod tests {
         assert_eq!(v, b"(a\\(b\\)\\\\\\374)".to_vec());
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The sandbox child
+// ---------------------------------------------------------------------------------------------
+
+/// What the stamping child is told on its command line
+/// (`plankammer sandbox stempeln --auftrag <JSON>`): the stamp and the limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StempelAuftrag {
+    pub stempel: Stempel,
+    pub grenzen: StempelGrenzen,
+    /// Most bytes read from standard input; a longer file is refused.
+    pub max_eingabe: u64,
+}
+
+/// The child side of `plankammer sandbox stempeln`: reads the plan from standard input and
+/// writes the stamped PDF to standard output. A file it refuses (encrypted, broken, too
+/// long) ends with exit code [`crate::sandbox::EXIT_ABGELEHNT`] and the German reason as the
+/// first line of standard error.
+pub fn sandbox_aufgabe(auftrag: &str) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let abgelehnt = |grund: &str| {
+        eprintln!("{grund}");
+        ExitCode::from(crate::sandbox::EXIT_ABGELEHNT as u8)
+    };
+    let Ok(a) = serde_json::from_str::<StempelAuftrag>(auftrag) else {
+        eprintln!("sandbox: invalid --auftrag");
+        return ExitCode::from(2);
+    };
+    let Ok(pdf) = crate::sandbox::read_input(a.max_eingabe.saturating_add(1)) else {
+        eprintln!("sandbox: cannot read standard input");
+        return ExitCode::from(2);
+    };
+    if pdf.len() as u64 > a.max_eingabe {
+        return abgelehnt(&format!(
+            "Die Datei ist größer als {} MB und wird nicht gestempelt.",
+            a.max_eingabe / 1_000_000
+        ));
+    }
+    match stemple(&pdf, &a.stempel, &a.grenzen) {
+        Ok(bytes) => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(&bytes).and_then(|()| out.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::FAILURE,
+            }
+        }
+        Err(e) => abgelehnt(&e.to_string()),
+    }
+}
