@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod antrag_seiten;
 pub mod api_v1;
 pub mod auth;
+pub mod bescheid_seiten;
 pub mod beteiligung_seiten;
 pub mod error;
 pub mod fachstelle_seiten;
@@ -112,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .merge(antrag_seiten::router())
         .merge(pruefung_seiten::router())
         .merge(beteiligung_seiten::router())
+        .merge(bescheid_seiten::router())
         .merge(fachstelle_seiten::router())
         .merge(plan_seiten::router())
         .merge(verwaltung_antrag::router())

@@ -69,6 +69,22 @@ const PAGES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/pages/beteiligungen.html"),
     ),
     (
+        "bescheid.html",
+        include_str!("../../../web/templates/pages/bescheid.html"),
+    ),
+    (
+        "bescheid_stand.html",
+        include_str!("../../../web/templates/pages/bescheid_stand.html"),
+    ),
+    (
+        "bescheid_abschnitt.html",
+        include_str!("../../../web/templates/pages/bescheid_abschnitt.html"),
+    ),
+    (
+        "bescheid_vorlage.html",
+        include_str!("../../../web/templates/pages/bescheid_vorlage.html"),
+    ),
+    (
         "fachstelle_eingang.html",
         include_str!("../../../web/templates/pages/fachstelle_eingang.html"),
     ),

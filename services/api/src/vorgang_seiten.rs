@@ -344,13 +344,14 @@ async fn seite(
     let (dokumente, laufend) = dokumente_view(st, &v).await?;
     let darf_hochladen = upload::darf_unterlagen_aendern(&akteur(u), &a)?;
     let antrag = crate::antrag_seiten::fallakte(st, u, &a).await?;
+    let bescheid = crate::bescheid_seiten::abschnitt(st, u, &a).await?;
     let html = render(
         "vorgang.html",
         context! {
             layout => crate::pages::layout(u, "/start"),
             vorgang => context! { id => v.id, bezeichnung => v.bezeichnung, erstellt => plankammer_domain::zeit::format_berlin(v.created_at) },
             abgelehnt => ergebnisse.iter().any(|e| !e.angenommen),
-            dokumente, laufend, darf_hochladen, ergebnisse, antrag,
+            dokumente, laufend, darf_hochladen, ergebnisse, antrag, bescheid,
             max_datei => upload::mb(st.config.upload_max_file),
         },
     )?;
