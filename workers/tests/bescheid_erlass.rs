@@ -555,3 +555,61 @@ async fn a_case_that_moved_on_fails_the_job_permanently_with_a_german_reason() {
     assert!(!w.db.bescheid_akte(id).await.unwrap().ist_erlassen());
     assert_eq!(w.db.antrag(w.fall).await.unwrap().zustand, "zurueckgezogen");
 }
+
+#[tokio::test]
+async fn a_plan_the_sandbox_refuses_fails_permanently_in_german_and_adds_no_version() {
+    let w = welt().await;
+    let inhalt = serde_json::to_value(entwurf(Tenor::Genehmigung)).unwrap();
+    let (dok, version, _) = &w.plaene[0];
+    let id =
+        w.db.speichere_bescheid_mit_plaenen(w.fall, &inhalt, &[*dok], w.ba, now_millis())
+            .await
+            .unwrap();
+    // Hostile bytes where the plan should be: no PDF at all.
+    let kaputt = w
+        .config
+        .blobs
+        .put_bytes(Bytes::from_static(b"%PDF-1.7\n\x00\x01 kein echtes PDF"))
+        .await
+        .unwrap();
+    let mut tx = w.db.begin().await.unwrap();
+    Db::beantrage_erlass(
+        &mut tx,
+        id,
+        w.tenant,
+        "BA-2026-00017",
+        "2026-11-29",
+        &[ZuGenehmigen {
+            dokument_id: *dok,
+            version_id: *version,
+            sha256: kaputt.sha256,
+        }],
+        w.ba,
+        now_millis(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    tx.commit().await.unwrap();
+    let f = erlasse(&w.db, &w.config, id, &still, now_millis())
+        .await
+        .unwrap_err();
+    assert!(f.permanent, "{}", f.message);
+    assert!(
+        f.message
+            .starts_with("Der Plan „Lageplan“ (Version 1) konnte nicht gestempelt werden: "),
+        "{}",
+        f.message
+    );
+    assert_eq!(
+        zahl(
+            &w.db,
+            "SELECT COUNT(*) FROM dokument_versionen WHERE dokument_id = $1",
+            *dok
+        )
+        .await,
+        1
+    );
+    assert!(!w.db.bescheid_akte(id).await.unwrap().ist_erlassen());
+    assert_eq!(w.db.antrag(w.fall).await.unwrap().zustand, "vollstaendig");
+}
