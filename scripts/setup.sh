@@ -13,7 +13,7 @@ want_test=false
 packages=(build-essential pkg-config ca-certificates nodejs npm python3 python3-venv
           libtesseract-dev libleptonica-dev tesseract-ocr-deu clang libclang-dev)
 if $want_test; then
-  packages+=(chromium chromium-driver postgresql qpdf fonts-dejavu-core)
+  packages+=(chromium chromium-driver postgresql qpdf poppler-utils fonts-dejavu-core)
 fi
 
 missing=()
@@ -35,7 +35,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "Rust (cargo) fehlt. Installieren Sie Rust ≥ 1.88, z. B. mit rustup, und starten Sie erneut." >&2
+  echo "Rust (cargo) fehlt. Installieren Sie Rust ≥ 1.92, z. B. mit rustup, und starten Sie erneut." >&2
   exit 1
 fi
 

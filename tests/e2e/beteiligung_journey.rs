@@ -25,6 +25,64 @@ use reise::{Reise, SEITE, mail_an};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
+/// A file as the browser downloaded it in the user's session.
+struct Download {
+    bytes: Vec<u8>,
+    disposition: String,
+}
+
+/// Fetches the link at `css` in the page's session (cookies, same origin) and returns it.
+async fn herunterladen(r: &Reise, css: &str) -> Download {
+    let script = format!(
+        "const a = document.querySelector({css:?}); if (!a) return null; \
+         const done = arguments[arguments.length - 1]; \
+         fetch(a.href).then(async r => {{ const b = new Uint8Array(await r.arrayBuffer()); \
+           let s = ''; for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode.apply(null, b.subarray(i, i + 8192)); \
+           done({{status: r.status, disposition: r.headers.get('content-disposition') || '', data: btoa(s)}}); }});"
+    );
+    let v = r
+        .b()
+        .execute_async(&script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("download {css}: {e}"));
+    assert_eq!(v["status"], 200, "download {css}");
+    Download {
+        bytes: reise::base64_decode(v["data"].as_str().unwrap()),
+        disposition: v["disposition"].as_str().unwrap_or("").to_string(),
+    }
+}
+
+fn pdftotext(pdf: &[u8]) -> String {
+    let dir = plankammer_storage::testing::tempfile_dir::TempDir::new();
+    let p = dir.path().join("datei.pdf");
+    std::fs::write(&p, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args([p.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (Debian package poppler-utils)");
+    assert!(
+        out.status.success(),
+        "pdftotext: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn qpdf_check(pdf: &[u8]) {
+    let dir = plankammer_storage::testing::tempfile_dir::TempDir::new();
+    let p = dir.path().join("datei.pdf");
+    std::fs::write(&p, pdf).unwrap();
+    let out = std::process::Command::new("qpdf")
+        .args(["--check", p.to_str().unwrap()])
+        .output()
+        .expect("qpdf (Debian package qpdf)");
+    assert!(
+        out.status.success(),
+        "qpdf --check: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
 const PASSWORT: &str = "plankammer-demo";
 const SACHBEARBEITUNG: &str = "sachbearbeitung@musterstadt.example";
 const ARCHITEKTIN: &str = "architektin@musterstadt.example";
@@ -486,7 +544,122 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     r.zeige(None).await;
     r.bild("einvernehmen_fingiert").await;
 
-    let _ = PIPELINE;
+    // --- 5. The Bescheid: drafted from the Stellungnahmen, issued, plans stamped. -------
+    r.gehe(&format!("/vorgaenge/{}", fall.id)).await;
+    r.warte_auf("[data-testid=bescheid-entwurf-link]").await;
+    r.folge("[data-testid=bescheid-entwurf-link]").await;
+    r.warte_auf("#bescheid-formular").await;
+    let uebernommen = r
+        .js("return Array.from(document.querySelectorAll('[data-testid=nebenbestimmung]')).map(n => \
+               [n.querySelector('[data-testid=nb-quelle]').innerText, n.querySelector('[data-testid=nb-text]').value])")
+        .await
+        .unwrap();
+    let uebernommen = uebernommen.as_array().unwrap();
+    assert_eq!(
+        uebernommen.len(),
+        2,
+        "both Nebenbestimmungen carried over: {uebernommen:?}"
+    );
+    assert!(
+        uebernommen
+            .iter()
+            .all(|n| n[0].as_str().unwrap().contains("Brandschutzdienststelle")),
+        "with their source: {uebernommen:?}"
+    );
+    assert!(
+        uebernommen[0][1]
+            .as_str()
+            .unwrap()
+            .contains("Rettungsfenster")
+    );
+    r.folge("#tenor-genehmigung").await;
+    r.tippe("begruendung", "Das Vorhaben entspricht den öffentlich-rechtlichen Vorschriften, die im vereinfachten Verfahren zu prüfen sind (§ 65 HBO). Die beteiligten Stellen haben zugestimmt; das Einvernehmen der Gemeinde gilt als erteilt (§ 36 Abs. 2 BauGB).").await;
+    let gebuehr = r
+        .js("const e = document.querySelector('[data-testid=gebuehr-neu] input[id^=geb_beschreibung_]'); return e ? e.id.replace('geb_beschreibung_', '') : null;")
+        .await
+        .unwrap();
+    let g = gebuehr.as_str().unwrap().to_string();
+    r.tippe(&format!("geb_beschreibung_{g}"), "Baugenehmigungsgebühr")
+        .await;
+    r.tippe(&format!("geb_betrag_{g}"), "1.234,50").await;
+    r.zeige(Some("[data-testid=nebenbestimmungen]")).await;
+    r.bild("bescheid_entwurf").await;
+    r.absenden("[data-testid=entwurf-speichern]").await;
+    r.warte_auf("[data-testid=bescheid-vorschau]").await;
+    assert!(
+        r.text("[data-testid=vorschau-summe]")
+            .await
+            .contains("1.234,50")
+    );
+    assert_eq!(
+        r.js(
+            "return document.querySelectorAll('[data-testid=vorschau-nebenbestimmungen] li').length"
+        )
+        .await,
+        Some(Value::from(2))
+    );
+    r.zeige(Some("[data-testid=bescheid-vorschau]")).await;
+    r.bild("bescheid_vorschau").await;
+    r.absenden("[data-testid=bescheid-erlassen]").await;
+    // The worker stamps the plans in its sandbox and renders the Bescheid; the page polls.
+    let meldung = r
+        .warte(
+            "the issued Bescheid",
+            PIPELINE,
+            "const e = document.querySelector('[data-testid=bescheid-erlassen-meldung]'); return e ? e.innerText : null;",
+        )
+        .await;
+    let nummer = format!("{aktenzeichen}-B1");
+    assert!(meldung.as_str().unwrap().contains(&nummer), "{meldung}");
+    r.zeige(None).await;
+    r.bild("bescheid_erlassen").await;
+    assert_eq!(db.antrag(fall.id).await.unwrap().zustand, "genehmigt");
+    r.abmelden().await;
+
+    // --- The architect is told, and downloads the Bescheid and a stamped plan. ----------
+    let m = mail_an(&smtp, ARCHITEKTIN, "Ihr Bescheid liegt vor").await;
+    assert!(m.text.contains(&aktenzeichen), "{}", m.text);
+    r.anmelden(ARCHITEKTIN, PASSWORT).await;
+    r.gehe(&format!("/vorgaenge/{}", fall.id)).await;
+    r.warte_auf("[data-testid=bescheid-abschnitt]").await;
+    let status = r.text("[data-testid=statuszeile]").await;
+    assert!(status.contains("10"), "status 10: {status}");
+    r.zeige(Some("[data-testid=bescheid-abschnitt]")).await;
+    r.bild("architektin_bescheid").await;
+    let bescheid = herunterladen(&r, "[data-testid=bescheid-pdf]").await;
+    assert!(
+        bescheid.disposition.starts_with("attachment"),
+        "{}",
+        bescheid.disposition
+    );
+    let text = pdftotext(&bescheid.bytes);
+    assert!(
+        text.contains(&nummer)
+            && text.contains("Rettungsfenster")
+            && text.contains("Rauchwarnmelder"),
+        "the Bescheid with its number and the carried-over Nebenbestimmungen:\n{text}"
+    );
+    let plan = herunterladen(&r, "[data-testid=gestempelter-plan]").await;
+    qpdf_check(&plan.bytes);
+    let text = pdftotext(&plan.bytes);
+    assert!(
+        text.contains("GENEHMIGT") && text.contains(&nummer),
+        "the stamp on the plan:\n{text}"
+    );
+    assert!(
+        text.contains("Lageplan") || text.contains("Grundriss"),
+        "the plan's own text layer stays:\n{text}"
+    );
+    r.abmelden().await;
+    let gelesen: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE actor_user_id = (SELECT id FROM users WHERE email = $1) AND action LIKE '%lesen%'",
+    )
+    .bind(ARCHITEKTIN)
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert!(gelesen >= 2, "both downloads audited");
+
     eprintln!(
         "beteiligung_journey ({backend}) took {:?}",
         gesamt.elapsed()

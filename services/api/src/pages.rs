@@ -69,6 +69,7 @@ pub(crate) fn layout(user: &CurrentUser, current: &str) -> minijinja::Value {
         nav.push(("/verwaltung/checklisten", "Checklisten"));
         nav.push(("/verwaltung/aktenzeichen", "Aktenzeichen"));
         nav.push(("/verwaltung/stellen", "Stellen"));
+        nav.push(("/verwaltung/bescheid", "Bescheidvorlage"));
     }
     nav.push(("/konto", "Mein Konto"));
     let nav: Vec<NavItem> = nav
