@@ -639,7 +639,9 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
             && text.contains("Rauchwarnmelder"),
         "the Bescheid with its number and the carried-over Nebenbestimmungen:\n{text}"
     );
+    std::fs::write(bilder.join("bescheid.pdf"), &bescheid.bytes).unwrap();
     let plan = herunterladen(&r, "[data-testid=gestempelter-plan]").await;
+    std::fs::write(bilder.join("plan_genehmigt.pdf"), &plan.bytes).unwrap();
     qpdf_check(&plan.bytes);
     let text = pdftotext(&plan.bytes);
     assert!(
