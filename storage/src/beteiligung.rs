@@ -500,8 +500,10 @@ impl Db {
             == 1)
     }
 
+    /// Shares a later Fassung with the Stelle, in the caller's transaction (with its timeline
+    /// entry and mail).
     pub async fn teile_fassung(
-        &self,
+        conn: &mut Conn,
         beteiligung_id: i64,
         fassung_id: i64,
         andere_kommentare_sichtbar: bool,
@@ -512,7 +514,7 @@ impl Db {
         .bind(beteiligung_id)
         .bind(fassung_id)
         .bind(i64::from(andere_kommentare_sichtbar))
-        .execute(self.pool())
+        .execute(&mut *conn)
         .await?;
         Ok(())
     }

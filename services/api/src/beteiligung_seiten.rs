@@ -1213,14 +1213,12 @@ async fn fassung_teilen(
         )));
     }
     let now = now_millis();
-    st.db
-        .teile_fassung(b.id, f.id, b.andere_kommentare_sichtbar)
-        .await?;
     let text = format!(
         "Fassung {} für die Stelle „{}“ freigegeben.",
         f.nummer, b.stelle_name
     );
     let mut tx = st.db.begin().await?;
+    Db::teile_fassung(&mut tx, b.id, f.id, b.andere_kommentare_sichtbar).await?;
     Db::ereignis(
         &mut tx,
         &NeuesEreignis {
