@@ -331,8 +331,8 @@ impl Db {
         Ok(())
     }
 
-    /// Freezes the current set (every document not withdrawn, in its newest version) as the
-    /// next Fassung. Returns its number.
+    /// Freezes the current set (every Bauvorlage not withdrawn, in its newest version) as the
+    /// next Fassung; a Stelle's attachments are not part of it. Returns its number.
     pub async fn friere_fassung(
         conn: &mut Conn,
         vorgang_id: i64,
@@ -358,7 +358,7 @@ impl Db {
         sqlx::query(
             "INSERT INTO fassung_dokumente (fassung_id, dokument_id, version_id) \
              SELECT $1, d.id, (SELECT v.id FROM dokument_versionen v WHERE v.dokument_id = d.id ORDER BY v.nummer DESC LIMIT 1) \
-             FROM dokumente d WHERE d.vorgang_id = $2 AND d.entfernt_at IS NULL \
+             FROM dokumente d WHERE d.vorgang_id = $2 AND d.entfernt_at IS NULL AND d.beteiligung_id IS NULL \
              AND EXISTS (SELECT 1 FROM dokument_versionen v WHERE v.dokument_id = d.id)",
         )
         .bind(id)
@@ -397,7 +397,7 @@ impl Db {
             "SELECT fd.dokument_id, d.bezeichnung, d.anlageart, fd.version_id, v.nummer AS version_nummer, v.sha256, v.dateiname \
              FROM fassung_dokumente fd JOIN dokumente d ON d.id = fd.dokument_id \
              JOIN dokument_versionen v ON v.id = fd.version_id \
-             WHERE fd.fassung_id = $1 ORDER BY fd.dokument_id",
+             WHERE fd.fassung_id = $1 AND d.beteiligung_id IS NULL ORDER BY fd.dokument_id",
         )
         .bind(fassung_id)
         .fetch_all(self.pool())

@@ -198,10 +198,13 @@ impl Db {
         })
     }
 
-    /// Bytes stored for a case, counting every version (the per-case limit).
+    /// Bytes stored for a case's Bauvorlagen, counting every version (the per-case limit).
+    /// A Stelle's attachments have their own quota ([`Db::anlagen_bytes`]): they must not
+    /// use up the applicants' room.
     pub async fn vorgang_bytes(&self, vorgang_id: i64) -> Result<i64> {
         Ok(sqlx::query_scalar(
-            "SELECT CAST(COALESCE(SUM(groesse), 0) AS BIGINT) FROM dokument_versionen WHERE vorgang_id = $1",
+            "SELECT CAST(COALESCE(SUM(v.groesse), 0) AS BIGINT) FROM dokument_versionen v \
+             JOIN dokumente d ON d.id = v.dokument_id WHERE v.vorgang_id = $1 AND d.beteiligung_id IS NULL",
         )
         .bind(vorgang_id)
         .fetch_one(self.pool())
@@ -223,7 +226,8 @@ impl Db {
             .await?;
         let dokument_id = match v.dokument_id {
             Some(id) => {
-                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dokumente WHERE id = $1 AND vorgang_id = $2")
+                // Only a Bauvorlage takes new versions; an attachment of a Stelle never does.
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dokumente WHERE id = $1 AND vorgang_id = $2 AND beteiligung_id IS NULL")
                     .bind(id)
                     .bind(v.vorgang_id)
                     .fetch_one(&mut *conn)
@@ -287,13 +291,15 @@ impl Db {
         version_from_row(&r)
     }
 
-    /// The case's documents, each with its versions (oldest first).
+    /// The case's Bauvorlagen, each with its versions (oldest first). A Stelle's attachments
+    /// (`beteiligung_id` set) are not Bauvorlagen and are left out; see `anlagen.rs`.
     pub async fn dokumente(&self, vorgang_id: i64) -> Result<Vec<Dokument>> {
-        let docs = sqlx::query("SELECT id, vorgang_id, bezeichnung, anlageart FROM dokumente WHERE vorgang_id = $1 ORDER BY id")
+        let docs = sqlx::query("SELECT id, vorgang_id, bezeichnung, anlageart FROM dokumente WHERE vorgang_id = $1 AND beteiligung_id IS NULL ORDER BY id")
             .bind(vorgang_id)
             .fetch_all(self.pool())
             .await?;
-        let versions = sqlx::query(&format!("SELECT {VERSION_COLS} FROM dokument_versionen WHERE vorgang_id = $1 ORDER BY dokument_id, nummer"))
+        let versions = sqlx::query(&format!("SELECT {VERSION_COLS} FROM dokument_versionen WHERE vorgang_id = $1 \
+             AND dokument_id IN (SELECT id FROM dokumente WHERE vorgang_id = $1 AND beteiligung_id IS NULL) ORDER BY dokument_id, nummer"))
             .bind(vorgang_id)
             .fetch_all(self.pool())
             .await?;
@@ -551,7 +557,7 @@ impl Db {
         anlageart: &str,
     ) -> Result<bool> {
         Ok(
-            sqlx::query("UPDATE dokumente SET anlageart = $3 WHERE id = $2 AND vorgang_id = $1")
+            sqlx::query("UPDATE dokumente SET anlageart = $3 WHERE id = $2 AND vorgang_id = $1 AND beteiligung_id IS NULL")
                 .bind(vorgang_id)
                 .bind(dokument_id)
                 .bind(anlageart)

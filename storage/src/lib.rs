@@ -7,6 +7,7 @@
 //! [`Backend`]. Each backend has its own migrations under `storage/migrations/`.
 
 pub mod accounts;
+pub mod anlagen;
 pub mod antrag;
 pub mod audit;
 pub mod bescheid;
