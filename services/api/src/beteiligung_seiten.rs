@@ -311,9 +311,10 @@ async fn seite_rendern(
             .copied();
         v["rueckfragen"] = json!(crate::fachstelle_seiten::rueckfragen_view(&rueckfragen));
         v["offene_rueckfragen"] = json!(rueckfragen.iter().filter(|r| r.antwort.is_none()).count());
-        v["stellungnahmen"] = json!(crate::fachstelle_seiten::stellungnahmen_view(
-            &stellungnahmen
-        ));
+        v["stellungnahmen"] = json!(
+            crate::fachstelle_seiten::stellungnahmen_mit_anlagen(&st.db, b.id, &stellungnahmen)
+                .await?
+        );
         v["andere_kommentare_sichtbar"] = json!(b.andere_kommentare_sichtbar);
         v["fassung"] = json!(eigene);
         v["geteilte_fassung"] = json!(geteilt);

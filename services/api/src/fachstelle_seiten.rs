@@ -23,6 +23,13 @@
 //! answers for one version; every route that serves document content (the downloads,
 //! previews and thumbnails of `/api/v1`, the plan viewer) asks it for the Fachstelle role,
 //! and answers 404 for everything else.
+//!
+//! Attachments (Anlagen) a Stelle uploads for its Stellungnahme are documents of the case
+//! but not Bauvorlagen. An attachment version is visible to the members of the Stelle whose
+//! request it belongs to (as long as they may read that request's documents) and to the
+//! tenant's Bauaufsicht — never to applicants (they do not see Stellungnahmen), other
+//! Stellen or the admin. [`anlage_sichtbar`] answers that for every role; the `/api/v1`
+//! version routes ask it before their case rule.
 
 use crate::ablauf::{self, Wechsel};
 use crate::antrag_seiten::heute_berlin;
@@ -42,6 +49,7 @@ use plankammer_domain::beteiligung::{
     Stellungnahme as DomStellungnahme, StellungnahmeId, Zustimmung, uebergang,
 };
 use plankammer_domain::vorgang::{Ereignis, Zustand};
+use plankammer_domain::zugriff::Akteur;
 use plankammer_domain::{Role, codeliste, frist, zeit};
 use plankammer_storage::antrag::{Antrag, NeuesEreignis};
 use plankammer_storage::beteiligung::{Beteiligung, NeueStellungnahme, OFFEN, Stellungnahme};
@@ -59,6 +67,12 @@ pub fn router() -> Router<AppState> {
         .route(
             "/beteiligungen/{bid}/stellungnahme",
             get(stellungnahme_formular).post(stellungnahme_abgeben),
+        )
+        // The upload (`POST /beteiligungen/{bid}/anlagen`) is in
+        // `vorgang_seiten::upload_router`, outside the form body limit.
+        .route(
+            "/beteiligungen/{bid}/anlagen/{did}/entfernen",
+            post(anlage_entfernen),
         )
 }
 
@@ -163,12 +177,20 @@ pub async fn sichtbare_versionen(
 }
 
 /// May this Fachstelle member see this document version? `Some(request)` through which they
-/// see it (the newest one when several Stellen of theirs were asked), `None`: deny (404).
+/// see it (the newest one when several Stellen of theirs were asked; for an attachment, the
+/// request it belongs to), `None`: deny (404).
 pub async fn fachstelle_darf_version_sehen(
     db: &Db,
     user_id: i64,
     version: &Version,
 ) -> Result<Option<Beteiligung>, AppError> {
+    if let Some(bid) = db.anlage_beteiligung(version.dokument_id).await? {
+        return match beteiligung_des_mitglieds(db, Role::Fachstelle, user_id, bid).await {
+            Ok(b) if darf_dokumente_lesen(&b) => Ok(Some(b)),
+            Ok(_) | Err(AppError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        };
+    }
     let now = now_millis();
     let mut anfragen: Vec<Beteiligung> = db
         .beteiligungen_fuer_mitglied(user_id)
@@ -187,6 +209,27 @@ pub async fn fachstelle_darf_version_sehen(
         }
     }
     Ok(None)
+}
+
+/// Is this version a Stelle's attachment, and may the actor see it? `None`: not an
+/// attachment (the rules for Bauvorlagen apply). `Some(true)`: a member of the Stelle whose
+/// request it belongs to, or the Bauaufsicht of the case's tenant. `Some(false)`: anyone
+/// else — applicants, other Stellen, the admin (404).
+pub async fn anlage_sichtbar(
+    db: &Db,
+    akteur: &Akteur,
+    version: &Version,
+) -> Result<Option<bool>, AppError> {
+    if db.anlage_beteiligung(version.dokument_id).await?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(match akteur.role {
+        Role::Fachstelle => fachstelle_darf_version_sehen(db, akteur.user_id, version)
+            .await?
+            .is_some(),
+        Role::Bauaufsicht => version.tenant_id == akteur.tenant_id,
+        Role::Antragsteller | Role::Admin => false,
+    }))
 }
 
 /// The case page for a Fachstelle member: their newest request on this case (the page
@@ -329,6 +372,70 @@ pub(crate) fn stellungnahmen_view(liste: &[Stellungnahme]) -> Vec<Value> {
         .collect();
     out.reverse();
     out
+}
+
+/// [`stellungnahmen_view`] with the attachments each Stellungnahme carries (`anlagen`:
+/// version id, file name, size), as frozen at its submission.
+pub(crate) async fn stellungnahmen_mit_anlagen(
+    db: &Db,
+    beteiligung_id: i64,
+    liste: &[Stellungnahme],
+) -> Result<Vec<Value>, AppError> {
+    let links = db.anlagen_verknuepfungen(beteiligung_id).await?;
+    let mut out = stellungnahmen_view(liste);
+    for v in &mut out {
+        let id = v["id"].as_i64();
+        let anlagen: Vec<Value> = links
+            .iter()
+            .filter(|(s, _)| Some(*s) == id)
+            .map(|(_, ver)| {
+                json!({
+                    "version_id": ver.id,
+                    "dateiname": ver.dateiname,
+                    "groesse": crate::upload::mb(ver.groesse.max(0) as u64),
+                })
+            })
+            .collect();
+        v["anlagen"] = json!(anlagen);
+    }
+    Ok(out)
+}
+
+/// The request's current attachments for the page, each with its pipeline state (as the
+/// case page shows versions), and whether a check still runs.
+async fn anlagen_view(st: &AppState, b: &Beteiligung) -> Result<(Vec<Value>, bool), AppError> {
+    let mut out = Vec::new();
+    let mut laufend = false;
+    for a in st.db.anlagen(b.id).await? {
+        let v = crate::vorgang_seiten::version_view(st, a.version).await?;
+        laufend |= v.laufend;
+        let (zustand, code) = if v.laufend {
+            ("wird geprüft", "laeuft")
+        } else if v.fehlgeschlagen {
+            ("Prüfung fehlgeschlagen", "fehlgeschlagen")
+        } else {
+            ("geprüft", "fertig")
+        };
+        out.push(json!({
+            "dokument_id": a.dokument_id,
+            "bezeichnung": a.bezeichnung,
+            "zustand": zustand,
+            "zustand_code": code,
+            "abgegeben_mit": a.abgegeben_mit,
+            "entfernbar": a.abgegeben_mit.is_empty(),
+            "version": v,
+        }));
+    }
+    Ok((out, laufend))
+}
+
+/// May the Stelle add attachments to this request now? While it may give a Stellungnahme
+/// or correct the current one — the same moments the page offers those forms.
+fn anlagen_aenderbar(b: &Beteiligung, liste: &[Stellungnahme]) -> bool {
+    let zustand = BeteiligungsZustand::from_slug(&b.zustand);
+    let kann_stellungnahme =
+        zustand.is_some_and(|z| z.ist_offen() || z == BeteiligungsZustand::FristAbgelaufen);
+    darf_handeln(b) && (kann_stellungnahme || aktuelle(liste).is_some())
 }
 
 fn zustimmung_aus(code: &str) -> Option<Zustimmung> {
@@ -503,7 +610,7 @@ async fn anfrage_seite(
         oeffnen(&st, &u, &b).await?;
         b = st.db.beteiligung(bid).await?;
     }
-    let html = anfrage_rendern(&st, &u, &b, vec![], "", false).await?;
+    let html = anfrage_rendern(&st, &u, &b, vec![], "", false, vec![]).await?;
     Ok(html.into_response())
 }
 
@@ -541,6 +648,7 @@ async fn anfrage_rendern(
     fehler: Vec<String>,
     frage: &str,
     an_antragsteller: bool,
+    anlage_fehler: Vec<String>,
 ) -> PageResult<Html<String>> {
     let heute = heute_berlin();
     let a = st.db.antrag(b.vorgang_id).await?;
@@ -559,6 +667,7 @@ async fn anfrage_rendern(
     let kann_stellungnahme = darf_handeln(b)
         && zustand.is_some_and(|z| z.ist_offen() || z == BeteiligungsZustand::FristAbgelaufen);
     let kann_korrigieren = darf_handeln(b) && aktuell.is_some() && !kann_stellungnahme;
+    let (anlagen, anlagen_laufend) = anlagen_view(st, b).await?;
     render(
         "fachstelle_anfrage.html",
         context! {
@@ -567,8 +676,12 @@ async fn anfrage_rendern(
             fall => fall_view(&a),
             dokumente,
             darf_lesen => darf_dokumente_lesen(b),
-            stellungnahmen => stellungnahmen_view(&stellungnahmen),
+            stellungnahmen => stellungnahmen_mit_anlagen(&st.db, b.id, &stellungnahmen).await?,
             aktuell,
+            anlagen, anlagen_laufend, anlage_fehler,
+            anlagen_bearbeiten => anlagen_aenderbar(b, &stellungnahmen),
+            max_anlagen => crate::upload::MAX_ANLAGEN_JE_HOCHLADEN,
+            max_datei => crate::upload::mb(st.config.upload_max_file),
             rueckfragen => rueckfragen_view(&rueckfragen),
             verlauf => verlauf(&st.db, b).await?,
             kann_fragen, kann_stellungnahme, kann_korrigieren,
@@ -679,7 +792,7 @@ async fn rueckfrage_stellen(
         ));
     }
     if !fehler.is_empty() {
-        let html = anfrage_rendern(&st, &u, &b, fehler, frage, an_antragsteller).await?;
+        let html = anfrage_rendern(&st, &u, &b, fehler, frage, an_antragsteller, vec![]).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
     }
     let neu = uebergang(
@@ -983,6 +1096,7 @@ async fn formular_rendern(
         .collect();
     let ende = datum(&b.ende);
     let verspaetet = ende.is_some_and(|e| heute > e) || b.fiktion_at.is_some();
+    let (anlagen, anlagen_laufend) = anlagen_view(st, b).await?;
     let html = render(
         "fachstelle_stellungnahme.html",
         context! {
@@ -991,6 +1105,8 @@ async fn formular_rendern(
             fall => fall_view(&a),
             eingabe => e,
             arten, zustimmungen, fehler, verspaetet,
+            anlagen, anlagen_laufend,
+            anlagen_bearbeiten => false,
             max_zeilen => MAX_NEBENBESTIMMUNGEN,
             max_nb => MAX_NEBENBESTIMMUNG,
             max_tenor => plankammer_domain::beteiligung::MAX_TENOR,
@@ -1119,7 +1235,21 @@ async fn stellungnahme_abgeben(
         now,
     )
     .await?;
+    // The attachments current now are frozen with this Stellungnahme (a correction carries
+    // those present at its own submission).
+    let anlagen = Db::verknuepfe_anlagen(&mut tx, b.id, sid).await?;
     let anzahl = nb_json.as_array().map(Vec::len).unwrap_or(0);
+    let mut zusatz = Vec::new();
+    match anzahl {
+        0 => {}
+        1 => zusatz.push("1 Nebenbestimmung".to_string()),
+        n => zusatz.push(format!("{n} Nebenbestimmungen")),
+    }
+    match anlagen {
+        0 => {}
+        1 => zusatz.push("1 Anlage".to_string()),
+        n => zusatz.push(format!("{n} Anlagen")),
+    }
     let text = format!(
         "{} der Stelle „{}“ eingegangen: {zustimmung_text}{}{}",
         if e.ersetzt.is_some() {
@@ -1128,10 +1258,10 @@ async fn stellungnahme_abgeben(
             "Stellungnahme"
         },
         b.stelle_name,
-        match anzahl {
-            0 => String::new(),
-            1 => " (1 Nebenbestimmung)".into(),
-            n => format!(" ({n} Nebenbestimmungen)"),
+        if zusatz.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", zusatz.join(", "))
         },
         if verspaetet {
             ". Verspätet eingegangen (§ 70 Abs. 1 Satz 4 HBO); die Bauaufsicht entscheidet, ob sie berücksichtigt wird."
@@ -1179,9 +1309,112 @@ async fn stellungnahme_abgeben(
         beteiligung_id = b.id,
         stellungnahme_id = sid,
         verspaetet,
+        anlagen,
         "stellungnahme abgegeben"
     );
     Ok(Redirect::to(&format!("/beteiligungen/{}#stellungnahmen", b.id)).into_response())
+}
+
+// --- Anlagen --------------------------------------------------------------------------------
+
+/// `POST /beteiligungen/{bid}/anlagen` (multipart, files in `datei` fields, the CSRF token
+/// in the query): a member of the Stelle adds PDFs to its request. They stream through the
+/// same machinery as Bauvorlagen (type sniffed, size limits, the pipeline's validate stage
+/// queued); at most [`crate::upload::MAX_ANLAGEN_JE_HOCHLADEN`] per upload and
+/// [`crate::upload::MAX_ANLAGEN_JE_ANFRAGE`] per request. Not after a withdrawal, and only
+/// while a Stellungnahme or its correction can be given.
+pub async fn anlagen_hochladen(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path(bid): Path<i64>,
+    mut form: axum::extract::Multipart,
+) -> PageResult<Response> {
+    use crate::upload::{DateiErgebnis, Formularart, speichere_dateien};
+    let b = beteiligung_des_mitglieds(&st.db, u.role(), u.user_id(), bid).await?;
+    if !darf_handeln(&b) {
+        return Err(zurueckgezogen());
+    }
+    if !anlagen_aenderbar(&b, &st.db.stellungnahmen(b.id).await?) {
+        return Err(AppError::Conflict(
+            "Zu dieser Anfrage können keine Anlagen mehr hinzugefügt werden.".into(),
+        ));
+    }
+    let vorhanden = st.db.anlagen(b.id).await?.len();
+    let vorgang = st.db.antrag(b.vorgang_id).await?.vorgang();
+    let akteur = crate::vorgang_seiten::akteur(&u);
+    let art = Formularart::Anlagen {
+        beteiligung_id: b.id,
+        vorhanden,
+    };
+    let (dateien, status) = match speichere_dateien(&st, &akteur, &vorgang, &mut form, art).await {
+        Ok(x) => x,
+        Err(AppError::Invalid(m)) => (
+            vec![DateiErgebnis {
+                dateiname: String::new(),
+                ergebnis: Err(m),
+            }],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(e) => return Err(e),
+    };
+    let gespeichert = dateien.iter().filter(|d| d.ergebnis.is_ok()).count();
+    tracing::info!(beteiligung_id = b.id, gespeichert, "anlagen hochgeladen");
+    if status == StatusCode::CREATED {
+        return Ok(Redirect::to(&format!("/beteiligungen/{}#anlagen", b.id)).into_response());
+    }
+    let meldungen: Vec<String> = dateien
+        .into_iter()
+        .filter_map(|d| match d.ergebnis {
+            Err(m) if d.dateiname.is_empty() => Some(m),
+            Err(m) => Some(format!("{}: {m}", d.dateiname)),
+            Ok(_) => None,
+        })
+        .collect();
+    let html = anfrage_rendern(&st, &u, &b, vec![], "", false, meldungen).await?;
+    Ok((status, html).into_response())
+}
+
+/// A member removes an attachment of its request that no submitted Stellungnahme carries
+/// (what was submitted stays as it was).
+async fn anlage_entfernen(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path((bid, did)): Path<(i64, i64)>,
+) -> PageResult<Redirect> {
+    let b = beteiligung_des_mitglieds(&st.db, u.role(), u.user_id(), bid).await?;
+    if !darf_handeln(&b) {
+        return Err(zurueckgezogen());
+    }
+    let anlage = st
+        .db
+        .anlagen(b.id)
+        .await?
+        .into_iter()
+        .find(|a| a.dokument_id == did)
+        .ok_or(AppError::NotFound)?;
+    if let Some(sid) = anlage.abgegeben_mit.first() {
+        return Err(AppError::Conflict(format!(
+            "Diese Anlage gehört zur abgegebenen Stellungnahme Nr. {sid} und bleibt deren Teil; sie kann nicht mehr entfernt werden."
+        )));
+    }
+    let now = now_millis();
+    if !st.db.entferne_anlage(b.id, did, now).await? {
+        return Err(geaendert());
+    }
+    st.db
+        .audit_now(
+            plankammer_storage::audit::AuditEvent {
+                tenant_id: Some(anlage.version.tenant_id),
+                actor_user_id: Some(u.user_id()),
+                action: "anlage.entfernen",
+                object_type: "dokument",
+                object_id: Some(did.to_string()),
+                detail: json!({ "vorgang_id": b.vorgang_id, "beteiligung_id": b.id }),
+            },
+            now,
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/beteiligungen/{}#anlagen", b.id)))
 }
 
 /// Every request of the case is answered (statement, fiction or withdrawal): the system

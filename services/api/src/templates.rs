@@ -97,6 +97,10 @@ const PAGES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/pages/fachstelle_stellungnahme.html"),
     ),
     (
+        "fachstelle_anlagen.html",
+        include_str!("../../../web/templates/pages/fachstelle_anlagen.html"),
+    ),
+    (
         "fachstelle_stellungnahme_karte.html",
         include_str!("../../../web/templates/pages/fachstelle_stellungnahme_karte.html"),
     ),

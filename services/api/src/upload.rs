@@ -62,7 +62,15 @@ pub enum Ziel<'a> {
     },
     /// A new version of an existing document (Nachreichung).
     NeueVersion { dokument_id: i64 },
+    /// An attachment (Anlage) a Stelle adds to its request: a document of the case that is
+    /// not a Bauvorlage (see `plankammer_storage::anlagen`), with its own quota.
+    Anlage { beteiligung_id: i64 },
 }
+
+/// Most attachments in one upload.
+pub const MAX_ANLAGEN_JE_HOCHLADEN: usize = 20;
+/// Most current attachments of one request.
+pub const MAX_ANLAGEN_JE_ANFRAGE: usize = 50;
 
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
@@ -74,6 +82,8 @@ pub enum UploadError {
     DateiZuGross(u64),
     #[error("case storage quota of {0} bytes exhausted")]
     VorgangVoll(u64),
+    #[error("request attachment quota of {0} bytes exhausted")]
+    AnfrageVoll(u64),
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -92,6 +102,10 @@ impl UploadError {
                 "Für diesen Vorgang ist der Speicher erschöpft (höchstens {} je Vorgang).",
                 mb(*n)
             ),
+            UploadError::AnfrageVoll(n) => format!(
+                "Für die Anlagen dieser Anfrage ist der Speicher erschöpft (höchstens {} je Anfrage).",
+                mb(*n)
+            ),
             UploadError::App(e) => e.meldung(),
         }
     }
@@ -99,9 +113,9 @@ impl UploadError {
     pub fn into_app(self) -> AppError {
         match self {
             UploadError::App(e) => e,
-            e @ (UploadError::DateiZuGross(_) | UploadError::VorgangVoll(_)) => {
-                AppError::TooLarge(e.meldung())
-            }
+            e @ (UploadError::DateiZuGross(_)
+            | UploadError::VorgangVoll(_)
+            | UploadError::AnfrageVoll(_)) => AppError::TooLarge(e.meldung()),
             e => AppError::Invalid(e.meldung()),
         }
     }
@@ -193,12 +207,14 @@ where
     if let Some(t) = plankammer_domain::dateityp::kein_pdf(&prefix) {
         return Err(UploadError::KeinPdf(t));
     }
-    let used = st
-        .db
-        .vorgang_bytes(vorgang.id)
-        .await
-        .map_err(AppError::from)?
-        .max(0) as u64;
+    // The Bauvorlagen share the case's quota; a request's attachments have their own, of
+    // the same size, so a Stelle never uses up the applicants' room.
+    let used = match ziel {
+        Ziel::Anlage { beteiligung_id } => st.db.anlagen_bytes(beteiligung_id).await,
+        _ => st.db.vorgang_bytes(vorgang.id).await,
+    }
+    .map_err(AppError::from)?
+    .max(0) as u64;
     let max_file = st.config.upload_max_file;
     let room = st.config.upload_max_case.saturating_sub(used);
     let limit = max_file.min(room);
@@ -207,7 +223,10 @@ where
     let stored = match st.blobs.put_stream(head.chain(rest), limit).await {
         Ok(s) => s,
         Err(BlobError::TooLarge { .. }) if room < max_file => {
-            return Err(UploadError::VorgangVoll(st.config.upload_max_case));
+            return Err(match ziel {
+                Ziel::Anlage { .. } => UploadError::AnfrageVoll(st.config.upload_max_case),
+                _ => UploadError::VorgangVoll(st.config.upload_max_case),
+            });
         }
         Err(BlobError::TooLarge { .. }) => return Err(UploadError::DateiZuGross(max_file)),
         Err(BlobError::Source(e)) => {
@@ -219,12 +238,13 @@ where
         Err(e) => return Err(AppError::internal(e).into()),
     };
     let dateiname = sichere_dateiname(dateiname);
-    let (dokument_id, bezeichnung, anlageart) = match ziel {
+    let (dokument_id, bezeichnung, anlageart, anlage_von) = match ziel {
         Ziel::NeuesDokument {
             bezeichnung,
             anlageart,
-        } => (None, bezeichnung, anlageart),
-        Ziel::NeueVersion { dokument_id } => (Some(dokument_id), "", None),
+        } => (None, bezeichnung, anlageart, None),
+        Ziel::NeueVersion { dokument_id } => (Some(dokument_id), "", None, None),
+        Ziel::Anlage { beteiligung_id } => (None, "", None, Some(beteiligung_id)),
     };
     let bezeichnung = if bezeichnung.trim().is_empty() {
         dateiname.trim_end_matches(".pdf").to_string()
@@ -246,6 +266,9 @@ where
             user_id: akteur.user_id,
         };
         let version = Db::add_version(&mut tx, &neu, now).await?;
+        if let Some(bid) = anlage_von {
+            Db::markiere_als_anlage(&mut tx, version.dokument_id, bid).await?;
+        }
         Db::enqueue_stufe(&mut tx, version.id, vorgang.tenant_id, STUFE_VALIDATE, now).await?;
         Db::audit(
             &mut tx,
@@ -255,7 +278,7 @@ where
                 action: "dokument.hochladen",
                 object_type: "dokument_version",
                 object_id: Some(version.id.to_string()),
-                detail: serde_json::json!({ "vorgang_id": vorgang.id, "dokument_id": version.dokument_id, "groesse": stored.size, "sha256": stored.sha256 }),
+                detail: serde_json::json!({ "vorgang_id": vorgang.id, "dokument_id": version.dokument_id, "beteiligung_id": anlage_von, "groesse": stored.size, "sha256": stored.sha256 }),
             },
             now,
         )
@@ -322,17 +345,58 @@ pub struct DateiErgebnis {
     pub ergebnis: Result<Version, String>,
 }
 
-/// Reads a multipart upload (an optional `anlageart` field, then files in `datei` fields),
-/// storing each file on its own: what was stored stays when a later file is refused. The
-/// status is 201 when all were stored, 413 when one was too large (the rest is not read),
-/// 422 otherwise. Shared by the API and the page.
+/// What a multipart upload adds to the case.
+#[derive(Debug, Clone, Copy)]
+pub enum Formularart {
+    /// Bauvorlagen: optional `anlageart` and `dokument` fields, at most `upload_max_files`
+    /// files.
+    Bauvorlagen,
+    /// Attachments of a Stelle's request (`anlageart` and `dokument` are not read): at most
+    /// [`MAX_ANLAGEN_JE_HOCHLADEN`] files, and no more than [`MAX_ANLAGEN_JE_ANFRAGE`] with
+    /// the `vorhanden` ones.
+    Anlagen {
+        beteiligung_id: i64,
+        vorhanden: usize,
+    },
+}
+
+/// Reads a multipart upload of Bauvorlagen (an optional `anlageart` field, then files in
+/// `datei` fields), storing each file on its own: what was stored stays when a later file
+/// is refused. The status is 201 when all were stored, 413 when one was too large (the
+/// rest is not read), 422 otherwise. Shared by the API and the page.
 pub async fn speichere_formular(
     st: &AppState,
     akteur: &Akteur,
     vorgang: &Vorgang,
     form: &mut axum::extract::Multipart,
 ) -> Result<(Vec<DateiErgebnis>, axum::http::StatusCode), AppError> {
+    speichere_dateien(st, akteur, vorgang, form, Formularart::Bauvorlagen).await
+}
+
+/// [`speichere_formular`] for either kind of upload ([`Formularart`]).
+pub async fn speichere_dateien(
+    st: &AppState,
+    akteur: &Akteur,
+    vorgang: &Vorgang,
+    form: &mut axum::extract::Multipart,
+    art: Formularart,
+) -> Result<(Vec<DateiErgebnis>, axum::http::StatusCode), AppError> {
     use axum::http::StatusCode;
+    let (max_dateien, zu_viele) = match art {
+        Formularart::Bauvorlagen => (
+            st.config.upload_max_files,
+            format!(
+                "Höchstens {} Dateien je Hochladen.",
+                st.config.upload_max_files
+            ),
+        ),
+        Formularart::Anlagen { vorhanden, .. } => (
+            MAX_ANLAGEN_JE_HOCHLADEN.min(MAX_ANLAGEN_JE_ANFRAGE.saturating_sub(vorhanden)),
+            format!(
+                "Höchstens {MAX_ANLAGEN_JE_HOCHLADEN} Anlagen je Hochladen und {MAX_ANLAGEN_JE_ANFRAGE} Anlagen je Anfrage; {vorhanden} sind bereits vorhanden."
+            ),
+        ),
+    };
     let mut anlageart: Option<String> = None;
     // Set: the files are new versions of this document (a replaced plan), not new documents.
     let mut dokument: Option<i64> = None;
@@ -352,15 +416,16 @@ pub async fn speichere_formular(
                 break;
             }
         };
+        let bauvorlagen = matches!(art, Formularart::Bauvorlagen);
         match field.name() {
-            Some("anlageart") => {
+            Some("anlageart") if bauvorlagen => {
                 let text = field
                     .text()
                     .await
                     .map_err(|_| AppError::Invalid("Das Feld anlageart ist ungültig.".into()))?;
                 anlageart = check_anlageart(Some(&text))?.map(str::to_string);
             }
-            Some("dokument") => {
+            Some("dokument") if bauvorlagen => {
                 let text = field.text().await.unwrap_or_default();
                 dokument = match text.trim() {
                     "" => None,
@@ -374,16 +439,18 @@ pub async fn speichere_formular(
                 if name.is_empty() {
                     continue; // a form sent without choosing a file
                 }
-                if results.len() >= st.config.upload_max_files {
-                    return Err(AppError::TooLarge(format!(
-                        "Höchstens {} Dateien je Hochladen.",
-                        st.config.upload_max_files
-                    )));
+                if results.len() >= max_dateien {
+                    return Err(AppError::TooLarge(zu_viele));
                 }
-                let ziel = match dokument {
-                    // The storage checks the document belongs to this case.
-                    Some(dokument_id) => Ziel::NeueVersion { dokument_id },
-                    None => Ziel::NeuesDokument {
+                let ziel = match (art, dokument) {
+                    (Formularart::Anlagen { beteiligung_id, .. }, _) => {
+                        Ziel::Anlage { beteiligung_id }
+                    }
+                    // The storage checks the document is a Bauvorlage of this case.
+                    (Formularart::Bauvorlagen, Some(dokument_id)) => {
+                        Ziel::NeueVersion { dokument_id }
+                    }
+                    (Formularart::Bauvorlagen, None) => Ziel::NeuesDokument {
                         bezeichnung: "",
                         anlageart: anlageart.as_deref(),
                     },
@@ -397,7 +464,9 @@ pub async fn speichere_formular(
                     Err(e) => {
                         let too_large = matches!(
                             e,
-                            UploadError::DateiZuGross(_) | UploadError::VorgangVoll(_)
+                            UploadError::DateiZuGross(_)
+                                | UploadError::VorgangVoll(_)
+                                | UploadError::AnfrageVoll(_)
                         );
                         results.push(DateiErgebnis {
                             dateiname: sichere_dateiname(&name),

@@ -81,6 +81,10 @@ async fn sichtbare_version(
             None => Err(AppError::NotFound),
         };
     }
+    // A Stelle's attachment: only the Bauaufsicht of the tenant besides the Stelle.
+    if crate::fachstelle_seiten::anlage_sichtbar(&st.db, a, &version).await? == Some(false) {
+        return Err(AppError::NotFound);
+    }
     let v = sichtbarer_vorgang(st, a, version.vorgang_id).await?;
     Ok((v, version))
 }
@@ -586,8 +590,11 @@ pub async fn search(
         );
     }
     let hits = st.db.suche(v.id, &q.q).await?;
+    // The search covers the Bauvorlagen; a Stelle's attachments are not among them.
+    let anlagen = st.db.anlagen_versionen_des_vorgangs(v.id).await?;
     Ok(Json(
         hits.into_iter()
+            .filter(|t| !anlagen.contains(&t.version_id))
             .map(|t| SearchHit {
                 version_id: t.version_id,
                 seite: t.seite,

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use minijinja::context;
 use plankammer_domain::zugriff::{Akteur, darf_vorgang_anlegen};
 use plankammer_storage::antrag::Antrag;
-use plankammer_storage::dokumente::Vorgang;
+use plankammer_storage::dokumente::{Version, Vorgang};
 use plankammer_storage::jobs::JobState;
 use plankammer_storage::now_millis;
 use serde::{Deserialize, Serialize};
@@ -37,6 +37,11 @@ pub fn router() -> Router<AppState> {
 pub fn upload_router() -> Router<AppState> {
     Router::new()
         .route("/vorgaenge/{id}/dokumente", post(hochladen))
+        // A Stelle's attachments stream through the same machinery and limits.
+        .route(
+            "/beteiligungen/{bid}/anlagen",
+            post(crate::fachstelle_seiten::anlagen_hochladen),
+        )
         .layer(DefaultBodyLimit::disable())
 }
 
@@ -143,7 +148,7 @@ async fn sichtbar(st: &AppState, u: &CurrentUser, id: i64) -> Result<Antrag, App
 }
 
 #[derive(Serialize)]
-struct StufeView {
+pub(crate) struct StufeView {
     name: &'static str,
     zustand: &'static str,
     zustand_code: &'static str,
@@ -153,15 +158,17 @@ struct StufeView {
 }
 
 #[derive(Serialize)]
-struct FeststellungView {
+pub(crate) struct FeststellungView {
     schwere: &'static str,
     schwere_code: &'static str,
     meldung: String,
     seite: Option<u32>,
 }
 
+/// One version as the pages show it: its pipeline stages, findings, pages and what the
+/// pipeline recognised. Shared by the case page and a Stelle's attachments.
 #[derive(Serialize)]
-struct VersionView {
+pub(crate) struct VersionView {
     id: i64,
     nummer: i64,
     dateiname: String,
@@ -170,11 +177,16 @@ struct VersionView {
     stufen: Vec<StufeView>,
     feststellungen: Vec<FeststellungView>,
     seiten: String,
-    fehlgeschlagen: bool,
+    pub(crate) fehlgeschlagen: bool,
     /// "Grundriss (2001) · M 1:100 · Plan-Nr. A-101, Index B · 14.09.2026".
     erkannt: String,
     /// Thumbnail URLs of the pages (first 12).
     vorschauen: Vec<String>,
+    /// A stage is still queued or running.
+    pub(crate) laufend: bool,
+    /// The Anlageart the metadata stage recognised, if any.
+    #[serde(skip)]
+    erkannte_anlageart: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -198,6 +210,111 @@ fn stufe_name(s: &str) -> &'static str {
     }
 }
 
+/// The page view of one version: stages with their job state, findings, pages, previews
+/// and the recognised plan data.
+pub(crate) async fn version_view(st: &AppState, ver: Version) -> Result<VersionView, AppError> {
+    let mut laufend = false;
+    let mut stufen = Vec::new();
+    let mut fehlgeschlagen = false;
+    for (s, j) in st.db.stufen(ver.id).await? {
+        let (zustand, code) = match j.state {
+            JobState::Queued => ("wartet", "wartet"),
+            JobState::Running => ("läuft", "laeuft"),
+            JobState::Succeeded => ("fertig", "fertig"),
+            JobState::Failed => ("fehlgeschlagen", "fehlgeschlagen"),
+        };
+        laufend |= matches!(j.state, JobState::Queued | JobState::Running);
+        fehlgeschlagen |= j.state == JobState::Failed;
+        stufen.push(StufeView {
+            name: stufe_name(&s),
+            zustand,
+            zustand_code: code,
+            fortschritt: j.progress,
+            notiz: j.progress_note,
+            fehler: j.last_error,
+        });
+    }
+    let feststellungen = st
+        .db
+        .feststellungen(ver.id)
+        .await?
+        .into_iter()
+        .map(|f| FeststellungView {
+            schwere: f.schwere.bezeichnung(),
+            schwere_code: f.schwere.code(),
+            meldung: f.meldung,
+            seite: f.seite,
+        })
+        .collect();
+    let seiten = st.db.seiten(ver.id).await?;
+    let vorschauen: Vec<String> = seiten
+        .iter()
+        .filter(|s| s.vorschau_sha256.is_some())
+        .take(12)
+        .map(|s| format!("/api/v1/versions/{}/pages/{}/thumbnail", ver.id, s.nummer))
+        .collect();
+    let seiten = match seiten.len() {
+        0 => String::new(),
+        n => {
+            let mut formate: Vec<String> = seiten
+                .iter()
+                .map(|s| {
+                    if s.format == "Sonderformat" {
+                        format!("{:.0} × {:.0} mm", s.breite_mm, s.hoehe_mm)
+                    } else {
+                        format!("{} {}", s.format, s.ausrichtung)
+                    }
+                })
+                .collect();
+            formate.dedup();
+            format!(
+                "{n} {} · {}",
+                if n == 1 { "Seite" } else { "Seiten" },
+                formate.join(", ")
+            )
+        }
+    };
+    let meta = st.db.metadaten(ver.id).await?;
+    let m = |f: &str| meta.iter().find(|x| x.feld == f).map(|x| x.wert.clone());
+    let mut teile = Vec::new();
+    if let (Some(p), Some(a)) = (m("planart"), m("anlageart")) {
+        teile.push(format!("{p} ({a})"));
+    }
+    if let Some(g) = m("geschoss") {
+        teile.push(g);
+    }
+    if let Some(x) = m("massstab") {
+        teile.push(format!("M {x}"));
+    }
+    match (m("plannummer"), m("index")) {
+        (Some(n), Some(i)) => teile.push(format!("Plan-Nr. {n}, Index {i}")),
+        (Some(n), None) => teile.push(format!("Plan-Nr. {n}")),
+        _ => {}
+    }
+    if let Some(d) = m("datum").and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+    {
+        teile.push(d.format("%d.%m.%Y").to_string());
+    }
+    if meta.iter().any(|x| x.quelle == "ocr") && !teile.is_empty() {
+        teile.push("per Texterkennung".into());
+    }
+    Ok(VersionView {
+        id: ver.id,
+        nummer: ver.nummer,
+        groesse: upload::mb(ver.groesse.max(0) as u64),
+        dateiname: ver.dateiname,
+        hochgeladen: plankammer_domain::zeit::format_berlin(ver.created_at),
+        stufen,
+        feststellungen,
+        seiten,
+        fehlgeschlagen,
+        erkannt: teile.join(" · "),
+        vorschauen,
+        laufend,
+        erkannte_anlageart: m("anlageart"),
+    })
+}
+
 /// The documents of a case for the page, and whether a check is still running.
 async fn dokumente_view(st: &AppState, v: &Vorgang) -> Result<(Vec<DokumentView>, bool), AppError> {
     let mut out = Vec::new();
@@ -211,94 +328,11 @@ async fn dokumente_view(st: &AppState, v: &Vorgang) -> Result<(Vec<DokumentView>
         let Some(ver) = d.versionen.into_iter().last() else {
             continue;
         };
-        let mut stufen = Vec::new();
-        let mut fehlgeschlagen = false;
-        for (s, j) in st.db.stufen(ver.id).await? {
-            let (zustand, code) = match j.state {
-                JobState::Queued => ("wartet", "wartet"),
-                JobState::Running => ("läuft", "laeuft"),
-                JobState::Succeeded => ("fertig", "fertig"),
-                JobState::Failed => ("fehlgeschlagen", "fehlgeschlagen"),
-            };
-            laufend |= matches!(j.state, JobState::Queued | JobState::Running);
-            fehlgeschlagen |= j.state == JobState::Failed;
-            stufen.push(StufeView {
-                name: stufe_name(&s),
-                zustand,
-                zustand_code: code,
-                fortschritt: j.progress,
-                notiz: j.progress_note,
-                fehler: j.last_error,
-            });
-        }
-        let feststellungen = st
-            .db
-            .feststellungen(ver.id)
-            .await?
-            .into_iter()
-            .map(|f| FeststellungView {
-                schwere: f.schwere.bezeichnung(),
-                schwere_code: f.schwere.code(),
-                meldung: f.meldung,
-                seite: f.seite,
-            })
-            .collect();
-        let seiten = st.db.seiten(ver.id).await?;
-        let vorschauen: Vec<String> = seiten
-            .iter()
-            .filter(|s| s.vorschau_sha256.is_some())
-            .take(12)
-            .map(|s| format!("/api/v1/versions/{}/pages/{}/thumbnail", ver.id, s.nummer))
-            .collect();
-        let seiten = match seiten.len() {
-            0 => String::new(),
-            n => {
-                let mut formate: Vec<String> = seiten
-                    .iter()
-                    .map(|s| {
-                        if s.format == "Sonderformat" {
-                            format!("{:.0} × {:.0} mm", s.breite_mm, s.hoehe_mm)
-                        } else {
-                            format!("{} {}", s.format, s.ausrichtung)
-                        }
-                    })
-                    .collect();
-                formate.dedup();
-                format!(
-                    "{n} {} · {}",
-                    if n == 1 { "Seite" } else { "Seiten" },
-                    formate.join(", ")
-                )
-            }
-        };
-        let meta = st.db.metadaten(ver.id).await?;
-        let m = |f: &str| meta.iter().find(|x| x.feld == f).map(|x| x.wert.clone());
-        let mut teile = Vec::new();
-        if let (Some(p), Some(a)) = (m("planart"), m("anlageart")) {
-            teile.push(format!("{p} ({a})"));
-        }
-        if let Some(g) = m("geschoss") {
-            teile.push(g);
-        }
-        if let Some(x) = m("massstab") {
-            teile.push(format!("M {x}"));
-        }
-        match (m("plannummer"), m("index")) {
-            (Some(n), Some(i)) => teile.push(format!("Plan-Nr. {n}, Index {i}")),
-            (Some(n), None) => teile.push(format!("Plan-Nr. {n}")),
-            _ => {}
-        }
-        if let Some(d) =
-            m("datum").and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
-        {
-            teile.push(d.format("%d.%m.%Y").to_string());
-        }
-        if meta.iter().any(|x| x.quelle == "ocr") && !teile.is_empty() {
-            teile.push("per Texterkennung".into());
-        }
-        let vorschlag = match (&d.anlageart, m("anlageart")) {
+        let aktuell = version_view(st, ver).await?;
+        laufend |= aktuell.laufend;
+        let vorschlag = match (&d.anlageart, &aktuell.erkannte_anlageart) {
             (None, Some(code)) => plankammer_domain::codeliste::anlagen()
-                .name(&code)
+                .name(code)
                 .map(|name| (code.clone(), name.to_string())),
             _ => None,
         };
@@ -308,19 +342,7 @@ async fn dokumente_view(st: &AppState, v: &Vorgang) -> Result<(Vec<DokumentView>
             anlageart: d.anlageart,
             vorschlag,
             fruehere,
-            aktuell: VersionView {
-                id: ver.id,
-                nummer: ver.nummer,
-                groesse: upload::mb(ver.groesse.max(0) as u64),
-                dateiname: ver.dateiname,
-                hochgeladen: plankammer_domain::zeit::format_berlin(ver.created_at),
-                stufen,
-                feststellungen,
-                seiten,
-                fehlgeschlagen,
-                erkannt: teile.join(" · "),
-                vorschauen,
-            },
+            aktuell,
         });
     }
     Ok((out, laufend))
@@ -430,7 +452,8 @@ async fn erneut_pruefen(
 ) -> PageResult<Redirect> {
     let v = sichtbar(&st, &u, id).await?;
     let ver = st.db.version(vid).await?;
-    if ver.vorgang_id != v.id {
+    // A Stelle's attachment is not the case page's to run again.
+    if ver.vorgang_id != v.id || st.db.anlage_beteiligung(ver.dokument_id).await?.is_some() {
         return Err(AppError::NotFound);
     }
     st.db.retry_failed_stufen(ver.id, now_millis()).await?;
