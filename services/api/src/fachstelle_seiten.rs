@@ -26,8 +26,8 @@
 //!
 //! Attachments (Anlagen) a Stelle uploads for its Stellungnahme are documents of the case
 //! but not Bauvorlagen. An attachment version is visible to the members of the Stelle whose
-//! request it belongs to (as long as they may read that request's documents) and to the
-//! tenant's Bauaufsicht — never to applicants (they do not see Stellungnahmen), other
+//! request it belongs to (also after a withdrawal: the Stelle wrote it) and to the tenant's
+//! Bauaufsicht — never to applicants (they do not see Stellungnahmen), other
 //! Stellen or the admin. [`anlage_sichtbar`] answers that for every role; the `/api/v1`
 //! version routes ask it before their case rule.
 
@@ -185,9 +185,10 @@ pub async fn fachstelle_darf_version_sehen(
     version: &Version,
 ) -> Result<Option<Beteiligung>, AppError> {
     if let Some(bid) = db.anlage_beteiligung(version.dokument_id).await? {
+        // The Stelle wrote it: it stays readable to its members, also after a withdrawal.
         return match beteiligung_des_mitglieds(db, Role::Fachstelle, user_id, bid).await {
-            Ok(b) if darf_dokumente_lesen(&b) => Ok(Some(b)),
-            Ok(_) | Err(AppError::NotFound) => Ok(None),
+            Ok(b) => Ok(Some(b)),
+            Err(AppError::NotFound) => Ok(None),
             Err(e) => Err(e),
         };
     }

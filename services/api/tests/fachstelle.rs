@@ -2,7 +2,9 @@
 //! moves the request to "in Bearbeitung"), the plan viewer with anchored comments and
 //! replies, the Rückfrage and its answer (with Hemmung), the Stellungnahme with
 //! Nebenbestimmungen, its correction, a late one and the Bauaufsicht's decision on it, the
-//! close of the Beteiligung — and the access rule as a matrix of routes × roles.
+//! close of the Beteiligung — and the access rule as a matrix of routes × roles. Attachments
+//! (Anlagen) of a Stellungnahme: upload with hostile input, removal, the frozen list of a
+//! submitted Stellungnahme and of its correction, and who may read them.
 
 use bytes::Bytes;
 use chrono::Days;
@@ -13,7 +15,7 @@ use plankammer_storage::beteiligung::NeueBeteiligung;
 use plankammer_storage::dokumente::NeueVersion;
 use plankammer_storage::now_millis;
 use plankammer_tests::pdf::a4_salted;
-use plankammer_tests::{TestApp, spawn_app};
+use plankammer_tests::{TestApp, spawn_app, spawn_app_with};
 use reqwest::Client;
 
 struct Welt {
@@ -79,7 +81,10 @@ async fn version(
 }
 
 async fn welt() -> Welt {
-    let app = spawn_app().await;
+    welt_mit(spawn_app().await).await
+}
+
+async fn welt_mit(app: TestApp) -> Welt {
     let tenant = app.tenant("kreis-a").await;
     let owner = app
         .user(tenant, "architektin@example.org", Role::Antragsteller)
@@ -1349,5 +1354,351 @@ async fn the_viewer_renders_the_plan_and_a_click_places_a_comment() {
     assert!(
         (mx - 0.5).abs() < 0.02 && (my - 0.25).abs() < 0.02,
         "{mx} {my}"
+    );
+}
+
+/// Uploads files to a request's attachments like the page's form does.
+async fn anlagen_hochladen(
+    app: &TestApp,
+    c: &Client,
+    csrf: &str,
+    bid: i64,
+    dateien: &[(&str, Vec<u8>)],
+) -> (u16, String) {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, bytes) in dateien {
+        form = form.part(
+            "datei",
+            reqwest::multipart::Part::bytes(bytes.clone())
+                .file_name(name.to_string())
+                .mime_str("application/pdf")
+                .unwrap(),
+        );
+    }
+    let r = c
+        .post(format!(
+            "{}/beteiligungen/{bid}/anlagen?_csrf={csrf}",
+            app.url
+        ))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn anlagen_ids(app: &TestApp, bid: i64) -> Vec<(i64, i64)> {
+    app.db
+        .anlagen(bid)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.dokument_id, a.version.id))
+        .collect()
+}
+
+async fn stellungnahme_geben(c: &Client, csrf: &str, url: &str, bid: i64, ersetzt: Option<i64>) {
+    let ersetzt = ersetzt.map(|e| e.to_string()).unwrap_or_default();
+    let (s, body) = post(
+        c,
+        format!("{url}/beteiligungen/{bid}/stellungnahme"),
+        &[
+            ("_csrf", csrf),
+            ("tenor", "Keine Bedenken, siehe Gutachten in der Anlage."),
+            ("zustimmung", "ja"),
+            ("ersetzt", &ersetzt),
+            ("aktion", "abgeben"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303, "{body}");
+}
+
+#[tokio::test]
+async fn attachments_are_uploaded_checked_frozen_with_the_stellungnahme_and_stay_private() {
+    // A small per-file limit, so "too large" is cheap to provoke.
+    let app = spawn_app_with(|c| c.upload_max_file = 40_000).await;
+    let w = welt_mit(app).await;
+    let app = &w.app;
+    let u = app.url.clone();
+    let (bid, bid_b) = anfragen(&w, heute_berlin() + Days::new(20)).await;
+    let (fa, fa_csrf) = app.login("brandschutz@example.org").await;
+
+    // The request page offers the form; nothing attached yet.
+    let (s, html) = get(&fa, format!("{u}/beteiligungen/{bid}")).await;
+    assert_eq!(s, 200);
+    for needle in [
+        "id=\"anlage-form\"",
+        "id=\"anlage-datei\"",
+        "accept=\"application/pdf\"",
+        "id=\"anlage-hochladen\"",
+        "enctype=\"multipart/form-data\"",
+        "data-testid=\"keine-anlagen\"",
+    ] {
+        assert!(html.contains(needle), "{needle}");
+    }
+    let (_, html) = get(&fa, format!("{u}/beteiligungen/{bid}/stellungnahme")).await;
+    assert!(
+        !html.contains("nicht beigefügt werden"),
+        "old sentence gone"
+    );
+    assert!(html.contains("data-testid=\"anlagen-verwalten\""));
+
+    // Two PDFs: stored as attachments of this request, each with its validate stage queued.
+    let (s, body) = anlagen_hochladen(
+        app,
+        &fa,
+        &fa_csrf,
+        bid,
+        &[
+            ("Gutachten Brandschutz.pdf", a4_salted(1, "gutachten")),
+            ("../../Entwurf.pdf", a4_salted(1, "entwurf")),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303, "{body}");
+    let anlagen = anlagen_ids(app, bid).await;
+    assert_eq!(anlagen.len(), 2);
+    let ((d1, v1), (d2, v2)) = (anlagen[0], anlagen[1]);
+    for v in [v1, v2] {
+        let stufen = app.db.stufen(v).await.unwrap();
+        assert_eq!(
+            stufen.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>(),
+            vec!["validate"]
+        );
+    }
+    assert_eq!(app.db.version(v2).await.unwrap().dateiname, "Entwurf.pdf");
+    let (_, html) = get(&fa, format!("{u}/beteiligungen/{bid}")).await;
+    assert_eq!(html.matches("data-testid=\"anlage\"").count(), 2);
+    assert!(html.contains("wird geprüft"));
+    assert!(html.contains("Dateiprüfung"));
+    assert!(html.contains(&format!("/api/v1/versions/{v1}/download")));
+    // Not among the Bauvorlagen: neither the case's documents nor the Fassung.
+    let docs = app.db.dokumente(w.fall).await.unwrap();
+    assert!(docs.iter().all(|d| d.id != d1 && d.id != d2));
+    assert_eq!(docs.len(), 2);
+
+    // Hostile input: text disguised as PDF, a file beyond the limit, too many files at once.
+    let (s, body) = anlagen_hochladen(
+        app,
+        &fa,
+        &fa_csrf,
+        bid,
+        &[("rechnung.pdf", b"Hallo, das ist nur Text.".to_vec())],
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(body.contains("kein PDF-Dokument"), "{body}");
+    let mut gross = a4_salted(1, "gross");
+    gross.extend(vec![b' '; 50_000]);
+    let (s, body) = anlagen_hochladen(app, &fa, &fa_csrf, bid, &[("gross.pdf", gross)]).await;
+    assert_eq!(s, 413);
+    assert!(body.contains("größer als erlaubt"), "{body}");
+    assert_eq!(
+        anlagen_ids(app, bid).await.len(),
+        2,
+        "nothing refused was kept"
+    );
+    let (fb, fb_csrf) = app.login("naturschutz@example.org").await;
+    let viele: Vec<(&str, Vec<u8>)> = (0..21).map(|_| ("x.pdf", a4_salted(1, "viele"))).collect();
+    let (s, body) = anlagen_hochladen(app, &fb, &fb_csrf, bid_b, &viele).await;
+    assert_eq!(s, 413, "{body}");
+    assert!(body.contains("Höchstens 20 Anlagen je Hochladen"), "{body}");
+    assert_eq!(
+        anlagen_ids(app, bid_b).await.len(),
+        20,
+        "never more than 20 from one upload"
+    );
+
+    // Nobody else uploads to or removes from Stelle A's request.
+    for email in [
+        "naturschutz@example.org",
+        "sachbearbeiter@example.org",
+        "architektin@example.org",
+        "admin@example.org",
+        "fremdstelle@example.org",
+    ] {
+        let (c, csrf) = app.login(email).await;
+        let (s, _) =
+            anlagen_hochladen(app, &c, &csrf, bid, &[("x.pdf", a4_salted(1, email))]).await;
+        assert_eq!(s, 404, "{email} upload");
+        let (s, _) = post(
+            &c,
+            format!("{u}/beteiligungen/{bid}/anlagen/{d2}/entfernen"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+        assert_eq!(s, 404, "{email} remove");
+    }
+    assert_eq!(anlagen_ids(app, bid).await.len(), 2);
+    // Stelle A cannot remove through its request what belongs to Stelle B's.
+    let (d_b, _) = anlagen_ids(app, bid_b).await[0];
+    let (s, _) = post(
+        &fa,
+        format!("{u}/beteiligungen/{bid}/anlagen/{d_b}/entfernen"),
+        &[("_csrf", &fa_csrf)],
+    )
+    .await;
+    assert_eq!(s, 404);
+
+    // Who reads an attachment: the Stelle and the Bauaufsicht; nobody else.
+    let rollen = [
+        ("architektin@example.org", false),
+        ("sachbearbeiter@example.org", true),
+        ("brandschutz@example.org", true),
+        ("naturschutz@example.org", false),
+        ("admin@example.org", false),
+        ("fremdstelle@example.org", false),
+        ("fremd@example.org", false),
+    ];
+    for (email, darf) in rollen {
+        let (c, _) = app.login(email).await;
+        for url in [
+            format!("{u}/api/v1/versions/{v1}/download"),
+            format!("{u}/api/v1/versions/{v1}"),
+        ] {
+            let s = c.get(&url).send().await.unwrap().status().as_u16();
+            assert_eq!(s, if darf { 200 } else { 404 }, "{email} GET {url}");
+        }
+    }
+    let gelesen: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'dokument.lesen' AND object_id = $1",
+    )
+    .bind(v1.to_string())
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(gelesen, 2, "each permitted read audited, refused ones not");
+    // The applicant's views do not mention them.
+    let (arch, _) = app.login("architektin@example.org").await;
+    for url in [
+        format!("{u}/vorgaenge/{}", w.fall),
+        format!("{u}/api/v1/cases/{}/documents", w.fall),
+    ] {
+        let (s, body) = get(&arch, url.clone()).await;
+        assert_eq!(s, 200, "{url}");
+        assert!(
+            !body.contains("Gutachten Brandschutz") && !body.contains(&format!("versions/{v1}")),
+            "{url}"
+        );
+    }
+
+    // Removing one that is not submitted yet.
+    let (s, _) = post(
+        &fa,
+        format!("{u}/beteiligungen/{bid}/anlagen/{d2}/entfernen"),
+        &[("_csrf", &fa_csrf)],
+    )
+    .await;
+    assert_eq!(s, 303);
+    assert_eq!(anlagen_ids(app, bid).await, vec![(d1, v1)]);
+
+    // Submitting freezes the current attachments with the Stellungnahme.
+    stellungnahme_geben(&fa, &fa_csrf, &u, bid, None).await;
+    let s1 = app.db.stellungnahmen(bid).await.unwrap()[0].id;
+    let links = |app: &TestApp| {
+        let db = app.db.clone();
+        async move {
+            db.anlagen_verknuepfungen(bid)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(s, v)| (s, v.id))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(links(app).await, vec![(s1, v1)]);
+    let ereignisse = app.db.ereignisse(w.fall).await.unwrap();
+    assert!(
+        ereignisse
+            .iter()
+            .any(|e| e.art == "stellungnahme_abgegeben" && e.text.contains("(1 Anlage)")),
+        "timeline names the attachment"
+    );
+    // Shown on the card, to the Stelle and on the Bauaufsicht's Beteiligung page.
+    let (_, html) = get(&fa, format!("{u}/beteiligungen/{bid}")).await;
+    assert!(html.contains("data-testid=\"stellungnahme-anlage\""));
+    assert!(html.contains("data-testid=\"anlage-abgegeben\""));
+    let (ba, ba_csrf) = app.login("sachbearbeiter@example.org").await;
+    let (s, html) = get(&ba, format!("{u}/vorgaenge/{}/beteiligung", w.fall)).await;
+    assert_eq!(s, 200);
+    assert!(html.contains(&format!(
+        "data-testid=\"stellungnahme-anlage\" data-version=\"{v1}\""
+    )));
+    assert!(html.contains(&format!("/api/v1/versions/{v1}/download")));
+
+    // The submitted list cannot change: its attachment is not removable any more …
+    let (s, body) = post(
+        &fa,
+        format!("{u}/beteiligungen/{bid}/anlagen/{d1}/entfernen"),
+        &[("_csrf", &fa_csrf)],
+    )
+    .await;
+    assert_eq!(s, 409, "{body}");
+    assert_eq!(anlagen_ids(app, bid).await, vec![(d1, v1)]);
+    // … and one added later goes only with the correction.
+    let (s, _) = anlagen_hochladen(
+        app,
+        &fa,
+        &fa_csrf,
+        bid,
+        &[("Nachtrag.pdf", a4_salted(2, "nachtrag"))],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let v3 = anlagen_ids(app, bid).await[1].1;
+    assert_eq!(links(app).await, vec![(s1, v1)]);
+    stellungnahme_geben(&fa, &fa_csrf, &u, bid, Some(s1)).await;
+    let s2 = app.db.stellungnahmen(bid).await.unwrap()[1].id;
+    assert_eq!(links(app).await, vec![(s1, v1), (s2, v1), (s2, v3)]);
+
+    // Withdrawn (Stelle B's request, still open): no more uploads or removals; what the
+    // Stelle attached stays readable for it, even though nobody had opened the page.
+    let (s, _) = post(
+        &ba,
+        format!("{u}/beteiligungen/{bid_b}/zurueckziehen"),
+        &[("_csrf", &ba_csrf), ("grund", "Nicht mehr nötig")],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (s, _) = anlagen_hochladen(
+        app,
+        &fb,
+        &fb_csrf,
+        bid_b,
+        &[("spaet.pdf", a4_salted(1, "spaet"))],
+    )
+    .await;
+    assert_eq!(s, 409);
+    let (s, _) = post(
+        &fb,
+        format!("{u}/beteiligungen/{bid_b}/anlagen/{d_b}/entfernen"),
+        &[("_csrf", &fb_csrf)],
+    )
+    .await;
+    assert_eq!(s, 409);
+    assert_eq!(anlagen_ids(app, bid_b).await.len(), 20);
+    let v_b = anlagen_ids(app, bid_b).await[0].1;
+    for (c, darf) in [(&fb, true), (&fa, false)] {
+        let s = c
+            .get(format!("{u}/api/v1/versions/{v_b}/download"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        assert_eq!(s, if darf { 200 } else { 404 });
+    }
+    // Later Fassungen do not take the attachments in.
+    let owner = app.db.antrag(w.fall).await.unwrap().owner_user_id;
+    let mut tx = app.db.begin().await.unwrap();
+    let f2 = Db::friere_fassung(&mut tx, w.fall, owner, now_millis())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let frozen = app.db.fassung_dokumente(f2.id).await.unwrap();
+    assert_eq!(
+        frozen.iter().map(|d| d.dokument_id).collect::<Vec<_>>(),
+        vec![w.lageplan, w.grundriss]
     );
 }
