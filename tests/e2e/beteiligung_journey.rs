@@ -422,6 +422,25 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
             .await
             .contains("Dachflächenfenster")
     );
+    // An attachment (a PDF through the pipeline, like a plan), then the Stellungnahme.
+    let anlage = plankammer_tests::repo_root()
+        .join("sample-plans/einfamilienhaus/09_Stellplatznachweis.pdf");
+    r.b()
+        .find(fantoccini::Locator::Id("anlage-datei"))
+        .await
+        .unwrap()
+        .send_keys(&anlage.display().to_string())
+        .await
+        .unwrap();
+    r.absenden("#anlage-hochladen").await;
+    r.warte(
+        "the attachment checked by the pipeline",
+        PIPELINE,
+        "const a = document.querySelector('[data-testid=anlage]'); return a && a.dataset.zustand === 'fertig';",
+    )
+    .await;
+    r.zeige(Some("#anlagen")).await;
+    r.bild("anlage_geprueft").await;
     r.folge("#stellungnahme-abgeben").await;
     r.warte_auf("#stellungnahme-form").await;
     r.folge("#zustimmung-mit_nebenbestimmungen").await;
@@ -454,6 +473,12 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     r.warte_auf("[data-testid=stellungnahme]").await;
     r.zeige(Some("#stellungnahmen")).await;
     r.bild("stellungnahme_abgegeben").await;
+    assert!(
+        r.text("[data-testid=stellungnahme]")
+            .await
+            .contains("09_Stellplatznachweis.pdf"),
+        "the attachment is part of the Stellungnahme"
+    );
     mail_an(
         &smtp,
         SACHBEARBEITUNG,
