@@ -651,6 +651,23 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     assert!(status.contains("10"), "status 10: {status}");
     r.zeige(Some("[data-testid=bescheid-abschnitt]")).await;
     r.bild("architektin_bescheid").await;
+    // The timeline shows the applicant the steps, not what the Stellen said.
+    let zeitleiste = r.text("[data-testid=zeitleiste]").await;
+    assert!(
+        zeitleiste.contains("Beteiligung abgeschlossen") && zeitleiste.contains("Bescheid"),
+        "{zeitleiste}"
+    );
+    for intern in [
+        "Stellungnahme der Stelle",
+        "Rückfrage",
+        "Einvernehmen gilt als erteilt",
+        "Frida Fachstelle",
+    ] {
+        assert!(
+            !zeitleiste.contains(intern),
+            "{intern} is for the authorities: {zeitleiste}"
+        );
+    }
     let bescheid = herunterladen(&r, "[data-testid=bescheid-pdf]").await;
     assert!(
         bescheid.disposition.starts_with("attachment"),

@@ -873,17 +873,23 @@ pub async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Valu
         "fassungen": fassungen,
         "aktuelle_dokumente": aktuelle_dokumente,
         "nachgefordert": nachgefordert,
-        "zeitleiste": zeitleiste(st, a).await?,
+        "zeitleiste": zeitleiste(st, a, u.role() == Role::Antragsteller).await?,
     }))
 }
 
-/// The timeline of a case for `_zeitleiste.html`.
-pub async fn zeitleiste(st: &AppState, a: &Antrag) -> Result<Vec<Value>, AppError> {
+/// The timeline of a case for `_zeitleiste.html`; for the applicant side without the
+/// entries of the Beteiligung that concern only the authorities.
+pub async fn zeitleiste(
+    st: &AppState,
+    a: &Antrag,
+    fuer_antragsteller: bool,
+) -> Result<Vec<Value>, AppError> {
     Ok(st
         .db
         .ereignisse(a.id)
         .await?
         .into_iter()
+        .filter(|e| !(fuer_antragsteller && plankammer_domain::vorgang::nur_fuer_behoerden(&e.art)))
         .rev()
         .map(|e| {
             json!({
@@ -1274,8 +1280,11 @@ async fn einladung_annehmen(
         )));
     }
     let now = now_millis();
+    // Read before the transaction: with SQLite the pool has one connection, which the
+    // transaction holds.
+    let mitgliedschaft = st.db.member(u.user_id(), a.tenant_id).await;
     let mut tx = st.db.begin().await?;
-    match st.db.member(u.user_id(), a.tenant_id).await {
+    match mitgliedschaft {
         Ok(m) if m.role == Role::Antragsteller => {}
         Ok(_) => {
             return Err(AppError::Invalid(

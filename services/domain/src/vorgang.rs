@@ -485,3 +485,16 @@ pub fn darf_ausloesen(rolle: Role, ereignis: Ereignis) -> bool {
         Role::Fachstelle | Role::Admin => false,
     }
 }
+
+/// Timeline entries of the Beteiligung that concern only the authorities: requests to the
+/// Stellen, their questions, statements and deemed consents, withdrawals, decisions on late
+/// statements. The applicants see the case's steps (status changes, deadlines, the Bescheid),
+/// not what a Stelle said or who works there; that reaches them through the Bescheid.
+pub fn nur_fuer_behoerden(art: &str) -> bool {
+    (art.starts_with("beteiligung_") && art != Ereignis::BeteiligungAbschliessen.slug())
+        || art.starts_with("stellungnahme")
+        || matches!(
+            art,
+            "zustimmung_fingiert" | "einvernehmen_fingiert" | "beteiligungsfrist_abgelaufen"
+        )
+}

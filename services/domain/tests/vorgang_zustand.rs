@@ -436,3 +436,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn what_a_stelle_said_stays_with_the_authorities() {
+    use plankammer_domain::vorgang::{Ereignis, nur_fuer_behoerden};
+    for art in [
+        "beteiligung_angefragt",
+        "beteiligung_rueckfrage",
+        "beteiligung_zurueckgezogen",
+        "stellungnahme_abgegeben",
+        "stellungnahme_verspaetet_entschieden",
+        "zustimmung_fingiert",
+        "einvernehmen_fingiert",
+        "beteiligungsfrist_abgelaufen",
+    ] {
+        assert!(nur_fuer_behoerden(art), "{art}");
+    }
+    for e in Ereignis::ALL {
+        assert!(!nur_fuer_behoerden(e.slug()), "{e:?}: a step of the case");
+    }
+    for art in [
+        "frist_verlaengert",
+        "entscheidungsfrist_verlaengert",
+        "einladung",
+    ] {
+        assert!(!nur_fuer_behoerden(art), "{art}");
+    }
+}
