@@ -528,3 +528,53 @@ async fn the_architect_prepares_the_bauherrschaft_signs_and_the_application_is_s
             .any(|m| m.1.contains("Unterlagen nachgereicht"))
     );
 }
+
+/// An invited person who already has an applicant account signs in and accepts: the case is
+/// theirs to see (the membership is read before the transaction, so this works on SQLite's
+/// single connection too).
+#[tokio::test]
+async fn an_existing_account_accepts_an_invitation() {
+    let app = spawn_app().await;
+    let t = app.tenant("kreis").await;
+    let owner = app
+        .user(t, "architektin@example.org", Role::Antragsteller)
+        .await;
+    app.user(t, "bestand@example.org", Role::Antragsteller)
+        .await;
+    let v = app
+        .db
+        .create_vorgang(t, owner, "Anbau Carport", plankammer_storage::now_millis())
+        .await
+        .unwrap();
+    let secret = "einladung-fuer-bestand-0123456789";
+    let mut tx = app.db.begin().await.unwrap();
+    plankammer_storage::Db::lade_beteiligten_ein(
+        &mut tx,
+        v.id,
+        "bestand@example.org",
+        "Bernd Bestand",
+        &plankammer_storage::sha256_hex(secret),
+        plankammer_storage::now_millis(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (c, csrf) = app.login("bestand@example.org").await;
+    let (s, _) = get(&c, format!("{}/vorgaenge/{}", app.url, v.id)).await;
+    assert_eq!(s, 404, "not before accepting");
+    let (s, page) = get(&c, format!("{}/einladung/{secret}", app.url)).await;
+    assert_eq!(s, 200, "{page}");
+    let (s, _, loc) = post(
+        &c,
+        format!("{}/einladung/{secret}/annehmen", app.url),
+        &[("_csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(s, 303);
+    assert_eq!(
+        loc.as_deref(),
+        Some(format!("/vorgaenge/{}", v.id).as_str())
+    );
+    let (s, _) = get(&c, format!("{}/vorgaenge/{}", app.url, v.id)).await;
+    assert_eq!(s, 200, "accepted: the case is visible");
+}
