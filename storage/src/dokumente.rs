@@ -112,6 +112,11 @@ fn version_from_row(r: &sqlx::any::AnyRow) -> Result<Version> {
     })
 }
 
+/// Versions that are stamped plans of a Bescheid not (yet) issued.
+pub(crate) const STEMPEL_UNERLASSEN: &str = "SELECT p.gestempelt_version_id FROM bescheid_plaene p \
+     JOIN bescheide b ON b.id = p.bescheid_id \
+     WHERE p.gestempelt_version_id IS NOT NULL AND b.zustand <> 'erlassen'";
+
 impl Db {
     pub async fn create_vorgang(
         &self,
@@ -291,6 +296,17 @@ impl Db {
         version_from_row(&r)
     }
 
+    /// Is this version a stamped plan of a Bescheid that is not issued yet?
+    pub async fn ist_unerlassener_stempel(&self, version_id: i64) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM dokument_versionen WHERE id = $1 AND id IN ({STEMPEL_UNERLASSEN})"
+        ))
+        .bind(version_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(n > 0)
+    }
+
     /// The case's Bauvorlagen, each with its versions (oldest first). A Stelle's attachments
     /// (`beteiligung_id` set) are not Bauvorlagen and are left out; see `anlagen.rs`.
     pub async fn dokumente(&self, vorgang_id: i64) -> Result<Vec<Dokument>> {
@@ -298,8 +314,11 @@ impl Db {
             .bind(vorgang_id)
             .fetch_all(self.pool())
             .await?;
+        // A stamped plan counts only once its Bescheid is issued: until then (the issuing job
+        // is running, or failed) it is nobody's current version.
         let versions = sqlx::query(&format!("SELECT {VERSION_COLS} FROM dokument_versionen WHERE vorgang_id = $1 \
-             AND dokument_id IN (SELECT id FROM dokumente WHERE vorgang_id = $1 AND beteiligung_id IS NULL) ORDER BY dokument_id, nummer"))
+             AND dokument_id IN (SELECT id FROM dokumente WHERE vorgang_id = $1 AND beteiligung_id IS NULL) \
+             AND id NOT IN ({STEMPEL_UNERLASSEN}) ORDER BY dokument_id, nummer"))
             .bind(vorgang_id)
             .fetch_all(self.pool())
             .await?;

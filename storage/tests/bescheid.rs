@@ -173,6 +173,17 @@ async fn bescheid_intent_once_numbers_never_twice_stamped_version_once() {
         db.bescheid_plaene(id).await.unwrap()[0].gestempelt_version_id,
         Some(gestempelt.id)
     );
+    // Until the Bescheid is issued, the stamped version is nobody's current version.
+    let versionen = |db: Db| async move {
+        db.dokumente(w.vorgang).await.unwrap()[0]
+            .versionen
+            .iter()
+            .map(|v| v.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(versionen(db.clone()).await, vec![w.plan.1]);
+    assert!(db.ist_unerlassener_stempel(gestempelt.id).await.unwrap());
+    assert!(!db.ist_unerlassener_stempel(w.plan.1).await.unwrap());
 
     // Issued: the case's next Bescheid would get B2, never B1 again.
     let mut tx = db.begin().await.unwrap();
@@ -184,6 +195,12 @@ async fn bescheid_intent_once_numbers_never_twice_stamped_version_once() {
             .unwrap()
     );
     tx.commit().await.unwrap();
+    assert_eq!(
+        versionen(db.clone()).await,
+        vec![w.plan.1, gestempelt.id],
+        "issued: the stamped plan is the current version"
+    );
+    assert!(!db.ist_unerlassener_stempel(gestempelt.id).await.unwrap());
     let id2 = db
         .speichere_bescheid_mit_plaenen(w.vorgang, &inhalt, &[], w.user, T0)
         .await

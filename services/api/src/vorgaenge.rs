@@ -81,6 +81,12 @@ async fn sichtbare_version(
             None => Err(AppError::NotFound),
         };
     }
+    // A stamped plan of a Bescheid that is not issued yet: only the Bauaufsicht.
+    if a.role != plankammer_domain::Role::Bauaufsicht
+        && st.db.ist_unerlassener_stempel(version.id).await?
+    {
+        return Err(AppError::NotFound);
+    }
     // A Stelle's attachment: only the Bauaufsicht of the tenant besides the Stelle.
     if crate::fachstelle_seiten::anlage_sichtbar(&st.db, a, &version).await? == Some(false) {
         return Err(AppError::NotFound);
