@@ -416,30 +416,58 @@ impl Db {
             == 1)
     }
 
-    /// A new end for an open request (an extension, with its reason in the explanation).
+    /// A new end for an open request (an extension, with its reason in the explanation),
+    /// only while its deadline still runs: its last day `ende` is `heute` (the Berlin date)
+    /// or later. A deadline that has passed took its legal effect at midnight (deemed
+    /// consent), even if the hourly job has not recorded it yet, so it cannot be undone:
+    /// `Conflict("beteiligungsfrist_abgelaufen")`; `Conflict("beteiligung_nicht_offen")`
+    /// when the request is no longer open.
     pub async fn verlaengere_beteiligung(
         conn: &mut Conn,
         id: i64,
         ende: &str,
         erklaerung: &str,
+        heute: &str,
         now: Millis,
     ) -> Result<()> {
         let n = sqlx::query(
             "UPDATE beteiligungen SET ende = $2, erklaerung = $3, behoerdlich_gesetzt = 1, erinnerungen = '', geaendert_at = $4 \
-             WHERE id = $1 AND zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage')",
+             WHERE id = $1 AND zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage') AND ende >= $5",
         )
         .bind(id)
         .bind(ende)
         .bind(erklaerung)
         .bind(now)
+        .bind(heute)
         .execute(&mut *conn)
         .await?
         .rows_affected();
         if n == 1 {
             Ok(())
         } else {
-            Err(StoreError::Conflict("beteiligung_nicht_offen"))
+            Err(Self::warum_nicht_aenderbar(conn, id, heute).await?)
         }
+    }
+
+    /// Why an open request's deadline could not be changed: it passed, or the request is
+    /// no longer open.
+    async fn warum_nicht_aenderbar(conn: &mut Conn, id: i64, heute: &str) -> Result<StoreError> {
+        let r = sqlx::query("SELECT zustand, ende FROM beteiligungen WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(r) = r else {
+            return Ok(StoreError::NotFound);
+        };
+        let zustand: String = r.try_get("zustand")?;
+        let ende: String = r.try_get("ende")?;
+        Ok(
+            if OFFEN.contains(&zustand.as_str()) && ende.as_str() < heute {
+                StoreError::Conflict("beteiligungsfrist_abgelaufen")
+            } else {
+                StoreError::Conflict("beteiligung_nicht_offen")
+            },
+        )
     }
 
     /// Open requests whose last day is before `heute`: their deemed consent is due.
@@ -502,20 +530,19 @@ impl Db {
 
     /// Shares a later Fassung with the Stelle, in the caller's transaction (with its timeline
     /// entry and mail).
+    /// Leaves `andere_kommentare_sichtbar` alone: that is set on its own
+    /// ([`Db::setze_andere_kommentare_sichtbar`]), and a value read before this transaction
+    /// could undo a change made in between.
     pub async fn teile_fassung(
         conn: &mut Conn,
         beteiligung_id: i64,
         fassung_id: i64,
-        andere_kommentare_sichtbar: bool,
     ) -> Result<()> {
-        sqlx::query(
-            "UPDATE beteiligungen SET freigegeben_fassung_id = $2, andere_kommentare_sichtbar = $3 WHERE id = $1",
-        )
-        .bind(beteiligung_id)
-        .bind(fassung_id)
-        .bind(i64::from(andere_kommentare_sichtbar))
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query("UPDATE beteiligungen SET freigegeben_fassung_id = $2 WHERE id = $1")
+            .bind(beteiligung_id)
+            .bind(fassung_id)
+            .execute(&mut *conn)
+            .await?;
         Ok(())
     }
 
@@ -553,26 +580,34 @@ impl Db {
     }
 
     /// A deadline suspended by a Rückfrage (Hemmung): the new end and its explanation. Not
-    /// "behördlich gesetzt"; reminders are due again for the new end.
+    /// "behördlich gesetzt"; reminders are due again for the new end. Like an extension only
+    /// while the deadline runs (its last day is `heute` or later), with the same conflicts as
+    /// [`Db::verlaengere_beteiligung`].
     pub async fn hemme_beteiligungsfrist(
         conn: &mut Conn,
         id: i64,
         ende: &str,
         erklaerung: &str,
+        heute: &str,
         now: Millis,
-    ) -> Result<bool> {
-        Ok(sqlx::query(
+    ) -> Result<()> {
+        let n = sqlx::query(
             "UPDATE beteiligungen SET ende = $2, erklaerung = $3, erinnerungen = '', geaendert_at = $4 \
-             WHERE id = $1 AND zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage')",
+             WHERE id = $1 AND zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage') AND ende >= $5",
         )
         .bind(id)
         .bind(ende)
         .bind(erklaerung)
         .bind(now)
+        .bind(heute)
         .execute(&mut *conn)
         .await?
-        .rows_affected()
-            == 1)
+        .rows_affected();
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(Self::warum_nicht_aenderbar(conn, id, heute).await?)
+        }
     }
 
     // --- Comments, Rückfragen ------------------------------------------------------------
@@ -742,7 +777,9 @@ impl Db {
     // --- Stellungnahmen ----------------------------------------------------------------
 
     /// Writes a Stellungnahme (immutable from here on). A correction names the one it
-    /// supersedes, which must belong to the same request.
+    /// supersedes, which must belong to the same request; a Stellungnahme is superseded at
+    /// most once (unique index), so of two corrections of the same one the second gets
+    /// `Conflict("stellungnahme_schon_korrigiert")`.
     pub async fn gib_stellungnahme_ab(
         conn: &mut Conn,
         s: &NeueStellungnahme<'_>,
@@ -760,7 +797,7 @@ impl Db {
                 return Err(StoreError::NotFound);
             }
         }
-        Ok(sqlx::query_scalar(
+        sqlx::query_scalar(
             "INSERT INTO stellungnahmen (beteiligung_id, ersetzt_id, tenor, zustimmung, nebenbestimmungen, begruendung, verspaetet, created_at, created_by) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
@@ -774,7 +811,8 @@ impl Db {
         .bind(now)
         .bind(s.user_id)
         .fetch_one(&mut *conn)
-        .await?)
+        .await
+        .map_err(|e| StoreError::on_unique(e, "stellungnahme_schon_korrigiert"))
     }
 
     pub async fn stellungnahmen(&self, beteiligung_id: i64) -> Result<Vec<Stellungnahme>> {

@@ -242,9 +242,16 @@ async fn reminders_go_out_once_and_an_extension_rearms_them() {
     tx.commit().await.unwrap();
     assert_eq!(db.beteiligung(b).await.unwrap().erinnerungen, vec![7, 1]);
     let mut tx = db.begin().await.unwrap();
-    Db::verlaengere_beteiligung(&mut tx, b, "2026-04-30", "verlängert: Gutachten fehlt", T0)
-        .await
-        .unwrap();
+    Db::verlaengere_beteiligung(
+        &mut tx,
+        b,
+        "2026-04-30",
+        "verlängert: Gutachten fehlt",
+        "2026-04-01",
+        T0,
+    )
+    .await
+    .unwrap();
     assert!(
         Db::wechsle_beteiligungszustand(
             &mut tx,
@@ -263,8 +270,8 @@ async fn reminders_go_out_once_and_an_extension_rearms_them() {
             .unwrap()
     );
     assert!(matches!(
-        Db::verlaengere_beteiligung(&mut tx, b, "2026-05-30", "x", T0).await,
-        Err(StoreError::Conflict(_))
+        Db::verlaengere_beteiligung(&mut tx, b, "2026-05-30", "x", "2026-04-01", T0).await,
+        Err(StoreError::Conflict("beteiligung_nicht_offen"))
     ));
     tx.commit().await.unwrap();
     let got = db.beteiligung(b).await.unwrap();
@@ -274,6 +281,130 @@ async fn reminders_go_out_once_and_an_extension_rearms_them() {
     );
     assert!(got.behoerdlich_gesetzt);
     assert_eq!(got.grund.as_deref(), Some("doppelt"));
+}
+
+#[tokio::test]
+async fn a_passed_deadline_is_neither_extended_nor_suspended() {
+    let (db, _d) = fresh_db().await;
+    let w = welt(&db).await;
+    let stelle = db
+        .lege_stelle_an(Some(w.tenant), "Naturschutz", "", None, T0)
+        .await
+        .unwrap();
+    let b = anfrage(&db, &w, stelle, "2026-04-02").await;
+    // The day after the last day: the deemed consent took effect at midnight, even though
+    // no job has recorded it yet. Each refusal in its own transaction (on PostgreSQL a
+    // failed statement would not abort it, but the caller rolls back anyway).
+    for hemmen in [false, true] {
+        let mut tx = db.begin().await.unwrap();
+        let r = if hemmen {
+            Db::hemme_beteiligungsfrist(&mut tx, b, "2026-04-09", "gehemmt", "2026-04-03", T0).await
+        } else {
+            Db::verlaengere_beteiligung(&mut tx, b, "2026-04-30", "verlängert", "2026-04-03", T0)
+                .await
+        };
+        assert!(
+            matches!(r, Err(StoreError::Conflict("beteiligungsfrist_abgelaufen"))),
+            "hemmen: {hemmen}: {r:?}"
+        );
+        drop(tx);
+    }
+    let got = db.beteiligung(b).await.unwrap();
+    assert_eq!(
+        (got.ende.as_str(), got.behoerdlich_gesetzt),
+        ("2026-04-02", false)
+    );
+    // On the last day itself the deadline still runs.
+    let mut tx = db.begin().await.unwrap();
+    Db::hemme_beteiligungsfrist(&mut tx, b, "2026-04-09", "gehemmt", "2026-04-02", T0)
+        .await
+        .unwrap();
+    Db::verlaengere_beteiligung(&mut tx, b, "2026-04-30", "verlängert", "2026-04-09", T0)
+        .await
+        .unwrap();
+    // A request that is no longer open is a different refusal, whatever the date.
+    assert!(
+        Db::wechsle_beteiligungszustand(&mut tx, b, "angefragt", "zurueckgezogen", None, T0)
+            .await
+            .unwrap()
+    );
+    assert!(matches!(
+        Db::hemme_beteiligungsfrist(&mut tx, b, "2026-05-09", "x", "2026-05-10", T0).await,
+        Err(StoreError::Conflict("beteiligung_nicht_offen"))
+    ));
+    tx.commit().await.unwrap();
+    assert_eq!(db.beteiligung(b).await.unwrap().ende, "2026-04-30");
+}
+
+#[tokio::test]
+async fn sharing_a_fassung_keeps_the_comment_visibility() {
+    let (db, _d) = fresh_db().await;
+    let w = welt(&db).await;
+    let stelle = db
+        .lege_stelle_an(Some(w.tenant), "Naturschutz", "", None, T0)
+        .await
+        .unwrap();
+    let b = anfrage(&db, &w, stelle, "2026-04-02").await;
+    let mut tx = db.begin().await.unwrap();
+    let f = Db::friere_fassung(&mut tx, w.vorgang, w.bauaufsicht, T0)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // Set after the page that shares the Fassung was read: sharing must not undo it.
+    db.setze_andere_kommentare_sichtbar(b, true).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    Db::teile_fassung(&mut tx, b, f.id).await.unwrap();
+    tx.commit().await.unwrap();
+    let got = db.beteiligung(b).await.unwrap();
+    assert_eq!(got.freigegeben_fassung_id, Some(f.id));
+    assert!(got.andere_kommentare_sichtbar);
+}
+
+#[tokio::test]
+async fn a_stellungnahme_is_superseded_at_most_once() {
+    let (db, _d) = fresh_db().await;
+    let w = welt(&db).await;
+    let stelle = db
+        .lege_stelle_an(Some(w.tenant), "Brandschutz", "", None, T0)
+        .await
+        .unwrap();
+    let b = anfrage(&db, &w, stelle, "2026-04-02").await;
+    let leer = serde_json::json!([]);
+    let neu = |ersetzt_id| NeueStellungnahme {
+        beteiligung_id: b,
+        ersetzt_id,
+        tenor: "Zustimmung",
+        zustimmung: "ja",
+        nebenbestimmungen: &leer,
+        begruendung: "",
+        verspaetet: false,
+        user_id: w.fach,
+    };
+    let mut tx = db.begin().await.unwrap();
+    let s1 = Db::gib_stellungnahme_ab(&mut tx, &neu(None), T0)
+        .await
+        .unwrap();
+    let s2 = Db::gib_stellungnahme_ab(&mut tx, &neu(Some(s1)), T0 + 1)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // A second correction of the same one (two windows, both showing s1 as current).
+    let mut tx = db.begin().await.unwrap();
+    assert!(matches!(
+        Db::gib_stellungnahme_ab(&mut tx, &neu(Some(s1)), T0 + 2).await,
+        Err(StoreError::Conflict("stellungnahme_schon_korrigiert"))
+    ));
+    drop(tx);
+    // Correcting the current one is fine, and first statements are not limited.
+    let mut tx = db.begin().await.unwrap();
+    Db::gib_stellungnahme_ab(&mut tx, &neu(Some(s2)), T0 + 3)
+        .await
+        .unwrap();
+    Db::gib_stellungnahme_ab(&mut tx, &neu(None), T0 + 4)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(db.stellungnahmen(b).await.unwrap().len(), 4);
 }
 
 #[tokio::test]

@@ -713,6 +713,38 @@ fn pruefe_grund(grund: &str, was: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The deadline of an open request has passed (its legal effect took place at midnight,
+/// even if the hourly job has not recorded it yet): it can be neither extended nor suspended.
+fn frist_abgelaufen(b: &Beteiligung, was: &str) -> AppError {
+    let ende = datum(&b.ende)
+        .map(frist::datum_de)
+        .unwrap_or_else(|| b.ende.clone());
+    let folge = match schweigefolge_aus_code(&b.schweigefolge) {
+        Schweigefolge::ZustimmungFingiert => format!(
+            "Die Zustimmung der Stelle gilt damit als erteilt ({}).",
+            b.rechtsgrundlage
+        ),
+        Schweigefolge::EinvernehmenFingiert => format!(
+            "Das Einvernehmen der Gemeinde gilt damit als erteilt ({}).",
+            b.rechtsgrundlage
+        ),
+        Schweigefolge::Keine => "Eine gesetzliche Folge des Schweigens ist nicht vorgesehen; eine spätere Stellungnahme gilt als verspätet.".to_string(),
+    };
+    AppError::Conflict(format!(
+        "Die Frist der Stelle „{}“ ist am {ende} abgelaufen. {folge} Die Frist kann deshalb nicht mehr {was} werden.",
+        b.stelle_name
+    ))
+}
+
+/// The conflicts of [`Db::verlaengere_beteiligung`] and [`Db::hemme_beteiligungsfrist`].
+fn frist_nicht_aenderbar(b: &Beteiligung, was: &'static str) -> impl Fn(StoreError) -> AppError {
+    move |e| match e {
+        StoreError::Conflict("beteiligungsfrist_abgelaufen") => frist_abgelaufen(b, was),
+        StoreError::Conflict(_) => nicht_offen(),
+        e => e.into(),
+    }
+}
+
 fn nicht_offen() -> AppError {
     AppError::Conflict(
         "Diese Anfrage ist nicht mehr offen (Stellungnahme abgegeben, Frist abgelaufen oder zurückgezogen). Bitte laden Sie die Seite neu."
@@ -791,9 +823,12 @@ async fn beteiligung_verlaengern(
     let grund = form.grund.trim();
     pruefe_grund(grund, "der Verlängerung")?;
     let heute = heute_berlin();
+    let alt = datum(&b.ende);
+    if alt.is_some_and(|alt| alt < heute) {
+        return Err(frist_abgelaufen(&b, "verlängert"));
+    }
     let neu = frist::parse_datum(&form.neues_ende)
         .map_err(|e| AppError::Invalid(format!("Neues Fristende: {e}")))?;
-    let alt = datum(&b.ende);
     if alt.is_some_and(|alt| neu <= alt) {
         return Err(AppError::Invalid(
             "Das neue Fristende muss nach dem bisherigen Fristende liegen.".into(),
@@ -815,12 +850,9 @@ async fn beteiligung_verlaengern(
     );
     let now = now_millis();
     let mut tx = st.db.begin().await?;
-    Db::verlaengere_beteiligung(&mut tx, b.id, &ymd(neu), &erklaerung, now)
+    Db::verlaengere_beteiligung(&mut tx, b.id, &ymd(neu), &erklaerung, &ymd(heute), now)
         .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => nicht_offen(),
-            e => e.into(),
-        })?;
+        .map_err(frist_nicht_aenderbar(&b, "verlängert"))?;
     Db::ereignis(
         &mut tx,
         &NeuesEreignis {
@@ -923,6 +955,9 @@ async fn rueckfrage_beantworten(
         }
         _ => None,
     };
+    if hemmung.as_ref().is_some_and(|(_, alt, _)| *alt < heute) {
+        return Err(frist_abgelaufen(&b, "gehemmt"));
+    }
     let now = now_millis();
     let mut tx = st.db.begin().await?;
     if !Db::beantworte_rueckfrage_mit(&mut tx, r.id, antwort, hemmt, u.user_id(), now).await? {
@@ -951,7 +986,9 @@ async fn rueckfrage_beantworten(
             frist::tag_de(neu),
             frist::datum_de(alt),
         );
-        Db::hemme_beteiligungsfrist(&mut tx, b.id, &ymd(neu), &erklaerung, now).await?;
+        Db::hemme_beteiligungsfrist(&mut tx, b.id, &ymd(neu), &erklaerung, &ymd(heute), now)
+            .await
+            .map_err(frist_nicht_aenderbar(&b, "gehemmt"))?;
         text.push_str(&format!(
             " Die Rückfrage hemmt die Frist um {tage} {}; neues Fristende {}.",
             if tage == 1 { "Tag" } else { "Tage" },
@@ -1219,7 +1256,7 @@ async fn fassung_teilen(
         f.nummer, b.stelle_name
     );
     let mut tx = st.db.begin().await?;
-    Db::teile_fassung(&mut tx, b.id, f.id, b.andere_kommentare_sichtbar).await?;
+    Db::teile_fassung(&mut tx, b.id, f.id).await?;
     Db::ereignis(
         &mut tx,
         &NeuesEreignis {

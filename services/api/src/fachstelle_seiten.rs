@@ -55,7 +55,7 @@ use plankammer_storage::antrag::{Antrag, NeuesEreignis};
 use plankammer_storage::beteiligung::{Beteiligung, NeueStellungnahme, OFFEN, Stellungnahme};
 use plankammer_storage::dokumente::Version;
 use plankammer_storage::mitteilung::Fallmitteilung;
-use plankammer_storage::{Conn, Db, Millis, now_millis};
+use plankammer_storage::{Conn, Db, Millis, StoreError, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -1235,7 +1235,13 @@ async fn stellungnahme_abgeben(
         },
         now,
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        StoreError::Conflict("stellungnahme_schon_korrigiert") => AppError::Conflict(
+            "Diese Stellungnahme wurde inzwischen schon korrigiert (von Ihnen in einem anderen Fenster oder von einer Kollegin oder einem Kollegen Ihrer Stelle). Bitte laden Sie die Seite neu und korrigieren Sie, falls nötig, die aktuelle Fassung.".into(),
+        ),
+        e => e.into(),
+    })?;
     // The attachments current now are frozen with this Stellungnahme (a correction carries
     // those present at its own submission).
     let anlagen = Db::verknuepfe_anlagen(&mut tx, b.id, sid).await?;

@@ -633,3 +633,118 @@ async fn a_request_covers_the_chosen_documents_and_the_stelle_is_asked_by_mail()
         "{body}"
     );
 }
+
+/// Asks Stelle `stelle` over HTTP and returns the new request's id.
+async fn frage_an(app: &TestApp, ba: &Client, csrf: &str, fall: i64, stelle: i64) -> i64 {
+    let s = stelle.to_string();
+    let (status, html) = post(
+        ba,
+        format!("{}/vorgaenge/{fall}/beteiligung", app.url),
+        &[("_csrf", csrf), ("stelle", &s)],
+    )
+    .await;
+    assert_eq!(status, 303, "{html}");
+    app.db
+        .beteiligungen(fall)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|b| b.stelle_id == stelle)
+        .map(|b| b.id)
+        .max()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_passed_deadline_is_neither_extended_nor_suspended() {
+    let w = welt().await;
+    let app = &w.app;
+    let (ba, csrf) = app.login("sachbearbeiter@example.org").await;
+    let bid = frage_an(app, &ba, &csrf, w.fall, w.eigen).await;
+    // Its last day was yesterday: the consent counts as given since midnight, though the
+    // hourly job has not recorded it yet (the request still looks open).
+    let gestern = iso(heute_berlin() - chrono::Days::new(1));
+    sqlx::query("UPDATE beteiligungen SET ende = $2, schweigefolge = 'zustimmung' WHERE id = $1")
+        .bind(bid)
+        .bind(&gestern)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (s, html) = post(
+        &ba,
+        format!("{}/beteiligungen/{bid}/verlaengern", app.url),
+        &[
+            ("_csrf", &csrf),
+            ("grund", "Gutachten fehlt noch"),
+            ("neues_ende", &iso(werktag_nach(heute_berlin()))),
+        ],
+    )
+    .await;
+    assert_eq!(s, 409, "{html}");
+    assert!(html.contains("abgelaufen"), "{html}");
+    assert!(
+        html.contains("Zustimmung der Stelle gilt damit als erteilt"),
+        "{html}"
+    );
+    assert!(html.contains("nicht mehr verlängert"), "{html}");
+    let b = app.db.beteiligung(bid).await.unwrap();
+    assert_eq!(
+        (b.ende.as_str(), b.behoerdlich_gesetzt),
+        (gestern.as_str(), false)
+    );
+
+    // A Rückfrage asked five days ago, answered now with Hemmung: refused the same way, and
+    // the answer is not recorded; without Hemmung it is.
+    let mut tx = app.db.begin().await.unwrap();
+    let rid = Db::stelle_rueckfrage(
+        &mut tx,
+        bid,
+        "Welche Bauart?",
+        false,
+        false,
+        b.angefragt_by,
+        now_millis() - 5 * 86_400_000,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let antwort = format!("{}/beteiligungen/{bid}/rueckfragen/{rid}/antwort", app.url);
+    let (s, html) = post(
+        &ba,
+        antwort.clone(),
+        &[
+            ("_csrf", &csrf),
+            ("antwort", "Massiv"),
+            ("hemmt_frist", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 409, "{html}");
+    assert!(html.contains("nicht mehr gehemmt"), "{html}");
+    assert!(app.db.rueckfrage(rid).await.unwrap().antwort.is_none());
+    assert_eq!(app.db.beteiligung(bid).await.unwrap().ende, gestern);
+    let (s, html) = post(&ba, antwort, &[("_csrf", &csrf), ("antwort", "Massiv")]).await;
+    assert_eq!(s, 303, "{html}");
+    assert_eq!(app.db.beteiligung(bid).await.unwrap().ende, gestern);
+
+    // On its last day the deadline still runs: the extension is accepted.
+    sqlx::query("UPDATE beteiligungen SET ende = $2 WHERE id = $1")
+        .bind(bid)
+        .bind(iso(heute_berlin()))
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let neu = werktag_nach(heute_berlin());
+    let (s, html) = post(
+        &ba,
+        format!("{}/beteiligungen/{bid}/verlaengern", app.url),
+        &[
+            ("_csrf", &csrf),
+            ("grund", "Gutachten fehlt noch"),
+            ("neues_ende", &iso(neu)),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303, "{html}");
+    assert_eq!(app.db.beteiligung(bid).await.unwrap().ende, iso(neu));
+}

@@ -1702,3 +1702,41 @@ async fn attachments_are_uploaded_checked_frozen_with_the_stellungnahme_and_stay
         vec![w.lageplan, w.grundriss]
     );
 }
+
+#[tokio::test]
+async fn of_two_corrections_of_the_same_stellungnahme_one_is_refused() {
+    let w = welt().await;
+    let app = &w.app;
+    let (bid_a, _) = anfragen(&w, heute_berlin() + Days::new(20)).await;
+    let (fa, csrf) = app.login("brandschutz@example.org").await;
+    stellungnahme_geben(&fa, &csrf, &app.url, bid_a, None).await;
+    let erste = app.db.stellungnahmen(bid_a).await.unwrap()[0].id;
+    let ersetzt = erste.to_string();
+    // Two windows, both showing the first as current, submit a correction at once.
+    let korrektur = |tenor: &'static str| {
+        let (fa, csrf, ersetzt) = (&fa, &csrf, &ersetzt);
+        async move {
+            post(
+                fa,
+                format!("{}/beteiligungen/{bid_a}/stellungnahme", app.url),
+                &[
+                    ("_csrf", csrf),
+                    ("tenor", tenor),
+                    ("zustimmung", "ja"),
+                    ("ersetzt", ersetzt),
+                    ("aktion", "abgeben"),
+                ],
+            )
+            .await
+        }
+    };
+    let (x, y) = tokio::join!(korrektur("Korrektur eins"), korrektur("Korrektur zwei"));
+    let mut status = [x.0, y.0];
+    status.sort_unstable();
+    assert_eq!(status, [303, 409], "{x:?} {y:?}");
+    let abgelehnt = if x.0 == 409 { &x.1 } else { &y.1 };
+    assert!(abgelehnt.contains("korrigiert"), "{abgelehnt}");
+    let alle = app.db.stellungnahmen(bid_a).await.unwrap();
+    assert_eq!(alle.len(), 2);
+    assert_eq!(alle[1].ersetzt_id, Some(erste));
+}
