@@ -242,6 +242,22 @@ impl Db {
         }
     }
 
+    /// Locks the case row for the rest of the caller's transaction (a harmless self-update)
+    /// and returns the case's state as of now. Transactions that decide something about the
+    /// case as a whole from several rows (is this the last open request? was the deadline
+    /// extended before?) take this lock first, so on PostgreSQL a second such transaction
+    /// waits for the first to commit and then sees its changes; on SQLite the write lock
+    /// does the same. `NotFound` if there is no such case.
+    pub async fn sperre_vorgang(conn: &mut Conn, id: i64) -> Result<String> {
+        sqlx::query_scalar(
+            "UPDATE vorgaenge SET updated_at = updated_at WHERE id = $1 RETURNING zustand",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)
+    }
+
     /// Moves a case from `von` to `nach`, in the caller's transaction; `Conflict` when the
     /// case is no longer in `von` (someone else moved it first).
     pub async fn wechsle_zustand(

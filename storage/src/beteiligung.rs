@@ -470,6 +470,18 @@ impl Db {
         )
     }
 
+    /// How many requests of the case are open, read through the caller's connection (in a
+    /// transaction: after [`Db::sperre_vorgang`], so the answer stays true until commit).
+    pub async fn offene_anfragen(conn: &mut Conn, vorgang_id: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM beteiligungen WHERE vorgang_id = $1 \
+             AND zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage')",
+        )
+        .bind(vorgang_id)
+        .fetch_one(&mut *conn)
+        .await?)
+    }
+
     /// Open requests whose last day is before `heute`: their deemed consent is due.
     pub async fn abgelaufene_beteiligungen(
         &self,
@@ -926,6 +938,19 @@ impl Db {
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(bescheid_aus).collect()
+    }
+
+    /// Whether the case has a Bescheid being issued: the intent is recorded and the issuing
+    /// job has not completed it yet. Read through the caller's connection.
+    pub async fn erlass_laeuft(conn: &mut Conn, vorgang_id: i64) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM bescheide WHERE vorgang_id = $1 \
+             AND erlass_beantragt_at IS NOT NULL AND zustand = 'entwurf'",
+        )
+        .bind(vorgang_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(n > 0)
     }
 
     /// Issues the draft (once): number, rendered PDF, time. False if it was issued already.

@@ -361,6 +361,50 @@ async fn sharing_a_fassung_keeps_the_comment_visibility() {
 }
 
 #[tokio::test]
+async fn the_case_lock_returns_the_state_and_open_requests_are_counted_in_the_transaction() {
+    let (db, _d) = fresh_db().await;
+    let w = welt(&db).await;
+    let stelle = db
+        .lege_stelle_an(Some(w.tenant), "Naturschutz", "", None, T0)
+        .await
+        .unwrap();
+    let b1 = anfrage(&db, &w, stelle, "2026-04-02").await;
+    anfrage(&db, &w, stelle, "2026-04-02").await;
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(
+        Db::sperre_vorgang(&mut tx, w.vorgang).await.unwrap(),
+        "entwurf"
+    );
+    assert!(matches!(
+        Db::sperre_vorgang(&mut tx, 999_999).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(Db::offene_anfragen(&mut tx, w.vorgang).await.unwrap(), 2);
+    Db::wechsle_beteiligungszustand(
+        &mut tx,
+        b1,
+        "angefragt",
+        "stellungnahme_abgegeben",
+        None,
+        T0,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        Db::offene_anfragen(&mut tx, w.vorgang).await.unwrap(),
+        1,
+        "sees its own change"
+    );
+    tx.commit().await.unwrap();
+    let updated: i64 = sqlx::query_scalar("SELECT updated_at FROM vorgaenge WHERE id = $1")
+        .bind(w.vorgang)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(updated, T0, "the lock changes nothing");
+}
+
+#[tokio::test]
 async fn a_stellungnahme_is_superseded_at_most_once() {
     let (db, _d) = fresh_db().await;
     let w = welt(&db).await;

@@ -8,10 +8,15 @@
 //!    § 36 Abs. 2 BauGB), with a timeline entry and mails to the Bauaufsicht and the Stelle.
 //! 2. Reminders: an open request gets the configured reminders (7 and 1 days before the end
 //!    by default), one mail to the Stelle's members per due reminder day, never twice.
-//! 3. Genehmigungsfiktion (§ 65 Abs. 2 HBO): in the vereinfachtes Verfahren, a passed
+//! 3. Self-healing: a case still in the Beteiligung (08) that has requests but none open any
+//!    more gets closed (09), as if its last request had just been answered. Every path that
+//!    closes a request also closes the case in the same transaction (after locking the case
+//!    row); this catches any case that slipped through anyway.
+//! 4. Genehmigungsfiktion (§ 65 Abs. 2 HBO): in the vereinfachtes Verfahren, a passed
 //!    decision deadline of an undecided case makes the permit count as granted (status 58),
 //!    with mails to the applicants and the Bauaufsicht. A deadline of a case that moved on
-//!    (decided, withdrawn …) is closed instead.
+//!    (decided, withdrawn …) is closed instead; one whose Bescheid is being issued is left
+//!    running for the next run (the issuing job decides the case).
 
 use crate::fristen::heute_berlin;
 use crate::runner::{JobContext, JobError, Registry};
@@ -67,6 +72,8 @@ pub struct Lauf {
     pub fiktionen: usize,
     /// Reminder mails this run sent (one per request and run at most).
     pub erinnerungen: usize,
+    /// Cases still in the Beteiligung without an open request that this run closed.
+    pub abschluesse: usize,
     /// Cases whose Genehmigungsfiktion this run recorded.
     pub genehmigungsfiktionen: usize,
 }
@@ -81,6 +88,7 @@ pub fn register(reg: &mut Registry, config: BeteiligungsfristenConfig) {
             info!(
                 fiktionen = l.fiktionen,
                 erinnerungen = l.erinnerungen,
+                abschluesse = l.abschluesse,
                 genehmigungsfiktionen = l.genehmigungsfiktionen,
                 "beteiligung deadlines checked"
             );
@@ -89,7 +97,8 @@ pub fn register(reg: &mut Registry, config: BeteiligungsfristenConfig) {
     });
 }
 
-/// The whole run: deemed consents, reminders, Genehmigungsfiktionen. Idempotent.
+/// The whole run: deemed consents, reminders, closing forgotten Beteiligungen,
+/// Genehmigungsfiktionen. Idempotent.
 pub async fn pruefe_beteiligungsfristen(
     db: &Db,
     config: &BeteiligungsfristenConfig,
@@ -99,6 +108,7 @@ pub async fn pruefe_beteiligungsfristen(
     Ok(Lauf {
         fiktionen: fingiere_zustimmungen(db, config, heute, now).await?,
         erinnerungen: erinnere(db, config, heute, now).await?,
+        abschluesse: schliesse_erledigte(db, config, now).await?,
         genehmigungsfiktionen: genehmigungsfiktionen(db, config, heute, now).await?,
     })
 }
@@ -196,6 +206,10 @@ async fn fingiere(
         aktenzeichen: a.aktenzeichen.clone(),
     };
     let mut tx = db.begin().await?;
+    // The case row first: a Stellungnahme or a withdrawal of another request of the case
+    // committing at the same time is then either seen by the count below or waits for this
+    // transaction and sees the fiction (so one of the two closes the Beteiligung).
+    Db::sperre_vorgang(&mut tx, a.id).await?;
     if !Db::trage_fiktion_ein(&mut tx, b.id, "frist_abgelaufen", &tag(heute), now).await? {
         // Another worker was first, or the Stelle answered in the meantime.
         return Ok(false);
@@ -257,29 +271,20 @@ async fn fingiere(
 /// the same words as when the last Stelle answers on its page.
 pub const ABGESCHLOSSEN_TEXT: &str = "Beteiligung abgeschlossen: Alle angefragten Stellen haben sich geäußert, oder ihre Anfrage ist erledigt.";
 
-/// After a fiction: when no request of the case is open any more and the case is still in
-/// the Beteiligung (08), the system closes it (09), with the timeline entry and the mail to
-/// the applicants — in the caller's transaction, so never without the fiction that caused it.
+/// After a fiction (or in the sweep): when no request of the case is open any more and the
+/// case is still in the Beteiligung (08), the system closes it (09), with the timeline entry
+/// and the mail to the applicants — in the caller's transaction, so never without the
+/// fiction that caused it. The caller has locked the case row ([`Db::sperre_vorgang`]);
+/// the count goes through the transaction. True when this call closed it.
 async fn schliesse_wenn_erledigt(
     tx: &mut Conn,
     config: &BeteiligungsfristenConfig,
     a: &plankammer_storage::antrag::Antrag,
     fall: &Fall,
     now: Millis,
-) -> Result<(), JobError> {
-    let offen: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM beteiligungen WHERE vorgang_id = $1 AND zustand IN ({})",
-        OFFEN
-            .iter()
-            .map(|z| format!("'{z}'"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))
-    .bind(a.id)
-    .fetch_one(&mut *tx)
-    .await?;
-    if offen > 0 {
-        return Ok(());
+) -> Result<bool, JobError> {
+    if Db::offene_anfragen(tx, a.id).await? > 0 {
+        return Ok(false);
     }
     let (von, nach) = (Zustand::Beteiligung, Zustand::BeteiligungAbgeschlossen);
     if Db::wechsle_zustand(tx, a.id, von.slug(), nach.slug(), now)
@@ -287,7 +292,7 @@ async fn schliesse_wenn_erledigt(
         .is_err()
     {
         // Not (any more) in the Beteiligung: nothing to close.
-        return Ok(());
+        return Ok(false);
     }
     let verfahren = a
         .verfahren
@@ -318,7 +323,7 @@ async fn schliesse_wenn_erledigt(
         frist: None,
     };
     sende(tx, config, fall, an, &m, now).await?;
-    Ok(())
+    Ok(true)
 }
 
 // --- 2. Reminders ----------------------------------------------------------------------------
@@ -460,7 +465,60 @@ async fn erinnere_an(
     Ok(true)
 }
 
-// --- 3. Genehmigungsfiktion ------------------------------------------------------------------
+// --- 3. Closing forgotten Beteiligungen ------------------------------------------------------
+
+/// Cases (every tenant) in the Beteiligung that have requests, none of them open.
+async fn erledigte_beteiligungen(db: &Db) -> Result<Vec<i64>, JobError> {
+    let offen = OFFEN
+        .iter()
+        .map(|z| format!("'{z}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT v.id FROM vorgaenge v WHERE v.zustand = $1 \
+         AND EXISTS (SELECT 1 FROM beteiligungen b WHERE b.vorgang_id = v.id) \
+         AND NOT EXISTS (SELECT 1 FROM beteiligungen b WHERE b.vorgang_id = v.id AND b.zustand IN ({offen})) \
+         ORDER BY v.id LIMIT $2"
+    );
+    Ok(sqlx::query_scalar(&sql)
+        .bind(Zustand::Beteiligung.slug())
+        .bind(JE_LAUF)
+        .fetch_all(db.pool())
+        .await?)
+}
+
+/// Closes each such case exactly once: the case row is locked and the state and the open
+/// requests are read again through the transaction; the close itself is a compare-and-set
+/// on the case state, so of concurrent runs only one closes it.
+async fn schliesse_erledigte(
+    db: &Db,
+    config: &BeteiligungsfristenConfig,
+    now: Millis,
+) -> Result<usize, JobError> {
+    let mut n = 0;
+    for id in erledigte_beteiligungen(db).await? {
+        let a = db.antrag(id).await?;
+        let fall = Fall {
+            id: a.id,
+            tenant_id: a.tenant_id,
+            bezeichnung: a.bezeichnung.clone(),
+            aktenzeichen: a.aktenzeichen.clone(),
+        };
+        let mut tx = db.begin().await?;
+        if Db::sperre_vorgang(&mut tx, a.id).await? != Zustand::Beteiligung.slug() {
+            // Closed (or moved on) since the query above.
+            continue;
+        }
+        if schliesse_wenn_erledigt(&mut tx, config, &a, &fall, now).await? {
+            tx.commit().await?;
+            info!(vorgang_id = a.id, "beteiligung closed by the sweep");
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+// --- 4. Genehmigungsfiktion ------------------------------------------------------------------
 
 async fn genehmigungsfiktionen(
     db: &Db,
@@ -505,11 +563,8 @@ async fn genehmigungsfiktion(
         aktenzeichen: a.aktenzeichen.clone(),
     };
     let mut tx = db.begin().await?;
-    // The state as of now, read through the transaction.
-    let zustand: String = sqlx::query_scalar("SELECT zustand FROM vorgaenge WHERE id = $1")
-        .bind(a.id)
-        .fetch_one(&mut *tx)
-        .await?;
+    // The state as of now, read through the transaction (with the case row locked).
+    let zustand = Db::sperre_vorgang(&mut tx, a.id).await?;
     let von = match Zustand::from_slug(&zustand) {
         Some(z) if UNENTSCHIEDEN.contains(&z) => z,
         _ => {
@@ -519,6 +574,16 @@ async fn genehmigungsfiktion(
             return Ok(false);
         }
     };
+    if Db::erlass_laeuft(&mut tx, a.id).await? {
+        // The case worker decided before the deadline passed and the issuing job is still
+        // at work: no fiction over a Bescheid being issued. The deadline keeps running; once
+        // the Bescheid is issued the case has moved on and the next run closes it.
+        info!(
+            vorgang_id = a.id,
+            "genehmigungsfiktion deferred: bescheid being issued"
+        );
+        return Ok(false);
+    }
     if !Db::wechsle_fristzustand(&mut tx, f.id, "laeuft", "ausgeloest", now).await? {
         // Another worker was first.
         return Ok(false);

@@ -899,3 +899,125 @@ async fn the_fiction_of_the_last_open_request_closes_the_beteiligung_once() {
             .all(|e| e.art != "beteiligung_abschliessen")
     );
 }
+
+#[tokio::test]
+async fn a_beteiligung_left_open_without_open_requests_is_closed_by_one_run_once() {
+    let (db, _dir) = fresh_db().await;
+    let w = welt(&db).await;
+    // Both requests answered, but the case stayed in 08 (the close got lost, as it could
+    // before the case row was locked): the sweep closes it.
+    let v = vorgang(&db, &w, "beteiligung").await;
+    for folge in ["zustimmung", "einvernehmen"] {
+        let b = anfrage(&db, &w, v, 5, folge).await;
+        sqlx::query("UPDATE beteiligungen SET zustand = 'stellungnahme_abgegeben' WHERE id = $1")
+            .bind(b)
+            .execute(db.pool())
+            .await
+            .unwrap();
+    }
+    // Left alone: a case in the Beteiligung without any request yet, and one with a request
+    // still open.
+    let ohne = vorgang(&db, &w, "beteiligung").await;
+    let offen = vorgang(&db, &w, "beteiligung").await;
+    anfrage(&db, &w, offen, 20, "zustimmung").await;
+
+    let (a, b) = tokio::join!(lauf(&db), lauf(&db));
+    assert_eq!(a.abschluesse + b.abschluesse, 1, "{a:?} {b:?}");
+    assert_eq!(
+        a,
+        Lauf {
+            abschluesse: a.abschluesse,
+            ..Lauf::default()
+        }
+    );
+    assert_eq!(
+        db.antrag(v).await.unwrap().zustand,
+        "beteiligung_abgeschlossen"
+    );
+    let e: Vec<_> = db
+        .ereignisse(v)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.art == "beteiligung_abschliessen")
+        .collect();
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].status_code.as_deref(), Some("09"));
+    assert_eq!(e[0].user_id, None, "by the system");
+    let mails = empfaenger(&db, w.tenant).await;
+    assert_eq!(
+        mails,
+        vec![("arch@example.org".to_string(), mails[0].1.clone())],
+        "one mail, to the applicant"
+    );
+    assert!(mails[0].1.contains("Beteiligung abgeschlossen"));
+    for x in [ohne, offen] {
+        assert_eq!(db.antrag(x).await.unwrap().zustand, "beteiligung");
+    }
+    assert_eq!(lauf(&db).await, Lauf::default(), "exactly once");
+}
+
+#[tokio::test]
+async fn no_genehmigungsfiktion_while_a_bescheid_is_being_issued() {
+    let (db, _dir) = fresh_db().await;
+    let w = welt(&db).await;
+    let (v, f) = entscheidungsfrist(&db, &w, "beteiligung_abgeschlossen", 1).await;
+    // The case worker decided in time; the issuing job is still at work.
+    let bescheid: i64 = sqlx::query_scalar(
+        "INSERT INTO bescheide (vorgang_id, zustand, inhalt, created_at, created_by, erlass_beantragt_at, erlass_beantragt_by) \
+         VALUES ($1, 'entwurf', '{}', $2, $3, $2, $3) RETURNING id",
+    )
+    .bind(v)
+    .bind(now_millis())
+    .bind(w.ba)
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    // A draft nobody asked to issue does not hold the fiction back.
+    let (v2, f2) = entscheidungsfrist(&db, &w, "beteiligung_abgeschlossen", 1).await;
+    sqlx::query(
+        "INSERT INTO bescheide (vorgang_id, zustand, inhalt, created_at, created_by) VALUES ($1, 'entwurf', '{}', $2, $3)",
+    )
+    .bind(v2)
+    .bind(now_millis())
+    .bind(w.ba)
+    .execute(db.pool())
+    .await
+    .unwrap();
+
+    assert_eq!(lauf(&db).await.genehmigungsfiktionen, 1);
+    assert_eq!(db.antrag(v2).await.unwrap().zustand, "genehmigungsfiktion");
+    assert_eq!(db.frist(f2).await.unwrap().zustand, "ausgeloest");
+    // Skipped, and the deadline keeps running for the next run.
+    assert_eq!(
+        db.antrag(v).await.unwrap().zustand,
+        "beteiligung_abgeschlossen"
+    );
+    assert_eq!(db.frist(f).await.unwrap().zustand, "laeuft");
+    assert_eq!(lauf(&db).await, Lauf::default());
+    assert_eq!(
+        anzahl(
+            &db,
+            "SELECT COUNT(*) FROM ereignisse WHERE vorgang_id = $1 AND art = 'genehmigungsfiktion_eintreten'",
+            v
+        )
+        .await,
+        0
+    );
+
+    // The job issued it and moved the case on: the next run closes the deadline.
+    sqlx::query("UPDATE bescheide SET zustand = 'erlassen', erlassen_at = $2 WHERE id = $1")
+        .bind(bescheid)
+        .bind(now_millis())
+        .execute(db.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE vorgaenge SET zustand = 'genehmigt' WHERE id = $1")
+        .bind(v)
+        .execute(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(lauf(&db).await, Lauf::default());
+    assert_eq!(db.frist(f).await.unwrap().zustand, "erledigt");
+    assert_eq!(db.antrag(v).await.unwrap().zustand, "genehmigt");
+}

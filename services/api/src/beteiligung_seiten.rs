@@ -572,6 +572,16 @@ async fn stellen_anfragen(
     let fassung_id = fassung;
     let now = now_millis();
     let mut tx = st.db.begin().await?;
+    // The case row first (the state read above may be stale: a last Stellungnahme may have
+    // closed the Beteiligung meanwhile), then whether a Bescheid is being issued.
+    if Db::sperre_vorgang(&mut tx, a.id).await? != a.zustand {
+        return Err(AppError::Conflict(
+            "Der Vorgang wurde inzwischen von jemand anderem geändert. Bitte laden Sie die Seite neu.".into(),
+        ));
+    }
+    if Db::erlass_laeuft(&mut tx, a.id).await? {
+        return Err(erlass_laeuft());
+    }
     if z != Zustand::Beteiligung {
         let text = format!(
             "Beteiligung der Stellen eingeleitet ({} {}).",
@@ -713,6 +723,14 @@ fn pruefe_grund(grund: &str, was: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A Bescheid of the case is being issued: no more Stellen can be asked.
+fn erlass_laeuft() -> AppError {
+    AppError::Conflict(
+        "Der Bescheid zu diesem Vorgang wird gerade erlassen. Solange das läuft, können keine weiteren Stellen beteiligt werden."
+            .into(),
+    )
+}
+
 /// The deadline of an open request has passed (its legal effect took place at midnight,
 /// even if the hourly job has not recorded it yet): it can be neither extended nor suspended.
 fn frist_abgelaufen(b: &Beteiligung, was: &str) -> AppError {
@@ -764,16 +782,11 @@ async fn beteiligung_zurueckziehen(
     }
     let grund = form.grund.trim();
     pruefe_grund(grund, "der Rücknahme")?;
-    // Read before the transaction (the SQLite pool has a single connection).
-    let letzte = st
-        .db
-        .beteiligungen(a.id)
-        .await?
-        .iter()
-        .filter(|x| x.id != b.id)
-        .all(|x| !OFFEN.contains(&x.zustand.as_str()));
     let now = now_millis();
     let mut tx = st.db.begin().await?;
+    // The case row before the request: a withdrawal may end the last open request, see
+    // `fachstelle_seiten::schliesse_wenn_letzte`.
+    let vorgangszustand = Db::sperre_vorgang(&mut tx, a.id).await?;
     if !Db::wechsle_beteiligungszustand(
         &mut tx,
         b.id,
@@ -803,9 +816,8 @@ async fn beteiligung_zurueckziehen(
         now,
     )
     .await?;
-    if letzte && a.zustand == Zustand::Beteiligung.slug() {
-        crate::fachstelle_seiten::schliesse_beteiligung(&st, &mut tx, &a, now).await?;
-    }
+    crate::fachstelle_seiten::schliesse_wenn_letzte(&st, &mut tx, &a, &vorgangszustand, now)
+        .await?;
     tx.commit().await.map_err(AppError::internal)?;
     Ok(Redirect::to(&format!("/vorgaenge/{}/beteiligung", a.id)))
 }

@@ -1201,13 +1201,6 @@ async fn stellungnahme_abgeben(
         (Some(_), None) => return Err(AppError::NotFound),
     };
     let a = st.db.antrag(b.vorgang_id).await?;
-    // Is this the last open request of the case? Then the Beteiligung closes (status 09).
-    let alle = st.db.beteiligungen(a.id).await?;
-    let letzte = neuer_zustand.is_some()
-        && alle
-            .iter()
-            .filter(|x| x.id != b.id)
-            .all(|x| !OFFEN.contains(&x.zustand.as_str()));
     let zustimmung_text = if b.rolle == Rolle::Gemeinde.code() {
         zustimmung.bezeichnung_gemeinde()
     } else {
@@ -1215,6 +1208,13 @@ async fn stellungnahme_abgeben(
     };
     let now = now_millis();
     let mut tx = st.db.begin().await?;
+    // A first Stellungnahme may answer the last open request: lock the case row before
+    // changing the request, so that of two Stellen submitting at once (or a submission and
+    // a deemed consent or a withdrawal) the second waits and counts after the first.
+    let vorgangszustand = match neuer_zustand {
+        Some(_) => Some(Db::sperre_vorgang(&mut tx, a.id).await?),
+        None => None,
+    };
     if let Some(z) = neuer_zustand
         && !Db::wechsle_beteiligungszustand(&mut tx, b.id, &b.zustand, z.slug(), None, now).await?
     {
@@ -1308,8 +1308,8 @@ async fn stellungnahme_abgeben(
         now,
     )
     .await?;
-    if letzte && a.zustand == Zustand::Beteiligung.slug() {
-        schliesse_beteiligung(&st, &mut tx, &a, now).await?;
+    if let Some(z) = vorgangszustand {
+        schliesse_wenn_letzte(&st, &mut tx, &a, &z, now).await?;
     }
     tx.commit().await.map_err(AppError::internal)?;
     tracing::info!(
@@ -1422,6 +1422,30 @@ async fn anlage_entfernen(
         )
         .await?;
     Ok(Redirect::to(&format!("/beteiligungen/{}#anlagen", b.id)))
+}
+
+/// After a request of the case was answered or withdrawn, in the same transaction: if the
+/// case is still in the Beteiligung (`zustand`, as returned by [`Db::sperre_vorgang`], which
+/// the caller took before changing the request) and no request is open any more — counted
+/// through the transaction, never the pool (the SQLite pool has one connection, held by the
+/// transaction) — the system closes the Beteiligung. True when it did.
+pub(crate) async fn schliesse_wenn_letzte(
+    st: &AppState,
+    conn: &mut Conn,
+    a: &Antrag,
+    zustand: &str,
+    now: Millis,
+) -> Result<bool, AppError> {
+    if zustand != Zustand::Beteiligung.slug() || Db::offene_anfragen(conn, a.id).await? > 0 {
+        return Ok(false);
+    }
+    // `a` was read before the transaction; the state that counts is the one under the lock.
+    let a = Antrag {
+        zustand: zustand.to_string(),
+        ..a.clone()
+    };
+    schliesse_beteiligung(st, conn, &a, now).await?;
+    Ok(true)
 }
 
 /// Every request of the case is answered (statement, fiction or withdrawal): the system

@@ -1359,7 +1359,10 @@ async fn entscheidungsfrist_verlaengern(
     let now = now_millis();
     let mut tx = st.db.begin().await?;
     // The count above is read outside the transaction; the timeline entry is the record of
-    // the one extension, so check again inside it before writing.
+    // the one extension, so check again inside it before writing — after locking the case
+    // row: on PostgreSQL (read committed) a second extension running at the same time would
+    // not see the first one's uncommitted entry; with the lock it waits and then sees it.
+    Db::sperre_vorgang(&mut tx, a.id).await?;
     let n: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM ereignisse WHERE vorgang_id = $1 AND art = $2")
             .bind(a.id)

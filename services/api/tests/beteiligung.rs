@@ -748,3 +748,33 @@ async fn a_passed_deadline_is_neither_extended_nor_suspended() {
     assert_eq!(s, 303, "{html}");
     assert_eq!(app.db.beteiligung(bid).await.unwrap().ende, iso(neu));
 }
+
+#[tokio::test]
+async fn no_more_stellen_are_asked_while_the_bescheid_is_being_issued() {
+    let w = welt().await;
+    let app = &w.app;
+    let (ba, csrf) = app.login("sachbearbeiter@example.org").await;
+    let bid = frage_an(app, &ba, &csrf, w.fall, w.eigen).await;
+    let wer = app.db.beteiligung(bid).await.unwrap().angefragt_by;
+    sqlx::query(
+        "INSERT INTO bescheide (vorgang_id, zustand, inhalt, created_at, created_by, erlass_beantragt_at, erlass_beantragt_by) \
+         VALUES ($1, 'entwurf', '{}', $2, $3, $2, $3)",
+    )
+    .bind(w.fall)
+    .bind(now_millis())
+    .bind(wer)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    let land = w.land.to_string();
+    let (s, html) = post(
+        &ba,
+        format!("{}/vorgaenge/{}/beteiligung", app.url, w.fall),
+        &[("_csrf", &csrf), ("stelle", &land)],
+    )
+    .await;
+    assert_eq!(s, 409, "{html}");
+    assert!(html.contains("wird gerade erlassen"), "{html}");
+    assert_eq!(app.db.beteiligungen(w.fall).await.unwrap().len(), 1);
+    let _ = (w.gemeinde, w.fremd);
+}

@@ -1703,6 +1703,73 @@ async fn attachments_are_uploaded_checked_frozen_with_the_stellungnahme_and_stay
     );
 }
 
+/// The case has closed its Beteiligung exactly once: one timeline entry with status 09, one
+/// mail about it to the applicant.
+async fn genau_einmal_abgeschlossen(app: &TestApp, fall: i64) {
+    assert_eq!(
+        app.db.antrag(fall).await.unwrap().zustand,
+        "beteiligung_abgeschlossen"
+    );
+    let e: Vec<_> = app
+        .db
+        .ereignisse(fall)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.art == "beteiligung_abschliessen")
+        .collect();
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].status_code.as_deref(), Some("09"));
+    let mails = mails_an(app, "architektin@example.org").await;
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|(t, _)| t.contains("Beteiligung abgeschlossen"))
+            .count(),
+        1,
+        "{mails:?}"
+    );
+}
+
+#[tokio::test]
+async fn two_stellen_submitting_at_once_close_the_beteiligung_once() {
+    let w = welt().await;
+    let app = &w.app;
+    let (bid_a, bid_b) = anfragen(&w, heute_berlin() + Days::new(20)).await;
+    let (fa, fa_csrf) = app.login("brandschutz@example.org").await;
+    let (fb, fb_csrf) = app.login("naturschutz@example.org").await;
+    // Each Stelle sees the other's request still open when it submits: whichever commits
+    // second must close the Beteiligung.
+    tokio::join!(
+        stellungnahme_geben(&fa, &fa_csrf, &app.url, bid_a, None),
+        stellungnahme_geben(&fb, &fb_csrf, &app.url, bid_b, None),
+    );
+    genau_einmal_abgeschlossen(app, w.fall).await;
+}
+
+#[tokio::test]
+async fn a_stellungnahme_and_a_withdrawal_at_once_close_the_beteiligung_once() {
+    let w = welt().await;
+    let app = &w.app;
+    let (bid_a, bid_b) = anfragen(&w, heute_berlin() + Days::new(20)).await;
+    let (fb, fb_csrf) = app.login("naturschutz@example.org").await;
+    let (ba, ba_csrf) = app.login("sachbearbeiter@example.org").await;
+    let zurueck = async {
+        post(
+            &ba,
+            format!("{}/beteiligungen/{bid_a}/zurueckziehen", app.url),
+            &[("_csrf", &ba_csrf), ("grund", "Nicht mehr nötig")],
+        )
+        .await
+    };
+    let ((s, body), ()) = tokio::join!(
+        zurueck,
+        stellungnahme_geben(&fb, &fb_csrf, &app.url, bid_b, None),
+    );
+    assert_eq!(s, 303, "{body}");
+    genau_einmal_abgeschlossen(app, w.fall).await;
+}
+
 #[tokio::test]
 async fn of_two_corrections_of_the_same_stellungnahme_one_is_refused() {
     let w = welt().await;
