@@ -627,7 +627,8 @@ impl Db {
     pub async fn kommentiere(&self, k: &NeuerKommentar<'_>, now: Millis) -> Result<i64> {
         Ok(sqlx::query_scalar(
             "INSERT INTO kommentare (vorgang_id, beteiligung_id, version_id, seite, x, y, w, h, antwort_auf, text, user_id, stelle_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+             VALUES ($1, $2, $3, $4, CAST($5 AS DOUBLE PRECISION), CAST($6 AS DOUBLE PRECISION), \
+             CAST($7 AS DOUBLE PRECISION), CAST($8 AS DOUBLE PRECISION), $9, $10, $11, $12, $13) RETURNING id",
         )
         .bind(k.vorgang_id)
         .bind(k.beteiligung_id)
