@@ -267,10 +267,6 @@ async fn fingiere(
     Ok(true)
 }
 
-/// The text of the timeline entry and of the applicants' mail when the Beteiligung closes;
-/// the same words as when the last Stelle answers on its page.
-pub const ABGESCHLOSSEN_TEXT: &str = "Beteiligung abgeschlossen: Alle angefragten Stellen haben sich geäußert, oder ihre Anfrage ist erledigt.";
-
 /// After a fiction (or in the sweep): when no request of the case is open any more and the
 /// case is still in the Beteiligung (08), the system closes it (09), with the timeline entry
 /// and the mail to the applicants — in the caller's transaction, so never without the
@@ -310,15 +306,16 @@ async fn schliesse_wenn_erledigt(
             art: plankammer_domain::vorgang::Ereignis::BeteiligungAbschliessen.slug(),
             zustand: Some(nach.slug()),
             status_code: code,
-            text: ABGESCHLOSSEN_TEXT,
+            text: plankammer_domain::vorgang::BETEILIGUNG_ABGESCHLOSSEN,
         },
         now,
     )
     .await?;
     let an = Db::antragsteller_empfaenger(tx, a.owner_user_id, a.id).await?;
+    let (titel, text) = plankammer_domain::vorgang::BETEILIGUNG_ABGESCHLOSSEN_MAIL;
     let m = Mitteilung {
-        titel: "Beteiligung abgeschlossen",
-        text: "Die Beteiligung der Stellen zu Ihrem Antrag ist abgeschlossen. Die Bauaufsicht bereitet nun die Entscheidung vor.",
+        titel,
+        text,
         status: code.map(|c| format!("{c} – {}", nach.bezeichnung())),
         frist: None,
     };

@@ -44,10 +44,8 @@ pub fn register(reg: &mut Registry, config: FristenConfig) {
     });
 }
 
-/// Today in Germany.
-pub fn heute_berlin() -> NaiveDate {
-    plankammer_storage::heute_berlin()
-}
+/// Today in Germany, from the product's one clock.
+pub use plankammer_storage::heute_berlin;
 
 /// Marks every passed Nachforderung deadline as due; returns how many this call marked.
 /// Idempotent: a deadline already marked (by this or another worker) is skipped.

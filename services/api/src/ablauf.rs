@@ -120,7 +120,8 @@ pub async fn wechsle(
                 text,
                 status: Some(statuszeile(nach, Some(verfahren))),
                 frist: w.frist,
-                an_bauaufsicht: false,
+                an: An::Antragsteller,
+                pfad: None,
             },
             now,
         )
@@ -129,18 +130,29 @@ pub async fn wechsle(
     Ok(nach)
 }
 
+/// Who a mail about a case goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum An {
+    /// The applicant side: the owner and the Bauherrschaft that accepted.
+    Antragsteller,
+    /// The tenant's case workers.
+    Bauaufsicht,
+    /// The members of a Stelle.
+    Stelle(i64),
+}
+
 /// A mail about a case.
 pub struct Mitteilung<'a> {
     pub titel: &'a str,
     pub text: &'a str,
     pub status: Option<String>,
     pub frist: Option<&'a str>,
-    /// Also (only) to the tenant's case workers instead of the applicants.
-    pub an_bauaufsicht: bool,
+    pub an: An,
+    /// The page the recipient acts on (`/beteiligungen/7`); `None`: the case page.
+    pub pfad: Option<&'a str>,
 }
 
-/// Queues one mail per person concerned: the applicant side (owner and the Bauherrschaft
-/// that accepted), or the tenant's Bauaufsicht.
+/// Queues one mail per person concerned, in the caller's transaction.
 pub async fn benachrichtige(
     st: &AppState,
     conn: &mut Conn,
@@ -148,10 +160,14 @@ pub async fn benachrichtige(
     m: Mitteilung<'_>,
     now: Millis,
 ) -> Result<(), AppError> {
-    let empfaenger = if m.an_bauaufsicht {
-        Db::bauaufsicht_empfaenger(conn, a.tenant_id).await?
-    } else {
-        Db::antragsteller_empfaenger(conn, a.owner_user_id, a.id).await?
+    let empfaenger = match m.an {
+        An::Antragsteller => Db::antragsteller_empfaenger(conn, a.owner_user_id, a.id).await?,
+        An::Bauaufsicht => Db::bauaufsicht_empfaenger(conn, a.tenant_id).await?,
+        An::Stelle(id) => Db::stellen_empfaenger(conn, id).await?,
+    };
+    let url = match m.pfad {
+        Some(p) => format!("{}{p}", st.config.public_url),
+        None => format!("{}/vorgaenge/{}", st.config.public_url, a.id),
     };
     Db::queue_fallmitteilung(
         conn,
@@ -164,7 +180,7 @@ pub async fn benachrichtige(
             text: m.text,
             status: m.status.as_deref(),
             frist: m.frist,
-            vorgang_url: &format!("{}/vorgaenge/{}", st.config.public_url, a.id),
+            vorgang_url: &url,
         },
         &st.config.mail_domain,
         now,

@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use minijinja::context;
 use plankammer_domain::codeliste;
 use plankammer_domain::feststellung::Schwere;
@@ -86,10 +86,8 @@ async fn eigener_antrag(st: &AppState, u: &CurrentUser, id: i64) -> Result<Antra
     }
 }
 
-/// Today in Germany.
-pub fn heute_berlin() -> NaiveDate {
-    plankammer_storage::heute_berlin()
-}
+/// Today in Germany, from the product's one clock.
+pub use plankammer_storage::heute_berlin;
 
 fn nachricht_zu(e: StoreError, konflikt: &str) -> AppError {
     match e {
@@ -1046,7 +1044,8 @@ async fn freizeichnen(
             text: &format!("{text}. Der Antrag kann jetzt eingereicht werden, sobald alle Unterlagen vollständig sind."),
             status: None,
             frist: None,
-            an_bauaufsicht: false,
+            an: ablauf::An::Antragsteller,
+            pfad: None,
         },
         now,
     )
@@ -1429,7 +1428,8 @@ async fn nachreichen(
             text: &format!("Die Antragstellerseite hat Unterlagen nachgereicht (Fassung {}). Bitte setzen Sie die formelle Prüfung fort.", fassung.nummer),
             status: Some(ablauf::statuszeile(Zustand::Nachgereicht, ablauf::verfahren(&a))),
             frist: None,
-            an_bauaufsicht: true,
+            an: ablauf::An::Bauaufsicht,
+            pfad: None,
         },
         now,
     )

@@ -10,7 +10,7 @@
 //! The requests, their timeline entries and the move of the case to "Beteiligung" (08) are
 //! written in one transaction.
 
-use crate::ablauf::{self, Wechsel};
+use crate::ablauf::{self, Mitteilung, Wechsel};
 use crate::antrag_seiten::heute_berlin;
 use crate::auth::CurrentUser;
 use crate::templates::render;
@@ -679,18 +679,18 @@ async fn stellen_anfragen(
         if !an.notiz.is_empty() {
             mailtext.push_str(&format!("\nHinweis der Bauaufsicht: {}", an.notiz));
         }
-        let empfaenger = Db::stellen_empfaenger(&mut tx, an.stelle.id).await?;
         let ende_de = frist::datum_de(an.ende);
-        crate::fachstelle_seiten::mail(
+        ablauf::benachrichtige(
             &st,
             &mut tx,
             &a,
-            empfaenger,
-            crate::fachstelle_seiten::Nachricht {
+            Mitteilung {
                 titel: "Bitte um Stellungnahme",
                 text: &mailtext,
+                status: None,
                 frist: Some(&ende_de),
-                pfad: &format!("/beteiligungen/{bid}"),
+                an: ablauf::An::Stelle(an.stelle.id),
+                pfad: Some(&format!("/beteiligungen/{bid}")),
             },
             now,
         )
@@ -1025,17 +1025,17 @@ async fn rueckfrage_beantworten(
         now,
     )
     .await?;
-    let an = Db::stellen_empfaenger(&mut tx, b.stelle_id).await?;
-    crate::fachstelle_seiten::mail(
+    ablauf::benachrichtige(
         &st,
         &mut tx,
         &a,
-        an,
-        crate::fachstelle_seiten::Nachricht {
+        Mitteilung {
             titel: "Antwort auf Ihre Rückfrage",
             text: &format!("{text}\nDie Antwort finden Sie auf der Seite der Anfrage."),
+            status: None,
             frist: frist_de.as_deref(),
-            pfad: &format!("/beteiligungen/{}#rueckfragen", b.id),
+            an: ablauf::An::Stelle(b.stelle_id),
+            pfad: Some(&format!("/beteiligungen/{}#rueckfragen", b.id)),
         },
         now,
     )
@@ -1085,12 +1085,13 @@ async fn rueckfrage_weitergeben(
         &st,
         &mut tx,
         &a,
-        ablauf::Mitteilung {
+        Mitteilung {
             titel: "Rückfrage zu Ihrem Antrag",
             text: &mailtext,
             status: None,
             frist: None,
-            an_bauaufsicht: false,
+            an: ablauf::An::Antragsteller,
+            pfad: None,
         },
         now,
     )
@@ -1282,17 +1283,17 @@ async fn fassung_teilen(
         now,
     )
     .await?;
-    let an = Db::stellen_empfaenger(&mut tx, b.stelle_id).await?;
-    crate::fachstelle_seiten::mail(
+    ablauf::benachrichtige(
         &st,
         &mut tx,
         &a,
-        an,
-        crate::fachstelle_seiten::Nachricht {
+        Mitteilung {
             titel: "Neue Fassung der Unterlagen",
             text: &format!("{text}\nSie finden die Unterlagen auf der Seite der Anfrage."),
+            status: None,
             frist: None,
-            pfad: &format!("/beteiligungen/{}#dokumente", b.id),
+            an: ablauf::An::Stelle(b.stelle_id),
+            pfad: Some(&format!("/beteiligungen/{}#dokumente", b.id)),
         },
         now,
     )

@@ -31,7 +31,7 @@
 //! Stellen or the admin. [`anlage_sichtbar`] answers that for every role; the `/api/v1`
 //! version routes ask it before their case rule.
 
-use crate::ablauf::{self, Wechsel};
+use crate::ablauf::{self, Mitteilung, Wechsel};
 use crate::antrag_seiten::heute_berlin;
 use crate::auth::CurrentUser;
 use crate::templates::render;
@@ -54,7 +54,6 @@ use plankammer_domain::{Role, codeliste, frist, zeit};
 use plankammer_storage::antrag::{Antrag, NeuesEreignis};
 use plankammer_storage::beteiligung::{Beteiligung, NeueStellungnahme, OFFEN, Stellungnahme};
 use plankammer_storage::dokumente::Version;
-use plankammer_storage::mitteilung::Fallmitteilung;
 use plankammer_storage::{Conn, Db, Millis, StoreError, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -734,44 +733,6 @@ fn geaendert() -> AppError {
     )
 }
 
-/// A mail about a request: title, text, the deadline if it matters, and the path of the
-/// page where the recipient acts.
-pub(crate) struct Nachricht<'a> {
-    pub titel: &'a str,
-    pub text: &'a str,
-    pub frist: Option<&'a str>,
-    pub pfad: &'a str,
-}
-
-/// Queues [`Nachricht`] to each recipient in the caller's transaction.
-pub(crate) async fn mail(
-    st: &AppState,
-    conn: &mut Conn,
-    a: &Antrag,
-    empfaenger: plankammer_storage::mitteilung::Empfaenger,
-    n: Nachricht<'_>,
-    now: Millis,
-) -> Result<(), AppError> {
-    Db::queue_fallmitteilung(
-        conn,
-        empfaenger,
-        &Fallmitteilung {
-            tenant_id: a.tenant_id,
-            vorhaben: &a.bezeichnung,
-            aktenzeichen: a.aktenzeichen.as_deref(),
-            titel: n.titel,
-            text: n.text,
-            status: None,
-            frist: n.frist,
-            vorgang_url: &format!("{}{}", st.config.public_url, n.pfad),
-        },
-        &st.config.mail_domain,
-        now,
-    )
-    .await?;
-    Ok(())
-}
-
 async fn rueckfrage_stellen(
     State(st): State<AppState>,
     u: CurrentUser,
@@ -842,20 +803,23 @@ async fn rueckfrage_stellen(
         now,
     )
     .await?;
-    let an = Db::bauaufsicht_empfaenger(&mut tx, a.tenant_id).await?;
     let mailtext = format!(
         "{text}\nBitte beantworten Sie die Rückfrage auf der Seite der Beteiligung. Ob die Rückfrage die Frist der Stelle hemmt, entscheiden Sie mit der Antwort."
     );
-    mail(
+    ablauf::benachrichtige(
         &st,
         &mut tx,
         &a,
-        an,
-        Nachricht {
+        Mitteilung {
             titel: &format!("Rückfrage der Stelle {}", b.stelle_name),
             text: &mailtext,
+            status: None,
             frist: None,
-            pfad: &format!("/vorgaenge/{}/beteiligung#beteiligung-{}", a.id, b.id),
+            an: ablauf::An::Bauaufsicht,
+            pfad: Some(&format!(
+                "/vorgaenge/{}/beteiligung#beteiligung-{}",
+                a.id, b.id
+            )),
         },
         now,
     )
@@ -1293,17 +1257,20 @@ async fn stellungnahme_abgeben(
         now,
     )
     .await?;
-    let an = Db::bauaufsicht_empfaenger(&mut tx, a.tenant_id).await?;
-    mail(
+    ablauf::benachrichtige(
         &st,
         &mut tx,
         &a,
-        an,
-        Nachricht {
+        Mitteilung {
             titel: &format!("Stellungnahme der Stelle {}", b.stelle_name),
             text: &text,
+            status: None,
             frist: None,
-            pfad: &format!("/vorgaenge/{}/beteiligung#beteiligung-{}", a.id, b.id),
+            an: ablauf::An::Bauaufsicht,
+            pfad: Some(&format!(
+                "/vorgaenge/{}/beteiligung#beteiligung-{}",
+                a.id, b.id
+            )),
         },
         now,
     )
@@ -1463,11 +1430,8 @@ pub(crate) async fn schliesse_beteiligung(
         Wechsel {
             ereignis: Ereignis::BeteiligungAbschliessen,
             akteur: None,
-            text: "Beteiligung abgeschlossen: Alle angefragten Stellen haben sich geäußert, oder ihre Anfrage ist erledigt.",
-            mail: Some((
-                "Beteiligung abgeschlossen",
-                "Die Beteiligung der Stellen zu Ihrem Antrag ist abgeschlossen. Die Bauaufsicht bereitet nun die Entscheidung vor.",
-            )),
+            text: plankammer_domain::vorgang::BETEILIGUNG_ABGESCHLOSSEN,
+            mail: Some(plankammer_domain::vorgang::BETEILIGUNG_ABGESCHLOSSEN_MAIL),
             frist: None,
         },
         now,

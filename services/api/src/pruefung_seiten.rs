@@ -1293,7 +1293,8 @@ async fn schreibe_verlaengerung(
             text: v.mailtext,
             status: Some(ablauf::statuszeile(z, ablauf::verfahren(a))),
             frist: Some(&frist::datum_de(v.neu)),
-            an_bauaufsicht: false,
+            an: ablauf::An::Antragsteller,
+            pfad: None,
         },
         now,
     )

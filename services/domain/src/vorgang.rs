@@ -498,3 +498,13 @@ pub fn nur_fuer_behoerden(art: &str) -> bool {
             "zustimmung_fingiert" | "einvernehmen_fingiert" | "beteiligungsfrist_abgelaufen"
         )
 }
+
+/// The timeline text when the Beteiligung closes (09), whether the last Stelle answered or
+/// its deadline passed.
+pub const BETEILIGUNG_ABGESCHLOSSEN: &str = "Beteiligung abgeschlossen: Alle angefragten Stellen haben sich geäußert, oder ihre Anfrage ist erledigt.";
+
+/// Title and text of the applicants' mail when the Beteiligung closes.
+pub const BETEILIGUNG_ABGESCHLOSSEN_MAIL: (&str, &str) = (
+    "Beteiligung abgeschlossen",
+    "Die Beteiligung der Stellen zu Ihrem Antrag ist abgeschlossen. Die Bauaufsicht bereitet nun die Entscheidung vor.",
+);
