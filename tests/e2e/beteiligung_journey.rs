@@ -15,6 +15,8 @@
 //! Screenshots of every step: target/test-artifacts/beteiligung_journey-<backend>/NN_….png.
 
 mod common;
+#[path = "../../workers/tests/pdfwerkzeug/mod.rs"]
+mod pdfwerkzeug;
 mod reise;
 
 use common::{Site, wait_ready};
@@ -50,37 +52,6 @@ async fn herunterladen(r: &Reise, css: &str) -> Download {
         bytes: reise::base64_decode(v["data"].as_str().unwrap()),
         disposition: v["disposition"].as_str().unwrap_or("").to_string(),
     }
-}
-
-fn pdftotext(pdf: &[u8]) -> String {
-    let dir = plankammer_storage::testing::tempfile_dir::TempDir::new();
-    let p = dir.path().join("datei.pdf");
-    std::fs::write(&p, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .args([p.to_str().unwrap(), "-"])
-        .output()
-        .expect("pdftotext (Debian package poppler-utils)");
-    assert!(
-        out.status.success(),
-        "pdftotext: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn qpdf_check(pdf: &[u8]) {
-    let dir = plankammer_storage::testing::tempfile_dir::TempDir::new();
-    let p = dir.path().join("datei.pdf");
-    std::fs::write(&p, pdf).unwrap();
-    let out = std::process::Command::new("qpdf")
-        .args(["--check", p.to_str().unwrap()])
-        .output()
-        .expect("qpdf (Debian package qpdf)");
-    assert!(
-        out.status.success(),
-        "qpdf --check: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
 }
 
 const PASSWORT: &str = "plankammer-demo";
@@ -339,22 +310,13 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     .await;
     assert!(r.text("#kommentare").await.contains("Fensteröffnung"));
     r.bild("planansicht_kommentar").await;
-    let kommentare = db
-        .kommentare(
-            db.beteiligungen(fall.id).await.unwrap()[0]
-                .fassung_id
-                .map_or(0, |_| 0)
-                + {
-                    let v: i64 = r
-                        .js("return Number(location.pathname.split('/').pop())")
-                        .await
-                        .and_then(|v| v.as_i64())
-                        .unwrap();
-                    v
-                },
-        )
+    // The viewer's address ends with the version the comment is anchored to.
+    let version: i64 = r
+        .js("return Number(location.pathname.split('/').pop())")
         .await
-        .unwrap();
+        .and_then(|v| v.as_i64())
+        .expect("the viewer's version id");
+    let kommentare = db.kommentare(version).await.unwrap();
     assert_eq!(kommentare.len(), 1);
     assert!(
         kommentare[0].x > 0.45 && kommentare[0].x < 0.55,
@@ -674,7 +636,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
         "{}",
         bescheid.disposition
     );
-    let text = pdftotext(&bescheid.bytes);
+    let text = pdfwerkzeug::pdftotext(&bescheid.bytes, "bescheid.pdf");
     assert!(
         text.contains(&nummer)
             && text.contains("Rettungsfenster")
@@ -684,8 +646,8 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     std::fs::write(bilder.join("bescheid.pdf"), &bescheid.bytes).unwrap();
     let plan = herunterladen(&r, "[data-testid=gestempelter-plan]").await;
     std::fs::write(bilder.join("plan_genehmigt.pdf"), &plan.bytes).unwrap();
-    qpdf_check(&plan.bytes);
-    let text = pdftotext(&plan.bytes);
+    pdfwerkzeug::qpdf_check(&plan.bytes, "plan_genehmigt.pdf");
+    let text = pdfwerkzeug::pdftotext(&plan.bytes, "plan_genehmigt.pdf");
     assert!(
         text.contains("GENEHMIGT") && text.contains(&nummer),
         "the stamp on the plan:\n{text}"

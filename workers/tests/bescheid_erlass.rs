@@ -9,7 +9,10 @@
 //! (`target/debug/plankammer`; `cargo test --workspace` builds it, for a single crate run
 //! `cargo build --bin plankammer` first) or `PLANKAMMER_BIN`.
 
+mod pdfwerkzeug;
+
 use bytes::Bytes;
+use pdfwerkzeug::qpdf_check;
 use plankammer_domain::bescheid::{BescheidEntwurf, Gebuehr, Nebenbestimmung, Quelle, Tenor};
 use plankammer_domain::beteiligung::StellungnahmeId;
 use plankammer_domain::verfahren::Verfahrensart;
@@ -26,8 +29,6 @@ use plankammer_workers::bescheid::{
 };
 use plankammer_workers::sandbox::SandboxConfig;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn plankammer_bin() -> PathBuf {
     if let Some(p) = std::env::var_os("PLANKAMMER_BIN") {
@@ -272,42 +273,9 @@ async fn zahl(db: &Db, sql: &str, id: i64) -> i64 {
         .unwrap()
 }
 
-fn temp_file(bytes: &[u8], name: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!("plankammer-bescheid-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(format!("{}-{name}", N.fetch_add(1, Ordering::SeqCst)));
-    std::fs::write(&p, bytes).unwrap();
-    p
-}
-
-fn qpdf_check(bytes: &[u8], name: &str) {
-    let p = temp_file(bytes, name);
-    let out = Command::new("qpdf")
-        .arg("--check")
-        .arg(&p)
-        .output()
-        .expect("qpdf must be installed (Debian package qpdf)");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "qpdf --check {name}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
+/// The text of every page, whitespace made single blanks.
 fn pdftotext(bytes: &[u8], name: &str) -> String {
-    let p = temp_file(bytes, name);
-    let out = Command::new("pdftotext")
-        .args(["-enc", "UTF-8"])
-        .arg(&p)
-        .arg("-")
-        .output()
-        .expect("pdftotext must be installed (Debian package poppler-utils)");
-    assert!(out.status.success());
-    String::from_utf8(out.stdout)
-        .unwrap()
+    pdfwerkzeug::pdftotext(bytes, name)
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")

@@ -3,6 +3,9 @@
 //!
 //! Needs `qpdf` and `pdftotext` (poppler-utils) on the PATH: a missing tool fails the test.
 
+mod pdfwerkzeug;
+
+use pdfwerkzeug::{pdftotext, qpdf_check};
 use plankammer_domain::feststellung::Schwere;
 use plankammer_workers::pdf::bescheid::{
     BescheidArt, BescheidDaten, BescheidFehler, Gebuehr, GenehmigterPlan, Nebenbestimmung,
@@ -10,47 +13,6 @@ use plankammer_workers::pdf::bescheid::{
 };
 use plankammer_workers::pdf::{Grenzen, pruefe};
 use std::path::PathBuf;
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-fn temp_file(bytes: &[u8], name: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!("plankammer-bescheid-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(format!("{}-{name}", N.fetch_add(1, Ordering::SeqCst)));
-    std::fs::write(&p, bytes).unwrap();
-    p
-}
-
-fn qpdf_check(bytes: &[u8], name: &str) {
-    let p = temp_file(bytes, name);
-    let out = Command::new("qpdf")
-        .arg("--check")
-        .arg(&p)
-        .output()
-        .expect("qpdf must be installed (Debian package qpdf)");
-    assert!(
-        out.status.code() == Some(0),
-        "qpdf --check {name}: {:?}\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::remove_file(p).ok();
-}
-
-fn pdftotext(bytes: &[u8], name: &str) -> String {
-    let p = temp_file(bytes, name);
-    let out = Command::new("pdftotext")
-        .args(["-enc", "UTF-8"])
-        .arg(&p)
-        .arg("-")
-        .output()
-        .expect("pdftotext must be installed (Debian package poppler-utils)");
-    assert!(out.status.success(), "pdftotext {name}");
-    std::fs::remove_file(p).ok();
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn seitenzahl(bytes: &[u8]) -> usize {
     lopdf::Document::load_mem(bytes).unwrap().get_pages().len()

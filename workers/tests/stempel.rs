@@ -3,8 +3,11 @@
 //!
 //! Needs `qpdf` and `pdftotext` (poppler-utils) on the PATH: a missing tool fails the test.
 
+mod pdfwerkzeug;
+
 use base64::Engine;
 use lopdf::{Document, Object};
+use pdfwerkzeug::{pdftotext, pdftotext_seite, qpdf_check, temp_file};
 use plankammer_domain::feststellung::Schwere;
 use plankammer_workers::pdf::muster;
 use plankammer_workers::pdf::stempel::{Stempel, StempelFehler, StempelGrenzen, stemple};
@@ -13,7 +16,6 @@ use plankammer_workers::pdf::{Grenzen, pruefe};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn stempel() -> Stempel {
     Stempel {
@@ -37,71 +39,6 @@ fn samples() -> Vec<PathBuf> {
     v.sort();
     assert!(v.len() >= 14, "sample plans missing: {}", v.len());
     v
-}
-
-/// A fresh file in the temp folder holding `bytes`.
-fn temp_file(bytes: &[u8], name: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!("plankammer-stempel-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(format!("{}-{name}", N.fetch_add(1, Ordering::SeqCst)));
-    std::fs::write(&p, bytes).unwrap();
-    p
-}
-
-/// `qpdf --check`; exit code 0 only (3 would be warnings). A missing qpdf fails.
-fn qpdf_check(bytes: &[u8], name: &str) {
-    let p = temp_file(bytes, name);
-    let out = Command::new("qpdf")
-        .arg("--check")
-        .arg(&p)
-        .output()
-        .expect("qpdf must be installed (Debian package qpdf)");
-    assert!(
-        out.status.code() == Some(0),
-        "qpdf --check {name}: {:?}\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::remove_file(p).ok();
-}
-
-fn pdftotext(bytes: &[u8], name: &str) -> String {
-    let p = temp_file(bytes, name);
-    let out = Command::new("pdftotext")
-        .args(["-enc", "UTF-8"])
-        .arg(&p)
-        .arg("-")
-        .output()
-        .expect("pdftotext must be installed (Debian package poppler-utils)");
-    assert!(out.status.success(), "pdftotext {name}");
-    std::fs::remove_file(p).ok();
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn pdftotext_seite(bytes: &[u8], name: &str, seite: usize, raw: bool) -> String {
-    let p = temp_file(bytes, name);
-    let mut cmd = Command::new("pdftotext");
-    cmd.args([
-        "-enc",
-        "UTF-8",
-        "-f",
-        &seite.to_string(),
-        "-l",
-        &seite.to_string(),
-    ]);
-    if raw {
-        cmd.arg("-raw");
-    }
-    let out = cmd
-        .arg(&p)
-        .arg("-")
-        .output()
-        .expect("pdftotext must be installed (Debian package poppler-utils)");
-    assert!(out.status.success(), "pdftotext {name}");
-    std::fs::remove_file(p).ok();
-    String::from_utf8(out.stdout).unwrap()
 }
 
 fn norm(s: &str) -> String {
