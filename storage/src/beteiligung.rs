@@ -625,26 +625,40 @@ impl Db {
     // --- Comments, Rückfragen ------------------------------------------------------------
 
     pub async fn kommentiere(&self, k: &NeuerKommentar<'_>, now: Millis) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO kommentare (vorgang_id, beteiligung_id, version_id, seite, x, y, w, h, antwort_auf, text, user_id, stelle_id, created_at) \
-             VALUES ($1, $2, $3, $4, CAST($5 AS DOUBLE PRECISION), CAST($6 AS DOUBLE PRECISION), \
-             CAST($7 AS DOUBLE PRECISION), CAST($8 AS DOUBLE PRECISION), $9, $10, $11, $12, $13) RETURNING id",
-        )
-        .bind(k.vorgang_id)
-        .bind(k.beteiligung_id)
-        .bind(k.version_id)
-        .bind(k.seite)
-        .bind(k.x)
-        .bind(k.y)
-        .bind(k.w)
-        .bind(k.h)
-        .bind(k.antwort_auf)
-        .bind(k.text)
-        .bind(k.user_id)
-        .bind(k.stelle_id)
-        .bind(now)
-        .fetch_one(self.pool())
-        .await?)
+        // A point has no size. Its NULLs are written as literals, not bound: sqlx 0.8's Any
+        // driver declares a bound NULL f64 as float4 on PostgreSQL (its Real/Double mapping
+        // is swapped), and a statement prepared that way once refused the float8 of a later
+        // rectangle ("incorrect binary data format in bind parameter 7"). So a float
+        // parameter here is always a number.
+        // (The domain's anchor has both sizes or neither.)
+        let (groesse, sql) = match (k.w, k.h) {
+            (Some(w), Some(h)) => (
+                Some((w, h)),
+                "INSERT INTO kommentare (vorgang_id, beteiligung_id, version_id, seite, x, y, antwort_auf, text, user_id, stelle_id, created_at, w, h) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+            ),
+            _ => (
+                None,
+                "INSERT INTO kommentare (vorgang_id, beteiligung_id, version_id, seite, x, y, antwort_auf, text, user_id, stelle_id, created_at, w, h) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, NULL) RETURNING id",
+            ),
+        };
+        let mut q = sqlx::query_scalar(sql)
+            .bind(k.vorgang_id)
+            .bind(k.beteiligung_id)
+            .bind(k.version_id)
+            .bind(k.seite)
+            .bind(k.x)
+            .bind(k.y)
+            .bind(k.antwort_auf)
+            .bind(k.text)
+            .bind(k.user_id)
+            .bind(k.stelle_id)
+            .bind(now);
+        if let Some((w, h)) = groesse {
+            q = q.bind(w).bind(h);
+        }
+        Ok(q.fetch_one(self.pool()).await?)
     }
 
     /// Every comment on a version, oldest first (the caller filters by visibility).

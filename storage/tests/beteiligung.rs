@@ -584,6 +584,29 @@ async fn comments_rueckfragen_and_the_bescheid() {
             .is_err()
     );
     tx.commit().await.unwrap();
+    // A point first: the statement is prepared with NULL for w and h; a rectangle must still
+    // be taken afterwards (sqlx's Any driver once declared those NULLs as float4 on
+    // PostgreSQL, and the cached statement then refused the float8 of a rectangle).
+    let punkt = db
+        .kommentiere(
+            &NeuerKommentar {
+                vorgang_id: w.vorgang,
+                beteiligung_id: Some(b),
+                version_id: v.id,
+                seite: 1,
+                x: 0.9,
+                y: 0.9,
+                w: None,
+                h: None,
+                antwort_auf: None,
+                text: "Schriftfeld unvollständig",
+                user_id: w.fach,
+                stelle_id: Some(stelle),
+            },
+            T0,
+        )
+        .await
+        .unwrap();
     let k = db
         .kommentiere(
             &NeuerKommentar {
@@ -624,9 +647,10 @@ async fn comments_rueckfragen_and_the_bescheid() {
     .await
     .unwrap();
     let ks = db.kommentare(v.id).await.unwrap();
-    assert_eq!(ks.len(), 2);
-    assert_eq!((ks[0].x, ks[0].w), (0.25, Some(0.1)));
-    assert_eq!(ks[1].antwort_auf, Some(k));
+    assert_eq!(ks.len(), 3);
+    assert_eq!((ks[0].id, ks[0].x, ks[0].w), (punkt, 0.9, None));
+    assert_eq!((ks[1].x, ks[1].w, ks[1].h), (0.25, Some(0.1), Some(0.05)));
+    assert_eq!(ks[2].antwort_auf, Some(k));
     assert_eq!(
         db.rueckfragen(b).await.unwrap()[0].antwort.as_deref(),
         Some("Über das Fenster im OG.")
