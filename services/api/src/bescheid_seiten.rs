@@ -13,12 +13,10 @@ use crate::ablauf;
 use crate::antrag_seiten::{heute_berlin, sichtbarer_antrag};
 use crate::auth::CurrentUser;
 use crate::templates::render;
-use crate::vorgaenge::content_disposition;
 use crate::{AppError, AppState, error::PageResult};
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::context;
@@ -1029,23 +1027,7 @@ async fn pdf_antwort(st: &AppState, sha256: &str, dateiname: &str) -> Result<Res
         .get_stream(sha256)
         .await
         .map_err(AppError::internal)?;
-    let mut resp = Body::from_stream(stream).into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/pdf"),
-    );
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
-    h.insert(header::CONTENT_DISPOSITION, content_disposition(dateiname));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(resp)
+    Ok(crate::vorgaenge::pdf_anhang(stream, size, dateiname))
 }
 
 async fn bescheid_pdf(

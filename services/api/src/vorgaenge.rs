@@ -396,6 +396,16 @@ pub async fn download(
             now_millis(),
         )
         .await?;
+    Ok(pdf_anhang(stream, size, &version.dateiname))
+}
+
+/// A stored PDF as a download: attachment with a safe file name, sandboxed by its own CSP,
+/// never cached. Every route that hands out a document's bytes answers with this.
+pub fn pdf_anhang<S, E>(stream: S, size: u64, dateiname: &str) -> Response
+where
+    S: futures::Stream<Item = Result<bytes::Bytes, E>> + Send + 'static,
+    E: Into<axum::BoxError>,
+{
     let mut resp = Body::from_stream(stream).into_response();
     let h = resp.headers_mut();
     h.insert(
@@ -403,10 +413,7 @@ pub async fn download(
         HeaderValue::from_static("application/pdf"),
     );
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        content_disposition(&version.dateiname),
-    );
+    h.insert(header::CONTENT_DISPOSITION, content_disposition(dateiname));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("sandbox; default-src 'none'"),
@@ -415,7 +422,7 @@ pub async fn download(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
-    Ok(resp)
+    resp
 }
 
 #[utoipa::path(post, path = "/api/v1/versions/{id}/retry", tag = "vorgaenge", params(("id" = i64, Path)),
