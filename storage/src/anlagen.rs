@@ -24,21 +24,6 @@ pub struct Anlage {
 
 const VERSION_COLS_V: &str = "v.id, v.dokument_id, v.vorgang_id, v.tenant_id, v.nummer, v.sha256, v.groesse, v.dateiname, v.created_at, v.created_by";
 
-fn version_aus(r: &sqlx::any::AnyRow) -> Result<Version> {
-    Ok(Version {
-        id: r.try_get("id")?,
-        dokument_id: r.try_get("dokument_id")?,
-        vorgang_id: r.try_get("vorgang_id")?,
-        tenant_id: r.try_get("tenant_id")?,
-        nummer: r.try_get("nummer")?,
-        sha256: r.try_get("sha256")?,
-        groesse: r.try_get("groesse")?,
-        dateiname: r.try_get("dateiname")?,
-        created_at: r.try_get("created_at")?,
-        created_by: r.try_get("created_by")?,
-    })
-}
-
 impl Db {
     /// Marks a document just recorded (in the caller's transaction) as an attachment of
     /// request `beteiligung_id`. The request must belong to the document's case.
@@ -89,7 +74,7 @@ impl Db {
         let links = self.anlagen_verknuepfungen(beteiligung_id).await?;
         rows.iter()
             .map(|r| {
-                let version = version_aus(r)?;
+                let version = crate::dokumente::version_from_row(r)?;
                 Ok(Anlage {
                     dokument_id: version.dokument_id,
                     beteiligung_id,
@@ -118,7 +103,12 @@ impl Db {
         .fetch_all(self.pool())
         .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get("stellungnahme_id")?, version_aus(r)?)))
+            .map(|r| {
+                Ok((
+                    r.try_get("stellungnahme_id")?,
+                    crate::dokumente::version_from_row(r)?,
+                ))
+            })
             .collect()
     }
 

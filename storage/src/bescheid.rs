@@ -2,9 +2,7 @@
 //! with the number and the date it fixes), the stamped versions the issuing job makes, and
 //! the tenant's template (Rechtsbehelfsbelehrung, letterhead).
 //!
-//! The draft rows and the final compare-and-set (`Db::erlasse_bescheid`) live in
-//! `beteiligung.rs`; what is here adds the steps in between. Every step that must happen
-//! once is a compare-and-set, so a rerun of the issuing job after a crash at any point
+//! Every step that must happen once is a compare-and-set, so a rerun of the issuing job after a crash at any point
 //! neither gives out a second number nor makes a second stamped version.
 
 use crate::{Conn, Db, Millis, Result, StoreError};
@@ -104,6 +102,43 @@ pub struct BescheidVorlage {
 }
 
 impl Db {
+    /// Whether the case has a Bescheid being issued: the intent is recorded and the issuing
+    /// job has not completed it yet. Read through the caller's connection.
+    pub async fn erlass_laeuft(conn: &mut Conn, vorgang_id: i64) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM bescheide WHERE vorgang_id = $1 \
+             AND erlass_beantragt_at IS NOT NULL AND zustand = 'entwurf'",
+        )
+        .bind(vorgang_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// Issues the draft (once): number, rendered PDF, time. False if it was issued already.
+    pub async fn erlasse_bescheid(
+        conn: &mut Conn,
+        id: i64,
+        nummer: &str,
+        pdf_sha256: &str,
+        user_id: i64,
+        now: Millis,
+    ) -> Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE bescheide SET zustand = 'erlassen', nummer = $2, pdf_sha256 = $3, erlassen_at = $4, erlassen_by = $5 \
+             WHERE id = $1 AND zustand = 'entwurf'",
+        )
+        .bind(id)
+        .bind(nummer)
+        .bind(pdf_sha256)
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
     /// The case's newest Bescheid (draft, being issued, or issued), if any.
     pub async fn aktueller_bescheid(&self, vorgang_id: i64) -> Result<Option<BescheidAkte>> {
         sqlx::query(&format!(

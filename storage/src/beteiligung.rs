@@ -1,6 +1,6 @@
 //! The Beteiligung: Stellen and their members, requests per case with their deadline and
-//! its legal consequence, comments anchored on plan pages, Rückfragen, Stellungnahmen, and
-//! the Bescheid. Effects with legal weight (deemed consent, reminders, issuing) are
+//! its legal consequence, comments anchored on plan pages, Rückfragen and Stellungnahmen (the
+//! Bescheid is in `bescheid.rs`). Effects with legal weight (deemed consent, reminders) are
 //! compare-and-set, so they happen exactly once however many workers run.
 
 use crate::{Conn, Db, Millis, Result, StoreError};
@@ -20,7 +20,7 @@ pub struct Stelle {
     pub gemeinde_ags: Option<String>,
 }
 
-fn stelle_aus(r: &sqlx::any::AnyRow) -> Result<Stelle> {
+pub(crate) fn stelle_aus(r: &sqlx::any::AnyRow) -> Result<Stelle> {
     Ok(Stelle {
         id: r.try_get("id")?,
         tenant_id: r.try_get("tenant_id")?,
@@ -212,33 +212,6 @@ pub struct NeueStellungnahme<'a> {
     pub begruendung: &'a str,
     pub verspaetet: bool,
     pub user_id: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Bescheid {
-    pub id: i64,
-    pub vorgang_id: i64,
-    pub zustand: String,
-    pub nummer: Option<String>,
-    pub inhalt: serde_json::Value,
-    pub pdf_sha256: Option<String>,
-    pub created_at: Millis,
-    pub erlassen_at: Option<Millis>,
-}
-
-fn bescheid_aus(r: &sqlx::any::AnyRow) -> Result<Bescheid> {
-    let inhalt: String = r.try_get("inhalt")?;
-    Ok(Bescheid {
-        id: r.try_get("id")?,
-        vorgang_id: r.try_get("vorgang_id")?,
-        zustand: r.try_get("zustand")?,
-        nummer: r.try_get("nummer")?,
-        inhalt: serde_json::from_str(&inhalt)
-            .map_err(|e| StoreError::Corrupt(format!("bescheide.inhalt: {e}")))?,
-        pdf_sha256: r.try_get("pdf_sha256")?,
-        created_at: r.try_get("created_at")?,
-        erlassen_at: r.try_get("erlassen_at")?,
-    })
 }
 
 impl Db {
@@ -899,94 +872,6 @@ impl Db {
         .bind(id)
         .bind(i64::from(beruecksichtigen))
         .execute(self.pool())
-        .await?
-        .rows_affected()
-            == 1)
-    }
-
-    // --- Bescheid -------------------------------------------------------------------------
-
-    /// Creates or replaces the case's draft Bescheid.
-    pub async fn speichere_bescheidentwurf(
-        &self,
-        vorgang_id: i64,
-        inhalt: &serde_json::Value,
-        user_id: i64,
-        now: Millis,
-    ) -> Result<i64> {
-        let mut tx = self.begin().await?;
-        let vorhanden: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM bescheide WHERE vorgang_id = $1 AND zustand = 'entwurf'",
-        )
-        .bind(vorgang_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let id = match vorhanden {
-            Some(id) => {
-                sqlx::query("UPDATE bescheide SET inhalt = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(inhalt.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                id
-            }
-            None => sqlx::query_scalar(
-                "INSERT INTO bescheide (vorgang_id, zustand, inhalt, created_at, created_by) VALUES ($1, 'entwurf', $2, $3, $4) RETURNING id",
-            )
-            .bind(vorgang_id)
-            .bind(inhalt.to_string())
-            .bind(now)
-            .bind(user_id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| StoreError::on_unique(e, "bescheidentwurf"))?,
-        };
-        tx.commit().await?;
-        Ok(id)
-    }
-
-    pub async fn bescheide(&self, vorgang_id: i64) -> Result<Vec<Bescheid>> {
-        let rows = sqlx::query(
-            "SELECT id, vorgang_id, zustand, nummer, inhalt, pdf_sha256, created_at, erlassen_at FROM bescheide WHERE vorgang_id = $1 ORDER BY id",
-        )
-        .bind(vorgang_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(bescheid_aus).collect()
-    }
-
-    /// Whether the case has a Bescheid being issued: the intent is recorded and the issuing
-    /// job has not completed it yet. Read through the caller's connection.
-    pub async fn erlass_laeuft(conn: &mut Conn, vorgang_id: i64) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM bescheide WHERE vorgang_id = $1 \
-             AND erlass_beantragt_at IS NOT NULL AND zustand = 'entwurf'",
-        )
-        .bind(vorgang_id)
-        .fetch_one(&mut *conn)
-        .await?;
-        Ok(n > 0)
-    }
-
-    /// Issues the draft (once): number, rendered PDF, time. False if it was issued already.
-    pub async fn erlasse_bescheid(
-        conn: &mut Conn,
-        id: i64,
-        nummer: &str,
-        pdf_sha256: &str,
-        user_id: i64,
-        now: Millis,
-    ) -> Result<bool> {
-        Ok(sqlx::query(
-            "UPDATE bescheide SET zustand = 'erlassen', nummer = $2, pdf_sha256 = $3, erlassen_at = $4, erlassen_by = $5 \
-             WHERE id = $1 AND zustand = 'entwurf'",
-        )
-        .bind(id)
-        .bind(nummer)
-        .bind(pdf_sha256)
-        .bind(now)
-        .bind(user_id)
-        .execute(&mut *conn)
         .await?
         .rows_affected()
             == 1)

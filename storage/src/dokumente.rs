@@ -97,7 +97,7 @@ pub struct SeitenText {
 
 const VERSION_COLS: &str = "id, dokument_id, vorgang_id, tenant_id, nummer, sha256, groesse, dateiname, created_at, created_by";
 
-fn version_from_row(r: &sqlx::any::AnyRow) -> Result<Version> {
+pub(crate) fn version_from_row(r: &sqlx::any::AnyRow) -> Result<Version> {
     Ok(Version {
         id: r.try_get("id")?,
         dokument_id: r.try_get("dokument_id")?,

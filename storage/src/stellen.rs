@@ -42,17 +42,7 @@ impl Db {
         )
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(crate::beteiligung::Stelle {
-                    id: r.try_get("id")?,
-                    tenant_id: r.try_get("tenant_id")?,
-                    name: r.try_get("name")?,
-                    rechtsbereich: r.try_get("rechtsbereich")?,
-                    gemeinde_ags: r.try_get("gemeinde_ags")?,
-                })
-            })
-            .collect()
+        rows.iter().map(crate::beteiligung::stelle_aus).collect()
     }
 
     /// Removes a member; false if they were not one.

@@ -657,18 +657,20 @@ async fn comments_rueckfragen_and_the_bescheid() {
     );
 
     let e1 = db
-        .speichere_bescheidentwurf(
+        .speichere_bescheid_mit_plaenen(
             w.vorgang,
             &serde_json::json!({"tenor": "genehmigung"}),
+            &[],
             w.bauaufsicht,
             T0,
         )
         .await
         .unwrap();
     let e2 = db
-        .speichere_bescheidentwurf(
+        .speichere_bescheid_mit_plaenen(
             w.vorgang,
             &serde_json::json!({"tenor": "ablehnung"}),
+            &[],
             w.bauaufsicht,
             T0,
         )
@@ -688,15 +690,15 @@ async fn comments_rueckfragen_and_the_bescheid() {
             .unwrap()
     );
     tx.commit().await.unwrap();
-    let bs = db.bescheide(w.vorgang).await.unwrap();
+    let b1 = db.bescheid_akte(e1).await.unwrap();
     assert_eq!(
-        (bs[0].zustand.as_str(), bs[0].nummer.as_deref()),
+        (b1.zustand.as_str(), b1.nummer.as_deref()),
         ("erlassen", Some("2026/1"))
     );
-    assert_eq!(bs[0].inhalt["tenor"], "ablehnung");
+    assert_eq!(b1.inhalt["tenor"], "ablehnung");
     // After issuing, a new draft may be started (e.g. a change permit).
     let e3 = db
-        .speichere_bescheidentwurf(w.vorgang, &serde_json::json!({}), w.bauaufsicht, T0)
+        .speichere_bescheid_mit_plaenen(w.vorgang, &serde_json::json!({}), &[], w.bauaufsicht, T0)
         .await
         .unwrap();
     assert_ne!(e3, e1);
