@@ -132,24 +132,8 @@ pub enum BescheidFehler {
 /// Most pages a Bescheid may have.
 pub const MAX_SEITEN: usize = 500;
 
-/// German amount: `123456` → "1.234,56 €".
-pub fn euro(cent: i64) -> String {
-    let betrag = cent.unsigned_abs();
-    let euro = (betrag / 100).to_string();
-    let mut gruppiert = String::new();
-    for (i, c) in euro.chars().enumerate() {
-        if i > 0 && (euro.len() - i).is_multiple_of(3) {
-            gruppiert.push('.');
-        }
-        gruppiert.push(c);
-    }
-    format!(
-        "{}{},{:02} €",
-        if cent < 0 { "-" } else { "" },
-        gruppiert,
-        betrag % 100
-    )
-}
+/// Euro amounts as Germans write them; the domain's formatting, used by the pages too.
+pub use plankammer_domain::bescheid::euro;
 
 // Page geometry in points (A4).
 const BREITE: f64 = 595.276;
