@@ -1,6 +1,6 @@
 //! Tenants (Behörden), users, their roles, and password hashing (argon2id).
 
-use crate::{Db, Millis, Result, StoreError};
+use crate::{Db, Millis, Result, StoreError, Konflikt};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use plankammer_domain::{Email, Role, TenantSlug};
@@ -103,7 +103,7 @@ impl Db {
         .bind(now)
         .fetch_one(self.pool())
         .await
-        .map_err(|e| StoreError::on_unique(e, "tenant slug"))?;
+        .map_err(|e| StoreError::on_unique(e, Konflikt::TenantVergeben))?;
         Ok(Tenant {
             id,
             slug: slug.as_str().to_string(),
@@ -138,7 +138,7 @@ impl Db {
 
     /// Creates a user inside the caller's transaction (so the welcome mail can join it).
     pub async fn create_user(
-        conn: &mut crate::Conn,
+        conn: &mut crate::Tx,
         email: &Email,
         display_name: &str,
         password_hash: &str,
@@ -151,9 +151,9 @@ impl Db {
         .bind(display_name)
         .bind(password_hash)
         .bind(now)
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.c())
         .await
-        .map_err(|e| StoreError::on_unique(e, "user email"))?;
+        .map_err(|e| StoreError::on_unique(e, Konflikt::EmailVergeben))?;
         Ok(User {
             id,
             email: email.as_str().to_string(),
@@ -163,7 +163,7 @@ impl Db {
     }
 
     pub async fn add_membership(
-        conn: &mut crate::Conn,
+        conn: &mut crate::Tx,
         user_id: i64,
         tenant_id: i64,
         role: Role,
@@ -174,9 +174,9 @@ impl Db {
             .bind(tenant_id)
             .bind(role.code())
             .bind(now)
-            .execute(&mut *conn)
+            .execute(conn.c())
             .await
-            .map_err(|e| StoreError::on_unique(e, "membership"))?;
+            .map_err(|e| StoreError::on_unique(e, Konflikt::MitgliedschaftVorhanden))?;
         Ok(())
     }
 

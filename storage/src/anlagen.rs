@@ -7,7 +7,7 @@
 //! `stellungnahme_anlagen`; an attachment in such a row can no longer be removed.
 
 use crate::dokumente::Version;
-use crate::{Conn, Db, Millis, Result};
+use crate::{Db, Millis, Result, Tx};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -28,7 +28,7 @@ impl Db {
     /// Marks a document just recorded (in the caller's transaction) as an attachment of
     /// request `beteiligung_id`. The request must belong to the document's case.
     pub async fn markiere_als_anlage(
-        conn: &mut Conn,
+        conn: &mut Tx,
         dokument_id: i64,
         beteiligung_id: i64,
     ) -> Result<()> {
@@ -38,7 +38,7 @@ impl Db {
         )
         .bind(dokument_id)
         .bind(beteiligung_id)
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await?
         .rows_affected();
         if n != 1 {
@@ -115,7 +115,7 @@ impl Db {
     /// Links the request's current attachments (newest version of each, not removed) to a
     /// Stellungnahme just written, in the caller's transaction. Returns how many.
     pub async fn verknuepfe_anlagen(
-        conn: &mut Conn,
+        conn: &mut Tx,
         beteiligung_id: i64,
         stellungnahme_id: i64,
     ) -> Result<u64> {
@@ -128,7 +128,7 @@ impl Db {
         )
         .bind(stellungnahme_id)
         .bind(beteiligung_id)
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await?
         .rows_affected())
     }

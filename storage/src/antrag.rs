@@ -5,24 +5,35 @@
 //! State changes are compare-and-set on the stored state, so two people (or two workers)
 //! acting on the same case cannot both move it: the second gets `Conflict`.
 
-use crate::{Conn, Db, Millis, Result, StoreError};
+use crate::{Db, Konflikt, Millis, Result, StoreError, Tx};
+use chrono::NaiveDate;
+use plankammer_domain::aktenzeichen::{Aktenzeichen, AktenzeichenFormat};
+use plankammer_domain::anlageart::Anlageart;
+use plankammer_domain::antrag::Angaben;
+use plankammer_domain::frist::{FristArt, FristZustand};
+use plankammer_domain::verfahren::Verfahrensart;
+use plankammer_domain::vorgang::Zustand;
+use plankammer_domain::zeitleiste::Eintragsart;
 use serde::Serialize;
 use sqlx::Row;
 
-/// A case as the Antrag pages need it.
+/// A case as the procedure knows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Antrag {
     pub id: i64,
     pub tenant_id: i64,
     pub owner_user_id: i64,
     pub bezeichnung: String,
-    pub verfahren: Option<String>,
-    pub zustand: String,
-    pub aktenzeichen: Option<String>,
-    pub angaben: serde_json::Value,
+    /// A fresh draft may not have its procedure yet.
+    pub verfahren: Option<Verfahrensart>,
+    pub zustand: Zustand,
+    pub aktenzeichen: Option<Aktenzeichen>,
+    /// `None` until the applicant entered them.
+    pub angaben: Option<Angaben>,
     pub gemeinde_ags: Option<String>,
     pub eingereicht_at: Option<Millis>,
-    pub naechste_frist: Option<String>,
+    /// The last day of the case's earliest open deadline.
+    pub naechste_frist: Option<NaiveDate>,
     pub created_at: Millis,
 }
 
@@ -41,21 +52,60 @@ impl Antrag {
 
 const ANTRAG_SPALTEN: &str = "id, tenant_id, owner_user_id, bezeichnung, verfahren, zustand, aktenzeichen, angaben, gemeinde_ags, eingereicht_at, naechste_frist, created_at";
 
+/// A stored calendar day (`YYYY-MM-DD`).
+pub(crate) fn tag_aus(spalte: &str, s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| StoreError::Corrupt(format!("{spalte}: {s:?}: {e}")))
+}
+
+/// How a calendar day is stored.
+pub(crate) fn tag_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// A stored code of a domain enum.
+pub(crate) fn code_aus<T>(spalte: &str, s: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
+    parse(s).ok_or_else(|| StoreError::Corrupt(format!("{spalte}: unknown code {s:?}")))
+}
+
 fn antrag_aus(r: &sqlx::any::AnyRow) -> Result<Antrag> {
     let angaben: String = r.try_get("angaben")?;
+    let angaben: serde_json::Value = serde_json::from_str(&angaben)
+        .map_err(|e| StoreError::Corrupt(format!("vorgaenge.angaben: {e}")))?;
+    // A draft's Angaben start as `{}`.
+    let angaben = if angaben.get("bauvorhaben").is_some() {
+        Some(
+            serde_json::from_value(angaben)
+                .map_err(|e| StoreError::Corrupt(format!("vorgaenge.angaben: {e}")))?,
+        )
+    } else {
+        None
+    };
+    let verfahren: Option<String> = r.try_get("verfahren")?;
+    let zustand: String = r.try_get("zustand")?;
+    let aktenzeichen: Option<String> = r.try_get("aktenzeichen")?;
+    let naechste_frist: Option<String> = r.try_get("naechste_frist")?;
     Ok(Antrag {
         id: r.try_get("id")?,
         tenant_id: r.try_get("tenant_id")?,
         owner_user_id: r.try_get("owner_user_id")?,
         bezeichnung: r.try_get("bezeichnung")?,
-        verfahren: r.try_get("verfahren")?,
-        zustand: r.try_get("zustand")?,
-        aktenzeichen: r.try_get("aktenzeichen")?,
-        angaben: serde_json::from_str(&angaben)
-            .map_err(|e| StoreError::Corrupt(format!("vorgaenge.angaben: {e}")))?,
+        verfahren: verfahren
+            .map(|v| code_aus("vorgaenge.verfahren", &v, Verfahrensart::from_slug))
+            .transpose()?,
+        zustand: code_aus("vorgaenge.zustand", &zustand, Zustand::from_slug)?,
+        aktenzeichen: aktenzeichen
+            .map(|a| {
+                Aktenzeichen::parse(&a)
+                    .map_err(|e| StoreError::Corrupt(format!("vorgaenge.aktenzeichen: {e}")))
+            })
+            .transpose()?,
+        angaben,
         gemeinde_ags: r.try_get("gemeinde_ags")?,
         eingereicht_at: r.try_get("eingereicht_at")?,
-        naechste_frist: r.try_get("naechste_frist")?,
+        naechste_frist: naechste_frist
+            .map(|d| tag_aus("vorgaenge.naechste_frist", &d))
+            .transpose()?,
         created_at: r.try_get("created_at")?,
     })
 }
@@ -98,8 +148,10 @@ pub struct Ereignis {
     pub at: Millis,
     pub user_id: Option<i64>,
     pub user_name: Option<String>,
-    pub art: String,
-    pub zustand: Option<String>,
+    pub art: Eintragsart,
+    /// The state the case moved to, for entries of a state change.
+    pub zustand: Option<Zustand>,
+    /// Its `statusbauportal_3.0` code.
     pub status_code: Option<String>,
     pub text: String,
 }
@@ -109,8 +161,8 @@ pub struct Ereignis {
 pub struct NeuesEreignis<'a> {
     pub vorgang_id: i64,
     pub user_id: Option<i64>,
-    pub art: &'a str,
-    pub zustand: Option<&'a str>,
+    pub art: Eintragsart,
+    pub zustand: Option<Zustand>,
     pub status_code: Option<&'a str>,
     pub text: &'a str,
 }
@@ -119,13 +171,13 @@ pub struct NeuesEreignis<'a> {
 pub struct Frist {
     pub id: i64,
     pub vorgang_id: i64,
-    pub art: String,
+    pub art: FristArt,
     pub rechtsgrundlage: String,
-    /// Dates as `YYYY-MM-DD` (Berlin calendar days).
-    pub start: String,
-    pub ende: String,
+    /// Berlin calendar days: the triggering day (not counted) and the last day.
+    pub start: NaiveDate,
+    pub ende: NaiveDate,
     pub erklaerung: String,
-    pub zustand: String,
+    pub zustand: FristZustand,
     pub created_at: Millis,
     pub geaendert_at: Millis,
 }
@@ -133,15 +185,19 @@ pub struct Frist {
 const FRIST_SPALTEN: &str = "id, vorgang_id, art, rechtsgrundlage, start, ende, erklaerung, zustand, created_at, geaendert_at";
 
 fn frist_aus(r: &sqlx::any::AnyRow) -> Result<Frist> {
+    let art: String = r.try_get("art")?;
+    let zustand: String = r.try_get("zustand")?;
+    let start: String = r.try_get("start")?;
+    let ende: String = r.try_get("ende")?;
     Ok(Frist {
         id: r.try_get("id")?,
         vorgang_id: r.try_get("vorgang_id")?,
-        art: r.try_get("art")?,
+        art: code_aus("fristen.art", &art, FristArt::from_slug)?,
         rechtsgrundlage: r.try_get("rechtsgrundlage")?,
-        start: r.try_get("start")?,
-        ende: r.try_get("ende")?,
+        start: tag_aus("fristen.start", &start)?,
+        ende: tag_aus("fristen.ende", &ende)?,
         erklaerung: r.try_get("erklaerung")?,
-        zustand: r.try_get("zustand")?,
+        zustand: code_aus("fristen.zustand", &zustand, FristZustand::from_slug)?,
         created_at: r.try_get("created_at")?,
         geaendert_at: r.try_get("geaendert_at")?,
     })
@@ -150,10 +206,10 @@ fn frist_aus(r: &sqlx::any::AnyRow) -> Result<Frist> {
 #[derive(Debug, Clone)]
 pub struct NeueFrist<'a> {
     pub vorgang_id: i64,
-    pub art: &'a str,
+    pub art: FristArt,
     pub rechtsgrundlage: &'a str,
-    pub start: &'a str,
-    pub ende: &'a str,
+    pub start: NaiveDate,
+    pub ende: NaiveDate,
     pub erklaerung: &'a str,
 }
 
@@ -180,21 +236,32 @@ pub struct Fassung {
 pub struct FassungsDokument {
     pub dokument_id: i64,
     pub bezeichnung: String,
-    pub anlageart: Option<String>,
+    pub anlageart: Option<Anlageart>,
     pub version_id: i64,
     pub version_nummer: i64,
     pub sha256: String,
     pub dateiname: String,
 }
 
+/// An open deadline of a tenant with its case (the Bauaufsicht's deadline overview).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OffeneFrist {
+    pub frist: Frist,
+    pub aktenzeichen: Option<Aktenzeichen>,
+    pub bezeichnung: String,
+    pub verfahren: Option<Verfahrensart>,
+    /// How often the case's decision deadline was extended already.
+    pub verlaengerungen: i64,
+}
+
 /// Filters of the Bauaufsicht's inbox.
 #[derive(Debug, Clone, Default)]
 pub struct EingangsFilter {
-    pub zustand: Option<String>,
-    pub verfahren: Option<String>,
+    pub zustand: Option<Zustand>,
+    pub verfahren: Option<Verfahrensart>,
     pub gemeinde_ags: Option<String>,
-    /// Only cases with a running deadline ending on or before this day (`YYYY-MM-DD`).
-    pub frist_bis: Option<String>,
+    /// Only cases with a running deadline ending on or before this day.
+    pub frist_bis: Option<NaiveDate>,
     /// Keyset paging: only cases with an id below this one.
     pub vor_id: Option<i64>,
     pub limit: i64,
@@ -212,33 +279,35 @@ impl Db {
         antrag_aus(&r)
     }
 
-    /// Stores the entered data of a case that is still a draft.
+    /// Stores the entered data of a case that is still a draft (the Gemeinde's AGS is
+    /// kept in a column of its own for the inbox filter).
     pub async fn setze_angaben(
-        &self,
+        tx: &mut Tx,
         id: i64,
         bezeichnung: &str,
-        verfahren: &str,
-        angaben: &serde_json::Value,
-        gemeinde_ags: Option<&str>,
+        verfahren: Verfahrensart,
+        angaben: &Angaben,
         now: Millis,
     ) -> Result<()> {
+        let json = serde_json::to_string(angaben)
+            .map_err(|e| StoreError::Corrupt(format!("angaben: {e}")))?;
         let n = sqlx::query(
             "UPDATE vorgaenge SET bezeichnung = $2, verfahren = $3, angaben = $4, gemeinde_ags = $5, updated_at = $6 \
              WHERE id = $1 AND zustand = 'entwurf'",
         )
         .bind(id)
         .bind(bezeichnung)
-        .bind(verfahren)
-        .bind(angaben.to_string())
-        .bind(gemeinde_ags)
+        .bind(verfahren.slug())
+        .bind(json)
+        .bind(angaben.grundstueck.gemeinde_ags.as_str())
         .bind(now)
-        .execute(self.pool())
+        .execute(tx.c())
         .await?
         .rows_affected();
         if n == 1 {
             Ok(())
         } else {
-            Err(StoreError::Conflict("vorgang_nicht_im_entwurf"))
+            Err(StoreError::Konflikt(Konflikt::VorgangNichtImEntwurf))
         }
     }
 
@@ -248,49 +317,50 @@ impl Db {
     /// extended before?) take this lock first, so on PostgreSQL a second such transaction
     /// waits for the first to commit and then sees its changes; on SQLite the write lock
     /// does the same. `NotFound` if there is no such case.
-    pub async fn sperre_vorgang(conn: &mut Conn, id: i64) -> Result<String> {
-        sqlx::query_scalar(
+    pub async fn sperre_vorgang(conn: &mut Tx, id: i64) -> Result<Zustand> {
+        let z: String = sqlx::query_scalar(
             "UPDATE vorgaenge SET updated_at = updated_at WHERE id = $1 RETURNING zustand",
         )
         .bind(id)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(conn.c())
         .await?
-        .ok_or(StoreError::NotFound)
+        .ok_or(StoreError::NotFound)?;
+        code_aus("vorgaenge.zustand", &z, Zustand::from_slug)
     }
 
     /// Moves a case from `von` to `nach`, in the caller's transaction; `Conflict` when the
     /// case is no longer in `von` (someone else moved it first).
     pub async fn wechsle_zustand(
-        conn: &mut Conn,
+        conn: &mut Tx,
         id: i64,
-        von: &str,
-        nach: &str,
+        von: Zustand,
+        nach: Zustand,
         now: Millis,
     ) -> Result<()> {
         let n = sqlx::query(
             "UPDATE vorgaenge SET zustand = $3, updated_at = $4 WHERE id = $1 AND zustand = $2",
         )
         .bind(id)
-        .bind(von)
-        .bind(nach)
+        .bind(von.slug())
+        .bind(nach.slug())
         .bind(now)
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await?
         .rows_affected();
         if n == 1 {
             Ok(())
         } else {
-            Err(StoreError::Conflict("zustand_geaendert"))
+            Err(StoreError::Konflikt(Konflikt::ZustandGeaendert))
         }
     }
 
     /// Takes the next Aktenzeichen number of a tenant and year (never given back) and
-    /// returns it with the tenant's format and short name.
-    pub async fn naechste_aktenzeichen_nummer(
-        conn: &mut Conn,
+    /// returns the Aktenzeichen in the tenant's format.
+    pub async fn naechstes_aktenzeichen(
+        conn: &mut Tx,
         tenant_id: i64,
         jahr: i64,
-    ) -> Result<(i64, String, String)> {
+    ) -> Result<Aktenzeichen> {
         let nummer: i64 = sqlx::query_scalar(
             "INSERT INTO aktenzeichen_zaehler (tenant_id, jahr, letzte) VALUES ($1, $2, 1) \
              ON CONFLICT (tenant_id, jahr) DO UPDATE SET letzte = aktenzeichen_zaehler.letzte + 1 \
@@ -298,27 +368,49 @@ impl Db {
         )
         .bind(tenant_id)
         .bind(jahr)
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.c())
         .await?;
         let r = sqlx::query(
             "SELECT aktenzeichen_format, aktenzeichen_kuerzel FROM tenants WHERE id = $1",
         )
         .bind(tenant_id)
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.c())
         .await?;
-        Ok((
-            nummer,
-            r.try_get("aktenzeichen_format")?,
-            r.try_get("aktenzeichen_kuerzel")?,
-        ))
+        let format = format_aus(&r)?;
+        Ok(format.bilde(jahr, nummer))
+    }
+
+    /// The tenant's Aktenzeichen format.
+    pub async fn aktenzeichen_format(&self, tenant_id: i64) -> Result<AktenzeichenFormat> {
+        let r = sqlx::query(
+            "SELECT aktenzeichen_format, aktenzeichen_kuerzel FROM tenants WHERE id = $1",
+        )
+        .bind(tenant_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        format_aus(&r)
+    }
+
+    /// The number the next submission of this year would get; reads the counter without
+    /// taking a number.
+    pub async fn naechste_aktenzeichen_nummer(&self, tenant_id: i64, jahr: i64) -> Result<i64> {
+        let letzte: Option<i64> = sqlx::query_scalar(
+            "SELECT letzte FROM aktenzeichen_zaehler WHERE tenant_id = $1 AND jahr = $2",
+        )
+        .bind(tenant_id)
+        .bind(jahr)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(letzte.unwrap_or(0) + 1)
     }
 
     pub async fn setze_aktenzeichen_format(
         &self,
         tenant_id: i64,
-        format: &str,
-        kuerzel: &str,
+        format: &AktenzeichenFormat,
     ) -> Result<()> {
+        let (format, kuerzel) = (format.format(), format.kuerzel());
         sqlx::query(
             "UPDATE tenants SET aktenzeichen_format = $2, aktenzeichen_kuerzel = $3 WHERE id = $1",
         )
@@ -332,25 +424,25 @@ impl Db {
 
     /// Marks a case as submitted with its Aktenzeichen, in the caller's transaction.
     pub async fn setze_eingereicht(
-        conn: &mut Conn,
+        conn: &mut Tx,
         id: i64,
-        aktenzeichen: &str,
+        aktenzeichen: &Aktenzeichen,
         now: Millis,
     ) -> Result<()> {
         sqlx::query("UPDATE vorgaenge SET aktenzeichen = $2, eingereicht_at = $3 WHERE id = $1")
             .bind(id)
-            .bind(aktenzeichen)
+            .bind(aktenzeichen.as_str())
             .bind(now)
-            .execute(&mut *conn)
+            .execute(conn.c())
             .await
-            .map_err(|e| StoreError::on_unique(e, "aktenzeichen"))?;
+            .map_err(|e| StoreError::on_unique(e, Konflikt::AktenzeichenVergeben))?;
         Ok(())
     }
 
     /// Freezes the current set (every Bauvorlage not withdrawn, in its newest version) as the
     /// next Fassung; a Stelle's attachments are not part of it. Returns its number.
     pub async fn friere_fassung(
-        conn: &mut Conn,
+        conn: &mut Tx,
         vorgang_id: i64,
         user_id: i64,
         now: Millis,
@@ -359,7 +451,7 @@ impl Db {
             "SELECT CAST(COALESCE(MAX(nummer), 0) + 1 AS BIGINT) FROM fassungen WHERE vorgang_id = $1",
         )
         .bind(vorgang_id)
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.c())
         .await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO fassungen (vorgang_id, nummer, created_at, created_by) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -368,9 +460,9 @@ impl Db {
         .bind(nummer)
         .bind(now)
         .bind(user_id)
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.c())
         .await
-        .map_err(|e| StoreError::on_unique(e, "fassung"))?;
+        .map_err(|e| StoreError::on_unique(e, Konflikt::FassungVergeben))?;
         sqlx::query(
             "INSERT INTO fassung_dokumente (fassung_id, dokument_id, version_id) \
              SELECT $1, d.id, (SELECT v.id FROM dokument_versionen v WHERE v.dokument_id = d.id ORDER BY v.nummer DESC LIMIT 1) \
@@ -379,7 +471,7 @@ impl Db {
         )
         .bind(id)
         .bind(vorgang_id)
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await?;
         Ok(Fassung {
             id,
@@ -423,7 +515,7 @@ impl Db {
                 Ok(FassungsDokument {
                     dokument_id: r.try_get("dokument_id")?,
                     bezeichnung: r.try_get("bezeichnung")?,
-                    anlageart: r.try_get("anlageart")?,
+                    anlageart: anlageart_aus(r.try_get("anlageart")?)?,
                     version_id: r.try_get("version_id")?,
                     version_nummer: r.try_get("version_nummer")?,
                     sha256: r.try_get("sha256")?,
@@ -433,24 +525,39 @@ impl Db {
             .collect()
     }
 
-    /// Withdraws a document from the current set; earlier Fassungen keep it.
-    pub async fn entferne_dokument(&self, dokument_id: i64, now: Millis) -> Result<bool> {
+    /// Withdraws a document from the current set (in the caller's transaction, with its
+    /// timeline entry); earlier Fassungen keep it. False when it was withdrawn before.
+    pub async fn entferne_dokument(tx: &mut Tx, dokument_id: i64, now: Millis) -> Result<bool> {
         Ok(sqlx::query(
             "UPDATE dokumente SET entfernt_at = $2 WHERE id = $1 AND entfernt_at IS NULL",
         )
         .bind(dokument_id)
         .bind(now)
-        .execute(self.pool())
+        .execute(tx.c())
         .await?
         .rows_affected()
             == 1)
+    }
+
+    /// Ids of the documents of a case withdrawn from its current set.
+    pub async fn entfernte_dokumente(
+        &self,
+        vorgang_id: i64,
+    ) -> Result<std::collections::HashSet<i64>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM dokumente WHERE vorgang_id = $1 AND entfernt_at IS NOT NULL",
+        )
+        .bind(vorgang_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(ids.into_iter().collect())
     }
 
     // --- Beteiligte (Bauherrschaft) ---------------------------------------------------
 
     /// Records an invitation in the caller's transaction (with its mail).
     pub async fn lade_beteiligten_ein(
-        conn: &mut Conn,
+        conn: &mut Tx,
         vorgang_id: i64,
         email: &str,
         name: &str,
@@ -466,9 +573,9 @@ impl Db {
         .bind(name)
         .bind(einladung_hash)
         .bind(now)
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.c())
         .await
-        .map_err(|e| StoreError::on_unique(e, "beteiligter"))
+        .map_err(|e| StoreError::on_unique(e, Konflikt::BeteiligterVorhanden))
     }
 
     pub async fn beteiligte(&self, vorgang_id: i64) -> Result<Vec<Beteiligter>> {
@@ -494,7 +601,7 @@ impl Db {
 
     /// Binds an invitation to the user who accepted it; the secret is used up.
     pub async fn nimm_einladung_an(
-        conn: &mut Conn,
+        conn: &mut Tx,
         beteiligter_id: i64,
         user_id: i64,
         now: Millis,
@@ -506,19 +613,19 @@ impl Db {
         .bind(beteiligter_id)
         .bind(user_id)
         .bind(now)
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await?
         .rows_affected();
         if n == 1 {
             Ok(())
         } else {
-            Err(StoreError::Conflict("einladung_angenommen"))
+            Err(StoreError::Konflikt(Konflikt::EinladungAngenommen))
         }
     }
 
     /// Records the Bauherrschaft's Freizeichnung (once).
     pub async fn zeichne_frei(
-        conn: &mut Conn,
+        conn: &mut Tx,
         vorgang_id: i64,
         user_id: i64,
         now: Millis,
@@ -530,13 +637,13 @@ impl Db {
         .bind(vorgang_id)
         .bind(user_id)
         .bind(now)
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await?
         .rows_affected();
         if n == 1 {
             Ok(())
         } else {
-            Err(StoreError::Conflict("freizeichnung"))
+            Err(StoreError::Konflikt(Konflikt::SchonFreigezeichnet))
         }
     }
 
@@ -554,7 +661,7 @@ impl Db {
 
     // --- Timeline -----------------------------------------------------------------------
 
-    pub async fn ereignis(conn: &mut Conn, e: &NeuesEreignis<'_>, now: Millis) -> Result<i64> {
+    pub async fn ereignis(conn: &mut Tx, e: &NeuesEreignis<'_>, now: Millis) -> Result<i64> {
         Ok(sqlx::query_scalar(
             "INSERT INTO ereignisse (vorgang_id, at, user_id, art, zustand, status_code, text) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -562,11 +669,11 @@ impl Db {
         .bind(e.vorgang_id)
         .bind(now)
         .bind(e.user_id)
-        .bind(e.art)
-        .bind(e.zustand)
+        .bind(e.art.slug())
+        .bind(e.zustand.map(Zustand::slug))
         .bind(e.status_code)
         .bind(e.text)
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.c())
         .await?)
     }
 
@@ -580,14 +687,18 @@ impl Db {
         .await?;
         rows.iter()
             .map(|r| {
+                let art: String = r.try_get("art")?;
+                let zustand: Option<String> = r.try_get("zustand")?;
                 Ok(Ereignis {
                     id: r.try_get("id")?,
                     vorgang_id: r.try_get("vorgang_id")?,
                     at: r.try_get("at")?,
                     user_id: r.try_get("user_id")?,
                     user_name: r.try_get("display_name")?,
-                    art: r.try_get("art")?,
-                    zustand: r.try_get("zustand")?,
+                    art: code_aus("ereignisse.art", &art, Eintragsart::from_slug)?,
+                    zustand: zustand
+                        .map(|z| code_aus("ereignisse.zustand", &z, Zustand::from_slug))
+                        .transpose()?,
                     status_code: r.try_get("status_code")?,
                     text: r.try_get("text")?,
                 })
@@ -597,32 +708,32 @@ impl Db {
 
     // --- Fristen ------------------------------------------------------------------------
 
-    pub async fn lege_frist_an(conn: &mut Conn, f: &NeueFrist<'_>, now: Millis) -> Result<i64> {
+    pub async fn lege_frist_an(conn: &mut Tx, f: &NeueFrist<'_>, now: Millis) -> Result<i64> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO fristen (vorgang_id, art, rechtsgrundlage, start, ende, erklaerung, zustand, created_at, geaendert_at) \
              VALUES ($1, $2, $3, $4, $5, $6, 'laeuft', $7, $7) RETURNING id",
         )
         .bind(f.vorgang_id)
-        .bind(f.art)
+        .bind(f.art.slug())
         .bind(f.rechtsgrundlage)
-        .bind(f.start)
-        .bind(f.ende)
+        .bind(tag_text(f.start))
+        .bind(tag_text(f.ende))
         .bind(f.erklaerung)
         .bind(now)
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.c())
         .await?;
         Self::aktualisiere_naechste_frist(conn, f.vorgang_id).await?;
         Ok(id)
     }
 
-    async fn aktualisiere_naechste_frist(conn: &mut Conn, vorgang_id: i64) -> Result<()> {
+    async fn aktualisiere_naechste_frist(conn: &mut Tx, vorgang_id: i64) -> Result<()> {
         sqlx::query(
             "UPDATE vorgaenge SET naechste_frist = \
              (SELECT MIN(ende) FROM fristen WHERE vorgang_id = $1 AND zustand IN ('laeuft', 'faellig')) \
              WHERE id = $1",
         )
         .bind(vorgang_id)
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await?;
         Ok(())
     }
@@ -653,15 +764,15 @@ impl Db {
     /// Nachforderung deadlines out of a page.
     pub async fn abgelaufene_fristen(
         &self,
-        art: &str,
-        heute: &str,
+        art: FristArt,
+        heute: NaiveDate,
         limit: i64,
     ) -> Result<Vec<Frist>> {
         let rows = sqlx::query(&format!(
             "SELECT {FRIST_SPALTEN} FROM fristen WHERE zustand = 'laeuft' AND art = $1 AND ende < $2 ORDER BY ende, id LIMIT $3"
         ))
-        .bind(art)
-        .bind(heute)
+        .bind(art.slug())
+        .bind(tag_text(heute))
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
@@ -671,20 +782,20 @@ impl Db {
     /// Compare-and-set of a deadline's state, in the caller's transaction: true when this
     /// call made the change (so its effect happens exactly once).
     pub async fn wechsle_fristzustand(
-        conn: &mut Conn,
+        conn: &mut Tx,
         id: i64,
-        von: &str,
-        nach: &str,
+        von: FristZustand,
+        nach: FristZustand,
         now: Millis,
     ) -> Result<bool> {
         let r = sqlx::query(
             "UPDATE fristen SET zustand = $3, geaendert_at = $4 WHERE id = $1 AND zustand = $2 RETURNING vorgang_id",
         )
         .bind(id)
-        .bind(von)
-        .bind(nach)
+        .bind(von.slug())
+        .bind(nach.slug())
         .bind(now)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(conn.c())
         .await?;
         match r {
             Some(r) => {
@@ -698,9 +809,9 @@ impl Db {
 
     /// Ends every running deadline of a kind on a case (answered, decided …).
     pub async fn erledige_fristen(
-        conn: &mut Conn,
+        conn: &mut Tx,
         vorgang_id: i64,
-        art: &str,
+        art: FristArt,
         now: Millis,
     ) -> Result<u64> {
         let n = sqlx::query(
@@ -708,9 +819,9 @@ impl Db {
              WHERE vorgang_id = $1 AND art = $2 AND zustand IN ('laeuft', 'faellig')",
         )
         .bind(vorgang_id)
-        .bind(art)
+        .bind(art.slug())
         .bind(now)
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await?
         .rows_affected();
         Self::aktualisiere_naechste_frist(conn, vorgang_id).await?;
@@ -719,9 +830,9 @@ impl Db {
 
     /// A new end for a running or due deadline (an extension with its explanation).
     pub async fn verlaengere_frist(
-        conn: &mut Conn,
+        conn: &mut Tx,
         id: i64,
-        ende: &str,
+        ende: NaiveDate,
         erklaerung: &str,
         now: Millis,
     ) -> Result<()> {
@@ -730,21 +841,75 @@ impl Db {
              WHERE id = $1 AND zustand IN ('laeuft', 'faellig') RETURNING vorgang_id",
         )
         .bind(id)
-        .bind(ende)
+        .bind(tag_text(ende))
         .bind(erklaerung)
         .bind(now)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(conn.c())
         .await?
-        .ok_or(StoreError::Conflict("frist_nicht_offen"))?;
+        .ok_or(StoreError::Konflikt(Konflikt::FristNichtOffen))?;
         let vorgang_id: i64 = r.try_get("vorgang_id")?;
         Self::aktualisiere_naechste_frist(conn, vorgang_id).await
+    }
+
+    /// The open (running or due) deadlines of a tenant's cases, earliest end first, each with
+    /// its case and how often the case's decision deadline was extended already.
+    pub async fn offene_fristen_des_tenants(
+        &self,
+        tenant_id: i64,
+        limit: i64,
+    ) -> Result<Vec<OffeneFrist>> {
+        let rows = sqlx::query(
+            "SELECT f.id, f.vorgang_id, f.art, f.rechtsgrundlage, f.start, f.ende, f.erklaerung, f.zustand, f.created_at, f.geaendert_at, \
+             v.aktenzeichen, v.bezeichnung, v.verfahren, \
+             (SELECT COUNT(*) FROM ereignisse e WHERE e.vorgang_id = f.vorgang_id AND e.art = $2) AS verlaengerungen \
+             FROM fristen f JOIN vorgaenge v ON v.id = f.vorgang_id \
+             WHERE v.tenant_id = $1 AND f.zustand IN ('laeuft', 'faellig') ORDER BY f.ende, f.id LIMIT $3",
+        )
+        .bind(tenant_id)
+        .bind(Eintragsart::EntscheidungsfristVerlaengert.slug())
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let aktenzeichen: Option<String> = r.try_get("aktenzeichen")?;
+                let verfahren: Option<String> = r.try_get("verfahren")?;
+                Ok(OffeneFrist {
+                    frist: frist_aus(r)?,
+                    aktenzeichen: aktenzeichen
+                        .map(|a| {
+                            Aktenzeichen::parse(&a).map_err(|e| {
+                                StoreError::Corrupt(format!("vorgaenge.aktenzeichen: {e}"))
+                            })
+                        })
+                        .transpose()?,
+                    bezeichnung: r.try_get("bezeichnung")?,
+                    verfahren: verfahren
+                        .map(|v| code_aus("vorgaenge.verfahren", &v, Verfahrensart::from_slug))
+                        .transpose()?,
+                    verlaengerungen: r.try_get("verlaengerungen")?,
+                })
+            })
+            .collect()
+    }
+
+    /// How many timeline entries of a kind a case has, read through the caller's
+    /// transaction (after [`Db::sperre_vorgang`], so the count stays true until commit).
+    pub async fn zaehle_eintraege(tx: &mut Tx, vorgang_id: i64, art: Eintragsart) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM ereignisse WHERE vorgang_id = $1 AND art = $2",
+        )
+        .bind(vorgang_id)
+        .bind(art.slug())
+        .fetch_one(tx.c())
+        .await?)
     }
 
     // --- Befunde ------------------------------------------------------------------------
 
     #[allow(clippy::too_many_arguments)]
     pub async fn speichere_befund(
-        conn: &mut Conn,
+        conn: &mut Tx,
         vorgang_id: i64,
         runde: i64,
         code: &str,
@@ -764,7 +929,7 @@ impl Db {
         .bind(dokument_id)
         .bind(now)
         .bind(user_id)
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.c())
         .await?)
     }
 
@@ -795,13 +960,13 @@ impl Db {
     pub async fn checkliste(
         &self,
         tenant_id: i64,
-        verfahren: &str,
+        verfahren: Verfahrensart,
     ) -> Result<Option<(i64, String)>> {
         let r = sqlx::query(
             "SELECT version, inhalt FROM checklisten WHERE tenant_id = $1 AND verfahren = $2 ORDER BY version DESC LIMIT 1",
         )
         .bind(tenant_id)
-        .bind(verfahren)
+        .bind(verfahren.slug())
         .fetch_optional(self.pool())
         .await?;
         r.map(|r| Ok((r.try_get::<i64, _>("version")?, r.try_get("inhalt")?)))
@@ -812,7 +977,7 @@ impl Db {
     pub async fn speichere_checkliste(
         &self,
         tenant_id: i64,
-        verfahren: &str,
+        verfahren: Verfahrensart,
         inhalt: &str,
         user_id: Option<i64>,
         now: Millis,
@@ -823,13 +988,13 @@ impl Db {
              RETURNING version",
         )
         .bind(tenant_id)
-        .bind(verfahren)
+        .bind(verfahren.slug())
         .bind(inhalt)
         .bind(now)
         .bind(user_id)
         .fetch_one(self.pool())
         .await
-        .map_err(|e| StoreError::on_unique(e, "checkliste"))?;
+        .map_err(|e| StoreError::on_unique(e, Konflikt::ChecklisteVergeben))?;
         Ok(version)
     }
 
@@ -842,11 +1007,15 @@ impl Db {
         serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("users.profil: {e}")))
     }
 
-    pub async fn setze_profil(&self, user_id: i64, profil: &serde_json::Value) -> Result<()> {
+    pub async fn setze_profil(
+        tx: &mut Tx,
+        user_id: i64,
+        profil: &serde_json::Value,
+    ) -> Result<()> {
         sqlx::query("UPDATE users SET profil = $2 WHERE id = $1")
             .bind(user_id)
             .bind(profil.to_string())
-            .execute(self.pool())
+            .execute(tx.c())
             .await?;
         Ok(())
     }
@@ -857,7 +1026,7 @@ impl Db {
         owner_user_id: i64,
         ausser: i64,
         limit: i64,
-    ) -> Result<Vec<serde_json::Value>> {
+    ) -> Result<Vec<Angaben>> {
         let rows: Vec<String> = sqlx::query_scalar(
             "SELECT angaben FROM vorgaenge WHERE owner_user_id = $1 AND id <> $2 ORDER BY id DESC LIMIT $3",
         )
@@ -866,9 +1035,12 @@ impl Db {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
+        // Drafts without Angaben (`{}`) offer nothing to take over.
         Ok(rows
             .iter()
-            .filter_map(|s| serde_json::from_str(s).ok())
+            .filter_map(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+            .filter(|v| v.get("bauherrschaft").is_some())
+            .filter_map(|v| serde_json::from_value(v).ok())
             .collect())
     }
 
@@ -913,7 +1085,7 @@ impl Db {
 /// A bound value of a query built at run time.
 enum Wert<'a> {
     Zahl(i64),
-    Text(&'a str),
+    Text(std::borrow::Cow<'a, str>),
 }
 
 fn binde<'q>(
@@ -923,7 +1095,7 @@ fn binde<'q>(
     for w in werte {
         q = match w {
             Wert::Zahl(z) => q.bind(*z),
-            Wert::Text(t) => q.bind(*t),
+            Wert::Text(t) => q.bind(t.clone().into_owned()),
         };
     }
     q
@@ -938,10 +1110,16 @@ fn eingang_abfrage(tenant_id: i64, f: &EingangsFilter) -> (String, Vec<Wert<'_>>
     );
     let mut werte = vec![Wert::Zahl(tenant_id)];
     let filter = [
-        ("zustand =", f.zustand.as_deref().map(Wert::Text)),
-        ("verfahren =", f.verfahren.as_deref().map(Wert::Text)),
-        ("gemeinde_ags =", f.gemeinde_ags.as_deref().map(Wert::Text)),
-        ("naechste_frist <=", f.frist_bis.as_deref().map(Wert::Text)),
+        ("zustand =", f.zustand.map(|z| Wert::Text(z.slug().into()))),
+        ("verfahren =", f.verfahren.map(|v| Wert::Text(v.slug().into()))),
+        (
+            "gemeinde_ags =",
+            f.gemeinde_ags.as_deref().map(|g| Wert::Text(g.into())),
+        ),
+        (
+            "naechste_frist <=",
+            f.frist_bis.map(|d| Wert::Text(tag_text(d).into())),
+        ),
         ("id <", f.vor_id.map(Wert::Zahl)),
     ];
     for (ausdruck, wert) in filter {
@@ -976,4 +1154,19 @@ fn plan_zeilen(backend: crate::Backend, rows: &[sqlx::any::AnyRow]) -> Result<Ve
             .map(|r| Ok(r.try_get::<String, _>(0)?))
             .collect(),
     }
+}
+
+fn format_aus(r: &sqlx::any::AnyRow) -> Result<AktenzeichenFormat> {
+    let format: String = r.try_get("aktenzeichen_format")?;
+    let kuerzel: String = r.try_get("aktenzeichen_kuerzel")?;
+    AktenzeichenFormat::parse(&format, &kuerzel)
+        .map_err(|e| StoreError::Corrupt(format!("tenants.aktenzeichen_format: {e}")))
+}
+
+/// A stored Anlageart code (`NULL`: none chosen yet).
+pub(crate) fn anlageart_aus(code: Option<String>) -> Result<Option<Anlageart>> {
+    code.map(|c| {
+        Anlageart::parse(&c).map_err(|e| StoreError::Corrupt(format!("anlageart: {e}")))
+    })
+    .transpose()
 }

@@ -32,7 +32,7 @@ pub struct AuditEvent<'a> {
 
 impl Db {
     /// Writes an entry inside the caller's transaction, so it commits with the change it records.
-    pub async fn audit(conn: &mut crate::Conn, ev: AuditEvent<'_>, now: Millis) -> Result<()> {
+    pub async fn audit(conn: &mut crate::Tx, ev: AuditEvent<'_>, now: Millis) -> Result<()> {
         sqlx::query(
             "INSERT INTO audit_log (at, tenant_id, actor_user_id, action, object_type, object_id, detail) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -44,15 +44,17 @@ impl Db {
         .bind(ev.object_type)
         .bind(ev.object_id)
         .bind(ev.detail.to_string())
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await?;
         Ok(())
     }
 
     /// Writes an entry on its own.
     pub async fn audit_now(&self, ev: AuditEvent<'_>, now: Millis) -> Result<()> {
-        let mut conn = self.pool().acquire().await?;
-        Db::audit(&mut conn, ev, now).await
+        let mut tx = self.begin().await?;
+        let r = Db::audit(&mut tx, ev, now).await?;
+        tx.commit().await?;
+        Ok(r)
     }
 
     /// The newest entries of one tenant.

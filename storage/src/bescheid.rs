@@ -5,7 +5,12 @@
 //! Every step that must happen once is a compare-and-set, so a rerun of the issuing job after a crash at any point
 //! neither gives out a second number nor makes a second stamped version.
 
-use crate::{Conn, Db, Millis, Result, StoreError};
+use crate::antrag::{anlageart_aus, tag_aus, tag_text};
+use crate::{Db, Konflikt, Millis, Result, StoreError, Tx};
+use chrono::NaiveDate;
+use plankammer_domain::aktenzeichen::Aktenzeichen;
+use plankammer_domain::anlageart::Anlageart;
+use plankammer_domain::bescheid::BescheidEntwurf;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -14,26 +19,25 @@ use sqlx::Row;
 pub struct BescheidAkte {
     pub id: i64,
     pub vorgang_id: i64,
-    /// `entwurf` or `erlassen`.
-    pub zustand: String,
+    /// Issued (`erlassen`), or still a draft (`entwurf`, perhaps being issued).
+    pub erlassen: bool,
     pub nummer: Option<String>,
-    /// The domain's `BescheidEntwurf` as JSON.
-    pub inhalt: serde_json::Value,
+    pub inhalt: BescheidEntwurf,
     /// Document ids chosen as approved plans; `None`: not chosen yet.
     pub plaene: Option<Vec<i64>>,
     pub pdf_sha256: Option<String>,
     pub created_at: Millis,
     pub erlass_beantragt_at: Option<Millis>,
     pub erlass_beantragt_by: Option<i64>,
-    /// `YYYY-MM-DD`.
-    pub erlass_datum: Option<String>,
+    /// The date the Bescheid carries, fixed with the intent to issue it.
+    pub erlass_datum: Option<NaiveDate>,
     pub erlass_job_id: Option<i64>,
     pub erlassen_at: Option<Millis>,
 }
 
 impl BescheidAkte {
     pub fn ist_erlassen(&self) -> bool {
-        self.zustand == "erlassen"
+        self.erlassen
     }
 
     /// Issued, or being issued: the content is frozen.
@@ -47,10 +51,16 @@ const AKTE_SPALTEN: &str = "id, vorgang_id, zustand, nummer, inhalt, plaene, pdf
 fn akte_aus(r: &sqlx::any::AnyRow) -> Result<BescheidAkte> {
     let inhalt: String = r.try_get("inhalt")?;
     let plaene: Option<String> = r.try_get("plaene")?;
+    let zustand: String = r.try_get("zustand")?;
+    let erlass_datum: Option<String> = r.try_get("erlass_datum")?;
     Ok(BescheidAkte {
         id: r.try_get("id")?,
         vorgang_id: r.try_get("vorgang_id")?,
-        zustand: r.try_get("zustand")?,
+        erlassen: match zustand.as_str() {
+            "erlassen" => true,
+            "entwurf" => false,
+            z => return Err(StoreError::Corrupt(format!("bescheide.zustand: {z:?}"))),
+        },
         nummer: r.try_get("nummer")?,
         inhalt: serde_json::from_str(&inhalt)
             .map_err(|e| StoreError::Corrupt(format!("bescheide.inhalt: {e}")))?,
@@ -62,7 +72,9 @@ fn akte_aus(r: &sqlx::any::AnyRow) -> Result<BescheidAkte> {
         created_at: r.try_get("created_at")?,
         erlass_beantragt_at: r.try_get("erlass_beantragt_at")?,
         erlass_beantragt_by: r.try_get("erlass_beantragt_by")?,
-        erlass_datum: r.try_get("erlass_datum")?,
+        erlass_datum: erlass_datum
+            .map(|d| tag_aus("bescheide.erlass_datum", &d))
+            .transpose()?,
         erlass_job_id: r.try_get("erlass_job_id")?,
         erlassen_at: r.try_get("erlassen_at")?,
     })
@@ -73,7 +85,7 @@ fn akte_aus(r: &sqlx::any::AnyRow) -> Result<BescheidAkte> {
 pub struct BescheidPlan {
     pub dokument_id: i64,
     pub bezeichnung: String,
-    pub anlageart: Option<String>,
+    pub anlageart: Option<Anlageart>,
     pub reihenfolge: i64,
     pub original_version_id: i64,
     pub original_version_nummer: i64,
@@ -104,20 +116,20 @@ pub struct BescheidVorlage {
 impl Db {
     /// Whether the case has a Bescheid being issued: the intent is recorded and the issuing
     /// job has not completed it yet. Read through the caller's connection.
-    pub async fn erlass_laeuft(conn: &mut Conn, vorgang_id: i64) -> Result<bool> {
+    pub async fn erlass_laeuft(conn: &mut Tx, vorgang_id: i64) -> Result<bool> {
         let n: i64 = sqlx::query_scalar(
             "SELECT CAST(COUNT(*) AS BIGINT) FROM bescheide WHERE vorgang_id = $1 \
              AND erlass_beantragt_at IS NOT NULL AND zustand = 'entwurf'",
         )
         .bind(vorgang_id)
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.c())
         .await?;
         Ok(n > 0)
     }
 
     /// Issues the draft (once): number, rendered PDF, time. False if it was issued already.
     pub async fn erlasse_bescheid(
-        conn: &mut Conn,
+        conn: &mut Tx,
         id: i64,
         nummer: &str,
         pdf_sha256: &str,
@@ -133,7 +145,7 @@ impl Db {
         .bind(pdf_sha256)
         .bind(now)
         .bind(user_id)
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await?
         .rows_affected()
             == 1)
@@ -168,11 +180,13 @@ impl Db {
     pub async fn speichere_bescheid_mit_plaenen(
         &self,
         vorgang_id: i64,
-        inhalt: &serde_json::Value,
+        inhalt: &BescheidEntwurf,
         plaene: &[i64],
         user_id: i64,
         now: Millis,
     ) -> Result<i64> {
+        let inhalt = serde_json::to_string(inhalt)
+            .map_err(|e| StoreError::Corrupt(format!("bescheide.inhalt: {e}")))?;
         let plaene = serde_json::to_string(plaene)
             .map_err(|e| StoreError::Corrupt(format!("plaene: {e}")))?;
         let mut tx = self.begin().await?;
@@ -180,7 +194,7 @@ impl Db {
             "SELECT id, erlass_beantragt_at FROM bescheide WHERE vorgang_id = $1 AND zustand = 'entwurf'",
         )
         .bind(vorgang_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(tx.c())
         .await?;
         let id = match vorhanden {
             Some(r) => {
@@ -189,13 +203,13 @@ impl Db {
                     "UPDATE bescheide SET inhalt = $2, plaene = $3 WHERE id = $1 AND zustand = 'entwurf' AND erlass_beantragt_at IS NULL",
                 )
                 .bind(id)
-                .bind(inhalt.to_string())
+                .bind(&inhalt)
                 .bind(&plaene)
-                .execute(&mut *tx)
+                .execute(tx.c())
                 .await?
                 .rows_affected();
                 if n != 1 {
-                    return Err(StoreError::Conflict("bescheid_beantragt"));
+                    return Err(StoreError::Konflikt(Konflikt::BescheidBeantragt));
                 }
                 id
             }
@@ -203,13 +217,13 @@ impl Db {
                 "INSERT INTO bescheide (vorgang_id, zustand, inhalt, plaene, created_at, created_by) VALUES ($1, 'entwurf', $2, $3, $4, $5) RETURNING id",
             )
             .bind(vorgang_id)
-            .bind(inhalt.to_string())
+            .bind(&inhalt)
             .bind(&plaene)
             .bind(now)
             .bind(user_id)
-            .fetch_one(&mut *tx)
+            .fetch_one(tx.c())
             .await
-            .map_err(|e| StoreError::on_unique(e, "bescheidentwurf"))?,
+            .map_err(|e| StoreError::on_unique(e, Konflikt::BescheidentwurfVorhanden))?,
         };
         tx.commit().await?;
         Ok(id)
@@ -221,11 +235,11 @@ impl Db {
     /// they approve. Returns the number, or `None` if the intent was recorded before.
     #[allow(clippy::too_many_arguments)]
     pub async fn beantrage_erlass(
-        conn: &mut Conn,
+        conn: &mut Tx,
         bescheid_id: i64,
         tenant_id: i64,
-        aktenzeichen: &str,
-        datum: &str,
+        aktenzeichen: &Aktenzeichen,
+        datum: NaiveDate,
         plaene: &[ZuGenehmigen],
         user_id: i64,
         now: Millis,
@@ -237,8 +251,8 @@ impl Db {
         .bind(bescheid_id)
         .bind(now)
         .bind(user_id)
-        .bind(datum)
-        .fetch_optional(&mut *conn)
+        .bind(tag_text(datum))
+        .fetch_optional(conn.c())
         .await?;
         let Some(r) = r else {
             return Ok(None);
@@ -248,9 +262,9 @@ impl Db {
             "SELECT CAST(COUNT(*) AS BIGINT) FROM bescheid_nummern WHERE vorgang_id = $1",
         )
         .bind(vorgang_id)
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.c())
         .await?;
-        let nummer = format!("{}-B{}", aktenzeichen.trim(), bisher + 1);
+        let nummer = format!("{aktenzeichen}-B{}", bisher + 1);
         sqlx::query(
             "INSERT INTO bescheid_nummern (tenant_id, nummer, vorgang_id, bescheid_id, vergeben_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -259,13 +273,13 @@ impl Db {
         .bind(vorgang_id)
         .bind(bescheid_id)
         .bind(now)
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await
-        .map_err(|e| StoreError::on_unique(e, "bescheidnummer"))?;
+        .map_err(|e| StoreError::on_unique(e, Konflikt::BescheidnummerVergeben))?;
         sqlx::query("UPDATE bescheide SET nummer = $2 WHERE id = $1")
             .bind(bescheid_id)
             .bind(&nummer)
-            .execute(&mut *conn)
+            .execute(conn.c())
             .await?;
         for (i, p) in plaene.iter().enumerate() {
             sqlx::query(
@@ -277,19 +291,19 @@ impl Db {
             .bind(i as i64 + 1)
             .bind(p.version_id)
             .bind(&p.sha256)
-            .execute(&mut *conn)
+            .execute(conn.c())
             .await
-            .map_err(|e| StoreError::on_unique(e, "bescheidplan"))?;
+            .map_err(|e| StoreError::on_unique(e, Konflikt::BescheidplanVorhanden))?;
         }
         Ok(Some(nummer))
     }
 
     /// Remembers the job that issues the Bescheid, in the caller's transaction.
-    pub async fn setze_erlass_job(conn: &mut Conn, bescheid_id: i64, job_id: i64) -> Result<()> {
+    pub async fn setze_erlass_job(conn: &mut Tx, bescheid_id: i64, job_id: i64) -> Result<()> {
         sqlx::query("UPDATE bescheide SET erlass_job_id = $2 WHERE id = $1")
             .bind(bescheid_id)
             .bind(job_id)
-            .execute(&mut *conn)
+            .execute(conn.c())
             .await?;
         Ok(())
     }
@@ -311,7 +325,7 @@ impl Db {
                 Ok(BescheidPlan {
                     dokument_id: r.try_get("dokument_id")?,
                     bezeichnung: r.try_get("bezeichnung")?,
-                    anlageart: r.try_get("anlageart")?,
+                    anlageart: anlageart_aus(r.try_get("anlageart")?)?,
                     reihenfolge: r.try_get("reihenfolge")?,
                     original_version_id: r.try_get("original_version_id")?,
                     original_version_nummer: r.try_get("original_version_nummer")?,
@@ -327,7 +341,7 @@ impl Db {
     /// false if a stamped version was recorded already (the caller rolls back the version it
     /// added, so there is never a second one).
     pub async fn vermerke_gestempelt(
-        conn: &mut Conn,
+        conn: &mut Tx,
         bescheid_id: i64,
         dokument_id: i64,
         version_id: i64,
@@ -339,9 +353,9 @@ impl Db {
         .bind(bescheid_id)
         .bind(dokument_id)
         .bind(version_id)
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await
-        .map_err(|e| StoreError::on_unique(e, "gestempelte_version"))?
+        .map_err(|e| StoreError::on_unique(e, Konflikt::StempelVorhanden))?
         .rows_affected()
             == 1)
     }
@@ -406,7 +420,7 @@ impl Db {
     /// Registers stored bytes with their size, in the caller's transaction (the rendered
     /// Bescheid), so maintenance keeps them and `bescheide.pdf_sha256` may refer to them.
     pub async fn registriere_blob(
-        conn: &mut Conn,
+        conn: &mut Tx,
         sha256: &str,
         groesse: i64,
         now: Millis,
@@ -415,7 +429,7 @@ impl Db {
             .bind(sha256)
             .bind(groesse)
             .bind(now)
-            .execute(&mut *conn)
+            .execute(conn.c())
             .await?;
         Ok(())
     }

@@ -3,12 +3,17 @@
 //! Bescheid is in `bescheid.rs`). Effects with legal weight (deemed consent, reminders) are
 //! compare-and-set, so they happen exactly once however many workers run.
 
-use crate::{Conn, Db, Millis, Result, StoreError};
+use crate::antrag::{code_aus, tag_aus, tag_text};
+use crate::{Db, Konflikt, Millis, Result, StoreError, Tx};
+use chrono::NaiveDate;
+use plankammer_domain::beteiligung::{
+    BeteiligungsZustand, Nebenbestimmung, Rolle, Schweigefolge, Zustimmung,
+};
 use serde::Serialize;
 use sqlx::Row;
 
-/// States in which a request is open (its deadline runs).
-pub const OFFEN: [&str; 3] = ["angefragt", "in_bearbeitung", "rueckfrage"];
+/// The SQL list of the states in which a request is open (its deadline runs).
+const OFFEN_SQL: &str = "('angefragt', 'in_bearbeitung', 'rueckfrage')";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Stelle {
@@ -36,20 +41,21 @@ pub struct Beteiligung {
     pub vorgang_id: i64,
     pub stelle_id: i64,
     pub stelle_name: String,
-    pub rolle: String,
+    pub rolle: Rolle,
     pub rechtsbereich: String,
     pub notiz: String,
     /// Document ids in scope; `None`: all.
     pub umfang: Option<Vec<i64>>,
     pub fassung_id: Option<i64>,
     pub freigegeben_fassung_id: Option<i64>,
-    pub zustand: String,
-    pub start: String,
-    pub ende: String,
+    pub zustand: BeteiligungsZustand,
+    /// The day of the request (not counted) and the last day of its deadline.
+    pub start: NaiveDate,
+    pub ende: NaiveDate,
     pub rechtsgrundlage: String,
     pub erklaerung: String,
     pub behoerdlich_gesetzt: bool,
-    pub schweigefolge: String,
+    pub schweigefolge: Schweigefolge,
     pub fiktion_at: Option<Millis>,
     /// Days-before-end whose reminder went out.
     pub erinnerungen: Vec<u32>,
@@ -66,12 +72,17 @@ const BETEILIGUNG_SPALTEN: &str = "b.id, b.vorgang_id, b.stelle_id, s.name AS st
 fn beteiligung_aus(r: &sqlx::any::AnyRow) -> Result<Beteiligung> {
     let umfang: Option<String> = r.try_get("umfang")?;
     let erinnerungen: String = r.try_get("erinnerungen")?;
+    let rolle: String = r.try_get("rolle")?;
+    let zustand: String = r.try_get("zustand")?;
+    let start: String = r.try_get("start")?;
+    let ende: String = r.try_get("ende")?;
+    let schweigefolge: String = r.try_get("schweigefolge")?;
     Ok(Beteiligung {
         id: r.try_get("id")?,
         vorgang_id: r.try_get("vorgang_id")?,
         stelle_id: r.try_get("stelle_id")?,
         stelle_name: r.try_get("stelle_name")?,
-        rolle: r.try_get("rolle")?,
+        rolle: code_aus("beteiligungen.rolle", &rolle, Rolle::from_code)?,
         rechtsbereich: r.try_get("rechtsbereich")?,
         notiz: r.try_get("notiz")?,
         umfang: umfang
@@ -80,13 +91,21 @@ fn beteiligung_aus(r: &sqlx::any::AnyRow) -> Result<Beteiligung> {
             .map_err(|e| StoreError::Corrupt(format!("beteiligungen.umfang: {e}")))?,
         fassung_id: r.try_get("fassung_id")?,
         freigegeben_fassung_id: r.try_get("freigegeben_fassung_id")?,
-        zustand: r.try_get("zustand")?,
-        start: r.try_get("start")?,
-        ende: r.try_get("ende")?,
+        zustand: code_aus(
+            "beteiligungen.zustand",
+            &zustand,
+            BeteiligungsZustand::from_slug,
+        )?,
+        start: tag_aus("beteiligungen.start", &start)?,
+        ende: tag_aus("beteiligungen.ende", &ende)?,
         rechtsgrundlage: r.try_get("rechtsgrundlage")?,
         erklaerung: r.try_get("erklaerung")?,
         behoerdlich_gesetzt: r.try_get::<i64, _>("behoerdlich_gesetzt")? != 0,
-        schweigefolge: r.try_get("schweigefolge")?,
+        schweigefolge: code_aus(
+            "beteiligungen.schweigefolge",
+            &schweigefolge,
+            Schweigefolge::from_code,
+        )?,
         fiktion_at: r.try_get("fiktion_at")?,
         erinnerungen: erinnerungen
             .split(',')
@@ -105,17 +124,17 @@ fn beteiligung_aus(r: &sqlx::any::AnyRow) -> Result<Beteiligung> {
 pub struct NeueBeteiligung<'a> {
     pub vorgang_id: i64,
     pub stelle_id: i64,
-    pub rolle: &'a str,
+    pub rolle: Rolle,
     pub rechtsbereich: &'a str,
     pub notiz: &'a str,
     pub umfang: Option<&'a [i64]>,
     pub fassung_id: Option<i64>,
-    pub start: &'a str,
-    pub ende: &'a str,
+    pub start: NaiveDate,
+    pub ende: NaiveDate,
     pub rechtsgrundlage: &'a str,
     pub erklaerung: &'a str,
     pub behoerdlich_gesetzt: bool,
-    pub schweigefolge: &'a str,
+    pub schweigefolge: Schweigefolge,
     pub user_id: i64,
 }
 
@@ -192,9 +211,8 @@ pub struct Stellungnahme {
     pub beteiligung_id: i64,
     pub ersetzt_id: Option<i64>,
     pub tenor: String,
-    pub zustimmung: String,
-    /// JSON list of `{art, text}`, as the domain writes it.
-    pub nebenbestimmungen: serde_json::Value,
+    pub zustimmung: Zustimmung,
+    pub nebenbestimmungen: Vec<Nebenbestimmung>,
     pub begruendung: String,
     pub verspaetet: bool,
     pub beruecksichtigt: Option<bool>,
@@ -207,8 +225,8 @@ pub struct NeueStellungnahme<'a> {
     pub beteiligung_id: i64,
     pub ersetzt_id: Option<i64>,
     pub tenor: &'a str,
-    pub zustimmung: &'a str,
-    pub nebenbestimmungen: &'a serde_json::Value,
+    pub zustimmung: Zustimmung,
+    pub nebenbestimmungen: &'a [Nebenbestimmung],
     pub begruendung: &'a str,
     pub verspaetet: bool,
     pub user_id: i64,
@@ -266,7 +284,7 @@ impl Db {
             .bind(user_id)
             .execute(self.pool())
             .await
-            .map_err(|e| StoreError::on_unique(e, "stellenmitglied"))?;
+            .map_err(|e| StoreError::on_unique(e, Konflikt::StellenmitgliedVorhanden))?;
         Ok(())
     }
 
@@ -285,7 +303,7 @@ impl Db {
     // --- Requests ----------------------------------------------------------------------
 
     pub async fn frage_stelle_an(
-        conn: &mut Conn,
+        conn: &mut Tx,
         b: &NeueBeteiligung<'_>,
         now: Millis,
     ) -> Result<i64> {
@@ -299,20 +317,20 @@ impl Db {
         )
         .bind(b.vorgang_id)
         .bind(b.stelle_id)
-        .bind(b.rolle)
+        .bind(b.rolle.code())
         .bind(b.rechtsbereich)
         .bind(b.notiz)
         .bind(umfang)
         .bind(b.fassung_id)
-        .bind(b.start)
-        .bind(b.ende)
+        .bind(tag_text(b.start))
+        .bind(tag_text(b.ende))
         .bind(b.rechtsgrundlage)
         .bind(b.erklaerung)
         .bind(i64::from(b.behoerdlich_gesetzt))
-        .bind(b.schweigefolge)
+        .bind(b.schweigefolge.code())
         .bind(now)
         .bind(b.user_id)
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.c())
         .await?)
     }
 
@@ -356,7 +374,7 @@ impl Db {
         let rows = sqlx::query(&format!(
             "SELECT {BETEILIGUNG_SPALTEN} FROM beteiligungen b JOIN stellen s ON s.id = b.stelle_id \
              JOIN vorgaenge v ON v.id = b.vorgang_id \
-             WHERE v.tenant_id = $1 AND b.zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage') \
+             WHERE v.tenant_id = $1 AND b.zustand IN {OFFEN_SQL} \
              ORDER BY b.ende, b.id"
         ))
         .bind(tenant_id)
@@ -367,10 +385,10 @@ impl Db {
 
     /// Compare-and-set of a request's state; true when this call made the change.
     pub async fn wechsle_beteiligungszustand(
-        conn: &mut Conn,
+        conn: &mut Tx,
         id: i64,
-        von: &str,
-        nach: &str,
+        von: BeteiligungsZustand,
+        nach: BeteiligungsZustand,
         grund: Option<&str>,
         now: Millis,
     ) -> Result<bool> {
@@ -379,11 +397,11 @@ impl Db {
              WHERE id = $1 AND zustand = $2",
         )
         .bind(id)
-        .bind(von)
-        .bind(nach)
+        .bind(von.slug())
+        .bind(nach.slug())
         .bind(grund)
         .bind(now)
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await?
         .rows_affected()
             == 1)
@@ -396,11 +414,11 @@ impl Db {
     /// `Conflict("beteiligungsfrist_abgelaufen")`; `Conflict("beteiligung_nicht_offen")`
     /// when the request is no longer open.
     pub async fn verlaengere_beteiligung(
-        conn: &mut Conn,
+        conn: &mut Tx,
         id: i64,
-        ende: &str,
+        ende: NaiveDate,
         erklaerung: &str,
-        heute: &str,
+        heute: NaiveDate,
         now: Millis,
     ) -> Result<()> {
         let n = sqlx::query(
@@ -408,11 +426,11 @@ impl Db {
              WHERE id = $1 AND zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage') AND ende >= $5",
         )
         .bind(id)
-        .bind(ende)
+        .bind(tag_text(ende))
         .bind(erklaerung)
         .bind(now)
-        .bind(heute)
-        .execute(&mut *conn)
+        .bind(tag_text(heute))
+        .execute(conn.c())
         .await?
         .rows_affected();
         if n == 1 {
@@ -424,49 +442,58 @@ impl Db {
 
     /// Why an open request's deadline could not be changed: it passed, or the request is
     /// no longer open.
-    async fn warum_nicht_aenderbar(conn: &mut Conn, id: i64, heute: &str) -> Result<StoreError> {
+    async fn warum_nicht_aenderbar(
+        conn: &mut Tx,
+        id: i64,
+        heute: NaiveDate,
+    ) -> Result<StoreError> {
         let r = sqlx::query("SELECT zustand, ende FROM beteiligungen WHERE id = $1")
             .bind(id)
-            .fetch_optional(&mut *conn)
+            .fetch_optional(conn.c())
             .await?;
         let Some(r) = r else {
             return Ok(StoreError::NotFound);
         };
         let zustand: String = r.try_get("zustand")?;
+        let zustand = code_aus(
+            "beteiligungen.zustand",
+            &zustand,
+            BeteiligungsZustand::from_slug,
+        )?;
         let ende: String = r.try_get("ende")?;
         Ok(
-            if OFFEN.contains(&zustand.as_str()) && ende.as_str() < heute {
-                StoreError::Conflict("beteiligungsfrist_abgelaufen")
+            if zustand.ist_offen() && tag_aus("beteiligungen.ende", &ende)? < heute {
+                StoreError::Konflikt(Konflikt::BeteiligungsfristAbgelaufen)
             } else {
-                StoreError::Conflict("beteiligung_nicht_offen")
+                StoreError::Konflikt(Konflikt::BeteiligungNichtOffen)
             },
         )
     }
 
     /// How many requests of the case are open, read through the caller's connection (in a
     /// transaction: after [`Db::sperre_vorgang`], so the answer stays true until commit).
-    pub async fn offene_anfragen(conn: &mut Conn, vorgang_id: i64) -> Result<i64> {
+    pub async fn offene_anfragen(conn: &mut Tx, vorgang_id: i64) -> Result<i64> {
         Ok(sqlx::query_scalar(
             "SELECT CAST(COUNT(*) AS BIGINT) FROM beteiligungen WHERE vorgang_id = $1 \
              AND zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage')",
         )
         .bind(vorgang_id)
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.c())
         .await?)
     }
 
     /// Open requests whose last day is before `heute`: their deemed consent is due.
     pub async fn abgelaufene_beteiligungen(
         &self,
-        heute: &str,
+        heute: NaiveDate,
         limit: i64,
     ) -> Result<Vec<Beteiligung>> {
         let rows = sqlx::query(&format!(
             "SELECT {BETEILIGUNG_SPALTEN} FROM beteiligungen b JOIN stellen s ON s.id = b.stelle_id \
-             WHERE b.zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage') AND b.fiktion_at IS NULL AND b.ende < $1 \
+             WHERE b.zustand IN {OFFEN_SQL} AND b.fiktion_at IS NULL AND b.ende < $1 \
              ORDER BY b.ende, b.id LIMIT $2"
         ))
-        .bind(heute)
+        .bind(tag_text(heute))
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
@@ -476,10 +503,10 @@ impl Db {
     /// Records the deemed consent of an open request, exactly once: true when this call
     /// recorded it (the caller then writes the timeline entry and the mails).
     pub async fn trage_fiktion_ein(
-        conn: &mut Conn,
+        conn: &mut Tx,
         id: i64,
-        nach: &str,
-        heute: &str,
+        nach: BeteiligungsZustand,
+        heute: NaiveDate,
         now: Millis,
     ) -> Result<bool> {
         Ok(sqlx::query(
@@ -488,10 +515,10 @@ impl Db {
              AND zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage')",
         )
         .bind(id)
-        .bind(nach)
-        .bind(heute)
+        .bind(nach.slug())
+        .bind(tag_text(heute))
         .bind(now)
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await?
         .rows_affected()
             == 1)
@@ -499,7 +526,7 @@ impl Db {
 
     /// Notes that the reminder `tage` days before the end went out; false if it had
     /// already (so it is never sent twice).
-    pub async fn vermerke_erinnerung(conn: &mut Conn, id: i64, tage: u32) -> Result<bool> {
+    pub async fn vermerke_erinnerung(conn: &mut Tx, id: i64, tage: u32) -> Result<bool> {
         let tag = tage.to_string();
         Ok(sqlx::query(
             "UPDATE beteiligungen SET erinnerungen = CASE WHEN erinnerungen = '' THEN $2 ELSE erinnerungen || ',' || $2 END \
@@ -507,7 +534,7 @@ impl Db {
         )
         .bind(id)
         .bind(&tag)
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await?
         .rows_affected()
             == 1)
@@ -519,14 +546,14 @@ impl Db {
     /// ([`Db::setze_andere_kommentare_sichtbar`]), and a value read before this transaction
     /// could undo a change made in between.
     pub async fn teile_fassung(
-        conn: &mut Conn,
+        conn: &mut Tx,
         beteiligung_id: i64,
         fassung_id: i64,
     ) -> Result<()> {
         sqlx::query("UPDATE beteiligungen SET freigegeben_fassung_id = $2 WHERE id = $1")
             .bind(beteiligung_id)
             .bind(fassung_id)
-            .execute(&mut *conn)
+            .execute(conn.c())
             .await?;
         Ok(())
     }
@@ -534,20 +561,20 @@ impl Db {
     /// A member of the Stelle opens the request: notes the first opening (not of a withdrawn
     /// request: that would open its documents), and moves `angefragt` to `in_bearbeitung`.
     /// True when this call moved the state (once).
-    pub async fn oeffne_beteiligung(conn: &mut Conn, id: i64, now: Millis) -> Result<bool> {
+    pub async fn oeffne_beteiligung(conn: &mut Tx, id: i64, now: Millis) -> Result<bool> {
         sqlx::query(
             "UPDATE beteiligungen SET geoeffnet_at = $2 WHERE id = $1 AND geoeffnet_at IS NULL AND zustand <> 'zurueckgezogen'",
         )
         .bind(id)
         .bind(now)
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await?;
         Ok(sqlx::query(
             "UPDATE beteiligungen SET zustand = 'in_bearbeitung', geaendert_at = $2 WHERE id = $1 AND zustand = 'angefragt'",
         )
         .bind(id)
         .bind(now)
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await?
         .rows_affected()
             == 1)
@@ -569,11 +596,11 @@ impl Db {
     /// while the deadline runs (its last day is `heute` or later), with the same conflicts as
     /// [`Db::verlaengere_beteiligung`].
     pub async fn hemme_beteiligungsfrist(
-        conn: &mut Conn,
+        conn: &mut Tx,
         id: i64,
-        ende: &str,
+        ende: NaiveDate,
         erklaerung: &str,
-        heute: &str,
+        heute: NaiveDate,
         now: Millis,
     ) -> Result<()> {
         let n = sqlx::query(
@@ -581,11 +608,11 @@ impl Db {
              WHERE id = $1 AND zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage') AND ende >= $5",
         )
         .bind(id)
-        .bind(ende)
+        .bind(tag_text(ende))
         .bind(erklaerung)
         .bind(now)
-        .bind(heute)
-        .execute(&mut *conn)
+        .bind(tag_text(heute))
+        .execute(conn.c())
         .await?
         .rows_affected();
         if n == 1 {
@@ -668,7 +695,7 @@ impl Db {
     }
 
     pub async fn stelle_rueckfrage(
-        conn: &mut Conn,
+        conn: &mut Tx,
         beteiligung_id: i64,
         frage: &str,
         an_antragsteller: bool,
@@ -686,13 +713,13 @@ impl Db {
         .bind(i64::from(hemmt_frist))
         .bind(now)
         .bind(user_id)
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.c())
         .await?)
     }
 
     /// Answers a Rückfrage once.
     pub async fn beantworte_rueckfrage(
-        conn: &mut Conn,
+        conn: &mut Tx,
         id: i64,
         antwort: &str,
         user_id: i64,
@@ -705,13 +732,13 @@ impl Db {
         .bind(antwort)
         .bind(now)
         .bind(user_id)
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await?
         .rows_affected();
         if n == 1 {
             Ok(())
         } else {
-            Err(StoreError::Conflict("rueckfrage_beantwortet"))
+            Err(StoreError::Konflikt(Konflikt::RueckfrageBeantwortet))
         }
     }
 
@@ -739,7 +766,7 @@ impl Db {
     /// Answers a Rückfrage once, recording whether it suspended the deadline (the
     /// Bauaufsicht's decision). False if it had been answered already.
     pub async fn beantworte_rueckfrage_mit(
-        conn: &mut Conn,
+        conn: &mut Tx,
         id: i64,
         antwort: &str,
         hemmt_frist: bool,
@@ -755,20 +782,20 @@ impl Db {
         .bind(i64::from(hemmt_frist))
         .bind(now)
         .bind(user_id)
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await?
         .rows_affected()
             == 1)
     }
 
     /// Notes that the Bauaufsicht passed the question on to the applicants (once).
-    pub async fn gib_rueckfrage_weiter(conn: &mut Conn, id: i64, now: Millis) -> Result<bool> {
+    pub async fn gib_rueckfrage_weiter(conn: &mut Tx, id: i64, now: Millis) -> Result<bool> {
         Ok(sqlx::query(
             "UPDATE rueckfragen SET weitergegeben_at = $2 WHERE id = $1 AND weitergegeben_at IS NULL AND antwort IS NULL",
         )
         .bind(id)
         .bind(now)
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await?
         .rows_affected()
             == 1)
@@ -781,7 +808,7 @@ impl Db {
     /// most once (unique index), so of two corrections of the same one the second gets
     /// `Conflict("stellungnahme_schon_korrigiert")`.
     pub async fn gib_stellungnahme_ab(
-        conn: &mut Conn,
+        conn: &mut Tx,
         s: &NeueStellungnahme<'_>,
         now: Millis,
     ) -> Result<i64> {
@@ -791,7 +818,7 @@ impl Db {
             )
             .bind(alt)
             .bind(s.beteiligung_id)
-            .fetch_one(&mut *conn)
+            .fetch_one(conn.c())
             .await?;
             if n != 1 {
                 return Err(StoreError::NotFound);
@@ -804,15 +831,18 @@ impl Db {
         .bind(s.beteiligung_id)
         .bind(s.ersetzt_id)
         .bind(s.tenor)
-        .bind(s.zustimmung)
-        .bind(s.nebenbestimmungen.to_string())
+        .bind(s.zustimmung.code())
+        .bind(
+            serde_json::to_string(s.nebenbestimmungen)
+                .map_err(|e| StoreError::Corrupt(format!("nebenbestimmungen: {e}")))?,
+        )
         .bind(s.begruendung)
         .bind(i64::from(s.verspaetet))
         .bind(now)
         .bind(s.user_id)
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.c())
         .await
-        .map_err(|e| StoreError::on_unique(e, "stellungnahme_schon_korrigiert"))
+        .map_err(|e| StoreError::on_unique(e, Konflikt::StellungnahmeSchonKorrigiert))
     }
 
     pub async fn stellungnahmen(&self, beteiligung_id: i64) -> Result<Vec<Stellungnahme>> {
@@ -826,12 +856,17 @@ impl Db {
         rows.iter()
             .map(|r| {
                 let nb: String = r.try_get("nebenbestimmungen")?;
+                let zustimmung: String = r.try_get("zustimmung")?;
                 Ok(Stellungnahme {
                     id: r.try_get("id")?,
                     beteiligung_id: r.try_get("beteiligung_id")?,
                     ersetzt_id: r.try_get("ersetzt_id")?,
                     tenor: r.try_get("tenor")?,
-                    zustimmung: r.try_get("zustimmung")?,
+                    zustimmung: code_aus(
+                        "stellungnahmen.zustimmung",
+                        &zustimmung,
+                        Zustimmung::from_code,
+                    )?,
                     nebenbestimmungen: serde_json::from_str(&nb).map_err(|e| {
                         StoreError::Corrupt(format!("stellungnahmen.nebenbestimmungen: {e}"))
                     })?,
@@ -849,7 +884,7 @@ impl Db {
 
     /// [`Db::entscheide_verspaetete`] in the caller's transaction.
     pub async fn entscheide_verspaetete_in(
-        conn: &mut Conn,
+        conn: &mut Tx,
         id: i64,
         beruecksichtigen: bool,
     ) -> Result<bool> {
@@ -858,7 +893,7 @@ impl Db {
         )
         .bind(id)
         .bind(i64::from(beruecksichtigen))
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await?
         .rows_affected()
             == 1)

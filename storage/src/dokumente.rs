@@ -2,7 +2,9 @@
 //! pipeline found in each version.
 
 use crate::jobs::Job;
-use crate::{Db, Millis, Result, StoreError};
+use crate::antrag::anlageart_aus;
+use crate::{Db, Konflikt, Millis, Result, StoreError};
+use plankammer_domain::anlageart::Anlageart;
 use plankammer_domain::feststellung::{Feststellung, Schwere};
 use plankammer_domain::zugriff::VorgangRef;
 use serde::Serialize;
@@ -45,7 +47,7 @@ pub struct Dokument {
     pub id: i64,
     pub vorgang_id: i64,
     pub bezeichnung: String,
-    pub anlageart: Option<String>,
+    pub anlageart: Option<Anlageart>,
     pub versionen: Vec<Version>,
 }
 
@@ -57,7 +59,7 @@ pub struct NeueVersion<'a> {
     /// `None`: a new document with this name and type.
     pub dokument_id: Option<i64>,
     pub bezeichnung: &'a str,
-    pub anlageart: Option<&'a str>,
+    pub anlageart: Option<&'a Anlageart>,
     pub sha256: &'a str,
     pub groesse: i64,
     pub dateiname: &'a str,
@@ -118,6 +120,7 @@ pub(crate) const STEMPEL_UNERLASSEN: &str = "SELECT p.gestempelt_version_id FROM
      WHERE p.gestempelt_version_id IS NOT NULL AND b.zustand <> 'erlassen'";
 
 impl Db {
+    /// Opens a case (a draft), with the first entry of its timeline, on its own.
     pub async fn create_vorgang(
         &self,
         tenant_id: i64,
@@ -126,6 +129,19 @@ impl Db {
         now: Millis,
     ) -> Result<Vorgang> {
         let mut tx = self.begin().await?;
+        let v = Db::lege_vorgang_an(&mut tx, tenant_id, owner_user_id, bezeichnung, now).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    /// Opens a case (a draft) in the caller's transaction; the timeline starts with it.
+    pub async fn lege_vorgang_an(
+        tx: &mut crate::Tx,
+        tenant_id: i64,
+        owner_user_id: i64,
+        bezeichnung: &str,
+        now: Millis,
+    ) -> Result<Vorgang> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO vorgaenge (tenant_id, owner_user_id, bezeichnung, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
         )
@@ -133,23 +149,21 @@ impl Db {
         .bind(owner_user_id)
         .bind(bezeichnung)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.c())
         .await?;
-        // The timeline starts with the case.
         Db::ereignis(
-            &mut tx,
+            tx,
             &crate::antrag::NeuesEreignis {
                 vorgang_id: id,
                 user_id: Some(owner_user_id),
-                art: "angelegt",
-                zustand: Some("entwurf"),
+                art: plankammer_domain::zeitleiste::Eintragsart::Angelegt,
+                zustand: Some(plankammer_domain::vorgang::Zustand::Entwurf),
                 status_code: None,
                 text: "Vorgang angelegt",
             },
             now,
         )
         .await?;
-        tx.commit().await?;
         Ok(Vorgang {
             id,
             tenant_id,
@@ -219,7 +233,7 @@ impl Db {
     /// Records a stored upload as a new version (and a new document if asked), in the
     /// caller's transaction. The blob row is written too, if it is the first of its bytes.
     pub async fn add_version(
-        conn: &mut crate::Conn,
+        conn: &mut crate::Tx,
         v: &NeueVersion<'_>,
         now: Millis,
     ) -> Result<Version> {
@@ -227,7 +241,7 @@ impl Db {
             .bind(v.sha256)
             .bind(v.groesse)
             .bind(now)
-            .execute(&mut *conn)
+            .execute(conn.c())
             .await?;
         let dokument_id = match v.dokument_id {
             Some(id) => {
@@ -235,7 +249,7 @@ impl Db {
                 let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dokumente WHERE id = $1 AND vorgang_id = $2 AND beteiligung_id IS NULL")
                     .bind(id)
                     .bind(v.vorgang_id)
-                    .fetch_one(&mut *conn)
+                    .fetch_one(conn.c())
                     .await?;
                 if n == 0 {
                     return Err(StoreError::NotFound);
@@ -250,10 +264,10 @@ impl Db {
                 .bind(v.vorgang_id)
                 .bind(v.tenant_id)
                 .bind(v.bezeichnung)
-                .bind(v.anlageart)
+                .bind(v.anlageart.map(Anlageart::code))
                 .bind(now)
                 .bind(v.user_id)
-                .fetch_one(&mut *conn)
+                .fetch_one(conn.c())
                 .await?
             }
         };
@@ -270,9 +284,9 @@ impl Db {
         .bind(v.dateiname)
         .bind(now)
         .bind(v.user_id)
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.c())
         .await
-        .map_err(|e| StoreError::on_unique(e, "version number"))?;
+        .map_err(|e| StoreError::on_unique(e, Konflikt::VersionVergeben))?;
         version_from_row(&row)
     }
 
@@ -333,7 +347,7 @@ impl Db {
                     id,
                     vorgang_id: d.try_get("vorgang_id")?,
                     bezeichnung: d.try_get("bezeichnung")?,
-                    anlageart: d.try_get("anlageart")?,
+                    anlageart: anlageart_aus(d.try_get("anlageart")?)?,
                     versionen: versions
                         .iter()
                         .filter(|v| v.dokument_id == id)
@@ -347,7 +361,7 @@ impl Db {
     /// Enqueues stage `stufe` (`validate`, `extract`, …) of a version as job
     /// `pipeline.<stufe>`, once: the dedupe key is per version and stage.
     pub async fn enqueue_stufe(
-        conn: &mut crate::Conn,
+        conn: &mut crate::Tx,
         version_id: i64,
         tenant_id: i64,
         stufe: &str,
@@ -378,7 +392,7 @@ impl Db {
 
     /// Remembers which job runs a stage of a version.
     pub async fn set_stufe(
-        conn: &mut crate::Conn,
+        conn: &mut crate::Tx,
         version_id: i64,
         stufe: &str,
         job_id: i64,
@@ -390,7 +404,7 @@ impl Db {
         .bind(version_id)
         .bind(stufe)
         .bind(job_id)
-        .execute(&mut *conn)
+        .execute(conn.c())
         .await?;
         Ok(())
     }
@@ -428,7 +442,7 @@ impl Db {
         sqlx::query("DELETE FROM feststellungen WHERE version_id = $1 AND stufe = $2")
             .bind(version_id)
             .bind(stufe)
-            .execute(&mut *tx)
+            .execute(tx.c())
             .await?;
         for f in list {
             sqlx::query("INSERT INTO feststellungen (version_id, stufe, code, schwere, meldung, seite) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -438,7 +452,7 @@ impl Db {
                 .bind(f.schwere.code())
                 .bind(&f.meldung)
                 .bind(f.seite.map(i64::from))
-                .execute(&mut *tx)
+                .execute(tx.c())
                 .await?;
         }
         tx.commit().await?;
@@ -474,7 +488,7 @@ impl Db {
         let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM seiten WHERE version_id = $1")
             .bind(version_id)
-            .execute(&mut *tx)
+            .execute(tx.c())
             .await?;
         for s in seiten {
             sqlx::query(
@@ -490,7 +504,7 @@ impl Db {
             .bind(s.scan_dpi)
             .bind(&s.text_quelle)
             .bind(&s.vorschau_sha256)
-            .execute(&mut *tx)
+            .execute(tx.c())
             .await?;
         }
         tx.commit().await?;
@@ -539,7 +553,7 @@ impl Db {
         sqlx::query("UPDATE dokument_versionen SET vorschau_sha256 = $1 WHERE id = $2")
             .bind(gross)
             .bind(version_id)
-            .execute(&mut *tx)
+            .execute(tx.c())
             .await?;
         for (nummer, sha) in daumen {
             sqlx::query(
@@ -548,7 +562,7 @@ impl Db {
             .bind(sha)
             .bind(version_id)
             .bind(nummer)
-            .execute(&mut *tx)
+            .execute(tx.c())
             .await?;
         }
         tx.commit().await?;
@@ -573,13 +587,13 @@ impl Db {
         &self,
         vorgang_id: i64,
         dokument_id: i64,
-        anlageart: &str,
+        anlageart: &Anlageart,
     ) -> Result<bool> {
         Ok(
             sqlx::query("UPDATE dokumente SET anlageart = $3 WHERE id = $2 AND vorgang_id = $1 AND beteiligung_id IS NULL")
                 .bind(vorgang_id)
                 .bind(dokument_id)
-                .bind(anlageart)
+                .bind(anlageart.code())
                 .execute(self.pool())
                 .await?
                 .rows_affected()
@@ -587,8 +601,8 @@ impl Db {
         )
     }
 
-    pub async fn dokument_anlageart(&self, dokument_id: i64) -> Result<Option<String>> {
-        Ok(
+    pub async fn dokument_anlageart(&self, dokument_id: i64) -> Result<Option<Anlageart>> {
+        anlageart_aus(
             sqlx::query_scalar("SELECT anlageart FROM dokumente WHERE id = $1")
                 .bind(dokument_id)
                 .fetch_optional(self.pool())
@@ -602,7 +616,7 @@ impl Db {
         let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM metadaten WHERE version_id = $1")
             .bind(version_id)
-            .execute(&mut *tx)
+            .execute(tx.c())
             .await?;
         for f in felder {
             sqlx::query("INSERT INTO metadaten (version_id, feld, wert, quelle, seite, konfidenz) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -612,7 +626,7 @@ impl Db {
                 .bind(&f.quelle)
                 .bind(f.seite)
                 .bind(f.konfidenz)
-                .execute(&mut *tx)
+                .execute(tx.c())
                 .await?;
         }
         tx.commit().await?;

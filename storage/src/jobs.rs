@@ -156,7 +156,7 @@ fn clip(s: &str) -> String {
 
 impl Db {
     /// Enqueues a job in the caller's transaction; `None` when its dedupe key exists already.
-    pub async fn enqueue(conn: &mut crate::Conn, job: &NewJob, now: Millis) -> Result<Option<i64>> {
+    pub async fn enqueue(conn: &mut crate::Tx, job: &NewJob, now: Millis) -> Result<Option<i64>> {
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO jobs (tenant_id, kind, payload, state, max_attempts, run_at, dedupe_key, created_at, updated_at) \
              VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
@@ -168,14 +168,16 @@ impl Db {
         .bind(job.run_at)
         .bind(&job.dedupe_key)
         .bind(now)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(conn.c())
         .await?;
         Ok(id)
     }
 
     pub async fn enqueue_now(&self, job: &NewJob, now: Millis) -> Result<Option<i64>> {
-        let mut conn = self.pool().acquire().await?;
-        Db::enqueue(&mut conn, job, now).await
+        let mut tx = self.begin().await?;
+        let r = Db::enqueue(&mut tx, job, now).await?;
+        tx.commit().await?;
+        Ok(r)
     }
 
     /// Claims the next job that is due, or whose lease ran out, for `worker`.
@@ -202,7 +204,7 @@ impl Db {
             .bind(worker)
             .bind(now + lease_ms)
             .bind(now)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(tx.c())
             .await?
         else {
             tx.commit().await?;
@@ -224,14 +226,14 @@ impl Db {
         )
         .bind(now)
         .bind(job.id)
-        .execute(&mut *tx)
+        .execute(tx.c())
         .await?;
         sqlx::query("INSERT INTO job_attempts (job_id, attempt, worker, started_at) VALUES ($1, $2, $3, $4)")
             .bind(job.id)
             .bind(job.attempt)
             .bind(worker)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(tx.c())
             .await?;
         if job.attempt > job.max_attempts {
             // Reclaimed after a lost lease with no attempts left: fail it with the reason.
@@ -247,7 +249,7 @@ impl Db {
             .bind(&msg)
             .bind(now)
             .bind(job.id)
-            .execute(&mut *tx)
+            .execute(tx.c())
             .await?;
             tx.commit().await?;
             return Ok(None);
@@ -257,7 +259,7 @@ impl Db {
     }
 
     async fn finish_attempt(
-        conn: &mut crate::Conn,
+        conn: &mut crate::Tx,
         job_id: i64,
         attempt: i64,
         outcome: &str,
@@ -270,7 +272,7 @@ impl Db {
             .bind(error)
             .bind(job_id)
             .bind(attempt)
-            .execute(&mut *conn)
+            .execute(conn.c())
             .await?;
         Ok(())
     }
@@ -318,7 +320,7 @@ impl Db {
         .bind(job.id)
         .bind(worker)
         .bind(job.attempt)
-        .execute(&mut *tx)
+        .execute(tx.c())
         .await?
         .rows_affected();
         if n == 1 {
@@ -361,7 +363,7 @@ impl Db {
         .bind(job.id)
         .bind(worker)
         .bind(job.attempt)
-        .execute(&mut *tx)
+        .execute(tx.c())
         .await?
         .rows_affected();
         if n == 1 {

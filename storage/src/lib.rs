@@ -30,10 +30,31 @@ use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
 use std::time::Duration;
 
-pub use sqlx::Any;
-/// A connection inside a transaction or from the pool, for functions that must share one.
-pub type Conn = sqlx::AnyConnection;
-pub type Tx<'a> = sqlx::Transaction<'a, Any>;
+/// A connection of the store, inside storage only.
+pub(crate) type Conn = sqlx::AnyConnection;
+
+/// A database transaction, opened by [`Db::begin`]: the store's functions that must share one
+/// take `&mut Tx`. Nothing outside storage sees the database driver; a transaction that is
+/// dropped without [`Tx::commit`] is rolled back.
+pub struct Tx(sqlx::Transaction<'static, sqlx::Any>);
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        self.0.commit().await?;
+        Ok(())
+    }
+
+    /// The connection the transaction runs on, for the queries of the store.
+    pub(crate) fn c(&mut self) -> &mut Conn {
+        &mut self.0
+    }
+}
+
+impl std::fmt::Debug for Tx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Tx")
+    }
+}
 
 /// Which database the store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,17 +72,76 @@ impl Backend {
     }
 }
 
+/// Why the store refused a change: a constraint of the database (unique, foreign key) or a
+/// compare-and-set that found the row changed. `services/api`'s error module maps each to
+/// HTTP and German words once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Konflikt {
+    #[error("an account with this e-mail address exists")]
+    EmailVergeben,
+    #[error("a tenant with this slug exists")]
+    TenantVergeben,
+    #[error("the person is already a member of this tenant")]
+    MitgliedschaftVorhanden,
+    #[error("the person is already a member of this Stelle")]
+    StellenmitgliedVorhanden,
+    #[error("the Aktenzeichen is taken")]
+    AktenzeichenVergeben,
+    #[error("the Fassung number is taken")]
+    FassungVergeben,
+    #[error("the version number is taken")]
+    VersionVergeben,
+    #[error("the person is already invited")]
+    BeteiligterVorhanden,
+    #[error("the checklist version is taken")]
+    ChecklisteVergeben,
+    #[error("the case has a Bescheid draft already")]
+    BescheidentwurfVorhanden,
+    #[error("the Bescheid number is taken")]
+    BescheidnummerVergeben,
+    #[error("the plan is in the Bescheid already")]
+    BescheidplanVorhanden,
+    #[error("the plan has a stamped version already")]
+    StempelVorhanden,
+    #[error("the Stellungnahme was corrected already")]
+    StellungnahmeSchonKorrigiert,
+    #[error("the case is no longer a draft")]
+    VorgangNichtImEntwurf,
+    #[error("the case's state changed meanwhile")]
+    ZustandGeaendert,
+    #[error("the invitation was accepted already")]
+    EinladungAngenommen,
+    #[error("the application was signed off already")]
+    SchonFreigezeichnet,
+    #[error("the deadline is not open")]
+    FristNichtOffen,
+    #[error("the Bescheid is being issued")]
+    BescheidBeantragt,
+    #[error("the request is not open")]
+    BeteiligungNichtOffen,
+    #[error("the request's deadline has passed")]
+    BeteiligungsfristAbgelaufen,
+    #[error("the question was answered already")]
+    RueckfrageBeantwortet,
+    /// Any other unique constraint.
+    #[error("the row exists already")]
+    Doppelt,
+    /// A foreign key refused the row: it points at something that does not (any more) exist.
+    #[error("the row refers to a missing row")]
+    FehlenderVerweis,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    /// A unique constraint refused the row; the payload names what was duplicated.
+    /// A constraint or a compare-and-set refused the change.
     #[error("conflict: {0}")]
-    Conflict(&'static str),
+    Konflikt(Konflikt),
     #[error("invalid configuration: {0}")]
     Config(String),
     #[error("database: {0}")]
-    Db(#[from] sqlx::Error),
+    Db(sqlx::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// A mail template failed to render (a build defect the snapshot tests catch).
@@ -74,10 +154,33 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 impl StoreError {
-    /// Turns a unique violation into `Conflict(what)`, leaving every other error as it is.
-    pub fn on_unique(err: sqlx::Error, what: &'static str) -> StoreError {
+    /// Turns a unique violation into `Konflikt(what)`, every other error as [`From`] does.
+    pub(crate) fn on_unique(err: sqlx::Error, what: Konflikt) -> StoreError {
         match &err {
-            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Konflikt(what),
+            _ => StoreError::from(err),
+        }
+    }
+
+    /// The conflict, if this is one.
+    pub fn konflikt(&self) -> Option<Konflikt> {
+        match self {
+            StoreError::Konflikt(k) => Some(*k),
+            _ => None,
+        }
+    }
+}
+
+/// A constraint of the database is a typed conflict everywhere, whichever query hit it.
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> StoreError {
+        match &err {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Konflikt(Konflikt::Doppelt)
+            }
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                StoreError::Konflikt(Konflikt::FehlenderVerweis)
+            }
             _ => StoreError::Db(err),
         }
     }
@@ -158,13 +261,23 @@ impl Db {
         self.backend
     }
 
+    /// The pool, for the store's own queries (and, with the feature `testing`, for tests
+    /// that must put a database into a state no step of the procedure can reach).
+    #[cfg(not(feature = "testing"))]
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    #[cfg(feature = "testing")]
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
-    pub async fn begin(&self) -> Result<Tx<'static>> {
-        Ok(self.pool.begin().await?)
+    /// Opens a transaction for a step of the procedure (`services/verfahren`).
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(Tx(self.pool.begin().await?))
     }
+
 
     /// Applies the migrations of this backend that are not applied yet.
     pub async fn migrate(&self) -> Result<()> {

@@ -5,7 +5,7 @@
 //! Recipients are read through the caller's connection, not the pool: the SQLite pool
 //! holds a single connection, which the caller's transaction already has.
 
-use crate::{Conn, Db, Millis, Result, StoreError};
+use crate::{Db, Millis, Result, StoreError, Tx};
 use plankammer_domain::Role;
 use plankammer_domain::notification::Notification;
 
@@ -27,20 +27,20 @@ pub struct Fallmitteilung<'a> {
 
 impl Db {
     /// The tenant's active Bauaufsicht users.
-    pub async fn bauaufsicht_empfaenger(conn: &mut Conn, tenant_id: i64) -> Result<Empfaenger> {
+    pub async fn bauaufsicht_empfaenger(conn: &mut Tx, tenant_id: i64) -> Result<Empfaenger> {
         Ok(sqlx::query_as(
             "SELECT u.email, u.display_name FROM memberships m JOIN users u ON u.id = m.user_id \
              WHERE m.tenant_id = $1 AND m.role = $2 AND u.disabled_at IS NULL",
         )
         .bind(tenant_id)
         .bind(Role::Bauaufsicht.code())
-        .fetch_all(&mut *conn)
+        .fetch_all(conn.c())
         .await?)
     }
 
     /// The applicant side: the owner and the Bauherrschaft that accepted its invitation.
     pub async fn antragsteller_empfaenger(
-        conn: &mut Conn,
+        conn: &mut Tx,
         owner_user_id: i64,
         vorgang_id: i64,
     ) -> Result<Empfaenger> {
@@ -50,25 +50,25 @@ impl Db {
         )
         .bind(owner_user_id)
         .bind(vorgang_id)
-        .fetch_all(&mut *conn)
+        .fetch_all(conn.c())
         .await?)
     }
 
     /// A Stelle's active members.
-    pub async fn stellen_empfaenger(conn: &mut Conn, stelle_id: i64) -> Result<Empfaenger> {
+    pub async fn stellen_empfaenger(conn: &mut Tx, stelle_id: i64) -> Result<Empfaenger> {
         Ok(sqlx::query_as(
             "SELECT u.email, u.display_name FROM stellen_mitglieder m JOIN users u ON u.id = m.user_id \
              WHERE m.stelle_id = $1 AND u.disabled_at IS NULL",
         )
         .bind(stelle_id)
-        .fetch_all(&mut *conn)
+        .fetch_all(conn.c())
         .await?)
     }
 
     /// Queues the mail once per address (a person in two roles gets one), in the caller's
     /// transaction. Returns how many were queued.
     pub async fn queue_fallmitteilung(
-        conn: &mut Conn,
+        conn: &mut Tx,
         mut empfaenger: Empfaenger,
         m: &Fallmitteilung<'_>,
         mail_domain: &str,

@@ -22,7 +22,7 @@ pub struct OutgoingMail {
 impl Db {
     /// Queues a mail in the caller's transaction. `domain` goes into the Message-ID.
     pub async fn queue_mail(
-        conn: &mut crate::Conn,
+        conn: &mut crate::Tx,
         tenant_id: Option<i64>,
         kind: &str,
         recipient: &str,
@@ -43,7 +43,7 @@ impl Db {
         .bind(&mail.html)
         .bind(message_id)
         .bind(now)
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.c())
         .await?;
         Ok(id)
     }

@@ -42,7 +42,7 @@ fn token_from_row(r: &sqlx::any::AnyRow) -> Result<ApiToken> {
 impl Db {
     /// Creates a token inside the caller's transaction; returns it with the secret (shown once).
     pub async fn create_token(
-        conn: &mut crate::Conn,
+        conn: &mut crate::Tx,
         user_id: i64,
         tenant_id: i64,
         name: &str,
@@ -60,7 +60,7 @@ impl Db {
         .bind(sha256_hex(&secret))
         .bind(&prefix)
         .bind(now)
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.c())
         .await?;
         Ok((
             ApiToken {
@@ -88,12 +88,17 @@ impl Db {
     }
 
     /// Revokes one of the user's own tokens. `NotFound` for someone else's or an unknown one.
-    pub async fn revoke_token(&self, user_id: i64, token_id: i64, now: Millis) -> Result<()> {
+    pub async fn revoke_token(
+        tx: &mut crate::Tx,
+        user_id: i64,
+        token_id: i64,
+        now: Millis,
+    ) -> Result<()> {
         let n = sqlx::query("UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 AND user_id = $3")
             .bind(now)
             .bind(token_id)
             .bind(user_id)
-            .execute(self.pool())
+            .execute(tx.c())
             .await?
             .rows_affected();
         if n == 0 {

@@ -1,10 +1,13 @@
 //! One error type for the HTTP side, mapped to a response once: a German page for people,
-//! JSON for API clients (`ApiError`). Internal errors are logged in English and answered
-//! with a generic German message that leaks nothing.
+//! RFC 9457 problem details for API clients ([`ApiError`]). The procedure's errors
+//! ([`Fehler`]) and the store's conflicts ([`Konflikt`]) become HTTP here and nowhere else.
+//! Internal errors are logged in English and answered with a generic German message that
+//! leaks nothing.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use plankammer_storage::StoreError;
+use plankammer_storage::{Konflikt, StoreError};
+use plankammer_verfahren::Fehler;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -28,6 +31,53 @@ pub enum AppError {
     TooLarge(String),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// The German words for a conflict of the store that no step worded more precisely.
+pub fn konflikt_meldung(k: Konflikt) -> &'static str {
+    match k {
+        Konflikt::EmailVergeben => "Für diese E-Mail-Adresse gibt es bereits ein Konto.",
+        Konflikt::TenantVergeben => "Eine Behörde mit diesem Kürzel gibt es bereits.",
+        Konflikt::MitgliedschaftVorhanden => "Die Person ist bereits Mitglied dieser Behörde.",
+        Konflikt::StellenmitgliedVorhanden => "Die Person arbeitet bereits für diese Stelle.",
+        Konflikt::AktenzeichenVergeben => {
+            "Dieses Aktenzeichen ist bereits vergeben. Bitte versuchen Sie es erneut."
+        }
+        Konflikt::FassungVergeben | Konflikt::VersionVergeben | Konflikt::ZustandGeaendert => {
+            "Der Vorgang wurde inzwischen von jemand anderem geändert. Bitte laden Sie die Seite neu."
+        }
+        Konflikt::BeteiligterVorhanden => "Diese Person ist zu diesem Vorgang bereits eingeladen.",
+        Konflikt::ChecklisteVergeben => {
+            "Die Checkliste wurde inzwischen geändert. Bitte laden Sie die Seite neu."
+        }
+        Konflikt::BescheidentwurfVorhanden => "Zu diesem Vorgang gibt es bereits einen Entwurf.",
+        Konflikt::BescheidnummerVergeben => {
+            "Diese Bescheidnummer ist bereits vergeben. Bitte versuchen Sie es erneut."
+        }
+        Konflikt::BescheidplanVorhanden => "Dieser Plan gehört bereits zum Bescheid.",
+        Konflikt::StempelVorhanden => "Dieser Plan ist bereits gestempelt.",
+        Konflikt::StellungnahmeSchonKorrigiert => {
+            "Diese Stellungnahme wurde inzwischen schon korrigiert. Bitte laden Sie die Seite neu."
+        }
+        Konflikt::VorgangNichtImEntwurf => "Der Antrag ist bereits eingereicht.",
+        Konflikt::EinladungAngenommen => "Diese Einladung wurde bereits angenommen.",
+        Konflikt::SchonFreigezeichnet => "Der Antrag ist bereits freigezeichnet.",
+        Konflikt::FristNichtOffen => {
+            "Diese Frist ist nicht mehr offen und kann nicht verlängert werden."
+        }
+        Konflikt::BescheidBeantragt => {
+            "Der Bescheid wird bereits erlassen; der Entwurf kann nicht mehr geändert werden."
+        }
+        Konflikt::BeteiligungNichtOffen => {
+            "Diese Anfrage ist nicht mehr offen. Bitte laden Sie die Seite neu."
+        }
+        Konflikt::BeteiligungsfristAbgelaufen => "Die Frist dieser Anfrage ist abgelaufen.",
+        Konflikt::RueckfrageBeantwortet => "Diese Rückfrage ist bereits beantwortet.",
+        Konflikt::Doppelt => "Der Eintrag existiert bereits.",
+        Konflikt::FehlenderVerweis => {
+            "Der Eintrag bezieht sich auf etwas, das es nicht (mehr) gibt. Bitte laden Sie die Seite neu."
+        }
+    }
 }
 
 impl AppError {
@@ -63,6 +113,21 @@ impl AppError {
         }
     }
 
+    /// The short German title of the kind of problem (problem details' `title`).
+    pub fn titel(&self) -> &'static str {
+        match self {
+            AppError::NotLoggedIn { .. } => "Nicht angemeldet",
+            AppError::Forbidden => "Keine Berechtigung",
+            AppError::NotFound => "Nicht gefunden",
+            AppError::Invalid(_) => "Ungültige Eingabe",
+            AppError::Conflict(_) => "Konflikt",
+            AppError::Csrf => "Sicherheitsprüfung fehlgeschlagen",
+            AppError::TooManyRequests(_) => "Zu viele Anfragen",
+            AppError::TooLarge(_) => "Zu groß",
+            AppError::Internal(_) => "Interner Fehler",
+        }
+    }
+
     /// The German sentence shown to people.
     pub fn meldung(&self) -> String {
         match self {
@@ -82,18 +147,24 @@ impl AppError {
     }
 }
 
+impl From<Fehler> for AppError {
+    fn from(e: Fehler) -> Self {
+        match e {
+            Fehler::NichtGefunden => AppError::NotFound,
+            Fehler::KeineBerechtigung => AppError::Forbidden,
+            Fehler::Ungueltig(m) => AppError::Invalid(m.join(" ")),
+            Fehler::Konflikt(m) => AppError::Conflict(m),
+            Fehler::Speicherkonflikt(k) => AppError::Conflict(konflikt_meldung(k).to_string()),
+            Fehler::ZuGross(m) => AppError::TooLarge(m),
+            Fehler::ZuViele(m) => AppError::TooManyRequests(m),
+            Fehler::Intern(m) => AppError::Internal(m),
+        }
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => AppError::NotFound,
-            StoreError::Conflict(what) => AppError::Conflict(match what {
-                "user email" => "Für diese E-Mail-Adresse gibt es bereits ein Konto.".into(),
-                "tenant slug" => "Eine Behörde mit diesem Kürzel gibt es bereits.".into(),
-                "membership" => "Die Person ist bereits Mitglied dieser Behörde.".into(),
-                other => format!("Der Eintrag existiert bereits ({other})."),
-            }),
-            other => AppError::Internal(other.to_string()),
-        }
+        Fehler::from(e).into()
     }
 }
 
@@ -123,13 +194,48 @@ impl IntoResponse for AppError {
     }
 }
 
-/// The JSON form of an error, for `/api/v1`.
+/// A problem of an `/api/v1` request as RFC 9457 problem details
+/// (`application/problem+json`), with two extension members: the stable code `fehler`
+/// and the German sentence again as `meldung`.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "type": "https://plankammer.de/probleme/konflikt",
+    "title": "Konflikt",
+    "status": 409,
+    "detail": "Der Antrag ist bereits eingereicht (Aktenzeichen BA-2026-00001).",
+    "fehler": "konflikt",
+    "meldung": "Der Antrag ist bereits eingereicht (Aktenzeichen BA-2026-00001)."
+}))]
 pub struct ApiErrorBody {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub typ: String,
+    /// Short German title of the kind of problem.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// German sentence for people: what went wrong and what to do.
+    pub detail: String,
     /// Stable code, e.g. `nicht_gefunden`.
     pub fehler: String,
-    /// German sentence for people.
+    /// The same German sentence as `detail` (kept for clients of the first API version).
     pub meldung: String,
+}
+
+impl ApiErrorBody {
+    pub fn aus(e: &AppError) -> ApiErrorBody {
+        ApiErrorBody {
+            typ: format!(
+                "https://plankammer.de/probleme/{}",
+                e.code().replace('_', "-")
+            ),
+            title: e.titel().into(),
+            status: e.status().as_u16(),
+            detail: e.meldung(),
+            fehler: e.code().into(),
+            meldung: e.meldung(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -144,15 +250,16 @@ impl<E: Into<AppError>> From<E> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.0.log();
-        let body = ApiErrorBody {
-            fehler: self.0.code().into(),
-            meldung: self.0.meldung(),
-        };
+        let body = ApiErrorBody::aus(&self.0);
         let mut resp = (self.0.status(), axum::Json(body)).into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if matches!(self.0, AppError::NotLoggedIn { .. }) {
             resp.headers_mut().insert(
-                axum::http::header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Bearer realm=\"plankammer\""),
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"plankammer\""),
             );
         }
         resp
@@ -161,3 +268,39 @@ impl IntoResponse for ApiError {
 
 pub type PageResult<T> = Result<T, AppError>;
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_of_the_procedure_has_its_status() {
+        let faelle = [
+            (Fehler::NichtGefunden, 404),
+            (Fehler::KeineBerechtigung, 403),
+            (Fehler::ungueltig("x"), 422),
+            (Fehler::konflikt("x"), 409),
+            (Fehler::Speicherkonflikt(Konflikt::EmailVergeben), 409),
+            (Fehler::ZuGross("x".into()), 413),
+            (Fehler::ZuViele("x".into()), 429),
+            (Fehler::Intern("x".into()), 500),
+        ];
+        for (f, status) in faelle {
+            assert_eq!(AppError::from(f).status().as_u16(), status);
+        }
+        let e = AppError::from(Fehler::Speicherkonflikt(Konflikt::EmailVergeben));
+        assert_eq!(
+            e.meldung(),
+            "Für diese E-Mail-Adresse gibt es bereits ein Konto."
+        );
+    }
+
+    #[test]
+    fn problem_details_name_the_kind_and_say_it_in_german() {
+        let b = ApiErrorBody::aus(&AppError::NotFound);
+        assert_eq!(b.status, 404);
+        assert_eq!(b.typ, "https://plankammer.de/probleme/nicht-gefunden");
+        assert_eq!(b.fehler, "nicht_gefunden");
+        assert_eq!(b.detail, b.meldung);
+    }
+}

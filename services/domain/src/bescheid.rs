@@ -6,8 +6,7 @@
 //! Rendering the PDF and stamping the plans is the workers' business; this module only
 //! decides what they show.
 
-use crate::beteiligung::{self, HINWEIS_CODE, Stellungnahme, StellungnahmeId};
-use crate::codeliste;
+use crate::beteiligung::{self, Stellungnahme};
 use crate::frist::{self, Dauer, FristFehler, Verschiebungsgrund, datum_de, tag_de};
 use crate::verfahren::Verfahrensart;
 use crate::vorgang::Zustand;
@@ -85,36 +84,7 @@ impl fmt::Display for Tenor {
 // Nebenbestimmungen and fees
 // ---------------------------------------------------------------------------------------------
 
-/// Where a carried-over Nebenbestimmung comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Quelle {
-    /// The Stelle's name, e.g. "Untere Denkmalschutzbehörde".
-    pub stelle_name: String,
-    pub stellungnahme: StellungnahmeId,
-}
-
-/// One Nebenbestimmung of the Bescheid. Carried over from a Stellungnahme (with its
-/// `quelle`) or added by the Bauaufsicht (`quelle: None`); the Bauaufsicht may edit the
-/// text, the kind and the order — the source stays.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Nebenbestimmung {
-    /// Code of `nebenbestimmungart_3.0` (1 Bedingung, 2 Auflage, 3 Vorbehalt, 4 Hinweise, …).
-    pub art: String,
-    pub text: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quelle: Option<Quelle>,
-}
-
-impl Nebenbestimmung {
-    /// The official name of the kind, e.g. "Auflage".
-    pub fn art_bezeichnung(&self) -> Option<&'static str> {
-        codeliste::nebenbestimmungsarten().name(self.art.trim())
-    }
-
-    pub fn ist_hinweis(&self) -> bool {
-        self.art.trim() == HINWEIS_CODE
-    }
-}
+pub use crate::nebenbestimmung::{Nebenbestimmung, Quelle};
 
 /// The Nebenbestimmungen of the current Stellungnahmen (one per Stelle; corrected ones are
 /// left out), each with its source, in the order of the Stellen and of each Stellungnahme.
@@ -126,6 +96,7 @@ pub fn nebenbestimmungen_aus(stellungnahmen: &[Stellungnahme]) -> Vec<Nebenbesti
             s.nebenbestimmungen.iter().map(|nb| Nebenbestimmung {
                 art: nb.art.trim().to_owned(),
                 text: nb.text.clone(),
+                begruendung: nb.begruendung.clone(),
                 quelle: Some(Quelle {
                     stelle_name: s.stelle_name.clone(),
                     stellungnahme: s.id,

@@ -130,6 +130,35 @@ pub enum Schweigefolge {
 }
 
 impl Schweigefolge {
+    pub const ALL: [Schweigefolge; 3] = [
+        Schweigefolge::ZustimmungFingiert,
+        Schweigefolge::EinvernehmenFingiert,
+        Schweigefolge::Keine,
+    ];
+
+    /// The stored code: `zustimmung`, `einvernehmen` or `keine`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Schweigefolge::ZustimmungFingiert => "zustimmung",
+            Schweigefolge::EinvernehmenFingiert => "einvernehmen",
+            Schweigefolge::Keine => "keine",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Schweigefolge> {
+        Schweigefolge::ALL.into_iter().find(|f| f.code() == code)
+    }
+
+    /// What silence means, for the overview: "Zustimmung gilt als erteilt", … "keine
+    /// gesetzliche Folge".
+    pub fn folge_text(self) -> &'static str {
+        match self {
+            Schweigefolge::ZustimmungFingiert => "Zustimmung gilt als erteilt",
+            Schweigefolge::EinvernehmenFingiert => "Einvernehmen gilt als erteilt",
+            Schweigefolge::Keine => "keine gesetzliche Folge",
+        }
+    }
+
     /// From the configured consequence of a deadline.
     pub fn aus_fristfolge(folge: Fristfolge) -> Schweigefolge {
         match folge {
@@ -957,6 +986,19 @@ impl Zustimmung {
         }
     }
 
+    /// The stored code: `ja`, `nein` or `mit_nebenbestimmungen` (also the form's value).
+    pub fn code(self) -> &'static str {
+        match self {
+            Zustimmung::Ja => "ja",
+            Zustimmung::Nein => "nein",
+            Zustimmung::MitNebenbestimmungen => "mit_nebenbestimmungen",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Zustimmung> {
+        Zustimmung::ALL.into_iter().find(|z| z.code() == code)
+    }
+
     /// The words for the Gemeinde (§ 36 BauGB).
     pub fn bezeichnung_gemeinde(self) -> &'static str {
         match self {
@@ -967,29 +1009,7 @@ impl Zustimmung {
     }
 }
 
-/// The `nebenbestimmungart_3.0` code of a Hinweis: a note, strictly no Nebenbestimmung.
-pub const HINWEIS_CODE: &str = "4";
-
-/// One condition or note in a Stellungnahme.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Nebenbestimmung {
-    /// Code of `nebenbestimmungart_3.0`: 1 Bedingung, 2 Auflage, 3 Vorbehalt, 4 Hinweise,
-    /// 5 auflösende Bedingung, 6 aufschiebende Bedingung.
-    pub art: String,
-    pub text: String,
-}
-
-impl Nebenbestimmung {
-    /// The official name of the kind, e.g. "Auflage"; `None` for an unknown code.
-    pub fn art_bezeichnung(&self) -> Option<&'static str> {
-        codeliste::nebenbestimmungsarten().name(self.art.trim())
-    }
-
-    /// Is it only a Hinweis?
-    pub fn ist_hinweis(&self) -> bool {
-        self.art.trim() == HINWEIS_CODE
-    }
-}
+pub use crate::nebenbestimmung::{HINWEIS_CODE, Nebenbestimmung};
 
 /// Most characters of a Stellungnahme's tenor.
 pub const MAX_TENOR: usize = 4000;

@@ -499,3 +499,105 @@ pub fn monat_de(monat: u32) -> &'static str {
         .copied()
         .unwrap_or("")
 }
+
+/// What a stored deadline of a case is for. (A Stelle's deadline in the Beteiligung lives
+/// with its request, see [`crate::beteiligung`].)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FristArt {
+    /// The deadline of a Nachforderung (§ 70 Abs. 2 HBO): missed, the application is deemed
+    /// withdrawn.
+    Nachforderung,
+    /// The decision deadline from the complete application (§ 65 Abs. 2 HBO in the
+    /// vereinfachtes Verfahren: missed, the permit is deemed granted).
+    Entscheidung,
+}
+
+impl FristArt {
+    pub const ALL: [FristArt; 2] = [FristArt::Nachforderung, FristArt::Entscheidung];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            FristArt::Nachforderung => "nachforderung",
+            FristArt::Entscheidung => "entscheidung",
+        }
+    }
+
+    pub fn from_slug(s: &str) -> Option<FristArt> {
+        FristArt::ALL.into_iter().find(|a| a.slug() == s)
+    }
+
+    /// "Nachforderung", "Entscheidung".
+    pub fn bezeichnung(self) -> &'static str {
+        match self {
+            FristArt::Nachforderung => "Nachforderung",
+            FristArt::Entscheidung => "Entscheidung",
+        }
+    }
+
+    /// What the applicants read: "Frist für die Nachreichung", "Entscheidungsfrist".
+    pub fn bezeichnung_fuer_antragsteller(self) -> &'static str {
+        match self {
+            FristArt::Nachforderung => "Frist für die Nachreichung",
+            FristArt::Entscheidung => "Entscheidungsfrist",
+        }
+    }
+}
+
+/// Where a stored deadline stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FristZustand {
+    /// Running.
+    Laeuft,
+    /// Passed; the Bauaufsicht must confirm the consequence or extend it.
+    Faellig,
+    /// Its legal consequence happened (fiction).
+    Ausgeloest,
+    /// Done: answered, decided, or no longer needed.
+    Erledigt,
+}
+
+impl FristZustand {
+    pub const ALL: [FristZustand; 4] = [
+        FristZustand::Laeuft,
+        FristZustand::Faellig,
+        FristZustand::Ausgeloest,
+        FristZustand::Erledigt,
+    ];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            FristZustand::Laeuft => "laeuft",
+            FristZustand::Faellig => "faellig",
+            FristZustand::Ausgeloest => "ausgeloest",
+            FristZustand::Erledigt => "erledigt",
+        }
+    }
+
+    pub fn from_slug(s: &str) -> Option<FristZustand> {
+        FristZustand::ALL.into_iter().find(|z| z.slug() == s)
+    }
+
+    /// Running or due: someone still has to act on it.
+    pub fn ist_offen(self) -> bool {
+        matches!(self, FristZustand::Laeuft | FristZustand::Faellig)
+    }
+}
+
+#[cfg(test)]
+mod art_tests {
+    use super::*;
+
+    #[test]
+    fn kinds_and_states_round_trip_through_their_slugs() {
+        for a in FristArt::ALL {
+            assert_eq!(FristArt::from_slug(a.slug()), Some(a));
+        }
+        for z in FristZustand::ALL {
+            assert_eq!(FristZustand::from_slug(z.slug()), Some(z));
+        }
+        assert_eq!(FristArt::from_slug("x"), None);
+        assert!(FristZustand::Faellig.ist_offen() && !FristZustand::Erledigt.ist_offen());
+    }
+}

@@ -45,11 +45,7 @@ fn statuscodes_passen_zum_vorgang() {
 }
 
 fn nb(art: &str, text: &str) -> Nebenbestimmung {
-    Nebenbestimmung {
-        art: art.into(),
-        text: text.into(),
-        quelle: None,
-    }
+    Nebenbestimmung::neu(art, text)
 }
 
 fn entwurf(tenor: Tenor) -> BescheidEntwurf {
@@ -87,6 +83,7 @@ fn entwurf_pruefen() {
     e.nebenbestimmungen.push(Nebenbestimmung {
         art: "8".into(),
         text: "x".into(),
+        begruendung: String::new(),
         quelle: Some(Quelle {
             stelle_name: "Brandschutzdienststelle".into(),
             stellungnahme: StellungnahmeId(4),
@@ -191,10 +188,7 @@ fn stellungnahme(
         },
         nebenbestimmungen: nbs
             .iter()
-            .map(|(art, text)| beteiligung::Nebenbestimmung {
-                art: (*art).into(),
-                text: (*text).into(),
-            })
+            .map(|(art, text)| beteiligung::Nebenbestimmung::neu(art, text))
             .collect(),
         begruendung: String::new(),
         abgegeben_am: d(am),

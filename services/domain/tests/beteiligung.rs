@@ -753,10 +753,7 @@ proptest! {
 // ---------------------------------------------------------------------------------------------
 
 fn nb(art: &str, text: &str) -> Nebenbestimmung {
-    Nebenbestimmung {
-        art: art.into(),
-        text: text.into(),
-    }
+    Nebenbestimmung::neu(art, text)
 }
 
 fn stellungnahme(id: i64, stelle: i64, am: &str, ersetzt: Option<i64>) -> Stellungnahme {

@@ -13,6 +13,7 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use plankammer_domain::Role;
 use plankammer_storage::accounts::Member;
 use plankammer_storage::now_millis;
+use plankammer_verfahren::Akteur;
 use time as cookie_time;
 
 pub const SESSION_COOKIE: &str = "pk_sitzung";
@@ -25,6 +26,8 @@ pub struct SessionInfo {
     pub secret: String,
     pub csrf_token: String,
     pub member: Member,
+    /// The person as the procedure knows them.
+    pub akteur: Akteur,
 }
 
 /// Middleware: resolve the session cookie once, for the extractors and the CSRF guard.
@@ -43,6 +46,7 @@ pub async fn resolve_session(
                     info = Some(SessionInfo {
                         secret,
                         csrf_token: s.csrf_token,
+                        akteur: Akteur::aus(&member),
                         member,
                     })
                 }
@@ -98,6 +102,10 @@ fn time_duration(d: std::time::Duration) -> cookie_time::Duration {
 pub struct CurrentUser(pub SessionInfo);
 
 impl CurrentUser {
+    /// The person as the procedure knows them: what every step takes.
+    pub fn akteur(&self) -> &Akteur {
+        &self.0.akteur
+    }
     pub fn member(&self) -> &Member {
         &self.0.member
     }
@@ -152,10 +160,15 @@ impl FromRequestParts<AppState> for CurrentUser {
 #[derive(Clone, Debug)]
 pub struct ApiCaller {
     pub member: Member,
+    pub akteur: Akteur,
     pub via_token: Option<i64>,
 }
 
 impl ApiCaller {
+    /// The person as the procedure knows them: what every step takes.
+    pub fn akteur(&self) -> &Akteur {
+        &self.akteur
+    }
     pub fn role(&self) -> Role {
         self.member.role
     }
@@ -208,6 +221,7 @@ impl FromRequestParts<AppState> for ApiCaller {
                     other => ApiError(other.into()),
                 })?;
             return Ok(ApiCaller {
+                akteur: Akteur::aus(&member),
                 member,
                 via_token: Some(owner.token_id),
             });
@@ -220,6 +234,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         {
             Some(info) => Ok(ApiCaller {
                 member: info.member,
+                akteur: info.akteur,
                 via_token: None,
             }),
             None => Err(ApiError(AppError::NotLoggedIn { return_to: None })),

@@ -1,0 +1,800 @@
+//! The applicant's steps: open a case, enter its Angaben (Bauvorhaben, Grundstück,
+//! Beteiligte; "once only" from the profile and earlier cases), invite the Bauherrschaft and
+//! take its Freizeichnung, submit (Aktenzeichen, Fassung 1, Eingangsbestätigung), answer a
+//! Nachforderung (Nachreichung), withdraw a document or set its Anlageart — and the
+//! checklist that decides whether the case may be submitted.
+
+use crate::ablauf::Wechsel;
+use crate::akteur::Akteur;
+use crate::fehler::{Ergebnis, Fehler};
+use crate::mitteilung::{An, Mitteilung};
+use crate::{Verfahren, statuszeile};
+use chrono::Datelike;
+use plankammer_domain::anlageart::Anlageart;
+use plankammer_domain::antrag::{Angaben, AngabenEingabe, MAX_ANGABE};
+use plankammer_domain::feststellung::Schwere;
+use plankammer_domain::frist::FristArt;
+use plankammer_domain::notification::Notification;
+use plankammer_domain::verfahren::{
+    Auswertung, Checkliste, HochgeladenesDokument, Verfahrensart, standard_checkliste,
+};
+use plankammer_domain::vorgang::{Ereignis, Zustand};
+use plankammer_domain::zeitleiste::Eintragsart;
+use plankammer_domain::{Email, Role, zugriff};
+use plankammer_storage::antrag::{Antrag, Beteiligter, Fassung};
+use plankammer_storage::jobs::JobState;
+use plankammer_storage::{
+    Db, Konflikt, StoreError, heute_berlin, now_millis, random_token, sha256_hex,
+};
+
+/// Longest name of an invited person.
+pub const MAX_NAME: usize = 200;
+
+/// What the Eingangsbestätigung says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Eingang {
+    pub aktenzeichen: plankammer_domain::aktenzeichen::Aktenzeichen,
+    pub fassung: i64,
+    pub unterlagen: usize,
+}
+
+/// An invitation as the person who got the link sees it.
+#[derive(Debug, Clone)]
+pub struct OffeneEinladung {
+    pub beteiligter: Beteiligter,
+    pub antrag: Antrag,
+    /// Who invited (the case's owner).
+    pub eingeladen_von: String,
+    /// Is there an account for the invited address already?
+    pub konto_vorhanden: bool,
+}
+
+/// The checklist of a case with what keeps it from being submitted.
+#[derive(Debug, Clone)]
+pub struct Checklistenstand {
+    pub auswertung: Auswertung,
+    /// A document is still being checked by the pipeline.
+    pub laufend: bool,
+}
+
+impl Verfahren {
+    // --- Reads the steps and the pages share ----------------------------------------------
+
+    /// The tenant's checklist of the procedure, or the shipped default.
+    pub async fn checkliste_fuer(&self, tenant_id: i64, v: Verfahrensart) -> Ergebnis<Checkliste> {
+        if let Some((_, json)) = self.db.checkliste(tenant_id, v).await? {
+            match Checkliste::aus_json(&json) {
+                Ok(c) => return Ok(c),
+                Err(e) => tracing::warn!(
+                    tenant_id,
+                    ?e,
+                    "stored checklist unusable, using the default"
+                ),
+            }
+        }
+        Ok(standard_checkliste(v))
+    }
+
+    /// The current documents of a case (not withdrawn, not a Stelle's attachment) as the
+    /// checklist sees them: type, suggested type, worst finding, processed or not.
+    pub async fn hochgeladene(&self, vorgang_id: i64) -> Ergebnis<Vec<HochgeladenesDokument>> {
+        let entfernt = self.db.entfernte_dokumente(vorgang_id).await?;
+        let mut out = Vec::new();
+        for d in self.db.dokumente(vorgang_id).await? {
+            if entfernt.contains(&d.id) {
+                continue;
+            }
+            let Some(ver) = d.versionen.last() else {
+                continue;
+            };
+            let stufen = self.db.stufen(ver.id).await?;
+            let fehlgeschlagen = stufen.iter().any(|(_, j)| j.state == JobState::Failed);
+            let verarbeitet = !stufen.is_empty()
+                && stufen
+                    .iter()
+                    .all(|(_, j)| matches!(j.state, JobState::Succeeded | JobState::Failed));
+            let mut schlimmste = self
+                .db
+                .feststellungen(ver.id)
+                .await?
+                .into_iter()
+                .map(|f| f.schwere)
+                .min();
+            if fehlgeschlagen {
+                schlimmste = Some(Schwere::Fehler);
+            }
+            let meta = self.db.metadaten(ver.id).await?;
+            let vorgeschlagen = meta
+                .iter()
+                .find(|m| m.feld == "anlageart")
+                .map(|m| m.wert.clone());
+            out.push(HochgeladenesDokument {
+                id: d.id,
+                bezeichnung: d.bezeichnung.clone(),
+                anlageart: d.anlageart.as_ref().map(|a| a.code().to_string()),
+                vorgeschlagene_anlageart: vorgeschlagen,
+                schlimmste_feststellung: schlimmste,
+                verarbeitet,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The checklist of the case's procedure over its current documents; `None` while the
+    /// procedure is not chosen.
+    pub async fn checklistenstand(&self, a: &Antrag) -> Ergebnis<Option<Checklistenstand>> {
+        let Some(v) = a.verfahren else {
+            return Ok(None);
+        };
+        let docs = self.hochgeladene(a.id).await?;
+        let laufend = docs.iter().any(|d| !d.verarbeitet);
+        let auswertung = self.checkliste_fuer(a.tenant_id, v).await?.auswerten(&docs);
+        Ok(Some(Checklistenstand {
+            auswertung,
+            laufend,
+        }))
+    }
+
+    /// Everything that keeps the owner from submitting: checklist, Angaben, Bauherrschaft —
+    /// as German sentences; empty when the case may be submitted.
+    pub async fn einreichungshindernisse(
+        &self,
+        a: &Antrag,
+        aw: Option<&Auswertung>,
+    ) -> Ergebnis<Vec<String>> {
+        let mut gruende = Angaben::fehlende(a.verfahren, &a.bezeichnung, a.angaben.as_ref());
+        match aw {
+            Some(aw) => gruende.extend(aw.gruende.iter().cloned()),
+            None => gruende.push("Bitte wählen Sie die Verfahrensart.".into()),
+        }
+        let beteiligte = self.db.beteiligte(a.id).await?;
+        if beteiligte.is_empty() {
+            gruende.push(
+                "Bitte laden Sie die Bauherrschaft ein: Sie muss den Antrag vor dem Einreichen freizeichnen.".into(),
+            );
+        }
+        for b in &beteiligte {
+            if b.angenommen_at.is_none() {
+                gruende.push(format!(
+                    "{} hat die Einladung noch nicht angenommen.",
+                    b.name
+                ));
+            } else if b.freigezeichnet_at.is_none() {
+                gruende.push(format!(
+                    "{} hat den Antrag noch nicht freigezeichnet.",
+                    b.name
+                ));
+            }
+        }
+        Ok(gruende)
+    }
+
+    /// Angaben of the applicant's earlier cases to take over ("once only"), newest first.
+    pub async fn fruehere_angaben(&self, akteur: &Akteur, ausser: i64) -> Ergebnis<Vec<Angaben>> {
+        Ok(self
+            .db
+            .fruehere_angaben(akteur.user_id, ausser, 10)
+            .await?)
+    }
+
+    /// A form prefilled for this applicant: the Entwurfsverfasser/in from the profile, and
+    /// Grundstück and Bauherrschaft from the earlier case `vorlage` (an index into
+    /// [`Verfahren::fruehere_angaben`]) when asked to.
+    pub async fn vorbelegen(
+        &self,
+        akteur: &Akteur,
+        f: &mut AngabenEingabe,
+        ausser: i64,
+        vorlage: Option<usize>,
+    ) -> Ergebnis<()> {
+        if f.ev_name.is_empty() {
+            f.ev_name = akteur.name.clone();
+        }
+        let profil = self.db.profil(akteur.user_id).await?;
+        let feld = |k: &str| profil[k].as_str().unwrap_or_default().to_string();
+        if f.ev_kammer.is_empty() {
+            f.ev_kammer = feld("kammer");
+        }
+        if f.ev_nummer.is_empty() {
+            f.ev_nummer = feld("mitgliedsnummer");
+        }
+        if let Some(i) = vorlage
+            && let Some(g) = self.fruehere_angaben(akteur, ausser).await?.get(i)
+        {
+            f.uebernimm_grundstueck(&g.grundstueck);
+            f.uebernimm_bauherrschaft(&g.bauherrschaft);
+        }
+        Ok(())
+    }
+
+    // --- Opening a case and its Angaben --------------------------------------------------
+
+    /// A new draft with only its name; the Angaben follow. Only applicants open cases.
+    pub async fn neuer_entwurf(&self, akteur: &Akteur, bezeichnung: &str) -> Ergebnis<i64> {
+        if !zugriff::darf_vorgang_anlegen(akteur.role) {
+            return Err(Fehler::KeineBerechtigung);
+        }
+        let b = bezeichnung.trim();
+        if b.is_empty() || b.chars().count() > MAX_ANGABE {
+            return Err(Fehler::ungueltig(format!(
+                "Bitte beschreiben Sie das Vorhaben (höchstens {MAX_ANGABE} Zeichen)."
+            )));
+        }
+        let v = self
+            .db
+            .create_vorgang(akteur.tenant_id, akteur.user_id, b, now_millis())
+            .await?;
+        Ok(v.id)
+    }
+
+    /// A new case with its Angaben, in one transaction; the architect's Kammer and
+    /// Mitgliedsnummer are kept in the profile for the next case.
+    pub async fn anlegen(&self, akteur: &Akteur, eingabe: &AngabenEingabe) -> Ergebnis<i64> {
+        if !zugriff::darf_vorgang_anlegen(akteur.role) {
+            return Err(Fehler::KeineBerechtigung);
+        }
+        let g = eingabe.pruefe().map_err(Fehler::Ungueltig)?;
+        let profil = self.db.profil(akteur.user_id).await?;
+        let now = now_millis();
+        let mut tx = self.db.begin().await?;
+        let v =
+            Db::lege_vorgang_an(&mut tx, akteur.tenant_id, akteur.user_id, &g.bezeichnung, now)
+                .await?;
+        Db::setze_angaben(&mut tx, v.id, &g.bezeichnung, g.verfahren, &g.angaben, now).await?;
+        merke_profil(&mut tx, akteur, profil, &g.angaben).await?;
+        tx.commit().await?;
+        Ok(v.id)
+    }
+
+    /// Changes the Angaben of the owner's draft.
+    pub async fn angaben_speichern(
+        &self,
+        akteur: &Akteur,
+        vorgang_id: i64,
+        eingabe: &AngabenEingabe,
+    ) -> Ergebnis<()> {
+        let a = self.eigener_vorgang(akteur, vorgang_id).await?;
+        let g = eingabe.pruefe().map_err(Fehler::Ungueltig)?;
+        let profil = self.db.profil(akteur.user_id).await?;
+        let nicht_mehr = "Die Angaben können nach dem Einreichen nicht mehr geändert werden.";
+        let mut tx = self.db.begin().await?;
+        Db::setze_angaben(
+            &mut tx,
+            a.id,
+            &g.bezeichnung,
+            g.verfahren,
+            &g.angaben,
+            now_millis(),
+        )
+        .await
+        .map_err(Fehler::bei(Konflikt::VorgangNichtImEntwurf, nicht_mehr))?;
+        merke_profil(&mut tx, akteur, profil, &g.angaben).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The owner's draft to edit; a submitted case refuses.
+    pub async fn entwurf_zum_bearbeiten(&self, akteur: &Akteur, id: i64) -> Ergebnis<Antrag> {
+        let a = self.eigener_vorgang(akteur, id).await?;
+        if a.zustand != Zustand::Entwurf {
+            return Err(Fehler::konflikt(
+                "Die Angaben können nach dem Einreichen nicht mehr geändert werden.",
+            ));
+        }
+        Ok(a)
+    }
+
+    // --- The Bauherrschaft ---------------------------------------------------------------
+
+    /// The owner invites the Bauherrschaft: the invitation, its mail with the secret link
+    /// and the timeline entry, together or not at all.
+    pub async fn einladen(
+        &self,
+        akteur: &Akteur,
+        vorgang_id: i64,
+        name: &str,
+        email: &str,
+    ) -> Ergebnis<()> {
+        let a = self.eigener_vorgang(akteur, vorgang_id).await?;
+        if a.zustand != Zustand::Entwurf {
+            return Err(Fehler::konflikt(
+                "Die Bauherrschaft kann nur vor dem Einreichen eingeladen werden.",
+            ));
+        }
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > MAX_NAME {
+            return Err(Fehler::ungueltig(format!(
+                "Bitte geben Sie den Namen der Bauherrschaft an (höchstens {MAX_NAME} Zeichen)."
+            )));
+        }
+        let email = Email::parse(email)
+            .map_err(|_| Fehler::ungueltig("Bitte geben Sie eine gültige E-Mail-Adresse an."))?;
+        if email.as_str().eq_ignore_ascii_case(&akteur.email) {
+            return Err(Fehler::ungueltig(
+                "Sie können sich nicht selbst als Bauherrschaft einladen.",
+            ));
+        }
+        let now = now_millis();
+        let secret = random_token(32);
+        let mut tx = self.db.begin().await?;
+        Db::lade_beteiligten_ein(
+            &mut tx,
+            a.id,
+            email.as_str(),
+            name,
+            &sha256_hex(&secret),
+            now,
+        )
+        .await
+        .map_err(Fehler::bei(
+            Konflikt::BeteiligterVorhanden,
+            "Diese Person ist zu diesem Vorgang bereits eingeladen.",
+        ))?;
+        let mail = Notification::EinladungBauherrschaft {
+            name: name.to_string(),
+            eingeladen_von: akteur.name.clone(),
+            vorhaben: a.bezeichnung.clone(),
+            einladung_url: self.url(&format!("/einladung/{secret}")),
+        };
+        let rendered = mail.render().map_err(Fehler::intern)?;
+        Db::queue_mail(
+            &mut tx,
+            Some(a.tenant_id),
+            mail.kind(),
+            email.as_str(),
+            &rendered,
+            &self.cfg.mail_domain,
+            now,
+        )
+        .await?;
+        self.eintrag(
+            &mut tx,
+            a.id,
+            Some(akteur),
+            Eintragsart::Einladung,
+            &format!("Bauherrschaft {name} eingeladen"),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The invited Bauherrschaft signs the application off (once, before submission).
+    pub async fn freizeichnen(&self, akteur: &Akteur, vorgang_id: i64) -> Ergebnis<()> {
+        let a = self.vorgang(akteur, vorgang_id).await?;
+        let ich = self
+            .db
+            .beteiligte(a.id)
+            .await?
+            .into_iter()
+            .find(|b| b.user_id == Some(akteur.user_id) && b.angenommen_at.is_some())
+            .ok_or(Fehler::KeineBerechtigung)?;
+        if a.zustand != Zustand::Entwurf {
+            return Err(Fehler::konflikt(
+                "Der Antrag ist bereits eingereicht; eine Freizeichnung ist nicht mehr nötig.",
+            ));
+        }
+        let now = now_millis();
+        let mut tx = self.db.begin().await?;
+        Db::zeichne_frei(&mut tx, a.id, akteur.user_id, now)
+            .await
+            .map_err(Fehler::bei(
+                Konflikt::SchonFreigezeichnet,
+                "Sie haben den Antrag bereits freigezeichnet.",
+            ))?;
+        let text = format!("Bauherrschaft {} hat den Antrag freigezeichnet", ich.name);
+        self.eintrag(
+            &mut tx,
+            a.id,
+            Some(akteur),
+            Eintragsart::Freizeichnung,
+            &text,
+            now,
+        )
+        .await?;
+        self.benachrichtige(
+            &mut tx,
+            &a,
+            &[An::Antragsteller],
+            Mitteilung {
+                titel: "Antrag freigezeichnet",
+                text: &format!("{text}. Der Antrag kann jetzt eingereicht werden, sobald alle Unterlagen vollständig sind."),
+                status: None,
+                frist: None,
+                pfad: None,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The invitation behind a secret link, while it is open. Anyone holding the link may
+    /// read it (that is what the link is for); a used or unknown one is refused in German.
+    pub async fn offene_einladung(&self, secret: &str) -> Ergebnis<OffeneEinladung> {
+        let ungueltig = || {
+            Fehler::ungueltig(
+                "Diese Einladung ist ungültig oder wurde bereits angenommen. Bitte melden Sie sich an oder fragen Sie nach einer neuen Einladung.",
+            )
+        };
+        if secret.len() > 128 {
+            return Err(ungueltig());
+        }
+        let b = self
+            .db
+            .beteiligter_per_einladung(&sha256_hex(secret))
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => ungueltig(),
+                e => e.into(),
+            })?;
+        let a = self.db.antrag(b.vorgang_id).await?;
+        let owner = self.db.user(a.owner_user_id).await?;
+        let konto_vorhanden = match Email::parse(&b.email) {
+            Ok(e) => self.db.user_by_email(&e).await.is_ok(),
+            Err(_) => false,
+        };
+        Ok(OffeneEinladung {
+            beteiligter: b,
+            antrag: a,
+            eingeladen_von: owner.display_name,
+            konto_vorhanden,
+        })
+    }
+
+    /// A signed-in person accepts: only with the invited address, only as applicant; a
+    /// person without a membership in the case's tenant becomes an applicant there.
+    /// Returns the case.
+    pub async fn einladung_annehmen(&self, akteur: &Akteur, secret: &str) -> Ergebnis<i64> {
+        let e = self.offene_einladung(secret).await?;
+        let (b, a) = (&e.beteiligter, &e.antrag);
+        if !akteur.email.eq_ignore_ascii_case(&b.email) {
+            return Err(Fehler::ungueltig(format!(
+                "Diese Einladung gilt für {}. Bitte melden Sie sich mit dieser Adresse an.",
+                b.email
+            )));
+        }
+        let now = now_millis();
+        // Read before the transaction: with SQLite the pool has one connection, which the
+        // transaction holds.
+        let mitgliedschaft = self.db.member(akteur.user_id, a.tenant_id).await;
+        let mut tx = self.db.begin().await?;
+        match mitgliedschaft {
+            Ok(m) if m.role == Role::Antragsteller => {}
+            Ok(_) => {
+                return Err(Fehler::ungueltig(
+                    "Mit diesem Konto können Sie die Einladung nicht annehmen: Es gehört in dieser Behörde nicht zu den Antragstellenden.",
+                ));
+            }
+            Err(StoreError::NotFound) => {
+                Db::add_membership(&mut tx, akteur.user_id, a.tenant_id, Role::Antragsteller, now)
+                    .await?
+            }
+            Err(e) => return Err(e.into()),
+        }
+        if akteur.role != Role::Antragsteller {
+            return Err(Fehler::ungueltig(
+                "Bitte melden Sie sich als Antragstellerin oder Antragsteller an, um die Einladung anzunehmen.",
+            ));
+        }
+        self.annehmen_in(&mut tx, b, a, akteur.user_id, &akteur.name, now)
+            .await?;
+        tx.commit().await?;
+        Ok(a.id)
+    }
+
+    /// A new account for the invited Bauherrschaft: the user, the membership as applicant in
+    /// the case's tenant and the accepted invitation, in one transaction. Returns (user id,
+    /// tenant id, case id) for the session the adapter opens.
+    pub async fn einladung_mit_neuem_konto(
+        &self,
+        secret: &str,
+        name: &str,
+        passwort: &str,
+        wiederholung: &str,
+    ) -> Ergebnis<(i64, i64, i64)> {
+        let e = self.offene_einladung(secret).await?;
+        let (b, a) = (&e.beteiligter, &e.antrag);
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > MAX_NAME {
+            return Err(Fehler::ungueltig(format!(
+                "Bitte geben Sie Ihren Namen an (höchstens {MAX_NAME} Zeichen)."
+            )));
+        }
+        plankammer_domain::account::check_password(passwort)?;
+        if passwort != wiederholung {
+            return Err(Fehler::ungueltig(
+                "Die beiden Passwörter stimmen nicht überein.",
+            ));
+        }
+        let email = Email::parse(&b.email)?;
+        if e.konto_vorhanden {
+            return Err(Fehler::konflikt(
+                "Für diese E-Mail-Adresse gibt es bereits ein Konto. Bitte melden Sie sich an und nehmen Sie die Einladung dann an.",
+            ));
+        }
+        let hash = crate::konto::hash_password(passwort.to_string()).await?;
+        let now = now_millis();
+        let mut tx = self.db.begin().await?;
+        let user = Db::create_user(&mut tx, &email, name, &hash, now)
+            .await
+            .map_err(Fehler::bei(
+                Konflikt::EmailVergeben,
+                "Für diese E-Mail-Adresse gibt es bereits ein Konto. Bitte melden Sie sich an und nehmen Sie die Einladung dann an.",
+            ))?;
+        Db::add_membership(&mut tx, user.id, a.tenant_id, Role::Antragsteller, now).await?;
+        self.annehmen_in(&mut tx, b, a, user.id, name, now).await?;
+        tx.commit().await?;
+        Ok((user.id, a.tenant_id, a.id))
+    }
+
+    async fn annehmen_in(
+        &self,
+        tx: &mut plankammer_storage::Tx,
+        b: &Beteiligter,
+        a: &Antrag,
+        user_id: i64,
+        name: &str,
+        now: i64,
+    ) -> Ergebnis<()> {
+        Db::nimm_einladung_an(tx, b.id, user_id, now)
+            .await
+            .map_err(Fehler::bei(
+                Konflikt::EinladungAngenommen,
+                "Diese Einladung wurde bereits angenommen.",
+            ))?;
+        plankammer_storage::Db::ereignis(
+            tx,
+            &plankammer_storage::antrag::NeuesEreignis {
+                vorgang_id: a.id,
+                user_id: Some(user_id),
+                art: Eintragsart::EinladungAngenommen,
+                zustand: None,
+                status_code: None,
+                text: &format!("Bauherrschaft {name} hat die Einladung angenommen"),
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    // --- Submission and Nachreichung -----------------------------------------------------
+
+    /// The owner submits: checklist, Angaben and Freizeichnung must be complete; the case
+    /// gets its Aktenzeichen, the current set is frozen as Fassung 1, and the applicants get
+    /// the Eingangsbestätigung — in one transaction.
+    pub async fn einreichen(&self, akteur: &Akteur, vorgang_id: i64) -> Ergebnis<Eingang> {
+        let a = self.eigener_vorgang(akteur, vorgang_id).await?;
+        if a.zustand != Zustand::Entwurf {
+            return Err(Fehler::Konflikt(match &a.aktenzeichen {
+                Some(az) => format!("Der Antrag ist bereits eingereicht (Aktenzeichen {az})."),
+                None => "Der Antrag ist bereits eingereicht.".into(),
+            }));
+        }
+        let v = a
+            .verfahren
+            .ok_or_else(|| Fehler::ungueltig("Bitte wählen Sie zuerst die Verfahrensart."))?;
+        let docs = self.hochgeladene(a.id).await?;
+        let aw = self.checkliste_fuer(a.tenant_id, v).await?.auswerten(&docs);
+        let gruende = self.einreichungshindernisse(&a, Some(&aw)).await?;
+        if !gruende.is_empty() {
+            return Err(Fehler::ungueltig(format!(
+                "Der Antrag kann noch nicht eingereicht werden: {}",
+                gruende.join(" ")
+            )));
+        }
+        let now = now_millis();
+        let jahr = i64::from(heute_berlin().year());
+        let mut tx = self.db.begin().await?;
+        let az = Db::naechstes_aktenzeichen(&mut tx, a.tenant_id, jahr).await?;
+        let mut mit_az = a.clone();
+        mit_az.aktenzeichen = Some(az.clone());
+        mit_az.eingereicht_at = Some(now);
+        let mail_text = format!(
+            "Ihr Antrag ist bei der Bauaufsicht eingegangen.\nAktenzeichen: {az}\nEingegangen am: {}\nDie eingereichten Unterlagen sind als Fassung 1 gespeichert ({} Unterlagen). Die Bauaufsicht prüft nun, ob der Antrag vollständig ist.",
+            plankammer_domain::zeit::format_berlin(now),
+            docs.len()
+        );
+        self.wechsle(
+            &mut tx,
+            &mit_az,
+            Wechsel {
+                ereignis: Ereignis::Einreichen,
+                akteur: Some(akteur),
+                text: &format!(
+                    "Antrag eingereicht, Aktenzeichen {az}, Fassung 1 mit {} Unterlagen",
+                    docs.len()
+                ),
+                mail: Some(("Eingangsbestätigung", &mail_text)),
+                frist: None,
+            },
+            now,
+        )
+        .await?;
+        Db::setze_eingereicht(&mut tx, a.id, &az, now).await?;
+        let fassung = Db::friere_fassung(&mut tx, a.id, akteur.user_id, now).await?;
+        tx.commit().await?;
+        Ok(Eingang {
+            aktenzeichen: az,
+            fassung: fassung.nummer,
+            unterlagen: docs.len(),
+        })
+    }
+
+    /// The owner answers a Nachforderung: once every document is checked, the current set
+    /// becomes the next Fassung, the Nachforderung deadline is done, and both sides are told.
+    pub async fn nachreichen(&self, akteur: &Akteur, vorgang_id: i64) -> Ergebnis<Fassung> {
+        let a = self.eigener_vorgang(akteur, vorgang_id).await?;
+        if a.zustand != Zustand::Nachforderung {
+            return Err(Fehler::konflikt(
+                "Es sind keine Unterlagen nachgefordert; eine Nachreichung ist jetzt nicht möglich.",
+            ));
+        }
+        let docs = self.hochgeladene(a.id).await?;
+        if let Some(d) = docs.iter().find(|d| !d.verarbeitet) {
+            return Err(Fehler::ungueltig(format!(
+                "„{}“ wird noch geprüft. Bitte warten Sie, bis die Prüfung abgeschlossen ist.",
+                d.bezeichnung
+            )));
+        }
+        let now = now_millis();
+        let mut tx = self.db.begin().await?;
+        let fassung = Db::friere_fassung(&mut tx, a.id, akteur.user_id, now).await?;
+        let text = format!("Unterlagen nachgereicht (Fassung {})", fassung.nummer);
+        self.wechsle(
+            &mut tx,
+            &a,
+            Wechsel {
+                ereignis: Ereignis::Nachreichen,
+                akteur: Some(akteur),
+                text: &text,
+                mail: Some((
+                    "Nachreichung eingegangen",
+                    &format!("Die nachgereichten Unterlagen sind als Fassung {} gespeichert. Die Bauaufsicht setzt die Prüfung fort.", fassung.nummer),
+                )),
+                frist: None,
+            },
+            now,
+        )
+        .await?;
+        Db::erledige_fristen(&mut tx, a.id, FristArt::Nachforderung, now).await?;
+        self.benachrichtige(
+            &mut tx,
+            &a,
+            &[An::Bauaufsicht],
+            Mitteilung {
+                titel: "Unterlagen nachgereicht",
+                text: &format!("Die Antragstellerseite hat Unterlagen nachgereicht (Fassung {}). Bitte setzen Sie die formelle Prüfung fort.", fassung.nummer),
+                status: Some(statuszeile(Zustand::Nachgereicht, a.verfahren)),
+                frist: None,
+                pfad: None,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(fassung)
+    }
+
+    // --- Documents of the current set ------------------------------------------------------
+
+    /// Whether this person may change the case's documents now: the role rule, and the
+    /// state — documents change only in a draft or while a Nachforderung runs; otherwise the
+    /// set would change outside a Fassung, behind the back of the formelle Prüfung.
+    pub fn darf_unterlagen_aendern(akteur: &Akteur, a: &Antrag) -> bool {
+        zugriff::darf_dokumente_hochladen(
+            &akteur.zugriff(),
+            &zugriff::VorgangRef {
+                tenant_id: a.tenant_id,
+                owner_user_id: a.owner_user_id,
+            },
+        ) && a.zustand.unterlagen_aenderbar()
+    }
+
+    /// The case whose documents this person may change now: 404 / 403 by the access rule,
+    /// 409 when the state does not allow it.
+    pub async fn vorgang_fuer_aenderung(&self, akteur: &Akteur, id: i64) -> Ergebnis<Antrag> {
+        let a = self.vorgang_fuer_unterlagen(akteur, id).await?;
+        if !a.zustand.unterlagen_aenderbar() {
+            return Err(Fehler::konflikt(
+                "Unterlagen können nur im Entwurf oder während einer Nachforderung geändert werden.",
+            ));
+        }
+        Ok(a)
+    }
+
+    /// The owner withdraws a document from the current set (earlier Fassungen keep it).
+    pub async fn dokument_entfernen(
+        &self,
+        akteur: &Akteur,
+        vorgang_id: i64,
+        dokument_id: i64,
+    ) -> Ergebnis<()> {
+        let a = self.eigener_vorgang(akteur, vorgang_id).await?;
+        if !a.zustand.unterlagen_aenderbar() {
+            return Err(Fehler::konflikt(
+                "Unterlagen können nur im Entwurf oder während einer Nachforderung geändert werden.",
+            ));
+        }
+        let d = self
+            .db
+            .dokumente(a.id)
+            .await?
+            .into_iter()
+            .find(|d| d.id == dokument_id)
+            .ok_or(Fehler::NichtGefunden)?;
+        let now = now_millis();
+        let mut tx = self.db.begin().await?;
+        if Db::entferne_dokument(&mut tx, d.id, now).await? {
+            self.eintrag(
+                &mut tx,
+                a.id,
+                Some(akteur),
+                Eintragsart::DokumentEntfernt,
+                &format!("Unterlage „{}“ zurückgezogen", d.bezeichnung),
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The uploader confirms the pipeline's suggested Anlageart (or picks another): the same
+    /// rule as for uploads (owner or Bauaufsicht, only while the documents may change).
+    pub async fn anlageart_setzen(
+        &self,
+        akteur: &Akteur,
+        vorgang_id: i64,
+        dokument_id: i64,
+        code: &str,
+    ) -> Ergebnis<()> {
+        let a = self.vorgang_fuer_aenderung(akteur, vorgang_id).await?;
+        let art = Anlageart::parse(code).map_err(|_| {
+            Fehler::ungueltig("Diese Anlageart gibt es in der XBau-Liste anlagen_3.0 nicht.")
+        })?;
+        if !self.db.setze_anlageart(a.id, dokument_id, &art).await? {
+            return Err(Fehler::NichtGefunden);
+        }
+        Ok(())
+    }
+
+    /// Runs the failed pipeline stages of a version again (a Bauvorlage of a case the person
+    /// sees; a Stelle's attachment is not the case page's to run again).
+    pub async fn erneut_pruefen(
+        &self,
+        akteur: &Akteur,
+        vorgang_id: i64,
+        version_id: i64,
+    ) -> Ergebnis<usize> {
+        let a = self.vorgang(akteur, vorgang_id).await?;
+        let ver = self.db.version(version_id).await?;
+        if ver.vorgang_id != a.id || self.db.anlage_beteiligung(ver.dokument_id).await?.is_some() {
+            return Err(Fehler::NichtGefunden);
+        }
+        Ok(self.db.retry_failed_stufen(ver.id, now_millis()).await?)
+    }
+}
+
+/// Keeps the architect's Kammer and Mitgliedsnummer in the profile for the next case.
+async fn merke_profil(
+    tx: &mut plankammer_storage::Tx,
+    akteur: &Akteur,
+    mut profil: serde_json::Value,
+    angaben: &Angaben,
+) -> Ergebnis<()> {
+    if !profil.is_object() {
+        profil = serde_json::json!({});
+    }
+    let ev = &angaben.entwurfsverfasser;
+    let bisher = |k: &str| profil[k].as_str().unwrap_or_default().to_string();
+    if bisher("kammer") != ev.kammer || bisher("mitgliedsnummer") != ev.mitgliedsnummer {
+        profil["kammer"] = serde_json::json!(ev.kammer);
+        profil["mitgliedsnummer"] = serde_json::json!(ev.mitgliedsnummer);
+        Db::setze_profil(tx, akteur.user_id, &profil).await?;
+    }
+    Ok(())
+}
