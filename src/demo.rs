@@ -102,15 +102,18 @@ async fn demo_beteiligung_und_antrag(db: &Db, config: &Config, tenant_id: i64) -
             "mitgliedsnummer": "12345"
         }
     });
-    db.setze_angaben(
+    let angaben: plankammer_domain::antrag::Angaben = serde_json::from_value(angaben)?;
+    let mut tx = db.begin().await?;
+    Db::setze_angaben(
+        &mut tx,
         v.id,
         "Anbau eines Wintergartens",
-        "vereinfacht",
+        Verfahrensart::VereinfachtesVerfahren,
         &angaben,
-        Some("06611000"),
         now,
     )
     .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -260,8 +263,20 @@ async fn vollstaendiger_fall(
             "mitgliedsnummer": "12345"
         }
     });
-    db.setze_angaben(v.id, bez, "vereinfacht", &angaben, Some("06611000"), now)
+    let angaben: plankammer_domain::antrag::Angaben = serde_json::from_value(angaben)?;
+    {
+        let mut tx = db.begin().await?;
+        Db::setze_angaben(
+            &mut tx,
+            v.id,
+            bez,
+            Verfahrensart::VereinfachtesVerfahren,
+            &angaben,
+            now,
+        )
         .await?;
+        tx.commit().await?;
+    }
     let blobs = BlobStore::from_url(&config.object_store_url).context("OBJECT_STORE_URL")?;
     let mut gespeichert = Vec::new();
     for (datei, bezeichnung, bytes, anlageart) in DEMO_PLAENE {
@@ -281,6 +296,8 @@ async fn vollstaendiger_fall(
         .mit_rechtsgrundlage(vorgabe.rechtsgrundlage.clone());
     let mut tx = db.begin().await?;
     for (datei, bezeichnung, anlageart, blob) in &gespeichert {
+        let anlageart = plankammer_domain::anlageart::Anlageart::parse(anlageart)
+            .map_err(|e| anyhow::anyhow!(e))?;
         let ver = Db::add_version(
             &mut tx,
             &NeueVersion {
@@ -288,7 +305,7 @@ async fn vollstaendiger_fall(
                 tenant_id,
                 dokument_id: None,
                 bezeichnung,
-                anlageart: Some(anlageart),
+                anlageart: Some(&anlageart),
                 sha256: &blob.sha256,
                 groesse: blob.size as i64,
                 dateiname: datei,
@@ -301,20 +318,18 @@ async fn vollstaendiger_fall(
             &mut tx,
             ver.id,
             tenant_id,
-            plankammer_api::upload::STUFE_VALIDATE,
+            plankammer_verfahren::dokumente::STUFE_VALIDATE,
             now,
         )
         .await?;
     }
     let jahr = i64::from(heute.year());
-    let (nummer, format, kuerzel) =
-        Db::naechste_aktenzeichen_nummer(&mut tx, tenant_id, jahr).await?;
-    let az = plankammer_api::ablauf::aktenzeichen(&format, &kuerzel, jahr, nummer);
+    let az = Db::naechstes_aktenzeichen(&mut tx, tenant_id, jahr).await?;
     let schritte = [
         (
             Zustand::Entwurf,
             Zustand::Eingegangen,
-            "einreichen",
+            plankammer_domain::zeitleiste::Eintragsart::Einreichen,
             format!(
                 "Antrag eingereicht, Aktenzeichen {az}, Fassung 1 mit {} Unterlagen",
                 gespeichert.len()
@@ -323,21 +338,21 @@ async fn vollstaendiger_fall(
         (
             Zustand::Eingegangen,
             Zustand::Vollstaendig,
-            "vollstaendig_erklaeren",
+            plankammer_domain::zeitleiste::Eintragsart::VollstaendigErklaeren,
             "Formelle Prüfung abgeschlossen: Die Unterlagen sind vollständig.".to_string(),
         ),
     ];
     Db::setze_eingereicht(&mut tx, v.id, &az, now).await?;
     Db::friere_fassung(&mut tx, v.id, architektin, now).await?;
     for (von, nach, art, text) in schritte {
-        Db::wechsle_zustand(&mut tx, v.id, von.slug(), nach.slug(), now).await?;
+        Db::wechsle_zustand(&mut tx, v.id, von, nach, now).await?;
         Db::ereignis(
             &mut tx,
             &NeuesEreignis {
                 vorgang_id: v.id,
                 user_id: None,
                 art,
-                zustand: Some(nach.slug()),
+                zustand: Some(nach),
                 status_code: nach.statusbauportal_code_im(verfahren),
                 text: &text,
             },
@@ -349,10 +364,10 @@ async fn vollstaendiger_fall(
         &mut tx,
         &NeueFrist {
             vorgang_id: v.id,
-            art: "entscheidung",
+            art: plankammer_domain::frist::FristArt::Entscheidung,
             rechtsgrundlage: &vorgabe.rechtsgrundlage,
-            start: &entscheidung.start.format("%Y-%m-%d").to_string(),
-            ende: &entscheidung.ende.format("%Y-%m-%d").to_string(),
+            start: entscheidung.start,
+            ende: entscheidung.ende,
             erklaerung: &entscheidung.erklaerung(),
         },
         now,

@@ -1,6 +1,6 @@
 //! Tenants (Behörden), users, their roles, and password hashing (argon2id).
 
-use crate::{Db, Millis, Result, StoreError, Konflikt};
+use crate::{Db, Konflikt, Millis, Result, StoreError};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use plankammer_domain::{Email, Role, TenantSlug};

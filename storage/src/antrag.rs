@@ -1007,11 +1007,7 @@ impl Db {
         serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("users.profil: {e}")))
     }
 
-    pub async fn setze_profil(
-        tx: &mut Tx,
-        user_id: i64,
-        profil: &serde_json::Value,
-    ) -> Result<()> {
+    pub async fn setze_profil(tx: &mut Tx, user_id: i64, profil: &serde_json::Value) -> Result<()> {
         sqlx::query("UPDATE users SET profil = $2 WHERE id = $1")
             .bind(user_id)
             .bind(profil.to_string())
@@ -1111,7 +1107,10 @@ fn eingang_abfrage(tenant_id: i64, f: &EingangsFilter) -> (String, Vec<Wert<'_>>
     let mut werte = vec![Wert::Zahl(tenant_id)];
     let filter = [
         ("zustand =", f.zustand.map(|z| Wert::Text(z.slug().into()))),
-        ("verfahren =", f.verfahren.map(|v| Wert::Text(v.slug().into()))),
+        (
+            "verfahren =",
+            f.verfahren.map(|v| Wert::Text(v.slug().into())),
+        ),
         (
             "gemeinde_ags =",
             f.gemeinde_ags.as_deref().map(|g| Wert::Text(g.into())),
@@ -1165,8 +1164,6 @@ fn format_aus(r: &sqlx::any::AnyRow) -> Result<AktenzeichenFormat> {
 
 /// A stored Anlageart code (`NULL`: none chosen yet).
 pub(crate) fn anlageart_aus(code: Option<String>) -> Result<Option<Anlageart>> {
-    code.map(|c| {
-        Anlageart::parse(&c).map_err(|e| StoreError::Corrupt(format!("anlageart: {e}")))
-    })
-    .transpose()
+    code.map(|c| Anlageart::parse(&c).map_err(|e| StoreError::Corrupt(format!("anlageart: {e}"))))
+        .transpose()
 }

@@ -442,11 +442,7 @@ impl Db {
 
     /// Why an open request's deadline could not be changed: it passed, or the request is
     /// no longer open.
-    async fn warum_nicht_aenderbar(
-        conn: &mut Tx,
-        id: i64,
-        heute: NaiveDate,
-    ) -> Result<StoreError> {
+    async fn warum_nicht_aenderbar(conn: &mut Tx, id: i64, heute: NaiveDate) -> Result<StoreError> {
         let r = sqlx::query("SELECT zustand, ende FROM beteiligungen WHERE id = $1")
             .bind(id)
             .fetch_optional(conn.c())
@@ -545,11 +541,7 @@ impl Db {
     /// Leaves `andere_kommentare_sichtbar` alone: that is set on its own
     /// ([`Db::setze_andere_kommentare_sichtbar`]), and a value read before this transaction
     /// could undo a change made in between.
-    pub async fn teile_fassung(
-        conn: &mut Tx,
-        beteiligung_id: i64,
-        fassung_id: i64,
-    ) -> Result<()> {
+    pub async fn teile_fassung(conn: &mut Tx, beteiligung_id: i64, fassung_id: i64) -> Result<()> {
         sqlx::query("UPDATE beteiligungen SET freigegeben_fassung_id = $2 WHERE id = $1")
             .bind(beteiligung_id)
             .bind(fassung_id)

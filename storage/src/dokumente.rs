@@ -1,8 +1,8 @@
 //! Cases (as far as documents need them), documents with immutable versions, and what the
 //! pipeline found in each version.
 
-use crate::jobs::Job;
 use crate::antrag::anlageart_aus;
+use crate::jobs::Job;
 use crate::{Db, Konflikt, Millis, Result, StoreError};
 use plankammer_domain::anlageart::Anlageart;
 use plankammer_domain::feststellung::{Feststellung, Schwere};
@@ -376,6 +376,19 @@ impl Db {
             Db::set_stufe(conn, version_id, stufe, job_id).await?;
         }
         Ok(())
+    }
+
+    /// [`Db::enqueue_stufe`] on its own (the pipeline queues its next stage).
+    pub async fn reihe_stufe_ein(
+        &self,
+        version_id: i64,
+        tenant_id: i64,
+        stufe: &str,
+        now: Millis,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        Db::enqueue_stufe(&mut tx, version_id, tenant_id, stufe, now).await?;
+        tx.commit().await
     }
 
     /// Puts the failed stages of a version back in the queue ("erneut prüfen").

@@ -44,6 +44,12 @@ impl Tx {
         Ok(())
     }
 
+    /// Undoes everything of the transaction (dropping it does the same).
+    pub async fn rollback(self) -> Result<()> {
+        self.0.rollback().await?;
+        Ok(())
+    }
+
     /// The connection the transaction runs on, for the queries of the store.
     pub(crate) fn c(&mut self) -> &mut Conn {
         &mut self.0
@@ -277,7 +283,6 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx> {
         Ok(Tx(self.pool.begin().await?))
     }
-
 
     /// Applies the migrations of this backend that are not applied yet.
     pub async fn migrate(&self) -> Result<()> {

@@ -1,14 +1,32 @@
 //! The Antrag tables on both backends: Aktenzeichen numbers, Fassungen, invitations and
 //! Freizeichnung, the timeline, deadlines fired once, the inbox's filters and paging.
 
+use chrono::NaiveDate;
+use plankammer_domain::anlageart::Anlageart;
+use plankammer_domain::antrag::Angaben;
+use plankammer_domain::frist::{FristArt, FristZustand};
+use plankammer_domain::verfahren::Verfahrensart;
+use plankammer_domain::vorgang::Zustand;
+use plankammer_domain::zeitleiste::Eintragsart;
 use plankammer_domain::{Email, Role, TenantSlug};
 use plankammer_storage::Db;
-use plankammer_storage::StoreError;
 use plankammer_storage::antrag::{EingangsFilter, NeueFrist, NeuesEreignis};
 use plankammer_storage::dokumente::NeueVersion;
 use plankammer_storage::testing::fresh_db;
+use plankammer_storage::{Konflikt, StoreError};
 
 const T0: i64 = 1_780_000_000_000;
+
+fn tag(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+/// Angaben with only the Gemeinde filled in (what the inbox filters on).
+fn angaben_in(ags: &str) -> Angaben {
+    let mut g = Angaben::default();
+    g.grundstueck.gemeinde_ags = ags.into();
+    g
+}
 
 async fn setup(db: &Db) -> (i64, i64, i64) {
     let t = db
@@ -54,6 +72,7 @@ async fn version(
     sha: &str,
 ) -> (i64, i64) {
     let mut tx = db.begin().await.unwrap();
+    let grundrisse = Anlageart::parse("2001").unwrap();
     let v = Db::add_version(
         &mut tx,
         &NeueVersion {
@@ -61,7 +80,7 @@ async fn version(
             tenant_id: tenant,
             dokument_id: dokument,
             bezeichnung: "Grundriss EG",
-            anlageart: Some("2001"),
+            anlageart: Some(&grundrisse),
             sha256: sha,
             groesse: 10,
             dateiname: "eg.pdf",
@@ -82,23 +101,25 @@ async fn aktenzeichen_numbers_count_up_per_year_and_are_never_reused() {
     let mut seen = Vec::new();
     for _ in 0..3 {
         let mut tx = db.begin().await.unwrap();
-        let (n, format, kuerzel) = Db::naechste_aktenzeichen_nummer(&mut tx, t, 2026)
-            .await
-            .unwrap();
-        assert_eq!(kuerzel, "BA");
-        assert!(format.contains("{nummer"));
+        let az = Db::naechstes_aktenzeichen(&mut tx, t, 2026).await.unwrap();
+        // The default format {kuerzel}-{jahr}-{nummer:5} with the short name "BA".
+        assert!(az.as_str().starts_with("BA-2026-"), "{az}");
+        let n: i64 = az.as_str().rsplit('-').next().unwrap().parse().unwrap();
         seen.push(n);
         // A rolled-back transaction gives its number back; committed ones never.
         tx.commit().await.unwrap();
     }
     assert_eq!(seen, vec![1, 2, 3]);
+    let format = db.aktenzeichen_format(t).await.unwrap();
+    assert_eq!(format.kuerzel(), "BA");
+    assert!(format.format().contains("{nummer"));
     let mut tx = db.begin().await.unwrap();
     assert_eq!(
-        Db::naechste_aktenzeichen_nummer(&mut tx, t, 2027)
+        Db::naechstes_aktenzeichen(&mut tx, t, 2027)
             .await
             .unwrap()
-            .0,
-        1
+            .as_str(),
+        "BA-2027-00001"
     );
     tx.commit().await.unwrap();
 }
@@ -116,8 +137,14 @@ async fn fassungen_freeze_the_newest_version_of_each_present_document() {
     assert_eq!(f1.nummer, 1);
     // Replace d1, withdraw d2, add d3.
     let (_, v1b) = version(&db, t, v.id, u, Some(d1), &"c".repeat(64)).await;
-    assert!(db.entferne_dokument(d2, T0).await.unwrap());
-    assert!(!db.entferne_dokument(d2, T0).await.unwrap(), "once");
+    let mut tx = db.begin().await.unwrap();
+    assert!(Db::entferne_dokument(&mut tx, d2, T0).await.unwrap());
+    assert!(
+        !Db::entferne_dokument(&mut tx, d2, T0).await.unwrap(),
+        "once"
+    );
+    tx.commit().await.unwrap();
+    assert!(db.entfernte_dokumente(v.id).await.unwrap().contains(&d2));
     let (d3, _) = version(&db, t, v.id, u, None, &"d".repeat(64)).await;
     let mut tx = db.begin().await.unwrap();
     let f2 = Db::friere_fassung(&mut tx, v.id, u, T0).await.unwrap();
@@ -146,21 +173,21 @@ async fn state_changes_and_deadlines_happen_once() {
     let (t, u, _) = setup(&db).await;
     let v = db.create_vorgang(t, u, "Neubau", T0).await.unwrap();
     let mut tx = db.begin().await.unwrap();
-    Db::wechsle_zustand(&mut tx, v.id, "entwurf", "eingegangen", T0)
+    Db::wechsle_zustand(&mut tx, v.id, Zustand::Entwurf, Zustand::Eingegangen, T0)
         .await
         .unwrap();
     assert!(matches!(
-        Db::wechsle_zustand(&mut tx, v.id, "entwurf", "eingegangen", T0).await,
-        Err(StoreError::Conflict(_))
+        Db::wechsle_zustand(&mut tx, v.id, Zustand::Entwurf, Zustand::Eingegangen, T0).await,
+        Err(StoreError::Konflikt(Konflikt::ZustandGeaendert))
     ));
     let f = Db::lege_frist_an(
         &mut tx,
         &NeueFrist {
             vorgang_id: v.id,
-            art: "nachforderung",
+            art: FristArt::Nachforderung,
             rechtsgrundlage: "§ 70 Abs. 2 HBO",
-            start: "2026-03-31",
-            ende: "2026-04-30",
+            start: tag("2026-03-31"),
+            ende: tag("2026-04-30"),
             erklaerung: "…",
         },
         T0,
@@ -172,8 +199,8 @@ async fn state_changes_and_deadlines_happen_once() {
         &NeuesEreignis {
             vorgang_id: v.id,
             user_id: Some(u),
-            art: "nachforderung",
-            zustand: Some("nachforderung"),
+            art: Eintragsart::Nachfordern,
+            zustand: Some(Zustand::Nachforderung),
             status_code: Some("17"),
             text: "Unterlagen nachgefordert",
         },
@@ -183,51 +210,51 @@ async fn state_changes_and_deadlines_happen_once() {
     .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
-        db.antrag(v.id).await.unwrap().naechste_frist.as_deref(),
-        Some("2026-04-30")
+        db.antrag(v.id).await.unwrap().naechste_frist,
+        Some(tag("2026-04-30"))
     );
     assert!(
-        db.abgelaufene_fristen("nachforderung", "2026-04-30", 10)
+        db.abgelaufene_fristen(FristArt::Nachforderung, tag("2026-04-30"), 10)
             .await
             .unwrap()
             .is_empty(),
         "the last day still counts"
     );
     assert!(
-        db.abgelaufene_fristen("entscheidung", "2026-05-01", 10)
+        db.abgelaufene_fristen(FristArt::Entscheidung, tag("2026-05-01"), 10)
             .await
             .unwrap()
             .is_empty(),
         "one kind at a time"
     );
     let due = db
-        .abgelaufene_fristen("nachforderung", "2026-05-01", 10)
+        .abgelaufene_fristen(FristArt::Nachforderung, tag("2026-05-01"), 10)
         .await
         .unwrap();
     assert_eq!(due.len(), 1);
     let mut tx = db.begin().await.unwrap();
     assert!(
-        Db::wechsle_fristzustand(&mut tx, f, "laeuft", "faellig", T0)
+        Db::wechsle_fristzustand(&mut tx, f, FristZustand::Laeuft, FristZustand::Faellig, T0)
             .await
             .unwrap()
     );
     assert!(
-        !Db::wechsle_fristzustand(&mut tx, f, "laeuft", "faellig", T0)
+        !Db::wechsle_fristzustand(&mut tx, f, FristZustand::Laeuft, FristZustand::Faellig, T0)
             .await
             .unwrap()
     );
-    Db::verlaengere_frist(&mut tx, f, "2026-05-15", "verlängert", T0)
+    Db::verlaengere_frist(&mut tx, f, tag("2026-05-15"), "verlängert", T0)
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(db.frist(f).await.unwrap().zustand, "laeuft");
+    assert_eq!(db.frist(f).await.unwrap().zustand, FristZustand::Laeuft);
     assert_eq!(
-        db.antrag(v.id).await.unwrap().naechste_frist.as_deref(),
-        Some("2026-05-15")
+        db.antrag(v.id).await.unwrap().naechste_frist,
+        Some(tag("2026-05-15"))
     );
     let mut tx = db.begin().await.unwrap();
     assert_eq!(
-        Db::erledige_fristen(&mut tx, v.id, "nachforderung", T0)
+        Db::erledige_fristen(&mut tx, v.id, FristArt::Nachforderung, T0)
             .await
             .unwrap(),
         1
@@ -236,8 +263,8 @@ async fn state_changes_and_deadlines_happen_once() {
     assert_eq!(db.antrag(v.id).await.unwrap().naechste_frist, None);
     let e = db.ereignisse(v.id).await.unwrap();
     assert_eq!(
-        e.iter().map(|e| e.art.as_str()).collect::<Vec<_>>(),
-        vec!["angelegt", "nachforderung"],
+        e.iter().map(|e| e.art).collect::<Vec<_>>(),
+        vec![Eintragsart::Angelegt, Eintragsart::Nachfordern],
         "the timeline starts with the case"
     );
     assert_eq!(e[1].user_name.as_deref(), Some("Architektin"));
@@ -256,7 +283,7 @@ async fn an_invitation_is_used_once_and_freizeichnung_is_recorded_once() {
     let mut tx = db.begin().await.unwrap();
     assert!(matches!(
         Db::lade_beteiligten_ein(&mut tx, v.id, "b@example.de", "Tom Becker", "hash2", T0).await,
-        Err(StoreError::Conflict("beteiligter"))
+        Err(StoreError::Konflikt(Konflikt::BeteiligterVorhanden))
     ));
     drop(tx);
     assert_eq!(db.beteiligter_per_einladung("hash1").await.unwrap().id, id);
@@ -281,27 +308,27 @@ async fn the_inbox_filters_and_pages_by_keyset() {
     let mut ids = Vec::new();
     for i in 0..25 {
         let v = db.create_vorgang(t, u, &format!("V{i}"), T0).await.unwrap();
-        db.setze_angaben(
+        let mut tx = db.begin().await.unwrap();
+        Db::setze_angaben(
+            &mut tx,
             v.id,
             &format!("V{i}"),
             if i % 2 == 0 {
-                "vereinfacht"
+                Verfahrensart::VereinfachtesVerfahren
             } else {
-                "baugenehmigung"
+                Verfahrensart::Baugenehmigungsverfahren
             },
-            &serde_json::json!({"i": i}),
-            Some(if i % 5 == 0 { "06611000" } else { "06414000" }),
+            &angaben_in(if i % 5 == 0 { "06611000" } else { "06414000" }),
             T0,
         )
         .await
         .unwrap();
         if i < 20 {
-            let mut tx = db.begin().await.unwrap();
-            Db::wechsle_zustand(&mut tx, v.id, "entwurf", "eingegangen", T0)
+            Db::wechsle_zustand(&mut tx, v.id, Zustand::Entwurf, Zustand::Eingegangen, T0)
                 .await
                 .unwrap();
-            tx.commit().await.unwrap();
         }
+        tx.commit().await.unwrap();
         ids.push(v.id);
     }
     let alle = |vor_id| EingangsFilter {
@@ -338,8 +365,8 @@ async fn the_inbox_filters_and_pages_by_keyset() {
         .eingang(
             t,
             &EingangsFilter {
-                verfahren: Some("vereinfacht".into()),
-                zustand: Some("eingegangen".into()),
+                verfahren: Some(Verfahrensart::VereinfachtesVerfahren),
+                zustand: Some(Zustand::Eingegangen),
                 limit: 50,
                 ..Default::default()
             },
@@ -348,46 +375,58 @@ async fn the_inbox_filters_and_pages_by_keyset() {
         .unwrap();
     assert_eq!(vereinfacht.len(), 10);
     // Drafts can be edited, submitted cases cannot.
+    let mut tx = db.begin().await.unwrap();
     assert!(matches!(
-        db.setze_angaben(ids[0], "x", "vereinfacht", &serde_json::json!({}), None, T0)
-            .await,
-        Err(StoreError::Conflict(_))
+        Db::setze_angaben(
+            &mut tx,
+            ids[0],
+            "x",
+            Verfahrensart::VereinfachtesVerfahren,
+            &Angaben::default(),
+            T0
+        )
+        .await,
+        Err(StoreError::Konflikt(Konflikt::VorgangNichtImEntwurf))
     ));
-    db.setze_angaben(
+    Db::setze_angaben(
+        &mut tx,
         ids[24],
         "x",
-        "vereinfacht",
-        &serde_json::json!({}),
-        None,
+        Verfahrensart::VereinfachtesVerfahren,
+        &Angaben::default(),
         T0,
     )
     .await
     .unwrap();
+    tx.commit().await.unwrap();
 }
 
 #[tokio::test]
 async fn checklists_are_versioned_per_tenant_and_procedure() {
     let (db, _d) = fresh_db().await;
     let (t, u, _) = setup(&db).await;
-    assert_eq!(db.checkliste(t, "vereinfacht").await.unwrap(), None);
+    let v = Verfahrensart::VereinfachtesVerfahren;
+    assert_eq!(db.checkliste(t, v).await.unwrap(), None);
     assert_eq!(
-        db.speichere_checkliste(t, "vereinfacht", "{\"a\":1}", Some(u), T0)
+        db.speichere_checkliste(t, v, "{\"a\":1}", Some(u), T0)
             .await
             .unwrap(),
         1
     );
     assert_eq!(
-        db.speichere_checkliste(t, "vereinfacht", "{\"a\":2}", Some(u), T0)
+        db.speichere_checkliste(t, v, "{\"a\":2}", Some(u), T0)
             .await
             .unwrap(),
         2
     );
     assert_eq!(
-        db.checkliste(t, "vereinfacht").await.unwrap(),
+        db.checkliste(t, v).await.unwrap(),
         Some((2, "{\"a\":2}".into()))
     );
-    db.setze_profil(u, &serde_json::json!({"kammer": "AKH"}))
+    let mut tx = db.begin().await.unwrap();
+    Db::setze_profil(&mut tx, u, &serde_json::json!({"kammer": "AKH"}))
         .await
         .unwrap();
+    tx.commit().await.unwrap();
     assert_eq!(db.profil(u).await.unwrap()["kammer"], "AKH");
 }

@@ -7,7 +7,7 @@ use plankammer_storage::audit::AuditEvent;
 use plankammer_storage::jobs::{FailOutcome, JobState, NewJob};
 use plankammer_storage::login_limit::LoginLimits;
 use plankammer_storage::testing::fresh_db;
-use plankammer_storage::{Db, StoreError};
+use plankammer_storage::{Db, Konflikt, StoreError};
 
 const T0: i64 = 1_780_000_000_000;
 
@@ -41,7 +41,7 @@ async fn tenants_users_and_memberships_stay_within_their_tenant() {
     assert!(matches!(
         db.create_tenant(&TenantSlug::parse("kassel").unwrap(), "x", T0)
             .await,
-        Err(StoreError::Conflict("tenant slug"))
+        Err(StoreError::Konflikt(Konflikt::TenantVergeben))
     ));
     let ua = user(&db, "a@example.de", a.id, Role::Bauaufsicht).await;
     let ub = user(&db, "b@example.de", b.id, Role::Admin).await;
@@ -66,7 +66,7 @@ async fn tenants_users_and_memberships_stay_within_their_tenant() {
     )
     .await;
     assert!(
-        matches!(dup, Err(StoreError::Conflict("user email"))),
+        matches!(dup, Err(StoreError::Konflikt(Konflikt::EmailVergeben))),
         "emails are unique case-insensitively"
     );
 }
@@ -133,14 +133,16 @@ async fn tokens_authenticate_until_revoked_and_only_by_their_owner() {
             .unwrap()
             .is_none()
     );
+    let mut tx = db.begin().await.unwrap();
     assert!(
         matches!(
-            db.revoke_token(other, tok.id, T0).await,
+            Db::revoke_token(&mut tx, other, tok.id, T0).await,
             Err(StoreError::NotFound)
         ),
         "not someone else's"
     );
-    db.revoke_token(u, tok.id, T0 + 5).await.unwrap();
+    Db::revoke_token(&mut tx, u, tok.id, T0 + 5).await.unwrap();
+    tx.commit().await.unwrap();
     assert!(
         db.authenticate_token(&secret, T0 + 6)
             .await

@@ -10,6 +10,7 @@ pub mod pdf;
 pub mod process;
 pub mod s3;
 pub mod smtp;
+pub mod welt;
 
 use plankammer_api::accounts::{NewAccount, create_account};
 use plankammer_api::{ApiConfig, AppState, Application};
@@ -69,6 +70,8 @@ where
 /// (SQLite or PostgreSQL, as `PLANKAMMER_TEST_DB` says) and document folder.
 pub struct TestApp {
     pub url: String,
+    /// The procedure over the app's store: tests call its steps as the pages do.
+    pub verfahren: plankammer_verfahren::Verfahren,
     pub db: Db,
     pub blobs: BlobStore,
     pub dir: TempDir,
@@ -99,17 +102,17 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
     let url = format!("http://127.0.0.1:{port}");
     let mut config = ApiConfig::for_url(&url, repo_root().join("web"));
     adjust(&mut config);
-    let app = Application::bind(
-        &format!("127.0.0.1:{port}"),
-        AppState::new(db.clone(), blobs.clone(), config),
-    )
-    .await
-    .expect("bind");
+    let state = AppState::new(db.clone(), blobs.clone(), config);
+    let verfahren = state.verfahren.clone();
+    let app = Application::bind(&format!("127.0.0.1:{port}"), state)
+        .await
+        .expect("bind");
     let shutdown = CancellationToken::new();
     let s = shutdown.clone();
     tokio::spawn(async move { app.run(s).await });
     TestApp {
         url,
+        verfahren,
         db,
         blobs,
         dir,

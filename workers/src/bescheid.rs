@@ -126,17 +126,14 @@ pub async fn lade(db: &Db, bescheid_id: i64) -> Result<Option<Erlass>, JobError>
     let (Some(_), Some(user_id), Some(datum), Some(nummer)) = (
         akte.erlass_beantragt_at,
         akte.erlass_beantragt_by,
-        akte.erlass_datum.as_deref(),
+        akte.erlass_datum,
         akte.nummer.clone(),
     ) else {
         return Err(JobError::permanent(
             "Der Bescheid wurde nicht zum Erlass freigegeben.",
         ));
     };
-    let datum = NaiveDate::parse_from_str(datum, "%Y-%m-%d")
-        .map_err(|e| JobError::permanent(format!("Datum des Bescheids unlesbar: {e}")))?;
-    let entwurf: BescheidEntwurf = serde_json::from_value(akte.inhalt.clone())
-        .map_err(|e| JobError::permanent(format!("Inhalt des Bescheids unlesbar: {e}")))?;
+    let entwurf: BescheidEntwurf = akte.inhalt.clone();
     let antrag = db.antrag(akte.vorgang_id).await?;
     let behoerde = db.tenant(antrag.tenant_id).await?.name;
     Ok(Some(Erlass {
@@ -268,7 +265,7 @@ async fn stemple_plan(
             tenant_id: e.antrag.tenant_id,
             dokument_id: Some(p.dokument_id),
             bezeichnung: &p.bezeichnung,
-            anlageart: p.anlageart.as_deref(),
+            anlageart: p.anlageart.as_ref(),
             sha256: &stored.sha256,
             groesse: i64::try_from(stored.size).unwrap_or(i64::MAX),
             dateiname: &dateiname,
@@ -291,17 +288,10 @@ impl Erlass {
     fn aktenzeichen(&self) -> Result<&str, JobError> {
         self.antrag
             .aktenzeichen
-            .as_deref()
+            .as_ref()
+            .map(|a| a.as_str())
             .ok_or_else(|| JobError::permanent("Der Vorgang hat kein Aktenzeichen."))
     }
-}
-
-fn text(v: &Value, pfad: &[&str]) -> String {
-    let mut x = v;
-    for p in pfad {
-        x = &x[*p];
-    }
-    x.as_str().unwrap_or("").trim().to_string()
 }
 
 /// The kind of a Nebenbestimmung as the PDF shows it (`nebenbestimmungart_3.0`).
@@ -317,38 +307,35 @@ fn art(nb: &Nebenbestimmung) -> pdf::NebenbestimmungArt {
 /// Everything the Bescheid PDF shows.
 pub async fn bescheid_daten(db: &Db, e: &Erlass) -> Result<BescheidDaten, JobError> {
     let a = &e.antrag;
-    let g = &a.angaben;
+    let g = a.angaben.clone().unwrap_or_default();
     let vorlage = db.bescheid_vorlage(a.tenant_id).await?;
     let mut empfaenger: Vec<String> = Vec::new();
-    let name = text(g, &["bauherrschaft", "name"]);
+    let name = g.bauherrschaft.name.trim().to_string();
     if name.is_empty() {
         empfaenger.push(db.user(a.owner_user_id).await?.display_name);
     } else {
         empfaenger.push(name);
         empfaenger.extend(
-            text(g, &["bauherrschaft", "anschrift"])
+            g.bauherrschaft
+                .anschrift
                 .split([',', '\n'])
                 .map(|z| z.trim().to_string())
                 .filter(|z| !z.is_empty()),
         );
     }
-    let gr = &g["grundstueck"];
-    let flurstuecke: Vec<&str> = gr["flurstuecke"]
-        .as_array()
-        .map(|l| l.iter().filter_map(|x| x.as_str()).collect())
-        .unwrap_or_default();
-    let grundstueck = if text(gr, &["strasse"]).is_empty() {
+    let gr = &g.grundstueck;
+    let grundstueck = if gr.strasse.trim().is_empty() {
         String::new()
     } else {
         format!(
             "{} {}, {} {}; Gemarkung {}, Flur {}, Flurstück {}",
-            text(gr, &["strasse"]),
-            text(gr, &["hausnummer"]),
-            text(gr, &["plz"]),
-            text(gr, &["ort"]),
-            text(gr, &["gemarkung"]),
-            text(gr, &["flur"]),
-            flurstuecke.join(", ")
+            gr.strasse.trim(),
+            gr.hausnummer.trim(),
+            gr.plz.trim(),
+            gr.ort.trim(),
+            gr.gemarkung.trim(),
+            gr.flur.trim(),
+            gr.flurstuecke_text()
         )
     };
     let plaene = db
@@ -453,8 +440,6 @@ pub async fn schliesse_ab(
     let a = &e.antrag;
     let verfahren = a
         .verfahren
-        .as_deref()
-        .and_then(Verfahrensart::from_slug)
         .ok_or_else(|| JobError::permanent("Der Vorgang hat keine Verfahrensart."))?;
     let ereignis = match e.entwurf.tenor.zustand() {
         Zustand::Genehmigt => Ereignis::Genehmigen,
@@ -466,15 +451,10 @@ pub async fn schliesse_ab(
         return Ok(false);
     }
     // The state as of now, read through the transaction.
-    let zustand: String = sqlx::query_scalar("SELECT zustand FROM vorgaenge WHERE id = $1")
-        .bind(a.id)
-        .fetch_one(&mut *tx)
-        .await?;
-    let von = Zustand::from_slug(&zustand)
-        .ok_or_else(|| JobError::permanent(format!("unbekannter Zustand {zustand:?}")))?;
+    let von = Db::sperre_vorgang(&mut tx, a.id).await?;
     let nach = uebergang_im_verfahren(verfahren, von, ereignis)
         .map_err(|f| JobError::permanent(f.meldung))?;
-    Db::wechsle_zustand(&mut tx, a.id, von.slug(), nach.slug(), now).await?;
+    Db::wechsle_zustand(&mut tx, a.id, von, nach, now).await?;
     let code = nach.statusbauportal_code_im(verfahren);
     let datum = datum_de(e.datum);
     let titel = e.entwurf.tenor.bezeichnung();
@@ -484,15 +464,21 @@ pub async fn schliesse_ab(
         &NeuesEreignis {
             vorgang_id: a.id,
             user_id: Some(e.user_id),
-            art: ereignis.slug(),
-            zustand: Some(nach.slug()),
+            art: ereignis.into(),
+            zustand: Some(nach),
             status_code: code,
             text: &eintrag,
         },
         now,
     )
     .await?;
-    Db::erledige_fristen(&mut tx, a.id, "entscheidung", now).await?;
+    Db::erledige_fristen(
+        &mut tx,
+        a.id,
+        plankammer_domain::frist::FristArt::Entscheidung,
+        now,
+    )
+    .await?;
     let plaene = if e.entwurf.tenor == Tenor::Genehmigung {
         " und die mit dem Genehmigungsvermerk versehenen Pläne"
     } else {
@@ -510,7 +496,7 @@ pub async fn schliesse_ab(
         &Fallmitteilung {
             tenant_id: a.tenant_id,
             vorhaben: &a.bezeichnung,
-            aktenzeichen: a.aktenzeichen.as_deref(),
+            aktenzeichen: a.aktenzeichen.as_ref().map(|x| x.as_str()),
             titel: "Ihr Bescheid liegt vor",
             text: &text,
             status: status.as_deref(),

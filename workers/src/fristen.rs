@@ -11,7 +11,7 @@
 
 use crate::runner::{JobContext, JobError, Registry};
 use chrono::NaiveDate;
-use plankammer_domain::frist;
+use plankammer_domain::frist::{self, FristArt, FristZustand};
 use plankammer_storage::antrag::{Frist, NeuesEreignis};
 use plankammer_storage::mitteilung::Fallmitteilung;
 use plankammer_storage::{Db, Millis, now_millis};
@@ -55,9 +55,8 @@ pub async fn pruefe_fristen(
     heute: NaiveDate,
     now: Millis,
 ) -> Result<usize, JobError> {
-    let heute_s = heute.format("%Y-%m-%d").to_string();
     let faellig = db
-        .abgelaufene_fristen("nachforderung", &heute_s, JE_LAUF)
+        .abgelaufene_fristen(FristArt::Nachforderung, heute, JE_LAUF)
         .await?;
     let mut markiert = 0;
     for f in faellig {
@@ -77,20 +76,33 @@ async fn markiere(
 ) -> Result<bool, JobError> {
     let a = db.antrag(f.vorgang_id).await?;
     let mut tx = db.begin().await?;
-    if a.zustand != "nachforderung" {
+    if a.zustand != plankammer_domain::vorgang::Zustand::Nachforderung {
         // The case moved on (answered, withdrawn …) without the deadline being closed:
         // nothing is due, the deadline is done.
-        Db::wechsle_fristzustand(&mut tx, f.id, "laeuft", "erledigt", now).await?;
+        Db::wechsle_fristzustand(
+            &mut tx,
+            f.id,
+            FristZustand::Laeuft,
+            FristZustand::Erledigt,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         return Ok(false);
     }
-    if !Db::wechsle_fristzustand(&mut tx, f.id, "laeuft", "faellig", now).await? {
+    if !Db::wechsle_fristzustand(
+        &mut tx,
+        f.id,
+        FristZustand::Laeuft,
+        FristZustand::Faellig,
+        now,
+    )
+    .await?
+    {
         // Another worker was first.
         return Ok(false);
     }
-    let ende = NaiveDate::parse_from_str(&f.ende, "%Y-%m-%d")
-        .map(frist::datum_de)
-        .unwrap_or_else(|_| f.ende.clone());
+    let ende = frist::datum_de(f.ende);
     let text = format!(
         "Die Frist zur Nachreichung der Unterlagen ist am {ende} abgelaufen, ohne dass Unterlagen nachgereicht wurden. Die Bauaufsicht entscheidet über die Rücknahmefiktion ({}) oder eine Verlängerung.",
         f.rechtsgrundlage
@@ -100,7 +112,7 @@ async fn markiere(
         &NeuesEreignis {
             vorgang_id: a.id,
             user_id: None,
-            art: "frist_abgelaufen",
+            art: plankammer_domain::zeitleiste::Eintragsart::FristAbgelaufen,
             zustand: None,
             status_code: None,
             text: &text,
@@ -119,7 +131,7 @@ async fn markiere(
         &Fallmitteilung {
             tenant_id: a.tenant_id,
             vorhaben: &a.bezeichnung,
-            aktenzeichen: a.aktenzeichen.as_deref(),
+            aktenzeichen: a.aktenzeichen.as_ref().map(|x| x.as_str()),
             titel: "Nachforderungsfrist abgelaufen",
             text: &mailtext,
             status: None,

@@ -57,17 +57,15 @@ async fn next_stage(
     version: &plankammer_storage::dokumente::Version,
     kind: &str,
 ) -> Result<(), JobError> {
-    let mut tx = ctx.db.begin().await?;
     let stufe = kind.trim_start_matches("pipeline.");
-    plankammer_storage::Db::enqueue_stufe(
-        &mut tx,
-        version.id,
-        version.tenant_id,
-        stufe,
-        plankammer_storage::now_millis(),
-    )
-    .await?;
-    tx.commit().await?;
+    ctx.db
+        .reihe_stufe_ein(
+            version.id,
+            version.tenant_id,
+            stufe,
+            plankammer_storage::now_millis(),
+        )
+        .await?;
     Ok(())
 }
 
@@ -258,7 +256,7 @@ async fn metadata(ctx: JobContext) -> Result<(), JobError> {
     let gewaehlt = ctx.db.dokument_anlageart(version.dokument_id).await?;
     let erkannt = found.iter().find(|f| f.feld == "anlageart");
     if let (Some(g), Some(e)) = (gewaehlt, erkannt)
-        && g != e.wert
+        && g.code() != e.wert
     {
         let name = found
             .iter()

@@ -84,7 +84,7 @@ async fn readyz(State(st): State<AppState>) -> Response {
 
 async fn metrics(State(st): State<AppState>, headers: axum::http::HeaderMap) -> Response {
     if let Some(expected) = &st.config.metrics_token
-        && crate::auth::bearer(&headers) != Some(expected.as_str())
+        && crate::sitzung::bearer(&headers) != Some(expected.as_str())
     {
         return (StatusCode::UNAUTHORIZED, "metrics need a bearer token\n").into_response();
     }

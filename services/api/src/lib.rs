@@ -1,32 +1,32 @@
 //! Plankammer's HTTP side: German web pages styled with KERN UX, the JSON API under
 //! `/api/v1` with its OpenAPI document, sessions and CSRF protection, and the operations
-//! endpoints. Handlers stay thin: they parse, ask the store, and render.
+//! endpoints. Every handler is an adapter over one step of the procedure
+//! (`plankammer_verfahren`): it parses, calls the step, and renders or serializes.
+//!
+//! | folder | what is in it |
+//! |---|---|
+//! | `seiten/` | the pages, by who uses them: `antragsteller/`, `bauaufsicht/`, `fachstelle/`, `verwaltung/`, and the shared ones (sign-in, account, the case page, the plan viewer) |
+//! | `api/` | `/api/v1`, one module per resource, and the OpenAPI document |
+//! | `gemeinsam/` | what pages share: the layout, German formatting, downloads, the views of a document version |
+//! | the rest | sessions ([`sitzung`]), errors ([`error`]), security headers and CSRF ([`security`]), templates, uploads, operations ([`betrieb`]) |
 
-pub mod ablauf;
 pub mod accounts;
-pub mod antrag_seiten;
-pub mod api_v1;
-pub mod auth;
-pub mod bescheid_seiten;
-pub mod beteiligung_seiten;
+pub mod api;
+pub mod betrieb;
 pub mod error;
-pub mod fachstelle_seiten;
-pub mod ops;
-pub mod pages;
-pub mod plan_seiten;
-pub mod pruefung_seiten;
+pub mod gemeinsam;
 pub mod security;
+pub mod seiten;
+pub mod sitzung;
 pub mod templates;
 pub mod upload;
-pub mod verwaltung_antrag;
-pub mod verwaltung_stellen;
-pub mod vorgaenge;
-pub mod vorgang_seiten;
 
 use axum::Router;
 use plankammer_storage::Db;
 use plankammer_storage::blobs::BlobStore;
 use plankammer_storage::login_limit::LoginLimits;
+use plankammer_verfahren::Verfahren;
+use plankammer_verfahren::dokumente::Hochladegrenzen;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -80,23 +80,43 @@ impl ApiConfig {
             upload_max_files: 50,
         }
     }
+
+    /// The limits of one uploaded file and of a case's total.
+    pub fn hochladegrenzen(&self) -> Hochladegrenzen {
+        Hochladegrenzen {
+            datei: self.upload_max_file,
+            vorgang: self.upload_max_case,
+        }
+    }
+
+    /// What the procedure needs of this configuration.
+    pub fn einstellungen(&self) -> plankammer_verfahren::Einstellungen {
+        let mut e = plankammer_verfahren::Einstellungen::fuer_url(&self.public_url);
+        e.mail_domain = self.mail_domain.clone();
+        e
+    }
 }
 
 #[derive(Clone)]
 pub struct AppState {
+    /// The procedure: every step a handler takes.
+    pub verfahren: Verfahren,
+    /// The store, for sessions and for reading what a step allowed to be shown.
     pub db: Db,
     pub blobs: BlobStore,
     pub config: Arc<ApiConfig>,
-    pub metrics: Arc<ops::Metrics>,
+    pub metrics: Arc<betrieb::Metrics>,
 }
 
 impl AppState {
     pub fn new(db: Db, blobs: BlobStore, config: ApiConfig) -> AppState {
+        let verfahren = Verfahren::neu(db.clone(), blobs.clone(), config.einstellungen());
         AppState {
+            verfahren,
             db,
             blobs,
             config: Arc::new(config),
-            metrics: Arc::new(ops::Metrics::default()),
+            metrics: Arc::new(betrieb::Metrics::default()),
         }
     }
 }
@@ -106,40 +126,30 @@ pub fn router(state: AppState) -> Router {
     // Everything but the upload routes reads at most MAX_FORM_BODY; uploads enforce their
     // own limits while streaming.
     let bounded = Router::new()
-        .merge(pages::router())
-        .merge(api_v1::router())
-        .merge(vorgaenge::router())
-        .merge(vorgang_seiten::router())
-        .merge(antrag_seiten::router())
-        .merge(pruefung_seiten::router())
-        .merge(beteiligung_seiten::router())
-        .merge(bescheid_seiten::router())
-        .merge(fachstelle_seiten::router())
-        .merge(plan_seiten::router())
-        .merge(verwaltung_antrag::router())
-        .merge(verwaltung_stellen::router())
-        .merge(ops::router())
+        .merge(seiten::router())
+        .merge(api::router())
+        .merge(betrieb::router())
         .merge(security::static_router(&state.config.web_dir))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             security::MAX_FORM_BODY,
         ));
     Router::new()
         .merge(bounded)
-        .merge(vorgaenge::upload_router())
-        .merge(vorgang_seiten::upload_router())
-        .fallback(pages::not_found)
+        .merge(api::upload_router())
+        .merge(seiten::upload_router())
+        .fallback(seiten::anmeldung::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::csrf_guard,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            auth::resolve_session,
+            sitzung::resolve_session,
         ))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            ops::track,
+            betrieb::track,
         ))
         .with_state(state)
 }

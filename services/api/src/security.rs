@@ -7,7 +7,7 @@
 //! `isEvalSupported: false` (no `'unsafe-eval'`) and without WebAssembly (no
 //! `'wasm-unsafe-eval'`; the decoders' JavaScript fallback is used).
 
-use crate::auth::{ANON_CSRF_COOKIE, SessionInfo, bearer};
+use crate::sitzung::{ANON_CSRF_COOKIE, SessionInfo, bearer};
 use crate::{AppError, AppState};
 use axum::Router;
 use axum::body::Body;

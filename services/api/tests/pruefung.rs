@@ -8,21 +8,18 @@
 
 use bytes::Bytes;
 use chrono::{Datelike, NaiveDate, Weekday};
-use plankammer_api::antrag_seiten::heute_berlin;
-use plankammer_domain::frist::{self, Dauer};
-use plankammer_domain::{Role, codeliste};
-use plankammer_storage::Db;
+use plankammer_domain::anlageart::Anlageart;
+use plankammer_domain::codeliste;
+use plankammer_domain::frist::{self, Dauer, FristArt, FristZustand};
+use plankammer_domain::verfahren::Verfahrensart;
+use plankammer_domain::vorgang::Zustand;
+use plankammer_domain::zeitleiste::Eintragsart;
 use plankammer_storage::dokumente::{NeueVersion, Seite};
-use plankammer_storage::now_millis;
+use plankammer_storage::{Db, heute_berlin, now_millis};
+use plankammer_tests::TestApp;
 use plankammer_tests::pdf::a4_salted;
-use plankammer_tests::{TestApp, spawn_app};
+use plankammer_tests::welt::{Fall, Fallangaben, Welt};
 use reqwest::Client;
-
-struct Fall {
-    id: i64,
-    dokument_id: i64,
-    version_id: i64,
-}
 
 async fn seiten(app: &TestApp, version_id: i64, texte: &[&str]) {
     let s: Vec<Seite> = texte
@@ -49,65 +46,11 @@ async fn seiten(app: &TestApp, version_id: i64, texte: &[&str]) {
 }
 
 /// A case as submitted: procedure, Gemeinde, one plan, state "eingegangen", Fassung 1.
-async fn eingereicht(
-    app: &TestApp,
-    tenant: i64,
-    owner: i64,
-    nr: i64,
-    verfahren: &str,
-    ags: &str,
-) -> Fall {
-    let now = now_millis();
-    let bez = format!("Neubau Einfamilienhaus {nr}");
-    let v = app
-        .db
-        .create_vorgang(tenant, owner, &bez, now)
+async fn eingereicht(w: &Welt, nr: i64, verfahren: &str, ags: &str) -> Fall {
+    let v = Verfahrensart::from_slug(verfahren).unwrap();
+    w.fall(Fallangaben::nummer(nr).verfahren(v).gemeinde(ags))
+        .eingereicht()
         .await
-        .unwrap();
-    app.db
-        .setze_angaben(
-            v.id,
-            &bez,
-            verfahren,
-            &serde_json::json!({}),
-            Some(ags),
-            now,
-        )
-        .await
-        .unwrap();
-    let pdf = a4_salted(2, &format!("fall-{nr}"));
-    let blob = app.blobs.put_bytes(Bytes::from(pdf)).await.unwrap();
-    let mut tx = app.db.begin().await.unwrap();
-    let ver = Db::add_version(
-        &mut tx,
-        &NeueVersion {
-            vorgang_id: v.id,
-            tenant_id: tenant,
-            dokument_id: None,
-            bezeichnung: "Grundrisse Erdgeschoss",
-            anlageart: Some("2001"),
-            sha256: &blob.sha256,
-            groesse: blob.size as i64,
-            dateiname: "grundriss_eg.pdf",
-            user_id: owner,
-        },
-        now,
-    )
-    .await
-    .unwrap();
-    Db::wechsle_zustand(&mut tx, v.id, "entwurf", "eingegangen", now)
-        .await
-        .unwrap();
-    Db::setze_eingereicht(&mut tx, v.id, &format!("BA-2026-{nr:05}"), now)
-        .await
-        .unwrap();
-    Db::friere_fassung(&mut tx, v.id, owner, now).await.unwrap();
-    tx.commit().await.unwrap();
-    Fall {
-        id: v.id,
-        dokument_id: ver.dokument_id,
-        version_id: ver.id,
-    }
 }
 
 /// The page as text, with the entities minijinja writes in attributes decoded.
@@ -127,39 +70,23 @@ fn zeilen(html: &str) -> usize {
     html.matches("data-testid=\"eingang-zeile\"").count()
 }
 
-async fn zustand(app: &TestApp, id: i64) -> String {
-    app.db.antrag(id).await.unwrap().zustand
-}
-
-struct Welt {
-    app: TestApp,
-    tenant: i64,
-    owner: i64,
+async fn zustand(app: &TestApp, id: i64) -> &'static str {
+    app.db.antrag(id).await.unwrap().zustand.slug()
 }
 
 async fn welt() -> Welt {
-    let app = spawn_app().await;
-    let tenant = app.tenant("kreis-a").await;
-    let owner = app
-        .user(tenant, "architektin@example.org", Role::Antragsteller)
-        .await;
-    app.user(tenant, "sachbearbeiter@example.org", Role::Bauaufsicht)
-        .await;
-    let andere = app.tenant("kreis-b").await;
-    app.user(andere, "fremd@example.org", Role::Bauaufsicht)
-        .await;
-    Welt { app, tenant, owner }
+    Welt::neu().await
 }
 
 #[tokio::test]
 async fn inbox_lists_filters_and_pages() {
     let w = welt().await;
     let app = &w.app;
-    let a = eingereicht(app, w.tenant, w.owner, 1, "vereinfacht", "06412000").await;
-    let b = eingereicht(app, w.tenant, w.owner, 2, "baugenehmigung", "06411000").await;
+    let a = eingereicht(&w, 1, "vereinfacht", "06412000").await;
+    let b = eingereicht(&w, 2, "baugenehmigung", "06411000").await;
     // A draft is not in the inbox.
     app.db
-        .create_vorgang(w.tenant, w.owner, "Entwurf Carport", now_millis())
+        .create_vorgang(w.tenant, w.architektin, "Entwurf Carport", now_millis())
         .await
         .unwrap();
 
@@ -194,7 +121,7 @@ async fn inbox_lists_filters_and_pages() {
 
     // 53 more cases: the first page shows 50, "Ältere Vorgänge" the rest.
     for nr in 3..=55 {
-        eingereicht(app, w.tenant, w.owner, nr, "vereinfacht", "06412000").await;
+        eingereicht(&w, nr, "vereinfacht", "06412000").await;
     }
     let (_, html) = get(&ba, format!("{}/eingang?verfahren=vereinfacht", app.url)).await;
     assert_eq!(zeilen(&html), 50);
@@ -217,7 +144,7 @@ async fn inbox_lists_filters_and_pages() {
 async fn strangers_do_not_reach_the_bauaufsicht_pages() {
     let w = welt().await;
     let app = &w.app;
-    let a = eingereicht(app, w.tenant, w.owner, 1, "vereinfacht", "06412000").await;
+    let a = eingereicht(&w, 1, "vereinfacht", "06412000").await;
     let (arch, csrf) = app.login("architektin@example.org").await;
     let (s, _) = get(&arch, format!("{}/eingang", app.url)).await;
     assert_eq!(s, 403);
@@ -260,7 +187,7 @@ fn samstag_nach(d: NaiveDate) -> NaiveDate {
 async fn nachforderung_diff_and_completeness() {
     let w = welt().await;
     let app = &w.app;
-    let fall = eingereicht(app, w.tenant, w.owner, 7, "vereinfacht", "06412000").await;
+    let fall = eingereicht(&w, 7, "vereinfacht", "06412000").await;
     seiten(
         app,
         fall.version_id,
@@ -342,10 +269,10 @@ async fn nachforderung_diff_and_completeness() {
     assert_eq!(befunde[0].dokument_id, Some(fall.dokument_id));
     let fristen = app.db.fristen(fall.id).await.unwrap();
     assert_eq!(fristen.len(), 1);
-    assert_eq!(fristen[0].art, "nachforderung");
+    assert_eq!(fristen[0].art, FristArt::Nachforderung);
     assert_eq!(fristen[0].rechtsgrundlage, "§ 70 Abs. 2 HBO");
-    assert_eq!(fristen[0].ende, vorschlag_iso);
-    assert_eq!(fristen[0].zustand, "laeuft");
+    assert_eq!(fristen[0].ende.to_string(), vorschlag_iso);
+    assert_eq!(fristen[0].zustand, FristZustand::Laeuft);
     assert!(fristen[0].erklaerung.contains("§ 187 Abs. 1 BGB"));
     let mails: Vec<(String, String)> =
         sqlx::query_as("SELECT subject, body_text FROM outbox WHERE recipient = $1 AND kind = 'vorgangsmitteilung' ORDER BY id")
@@ -383,6 +310,7 @@ async fn nachforderung_diff_and_completeness() {
         .unwrap();
     let now = now_millis();
     let mut tx = app.db.begin().await.unwrap();
+    let grundrisse = Anlageart::parse("2001").unwrap();
     let neu = Db::add_version(
         &mut tx,
         &NeueVersion {
@@ -390,23 +318,29 @@ async fn nachforderung_diff_and_completeness() {
             tenant_id: w.tenant,
             dokument_id: Some(fall.dokument_id),
             bezeichnung: "Grundrisse Erdgeschoss",
-            anlageart: Some("2001"),
+            anlageart: Some(&grundrisse),
             sha256: &blob.sha256,
             groesse: blob.size as i64,
             dateiname: "grundriss_eg_b.pdf",
-            user_id: w.owner,
+            user_id: w.architektin,
         },
         now,
     )
     .await
     .unwrap();
-    Db::friere_fassung(&mut tx, fall.id, w.owner, now)
+    Db::friere_fassung(&mut tx, fall.id, w.architektin, now)
         .await
         .unwrap();
-    Db::wechsle_zustand(&mut tx, fall.id, "nachforderung", "nachgereicht", now)
-        .await
-        .unwrap();
-    Db::erledige_fristen(&mut tx, fall.id, "nachforderung", now)
+    Db::wechsle_zustand(
+        &mut tx,
+        fall.id,
+        Zustand::Nachforderung,
+        Zustand::Nachgereicht,
+        now,
+    )
+    .await
+    .unwrap();
+    Db::erledige_fristen(&mut tx, fall.id, FristArt::Nachforderung, now)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -446,12 +380,15 @@ async fn nachforderung_diff_and_completeness() {
     assert_eq!(s, 303, "{html}");
     assert_eq!(zustand(app, fall.id).await, "vollstaendig");
     let fristen = app.db.fristen(fall.id).await.unwrap();
-    let e: Vec<_> = fristen.iter().filter(|f| f.art == "entscheidung").collect();
+    let e: Vec<_> = fristen
+        .iter()
+        .filter(|f| f.art == FristArt::Entscheidung)
+        .collect();
     assert_eq!(e.len(), 1, "{fristen:?}");
     let drei = frist::berechne(heute, Dauer::Monate(3)).unwrap().ende;
-    assert_eq!(e[0].ende, drei.format("%Y-%m-%d").to_string());
-    assert_eq!(e[0].start, heute.format("%Y-%m-%d").to_string());
-    assert_eq!(e[0].zustand, "laeuft");
+    assert_eq!(e[0].ende, drei);
+    assert_eq!(e[0].start, heute);
+    assert_eq!(e[0].zustand, FristZustand::Laeuft);
     assert!(
         e[0].rechtsgrundlage.contains("§ 65"),
         "{}",
@@ -460,14 +397,15 @@ async fn nachforderung_diff_and_completeness() {
     assert!(
         fristen
             .iter()
-            .filter(|f| f.art == "nachforderung")
-            .all(|f| f.zustand == "erledigt")
+            .filter(|f| f.art == FristArt::Nachforderung)
+            .all(|f| f.zustand == FristZustand::Erledigt)
     );
     let ereignisse = app.db.ereignisse(fall.id).await.unwrap();
     assert!(
         ereignisse
             .iter()
-            .any(|e| e.art == "vollstaendig_erklaeren" && e.status_code.as_deref() == Some("18"))
+            .any(|e| e.art == Eintragsart::VollstaendigErklaeren
+                && e.status_code.as_deref() == Some("18"))
     );
     // Twice: the state machine refuses.
     let (s, _) = post(
@@ -483,7 +421,7 @@ async fn nachforderung_diff_and_completeness() {
 async fn a_date_set_by_the_case_worker_is_recorded_as_such() {
     let w = welt().await;
     let app = &w.app;
-    let fall = eingereicht(app, w.tenant, w.owner, 1, "vereinfacht", "06412000").await;
+    let fall = eingereicht(&w, 1, "vereinfacht", "06412000").await;
     let (ba, csrf) = app.login("sachbearbeiter@example.org").await;
     // Six weeks from today, moved to a working day.
     let mut d = heute_berlin() + chrono::Days::new(42);
@@ -506,7 +444,7 @@ async fn a_date_set_by_the_case_worker_is_recorded_as_such() {
     .await;
     assert_eq!(s, 303, "{html}");
     let f = &app.db.fristen(fall.id).await.unwrap()[0];
-    assert_eq!(f.ende, d_iso);
+    assert_eq!(f.ende.to_string(), d_iso);
     assert!(
         f.erklaerung.contains("behördlich gesetzt"),
         "{}",
@@ -516,27 +454,29 @@ async fn a_date_set_by_the_case_worker_is_recorded_as_such() {
 
 /// A case in Nachforderung whose deadline the scheduler has marked as due.
 async fn faellige_nachforderung(app: &TestApp, w: &Welt, nr: i64) -> (i64, i64) {
-    let fall = eingereicht(app, w.tenant, w.owner, nr, "vereinfacht", "06412000").await;
+    let fall = eingereicht(&w, nr, "vereinfacht", "06412000").await;
     let heute = heute_berlin();
     let now = now_millis();
     let mut tx = app.db.begin().await.unwrap();
-    Db::wechsle_zustand(&mut tx, fall.id, "eingegangen", "nachforderung", now)
-        .await
-        .unwrap();
-    let ende = (heute - chrono::Days::new(3))
-        .format("%Y-%m-%d")
-        .to_string();
-    let start = (heute - chrono::Days::new(40))
-        .format("%Y-%m-%d")
-        .to_string();
+    Db::wechsle_zustand(
+        &mut tx,
+        fall.id,
+        Zustand::Eingegangen,
+        Zustand::Nachforderung,
+        now,
+    )
+    .await
+    .unwrap();
+    let ende = heute - chrono::Days::new(3);
+    let start = heute - chrono::Days::new(40);
     let fid = Db::lege_frist_an(
         &mut tx,
         &plankammer_storage::antrag::NeueFrist {
             vorgang_id: fall.id,
-            art: "nachforderung",
+            art: FristArt::Nachforderung,
             rechtsgrundlage: "§ 70 Abs. 2 HBO",
-            start: &start,
-            ende: &ende,
+            start,
+            ende,
             erklaerung: "Fristende gesetzt.",
         },
         now,
@@ -544,9 +484,15 @@ async fn faellige_nachforderung(app: &TestApp, w: &Welt, nr: i64) -> (i64, i64) 
     .await
     .unwrap();
     assert!(
-        Db::wechsle_fristzustand(&mut tx, fid, "laeuft", "faellig", now)
-            .await
-            .unwrap()
+        Db::wechsle_fristzustand(
+            &mut tx,
+            fid,
+            FristZustand::Laeuft,
+            FristZustand::Faellig,
+            now
+        )
+        .await
+        .unwrap()
     );
     tx.commit().await.unwrap();
     (fall.id, fid)
@@ -583,11 +529,14 @@ async fn a_due_deadline_is_confirmed_once_or_extended() {
     .await;
     assert_eq!(s, 303, "{html}");
     assert_eq!(zustand(app, v1).await, "ruecknahmefiktion");
-    assert_eq!(app.db.frist(f1).await.unwrap().zustand, "ausgeloest");
+    assert_eq!(
+        app.db.frist(f1).await.unwrap().zustand,
+        FristZustand::Ausgeloest
+    );
     let e = app.db.ereignisse(v1).await.unwrap();
     let fiktion: Vec<_> = e
         .iter()
-        .filter(|e| e.art == "ruecknahmefiktion_eintreten")
+        .filter(|e| e.art == Eintragsart::RuecknahmefiktionEintreten)
         .collect();
     assert_eq!(fiktion.len(), 1);
     assert_eq!(fiktion[0].status_code.as_deref(), Some("12"));
@@ -655,8 +604,8 @@ async fn a_due_deadline_is_confirmed_once_or_extended() {
     assert_eq!(s, 303, "{html}");
     let f = app.db.frist(f2).await.unwrap();
     assert_eq!(
-        (f.zustand.as_str(), f.ende.as_str()),
-        ("laeuft", neu_iso.as_str())
+        (f.zustand.slug(), f.ende.to_string()),
+        ("laeuft", neu_iso.clone())
     );
     assert!(f.erklaerung.contains("Statiker erkrankt"));
     assert_eq!(zustand(app, v2).await, "nachforderung");
@@ -666,7 +615,8 @@ async fn a_due_deadline_is_confirmed_once_or_extended() {
             .await
             .unwrap()
             .iter()
-            .any(|e| e.art == "frist_verlaengert" && e.text.contains("Statiker erkrankt"))
+            .any(|e| e.art == Eintragsart::FristVerlaengert
+                && e.text.contains("Statiker erkrankt"))
     );
     let (subject, body): (String, String) = sqlx::query_as(
         "SELECT subject, body_text FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1",
@@ -691,25 +641,27 @@ async fn mit_entscheidungsfrist(
     tage: i64,
     verfahren: &str,
 ) -> (i64, i64) {
-    let fall = eingereicht(app, w.tenant, w.owner, nr, verfahren, "06412000").await;
+    let fall = eingereicht(&w, nr, verfahren, "06412000").await;
     let heute = heute_berlin();
     let now = now_millis();
     let mut tx = app.db.begin().await.unwrap();
-    Db::wechsle_zustand(&mut tx, fall.id, "eingegangen", "vollstaendig", now)
-        .await
-        .unwrap();
+    Db::wechsle_zustand(
+        &mut tx,
+        fall.id,
+        Zustand::Eingegangen,
+        Zustand::Vollstaendig,
+        now,
+    )
+    .await
+    .unwrap();
     let fid = Db::lege_frist_an(
         &mut tx,
         &plankammer_storage::antrag::NeueFrist {
             vorgang_id: fall.id,
-            art: "entscheidung",
+            art: FristArt::Entscheidung,
             rechtsgrundlage: "§ 65 Abs. 2 HBO",
-            start: &(heute - chrono::Days::new(60))
-                .format("%Y-%m-%d")
-                .to_string(),
-            ende: &(heute + chrono::Duration::days(tage))
-                .format("%Y-%m-%d")
-                .to_string(),
+            start: heute - chrono::Days::new(60),
+            ende: heute + chrono::Duration::days(tage),
             erklaerung: "Drei Monate.",
         },
         now,
@@ -728,7 +680,6 @@ async fn the_decision_deadline_is_extended_once_by_at_most_two_months() {
     let (_, f_regulaer) = mit_entscheidungsfrist(app, &w, 2, 5, "baugenehmigung").await;
     let (ba, csrf) = app.login("sachbearbeiter@example.org").await;
     let alt = app.db.frist(f).await.unwrap().ende;
-    let alt = chrono::NaiveDate::parse_from_str(&alt, "%Y-%m-%d").unwrap();
     let spaetestens = frist::berechne(alt, frist::Dauer::Monate(2)).unwrap().ende;
 
     let (s, html) = get(&ba, format!("{}/fristen", app.url)).await;
@@ -791,14 +742,14 @@ async fn the_decision_deadline_is_extended_once_by_at_most_two_months() {
     )
     .await;
     assert_eq!(s, 303, "{html}");
-    assert_eq!(app.db.frist(f).await.unwrap().ende, neu_iso);
+    assert_eq!(app.db.frist(f).await.unwrap().ende.to_string(), neu_iso);
     let e: Vec<_> = app
         .db
         .ereignisse(v)
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.art == "entscheidungsfrist_verlaengert")
+        .filter(|e| e.art == Eintragsart::EntscheidungsfristVerlaengert)
         .collect();
     assert_eq!(e.len(), 1);
     assert!(e[0].text.contains("Brandschutzgutachten fehlt"));

@@ -41,6 +41,13 @@ impl Aktenzeichen {
     }
 }
 
+impl std::ops::Deref for Aktenzeichen {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for Aktenzeichen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -2,9 +2,9 @@
 //! and Entwurfsverfasser/in — parsed from what a person or a machine client entered, and
 //! stored as they are here.
 
+use crate::Email;
 use crate::codeliste;
 use crate::verfahren::Verfahrensart;
-use crate::Email;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -430,7 +430,9 @@ mod tests {
         );
         assert_eq!(Flurstueck::parse(" 57 ").unwrap().to_string(), "57");
         assert_eq!(Flurstueck::parse("12 / 3").unwrap().to_string(), "12/3");
-        for falsch in ["", "0", "12/0", "a", "1/2/3", "123456", "12/34567", "-1", "1.5"] {
+        for falsch in [
+            "", "0", "12/0", "a", "1/2/3", "123456", "12/34567", "-1", "1.5",
+        ] {
             assert!(Flurstueck::parse(falsch).is_err(), "{falsch:?}");
         }
         assert_eq!(

@@ -23,3 +23,34 @@ pub mod zeitleiste;
 pub mod zugriff;
 
 pub use account::{Email, Role, TenantSlug};
+
+/// A code of the domain compares equal to the text it is stored and sent as, so a test or
+/// an adapter can say `zustand == "eingegangen"`.
+macro_rules! gleich_text {
+    ($($t:ty => $f:ident),* $(,)?) => {$(
+        impl PartialEq<&str> for $t {
+            fn eq(&self, other: &&str) -> bool {
+                self.$f() == *other
+            }
+        }
+        impl PartialEq<str> for $t {
+            fn eq(&self, other: &str) -> bool {
+                self.$f() == other
+            }
+        }
+    )*};
+}
+
+gleich_text!(
+    vorgang::Zustand => slug,
+    vorgang::Ereignis => slug,
+    verfahren::Verfahrensart => slug,
+    frist::FristArt => slug,
+    frist::FristZustand => slug,
+    zeitleiste::Eintragsart => slug,
+    beteiligung::BeteiligungsZustand => slug,
+    beteiligung::Schweigefolge => code,
+    beteiligung::Zustimmung => code,
+    beteiligung::Rolle => code,
+    aktenzeichen::Aktenzeichen => as_str,
+);

@@ -4,10 +4,10 @@
 //! timeline entry and its mails, and never twice. Every step that moves a case, by a person
 //! or by the clock (`akteur: None`), goes through [`Verfahren::wechsle`].
 
+use crate::Verfahren;
 use crate::akteur::Akteur;
 use crate::fehler::{Ergebnis, Fehler};
 use crate::mitteilung::{An, Mitteilung};
-use crate::Verfahren;
 use plankammer_domain::verfahren::Verfahrensart;
 use plankammer_domain::vorgang::{Ereignis, Zustand, darf_ausloesen, uebergang_im_verfahren};
 use plankammer_storage::antrag::{Antrag, NeuesEreignis};

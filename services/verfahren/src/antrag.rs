@@ -171,10 +171,7 @@ impl Verfahren {
 
     /// Angaben of the applicant's earlier cases to take over ("once only"), newest first.
     pub async fn fruehere_angaben(&self, akteur: &Akteur, ausser: i64) -> Ergebnis<Vec<Angaben>> {
-        Ok(self
-            .db
-            .fruehere_angaben(akteur.user_id, ausser, 10)
-            .await?)
+        Ok(self.db.fruehere_angaben(akteur.user_id, ausser, 10).await?)
     }
 
     /// A form prefilled for this applicant: the Entwurfsverfasser/in from the profile, and
@@ -237,9 +234,14 @@ impl Verfahren {
         let profil = self.db.profil(akteur.user_id).await?;
         let now = now_millis();
         let mut tx = self.db.begin().await?;
-        let v =
-            Db::lege_vorgang_an(&mut tx, akteur.tenant_id, akteur.user_id, &g.bezeichnung, now)
-                .await?;
+        let v = Db::lege_vorgang_an(
+            &mut tx,
+            akteur.tenant_id,
+            akteur.user_id,
+            &g.bezeichnung,
+            now,
+        )
+        .await?;
         Db::setze_angaben(&mut tx, v.id, &g.bezeichnung, g.verfahren, &g.angaben, now).await?;
         merke_profil(&mut tx, akteur, profil, &g.angaben).await?;
         tx.commit().await?;
@@ -469,8 +471,14 @@ impl Verfahren {
                 ));
             }
             Err(StoreError::NotFound) => {
-                Db::add_membership(&mut tx, akteur.user_id, a.tenant_id, Role::Antragsteller, now)
-                    .await?
+                Db::add_membership(
+                    &mut tx,
+                    akteur.user_id,
+                    a.tenant_id,
+                    Role::Antragsteller,
+                    now,
+                )
+                .await?
             }
             Err(e) => return Err(e.into()),
         }

@@ -475,7 +475,10 @@ mod tests {
     fn anlagearten_of_forms_are_codes_of_the_list() {
         assert_eq!(anlageart_angabe(None).unwrap(), None);
         assert_eq!(anlageart_angabe(Some(" ")).unwrap(), None);
-        assert_eq!(anlageart_angabe(Some("2001")).unwrap().unwrap().code(), "2001");
+        assert_eq!(
+            anlageart_angabe(Some("2001")).unwrap().unwrap().code(),
+            "2001"
+        );
         assert!(anlageart_angabe(Some("20x1")).is_err());
     }
 }

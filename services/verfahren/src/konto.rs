@@ -105,9 +105,6 @@ impl Verfahren {
 
     /// The person's own tokens.
     pub async fn schluessel(&self, akteur: &Akteur) -> Ergebnis<Vec<ApiToken>> {
-        Ok(self
-            .db
-            .tokens_of(akteur.user_id, akteur.tenant_id)
-            .await?)
+        Ok(self.db.tokens_of(akteur.user_id, akteur.tenant_id).await?)
     }
 }

@@ -23,8 +23,8 @@
 
 pub mod akteur;
 pub mod antrag;
-pub mod beteiligung;
 pub mod bescheid;
+pub mod beteiligung;
 pub mod dokumente;
 pub mod fachstelle;
 pub mod fehler;

@@ -644,3 +644,34 @@ struct Verlaengerung<'a> {
     titel: &'a str,
     mailtext: &'a str,
 }
+
+impl Verfahren {
+    /// The tenant's inbox of submitted cases, newest first, one page (keyset paging): for
+    /// its case workers and its administration.
+    pub async fn eingang(
+        &self,
+        akteur: &Akteur,
+        filter: &plankammer_storage::antrag::EingangsFilter,
+    ) -> Ergebnis<Vec<Antrag>> {
+        crate::zugriff::nur(
+            akteur,
+            &[
+                plankammer_domain::Role::Bauaufsicht,
+                plankammer_domain::Role::Admin,
+            ],
+        )?;
+        Ok(self.db.eingang(akteur.tenant_id, filter).await?)
+    }
+
+    /// The open deadlines of the tenant's cases, earliest end first, for its case workers.
+    pub async fn offene_fristen(
+        &self,
+        akteur: &Akteur,
+    ) -> Ergebnis<Vec<plankammer_storage::antrag::OffeneFrist>> {
+        crate::zugriff::nur_bauaufsicht(akteur)?;
+        Ok(self
+            .db
+            .offene_fristen_des_tenants(akteur.tenant_id, 500)
+            .await?)
+    }
+}

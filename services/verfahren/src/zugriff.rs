@@ -177,7 +177,10 @@ impl Verfahren {
             return Err(Fehler::NichtGefunden);
         }
         let b = self.db.beteiligung(bid).await?;
-        let mitglied = self.db.ist_stellenmitglied(b.stelle_id, akteur.user_id).await?;
+        let mitglied = self
+            .db
+            .ist_stellenmitglied(b.stelle_id, akteur.user_id)
+            .await?;
         if !mitglied || b.angefragt_at > now_millis() {
             return Err(Fehler::NichtGefunden);
         }
@@ -208,7 +211,9 @@ impl Verfahren {
             return Err(Fehler::NichtGefunden);
         }
         let r = self.db.rueckfrage(rid).await?;
-        let (b, a) = self.beteiligung_der_bauaufsicht(akteur, r.beteiligung_id).await?;
+        let (b, a) = self
+            .beteiligung_der_bauaufsicht(akteur, r.beteiligung_id)
+            .await?;
         Ok((r, b, a))
     }
 
@@ -258,8 +263,7 @@ impl Verfahren {
                 continue;
             };
             for d in self.db.fassung_dokumente(fid).await? {
-                if !im_umfang(d.dokument_id) || out.iter().any(|v| v.version_id == d.version_id)
-                {
+                if !im_umfang(d.dokument_id) || out.iter().any(|v| v.version_id == d.version_id) {
                     continue;
                 }
                 out.push(SichtbareVersion {
@@ -327,7 +331,12 @@ impl Verfahren {
         akteur: &Akteur,
         version: &Version,
     ) -> Ergebnis<Option<bool>> {
-        if self.db.anlage_beteiligung(version.dokument_id).await?.is_none() {
+        if self
+            .db
+            .anlage_beteiligung(version.dokument_id)
+            .await?
+            .is_none()
+        {
             return Ok(None);
         }
         Ok(Some(match akteur.role {
@@ -353,8 +362,7 @@ impl Verfahren {
                 None => Err(Fehler::NichtGefunden),
             };
         }
-        if akteur.role != Role::Bauaufsicht && self.db.ist_unerlassener_stempel(version.id).await?
-        {
+        if akteur.role != Role::Bauaufsicht && self.db.ist_unerlassener_stempel(version.id).await? {
             return Err(Fehler::NichtGefunden);
         }
         if self.anlage_sichtbar(akteur, &version).await? == Some(false) {

@@ -1,23 +1,22 @@
-//! Cases and their documents through `/api/v1`: open a case, upload plans (multipart for
-//! browsers, a raw `PUT` for API clients), list documents with their pipeline state and
-//! findings, download a version (audited, as attachment), retry a failed stage.
+//! `/api/v1` for documents: upload plans (multipart for browsers, a raw `PUT` for API
+//! clients), list documents with their pipeline state and findings, download a version
+//! (audited, as attachment), previews, retry a failed stage.
 
-use crate::auth::ApiCaller;
 use crate::error::{ApiError, ApiErrorBody, ApiResult};
-use crate::upload::{self, UploadError, Ziel};
+use crate::gemeinsam::download::{pdf_anhang, png};
+use crate::sitzung::ApiCaller;
+use crate::upload;
 use crate::{AppError, AppState};
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use plankammer_domain::zugriff::{Akteur, darf_vorgang_anlegen};
-use plankammer_storage::audit::AuditEvent;
-use plankammer_storage::dokumente::{Version, Vorgang};
-use plankammer_storage::now_millis;
+use plankammer_storage::dokumente::Version;
+use plankammer_verfahren::dokumente::{HochladeFehler, Lesart, Ziel, anlageart_angabe};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{OpenApi, ToSchema};
 
 /// Routes that read large bodies: no default body limit, they enforce their own.
 pub fn upload_router() -> Router<AppState> {
@@ -33,10 +32,7 @@ pub fn upload_router() -> Router<AppState> {
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/cases", post(create_case))
-        .route("/api/v1/cases/{id}", get(get_case))
         .route("/api/v1/cases/{id}/documents", get(list_documents))
-        .route("/api/v1/cases/{id}/search", get(search))
         .route("/api/v1/versions/{id}", get(get_version))
         .route("/api/v1/versions/{id}/download", get(download))
         .route("/api/v1/versions/{id}/preview", get(preview))
@@ -44,115 +40,37 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/versions/{id}/retry", post(retry))
 }
 
-pub fn akteur(c: &ApiCaller) -> Akteur {
-    Akteur {
-        user_id: c.user_id(),
-        tenant_id: c.tenant_id(),
-        role: c.role(),
-    }
-}
-
-async fn sichtbarer_vorgang(st: &AppState, a: &Akteur, id: i64) -> Result<Vorgang, AppError> {
-    let antrag = st.db.antrag(id).await?;
-    // Owner, tenant, and the Bauherrschaft that accepted its invitation.
-    if crate::ablauf::darf_sehen(&st.db, a, &antrag).await? {
-        Ok(antrag.vorgang())
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
-/// A version whose content the caller may read. A Fachstelle member sees only what the
-/// Beteiligung's access rule allows (`fachstelle_seiten::fachstelle_darf_version_sehen`);
-/// everything else is 404.
-async fn sichtbare_version(
-    st: &AppState,
-    a: &Akteur,
-    id: i64,
-) -> Result<(Vorgang, Version), AppError> {
-    let version = st.db.version(id).await?;
-    if a.role == plankammer_domain::Role::Fachstelle {
-        return match crate::fachstelle_seiten::fachstelle_darf_version_sehen(
-            &st.db, a.user_id, &version,
-        )
-        .await?
-        {
-            Some(_) => Ok((st.db.antrag(version.vorgang_id).await?.vorgang(), version)),
-            None => Err(AppError::NotFound),
-        };
-    }
-    // A stamped plan of a Bescheid that is not issued yet: only the Bauaufsicht.
-    if a.role != plankammer_domain::Role::Bauaufsicht
-        && st.db.ist_unerlassener_stempel(version.id).await?
-    {
-        return Err(AppError::NotFound);
-    }
-    // A Stelle's attachment: only the Bauaufsicht of the tenant besides the Stelle.
-    if crate::fachstelle_seiten::anlage_sichtbar(&st.db, a, &version).await? == Some(false) {
-        return Err(AppError::NotFound);
-    }
-    let v = sichtbarer_vorgang(st, a, version.vorgang_id).await?;
-    Ok((v, version))
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct CaseOut {
-    pub id: i64,
-    pub bezeichnung: String,
-    /// Unix milliseconds.
-    pub erstellt: i64,
-}
-
-impl From<Vorgang> for CaseOut {
-    fn from(v: Vorgang) -> Self {
-        CaseOut {
-            id: v.id,
-            bezeichnung: v.bezeichnung,
-            erstellt: v.created_at,
-        }
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct NewCase {
-    /// What is to be built, e.g. "Neubau Einfamilienhaus mit Garage".
-    pub bezeichnung: String,
-}
-
-#[utoipa::path(post, path = "/api/v1/cases", tag = "vorgaenge", request_body = NewCase,
-    responses((status = 201, body = CaseOut), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-pub async fn create_case(
-    State(st): State<AppState>,
-    caller: ApiCaller,
-    Json(body): Json<NewCase>,
-) -> ApiResult<(StatusCode, Json<CaseOut>)> {
-    if !darf_vorgang_anlegen(caller.role()) {
-        return Err(AppError::Forbidden.into());
-    }
-    let b = body.bezeichnung.trim();
-    if b.is_empty() || b.chars().count() > 300 {
-        return Err(AppError::Invalid(
-            "Bitte beschreiben Sie das Vorhaben (höchstens 300 Zeichen).".into(),
-        )
-        .into());
-    }
-    let v = st
-        .db
-        .create_vorgang(caller.tenant_id(), caller.user_id(), b, now_millis())
-        .await?;
-    Ok((StatusCode::CREATED, Json(v.into())))
-}
-
-#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "vorgaenge", params(("id" = i64, Path)),
-    responses((status = 200, body = CaseOut), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
-pub async fn get_case(
-    State(st): State<AppState>,
-    caller: ApiCaller,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<CaseOut>> {
-    Ok(Json(
-        sichtbarer_vorgang(&st, &akteur(&caller), id).await?.into(),
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        list_documents,
+        upload_multipart,
+        upload_raw,
+        upload_version_raw,
+        get_version,
+        download,
+        retry,
+        preview,
+        thumbnail
+    ),
+    components(schemas(
+        DocumentOut,
+        VersionOut,
+        StageOut,
+        MetaOut,
+        FindingOut,
+        PageOut,
+        UploadedFile
     ))
+)]
+pub struct Doc;
+
+fn lesart(c: &ApiCaller) -> Lesart {
+    if c.via_token.is_some() {
+        Lesart::Schluessel
+    } else {
+        Lesart::Sitzung
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -233,7 +151,7 @@ pub struct DocumentOut {
     pub versionen: Vec<VersionOut>,
 }
 
-async fn version_out(st: &AppState, v: Version) -> Result<VersionOut, AppError> {
+pub async fn version_out(st: &AppState, v: Version) -> Result<VersionOut, AppError> {
     let stufen = st
         .db
         .stufen(v.id)
@@ -321,7 +239,7 @@ pub async fn list_documents(
     caller: ApiCaller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<DocumentOut>>> {
-    let v = sichtbarer_vorgang(&st, &akteur(&caller), id).await?;
+    let v = st.verfahren.vorgang(caller.akteur(), id).await?;
     let mut out = Vec::new();
     for d in st.db.dokumente(v.id).await? {
         let mut versionen = Vec::new();
@@ -331,7 +249,7 @@ pub async fn list_documents(
         out.push(DocumentOut {
             id: d.id,
             bezeichnung: d.bezeichnung,
-            anlageart: d.anlageart,
+            anlageart: d.anlageart.map(String::from),
             versionen,
         });
     }
@@ -345,29 +263,8 @@ pub async fn get_version(
     caller: ApiCaller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<VersionOut>> {
-    let (_, v) = sichtbare_version(&st, &akteur(&caller), id).await?;
+    let (_, v) = st.verfahren.version(caller.akteur(), id).await?;
     Ok(Json(version_out(&st, v).await?))
-}
-
-/// `Content-Disposition` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987).
-pub fn content_disposition(dateiname: &str) -> HeaderValue {
-    let ascii: String = dateiname
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = url::form_urlencoded::byte_serialize(dateiname.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20");
-    HeaderValue::from_str(&format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
-    ))
-    .unwrap_or(HeaderValue::from_static("attachment"))
 }
 
 #[utoipa::path(get, path = "/api/v1/versions/{id}/download", tag = "vorgaenge", params(("id" = i64, Path)),
@@ -377,52 +274,11 @@ pub async fn download(
     caller: ApiCaller,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    let (v, version) = sichtbare_version(&st, &akteur(&caller), id).await?;
-    let (size, stream) = st
-        .blobs
-        .get_stream(&version.sha256)
-        .await
-        .map_err(AppError::internal)?;
-    st.db
-        .audit_now(
-            AuditEvent {
-                tenant_id: Some(v.tenant_id),
-                actor_user_id: Some(caller.user_id()),
-                action: "dokument.lesen",
-                object_type: "dokument_version",
-                object_id: Some(version.id.to_string()),
-                detail: serde_json::json!({ "vorgang_id": v.id, "via": if caller.via_token.is_some() { "schluessel" } else { "sitzung" } }),
-            },
-            now_millis(),
-        )
+    let (_, version, inhalt) = st
+        .verfahren
+        .version_herunterladen(caller.akteur(), id, lesart(&caller))
         .await?;
-    Ok(pdf_anhang(stream, size, &version.dateiname))
-}
-
-/// A stored PDF as a download: attachment with a safe file name, sandboxed by its own CSP,
-/// never cached. Every route that hands out a document's bytes answers with this.
-pub fn pdf_anhang<S, E>(stream: S, size: u64, dateiname: &str) -> Response
-where
-    S: futures::Stream<Item = Result<bytes::Bytes, E>> + Send + 'static,
-    E: Into<axum::BoxError>,
-{
-    let mut resp = Body::from_stream(stream).into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/pdf"),
-    );
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
-    h.insert(header::CONTENT_DISPOSITION, content_disposition(dateiname));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    resp
+    Ok(pdf_anhang(inhalt, &version.dateiname))
 }
 
 #[utoipa::path(post, path = "/api/v1/versions/{id}/retry", tag = "vorgaenge", params(("id" = i64, Path)),
@@ -436,8 +292,10 @@ pub async fn retry(
         // A Stelle reads documents; it does not run the pipeline.
         return Err(AppError::NotFound.into());
     }
-    let (_, v) = sichtbare_version(&st, &akteur(&caller), id).await?;
-    st.db.retry_failed_stufen(v.id, now_millis()).await?;
+    let (a, v) = st.verfahren.version(caller.akteur(), id).await?;
+    st.verfahren
+        .erneut_pruefen(caller.akteur(), a.id, v.id)
+        .await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -458,7 +316,7 @@ fn declared_too_large(headers: &HeaderMap, max: u64) -> Option<AppError> {
         .ok()?
         .parse::<u64>()
         .ok()?;
-    (len > max).then(|| AppError::TooLarge(UploadError::DateiZuGross(max).meldung()))
+    (len > max).then(|| AppError::TooLarge(HochladeFehler::DateiZuGross(max).meldung()))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -481,19 +339,30 @@ pub async fn upload_raw(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<VersionOut>)> {
-    let a = akteur(&caller);
-    let v = upload::vorgang_fuer_upload(&st.db, &a, id).await?;
+    let v = st
+        .verfahren
+        .vorgang_fuer_aenderung(caller.akteur(), id)
+        .await?;
     if let Some(e) = declared_too_large(&headers, st.config.upload_max_file) {
         return Err(e.into());
     }
-    let anlageart = upload::check_anlageart(q.anlageart.as_deref())?;
+    let anlageart = anlageart_angabe(q.anlageart.as_deref())?;
     let ziel = Ziel::NeuesDokument {
         bezeichnung: q.bezeichnung.as_deref().unwrap_or(""),
-        anlageart,
+        anlageart: anlageart.as_ref(),
     };
-    let version = upload::speichere(&st, &a, &v, ziel, &dateiname, body.into_data_stream())
+    let version = st
+        .verfahren
+        .hochladen(
+            caller.akteur(),
+            &v,
+            ziel,
+            &dateiname,
+            st.config.hochladegrenzen(),
+            body.into_data_stream(),
+        )
         .await
-        .map_err(|e| ApiError(e.into_app()))?;
+        .map_err(|e| ApiError(e.als_fehler().into()))?;
     Ok((StatusCode::CREATED, Json(version_out(&st, version).await?)))
 }
 
@@ -508,26 +377,30 @@ pub async fn upload_version_raw(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<VersionOut>)> {
-    let a = akteur(&caller);
     let vorgang_id = st
         .db
         .dokument_vorgang(dokument_id)
         .await
         .map_err(AppError::from)?;
-    let v = upload::vorgang_fuer_upload(&st.db, &a, vorgang_id).await?;
+    let v = st
+        .verfahren
+        .vorgang_fuer_aenderung(caller.akteur(), vorgang_id)
+        .await?;
     if let Some(e) = declared_too_large(&headers, st.config.upload_max_file) {
         return Err(e.into());
     }
-    let version = upload::speichere(
-        &st,
-        &a,
-        &v,
-        Ziel::NeueVersion { dokument_id },
-        &dateiname,
-        body.into_data_stream(),
-    )
-    .await
-    .map_err(|e| ApiError(e.into_app()))?;
+    let version = st
+        .verfahren
+        .hochladen(
+            caller.akteur(),
+            &v,
+            Ziel::NeueVersion { dokument_id },
+            &dateiname,
+            st.config.hochladegrenzen(),
+            body.into_data_stream(),
+        )
+        .await
+        .map_err(|e| ApiError(e.als_fehler().into()))?;
     Ok((StatusCode::CREATED, Json(version_out(&st, version).await?)))
 }
 
@@ -543,8 +416,10 @@ pub async fn upload_multipart(
     headers: HeaderMap,
     mut form: Multipart,
 ) -> ApiResult<Response> {
-    let a = akteur(&caller);
-    let v = upload::vorgang_fuer_upload(&st.db, &a, id).await?;
+    let v = st
+        .verfahren
+        .vorgang_fuer_aenderung(caller.akteur(), id)
+        .await?;
     let max_request = st
         .config
         .upload_max_file
@@ -553,7 +428,7 @@ pub async fn upload_multipart(
     if let Some(e) = declared_too_large(&headers, max_request) {
         return Err(e.into());
     }
-    let (dateien, status) = upload::speichere_formular(&st, &a, &v, &mut form).await?;
+    let (dateien, status) = upload::speichere_formular(&st, caller.akteur(), &v, &mut form).await?;
     let mut results = Vec::new();
     for d in dateien {
         results.push(match d.ergebnis {
@@ -574,82 +449,6 @@ pub async fn upload_multipart(
     Ok((status, Json(results)).into_response())
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-pub struct SearchQuery {
-    /// Words to find (all of them), e.g. `Brandwand Garage`.
-    q: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct SearchHit {
-    pub version_id: i64,
-    pub seite: i64,
-    /// The passage, hits marked with « ».
-    pub auszug: String,
-}
-
-#[utoipa::path(get, path = "/api/v1/cases/{id}/search", tag = "vorgaenge", params(("id" = i64, Path), SearchQuery),
-    responses((status = 200, body = Vec<SearchHit>, description = "Seiten der Bauvorlagen, die alle Wörter enthalten, beste zuerst (höchstens 50)"), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-pub async fn search(
-    State(st): State<AppState>,
-    caller: ApiCaller,
-    Path(id): Path<i64>,
-    Query(q): Query<SearchQuery>,
-) -> ApiResult<Json<Vec<SearchHit>>> {
-    let v = sichtbarer_vorgang(&st, &akteur(&caller), id).await?;
-    if q.q.chars().count() > 200 {
-        return Err(
-            AppError::Invalid("Die Suche ist zu lang (höchstens 200 Zeichen).".into()).into(),
-        );
-    }
-    let hits = st.db.suche(v.id, &q.q).await?;
-    // The search covers the Bauvorlagen; a Stelle's attachments are not among them.
-    let anlagen = st.db.anlagen_versionen_des_vorgangs(v.id).await?;
-    Ok(Json(
-        hits.into_iter()
-            .filter(|t| !anlagen.contains(&t.version_id))
-            .map(|t| SearchHit {
-                version_id: t.version_id,
-                seite: t.seite,
-                auszug: t.auszug,
-            })
-            .collect(),
-    ))
-}
-
-/// Serves a stored preview image, audited like any read of the document's content.
-async fn serve_png(
-    st: &AppState,
-    caller: &ApiCaller,
-    v: &Vorgang,
-    version: &Version,
-    sha: &str,
-    what: &str,
-) -> ApiResult<Response> {
-    let bytes = st.blobs.get_bytes(sha).await.map_err(AppError::internal)?;
-    st.db
-        .audit_now(
-            AuditEvent {
-                tenant_id: Some(v.tenant_id),
-                actor_user_id: Some(caller.user_id()),
-                action: "dokument.vorschau",
-                object_type: "dokument_version",
-                object_id: Some(version.id.to_string()),
-                detail: serde_json::json!({ "vorgang_id": v.id, "bild": what }),
-            },
-            now_millis(),
-        )
-        .await?;
-    let mut resp = Body::from(bytes).into_response();
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
-    resp.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=3600"),
-    );
-    Ok(resp)
-}
-
 #[utoipa::path(get, path = "/api/v1/versions/{id}/preview", tag = "vorgaenge", params(("id" = i64, Path)),
     responses((status = 200, content_type = "image/png", description = "Große Vorschau der ersten Seite"), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody, description = "Unbekannt oder noch nicht erzeugt")))]
 pub async fn preview(
@@ -657,13 +456,10 @@ pub async fn preview(
     caller: ApiCaller,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    let (v, version) = sichtbare_version(&st, &akteur(&caller), id).await?;
-    let sha = st
-        .db
-        .vorschau_gross(version.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    serve_png(&st, &caller, &v, &version, &sha, "gross").await
+    Ok(png(st
+        .verfahren
+        .vorschau(caller.akteur(), id, None)
+        .await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/versions/{id}/pages/{n}/thumbnail", tag = "vorgaenge", params(("id" = i64, Path), ("n" = i64, Path, description = "Seite, ab 1")),
@@ -673,14 +469,8 @@ pub async fn thumbnail(
     caller: ApiCaller,
     Path((id, n)): Path<(i64, i64)>,
 ) -> ApiResult<Response> {
-    let (v, version) = sichtbare_version(&st, &akteur(&caller), id).await?;
-    let sha = st
-        .db
-        .seiten(version.id)
-        .await?
-        .into_iter()
-        .find(|s| s.nummer == n)
-        .and_then(|s| s.vorschau_sha256)
-        .ok_or(AppError::NotFound)?;
-    serve_png(&st, &caller, &v, &version, &sha, &format!("seite {n}")).await
+    Ok(png(st
+        .verfahren
+        .vorschau(caller.akteur(), id, Some(n))
+        .await?))
 }

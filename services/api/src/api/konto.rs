@@ -1,0 +1,150 @@
+//! `/api/v1/me` and `/api/v1/tokens`: who is signed in, and their personal access tokens.
+
+use crate::AppState;
+use crate::error::{ApiErrorBody, ApiResult};
+use crate::sitzung::ApiCaller;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/tokens", get(list_tokens).post(create_token))
+        .route("/api/v1/tokens/{id}", delete(revoke_token))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(me, list_tokens, create_token, revoke_token),
+    components(schemas(Me, TenantRef, TokenOut, NewToken, CreatedToken))
+)]
+pub struct Doc;
+
+#[derive(Serialize, ToSchema)]
+pub struct TenantRef {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    /// `antragsteller`, `bauaufsicht`, `fachstelle` or `admin`.
+    pub rolle: String,
+    pub behoerde: TenantRef,
+    /// Whether this request was authenticated with a personal access token.
+    pub per_schluessel: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "konto",
+    responses((status = 200, body = Me, description = "Wer angemeldet ist"), (status = 401, body = ApiErrorBody, description = "Nicht angemeldet")))]
+async fn me(caller: ApiCaller) -> Json<Me> {
+    let m = caller.member;
+    Json(Me {
+        id: m.user.id,
+        email: m.user.email,
+        name: m.user.display_name,
+        rolle: m.role.code().into(),
+        behoerde: TenantRef {
+            id: m.tenant.id,
+            slug: m.tenant.slug,
+            name: m.tenant.name,
+        },
+        per_schluessel: caller.via_token.is_some(),
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenOut {
+    pub id: i64,
+    pub name: String,
+    /// The first characters of the token, to recognise it.
+    pub praefix: String,
+    /// Unix milliseconds.
+    pub erstellt: i64,
+    pub zuletzt_genutzt: Option<i64>,
+    pub widerrufen: Option<i64>,
+}
+
+impl From<plankammer_storage::tokens::ApiToken> for TokenOut {
+    fn from(t: plankammer_storage::tokens::ApiToken) -> Self {
+        TokenOut {
+            id: t.id,
+            name: t.name,
+            praefix: t.prefix,
+            erstellt: t.created_at,
+            zuletzt_genutzt: t.last_used_at,
+            widerrufen: t.revoked_at,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "konto",
+    responses((status = 200, body = Vec<TokenOut>), (status = 401, body = ApiErrorBody)))]
+async fn list_tokens(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Json<Vec<TokenOut>>> {
+    Ok(Json(
+        st.verfahren
+            .schluessel(caller.akteur())
+            .await?
+            .into_iter()
+            .map(TokenOut::from)
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewToken {
+    /// What the token is for, e.g. "CAD-Export Büro".
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedToken {
+    #[serde(flatten)]
+    pub token: TokenOut,
+    /// The token itself. Shown only in this answer; store it safely.
+    pub schluessel: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "konto", request_body = NewToken,
+    responses((status = 201, body = CreatedToken), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody, description = "CSRF-Prüfung fehlgeschlagen (Sitzung ohne X-CSRF-Token)"), (status = 422, body = ApiErrorBody)))]
+async fn create_token(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Json(body): Json<NewToken>,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    let (token, secret) = st
+        .verfahren
+        .schluessel_erstellen(caller.akteur(), &body.name)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            token: token.into(),
+            schluessel: secret,
+        }),
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "konto", params(("id" = i64, Path, description = "Token-Nummer")),
+    responses((status = 204, description = "Widerrufen"), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn revoke_token(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    st.verfahren
+        .schluessel_widerrufen(caller.akteur(), id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

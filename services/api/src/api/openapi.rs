@@ -1,0 +1,68 @@
+//! The OpenAPI 3.1 document of `/api/v1`, generated from the code of each resource's
+//! module and served at `/api/openapi.json`.
+
+use crate::AppState;
+use crate::error::ApiErrorBody;
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/openapi.json", get(openapi_json))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Plankammer API", description = "Digitale Baugenehmigung: Programmierschnittstelle für Antragstellende, Bauaufsicht und Fachstellen. Fehler kommen als RFC 9457 Problem Details (application/problem+json) mit deutschem `detail`.", license(name = "EUPL-1.2", identifier = "EUPL-1.2")),
+    components(schemas(ApiErrorBody)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []), ("session" = [])),
+    tags((name = "vorgaenge", description = "Vorgänge und ihre Bauvorlagen"), (name = "konto", description = "Das eigene Konto und persönliche Zugangsschlüssel"), (name = "verwaltung", description = "Verwaltung der Behörde (Rolle Administration)"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let c = openapi.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("pkt_…")
+                    .description(Some(
+                        "Persönlicher Zugangsschlüssel, erstellt unter „Mein Konto“.",
+                    ))
+                    .build(),
+            ),
+        );
+        c.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Cookie(utoipa::openapi::security::ApiKeyValue::with_description(
+                crate::sitzung::SESSION_COOKIE,
+                "Sitzung im Browser; zustandsändernde Anfragen brauchen zusätzlich den Kopf X-CSRF-Token.",
+            ))),
+        );
+    }
+}
+
+/// The whole document: the frame above and every resource module's paths and schemas.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    for teil in [
+        super::konto::Doc::openapi(),
+        super::verwaltung::Doc::openapi(),
+        super::vorgaenge::Doc::openapi(),
+        super::dokumente::Doc::openapi(),
+    ] {
+        doc.merge(teil);
+    }
+    doc
+}
+
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi())
+}

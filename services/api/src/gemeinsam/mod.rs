@@ -1,0 +1,10 @@
+//! What the pages (and the API) share: the page layout with the navigation of the person's
+//! role, German formatting of dates, deadlines and places, downloads of stored files, and
+//! the view of a document version with its pipeline state.
+
+pub mod download;
+pub mod format;
+pub mod layout;
+pub mod versionen;
+
+pub use layout::layout;

@@ -1,0 +1,319 @@
+//! Signing in and out, the start page of each role, and the page for unknown addresses.
+
+use crate::error::PageResult;
+use crate::gemeinsam::layout;
+use crate::sitzung::{self, ANON_CSRF_COOKIE, CurrentUser, SESSION_COOKIE, SessionInfo};
+use crate::templates::render;
+use crate::{AppError, AppState};
+use axum::Router;
+use axum::extract::{ConnectInfo, Form, FromRequestParts, Query, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use minijinja::context;
+use plankammer_domain::{Email, Role};
+use plankammer_storage::audit::AuditEvent;
+use plankammer_storage::now_millis;
+use plankammer_verfahren::konto::verify_password;
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(index))
+        .route("/anmelden", get(login_form).post(login))
+        .route("/abmelden", post(logout))
+        .route("/start", get(start))
+}
+
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+async fn index(session: Option<CurrentUserOpt>) -> Redirect {
+    match session {
+        Some(_) => Redirect::to("/start"),
+        None => Redirect::to("/anmelden"),
+    }
+}
+
+/// Like `CurrentUser`, but not logged in is not an error.
+pub struct CurrentUserOpt(#[allow(dead_code)] SessionInfo);
+
+impl axum::extract::OptionalFromRequestParts<AppState> for CurrentUserOpt {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _s: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Option<SessionInfo>>()
+            .cloned()
+            .flatten()
+            .map(CurrentUserOpt))
+    }
+}
+
+/// The client address, from the socket (and a trusted proxy's header).
+pub struct ClientAddr(pub String);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        Ok(ClientAddr(sitzung::client_addr(
+            &parts.headers,
+            peer,
+            state.config.trust_proxy,
+        )))
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct LoginQuery {
+    weiter: Option<String>,
+    abgemeldet: Option<String>,
+}
+
+/// Only our own paths are valid targets after login (no open redirect).
+fn safe_return_to(p: Option<&str>) -> &str {
+    match p {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && !p.starts_with("/anmelden") =>
+        {
+            p
+        }
+        _ => "/start",
+    }
+}
+
+fn login_page(
+    jar: CookieJar,
+    secure: bool,
+    status: StatusCode,
+    fehler: Option<&str>,
+    hinweis: Option<&str>,
+    email: &str,
+    weiter: &str,
+) -> PageResult<Response> {
+    // A fresh double-submit token for the login form (login CSRF).
+    let token = jar
+        .get(ANON_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() == 64)
+        .unwrap_or_else(|| plankammer_storage::random_token(32));
+    let cookie = Cookie::build((ANON_CSRF_COOKIE, token.clone()))
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Strict)
+        .build();
+    let html = render(
+        "anmelden.html",
+        context! { csrf => token, fehler, hinweis, email, weiter },
+    )?;
+    Ok((status, jar.add(cookie), html).into_response())
+}
+
+async fn login_form(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    session: Option<CurrentUserOpt>,
+    Query(q): Query<LoginQuery>,
+) -> PageResult<Response> {
+    if session.is_some() {
+        return Ok(Redirect::to("/start").into_response());
+    }
+    let hinweis = q.abgemeldet.as_ref().map(|_| "Sie wurden abgemeldet.");
+    let weiter = safe_return_to(q.weiter.as_deref()).to_string();
+    login_page(
+        jar,
+        st.config.secure_cookies,
+        StatusCode::OK,
+        None,
+        hinweis,
+        "",
+        &weiter,
+    )
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    passwort: String,
+    #[serde(default)]
+    weiter: Option<String>,
+}
+
+async fn login(
+    State(st): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    jar: CookieJar,
+    Form(f): Form<LoginForm>,
+) -> PageResult<Response> {
+    let now = now_millis();
+    let weiter = safe_return_to(f.weiter.as_deref()).to_string();
+    let secure = st.config.secure_cookies;
+    if !st
+        .db
+        .login_allowed(&f.email, &addr, st.config.login_limits, now)
+        .await?
+    {
+        tracing::warn!("login refused by rate limit");
+        let minutes = st.config.login_limits.window_ms / 60_000;
+        let msg = format!(
+            "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie {minutes} Minuten und versuchen Sie es dann erneut."
+        );
+        return login_page(
+            jar,
+            secure,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(&msg),
+            None,
+            &f.email,
+            &weiter,
+        );
+    }
+    let creds = match Email::parse(&f.email) {
+        Ok(e) => st.db.credentials(&e).await?,
+        Err(_) => None,
+    };
+    let ok = match &creds {
+        Some((_, hash)) => verify_password(f.passwort.clone(), hash.clone()).await,
+        None => {
+            // Same work for unknown accounts, so timing does not reveal which exist.
+            verify_password(
+                f.passwort.clone(),
+                plankammer_storage::accounts::dummy_hash().to_string(),
+            )
+            .await;
+            false
+        }
+    };
+    let user_id = creds.as_ref().map(|(id, _)| *id);
+    let members = match (ok, user_id) {
+        (true, Some(id)) => st.db.memberships_of(id).await?,
+        _ => Vec::new(),
+    };
+    let Some(member) = members.into_iter().next() else {
+        st.db.record_login_failure(&f.email, &addr, now).await?;
+        st.db
+            .audit_now(
+                AuditEvent {
+                    tenant_id: None,
+                    actor_user_id: user_id,
+                    action: "login.failure",
+                    object_type: "user",
+                    object_id: user_id.map(|i| i.to_string()),
+                    detail: serde_json::json!({}),
+                },
+                now,
+            )
+            .await?;
+        let msg = "E-Mail-Adresse oder Passwort ist nicht richtig.";
+        return login_page(
+            jar,
+            secure,
+            StatusCode::UNAUTHORIZED,
+            Some(msg),
+            None,
+            &f.email,
+            &weiter,
+        );
+    };
+    st.db.record_login_success(&f.email).await?;
+    let ttl = st.config.session_ttl;
+    let session = st
+        .db
+        .create_session(
+            member.user.id,
+            member.tenant.id,
+            now,
+            ttl.as_millis() as i64,
+        )
+        .await?;
+    st.db
+        .audit_now(
+            AuditEvent {
+                tenant_id: Some(member.tenant.id),
+                actor_user_id: Some(member.user.id),
+                action: "login.success",
+                object_type: "user",
+                object_id: Some(member.user.id.to_string()),
+                detail: serde_json::json!({ "via": "password" }),
+            },
+            now,
+        )
+        .await?;
+    tracing::info!(
+        user_id = member.user.id,
+        tenant_id = member.tenant.id,
+        "logged in"
+    );
+    let jar = jar
+        .add(sitzung::session_cookie(session.secret, secure, ttl))
+        .add(sitzung::removal_cookie(ANON_CSRF_COOKIE));
+    Ok((jar, Redirect::to(&weiter)).into_response())
+}
+
+async fn logout(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    user: CurrentUser,
+) -> PageResult<Response> {
+    st.db.delete_session(&user.0.secret).await?;
+    st.db
+        .audit_now(
+            AuditEvent {
+                tenant_id: Some(user.tenant_id()),
+                actor_user_id: Some(user.user_id()),
+                action: "logout",
+                object_type: "user",
+                object_id: Some(user.user_id().to_string()),
+                detail: serde_json::json!({}),
+            },
+            now_millis(),
+        )
+        .await?;
+    Ok((
+        jar.add(sitzung::removal_cookie(SESSION_COOKIE)),
+        Redirect::to("/anmelden?abgemeldet=1"),
+    )
+        .into_response())
+}
+
+async fn start(State(st): State<AppState>, user: CurrentUser) -> PageResult<Html<String>> {
+    if user.role() == Role::Fachstelle {
+        return super::fachstelle::eingang::startseite(&st, &user).await;
+    }
+    let (mitglieder, jobs) = if user.role() == Role::Admin {
+        let members = st.db.members_of_tenant(user.tenant_id()).await?.len();
+        let counts: Vec<_> = st
+            .db
+            .job_counts(Some(user.tenant_id()))
+            .await?
+            .into_iter()
+            .map(|(s, n)| context! { zustand => super::verwaltung::jobs::job_state_label(s.code()), anzahl => n })
+            .collect();
+        (Some(members), Some(counts))
+    } else {
+        (None, None)
+    };
+    let vorgaenge = super::vorgang::vorgaenge_fuer(&st, &user).await?;
+    render(
+        "start.html",
+        context! { layout => layout(&user, "/start"), mitglieder, jobs, vorgaenge },
+    )
+}

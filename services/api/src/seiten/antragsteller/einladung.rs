@@ -1,0 +1,165 @@
+//! The invited Bauherrschaft follows the link of its mail: it signs in (or creates its
+//! account) and accepts the invitation, then sees the case.
+
+use crate::error::PageResult;
+use crate::gemeinsam::layout;
+use crate::sitzung::{self, ANON_CSRF_COOKIE, CurrentUser, SessionInfo};
+use crate::templates::render;
+use crate::{AppError, AppState};
+use axum::Router;
+use axum::extract::{Extension, Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use minijinja::context;
+use plankammer_storage::{now_millis, random_token};
+use plankammer_verfahren::Fehler;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/einladung/{secret}", get(einladung).post(einladung_konto))
+        .route("/einladung/{secret}/annehmen", post(einladung_annehmen))
+}
+
+fn anon_csrf(jar: &CookieJar) -> String {
+    jar.get(ANON_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() == 64)
+        .unwrap_or_else(|| random_token(32))
+}
+
+async fn einladung_seite(
+    st: &AppState,
+    jar: CookieJar,
+    u: Option<&CurrentUser>,
+    secret: &str,
+    fehler: Option<String>,
+    name: &str,
+    status: StatusCode,
+) -> PageResult<Response> {
+    let e = match st.verfahren.offene_einladung(secret).await {
+        Ok(e) => e,
+        Err(Fehler::Ungueltig(m)) => {
+            let html = crate::templates::render_error_page(StatusCode::NOT_FOUND, &m.join(" "));
+            return Ok((StatusCode::NOT_FOUND, html).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let b = &e.beteiligter;
+    let einladung = context! {
+        name => b.name, email => b.email, vorhaben => e.antrag.bezeichnung,
+        eingeladen_von => e.eingeladen_von, secret,
+    };
+    match u {
+        Some(u) => {
+            let passt = u.member().user.email.eq_ignore_ascii_case(&b.email);
+            let html = render(
+                "einladung.html",
+                context! {
+                    layout => layout(u, "/start"), einladung, angemeldet => true,
+                    passt, csrf => u.0.csrf_token.clone(), fehler,
+                },
+            )?;
+            Ok((status, html).into_response())
+        }
+        None => {
+            let token = anon_csrf(&jar);
+            let cookie = Cookie::build((ANON_CSRF_COOKIE, token.clone()))
+                .path("/")
+                .http_only(true)
+                .secure(st.config.secure_cookies)
+                .same_site(SameSite::Strict)
+                .build();
+            let weiter = format!("/einladung/{secret}");
+            let anmelden = format!(
+                "/anmelden?weiter={}",
+                url::form_urlencoded::byte_serialize(weiter.as_bytes()).collect::<String>()
+            );
+            let html = render(
+                "einladung.html",
+                context! {
+                    einladung, angemeldet => false, konto_vorhanden => e.konto_vorhanden,
+                    anmelden, csrf => token, fehler, name,
+                },
+            )?;
+            Ok((status, jar.add(cookie), html).into_response())
+        }
+    }
+}
+
+async fn einladung(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    Extension(sitzung): Extension<Option<SessionInfo>>,
+    Path(secret): Path<String>,
+) -> PageResult<Response> {
+    let u = sitzung.map(CurrentUser);
+    einladung_seite(&st, jar, u.as_ref(), &secret, None, "", StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct KontoForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    passwort: String,
+    #[serde(default)]
+    passwort_wiederholung: String,
+}
+
+/// A new account for the invited Bauherrschaft: user, membership as Antragsteller in the
+/// case's tenant, the invitation accepted (one step), then a session.
+async fn einladung_konto(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    Extension(sitzung): Extension<Option<SessionInfo>>,
+    Path(secret): Path<String>,
+    Form(f): Form<KontoForm>,
+) -> PageResult<Response> {
+    if sitzung.is_some() {
+        return Ok(Redirect::to(&format!("/einladung/{secret}")).into_response());
+    }
+    // An invalid or used link is refused as such, before the form is looked at.
+    st.verfahren.offene_einladung(&secret).await?;
+    let (user_id, tenant_id, vorgang_id) = match st
+        .verfahren
+        .einladung_mit_neuem_konto(&secret, &f.name, &f.passwort, &f.passwort_wiederholung)
+        .await
+    {
+        Ok(x) => x,
+        Err(e @ (Fehler::Ungueltig(_) | Fehler::Konflikt(_))) => {
+            let status = match e {
+                Fehler::Konflikt(_) => StatusCode::CONFLICT,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let m = AppError::from(e).meldung();
+            return einladung_seite(&st, jar, None, &secret, Some(m), f.name.trim(), status).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let ttl = st.config.session_ttl;
+    let session = st
+        .db
+        .create_session(user_id, tenant_id, now_millis(), ttl.as_millis() as i64)
+        .await?;
+    let jar = jar
+        .add(sitzung::session_cookie(
+            session.secret,
+            st.config.secure_cookies,
+            ttl,
+        ))
+        .add(sitzung::removal_cookie(ANON_CSRF_COOKIE));
+    Ok((jar, Redirect::to(&format!("/vorgaenge/{vorgang_id}"))).into_response())
+}
+
+/// A signed-in person accepts: only with the invited address, only as applicant.
+async fn einladung_annehmen(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path(secret): Path<String>,
+) -> PageResult<Redirect> {
+    let id = st.verfahren.einladung_annehmen(u.akteur(), &secret).await?;
+    Ok(Redirect::to(&format!("/vorgaenge/{id}")))
+}

@@ -1,0 +1,20 @@
+//! The pages of the Bauaufsicht's case workers: the inbox, the formelle Prüfung, the
+//! deadlines, the Beteiligung of the Stellen and the Bescheid.
+
+pub mod bescheid;
+pub mod beteiligung;
+pub mod eingang;
+pub mod fristen;
+pub mod pruefung;
+
+use crate::AppState;
+use axum::Router;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(eingang::router())
+        .merge(pruefung::router())
+        .merge(fristen::router())
+        .merge(beteiligung::router())
+        .merge(bescheid::router())
+}

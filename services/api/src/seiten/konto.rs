@@ -1,0 +1,115 @@
+//! One's own account: the personal access tokens for machine clients.
+
+use crate::AppState;
+use crate::error::PageResult;
+use crate::gemeinsam::layout;
+use crate::sitzung::CurrentUser;
+use crate::templates::render;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::context;
+use plankammer_verfahren::Fehler;
+use serde::{Deserialize, Serialize};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/konto", get(konto))
+        .route("/konto/schluessel", post(create_token))
+        .route("/konto/schluessel/{id}/widerrufen", post(revoke_token))
+}
+
+#[derive(Serialize)]
+struct TokenView {
+    id: i64,
+    name: String,
+    prefix: String,
+    erstellt: String,
+    zuletzt_genutzt: Option<String>,
+    widerrufen: Option<String>,
+}
+
+async fn konto_page(
+    st: &AppState,
+    user: &CurrentUser,
+    neu: Option<(String, String)>,
+    fehler: Option<String>,
+    status: StatusCode,
+) -> PageResult<Response> {
+    let tokens: Vec<TokenView> = st
+        .verfahren
+        .schluessel(user.akteur())
+        .await?
+        .into_iter()
+        .map(|t| TokenView {
+            id: t.id,
+            name: t.name,
+            prefix: t.prefix,
+            erstellt: plankammer_domain::zeit::format_berlin(t.created_at),
+            zuletzt_genutzt: t.last_used_at.map(plankammer_domain::zeit::format_berlin),
+            widerrufen: t.revoked_at.map(plankammer_domain::zeit::format_berlin),
+        })
+        .collect();
+    let neu = neu.map(|(name, secret)| context! { name, secret });
+    let html = render(
+        "konto.html",
+        context! { layout => layout(user, "/konto"), tokens, neu, fehler },
+    )?;
+    Ok((status, html).into_response())
+}
+
+async fn konto(State(st): State<AppState>, user: CurrentUser) -> PageResult<Response> {
+    konto_page(&st, &user, None, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    name: String,
+}
+
+async fn create_token(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<TokenForm>,
+) -> PageResult<Response> {
+    match st
+        .verfahren
+        .schluessel_erstellen(user.akteur(), &f.name)
+        .await
+    {
+        Ok((token, secret)) => {
+            konto_page(
+                &st,
+                &user,
+                Some((token.name, secret)),
+                None,
+                StatusCode::CREATED,
+            )
+            .await
+        }
+        Err(Fehler::Ungueltig(m)) => {
+            konto_page(
+                &st,
+                &user,
+                None,
+                Some(m.join(" ")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn revoke_token(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> PageResult<Redirect> {
+    st.verfahren
+        .schluessel_widerrufen(user.akteur(), id)
+        .await?;
+    Ok(Redirect::to("/konto"))
+}

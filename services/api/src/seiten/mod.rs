@@ -1,0 +1,39 @@
+//! The German pages, by who uses them. Every page works without JavaScript for its core
+//! action; every handler calls one step of the procedure (`plankammer_verfahren`).
+//!
+//! | module | who | what |
+//! |---|---|---|
+//! | [`anmeldung`] | everyone | sign in and out, the start page of each role |
+//! | [`konto`] | everyone | one's own account and access tokens |
+//! | [`vorgang`] | applicants, Bauaufsicht | the case page: Angaben, checklist, documents and uploads, timeline |
+//! | [`antragsteller`] | applicants | Angaben, invitation of the Bauherrschaft, submission, Nachreichung |
+//! | [`bauaufsicht`] | case workers | inbox, formelle Prüfung, deadlines, Beteiligung, Bescheid |
+//! | [`fachstelle`] | Stellen | their requests, Rückfragen, Stellungnahmen |
+//! | [`verwaltung`] | tenant admin | accounts, jobs, Stellen, checklists, Aktenzeichen, Bescheid template |
+
+pub mod anmeldung;
+pub mod antragsteller;
+pub mod bauaufsicht;
+pub mod fachstelle;
+pub mod konto;
+pub mod verwaltung;
+pub mod vorgang;
+
+use crate::AppState;
+use axum::Router;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(anmeldung::router())
+        .merge(konto::router())
+        .merge(vorgang::router())
+        .merge(antragsteller::router())
+        .merge(bauaufsicht::router())
+        .merge(fachstelle::router())
+        .merge(verwaltung::router())
+}
+
+/// Routes that read large bodies (uploads): no default body limit, they enforce their own.
+pub fn upload_router() -> Router<AppState> {
+    Router::new().merge(vorgang::upload_router())
+}

@@ -1,0 +1,543 @@
+//! The case page, shared by the applicants and the Bauaufsicht: the Angaben, the
+//! checklist, the Bauherrschaft, the documents with their pipeline state (htmx polls the
+//! list while checks are running), the upload form (works without JavaScript; with it, each
+//! file shows its own progress bar), deadlines, Fassungen, what was asked for, the
+//! Bescheid and the timeline. Also the list of cases on the start page.
+
+use crate::error::PageResult;
+use crate::gemeinsam::layout;
+use crate::gemeinsam::versionen::{VersionView, version_view};
+use crate::sitzung::CurrentUser;
+use crate::templates::render;
+use crate::upload;
+use crate::{AppError, AppState};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::context;
+use plankammer_domain::verfahren::Auswertung;
+use plankammer_domain::vorgang::Zustand;
+use plankammer_domain::{Role, codeliste, frist, zeit};
+use plankammer_storage::antrag::Antrag;
+use plankammer_storage::heute_berlin;
+use plankammer_verfahren::{Verfahren, statuszeile};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/vorgaenge", post(neuer_vorgang))
+        .route("/vorgaenge/{id}", get(vorgang_seite))
+        .route("/vorgaenge/{id}/dokumente", get(dokumente_fragment))
+        .route("/vorgaenge/{id}/checkliste", get(checkliste_fragment))
+        .route(
+            "/vorgaenge/{id}/versionen/{vid}/erneut-pruefen",
+            post(erneut_pruefen),
+        )
+        .route(
+            "/vorgaenge/{id}/dokumente/{did}/anlageart",
+            post(anlageart_setzen),
+        )
+}
+
+pub fn upload_router() -> Router<AppState> {
+    Router::new()
+        .route("/vorgaenge/{id}/dokumente", post(hochladen))
+        .layer(DefaultBodyLimit::disable())
+}
+
+#[derive(Serialize)]
+pub struct VorgangZeile {
+    id: i64,
+    bezeichnung: String,
+    erstellt: String,
+}
+
+/// The cases shown on the start page: an applicant's own, or all of the tenant's.
+pub async fn vorgaenge_fuer(st: &AppState, u: &CurrentUser) -> Result<Vec<VorgangZeile>, AppError> {
+    let owner = match u.role() {
+        plankammer_domain::Role::Antragsteller => Some(u.user_id()),
+        plankammer_domain::Role::Bauaufsicht | plankammer_domain::Role::Admin => {
+            // The authority's list holds what was submitted to it, not applicants' drafts.
+            let filter = plankammer_storage::antrag::EingangsFilter {
+                limit: 200,
+                ..Default::default()
+            };
+            return Ok(st
+                .db
+                .eingang(u.tenant_id(), &filter)
+                .await?
+                .into_iter()
+                .map(|a| VorgangZeile {
+                    id: a.id,
+                    bezeichnung: match &a.aktenzeichen {
+                        Some(az) => format!("{az} · {}", a.bezeichnung),
+                        None => a.bezeichnung,
+                    },
+                    erstellt: plankammer_domain::zeit::format_berlin(
+                        a.eingereicht_at.unwrap_or(a.created_at),
+                    ),
+                })
+                .collect());
+        }
+        plankammer_domain::Role::Fachstelle => return Ok(vec![]),
+    };
+    let mut zeilen: Vec<VorgangZeile> = st
+        .db
+        .vorgaenge(u.tenant_id(), owner, 200)
+        .await?
+        .into_iter()
+        .map(|v| VorgangZeile {
+            id: v.id,
+            bezeichnung: v.bezeichnung,
+            erstellt: plankammer_domain::zeit::format_berlin(v.created_at),
+        })
+        .collect();
+    // The cases an applicant takes part in as invited Bauherrschaft.
+    if owner.is_some() {
+        for a in st.db.vorgaenge_als_beteiligter(u.user_id()).await? {
+            if !zeilen.iter().any(|z| z.id == a.id) {
+                zeilen.push(VorgangZeile {
+                    id: a.id,
+                    bezeichnung: a.bezeichnung,
+                    erstellt: plankammer_domain::zeit::format_berlin(a.created_at),
+                });
+            }
+        }
+    }
+    Ok(zeilen)
+}
+
+#[derive(Deserialize)]
+struct NeuerVorgang {
+    bezeichnung: String,
+}
+
+async fn neuer_vorgang(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Form(f): Form<NeuerVorgang>,
+) -> PageResult<Redirect> {
+    let id = st
+        .verfahren
+        .neuer_entwurf(u.akteur(), &f.bezeichnung)
+        .await?;
+    // The case page asks for the procedure and the Angaben ("Angaben bearbeiten").
+    Ok(Redirect::to(&format!("/vorgaenge/{id}")))
+}
+
+/// Owner, tenant, or the Bauherrschaft that accepted its invitation.
+async fn sichtbar(st: &AppState, u: &CurrentUser, id: i64) -> Result<Antrag, AppError> {
+    Ok(st.verfahren.vorgang(u.akteur(), id).await?)
+}
+
+#[derive(Serialize)]
+struct DokumentView {
+    id: i64,
+    bezeichnung: String,
+    anlageart: Option<String>,
+    /// The pipeline's suggestion (code, name) where the uploader chose no type, to confirm.
+    vorschlag: Option<(String, String)>,
+    aktuell: VersionView,
+    fruehere: usize,
+}
+
+/// The documents of a case for the page, and whether a check is still running.
+async fn dokumente_view(st: &AppState, v: &Antrag) -> Result<(Vec<DokumentView>, bool), AppError> {
+    let mut out = Vec::new();
+    let mut laufend = false;
+    let entfernt = st.db.entfernte_dokumente(v.id).await?;
+    for d in st.db.dokumente(v.id).await? {
+        if entfernt.contains(&d.id) {
+            continue;
+        }
+        let fruehere = d.versionen.len().saturating_sub(1);
+        let Some(ver) = d.versionen.into_iter().last() else {
+            continue;
+        };
+        let aktuell = version_view(&st.db, ver).await?;
+        laufend |= aktuell.laufend;
+        let vorschlag = match (&d.anlageart, &aktuell.erkannte_anlageart) {
+            (None, Some(code)) => plankammer_domain::codeliste::anlagen()
+                .name(code)
+                .map(|name| (code.clone(), name.to_string())),
+            _ => None,
+        };
+        out.push(DokumentView {
+            id: d.id,
+            bezeichnung: d.bezeichnung,
+            anlageart: d.anlageart.map(String::from),
+            vorschlag,
+            fruehere,
+            aktuell,
+        });
+    }
+    Ok((out, laufend))
+}
+
+#[derive(Serialize)]
+struct Ergebnis {
+    dateiname: String,
+    angenommen: bool,
+    meldung: Option<String>,
+}
+
+async fn seite(
+    st: &AppState,
+    u: &CurrentUser,
+    a: Antrag,
+    ergebnisse: Vec<Ergebnis>,
+    status: StatusCode,
+) -> PageResult<Response> {
+    let (dokumente, laufend) = dokumente_view(st, &a).await?;
+    let darf_hochladen = Verfahren::darf_unterlagen_aendern(u.akteur(), &a);
+    let antrag = fallakte(st, u, &a).await?;
+    let bescheid = super::bauaufsicht::bescheid::abschnitt(st, u, &a).await?;
+    let html = render(
+        "vorgang.html",
+        context! {
+            layout => layout(u, "/start"),
+            vorgang => context! { id => a.id, bezeichnung => a.bezeichnung, erstellt => zeit::format_berlin(a.created_at) },
+            abgelehnt => ergebnisse.iter().any(|e| !e.angenommen),
+            dokumente, laufend, darf_hochladen, ergebnisse, antrag, bescheid,
+            max_datei => upload::mb(st.config.upload_max_file),
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+async fn vorgang_seite(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+) -> PageResult<Response> {
+    if u.role() == Role::Fachstelle {
+        // A Stelle sees a case only through its request (the Beteiligung's access rule).
+        let b = st
+            .verfahren
+            .neueste_beteiligung_am_vorgang(u.akteur(), id)
+            .await?;
+        return Ok(Redirect::to(&format!("/beteiligungen/{}", b.id)).into_response());
+    }
+    let a = sichtbar(&st, &u, id).await?;
+    seite(&st, &u, a, vec![], StatusCode::OK).await
+}
+
+async fn dokumente_fragment(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+) -> PageResult<Html<String>> {
+    let a = sichtbar(&st, &u, id).await?;
+    let (dokumente, laufend) = dokumente_view(&st, &a).await?;
+    let darf_hochladen = Verfahren::darf_unterlagen_aendern(u.akteur(), &a);
+    render(
+        "_dokumente.html",
+        context! { vorgang => context! { id => a.id }, dokumente, laufend, darf_hochladen, layout => layout(&u, "/start") },
+    )
+}
+
+async fn checkliste_fragment(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+) -> PageResult<Html<String>> {
+    let a = sichtbar(&st, &u, id).await?;
+    let antrag = fallakte(&st, &u, &a).await?;
+    render(
+        "antrag_checkliste.html",
+        context! { antrag, vorgang => context! { id => a.id }, layout => layout(&u, "/start") },
+    )
+}
+
+async fn hochladen(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    mut form: Multipart,
+) -> PageResult<Response> {
+    let a = st.verfahren.vorgang_fuer_aenderung(u.akteur(), id).await?;
+    let (ergebnisse, status) =
+        match upload::speichere_formular(&st, u.akteur(), &a, &mut form).await {
+            Ok((dateien, status)) => (
+                dateien
+                    .into_iter()
+                    .map(|d| Ergebnis {
+                        angenommen: d.ergebnis.is_ok(),
+                        meldung: d.ergebnis.err(),
+                        dateiname: d.dateiname,
+                    })
+                    .collect(),
+                if status == StatusCode::CREATED {
+                    StatusCode::OK
+                } else {
+                    status
+                },
+            ),
+            Err(AppError::Invalid(m)) => (
+                vec![Ergebnis {
+                    dateiname: String::new(),
+                    angenommen: false,
+                    meldung: Some(m),
+                }],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            Err(e) => return Err(e),
+        };
+    seite(&st, &u, st.db.antrag(a.id).await?, ergebnisse, status).await
+}
+
+async fn erneut_pruefen(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path((id, vid)): Path<(i64, i64)>,
+) -> PageResult<Redirect> {
+    st.verfahren.erneut_pruefen(u.akteur(), id, vid).await?;
+    Ok(Redirect::to(&format!("/vorgaenge/{id}")))
+}
+
+#[derive(Deserialize)]
+struct AnlageartForm {
+    anlageart: String,
+}
+
+/// The uploader confirms the pipeline's suggested type (or picks another).
+async fn anlageart_setzen(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path((id, did)): Path<(i64, i64)>,
+    Form(f): Form<AnlageartForm>,
+) -> PageResult<Redirect> {
+    st.verfahren
+        .anlageart_setzen(u.akteur(), id, did, &f.anlageart)
+        .await?;
+    Ok(Redirect::to(&format!("/vorgaenge/{id}#dokumente")))
+}
+
+// --- The Antrag part of the case page ------------------------------------------------------
+
+#[derive(Serialize)]
+struct PositionView {
+    anlageart: String,
+    name: String,
+    hinweis: Option<String>,
+    anforderung: String,
+    vorhanden: bool,
+    blockiert: bool,
+    text: String,
+    befund: String,
+    schwere: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct ChecklistenView {
+    positionen: Vec<PositionView>,
+    darf_einreichen: bool,
+    gruende: Vec<String>,
+    hinweise: Vec<String>,
+    laufend: bool,
+}
+
+fn checklisten_view(aw: &Auswertung, laufend: bool) -> ChecklistenView {
+    ChecklistenView {
+        positionen: aw
+            .positionen
+            .iter()
+            .map(|p| PositionView {
+                anlageart: p.anlageart.clone(),
+                name: p.name.clone(),
+                hinweis: p.hinweis.clone(),
+                anforderung: p.anforderung.bezeichnung(),
+                vorhanden: p.vorhanden,
+                blockiert: p.blockiert,
+                text: p.text.clone(),
+                befund: p.befund.zusammenfassung(),
+                schwere: p.befund.schlimmste().map(|x| x.code()),
+            })
+            .collect(),
+        darf_einreichen: aw.darf_einreichen,
+        gruende: aw.gruende.clone(),
+        hinweise: aw.hinweise.clone(),
+        laufend,
+    }
+}
+
+/// The data the case page (and the checklist fragment) shows about the Antrag.
+async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Value, AppError> {
+    let zustand = a.zustand;
+    let verfahren = a.verfahren;
+    let eigentuemer = Verfahren::ist_eigentuemer(u.akteur(), a);
+    let entwurf = zustand == Zustand::Entwurf;
+
+    let stand = st.verfahren.checklistenstand(a).await?;
+    let checkliste = stand
+        .as_ref()
+        .map(|s| checklisten_view(&s.auswertung, s.laufend));
+    let hindernisse = if entwurf && eigentuemer {
+        st.verfahren
+            .einreichungshindernisse(a, stand.as_ref().map(|s| &s.auswertung))
+            .await?
+    } else {
+        vec![]
+    };
+
+    let beteiligte: Vec<Value> = st
+        .db
+        .beteiligte(a.id)
+        .await?
+        .into_iter()
+        .map(|b| {
+            let stand = if let Some(t) = b.freigezeichnet_at {
+                format!("freigezeichnet am {}", zeit::format_berlin(t))
+            } else if b.angenommen_at.is_some() {
+                "Einladung angenommen, Freizeichnung steht aus".to_string()
+            } else {
+                "eingeladen, noch nicht angenommen".to_string()
+            };
+            json!({
+                "name": b.name, "email": b.email, "stand": stand,
+                "ich": b.user_id == Some(u.user_id()),
+                "darf_freizeichnen": entwurf && b.user_id == Some(u.user_id())
+                    && b.angenommen_at.is_some() && b.freigezeichnet_at.is_none(),
+            })
+        })
+        .collect();
+    let darf_freizeichnen = beteiligte
+        .iter()
+        .any(|b| b["darf_freizeichnen"].as_bool() == Some(true));
+
+    let heute = heute_berlin();
+    let fristen: Vec<Value> = st
+        .db
+        .fristen(a.id)
+        .await?
+        .into_iter()
+        .filter(|f| f.zustand.ist_offen())
+        .map(|f| {
+            json!({
+                "art": f.art.bezeichnung_fuer_antragsteller(),
+                "rechtsgrundlage": f.rechtsgrundlage,
+                "ende": frist::tag_de(f.ende),
+                "tage": frist::tage_bis(heute, f.ende),
+                "erklaerung": f.erklaerung,
+            })
+        })
+        .collect();
+
+    let mut fassungen = Vec::new();
+    for fa in st.db.fassungen(a.id).await? {
+        let dokumente = st.db.fassung_dokumente(fa.id).await?;
+        fassungen.push(json!({
+            "nummer": fa.nummer,
+            "erstellt": zeit::format_berlin(fa.created_at),
+            "dokumente": dokumente,
+        }));
+    }
+
+    let entfernt = st.db.entfernte_dokumente(a.id).await?;
+    let alle_dokumente = st.db.dokumente(a.id).await?;
+    let aktuelle_dokumente: Vec<Value> = alle_dokumente
+        .iter()
+        .filter(|d| !entfernt.contains(&d.id))
+        .map(|d| json!({ "id": d.id, "bezeichnung": d.bezeichnung }))
+        .collect();
+
+    // What the Bauaufsicht asked for: the Befunde of the last round, while it is open.
+    let nachgefordert: Vec<Value> = if zustand == Zustand::Nachforderung {
+        let befunde = st.db.befunde(a.id).await?;
+        let runde = befunde.iter().map(|b| b.runde).max();
+        befunde
+            .into_iter()
+            .filter(|b| Some(b.runde) == runde)
+            .map(|b| {
+                json!({
+                    "art": codeliste::formelle_befunde().name(&b.code).unwrap_or_default(),
+                    "text": b.text,
+                    "dokument": b.dokument_id.and_then(|id| {
+                        alle_dokumente.iter().find(|d| d.id == id).map(|d| d.bezeichnung.clone())
+                    }),
+                })
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+
+    let gemeinde = a
+        .gemeinde_ags
+        .as_deref()
+        .and_then(|g| codeliste::gemeinden_hessen().name(g))
+        .unwrap_or_default();
+    let (massnahme, gebaeudeklasse) = match &a.angaben {
+        Some(g) => (
+            codeliste::baumassnahmearten()
+                .name(&g.bauvorhaben.massnahme)
+                .unwrap_or_default()
+                .to_string(),
+            codeliste::gebaeudeklassen()
+                .name(&g.bauvorhaben.gebaeudeklasse)
+                .unwrap_or_default()
+                .to_string(),
+        ),
+        None => (String::new(), String::new()),
+    };
+
+    Ok(json!({
+        "id": a.id,
+        "zustand": zustand.slug(),
+        "statuszeile": statuszeile(zustand, verfahren),
+        "verfahren": verfahren.map(|v| v.bezeichnung_mit_paragraph()),
+        "aktenzeichen": a.aktenzeichen,
+        "eingereicht": a.eingereicht_at.map(zeit::format_berlin),
+        "angaben": a.angaben.clone().map(|g| serde_json::to_value(g).unwrap_or_default()).unwrap_or_else(|| json!({})),
+        "hat_angaben": a.angaben.is_some(),
+        "gemeinde": gemeinde,
+        "massnahme": massnahme,
+        "gebaeudeklasse": gebaeudeklasse,
+        "eigentuemer": eigentuemer,
+        "entwurf": entwurf,
+        "darf_bearbeiten": eigentuemer && entwurf,
+        "darf_einladen": eigentuemer && entwurf,
+        "darf_einreichen": eigentuemer && entwurf && hindernisse.is_empty(),
+        "hindernisse": hindernisse,
+        "darf_nachreichen": eigentuemer && zustand == Zustand::Nachforderung,
+        "darf_freizeichnen": darf_freizeichnen,
+        "ist_bauaufsicht": u.role() == Role::Bauaufsicht && u.tenant_id() == a.tenant_id,
+        "checkliste": checkliste,
+        "beteiligte": beteiligte,
+        "fristen": fristen,
+        "fassungen": fassungen,
+        "aktuelle_dokumente": aktuelle_dokumente,
+        "nachgefordert": nachgefordert,
+        "zeitleiste": zeitleiste(st, a, u.role() == Role::Antragsteller).await?,
+    }))
+}
+
+/// The timeline of a case for `_zeitleiste.html`; for the applicant side without the
+/// entries that concern only the authorities ([`plankammer_domain::zeitleiste::Publikum`]).
+pub async fn zeitleiste(
+    st: &AppState,
+    a: &Antrag,
+    fuer_antragsteller: bool,
+) -> Result<Vec<Value>, AppError> {
+    Ok(st
+        .db
+        .ereignisse(a.id)
+        .await?
+        .into_iter()
+        .filter(|e| !fuer_antragsteller || e.art.fuer_antragsteller())
+        .rev()
+        .map(|e| {
+            json!({
+                "wann": zeit::format_berlin(e.at),
+                "wer": e.user_name.unwrap_or_else(|| "System".into()),
+                "art": e.art,
+                "text": e.text,
+                "status_code": e.status_code,
+                "zustand": e.zustand.map(|z| z.bezeichnung()),
+            })
+        })
+        .collect())
+}
