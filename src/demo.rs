@@ -4,17 +4,14 @@
 
 use crate::config::Config;
 use anyhow::{Context, Result};
-use bytes::Bytes;
-use chrono::Datelike;
 use plankammer_api::accounts::{NewAccount, create_account};
-use plankammer_domain::frist;
-use plankammer_domain::verfahren::{Verfahrensart, standard_fristvorgaben};
-use plankammer_domain::vorgang::Zustand;
+use plankammer_domain::antrag::AngabenEingabe;
+use plankammer_domain::verfahren::Verfahrensart;
 use plankammer_domain::{Role, TenantSlug};
-use plankammer_storage::antrag::{NeueFrist, NeuesEreignis};
 use plankammer_storage::blobs::BlobStore;
-use plankammer_storage::dokumente::NeueVersion;
-use plankammer_storage::{Db, heute_berlin, now_millis};
+use plankammer_storage::{Db, now_millis};
+use plankammer_verfahren::demo::DemoPlan;
+use plankammer_verfahren::{Betreiber, Einstellungen, Verfahren};
 
 /// The demo's Stellen (the Fachstelle account works for the Brandschutzdienststelle) and a
 /// prepared draft of the architect, so the Antrag and the Beteiligung can be clicked
@@ -76,45 +73,89 @@ async fn demo_beteiligung_und_antrag(db: &Db, config: &Config, tenant_id: i64) -
     let architektin = db
         .user_by_email(&email("architektin@musterstadt.example")?)
         .await?;
-    vollstaendiger_fall(db, config, tenant_id, architektin.id).await?;
-    let v = db
-        .create_vorgang(tenant_id, architektin.id, "Anbau eines Wintergartens", now)
-        .await?;
-    // All persons and places are invented.
-    let angaben = serde_json::json!({
-        "bauvorhaben": {
-            "bezeichnung": "Anbau eines Wintergartens",
-            "massnahme": "21",
-            "gebaeudeklasse": "1"
-        },
-        "grundstueck": {
-            "strasse": "Am Rosenhang", "hausnummer": "5", "plz": "34128", "ort": "Kassel",
-            "gemeinde_ags": "06611000", "gemeinde": "Kassel, documenta-Stadt",
-            "gemarkung": "Harleshausen", "flur": "3",
-            "flurstuecke": ["45/2"]
-        },
-        "bauherrschaft": {
-            "name": "Erika Mustermann", "anschrift": "Am Rosenhang 5, 34128 Kassel",
-            "email": "bauherrschaft@musterstadt.example"
-        },
-        "entwurfsverfasser": {
-            "name": "Anna Architektin", "kammer": "Architekten- und Stadtplanerkammer Hessen",
-            "mitgliedsnummer": "12345"
-        }
-    });
-    let angaben: plankammer_domain::antrag::Angaben = serde_json::from_value(angaben)?;
-    let mut tx = db.begin().await?;
-    Db::setze_angaben(
-        &mut tx,
-        v.id,
-        "Anbau eines Wintergartens",
-        Verfahrensart::VereinfachtesVerfahren,
-        &angaben,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    let betreiber = Betreiber::an_der_konsole();
+    let verfahren = verfahren(db, config)?;
+    verfahren
+        .demo_vollstaendiger_fall(
+            &betreiber,
+            tenant_id,
+            architektin.id,
+            &angaben(
+                "Neubau Einfamilienhaus mit Garage",
+                ("Lindenweg", "12", "34117"),
+                ("Musterhausen", "7", "123/4"),
+                (
+                    "Jana und Tom Becker",
+                    "Goethestraße 41, 34119 Kassel",
+                    "becker@musterstadt.example",
+                ),
+            ),
+            &DEMO_PLAENE,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    verfahren
+        .demo_entwurf(
+            &betreiber,
+            tenant_id,
+            architektin.id,
+            &angaben(
+                "Anbau eines Wintergartens",
+                ("Am Rosenhang", "5", "34128"),
+                ("Harleshausen", "3", "45/2"),
+                (
+                    "Erika Mustermann",
+                    "Am Rosenhang 5, 34128 Kassel",
+                    "bauherrschaft@musterstadt.example",
+                ),
+            ),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
+}
+
+/// The Angaben of a demo case in Kassel (all persons and places are invented; the first
+/// case's are those of the sample plans' title blocks).
+fn angaben(
+    bezeichnung: &str,
+    (strasse, hausnummer, plz): (&str, &str, &str),
+    (gemarkung, flur, flurstueck): (&str, &str, &str),
+    (bauherr, anschrift, email): (&str, &str, &str),
+) -> AngabenEingabe {
+    AngabenEingabe {
+        verfahren: Verfahrensart::VereinfachtesVerfahren.slug().into(),
+        bezeichnung: bezeichnung.into(),
+        massnahme: if bezeichnung.starts_with("Neubau") {
+            "11"
+        } else {
+            "21"
+        }
+        .into(),
+        gebaeudeklasse: "1".into(),
+        strasse: strasse.into(),
+        hausnummer: hausnummer.into(),
+        plz: plz.into(),
+        ort: "Kassel".into(),
+        gemeinde: "06611000".into(),
+        gemarkung: gemarkung.into(),
+        flur: flur.into(),
+        flurstuecke: flurstueck.into(),
+        bh_name: bauherr.into(),
+        bh_anschrift: anschrift.into(),
+        bh_email: email.into(),
+        ev_name: "Anna Architektin".into(),
+        ev_kammer: "Architekten- und Stadtplanerkammer Hessen".into(),
+        ev_nummer: "12345".into(),
+    }
+}
+
+/// The procedure over the demo's store.
+fn verfahren(db: &Db, config: &Config) -> Result<Verfahren> {
+    let blobs = BlobStore::from_url(&config.object_store_url).context("OBJECT_STORE_URL")?;
+    let mut e = Einstellungen::fuer_url(&config.public_url);
+    e.mail_domain = crate::mail_domain(config);
+    Ok(Verfahren::neu(db.clone(), blobs, e))
 }
 
 pub const DEMO_TENANT: &str = "bauaufsicht-musterstadt";
@@ -206,173 +247,29 @@ pub async fn load_demo(db: &Db, config: &Config) -> Result<()> {
 
 /// The sample plans of the complete demo case, built into the binary so the demo works from
 /// any folder: (file, Bezeichnung, Anlageart).
-const DEMO_PLAENE: [(&str, &str, &[u8], &str); 4] = [
-    (
-        "01_Lageplan.pdf",
-        "Lageplan",
-        include_bytes!("../sample-plans/einfamilienhaus/01_Lageplan.pdf"),
-        "1803",
-    ),
-    (
-        "03_Grundriss_EG.pdf",
-        "Grundriss Erdgeschoss",
-        include_bytes!("../sample-plans/einfamilienhaus/03_Grundriss_EG.pdf"),
-        "2001",
-    ),
-    (
-        "06_Schnitt_A-A.pdf",
-        "Schnitt A-A",
-        include_bytes!("../sample-plans/einfamilienhaus/06_Schnitt_A-A.pdf"),
-        "2002",
-    ),
-    (
-        "08_Baubeschreibung.pdf",
-        "Baubeschreibung",
-        include_bytes!("../sample-plans/einfamilienhaus/08_Baubeschreibung.pdf"),
-        "1502",
-    ),
+const DEMO_PLAENE: [DemoPlan; 4] = [
+    DemoPlan {
+        dateiname: "01_Lageplan.pdf",
+        bezeichnung: "Lageplan",
+        inhalt: include_bytes!("../sample-plans/einfamilienhaus/01_Lageplan.pdf"),
+        anlageart: "1803",
+    },
+    DemoPlan {
+        dateiname: "03_Grundriss_EG.pdf",
+        bezeichnung: "Grundriss Erdgeschoss",
+        inhalt: include_bytes!("../sample-plans/einfamilienhaus/03_Grundriss_EG.pdf"),
+        anlageart: "2001",
+    },
+    DemoPlan {
+        dateiname: "06_Schnitt_A-A.pdf",
+        bezeichnung: "Schnitt A-A",
+        inhalt: include_bytes!("../sample-plans/einfamilienhaus/06_Schnitt_A-A.pdf"),
+        anlageart: "2002",
+    },
+    DemoPlan {
+        dateiname: "08_Baubeschreibung.pdf",
+        bezeichnung: "Baubeschreibung",
+        inhalt: include_bytes!("../sample-plans/einfamilienhaus/08_Baubeschreibung.pdf"),
+        anlageart: "1502",
+    },
 ];
-
-/// The sample plan set as a case the Bauaufsicht has declared complete (status 18), with
-/// Aktenzeichen, Fassung 1, the decision deadline of § 65 Abs. 2 HBO and its timeline; the
-/// pipeline checks the plans when the worker starts. The next step is the Beteiligung.
-async fn vollstaendiger_fall(
-    db: &Db,
-    config: &Config,
-    tenant_id: i64,
-    architektin: i64,
-) -> Result<()> {
-    let now = now_millis();
-    let heute = heute_berlin();
-    let bez = "Neubau Einfamilienhaus mit Garage";
-    let v = db.create_vorgang(tenant_id, architektin, bez, now).await?;
-    // All persons and places are invented (the same as in the sample plans' title blocks).
-    let angaben = serde_json::json!({
-        "bauvorhaben": {"bezeichnung": bez, "massnahme": "11", "gebaeudeklasse": "1"},
-        "grundstueck": {
-            "strasse": "Lindenweg", "hausnummer": "12", "plz": "34117", "ort": "Kassel",
-            "gemeinde_ags": "06611000", "gemeinde": "Kassel, documenta-Stadt",
-            "gemarkung": "Musterhausen", "flur": "7", "flurstuecke": ["123/4"]
-        },
-        "bauherrschaft": {
-            "name": "Jana und Tom Becker", "anschrift": "Goethestraße 41, 34119 Kassel",
-            "email": "becker@musterstadt.example"
-        },
-        "entwurfsverfasser": {
-            "name": "Anna Architektin", "kammer": "Architekten- und Stadtplanerkammer Hessen",
-            "mitgliedsnummer": "12345"
-        }
-    });
-    let angaben: plankammer_domain::antrag::Angaben = serde_json::from_value(angaben)?;
-    {
-        let mut tx = db.begin().await?;
-        Db::setze_angaben(
-            &mut tx,
-            v.id,
-            bez,
-            Verfahrensart::VereinfachtesVerfahren,
-            &angaben,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-    }
-    let blobs = BlobStore::from_url(&config.object_store_url).context("OBJECT_STORE_URL")?;
-    let mut gespeichert = Vec::new();
-    for (datei, bezeichnung, bytes, anlageart) in DEMO_PLAENE {
-        let blob = blobs
-            .put_bytes(Bytes::from_static(bytes))
-            .await
-            .with_context(|| format!("storing {datei}"))?;
-        gespeichert.push((datei, bezeichnung, anlageart, blob));
-    }
-    let verfahren = Verfahrensart::VereinfachtesVerfahren;
-    let vorgabe = standard_fristvorgaben(verfahren)
-        .entscheidung
-        .context("the vereinfachtes Verfahren has a decision deadline")?;
-    let dauer: frist::Dauer = vorgabe.dauer.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let entscheidung = frist::berechne(heute, dauer)
-        .map_err(|e| anyhow::anyhow!("{e}"))?
-        .mit_rechtsgrundlage(vorgabe.rechtsgrundlage.clone());
-    let mut tx = db.begin().await?;
-    for (datei, bezeichnung, anlageart, blob) in &gespeichert {
-        let anlageart = plankammer_domain::anlageart::Anlageart::parse(anlageart)
-            .map_err(|e| anyhow::anyhow!(e))?;
-        let ver = Db::add_version(
-            &mut tx,
-            &NeueVersion {
-                vorgang_id: v.id,
-                tenant_id,
-                dokument_id: None,
-                bezeichnung,
-                anlageart: Some(&anlageart),
-                sha256: &blob.sha256,
-                groesse: blob.size as i64,
-                dateiname: datei,
-                user_id: architektin,
-            },
-            now,
-        )
-        .await?;
-        Db::enqueue_stufe(
-            &mut tx,
-            ver.id,
-            tenant_id,
-            plankammer_verfahren::dokumente::STUFE_VALIDATE,
-            now,
-        )
-        .await?;
-    }
-    let jahr = i64::from(heute.year());
-    let az = Db::naechstes_aktenzeichen(&mut tx, tenant_id, jahr).await?;
-    let schritte = [
-        (
-            Zustand::Entwurf,
-            Zustand::Eingegangen,
-            plankammer_domain::zeitleiste::Eintragsart::Einreichen,
-            format!(
-                "Antrag eingereicht, Aktenzeichen {az}, Fassung 1 mit {} Unterlagen",
-                gespeichert.len()
-            ),
-        ),
-        (
-            Zustand::Eingegangen,
-            Zustand::Vollstaendig,
-            plankammer_domain::zeitleiste::Eintragsart::VollstaendigErklaeren,
-            "Formelle Prüfung abgeschlossen: Die Unterlagen sind vollständig.".to_string(),
-        ),
-    ];
-    Db::setze_eingereicht(&mut tx, v.id, &az, now).await?;
-    Db::friere_fassung(&mut tx, v.id, architektin, now).await?;
-    for (von, nach, art, text) in schritte {
-        Db::wechsle_zustand(&mut tx, v.id, von, nach, now).await?;
-        Db::ereignis(
-            &mut tx,
-            &NeuesEreignis {
-                vorgang_id: v.id,
-                user_id: None,
-                art,
-                zustand: Some(nach),
-                status_code: nach.statusbauportal_code_im(verfahren),
-                text: &text,
-            },
-            now,
-        )
-        .await?;
-    }
-    Db::lege_frist_an(
-        &mut tx,
-        &NeueFrist {
-            vorgang_id: v.id,
-            art: plankammer_domain::frist::FristArt::Entscheidung,
-            rechtsgrundlage: &vorgabe.rechtsgrundlage,
-            start: entscheidung.start,
-            ende: entscheidung.ende,
-            erklaerung: &entscheidung.erklaerung(),
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}

@@ -279,6 +279,18 @@ impl Db {
         antrag_aus(&r)
     }
 
+    /// [`Db::antrag`] read through the caller's transaction.
+    pub async fn antrag_in(tx: &mut Tx, id: i64) -> Result<Antrag> {
+        let r = sqlx::query(&format!(
+            "SELECT {ANTRAG_SPALTEN} FROM vorgaenge WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(tx.c())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        antrag_aus(&r)
+    }
+
     /// Stores the entered data of a case that is still a draft (the Gemeinde's AGS is
     /// kept in a column of its own for the inbox filter).
     pub async fn setze_angaben(
@@ -654,6 +666,29 @@ impl Db {
             ANTRAG_SPALTEN
         ))
         .bind(user_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(antrag_aus).collect()
+    }
+
+    /// An applicant's cases in a tenant: those they own and those they take part in as the
+    /// Bauherrschaft that accepted, newest first, one page (keyset: ids below `vor_id`).
+    pub async fn vorgaenge_des_antragstellers(
+        &self,
+        tenant_id: i64,
+        user_id: i64,
+        vor_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Antrag>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ANTRAG_SPALTEN} FROM vorgaenge WHERE tenant_id = $1 AND id < $3 AND (owner_user_id = $2 \
+             OR id IN (SELECT vorgang_id FROM beteiligte WHERE user_id = $2 AND angenommen_at IS NOT NULL)) \
+             ORDER BY id DESC LIMIT $4"
+        ))
+        .bind(tenant_id)
+        .bind(user_id)
+        .bind(vor_id.unwrap_or(i64::MAX))
+        .bind(limit)
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(antrag_aus).collect()

@@ -100,6 +100,7 @@ impl From<Flurstueck> for String {
 /// The plot: its address, Gemeinde (AGS and name), and where it lies in the cadastre.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Grundstueck {
     pub strasse: String,
     pub hausnummer: String,
@@ -111,6 +112,8 @@ pub struct Grundstueck {
     pub gemeinde: String,
     pub gemarkung: String,
     pub flur: String,
+    /// Each as Zähler/Nenner, e.g. `123/4`, or the Zähler alone.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>, example = json!(["123/4", "57"])))]
     pub flurstuecke: Vec<Flurstueck>,
 }
 
@@ -135,6 +138,7 @@ impl Grundstueck {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Bauvorhaben {
     pub bezeichnung: String,
     /// Code of `baumassnahmeart`.
@@ -145,6 +149,7 @@ pub struct Bauvorhaben {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Bauherrschaft {
     pub name: String,
     pub anschrift: String,
@@ -154,6 +159,7 @@ pub struct Bauherrschaft {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Entwurfsverfasser {
     pub name: String,
     pub kammer: String,
@@ -163,6 +169,7 @@ pub struct Entwurfsverfasser {
 /// The Angaben of an application, complete and checked.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Angaben {
     pub bauvorhaben: Bauvorhaben,
     pub grundstueck: Grundstueck,
@@ -173,6 +180,7 @@ pub struct Angaben {
 /// The Angaben as a form sends them: flat strings, Flurstücke as one text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AngabenEingabe {
     pub verfahren: String,
     pub bezeichnung: String,

@@ -806,3 +806,50 @@ async fn merke_profil(
     }
     Ok(())
 }
+
+impl Verfahren {
+    /// The cases this person works on, newest first, one page (keyset: ids below
+    /// `vor_id`): an applicant's own and those they take part in; for the Bauaufsicht and
+    /// the administration the tenant's submitted cases (the inbox). A Stelle reaches cases
+    /// only through its requests.
+    pub async fn vorgaenge(
+        &self,
+        akteur: &Akteur,
+        vor_id: Option<i64>,
+        limit: i64,
+    ) -> Ergebnis<Vec<Antrag>> {
+        match akteur.role {
+            Role::Antragsteller => Ok(self
+                .db
+                .vorgaenge_des_antragstellers(akteur.tenant_id, akteur.user_id, vor_id, limit)
+                .await?),
+            Role::Bauaufsicht | Role::Admin => {
+                let filter = plankammer_storage::antrag::EingangsFilter {
+                    vor_id,
+                    limit,
+                    ..Default::default()
+                };
+                self.eingang(akteur, &filter).await
+            }
+            Role::Fachstelle => Err(Fehler::KeineBerechtigung),
+        }
+    }
+
+    /// The timeline of a case as this person may read it: the applicants without the
+    /// entries that concern only the authorities.
+    pub async fn zeitleiste(
+        &self,
+        akteur: &Akteur,
+        vorgang_id: i64,
+    ) -> Ergebnis<Vec<plankammer_storage::antrag::Ereignis>> {
+        let a = self.vorgang(akteur, vorgang_id).await?;
+        let fuer_antragsteller = akteur.role == Role::Antragsteller;
+        Ok(self
+            .db
+            .ereignisse(a.id)
+            .await?
+            .into_iter()
+            .filter(|e| !fuer_antragsteller || e.art.fuer_antragsteller())
+            .collect())
+    }
+}

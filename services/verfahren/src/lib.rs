@@ -25,6 +25,7 @@ pub mod akteur;
 pub mod antrag;
 pub mod bescheid;
 pub mod beteiligung;
+pub mod demo;
 pub mod dokumente;
 pub mod fachstelle;
 pub mod fehler;

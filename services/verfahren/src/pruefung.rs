@@ -675,3 +675,194 @@ impl Verfahren {
             .await?)
     }
 }
+
+// --- What changed between two Fassungen -----------------------------------------------------
+
+/// Whitespace collapsed, so re-flowed text of the same words compares equal.
+pub fn normalisiere_text(t: &str) -> String {
+    t.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// One page of a version as the comparison needs it: its format and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeitenStand {
+    pub format: String,
+    pub text: String,
+}
+
+/// The pages that differ between two versions, with the reason, in page order.
+pub fn seitenunterschiede(
+    alt: &std::collections::BTreeMap<i64, SeitenStand>,
+    neu: &std::collections::BTreeMap<i64, SeitenStand>,
+) -> Vec<Seitenaenderung> {
+    let mut nummern: Vec<i64> = alt.keys().chain(neu.keys()).copied().collect();
+    nummern.sort_unstable();
+    nummern.dedup();
+    let mut out = Vec::new();
+    for n in nummern {
+        let grund = match (alt.get(&n), neu.get(&n)) {
+            (Some(_), None) => "Seite entfallen".to_string(),
+            (None, Some(_)) => "Seite hinzugekommen".to_string(),
+            (Some(a), Some(b)) if a.format != b.format => {
+                format!("Format geändert ({} → {})", a.format, b.format)
+            }
+            (Some(a), Some(b)) if a.text != b.text => "Inhalt geändert".to_string(),
+            _ => continue,
+        };
+        out.push(Seitenaenderung { nummer: n, grund });
+    }
+    out
+}
+
+/// A page that changed, and how.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Seitenaenderung {
+    pub nummer: i64,
+    /// "Inhalt geändert", "Format geändert (A3 quer → A2 quer)", "Seite entfallen" …
+    pub grund: String,
+}
+
+/// A document whose version changed from one Fassung to the next.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Ersetzung {
+    pub alt: plankammer_storage::antrag::FassungsDokument,
+    pub neu: plankammer_storage::antrag::FassungsDokument,
+    /// The same bytes uploaded again.
+    pub gleicher_inhalt: bool,
+    /// The pages that changed; `None` while the pipeline has not read both versions.
+    pub seiten: Option<Vec<Seitenaenderung>>,
+}
+
+/// What changed from the second-last to the last Fassung of a case.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Fassungsvergleich {
+    pub von: i64,
+    pub nach: i64,
+    pub hinzugefuegt: Vec<plankammer_storage::antrag::FassungsDokument>,
+    pub entfernt: Vec<plankammer_storage::antrag::FassungsDokument>,
+    pub ersetzt: Vec<Ersetzung>,
+    /// Documents in the same version in both.
+    pub unveraendert: usize,
+}
+
+impl Verfahren {
+    /// The pages of a version with their format and (normalised) text.
+    async fn seitenstand(
+        &self,
+        version_id: i64,
+    ) -> Ergebnis<std::collections::BTreeMap<i64, SeitenStand>> {
+        let texte: HashMap<i64, String> = self
+            .db
+            .seiten_texte(version_id)
+            .await?
+            .into_iter()
+            .map(|t| (t.nummer, normalisiere_text(t.text.as_deref().unwrap_or(""))))
+            .collect();
+        Ok(self
+            .db
+            .seiten(version_id)
+            .await?
+            .into_iter()
+            .map(|s| {
+                let format = if s.format == "Sonderformat" {
+                    format!("{:.0} × {:.0} mm", s.breite_mm, s.hoehe_mm)
+                } else {
+                    format!("{} {}", s.format, s.ausrichtung)
+                };
+                let text = texte.get(&s.nummer).cloned().unwrap_or_default();
+                (s.nummer, SeitenStand { format, text })
+            })
+            .collect())
+    }
+
+    /// What changed from the second-last to the last Fassung, down to the page; `None`
+    /// while the case has fewer than two. For the case workers of the tenant.
+    pub async fn fassungsvergleich(
+        &self,
+        akteur: &Akteur,
+        vorgang_id: i64,
+    ) -> Ergebnis<Option<Fassungsvergleich>> {
+        let a = self.vorgang_der_bauaufsicht(akteur, vorgang_id).await?;
+        let fassungen = self.db.fassungen(a.id).await?;
+        let [.., alt, neu] = fassungen.as_slice() else {
+            return Ok(None);
+        };
+        let alte = self.db.fassung_dokumente(alt.id).await?;
+        let neue = self.db.fassung_dokumente(neu.id).await?;
+        let alt_map: HashMap<i64, _> = alte.iter().map(|d| (d.dokument_id, d)).collect();
+        let neu_ids: std::collections::HashSet<i64> = neue.iter().map(|d| d.dokument_id).collect();
+        let mut hinzugefuegt = Vec::new();
+        let mut ersetzt = Vec::new();
+        let mut unveraendert = 0;
+        for d in &neue {
+            match alt_map.get(&d.dokument_id) {
+                None => hinzugefuegt.push(d.clone()),
+                Some(a) if a.version_id != d.version_id => {
+                    let sa = self.seitenstand(a.version_id).await?;
+                    let sn = self.seitenstand(d.version_id).await?;
+                    let seiten =
+                        (!sa.is_empty() && !sn.is_empty()).then(|| seitenunterschiede(&sa, &sn));
+                    ersetzt.push(Ersetzung {
+                        alt: (*a).clone(),
+                        neu: d.clone(),
+                        gleicher_inhalt: a.sha256 == d.sha256,
+                        seiten,
+                    });
+                }
+                Some(_) => unveraendert += 1,
+            }
+        }
+        let entfernt = alte
+            .iter()
+            .filter(|d| !neu_ids.contains(&d.dokument_id))
+            .cloned()
+            .collect();
+        Ok(Some(Fassungsvergleich {
+            von: alt.nummer,
+            nach: neu.nummer,
+            hinzugefuegt,
+            entfernt,
+            ersetzt,
+            unveraendert,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn s(format: &str, text: &str) -> SeitenStand {
+        SeitenStand {
+            format: format.into(),
+            text: normalisiere_text(text),
+        }
+    }
+
+    #[test]
+    fn pages_differ_by_format_text_or_presence() {
+        let alt = BTreeMap::from([
+            (1, s("A3 quer", "Grundriss EG")),
+            (2, s("A3 quer", "Grundriss  OG\n")),
+            (3, s("A4 hoch", "Legende")),
+        ]);
+        let neu = BTreeMap::from([
+            (1, s("A3 quer", "Grundriss\nEG")),
+            (2, s("A2 quer", "Grundriss OG")),
+            (4, s("A4 hoch", "neu")),
+        ]);
+        let d: Vec<(i64, String)> = seitenunterschiede(&alt, &neu)
+            .into_iter()
+            .map(|x| (x.nummer, x.grund))
+            .collect();
+        assert_eq!(
+            d,
+            vec![
+                (2, "Format geändert (A3 quer → A2 quer)".to_string()),
+                (3, "Seite entfallen".to_string()),
+                (4, "Seite hinzugekommen".to_string()),
+            ]
+        );
+    }
+}

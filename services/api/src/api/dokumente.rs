@@ -38,6 +38,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/versions/{id}/preview", get(preview))
         .route("/api/v1/versions/{id}/pages/{n}/thumbnail", get(thumbnail))
         .route("/api/v1/versions/{id}/retry", post(retry))
+        .route(
+            "/api/v1/cases/{id}/documents/{did}",
+            axum::routing::delete(withdraw),
+        )
+        .route(
+            "/api/v1/cases/{id}/documents/{did}/anlageart",
+            put(set_anlageart),
+        )
 }
 
 #[derive(OpenApi)]
@@ -473,4 +481,40 @@ pub async fn thumbnail(
         .verfahren
         .vorschau(caller.akteur(), id, Some(n))
         .await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/cases/{id}/documents/{did}", tag = "vorgaenge", params(("id" = i64, Path), ("did" = i64, Path, description = "Dokument")),
+    responses((status = 204, description = "Aus dem aktuellen Stand genommen; frühere Fassungen behalten es"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody, description = "Nur im Entwurf oder während einer Nachforderung")))]
+pub async fn withdraw(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path((id, did)): Path<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    st.verfahren
+        .dokument_entfernen(caller.akteur(), id, did)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The type of a document.
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({ "anlageart": "2001" }))]
+pub struct AnlageartIn {
+    /// `anlagen_3.0` code, e.g. `2001` (Grundrisse).
+    pub anlageart: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/cases/{id}/documents/{did}/anlageart", tag = "vorgaenge", params(("id" = i64, Path), ("did" = i64, Path, description = "Dokument")), request_body = AnlageartIn,
+    responses((status = 204, description = "Die Anlageart ist gesetzt"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn set_anlageart(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path((id, did)): Path<(i64, i64)>,
+    Json(body): Json<AnlageartIn>,
+) -> ApiResult<StatusCode> {
+    st.verfahren
+        .anlageart_setzen(caller.akteur(), id, did, &body.anlageart)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

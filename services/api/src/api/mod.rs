@@ -6,6 +6,8 @@
 pub mod dokumente;
 pub mod konto;
 pub mod openapi;
+pub mod pruefung;
+pub mod seite;
 pub mod verwaltung;
 pub mod vorgaenge;
 
@@ -19,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .merge(verwaltung::router())
         .merge(vorgaenge::router())
         .merge(dokumente::router())
+        .merge(pruefung::router())
 }
 
 /// Routes that read large bodies (uploads): no default body limit, they enforce their own.

@@ -18,7 +18,7 @@ pub fn router() -> Router<AppState> {
     components(schemas(ApiErrorBody)),
     modifiers(&BearerAuth),
     security(("bearer" = []), ("session" = [])),
-    tags((name = "vorgaenge", description = "Vorgänge und ihre Bauvorlagen"), (name = "konto", description = "Das eigene Konto und persönliche Zugangsschlüssel"), (name = "verwaltung", description = "Verwaltung der Behörde (Rolle Administration)"))
+    tags((name = "vorgaenge", description = "Vorgänge, ihre Angaben und Bauvorlagen: vom Entwurf bis zur Einreichung"), (name = "pruefung", description = "Formelle Prüfung, Antragseingang und Fristen der Bauaufsicht"), (name = "konto", description = "Das eigene Konto und persönliche Zugangsschlüssel"), (name = "verwaltung", description = "Verwaltung der Behörde (Rolle Administration)"))
 )]
 pub struct ApiDoc;
 
@@ -57,6 +57,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         super::verwaltung::Doc::openapi(),
         super::vorgaenge::Doc::openapi(),
         super::dokumente::Doc::openapi(),
+        super::pruefung::Doc::openapi(),
     ] {
         doc.merge(teil);
     }

@@ -16,14 +16,15 @@ use chrono::NaiveDate;
 use minijinja::context;
 use plankammer_domain::vorgang::Zustand;
 use plankammer_domain::{codeliste, frist, zeit};
-use plankammer_storage::Db;
-use plankammer_storage::antrag::{Antrag, Frist};
+use plankammer_storage::antrag::{Antrag, FassungsDokument, Frist};
 use plankammer_storage::heute_berlin;
-use plankammer_verfahren::pruefung::{Befundangabe, entscheidungsfrist, vorschlag_nachforderung};
+use plankammer_verfahren::pruefung::{
+    Befundangabe, Fassungsvergleich, entscheidungsfrist, vorschlag_nachforderung,
+};
 use plankammer_verfahren::{Fehler, statuszeile};
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new().route(
@@ -37,124 +38,36 @@ const BEFUNDZEILEN: usize = 5;
 
 // --- Diff between Fassungen --------------------------------------------------------------
 
-/// Whitespace collapsed, so re-flowed text of the same words compares equal.
-pub fn normalisiere_text(t: &str) -> String {
-    t.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// One page of a version as the comparison needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeitenStand {
-    pub format: String,
-    pub text: String,
-}
-
-/// The pages that differ between two versions, with the reason, in page order.
-pub fn seitenunterschiede(
-    alt: &BTreeMap<i64, SeitenStand>,
-    neu: &BTreeMap<i64, SeitenStand>,
-) -> Vec<(i64, String)> {
-    let mut nummern: Vec<i64> = alt.keys().chain(neu.keys()).copied().collect();
-    nummern.sort_unstable();
-    nummern.dedup();
-    let mut out = Vec::new();
-    for n in nummern {
-        let grund = match (alt.get(&n), neu.get(&n)) {
-            (Some(_), None) => "Seite entfallen".to_string(),
-            (None, Some(_)) => "Seite hinzugekommen".to_string(),
-            (Some(a), Some(b)) if a.format != b.format => {
-                format!("Format geändert ({} → {})", a.format, b.format)
-            }
-            (Some(a), Some(b)) if a.text != b.text => "Inhalt geändert".to_string(),
-            _ => continue,
-        };
-        out.push((n, grund));
-    }
-    out
-}
-
-async fn seitenstand(db: &Db, version_id: i64) -> Result<BTreeMap<i64, SeitenStand>, AppError> {
-    let texte: HashMap<i64, String> = db
-        .seiten_texte(version_id)
-        .await?
-        .into_iter()
-        .map(|t| (t.nummer, normalisiere_text(t.text.as_deref().unwrap_or(""))))
-        .collect();
-    Ok(db
-        .seiten(version_id)
-        .await?
-        .into_iter()
-        .map(|s| {
-            let format = if s.format == "Sonderformat" {
-                format!("{:.0} × {:.0} mm", s.breite_mm, s.hoehe_mm)
-            } else {
-                format!("{} {}", s.format, s.ausrichtung)
-            };
-            let text = texte.get(&s.nummer).cloned().unwrap_or_default();
-            (s.nummer, SeitenStand { format, text })
-        })
-        .collect())
+fn dokument_json(d: &FassungsDokument) -> Value {
+    json!({
+        "bezeichnung": d.bezeichnung, "anlageart": anlageart_text(d.anlageart.as_ref()),
+        "version": d.version_nummer, "dateiname": d.dateiname,
+    })
 }
 
 /// What changed from the second-last to the last Fassung, for the page.
-async fn fassungsdiff(st: &AppState, vorgang_id: i64) -> Result<Option<Value>, AppError> {
-    let fassungen = st.db.fassungen(vorgang_id).await?;
-    let [.., alt, neu] = fassungen.as_slice() else {
-        return Ok(None);
-    };
-    let alte = st.db.fassung_dokumente(alt.id).await?;
-    let neue = st.db.fassung_dokumente(neu.id).await?;
-    let alt_map: HashMap<i64, _> = alte.iter().map(|d| (d.dokument_id, d)).collect();
-    let neu_map: HashMap<i64, _> = neue.iter().map(|d| (d.dokument_id, d)).collect();
-    let mut hinzu = Vec::new();
-    let mut ersetzt = Vec::new();
-    for d in &neue {
-        match alt_map.get(&d.dokument_id) {
-            None => hinzu.push(json!({
-                "bezeichnung": d.bezeichnung, "anlageart": anlageart_text(d.anlageart.as_ref()),
-                "version": d.version_nummer, "dateiname": d.dateiname,
-            })),
-            Some(a) if a.version_id != d.version_id => {
-                let sa = seitenstand(&st.db, a.version_id).await?;
-                let sn = seitenstand(&st.db, d.version_id).await?;
-                let unbekannt = sa.is_empty() || sn.is_empty();
-                let seiten: Vec<Value> = if unbekannt {
-                    vec![]
-                } else {
-                    seitenunterschiede(&sa, &sn)
-                        .into_iter()
-                        .map(|(n, g)| json!({"nummer": n, "grund": g}))
-                        .collect()
-                };
-                ersetzt.push(json!({
-                    "bezeichnung": d.bezeichnung, "anlageart": anlageart_text(d.anlageart.as_ref()),
-                    "alt_version": a.version_nummer, "neu_version": d.version_nummer,
-                    "alt_dateiname": a.dateiname, "neu_dateiname": d.dateiname,
-                    "gleicher_inhalt": a.sha256 == d.sha256,
-                    "seiten": seiten, "seiten_unbekannt": unbekannt,
-                }));
-            }
-            Some(_) => {}
-        }
-    }
-    let entfernt: Vec<Value> = alte
+fn fassungsdiff(v: &Fassungsvergleich) -> Value {
+    let ersetzt: Vec<Value> = v
+        .ersetzt
         .iter()
-        .filter(|d| !neu_map.contains_key(&d.dokument_id))
-        .map(|d| json!({"bezeichnung": d.bezeichnung, "anlageart": anlageart_text(d.anlageart.as_ref()), "version": d.version_nummer}))
-        .collect();
-    let unveraendert = neue
-        .iter()
-        .filter(|d| {
-            alt_map
-                .get(&d.dokument_id)
-                .is_some_and(|a| a.version_id == d.version_id)
+        .map(|e| {
+            json!({
+                "bezeichnung": e.neu.bezeichnung, "anlageart": anlageart_text(e.neu.anlageart.as_ref()),
+                "alt_version": e.alt.version_nummer, "neu_version": e.neu.version_nummer,
+                "alt_dateiname": e.alt.dateiname, "neu_dateiname": e.neu.dateiname,
+                "gleicher_inhalt": e.gleicher_inhalt,
+                "seiten": e.seiten.clone().unwrap_or_default(),
+                "seiten_unbekannt": e.seiten.is_none(),
+            })
         })
-        .count();
-    Ok(Some(json!({
-        "von": alt.nummer, "nach": neu.nummer,
-        "hinzugefuegt": hinzu, "entfernt": entfernt, "ersetzt": ersetzt,
-        "unveraendert": unveraendert,
-    })))
+        .collect();
+    json!({
+        "von": v.von, "nach": v.nach,
+        "hinzugefuegt": v.hinzugefuegt.iter().map(dokument_json).collect::<Vec<_>>(),
+        "entfernt": v.entfernt.iter().map(dokument_json).collect::<Vec<_>>(),
+        "ersetzt": ersetzt,
+        "unveraendert": v.unveraendert,
+    })
 }
 
 // --- Formelle Prüfung ------------------------------------------------------------------
@@ -252,7 +165,12 @@ async fn pruefung_rendern(
         }
         None => (None, vec![]),
     };
-    let diff = fassungsdiff(st, a.id).await?;
+    let diff = st
+        .verfahren
+        .fassungsvergleich(u.akteur(), a.id)
+        .await?
+        .as_ref()
+        .map(fassungsdiff);
     let dok_namen: HashMap<i64, String> = st
         .db
         .dokumente(a.id)
@@ -419,39 +337,4 @@ pub(crate) fn frist_view(f: &Frist, heute: NaiveDate) -> Value {
         "zustand_code": f.zustand,
         "erklaerung": f.erklaerung.lines().collect::<Vec<_>>(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn s(format: &str, text: &str) -> SeitenStand {
-        SeitenStand {
-            format: format.into(),
-            text: normalisiere_text(text),
-        }
-    }
-
-    #[test]
-    fn pages_differ_by_format_text_or_presence() {
-        let alt = BTreeMap::from([
-            (1, s("A3 quer", "Grundriss EG")),
-            (2, s("A3 quer", "Grundriss  OG\n")),
-            (3, s("A4 hoch", "Legende")),
-        ]);
-        let neu = BTreeMap::from([
-            (1, s("A3 quer", "Grundriss\nEG")),
-            (2, s("A2 quer", "Grundriss OG")),
-            (4, s("A4 hoch", "neu")),
-        ]);
-        let d = seitenunterschiede(&alt, &neu);
-        assert_eq!(
-            d,
-            vec![
-                (2, "Format geändert (A3 quer → A2 quer)".to_string()),
-                (3, "Seite entfallen".to_string()),
-                (4, "Seite hinzugekommen".to_string()),
-            ]
-        );
-    }
 }
