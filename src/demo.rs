@@ -129,7 +129,8 @@ fn angaben(
         massnahme: if bezeichnung.starts_with("Neubau") {
             "11"
         } else {
-            "21"
+            // An Anbau changes the existing building.
+            "12"
         }
         .into(),
         gebaeudeklasse: "1".into(),

@@ -38,14 +38,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/versions/{id}/preview", get(preview))
         .route("/api/v1/versions/{id}/pages/{n}/thumbnail", get(thumbnail))
         .route("/api/v1/versions/{id}/retry", post(retry))
-        .route(
-            "/api/v1/cases/{id}/documents/{did}",
-            axum::routing::delete(withdraw),
-        )
-        .route(
-            "/api/v1/cases/{id}/documents/{did}/anlageart",
-            put(set_anlageart),
-        )
+        .route("/api/v1/documents/{id}", axum::routing::delete(withdraw))
+        .route("/api/v1/documents/{id}/anlageart", put(set_anlageart))
 }
 
 #[derive(OpenApi)]
@@ -483,14 +477,15 @@ pub async fn thumbnail(
         .await?))
 }
 
-#[utoipa::path(delete, path = "/api/v1/cases/{id}/documents/{did}", tag = "vorgaenge", params(("id" = i64, Path), ("did" = i64, Path, description = "Dokument")),
+#[utoipa::path(delete, path = "/api/v1/documents/{id}", tag = "vorgaenge", params(("id" = i64, Path, description = "Dokument")),
     responses((status = 204, description = "Aus dem aktuellen Stand genommen; frühere Fassungen behalten es"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
         (status = 409, body = ApiErrorBody, description = "Nur im Entwurf oder während einer Nachforderung")))]
 pub async fn withdraw(
     State(st): State<AppState>,
     caller: ApiCaller,
-    Path((id, did)): Path<(i64, i64)>,
+    Path(did): Path<i64>,
 ) -> ApiResult<StatusCode> {
+    let id = st.db.dokument_vorgang(did).await?;
     st.verfahren
         .dokument_entfernen(caller.akteur(), id, did)
         .await?;
@@ -505,14 +500,15 @@ pub struct AnlageartIn {
     pub anlageart: String,
 }
 
-#[utoipa::path(put, path = "/api/v1/cases/{id}/documents/{did}/anlageart", tag = "vorgaenge", params(("id" = i64, Path), ("did" = i64, Path, description = "Dokument")), request_body = AnlageartIn,
+#[utoipa::path(put, path = "/api/v1/documents/{id}/anlageart", tag = "vorgaenge", params(("id" = i64, Path, description = "Dokument")), request_body = AnlageartIn,
     responses((status = 204, description = "Die Anlageart ist gesetzt"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn set_anlageart(
     State(st): State<AppState>,
     caller: ApiCaller,
-    Path((id, did)): Path<(i64, i64)>,
+    Path(did): Path<i64>,
     Json(body): Json<AnlageartIn>,
 ) -> ApiResult<StatusCode> {
+    let id = st.db.dokument_vorgang(did).await?;
     st.verfahren
         .anlageart_setzen(caller.akteur(), id, did, &body.anlageart)
         .await?;
