@@ -72,6 +72,31 @@ pub struct SichtbareVersion {
     pub spaeter_freigegeben: bool,
 }
 
+/// The way a person comes to a plan (for its comments).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Planweg {
+    /// A Fachstelle member through its request (`/beteiligungen/{bid}/plan/{vid}`).
+    Anfrage(i64),
+    /// The Bauaufsicht from the case (`/vorgaenge/{id}/plan/{vid}`).
+    Vorgang(i64),
+    /// By the version alone (the API): a Fachstelle member through the newest request of
+    /// theirs that shows it, the Bauaufsicht through the case of its tenant.
+    Version,
+}
+
+/// A plan (a document version of a case) someone may look at and comment on, and through
+/// what. Only [`Verfahren::planzugang`] makes one.
+#[derive(Debug, Clone)]
+pub struct Planzugang {
+    pub antrag: Antrag,
+    pub version: Version,
+    /// The Fachstelle's request; `None` for the Bauaufsicht.
+    pub beteiligung: Option<Beteiligung>,
+    /// Not after the request was withdrawn.
+    pub darf_kommentieren: bool,
+    _privat: (),
+}
+
 fn zugriff_auf(a: &Antrag) -> VorgangRef {
     VorgangRef {
         tenant_id: a.tenant_id,
@@ -177,7 +202,10 @@ impl Verfahren {
             return Err(Fehler::NichtGefunden);
         }
         let b = self.db.beteiligung(bid).await?;
-        let mitglied = self.db.ist_stellenmitglied(b.stelle_id, akteur.user_id).await?;
+        let mitglied = self
+            .db
+            .ist_stellenmitglied(b.stelle_id, akteur.user_id)
+            .await?;
         if !mitglied || b.angefragt_at > now_millis() {
             return Err(Fehler::NichtGefunden);
         }
@@ -208,7 +236,9 @@ impl Verfahren {
             return Err(Fehler::NichtGefunden);
         }
         let r = self.db.rueckfrage(rid).await?;
-        let (b, a) = self.beteiligung_der_bauaufsicht(akteur, r.beteiligung_id).await?;
+        let (b, a) = self
+            .beteiligung_der_bauaufsicht(akteur, r.beteiligung_id)
+            .await?;
         Ok((r, b, a))
     }
 
@@ -258,8 +288,7 @@ impl Verfahren {
                 continue;
             };
             for d in self.db.fassung_dokumente(fid).await? {
-                if !im_umfang(d.dokument_id) || out.iter().any(|v| v.version_id == d.version_id)
-                {
+                if !im_umfang(d.dokument_id) || out.iter().any(|v| v.version_id == d.version_id) {
                     continue;
                 }
                 out.push(SichtbareVersion {
@@ -327,7 +356,12 @@ impl Verfahren {
         akteur: &Akteur,
         version: &Version,
     ) -> Ergebnis<Option<bool>> {
-        if self.db.anlage_beteiligung(version.dokument_id).await?.is_none() {
+        if self
+            .db
+            .anlage_beteiligung(version.dokument_id)
+            .await?
+            .is_none()
+        {
             return Ok(None);
         }
         Ok(Some(match akteur.role {
@@ -353,8 +387,7 @@ impl Verfahren {
                 None => Err(Fehler::NichtGefunden),
             };
         }
-        if akteur.role != Role::Bauaufsicht && self.db.ist_unerlassener_stempel(version.id).await?
-        {
+        if akteur.role != Role::Bauaufsicht && self.db.ist_unerlassener_stempel(version.id).await? {
             return Err(Fehler::NichtGefunden);
         }
         if self.anlage_sichtbar(akteur, &version).await? == Some(false) {
@@ -362,5 +395,80 @@ impl Verfahren {
         }
         let a = self.vorgang(akteur, version.vorgang_id).await?;
         Ok((a, version))
+    }
+
+    // --- Plans and their comments -----------------------------------------------------------
+
+    /// A plan this person may look at and comment on, through `weg`; everyone else 404:
+    /// - a Fachstelle member: a Bauvorlage in a version its request shows
+    ///   ([`Verfahren::sichtbare_versionen`]), commenting only while the request is not
+    ///   withdrawn;
+    /// - the Bauaufsicht: every version of a case of its tenant (an attachment too).
+    pub async fn planzugang(
+        &self,
+        akteur: &Akteur,
+        weg: Planweg,
+        version_id: i64,
+    ) -> Ergebnis<Planzugang> {
+        match (akteur.role, weg) {
+            (Role::Fachstelle, Planweg::Anfrage(bid)) => {
+                let b = self.beteiligung_des_mitglieds(akteur, bid).await?;
+                self.plan_der_stelle(b, version_id).await
+            }
+            (Role::Fachstelle, Planweg::Version) => {
+                let version = self.db.version(version_id).await?;
+                if self
+                    .db
+                    .anlage_beteiligung(version.dokument_id)
+                    .await?
+                    .is_some()
+                {
+                    return Err(Fehler::NichtGefunden);
+                }
+                match self.beteiligung_fuer_version(akteur, &version).await? {
+                    Some(b) => self.plan_der_stelle(b, version_id).await,
+                    None => Err(Fehler::NichtGefunden),
+                }
+            }
+            (Role::Bauaufsicht, Planweg::Vorgang(_) | Planweg::Version) => {
+                let version = self.db.version(version_id).await?;
+                if let Planweg::Vorgang(id) = weg
+                    && id != version.vorgang_id
+                {
+                    return Err(Fehler::NichtGefunden);
+                }
+                let antrag = self
+                    .vorgang_der_bauaufsicht(akteur, version.vorgang_id)
+                    .await?;
+                Ok(Planzugang {
+                    antrag,
+                    version,
+                    beteiligung: None,
+                    darf_kommentieren: true,
+                    _privat: (),
+                })
+            }
+            _ => Err(Fehler::NichtGefunden),
+        }
+    }
+
+    async fn plan_der_stelle(&self, b: Beteiligung, version_id: i64) -> Ergebnis<Planzugang> {
+        if !self
+            .sichtbare_versionen(&b)
+            .await?
+            .iter()
+            .any(|v| v.version_id == version_id)
+        {
+            return Err(Fehler::NichtGefunden);
+        }
+        let version = self.db.version(version_id).await?;
+        let antrag = self.db.antrag(b.vorgang_id).await?;
+        Ok(Planzugang {
+            darf_kommentieren: darf_handeln(&b),
+            beteiligung: Some(b),
+            antrag,
+            version,
+            _privat: (),
+        })
     }
 }
