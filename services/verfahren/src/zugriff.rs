@@ -87,6 +87,7 @@ pub enum Planweg {
 /// A plan (a document version of a case) someone may look at and comment on, and through
 /// what. Only [`Verfahren::planzugang`] makes one.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Planzugang {
     pub antrag: Antrag,
     pub version: Version,
@@ -94,7 +95,6 @@ pub struct Planzugang {
     pub beteiligung: Option<Beteiligung>,
     /// Not after the request was withdrawn.
     pub darf_kommentieren: bool,
-    _privat: (),
 }
 
 fn zugriff_auf(a: &Antrag) -> VorgangRef {
@@ -445,7 +445,6 @@ impl Verfahren {
                     version,
                     beteiligung: None,
                     darf_kommentieren: true,
-                    _privat: (),
                 })
             }
             _ => Err(Fehler::NichtGefunden),
@@ -468,7 +467,6 @@ impl Verfahren {
             beteiligung: Some(b),
             antrag,
             version,
-            _privat: (),
         })
     }
 }
