@@ -591,20 +591,17 @@ async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Resul
             vorschau_grenzen: plankammer_workers::pdf::vorschau::VorschauGrenzen::default(),
         };
         plankammer_workers::pipeline::register(&mut registry, std::sync::Arc::new(pipeline));
-        plankammer_workers::fristen::register(
-            &mut registry,
-            plankammer_workers::fristen::FristenConfig {
-                public_url: config.public_url.clone(),
+        // The clock's jobs call the procedure's steps.
+        let verfahren = plankammer_verfahren::Verfahren::neu(
+            db.clone(),
+            BlobStore::from_url(&config.object_store_url).context("OBJECT_STORE_URL")?,
+            plankammer_verfahren::Einstellungen {
                 mail_domain: mail_domain(config),
+                ..plankammer_verfahren::Einstellungen::fuer_url(&config.public_url)
             },
         );
-        plankammer_workers::beteiligung::register(
-            &mut registry,
-            plankammer_workers::beteiligung::BeteiligungsfristenConfig::new(
-                config.public_url.clone(),
-                mail_domain(config),
-            ),
-        );
+        plankammer_workers::fristen::register(&mut registry, verfahren.clone());
+        plankammer_workers::beteiligung::register(&mut registry, verfahren);
         plankammer_workers::bescheid::register(
             &mut registry,
             std::sync::Arc::new(plankammer_workers::bescheid::BescheidConfig::new(

@@ -135,8 +135,9 @@ impl Db {
 
     /// Removes an attachment of the request from the current set, unless a submitted
     /// Stellungnahme carries one of its versions (that list is immutable). True if removed.
+    /// In the caller's transaction (with its audit entry).
     pub async fn entferne_anlage(
-        &self,
+        conn: &mut Tx,
         beteiligung_id: i64,
         dokument_id: i64,
         now: Millis,
@@ -150,7 +151,7 @@ impl Db {
         .bind(beteiligung_id)
         .bind(dokument_id)
         .bind(now)
-        .execute(self.pool())
+        .execute(conn.c())
         .await?
         .rows_affected()
             == 1)

@@ -496,6 +496,39 @@ impl Db {
         rows.iter().map(beteiligung_aus).collect()
     }
 
+    /// Open requests (every tenant) whose last day is between `von` and `bis` (both
+    /// included), by end: those a reminder may be due for.
+    pub async fn offene_beteiligungen_bis(
+        &self,
+        von: NaiveDate,
+        bis: NaiveDate,
+    ) -> Result<Vec<Beteiligung>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {BETEILIGUNG_SPALTEN} FROM beteiligungen b JOIN stellen s ON s.id = b.stelle_id \
+             WHERE b.zustand IN {OFFEN_SQL} AND b.ende >= $1 AND b.ende <= $2 ORDER BY b.ende, b.id"
+        ))
+        .bind(tag_text(von))
+        .bind(tag_text(bis))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(beteiligung_aus).collect()
+    }
+
+    /// Cases (every tenant) still in the Beteiligung (08) that have requests but none open
+    /// any more: their Beteiligung should have been closed. At most `limit`, by id.
+    pub async fn erledigte_beteiligungen(&self, limit: i64) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(&format!(
+            "SELECT v.id FROM vorgaenge v WHERE v.zustand = $1 \
+             AND EXISTS (SELECT 1 FROM beteiligungen b WHERE b.vorgang_id = v.id) \
+             AND NOT EXISTS (SELECT 1 FROM beteiligungen b WHERE b.vorgang_id = v.id AND b.zustand IN {OFFEN_SQL}) \
+             ORDER BY v.id LIMIT $2"
+        ))
+        .bind(plankammer_domain::vorgang::Zustand::Beteiligung.slug())
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
     /// Records the deemed consent of an open request, exactly once: true when this call
     /// recorded it (the caller then writes the timeline entry and the mails).
     pub async fn trage_fiktion_ein(
@@ -574,11 +607,16 @@ impl Db {
 
     /// Whether the Stelle of this request sees the comments of other Stellen (and of the
     /// Bauaufsicht outside its own threads).
-    pub async fn setze_andere_kommentare_sichtbar(&self, id: i64, sichtbar: bool) -> Result<()> {
+    /// In the caller's transaction (with its audit entry).
+    pub async fn setze_andere_kommentare_sichtbar(
+        conn: &mut Tx,
+        id: i64,
+        sichtbar: bool,
+    ) -> Result<()> {
         sqlx::query("UPDATE beteiligungen SET andere_kommentare_sichtbar = $2 WHERE id = $1")
             .bind(id)
             .bind(i64::from(sichtbar))
-            .execute(self.pool())
+            .execute(conn.c())
             .await?;
         Ok(())
     }

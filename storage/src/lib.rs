@@ -14,6 +14,7 @@ pub mod bescheid;
 pub mod beteiligung;
 pub mod blobs;
 pub mod dokumente;
+pub mod fristen;
 pub mod jobs;
 pub mod login_limit;
 pub mod mitteilung;

@@ -2,6 +2,9 @@
 //! case's Bauvorlagen (document list, Fassung, quota, new versions, type), a submitted
 //! Stellungnahme freezes the versions it carries, and a frozen attachment cannot be removed.
 
+use chrono::NaiveDate;
+use plankammer_domain::anlageart::Anlageart;
+use plankammer_domain::beteiligung::{Rolle, Schweigefolge, Zustimmung};
 use plankammer_domain::{Email, Role, TenantSlug};
 use plankammer_storage::beteiligung::{NeueBeteiligung, NeueStellungnahme};
 use plankammer_storage::dokumente::NeueVersion;
@@ -9,6 +12,20 @@ use plankammer_storage::testing::fresh_db;
 use plankammer_storage::{Db, StoreError};
 
 const T0: i64 = 1_780_000_000_000;
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+/// Removes an attachment in a transaction of its own.
+async fn entferne(db: &Db, bid: i64, dokument_id: i64, now: i64) -> bool {
+    let mut tx = db.begin().await.unwrap();
+    let r = Db::entferne_anlage(&mut tx, bid, dokument_id, now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    r
+}
 
 struct Welt {
     tenant: i64,
@@ -60,17 +77,17 @@ async fn anfrage(db: &Db, w: &Welt, vorgang: i64) -> i64 {
         &NeueBeteiligung {
             vorgang_id: vorgang,
             stelle_id: w.stelle,
-            rolle: "2",
+            rolle: Rolle::Sachverstaendig,
             rechtsbereich: "Brandschutz",
             notiz: "",
             umfang: None,
             fassung_id: None,
-            start: "2026-03-02",
-            ende: "2026-04-02",
+            start: d("2026-03-02"),
+            ende: d("2026-04-02"),
             rechtsgrundlage: "§ 70 Abs. 1 HBO",
             erklaerung: "1 Monat",
             behoerdlich_gesetzt: false,
-            schweigefolge: "zustimmung",
+            schweigefolge: Schweigefolge::ZustimmungFingiert,
             user_id: w.user,
         },
         T0,
@@ -115,7 +132,7 @@ async fn lege_an(
 }
 
 async fn stellungnahme(db: &Db, w: &Welt, bid: i64, ersetzt: Option<i64>) -> (i64, u64) {
-    let nb = serde_json::json!([]);
+    let nb = [];
     let mut tx = db.begin().await.unwrap();
     let sid = Db::gib_stellungnahme_ab(
         &mut tx,
@@ -123,7 +140,7 @@ async fn stellungnahme(db: &Db, w: &Welt, bid: i64, ersetzt: Option<i64>) -> (i6
             beteiligung_id: bid,
             ersetzt_id: ersetzt,
             tenor: "Keine Bedenken",
-            zustimmung: "ja",
+            zustimmung: Zustimmung::Ja,
             nebenbestimmungen: &nb,
             begruendung: "",
             verspaetet: false,
@@ -192,12 +209,12 @@ async fn attachments_stay_out_of_the_bauvorlagen() {
     assert!(matches!(e, Err(StoreError::NotFound)), "{e:?}");
     drop(tx);
     assert!(
-        !db.setze_anlageart(w.vorgang, gutachten, "2001")
+        !db.setze_anlageart(w.vorgang, gutachten, &Anlageart::parse("2001").unwrap())
             .await
             .unwrap()
     );
     assert!(
-        db.setze_anlageart(w.vorgang, grundriss, "2001")
+        db.setze_anlageart(w.vorgang, grundriss, &Anlageart::parse("2001").unwrap())
             .await
             .unwrap()
     );
@@ -227,15 +244,15 @@ async fn a_submitted_stellungnahme_freezes_its_attachments() {
     let (a1, v1) = lege_an(&db, &w, "Gutachten", 10, Some(bid)).await.unwrap();
     let (a2, _) = lege_an(&db, &w, "Entwurf", 20, Some(bid)).await.unwrap();
     // Removed before submission: not carried.
-    assert!(db.entferne_anlage(bid, a2, T0 + 1).await.unwrap());
-    assert!(!db.entferne_anlage(bid, a2, T0 + 2).await.unwrap(), "twice");
+    assert!(entferne(&db, bid, a2, T0 + 1).await);
+    assert!(!entferne(&db, bid, a2, T0 + 2).await, "twice");
     let (s1, n) = stellungnahme(&db, &w, bid, None).await;
     assert_eq!(n, 1);
     // Carried by a submitted Stellungnahme: cannot be removed any more.
-    assert!(!db.entferne_anlage(bid, a1, T0 + 3).await.unwrap());
+    assert!(!entferne(&db, bid, a1, T0 + 3).await);
     // Another request cannot remove it either (wrong request id).
     let andere = anfrage(&db, &w, w.vorgang).await;
-    assert!(!db.entferne_anlage(andere, a1, T0 + 3).await.unwrap());
+    assert!(!entferne(&db, andere, a1, T0 + 3).await);
     let (a3, v3) = lege_an(&db, &w, "Nachtrag", 30, Some(bid)).await.unwrap();
 
     let aktuell = db.anlagen(bid).await.unwrap();
@@ -258,7 +275,7 @@ async fn a_submitted_stellungnahme_freezes_its_attachments() {
         .map(|(s, v)| (s, v.id))
         .collect();
     assert_eq!(links, vec![(s1, v1), (s2, v1), (s2, v3)]);
-    assert!(!db.entferne_anlage(bid, a3, T0 + 4).await.unwrap());
+    assert!(!entferne(&db, bid, a3, T0 + 4).await);
     // A Stellungnahme of another request links nothing of this one.
     let mut tx = db.begin().await.unwrap();
     assert_eq!(

@@ -2,12 +2,37 @@
 //! recorded exactly once (also under concurrent workers), reminders never twice,
 //! Stellungnahmen immutable with corrections superseding, a Bescheid issued once.
 
+use chrono::NaiveDate;
+use plankammer_domain::anlageart::Anlageart;
+use plankammer_domain::bescheid::{BescheidEntwurf, Tenor};
+use plankammer_domain::beteiligung::{
+    BeteiligungsZustand, Nebenbestimmung, Rolle, Schweigefolge, Zustimmung,
+};
+use plankammer_domain::verfahren::Verfahrensart;
+use plankammer_domain::vorgang::Zustand;
 use plankammer_domain::{Email, Role, TenantSlug};
 use plankammer_storage::beteiligung::{NeueBeteiligung, NeueStellungnahme, NeuerKommentar};
 use plankammer_storage::testing::fresh_db;
-use plankammer_storage::{Db, StoreError};
+use plankammer_storage::{Db, Konflikt, StoreError};
 
 const T0: i64 = 1_780_000_000_000;
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+/// A draft with this tenor and nothing else.
+fn entwurf(tenor: Tenor) -> BescheidEntwurf {
+    BescheidEntwurf {
+        verfahren: Verfahrensart::VereinfachtesVerfahren,
+        tenor,
+        tenor_text: String::new(),
+        nebenbestimmungen: vec![],
+        begruendung: String::new(),
+        gebuehren: vec![],
+        rechtsbehelfsbelehrung: String::new(),
+    }
+}
 
 struct Welt {
     tenant: i64,
@@ -77,17 +102,17 @@ async fn anfrage(db: &Db, w: &Welt, stelle: i64, ende: &str) -> i64 {
         &NeueBeteiligung {
             vorgang_id: w.vorgang,
             stelle_id: stelle,
-            rolle: "2",
+            rolle: Rolle::Sachverstaendig,
             rechtsbereich: "Brandschutz",
             notiz: "",
             umfang: Some(&[1, 2]),
             fassung_id: None,
-            start: "2026-03-02",
-            ende,
+            start: d("2026-03-02"),
+            ende: d(ende),
             rechtsgrundlage: "§ 70 Abs. 1 HBO",
             erklaerung: "1 Monat",
             behoerdlich_gesetzt: false,
-            schweigefolge: "zustimmung",
+            schweigefolge: Schweigefolge::ZustimmungFingiert,
             user_id: w.bauaufsicht,
         },
         T0,
@@ -144,7 +169,7 @@ async fn land_wide_stellen_serve_every_tenant_own_ones_only_their_own() {
         .unwrap();
     assert!(matches!(
         db.fuege_stellenmitglied_hinzu(eigene, w.fach).await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::Konflikt(_))
     ));
     assert_eq!(ids(db.stellen_von(w.fach).await.unwrap()), vec![eigene]);
 }
@@ -171,20 +196,26 @@ async fn deemed_consent_is_recorded_once_even_by_racing_workers() {
     assert_eq!(db.laufende_beteiligungen(w.tenant).await.unwrap().len(), 1);
     // The last day still counts.
     assert!(
-        db.abgelaufene_beteiligungen("2026-04-02", 10)
+        db.abgelaufene_beteiligungen(d("2026-04-02"), 10)
             .await
             .unwrap()
             .is_empty()
     );
     let mut tx = db.begin().await.unwrap();
     assert!(
-        !Db::trage_fiktion_ein(&mut tx, b, "zustimmung_fingiert", "2026-04-02", T0)
-            .await
-            .unwrap()
+        !Db::trage_fiktion_ein(
+            &mut tx,
+            b,
+            BeteiligungsZustand::FristAbgelaufen,
+            d("2026-04-02"),
+            T0
+        )
+        .await
+        .unwrap()
     );
     tx.commit().await.unwrap();
     assert_eq!(
-        db.abgelaufene_beteiligungen("2026-04-03", 10)
+        db.abgelaufene_beteiligungen(d("2026-04-03"), 10)
             .await
             .unwrap()
             .len(),
@@ -195,10 +226,15 @@ async fn deemed_consent_is_recorded_once_even_by_racing_workers() {
         let db = db.clone();
         handles.push(tokio::spawn(async move {
             let mut tx = db.begin().await.unwrap();
-            let won =
-                Db::trage_fiktion_ein(&mut tx, b, "zustimmung_fingiert", "2026-04-03", T0 + 1)
-                    .await
-                    .unwrap();
+            let won = Db::trage_fiktion_ein(
+                &mut tx,
+                b,
+                BeteiligungsZustand::FristAbgelaufen,
+                d("2026-04-03"),
+                T0 + 1,
+            )
+            .await
+            .unwrap();
             tx.commit().await.unwrap();
             won
         }));
@@ -209,10 +245,10 @@ async fn deemed_consent_is_recorded_once_even_by_racing_workers() {
     }
     assert_eq!(gewonnen, 1, "exactly one worker records the fiction");
     let got = db.beteiligung(b).await.unwrap();
-    assert_eq!(got.zustand, "zustimmung_fingiert");
+    assert_eq!(got.zustand, BeteiligungsZustand::FristAbgelaufen);
     assert_eq!(got.fiktion_at, Some(T0 + 1));
     assert!(
-        db.abgelaufene_beteiligungen("2026-05-01", 10)
+        db.abgelaufene_beteiligungen(d("2026-05-01"), 10)
             .await
             .unwrap()
             .is_empty()
@@ -245,9 +281,9 @@ async fn reminders_go_out_once_and_an_extension_rearms_them() {
     Db::verlaengere_beteiligung(
         &mut tx,
         b,
-        "2026-04-30",
+        d("2026-04-30"),
         "verlängert: Gutachten fehlt",
-        "2026-04-01",
+        d("2026-04-01"),
         T0,
     )
     .await
@@ -256,8 +292,8 @@ async fn reminders_go_out_once_and_an_extension_rearms_them() {
         Db::wechsle_beteiligungszustand(
             &mut tx,
             b,
-            "angefragt",
-            "zurueckgezogen",
+            BeteiligungsZustand::Angefragt,
+            BeteiligungsZustand::Zurueckgezogen,
             Some("doppelt"),
             T0
         )
@@ -265,20 +301,24 @@ async fn reminders_go_out_once_and_an_extension_rearms_them() {
         .unwrap()
     );
     assert!(
-        !Db::wechsle_beteiligungszustand(&mut tx, b, "angefragt", "zurueckgezogen", None, T0)
-            .await
-            .unwrap()
+        !Db::wechsle_beteiligungszustand(
+            &mut tx,
+            b,
+            BeteiligungsZustand::Angefragt,
+            BeteiligungsZustand::Zurueckgezogen,
+            None,
+            T0
+        )
+        .await
+        .unwrap()
     );
     assert!(matches!(
-        Db::verlaengere_beteiligung(&mut tx, b, "2026-05-30", "x", "2026-04-01", T0).await,
-        Err(StoreError::Conflict("beteiligung_nicht_offen"))
+        Db::verlaengere_beteiligung(&mut tx, b, d("2026-05-30"), "x", d("2026-04-01"), T0).await,
+        Err(StoreError::Konflikt(Konflikt::BeteiligungNichtOffen))
     ));
     tx.commit().await.unwrap();
     let got = db.beteiligung(b).await.unwrap();
-    assert_eq!(
-        (got.ende.as_str(), got.erinnerungen.len()),
-        ("2026-04-30", 0)
-    );
+    assert_eq!((got.ende, got.erinnerungen.len()), (d("2026-04-30"), 0));
     assert!(got.behoerdlich_gesetzt);
     assert_eq!(got.grund.as_deref(), Some("doppelt"));
 }
@@ -298,42 +338,67 @@ async fn a_passed_deadline_is_neither_extended_nor_suspended() {
     for hemmen in [false, true] {
         let mut tx = db.begin().await.unwrap();
         let r = if hemmen {
-            Db::hemme_beteiligungsfrist(&mut tx, b, "2026-04-09", "gehemmt", "2026-04-03", T0).await
-        } else {
-            Db::verlaengere_beteiligung(&mut tx, b, "2026-04-30", "verlängert", "2026-04-03", T0)
+            Db::hemme_beteiligungsfrist(&mut tx, b, d("2026-04-09"), "gehemmt", d("2026-04-03"), T0)
                 .await
+        } else {
+            Db::verlaengere_beteiligung(
+                &mut tx,
+                b,
+                d("2026-04-30"),
+                "verlängert",
+                d("2026-04-03"),
+                T0,
+            )
+            .await
         };
         assert!(
-            matches!(r, Err(StoreError::Conflict("beteiligungsfrist_abgelaufen"))),
+            matches!(
+                r,
+                Err(StoreError::Konflikt(Konflikt::BeteiligungsfristAbgelaufen))
+            ),
             "hemmen: {hemmen}: {r:?}"
         );
         drop(tx);
     }
     let got = db.beteiligung(b).await.unwrap();
     assert_eq!(
-        (got.ende.as_str(), got.behoerdlich_gesetzt),
-        ("2026-04-02", false)
+        (got.ende, got.behoerdlich_gesetzt),
+        (d("2026-04-02"), false)
     );
     // On the last day itself the deadline still runs.
     let mut tx = db.begin().await.unwrap();
-    Db::hemme_beteiligungsfrist(&mut tx, b, "2026-04-09", "gehemmt", "2026-04-02", T0)
+    Db::hemme_beteiligungsfrist(&mut tx, b, d("2026-04-09"), "gehemmt", d("2026-04-02"), T0)
         .await
         .unwrap();
-    Db::verlaengere_beteiligung(&mut tx, b, "2026-04-30", "verlängert", "2026-04-09", T0)
-        .await
-        .unwrap();
+    Db::verlaengere_beteiligung(
+        &mut tx,
+        b,
+        d("2026-04-30"),
+        "verlängert",
+        d("2026-04-09"),
+        T0,
+    )
+    .await
+    .unwrap();
     // A request that is no longer open is a different refusal, whatever the date.
     assert!(
-        Db::wechsle_beteiligungszustand(&mut tx, b, "angefragt", "zurueckgezogen", None, T0)
-            .await
-            .unwrap()
+        Db::wechsle_beteiligungszustand(
+            &mut tx,
+            b,
+            BeteiligungsZustand::Angefragt,
+            BeteiligungsZustand::Zurueckgezogen,
+            None,
+            T0
+        )
+        .await
+        .unwrap()
     );
     assert!(matches!(
-        Db::hemme_beteiligungsfrist(&mut tx, b, "2026-05-09", "x", "2026-05-10", T0).await,
-        Err(StoreError::Conflict("beteiligung_nicht_offen"))
+        Db::hemme_beteiligungsfrist(&mut tx, b, d("2026-05-09"), "x", d("2026-05-10"), T0).await,
+        Err(StoreError::Konflikt(Konflikt::BeteiligungNichtOffen))
     ));
     tx.commit().await.unwrap();
-    assert_eq!(db.beteiligung(b).await.unwrap().ende, "2026-04-30");
+    assert_eq!(db.beteiligung(b).await.unwrap().ende, d("2026-04-30"));
 }
 
 #[tokio::test]
@@ -351,7 +416,11 @@ async fn sharing_a_fassung_keeps_the_comment_visibility() {
         .unwrap();
     tx.commit().await.unwrap();
     // Set after the page that shares the Fassung was read: sharing must not undo it.
-    db.setze_andere_kommentare_sichtbar(b, true).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    Db::setze_andere_kommentare_sichtbar(&mut tx, b, true)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
     let mut tx = db.begin().await.unwrap();
     Db::teile_fassung(&mut tx, b, f.id).await.unwrap();
     tx.commit().await.unwrap();
@@ -373,7 +442,7 @@ async fn the_case_lock_returns_the_state_and_open_requests_are_counted_in_the_tr
     let mut tx = db.begin().await.unwrap();
     assert_eq!(
         Db::sperre_vorgang(&mut tx, w.vorgang).await.unwrap(),
-        "entwurf"
+        Zustand::Entwurf
     );
     assert!(matches!(
         Db::sperre_vorgang(&mut tx, 999_999).await,
@@ -383,8 +452,8 @@ async fn the_case_lock_returns_the_state_and_open_requests_are_counted_in_the_tr
     Db::wechsle_beteiligungszustand(
         &mut tx,
         b1,
-        "angefragt",
-        "stellungnahme_abgegeben",
+        BeteiligungsZustand::Angefragt,
+        BeteiligungsZustand::StellungnahmeAbgegeben,
         None,
         T0,
     )
@@ -413,12 +482,12 @@ async fn a_stellungnahme_is_superseded_at_most_once() {
         .await
         .unwrap();
     let b = anfrage(&db, &w, stelle, "2026-04-02").await;
-    let leer = serde_json::json!([]);
+    let leer: Vec<Nebenbestimmung> = vec![];
     let neu = |ersetzt_id| NeueStellungnahme {
         beteiligung_id: b,
         ersetzt_id,
         tenor: "Zustimmung",
-        zustimmung: "ja",
+        zustimmung: Zustimmung::Ja,
         nebenbestimmungen: &leer,
         begruendung: "",
         verspaetet: false,
@@ -436,7 +505,7 @@ async fn a_stellungnahme_is_superseded_at_most_once() {
     let mut tx = db.begin().await.unwrap();
     assert!(matches!(
         Db::gib_stellungnahme_ab(&mut tx, &neu(Some(s1)), T0 + 2).await,
-        Err(StoreError::Conflict("stellungnahme_schon_korrigiert"))
+        Err(StoreError::Konflikt(Konflikt::StellungnahmeSchonKorrigiert))
     ));
     drop(tx);
     // Correcting the current one is fine, and first statements are not limited.
@@ -461,7 +530,10 @@ async fn stellungnahmen_stay_and_corrections_supersede_within_their_request() {
         .unwrap();
     let b1 = anfrage(&db, &w, stelle, "2026-04-02").await;
     let b2 = anfrage(&db, &w, stelle, "2026-04-02").await;
-    let nb = serde_json::json!([{"art": "1", "text": "Rauchmelder in allen Aufenthaltsräumen"}]);
+    let nb = vec![Nebenbestimmung::neu(
+        "1",
+        "Rauchmelder in allen Aufenthaltsräumen",
+    )];
     let mut tx = db.begin().await.unwrap();
     let s1 = Db::gib_stellungnahme_ab(
         &mut tx,
@@ -469,7 +541,7 @@ async fn stellungnahmen_stay_and_corrections_supersede_within_their_request() {
             beteiligung_id: b1,
             ersetzt_id: None,
             tenor: "Zustimmung mit Auflagen",
-            zustimmung: "mit_nebenbestimmungen",
+            zustimmung: Zustimmung::MitNebenbestimmungen,
             nebenbestimmungen: &nb,
             begruendung: "",
             verspaetet: true,
@@ -487,8 +559,8 @@ async fn stellungnahmen_stay_and_corrections_supersede_within_their_request() {
                 beteiligung_id: b2,
                 ersetzt_id: Some(s1),
                 tenor: "x",
-                zustimmung: "ja",
-                nebenbestimmungen: &serde_json::json!([]),
+                zustimmung: Zustimmung::Ja,
+                nebenbestimmungen: &[],
                 begruendung: "",
                 verspaetet: false,
                 user_id: w.fach
@@ -504,8 +576,8 @@ async fn stellungnahmen_stay_and_corrections_supersede_within_their_request() {
             beteiligung_id: b1,
             ersetzt_id: Some(s1),
             tenor: "Zustimmung",
-            zustimmung: "ja",
-            nebenbestimmungen: &serde_json::json!([]),
+            zustimmung: Zustimmung::Ja,
+            nebenbestimmungen: &[],
             begruendung: "",
             verspaetet: true,
             user_id: w.fach,
@@ -546,6 +618,7 @@ async fn comments_rueckfragen_and_the_bescheid() {
         .await
         .unwrap();
     let b = anfrage(&db, &w, stelle, "2026-04-02").await;
+    let art = Anlageart::parse("2001").unwrap();
     let mut tx = db.begin().await.unwrap();
     let v = Db::add_version(
         &mut tx,
@@ -554,7 +627,7 @@ async fn comments_rueckfragen_and_the_bescheid() {
             tenant_id: w.tenant,
             dokument_id: None,
             bezeichnung: "EG",
-            anlageart: Some("2001"),
+            anlageart: Some(&art),
             sha256: &"e".repeat(64),
             groesse: 1,
             dateiname: "eg.pdf",
@@ -659,7 +732,7 @@ async fn comments_rueckfragen_and_the_bescheid() {
     let e1 = db
         .speichere_bescheid_mit_plaenen(
             w.vorgang,
-            &serde_json::json!({"tenor": "genehmigung"}),
+            &entwurf(Tenor::Genehmigung),
             &[],
             w.bauaufsicht,
             T0,
@@ -669,7 +742,7 @@ async fn comments_rueckfragen_and_the_bescheid() {
     let e2 = db
         .speichere_bescheid_mit_plaenen(
             w.vorgang,
-            &serde_json::json!({"tenor": "ablehnung"}),
+            &entwurf(Tenor::Ablehnung),
             &[],
             w.bauaufsicht,
             T0,
@@ -691,14 +764,17 @@ async fn comments_rueckfragen_and_the_bescheid() {
     );
     tx.commit().await.unwrap();
     let b1 = db.bescheid_akte(e1).await.unwrap();
-    assert_eq!(
-        (b1.zustand.as_str(), b1.nummer.as_deref()),
-        ("erlassen", Some("2026/1"))
-    );
-    assert_eq!(b1.inhalt["tenor"], "ablehnung");
+    assert_eq!((b1.erlassen, b1.nummer.as_deref()), (true, Some("2026/1")));
+    assert_eq!(b1.inhalt.tenor, Tenor::Ablehnung);
     // After issuing, a new draft may be started (e.g. a change permit).
     let e3 = db
-        .speichere_bescheid_mit_plaenen(w.vorgang, &serde_json::json!({}), &[], w.bauaufsicht, T0)
+        .speichere_bescheid_mit_plaenen(
+            w.vorgang,
+            &entwurf(Tenor::Genehmigung),
+            &[],
+            w.bauaufsicht,
+            T0,
+        )
         .await
         .unwrap();
     assert_ne!(e3, e1);

@@ -2,18 +2,29 @@
 //! (also with concurrent runs), reminders go out once per reminder day, and a passed
 //! decision deadline in the vereinfachtes Verfahren makes the permit count as granted once.
 
+use plankammer_domain::antrag::Angaben;
+use plankammer_domain::beteiligung::BeteiligungsZustand;
+use plankammer_domain::frist::{FristArt, FristZustand};
+use plankammer_domain::vorgang::Zustand;
+use plankammer_domain::zeitleiste::Eintragsart;
 use plankammer_domain::{Email, Role, TenantSlug};
 use plankammer_storage::antrag::NeueFrist;
 use plankammer_storage::beteiligung::NeueBeteiligung;
+use plankammer_storage::blobs::BlobStore;
 use plankammer_storage::testing::fresh_db;
 use plankammer_storage::{Db, now_millis};
-use plankammer_workers::beteiligung::{
-    BeteiligungsfristenConfig, FRISTEN, Lauf, pruefe_beteiligungsfristen,
-};
+use plankammer_verfahren::{Einstellungen, Verfahren};
+use plankammer_workers::beteiligung::{FRISTEN, Lauf, pruefe_beteiligungsfristen};
 use plankammer_workers::fristen::heute_berlin;
 
-fn config() -> BeteiligungsfristenConfig {
-    BeteiligungsfristenConfig::new("http://127.0.0.1:8080".into(), "plankammer.test".into())
+/// The procedure the job calls (the clock needs no documents: any folder will do).
+fn config(db: &Db) -> Verfahren {
+    let blobs = BlobStore::from_url(&format!("file://{}", std::env::temp_dir().display())).unwrap();
+    Verfahren::neu(
+        db.clone(),
+        blobs,
+        Einstellungen::fuer_url("http://127.0.0.1:8080"),
+    )
 }
 
 const TAG_MS: i64 = 24 * 3600 * 1000;
@@ -75,34 +86,32 @@ async fn welt(db: &Db) -> Welt {
 }
 
 /// A case in `zustand` (vereinfachtes Verfahren).
-async fn vorgang(db: &Db, w: &Welt, zustand: &str) -> i64 {
+async fn vorgang(db: &Db, w: &Welt, zustand: Zustand) -> i64 {
     let now = now_millis();
     let v = db
         .create_vorgang(w.tenant, w.owner, "Neubau Garage", now)
         .await
         .unwrap();
-    db.setze_angaben(
+    let mut tx = db.begin().await.unwrap();
+    Db::setze_angaben(
+        &mut tx,
         v.id,
         "Neubau Garage",
-        "vereinfacht",
-        &serde_json::json!({}),
-        None,
+        Verfahrensart::VereinfachtesVerfahren,
+        &Angaben::default(),
         now,
     )
     .await
     .unwrap();
-    let mut tx = db.begin().await.unwrap();
-    Db::wechsle_zustand(&mut tx, v.id, "entwurf", zustand, now)
+    Db::wechsle_zustand(&mut tx, v.id, Zustand::Entwurf, zustand, now)
         .await
         .unwrap();
     tx.commit().await.unwrap();
     v.id
 }
 
-fn tag(tage: i64) -> String {
-    (heute_berlin() + chrono::Duration::days(tage))
-        .format("%Y-%m-%d")
-        .to_string()
+fn tag(tage: i64) -> NaiveDate {
+    heute_berlin() + chrono::Duration::days(tage)
 }
 
 /// A request to the Stelle, asked 30 days ago, whose last day is `ende` days from today.
@@ -113,17 +122,17 @@ async fn anfrage(db: &Db, w: &Welt, vorgang: i64, ende: i64, schweigefolge: &str
         &NeueBeteiligung {
             vorgang_id: vorgang,
             stelle_id: w.stelle,
-            rolle: "1",
+            rolle: Rolle::Zustaendig,
             rechtsbereich: "Naturschutz",
             notiz: "",
             umfang: None,
             fassung_id: None,
-            start: &tag(-30),
-            ende: &tag(ende),
+            start: tag(-30),
+            ende: tag(ende),
             rechtsgrundlage: "§ 70 Abs. 1 HBO",
             erklaerung: "Ein Monat.",
             behoerdlich_gesetzt: false,
-            schweigefolge,
+            schweigefolge: Schweigefolge::from_code(schweigefolge).unwrap(),
             user_id: w.ba,
         },
         now_millis(),
@@ -157,7 +166,7 @@ async fn empfaenger(db: &Db, tenant: i64) -> Vec<(String, String)> {
 }
 
 async fn lauf(db: &Db) -> Lauf {
-    pruefe_beteiligungsfristen(db, &config(), heute_berlin(), now_millis())
+    pruefe_beteiligungsfristen(&config(db), heute_berlin(), now_millis())
         .await
         .unwrap()
 }
@@ -171,7 +180,7 @@ fn the_job_has_its_name() {
 async fn a_passed_request_gets_its_deemed_consent_exactly_once() {
     let (db, _dir) = fresh_db().await;
     let w = welt(&db).await;
-    let v = vorgang(&db, &w, "beteiligung").await;
+    let v = vorgang(&db, &w, Zustand::Beteiligung).await;
     let abgelaufen = anfrage(&db, &w, v, -1, "zustimmung").await;
     // Ends today: it runs to the end of the day.
     let heute = anfrage(&db, &w, v, 0, "zustimmung").await;
@@ -187,17 +196,20 @@ async fn a_passed_request_gets_its_deemed_consent_exactly_once() {
     assert_eq!((l1.fiktionen, l2.fiktionen), (1, 0));
     assert_eq!((l1.erinnerungen, l2.erinnerungen), (0, 0));
     let b = db.beteiligung(abgelaufen).await.unwrap();
-    assert_eq!(b.zustand, "frist_abgelaufen");
+    assert_eq!(b.zustand, BeteiligungsZustand::FristAbgelaufen);
     assert!(b.fiktion_at.is_some());
     let h = db.beteiligung(heute).await.unwrap();
-    assert_eq!((h.zustand.as_str(), h.fiktion_at), ("angefragt", None));
+    assert_eq!(
+        (h.zustand, h.fiktion_at),
+        (BeteiligungsZustand::Angefragt, None)
+    );
 
     let e: Vec<_> = db
         .ereignisse(v)
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.art == "zustimmung_fingiert")
+        .filter(|e| e.art == Eintragsart::ZustimmungFingiert)
         .collect();
     assert_eq!(e.len(), 1);
     assert!(
@@ -225,7 +237,7 @@ async fn concurrent_runs_record_each_fiction_once() {
     let w = welt(&db).await;
     let mut anfragen = Vec::new();
     for i in 0..4 {
-        let v = vorgang(&db, &w, "beteiligung").await;
+        let v = vorgang(&db, &w, Zustand::Beteiligung).await;
         let folge = if i % 2 == 0 {
             "zustimmung"
         } else {
@@ -246,7 +258,7 @@ async fn concurrent_runs_record_each_fiction_once() {
     for (v, b, folge) in &anfragen {
         assert_eq!(
             db.beteiligung(*b).await.unwrap().zustand,
-            "frist_abgelaufen"
+            BeteiligungsZustand::FristAbgelaufen
         );
         let art = format!("{folge}_fingiert");
         let n: i64 = sqlx::query_scalar(
@@ -277,7 +289,7 @@ async fn concurrent_runs_record_each_fiction_once() {
 async fn reminders_go_out_once_per_reminder_day() {
     let (db, _dir) = fresh_db().await;
     let w = welt(&db).await;
-    let v = vorgang(&db, &w, "beteiligung").await;
+    let v = vorgang(&db, &w, Zustand::Beteiligung).await;
     let sieben = anfrage(&db, &w, v, 7, "zustimmung").await;
 
     let l = lauf(&db).await;
@@ -300,7 +312,7 @@ async fn reminders_go_out_once_per_reminder_day() {
     // One day left, the 7-day reminder already out: the 1-day one.
     sqlx::query("UPDATE beteiligungen SET ende = $2 WHERE id = $1")
         .bind(sieben)
-        .bind(tag(1))
+        .bind(tag(1).to_string())
         .execute(db.pool())
         .await
         .unwrap();
@@ -325,17 +337,17 @@ async fn reminders_go_out_once_per_reminder_day() {
 }
 
 /// A case in `zustand` with a decision deadline that ended `tage_her` days ago.
-async fn entscheidungsfrist(db: &Db, w: &Welt, zustand: &str, tage_her: i64) -> (i64, i64) {
+async fn entscheidungsfrist(db: &Db, w: &Welt, zustand: Zustand, tage_her: i64) -> (i64, i64) {
     let v = vorgang(db, w, zustand).await;
     let mut tx = db.begin().await.unwrap();
     let f = Db::lege_frist_an(
         &mut tx,
         &NeueFrist {
             vorgang_id: v,
-            art: "entscheidung",
+            art: FristArt::Entscheidung,
             rechtsgrundlage: "§ 65 Abs. 2 HBO",
-            start: &tag(-tage_her - 90),
-            ende: &tag(-tage_her),
+            start: tag(-tage_her - 90),
+            ende: tag(-tage_her),
             erklaerung: "Drei Monate.",
         },
         now_millis(),
@@ -350,7 +362,7 @@ async fn entscheidungsfrist(db: &Db, w: &Welt, zustand: &str, tage_her: i64) -> 
 async fn a_passed_decision_deadline_makes_the_permit_count_as_granted_once() {
     let (db, _dir) = fresh_db().await;
     let w = welt(&db).await;
-    let (v, f) = entscheidungsfrist(&db, &w, "vollstaendig", 1).await;
+    let (v, f) = entscheidungsfrist(&db, &w, Zustand::Vollstaendig, 1).await;
     // An accepted Bauherrschaft is told too; a pending invitation is not.
     let mut tx = db.begin().await.unwrap();
     Db::lade_beteiligten_ein(
@@ -374,7 +386,7 @@ async fn a_passed_decision_deadline_makes_the_permit_count_as_granted_once() {
         .await
         .unwrap();
     // Ends today: not passed.
-    let (heute_v, heute_f) = entscheidungsfrist(&db, &w, "beteiligung", 0).await;
+    let (heute_v, heute_f) = entscheidungsfrist(&db, &w, Zustand::Beteiligung, 0).await;
 
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..3 {
@@ -388,18 +400,21 @@ async fn a_passed_decision_deadline_makes_the_permit_count_as_granted_once() {
     assert_eq!(summe, 1);
     assert_eq!(lauf(&db).await.genehmigungsfiktionen, 0);
 
-    assert_eq!(db.antrag(v).await.unwrap().zustand, "genehmigungsfiktion");
-    assert_eq!(db.frist(f).await.unwrap().zustand, "ausgeloest");
+    assert_eq!(
+        db.antrag(v).await.unwrap().zustand,
+        Zustand::Genehmigungsfiktion
+    );
+    assert_eq!(db.frist(f).await.unwrap().zustand, FristZustand::Ausgeloest);
     let e: Vec<_> = db
         .ereignisse(v)
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.art == "genehmigungsfiktion_eintreten")
+        .filter(|e| e.art == Eintragsart::GenehmigungsfiktionEintreten)
         .collect();
     assert_eq!(e.len(), 1);
     assert_eq!(e[0].status_code.as_deref(), Some("58"));
-    assert_eq!(e[0].zustand.as_deref(), Some("genehmigungsfiktion"));
+    assert_eq!(e[0].zustand, Some(Zustand::Genehmigungsfiktion));
     let an: Vec<String> = empfaenger(&db, w.tenant)
         .await
         .into_iter()
@@ -411,18 +426,24 @@ async fn a_passed_decision_deadline_makes_the_permit_count_as_granted_once() {
         "the applicants and the case worker, once each"
     );
 
-    assert_eq!(db.antrag(heute_v).await.unwrap().zustand, "beteiligung");
-    assert_eq!(db.frist(heute_f).await.unwrap().zustand, "laeuft");
+    assert_eq!(
+        db.antrag(heute_v).await.unwrap().zustand,
+        Zustand::Beteiligung
+    );
+    assert_eq!(
+        db.frist(heute_f).await.unwrap().zustand,
+        FristZustand::Laeuft
+    );
 }
 
 #[tokio::test]
 async fn a_decided_case_gets_no_fiction_and_its_deadline_is_closed() {
     let (db, _dir) = fresh_db().await;
     let w = welt(&db).await;
-    let (v, f) = entscheidungsfrist(&db, &w, "genehmigt", 2).await;
+    let (v, f) = entscheidungsfrist(&db, &w, Zustand::Genehmigt, 2).await;
     assert_eq!(lauf(&db).await, Lauf::default());
-    assert_eq!(db.antrag(v).await.unwrap().zustand, "genehmigt");
-    assert_eq!(db.frist(f).await.unwrap().zustand, "erledigt");
+    assert_eq!(db.antrag(v).await.unwrap().zustand, Zustand::Genehmigt);
+    assert_eq!(db.frist(f).await.unwrap().zustand, FristZustand::Erledigt);
     assert_eq!(
         anzahl(
             &db,
@@ -435,15 +456,15 @@ async fn a_decided_case_gets_no_fiction_and_its_deadline_is_closed() {
     assert!(empfaenger(&db, w.tenant).await.is_empty());
 
     // Outside the vereinfachtes Verfahren a passed decision deadline is left alone.
-    let (g, gf) = entscheidungsfrist(&db, &w, "vollstaendig", 2).await;
+    let (g, gf) = entscheidungsfrist(&db, &w, Zustand::Vollstaendig, 2).await;
     sqlx::query("UPDATE vorgaenge SET verfahren = 'baugenehmigung' WHERE id = $1")
         .bind(g)
         .execute(db.pool())
         .await
         .unwrap();
     assert_eq!(lauf(&db).await, Lauf::default());
-    assert_eq!(db.antrag(g).await.unwrap().zustand, "vollstaendig");
-    assert_eq!(db.frist(gf).await.unwrap().zustand, "laeuft");
+    assert_eq!(db.antrag(g).await.unwrap().zustand, Zustand::Vollstaendig);
+    assert_eq!(db.frist(gf).await.unwrap().zustand, FristZustand::Laeuft);
 }
 
 // --- The clock walks ---------------------------------------------------------------------
@@ -458,7 +479,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use plankammer_domain::bescheid::{
     VERLAENGERUNG_HOECHSTENS, VerlaengerungsFehler, verlaengerung_zulaessig,
 };
-use plankammer_domain::beteiligung::{Rolle, fristvorschlag_standard};
+use plankammer_domain::beteiligung::{Rolle, Schweigefolge, fristvorschlag_standard};
 use plankammer_domain::verfahren::Verfahrensart;
 use plankammer_storage::uhr::berlin_datum;
 use std::collections::BTreeMap;
@@ -484,11 +505,7 @@ async fn anfrage_am(
     let v = fristvorschlag_standard(rolle, Verfahrensart::VereinfachtesVerfahren, d(angefragt))
         .unwrap();
     let ende = v.ende.ende;
-    let folge = match v.schweigefolge {
-        plankammer_domain::beteiligung::Schweigefolge::ZustimmungFingiert => "zustimmung",
-        plankammer_domain::beteiligung::Schweigefolge::EinvernehmenFingiert => "einvernehmen",
-        plankammer_domain::beteiligung::Schweigefolge::Keine => "keine",
-    };
+    let folge = v.schweigefolge;
     let um = utc(&format!("{angefragt}T09:00:00Z")).timestamp_millis();
     let mut tx = db.begin().await.unwrap();
     let id = Db::frage_stelle_an(
@@ -496,13 +513,13 @@ async fn anfrage_am(
         &NeueBeteiligung {
             vorgang_id: vorgang,
             stelle_id: stelle,
-            rolle: rolle.code(),
+            rolle,
             rechtsbereich: "",
             notiz: "",
             umfang: None,
             fassung_id: None,
-            start: angefragt,
-            ende: &ende.format("%Y-%m-%d").to_string(),
+            start: d(angefragt),
+            ende,
             rechtsgrundlage: &v.rechtsgrundlage,
             erklaerung: &v.erklaerung.join("\n"),
             behoerdlich_gesetzt: false,
@@ -540,7 +557,7 @@ async fn a_clock_walking_through_2027_fires_every_effect_on_its_day_and_once() {
         .unwrap();
     let gm = user(&db, w.tenant, "gemeinde@example.org", Role::Antragsteller).await;
     db.fuege_stellenmitglied_hinzu(gemeinde, gm).await.unwrap();
-    let v = vorgang(&db, &w, "beteiligung").await;
+    let v = vorgang(&db, &w, Zustand::Beteiligung).await;
 
     // The engine's deadlines, checked by hand against the calendar first.
     // Asked Friday 26.02.: one month ends on Karfreitag 26.03.; Saturday, Sunday and
@@ -562,23 +579,21 @@ async fn a_clock_walking_through_2027_fires_every_effect_on_its_day_and_once() {
 
     // The decision deadline of a second case (vereinfachtes Verfahren, three months from
     // 29.01.), extended once before its end by the most § 65 Abs. 2 HBO allows.
-    let v2 = vorgang(&db, &w, "vollstaendig").await;
+    let v2 = vorgang(&db, &w, Zustand::Vollstaendig).await;
     let mut tx = db.begin().await.unwrap();
     let entscheidung = Db::lege_frist_an(
         &mut tx,
         &NeueFrist {
             vorgang_id: v2,
-            art: "entscheidung",
+            art: FristArt::Entscheidung,
             rechtsgrundlage: "§ 65 Abs. 2 HBO",
-            start: "2027-01-29",
-            ende: &plankammer_domain::frist::berechne(
+            start: d("2027-01-29"),
+            ende: plankammer_domain::frist::berechne(
                 d("2027-01-29"),
                 plankammer_domain::frist::Dauer::Monate(3),
             )
             .unwrap()
-            .ende
-            .format("%Y-%m-%d")
-            .to_string(),
+            .ende,
             erklaerung: "Drei Monate.",
         },
         utc("2027-01-29T09:00:00Z").timestamp_millis(),
@@ -586,7 +601,7 @@ async fn a_clock_walking_through_2027_fires_every_effect_on_its_day_and_once() {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(db.frist(entscheidung).await.unwrap().ende, "2027-04-29");
+    assert_eq!(db.frist(entscheidung).await.unwrap().ende, d("2027-04-29"));
     let verlaengert_am = utc("2027-04-20T08:00:00Z");
     let spaetestens = plankammer_domain::bescheid::spaetestes_verlaengertes_ende(
         d("2027-04-29"),
@@ -649,7 +664,7 @@ async fn a_clock_walking_through_2027_fires_every_effect_on_its_day_and_once() {
             )
             .unwrap();
             let mut tx = db.begin().await.unwrap();
-            Db::verlaengere_frist(&mut tx, entscheidung, "2027-06-29", "Verlängert.", now)
+            Db::verlaengere_frist(&mut tx, entscheidung, d("2027-06-29"), "Verlängert.", now)
                 .await
                 .unwrap();
             tx.commit().await.unwrap();
@@ -672,8 +687,8 @@ async fn a_clock_walking_through_2027_fires_every_effect_on_its_day_and_once() {
                 Db::wechsle_beteiligungszustand(
                     &mut tx,
                     beantwortet,
-                    "angefragt",
-                    "stellungnahme_abgegeben",
+                    BeteiligungsZustand::Angefragt,
+                    BeteiligungsZustand::StellungnahmeAbgegeben,
                     None,
                     now
                 )
@@ -684,10 +699,10 @@ async fn a_clock_walking_through_2027_fires_every_effect_on_its_day_and_once() {
             geantwortet = true;
         }
         // Two workers at the same time.
-        let c = config();
+        let c = config(&db);
         let (l1, l2) = tokio::join!(
-            pruefe_beteiligungsfristen(&db, &c, heute, now),
-            pruefe_beteiligungsfristen(&db, &c, heute, now)
+            pruefe_beteiligungsfristen(&c, heute, now),
+            pruefe_beteiligungsfristen(&c, heute, now)
         );
         let (l1, l2) = (l1.unwrap(), l2.unwrap());
         for (id, beob) in b.iter_mut() {
@@ -701,12 +716,12 @@ async fn a_clock_walking_through_2027_fires_every_effect_on_its_day_and_once() {
             }
         }
         if abgeschlossen.is_none()
-            && db.antrag(v).await.unwrap().zustand == "beteiligung_abgeschlossen"
+            && db.antrag(v).await.unwrap().zustand == Zustand::BeteiligungAbgeschlossen
         {
             abgeschlossen = Some(t);
         }
         if genehmigungsfiktion.is_none()
-            && db.antrag(v2).await.unwrap().zustand == "genehmigungsfiktion"
+            && db.antrag(v2).await.unwrap().zustand == Zustand::Genehmigungsfiktion
         {
             genehmigungsfiktion = Some(t);
         }
@@ -772,12 +787,12 @@ async fn a_clock_walking_through_2027_fires_every_effect_on_its_day_and_once() {
 
     // Exactly once: one timeline entry per fiction, with its legal basis.
     let ereignisse = db.ereignisse(v).await.unwrap();
-    let zaehle = |art: &str| ereignisse.iter().filter(|x| x.art == art).count();
-    assert_eq!(zaehle("zustimmung_fingiert"), 3);
-    assert_eq!(zaehle("einvernehmen_fingiert"), 1);
+    let zaehle = |art: Eintragsart| ereignisse.iter().filter(|x| x.art == art).count();
+    assert_eq!(zaehle(Eintragsart::ZustimmungFingiert), 3);
+    assert_eq!(zaehle(Eintragsart::EinvernehmenFingiert), 1);
     let einvernehmen = ereignisse
         .iter()
-        .find(|x| x.art == "einvernehmen_fingiert")
+        .find(|x| x.art == Eintragsart::EinvernehmenFingiert)
         .unwrap();
     assert!(
         einvernehmen.text.contains("§ 36 Abs. 2 BauGB"),
@@ -789,7 +804,7 @@ async fn a_clock_walking_through_2027_fires_every_effect_on_its_day_and_once() {
             .await
             .unwrap()
             .iter()
-            .filter(|x| x.art == "genehmigungsfiktion_eintreten")
+            .filter(|x| x.art == Eintragsart::GenehmigungsfiktionEintreten)
             .count(),
         1
     );
@@ -832,21 +847,21 @@ async fn a_clock_walking_through_2027_fires_every_effect_on_its_day_and_once() {
 async fn the_fiction_of_the_last_open_request_closes_the_beteiligung_once() {
     let (db, _dir) = fresh_db().await;
     let w = welt(&db).await;
-    let v = vorgang(&db, &w, "beteiligung").await;
+    let v = vorgang(&db, &w, Zustand::Beteiligung).await;
     let erste = anfrage(&db, &w, v, -2, "zustimmung").await;
     let zweite = anfrage(&db, &w, v, 3, "zustimmung").await;
     // Only the first has run out: the case stays in the Beteiligung.
     assert_eq!(lauf(&db).await.fiktionen, 1);
-    assert_eq!(db.antrag(v).await.unwrap().zustand, "beteiligung");
+    assert_eq!(db.antrag(v).await.unwrap().zustand, Zustand::Beteiligung);
     assert_eq!(
         db.beteiligung(erste).await.unwrap().zustand,
-        "frist_abgelaufen"
+        BeteiligungsZustand::FristAbgelaufen
     );
     // The second runs out too: closed, by the system, with status 09 and one mail to the
     // applicant — however many workers run.
     sqlx::query("UPDATE beteiligungen SET ende = $2 WHERE id = $1")
         .bind(zweite)
-        .bind(tag(-1))
+        .bind(tag(-1).to_string())
         .execute(db.pool())
         .await
         .unwrap();
@@ -854,14 +869,14 @@ async fn the_fiction_of_the_last_open_request_closes_the_beteiligung_once() {
     assert_eq!(a.fiktionen + b.fiktionen, 1);
     assert_eq!(
         db.antrag(v).await.unwrap().zustand,
-        "beteiligung_abgeschlossen"
+        Zustand::BeteiligungAbgeschlossen
     );
     let e: Vec<_> = db
         .ereignisse(v)
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.art == "beteiligung_abschliessen")
+        .filter(|e| e.art == Eintragsart::BeteiligungAbschliessen)
         .collect();
     assert_eq!(e.len(), 1);
     assert_eq!(e[0].status_code.as_deref(), Some("09"));
@@ -877,14 +892,14 @@ async fn the_fiction_of_the_last_open_request_closes_the_beteiligung_once() {
     assert_eq!(lauf(&db).await, Lauf::default());
 
     // A case the Bauaufsicht already moved on is left alone.
-    let v2 = vorgang(&db, &w, "beteiligung").await;
+    let v2 = vorgang(&db, &w, Zustand::Beteiligung).await;
     anfrage(&db, &w, v2, -1, "zustimmung").await;
     let mut tx = db.begin().await.unwrap();
     Db::wechsle_zustand(
         &mut tx,
         v2,
-        "beteiligung",
-        "beteiligung_abgeschlossen",
+        Zustand::Beteiligung,
+        Zustand::BeteiligungAbgeschlossen,
         now_millis(),
     )
     .await
@@ -896,7 +911,7 @@ async fn the_fiction_of_the_last_open_request_closes_the_beteiligung_once() {
             .await
             .unwrap()
             .iter()
-            .all(|e| e.art != "beteiligung_abschliessen")
+            .all(|e| e.art != Eintragsart::BeteiligungAbschliessen)
     );
 }
 
@@ -906,7 +921,7 @@ async fn a_beteiligung_left_open_without_open_requests_is_closed_by_one_run_once
     let w = welt(&db).await;
     // Both requests answered, but the case stayed in 08 (the close got lost, as it could
     // before the case row was locked): the sweep closes it.
-    let v = vorgang(&db, &w, "beteiligung").await;
+    let v = vorgang(&db, &w, Zustand::Beteiligung).await;
     for folge in ["zustimmung", "einvernehmen"] {
         let b = anfrage(&db, &w, v, 5, folge).await;
         sqlx::query("UPDATE beteiligungen SET zustand = 'stellungnahme_abgegeben' WHERE id = $1")
@@ -917,8 +932,8 @@ async fn a_beteiligung_left_open_without_open_requests_is_closed_by_one_run_once
     }
     // Left alone: a case in the Beteiligung without any request yet, and one with a request
     // still open.
-    let ohne = vorgang(&db, &w, "beteiligung").await;
-    let offen = vorgang(&db, &w, "beteiligung").await;
+    let ohne = vorgang(&db, &w, Zustand::Beteiligung).await;
+    let offen = vorgang(&db, &w, Zustand::Beteiligung).await;
     anfrage(&db, &w, offen, 20, "zustimmung").await;
 
     let (a, b) = tokio::join!(lauf(&db), lauf(&db));
@@ -932,14 +947,14 @@ async fn a_beteiligung_left_open_without_open_requests_is_closed_by_one_run_once
     );
     assert_eq!(
         db.antrag(v).await.unwrap().zustand,
-        "beteiligung_abgeschlossen"
+        Zustand::BeteiligungAbgeschlossen
     );
     let e: Vec<_> = db
         .ereignisse(v)
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.art == "beteiligung_abschliessen")
+        .filter(|e| e.art == Eintragsart::BeteiligungAbschliessen)
         .collect();
     assert_eq!(e.len(), 1);
     assert_eq!(e[0].status_code.as_deref(), Some("09"));
@@ -952,7 +967,7 @@ async fn a_beteiligung_left_open_without_open_requests_is_closed_by_one_run_once
     );
     assert!(mails[0].1.contains("Beteiligung abgeschlossen"));
     for x in [ohne, offen] {
-        assert_eq!(db.antrag(x).await.unwrap().zustand, "beteiligung");
+        assert_eq!(db.antrag(x).await.unwrap().zustand, Zustand::Beteiligung);
     }
     assert_eq!(lauf(&db).await, Lauf::default(), "exactly once");
 }
@@ -961,7 +976,7 @@ async fn a_beteiligung_left_open_without_open_requests_is_closed_by_one_run_once
 async fn no_genehmigungsfiktion_while_a_bescheid_is_being_issued() {
     let (db, _dir) = fresh_db().await;
     let w = welt(&db).await;
-    let (v, f) = entscheidungsfrist(&db, &w, "beteiligung_abgeschlossen", 1).await;
+    let (v, f) = entscheidungsfrist(&db, &w, Zustand::BeteiligungAbgeschlossen, 1).await;
     // The case worker decided in time; the issuing job is still at work.
     let bescheid: i64 = sqlx::query_scalar(
         "INSERT INTO bescheide (vorgang_id, zustand, inhalt, created_at, created_by, erlass_beantragt_at, erlass_beantragt_by) \
@@ -974,7 +989,7 @@ async fn no_genehmigungsfiktion_while_a_bescheid_is_being_issued() {
     .await
     .unwrap();
     // A draft nobody asked to issue does not hold the fiction back.
-    let (v2, f2) = entscheidungsfrist(&db, &w, "beteiligung_abgeschlossen", 1).await;
+    let (v2, f2) = entscheidungsfrist(&db, &w, Zustand::BeteiligungAbgeschlossen, 1).await;
     sqlx::query(
         "INSERT INTO bescheide (vorgang_id, zustand, inhalt, created_at, created_by) VALUES ($1, 'entwurf', '{}', $2, $3)",
     )
@@ -986,14 +1001,20 @@ async fn no_genehmigungsfiktion_while_a_bescheid_is_being_issued() {
     .unwrap();
 
     assert_eq!(lauf(&db).await.genehmigungsfiktionen, 1);
-    assert_eq!(db.antrag(v2).await.unwrap().zustand, "genehmigungsfiktion");
-    assert_eq!(db.frist(f2).await.unwrap().zustand, "ausgeloest");
+    assert_eq!(
+        db.antrag(v2).await.unwrap().zustand,
+        Zustand::Genehmigungsfiktion
+    );
+    assert_eq!(
+        db.frist(f2).await.unwrap().zustand,
+        FristZustand::Ausgeloest
+    );
     // Skipped, and the deadline keeps running for the next run.
     assert_eq!(
         db.antrag(v).await.unwrap().zustand,
-        "beteiligung_abgeschlossen"
+        Zustand::BeteiligungAbgeschlossen
     );
-    assert_eq!(db.frist(f).await.unwrap().zustand, "laeuft");
+    assert_eq!(db.frist(f).await.unwrap().zustand, FristZustand::Laeuft);
     assert_eq!(lauf(&db).await, Lauf::default());
     assert_eq!(
         anzahl(
@@ -1018,6 +1039,6 @@ async fn no_genehmigungsfiktion_while_a_bescheid_is_being_issued() {
         .await
         .unwrap();
     assert_eq!(lauf(&db).await, Lauf::default());
-    assert_eq!(db.frist(f).await.unwrap().zustand, "erledigt");
-    assert_eq!(db.antrag(v).await.unwrap().zustand, "genehmigt");
+    assert_eq!(db.frist(f).await.unwrap().zustand, FristZustand::Erledigt);
+    assert_eq!(db.antrag(v).await.unwrap().zustand, Zustand::Genehmigt);
 }

@@ -3,17 +3,27 @@
 //! per case worker; the due deadline can then be confirmed once (Rücknahmefiktion) or
 //! extended back to running.
 
+use plankammer_domain::antrag::Angaben;
+use plankammer_domain::frist::{FristArt, FristZustand};
+use plankammer_domain::verfahren::Verfahrensart;
+use plankammer_domain::vorgang::Zustand;
+use plankammer_domain::zeitleiste::Eintragsart;
 use plankammer_domain::{Email, Role, TenantSlug};
 use plankammer_storage::antrag::NeueFrist;
+use plankammer_storage::blobs::BlobStore;
 use plankammer_storage::testing::fresh_db;
 use plankammer_storage::{Db, now_millis};
-use plankammer_workers::fristen::{FristenConfig, heute_berlin, pruefe_fristen};
+use plankammer_verfahren::{Einstellungen, Verfahren};
+use plankammer_workers::fristen::{heute_berlin, pruefe_fristen};
 
-fn config() -> FristenConfig {
-    FristenConfig {
-        public_url: "http://127.0.0.1:8080".into(),
-        mail_domain: "plankammer.test".into(),
-    }
+/// The procedure the job calls (the clock needs no documents: any folder will do).
+fn config(db: &Db) -> Verfahren {
+    let blobs = BlobStore::from_url(&format!("file://{}", std::env::temp_dir().display())).unwrap();
+    Verfahren::neu(
+        db.clone(),
+        blobs,
+        Einstellungen::fuer_url("http://127.0.0.1:8080"),
+    )
 }
 
 struct Fall {
@@ -46,34 +56,40 @@ async fn fall(db: &Db, tenant: i64, owner: i64, tage_her: u64) -> Fall {
         .create_vorgang(tenant, owner, "Neubau Garage", now)
         .await
         .unwrap();
-    db.setze_angaben(
-        v.id,
-        "Neubau Garage",
-        "vereinfacht",
-        &serde_json::json!({}),
-        None,
-        now,
-    )
-    .await
-    .unwrap();
     let heute = heute_berlin();
     let ende = heute - chrono::Days::new(tage_her);
     let start = ende - chrono::Days::new(30);
     let mut tx = db.begin().await.unwrap();
-    Db::wechsle_zustand(&mut tx, v.id, "entwurf", "eingegangen", now)
+    Db::setze_angaben(
+        &mut tx,
+        v.id,
+        "Neubau Garage",
+        Verfahrensart::VereinfachtesVerfahren,
+        &Angaben::default(),
+        now,
+    )
+    .await
+    .unwrap();
+    Db::wechsle_zustand(&mut tx, v.id, Zustand::Entwurf, Zustand::Eingegangen, now)
         .await
         .unwrap();
-    Db::wechsle_zustand(&mut tx, v.id, "eingegangen", "nachforderung", now)
-        .await
-        .unwrap();
+    Db::wechsle_zustand(
+        &mut tx,
+        v.id,
+        Zustand::Eingegangen,
+        Zustand::Nachforderung,
+        now,
+    )
+    .await
+    .unwrap();
     let frist = Db::lege_frist_an(
         &mut tx,
         &NeueFrist {
             vorgang_id: v.id,
-            art: "nachforderung",
+            art: FristArt::Nachforderung,
             rechtsgrundlage: "§ 70 Abs. 2 HBO",
-            start: &start.format("%Y-%m-%d").to_string(),
-            ende: &ende.format("%Y-%m-%d").to_string(),
+            start,
+            ende,
             erklaerung: "Fristende: gesetzt.",
         },
         now,
@@ -109,20 +125,26 @@ async fn a_passed_deadline_becomes_due_exactly_once() {
     // Ends today: not passed yet (it runs to the end of the day).
     let heute = fall(&db, tenant, owner, 0).await;
 
-    let cfg = config();
-    let n1 = pruefe_fristen(&db, &cfg, heute_berlin(), now_millis())
+    let cfg = config(&db);
+    let n1 = pruefe_fristen(&cfg, heute_berlin(), now_millis())
         .await
         .unwrap();
-    let n2 = pruefe_fristen(&db, &cfg, heute_berlin(), now_millis())
+    let n2 = pruefe_fristen(&cfg, heute_berlin(), now_millis())
         .await
         .unwrap();
     assert_eq!((n1, n2), (1, 0));
-    assert_eq!(db.frist(abgelaufen.frist).await.unwrap().zustand, "faellig");
-    assert_eq!(db.frist(heute.frist).await.unwrap().zustand, "laeuft");
+    assert_eq!(
+        db.frist(abgelaufen.frist).await.unwrap().zustand,
+        FristZustand::Faellig
+    );
+    assert_eq!(
+        db.frist(heute.frist).await.unwrap().zustand,
+        FristZustand::Laeuft
+    );
     let eintraege = db.ereignisse(abgelaufen.vorgang).await.unwrap();
     let abgel: Vec<_> = eintraege
         .iter()
-        .filter(|e| e.art == "frist_abgelaufen")
+        .filter(|e| e.art == Eintragsart::FristAbgelaufen)
         .collect();
     assert_eq!(abgel.len(), 1);
     assert_eq!(abgel[0].zustand, None, "no state change");
@@ -150,7 +172,7 @@ async fn a_passed_deadline_becomes_due_exactly_once() {
     // The case itself did not move: the fiction needs a person's confirmation.
     assert_eq!(
         db.antrag(abgelaufen.vorgang).await.unwrap().zustand,
-        "nachforderung"
+        Zustand::Nachforderung
     );
 
     // The confirmation is a compare-and-set too: once.
@@ -159,8 +181,8 @@ async fn a_passed_deadline_becomes_due_exactly_once() {
         Db::wechsle_fristzustand(
             &mut tx,
             abgelaufen.frist,
-            "faellig",
-            "ausgeloest",
+            FristZustand::Faellig,
+            FristZustand::Ausgeloest,
             now_millis()
         )
         .await
@@ -172,8 +194,8 @@ async fn a_passed_deadline_becomes_due_exactly_once() {
         !Db::wechsle_fristzustand(
             &mut tx,
             abgelaufen.frist,
-            "faellig",
-            "ausgeloest",
+            FristZustand::Faellig,
+            FristZustand::Ausgeloest,
             now_millis()
         )
         .await
@@ -201,7 +223,7 @@ async fn concurrent_runs_mark_each_deadline_once() {
     for _ in 0..3 {
         let db = db.clone();
         tasks.spawn(async move {
-            pruefe_fristen(&db, &config(), heute_berlin(), now_millis())
+            pruefe_fristen(&config(&db), heute_berlin(), now_millis())
                 .await
                 .unwrap()
         });
@@ -212,7 +234,10 @@ async fn concurrent_runs_mark_each_deadline_once() {
     }
     assert_eq!(summe, 5, "every deadline marked by exactly one run");
     for f in &faelle {
-        assert_eq!(db.frist(f.frist).await.unwrap().zustand, "faellig");
+        assert_eq!(
+            db.frist(f.frist).await.unwrap().zustand,
+            FristZustand::Faellig
+        );
         assert_eq!(
             anzahl(
                 &db,
@@ -245,18 +270,19 @@ async fn an_extension_puts_a_due_deadline_back_to_running() {
         .id;
     let owner = user(&db, tenant, "arch@example.org", Role::Antragsteller).await;
     let f = fall(&db, tenant, owner, 2).await;
-    pruefe_fristen(&db, &config(), heute_berlin(), now_millis())
+    pruefe_fristen(&config(&db), heute_berlin(), now_millis())
         .await
         .unwrap();
-    assert_eq!(db.frist(f.frist).await.unwrap().zustand, "faellig");
-    let neu = (heute_berlin() + chrono::Days::new(14))
-        .format("%Y-%m-%d")
-        .to_string();
+    assert_eq!(
+        db.frist(f.frist).await.unwrap().zustand,
+        FristZustand::Faellig
+    );
+    let neu = heute_berlin() + chrono::Days::new(14);
     let mut tx = db.begin().await.unwrap();
     Db::verlaengere_frist(
         &mut tx,
         f.frist,
-        &neu,
+        neu,
         "Verlängert: Statiker erkrankt",
         now_millis(),
     )
@@ -264,13 +290,10 @@ async fn an_extension_puts_a_due_deadline_back_to_running() {
     .unwrap();
     tx.commit().await.unwrap();
     let x = db.frist(f.frist).await.unwrap();
-    assert_eq!(
-        (x.zustand.as_str(), x.ende.as_str()),
-        ("laeuft", neu.as_str())
-    );
+    assert_eq!((x.zustand, x.ende), (FristZustand::Laeuft, neu));
     // Not passed any more: the next run leaves it alone.
     assert_eq!(
-        pruefe_fristen(&db, &config(), heute_berlin(), now_millis())
+        pruefe_fristen(&config(&db), heute_berlin(), now_millis())
             .await
             .unwrap(),
         0
@@ -281,18 +304,21 @@ async fn an_extension_puts_a_due_deadline_back_to_running() {
     Db::wechsle_zustand(
         &mut tx,
         g.vorgang,
-        "nachforderung",
-        "nachgereicht",
+        Zustand::Nachforderung,
+        Zustand::Nachgereicht,
         now_millis(),
     )
     .await
     .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
-        pruefe_fristen(&db, &config(), heute_berlin(), now_millis())
+        pruefe_fristen(&config(&db), heute_berlin(), now_millis())
             .await
             .unwrap(),
         0
     );
-    assert_eq!(db.frist(g.frist).await.unwrap().zustand, "erledigt");
+    assert_eq!(
+        db.frist(g.frist).await.unwrap().zustand,
+        FristZustand::Erledigt
+    );
 }

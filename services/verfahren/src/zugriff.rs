@@ -72,6 +72,31 @@ pub struct SichtbareVersion {
     pub spaeter_freigegeben: bool,
 }
 
+/// The way a person comes to a plan (for its comments).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Planweg {
+    /// A Fachstelle member through its request (`/beteiligungen/{bid}/plan/{vid}`).
+    Anfrage(i64),
+    /// The Bauaufsicht from the case (`/vorgaenge/{id}/plan/{vid}`).
+    Vorgang(i64),
+    /// By the version alone (the API): a Fachstelle member through the newest request of
+    /// theirs that shows it, the Bauaufsicht through the case of its tenant.
+    Version,
+}
+
+/// A plan (a document version of a case) someone may look at and comment on, and through
+/// what. Only [`Verfahren::planzugang`] makes one.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Planzugang {
+    pub antrag: Antrag,
+    pub version: Version,
+    /// The Fachstelle's request; `None` for the Bauaufsicht.
+    pub beteiligung: Option<Beteiligung>,
+    /// Not after the request was withdrawn.
+    pub darf_kommentieren: bool,
+}
+
 fn zugriff_auf(a: &Antrag) -> VorgangRef {
     VorgangRef {
         tenant_id: a.tenant_id,
@@ -370,5 +395,78 @@ impl Verfahren {
         }
         let a = self.vorgang(akteur, version.vorgang_id).await?;
         Ok((a, version))
+    }
+
+    // --- Plans and their comments -----------------------------------------------------------
+
+    /// A plan this person may look at and comment on, through `weg`; everyone else 404:
+    /// - a Fachstelle member: a Bauvorlage in a version its request shows
+    ///   ([`Verfahren::sichtbare_versionen`]), commenting only while the request is not
+    ///   withdrawn;
+    /// - the Bauaufsicht: every version of a case of its tenant (an attachment too).
+    pub async fn planzugang(
+        &self,
+        akteur: &Akteur,
+        weg: Planweg,
+        version_id: i64,
+    ) -> Ergebnis<Planzugang> {
+        match (akteur.role, weg) {
+            (Role::Fachstelle, Planweg::Anfrage(bid)) => {
+                let b = self.beteiligung_des_mitglieds(akteur, bid).await?;
+                self.plan_der_stelle(b, version_id).await
+            }
+            (Role::Fachstelle, Planweg::Version) => {
+                let version = self.db.version(version_id).await?;
+                if self
+                    .db
+                    .anlage_beteiligung(version.dokument_id)
+                    .await?
+                    .is_some()
+                {
+                    return Err(Fehler::NichtGefunden);
+                }
+                match self.beteiligung_fuer_version(akteur, &version).await? {
+                    Some(b) => self.plan_der_stelle(b, version_id).await,
+                    None => Err(Fehler::NichtGefunden),
+                }
+            }
+            (Role::Bauaufsicht, Planweg::Vorgang(_) | Planweg::Version) => {
+                let version = self.db.version(version_id).await?;
+                if let Planweg::Vorgang(id) = weg
+                    && id != version.vorgang_id
+                {
+                    return Err(Fehler::NichtGefunden);
+                }
+                let antrag = self
+                    .vorgang_der_bauaufsicht(akteur, version.vorgang_id)
+                    .await?;
+                Ok(Planzugang {
+                    antrag,
+                    version,
+                    beteiligung: None,
+                    darf_kommentieren: true,
+                })
+            }
+            _ => Err(Fehler::NichtGefunden),
+        }
+    }
+
+    async fn plan_der_stelle(&self, b: Beteiligung, version_id: i64) -> Ergebnis<Planzugang> {
+        if !self
+            .sichtbare_versionen(&b)
+            .await?
+            .iter()
+            .any(|v| v.version_id == version_id)
+        {
+            return Err(Fehler::NichtGefunden);
+        }
+        let version = self.db.version(version_id).await?;
+        let antrag = self.db.antrag(b.vorgang_id).await?;
+        Ok(Planzugang {
+            darf_kommentieren: darf_handeln(&b),
+            beteiligung: Some(b),
+            antrag,
+            version,
+        })
     }
 }

@@ -1,0 +1,400 @@
+//! The world of the Beteiligung tests: a tenant with an applicant, a case worker and three
+//! Stellen (one Land-wide) with their members, a neighbouring tenant's case worker, and a
+//! complete case (Fassung 1 with two documents) in the vereinfachtes Verfahren.
+#![allow(dead_code)]
+
+use bytes::Bytes;
+use chrono::NaiveDate;
+use plankammer_domain::antrag::Angaben;
+use plankammer_domain::frist;
+use plankammer_domain::verfahren::Verfahrensart;
+use plankammer_domain::vorgang::Zustand;
+use plankammer_domain::zeitleiste::Eintragsart;
+use plankammer_domain::{Email, Role, TenantSlug};
+use plankammer_storage::blobs::BlobStore;
+use plankammer_storage::dokumente::NeueVersion;
+use plankammer_storage::testing::fresh_db;
+use plankammer_storage::testing::tempfile_dir::TempDir;
+use plankammer_storage::{Db, heute_berlin, now_millis};
+use plankammer_verfahren::beteiligung::{Anfrage, Beteiligen};
+use plankammer_verfahren::{Akteur, Einstellungen, Fehler, Verfahren};
+
+pub const TAG_MS: i64 = 24 * 3600 * 1000;
+
+pub struct Welt {
+    pub v: Verfahren,
+    pub db: Db,
+    pub tenant: i64,
+    pub arch: Akteur,
+    pub ba: Akteur,
+    /// A case worker of another tenant.
+    pub ba_fremd: Akteur,
+    /// Members of the Brandschutzdienststelle.
+    pub fs1: Akteur,
+    pub fs2: Akteur,
+    /// The Gemeinde's member.
+    pub gm: Akteur,
+    /// The member of the Land-wide Naturschutzbehörde.
+    pub unb: Akteur,
+    pub brandschutz: i64,
+    pub gemeinde: i64,
+    pub naturschutz: i64,
+    pub vorgang: i64,
+    /// The two documents of Fassung 1, and their versions.
+    pub dokumente: [i64; 2],
+    pub versionen: [i64; 2],
+    _dirs: (TempDir, TempDir),
+}
+
+async fn person(db: &Db, tenant: (i64, &str), email: &str, name: &str, role: Role) -> Akteur {
+    let mut tx = db.begin().await.unwrap();
+    let u = Db::create_user(
+        &mut tx,
+        &Email::parse(email).unwrap(),
+        name,
+        "x",
+        now_millis(),
+    )
+    .await
+    .unwrap();
+    Db::add_membership(&mut tx, u.id, tenant.0, role, now_millis())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    Akteur {
+        user_id: u.id,
+        tenant_id: tenant.0,
+        role,
+        name: name.to_string(),
+        email: email.to_string(),
+        behoerde: tenant.1.to_string(),
+    }
+}
+
+pub async fn welt() -> Welt {
+    let (db, dir) = fresh_db().await;
+    let blobdir = TempDir::new();
+    let blobs = BlobStore::from_url(&format!("file://{}", blobdir.path().display())).unwrap();
+    let v = Verfahren::neu(
+        db.clone(),
+        blobs,
+        Einstellungen::fuer_url("http://127.0.0.1:8080"),
+    );
+    let kreis = db
+        .create_tenant(
+            &TenantSlug::parse("kreis").unwrap(),
+            "Bauaufsicht Kreis",
+            now_millis(),
+        )
+        .await
+        .unwrap()
+        .id;
+    let nachbar = db
+        .create_tenant(
+            &TenantSlug::parse("nachbar").unwrap(),
+            "Bauaufsicht Nachbarkreis",
+            now_millis(),
+        )
+        .await
+        .unwrap()
+        .id;
+    let t = (kreis, "Bauaufsicht Kreis");
+    let arch = person(
+        &db,
+        t,
+        "arch@example.org",
+        "Architektin",
+        Role::Antragsteller,
+    )
+    .await;
+    let ba = person(
+        &db,
+        t,
+        "ba@example.org",
+        "Sachbearbeiterin",
+        Role::Bauaufsicht,
+    )
+    .await;
+    let ba_fremd = person(
+        &db,
+        (nachbar, "Bauaufsicht Nachbarkreis"),
+        "ba@nachbar.example.org",
+        "Nachbar",
+        Role::Bauaufsicht,
+    )
+    .await;
+    let fs1 = person(
+        &db,
+        t,
+        "bs1@example.org",
+        "Brandschutz Eins",
+        Role::Fachstelle,
+    )
+    .await;
+    let fs2 = person(
+        &db,
+        t,
+        "bs2@example.org",
+        "Brandschutz Zwei",
+        Role::Fachstelle,
+    )
+    .await;
+    let gm = person(&db, t, "gemeinde@example.org", "Gemeinde", Role::Fachstelle).await;
+    let unb = person(&db, t, "unb@example.org", "Naturschutz", Role::Fachstelle).await;
+    let brandschutz = db
+        .lege_stelle_an(
+            Some(kreis),
+            "Brandschutzdienststelle",
+            "Brandschutz",
+            None,
+            now_millis(),
+        )
+        .await
+        .unwrap();
+    let gemeinde = db
+        .lege_stelle_an(
+            Some(kreis),
+            "Gemeinde Musterstadt",
+            "Einvernehmen",
+            Some("06611000"),
+            now_millis(),
+        )
+        .await
+        .unwrap();
+    let naturschutz = db
+        .lege_stelle_an(
+            None,
+            "Obere Naturschutzbehörde",
+            "Naturschutz",
+            None,
+            now_millis(),
+        )
+        .await
+        .unwrap();
+    for (s, m) in [
+        (brandschutz, &fs1),
+        (brandschutz, &fs2),
+        (gemeinde, &gm),
+        (naturschutz, &unb),
+    ] {
+        db.fuege_stellenmitglied_hinzu(s, m.user_id).await.unwrap();
+    }
+    // A complete case: submitted, Fassung 1 with two documents, declared complete.
+    let now = now_millis();
+    let vorgang = db
+        .create_vorgang(kreis, arch.user_id, "Neubau Garage", now)
+        .await
+        .unwrap()
+        .id;
+    let mut tx = db.begin().await.unwrap();
+    Db::setze_angaben(
+        &mut tx,
+        vorgang,
+        "Neubau Garage",
+        Verfahrensart::VereinfachtesVerfahren,
+        &Angaben::default(),
+        now,
+    )
+    .await
+    .unwrap();
+    let mut dokumente = [0; 2];
+    let mut versionen = [0; 2];
+    for (i, name) in ["Lageplan", "Grundriss EG"].into_iter().enumerate() {
+        let sha = format!("{:064x}", i + 1);
+        let ver = Db::add_version(
+            &mut tx,
+            &NeueVersion {
+                vorgang_id: vorgang,
+                tenant_id: kreis,
+                dokument_id: None,
+                bezeichnung: name,
+                anlageart: None,
+                sha256: &sha,
+                groesse: 1000,
+                dateiname: &format!("{name}.pdf"),
+                user_id: arch.user_id,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        dokumente[i] = ver.dokument_id;
+        versionen[i] = ver.id;
+    }
+    Db::wechsle_zustand(
+        &mut tx,
+        vorgang,
+        Zustand::Entwurf,
+        Zustand::Eingegangen,
+        now,
+    )
+    .await
+    .unwrap();
+    Db::friere_fassung(&mut tx, vorgang, arch.user_id, now)
+        .await
+        .unwrap();
+    Db::wechsle_zustand(
+        &mut tx,
+        vorgang,
+        Zustand::Eingegangen,
+        Zustand::Vollstaendig,
+        now,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    Welt {
+        v,
+        db,
+        tenant: kreis,
+        arch,
+        ba,
+        ba_fremd,
+        fs1,
+        fs2,
+        gm,
+        unb,
+        brandschutz,
+        gemeinde,
+        naturschutz,
+        vorgang,
+        dokumente,
+        versionen,
+        _dirs: (dir, blobdir),
+    }
+}
+
+/// A request with the engine's deadline and every document.
+pub fn anfrage(stelle_id: i64) -> Anfrage {
+    Anfrage {
+        stelle_id,
+        ..Anfrage::default()
+    }
+}
+
+impl Welt {
+    /// The case worker asks these Stellen (engine's deadline, all documents); their ids.
+    pub async fn frage_an(&self, stellen: &[i64]) -> Vec<i64> {
+        self.v
+            .stellen_anfragen(
+                &self.ba,
+                self.vorgang,
+                &Beteiligen {
+                    anfragen: stellen.iter().map(|s| anfrage(*s)).collect(),
+                    ..Beteiligen::default()
+                },
+            )
+            .await
+            .unwrap()
+    }
+
+    pub async fn zustand(&self) -> Zustand {
+        self.db.antrag(self.vorgang).await.unwrap().zustand
+    }
+
+    /// The timeline entries of one kind.
+    pub async fn eintraege(&self, art: Eintragsart) -> Vec<plankammer_storage::antrag::Ereignis> {
+        self.db
+            .ereignisse(self.vorgang)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.art == art)
+            .collect()
+    }
+
+    /// (recipient, subject) of every queued mail of the tenant, by recipient and id.
+    pub async fn mails(&self) -> Vec<(String, String)> {
+        sqlx::query_as(
+            "SELECT recipient, subject FROM outbox WHERE tenant_id = $1 ORDER BY recipient, id",
+        )
+        .bind(self.tenant)
+        .fetch_all(self.db.pool())
+        .await
+        .unwrap()
+    }
+
+    /// The recipients of mails whose subject contains `betreff`, sorted.
+    pub async fn an(&self, betreff: &str) -> Vec<String> {
+        self.mails()
+            .await
+            .into_iter()
+            .filter(|(_, s)| s.contains(betreff))
+            .map(|(a, _)| a)
+            .collect()
+    }
+
+    /// Audit entries of the tenant with this action.
+    pub async fn audit(&self, action: &str) -> usize {
+        self.db
+            .audit_entries(self.tenant, 1000)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.action == action)
+            .count()
+    }
+
+    /// Moves the last day of a request to `tage` days from today (a state no step reaches).
+    pub async fn setze_ende(&self, bid: i64, tage: i64) {
+        sqlx::query("UPDATE beteiligungen SET ende = $2 WHERE id = $1")
+            .bind(bid)
+            .bind(tag(tage).format("%Y-%m-%d").to_string())
+            .execute(self.db.pool())
+            .await
+            .unwrap();
+    }
+
+    /// A PDF upload as the adapters stream it.
+    pub fn pdf(inhalt: &str) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Unpin {
+        futures::stream::iter(vec![Ok(Bytes::from(format!(
+            "%PDF-1.7\n% {inhalt}\n%%EOF\n"
+        )))])
+    }
+}
+
+/// Today plus `tage`, Berlin.
+pub fn tag(tage: i64) -> NaiveDate {
+    heute_berlin() + chrono::Duration::days(tage)
+}
+
+/// The first Werktag on or after `d` that is not `ausser`.
+pub fn werktag_ab(mut d: NaiveDate, ausser: NaiveDate) -> NaiveDate {
+    while !frist::ist_arbeitstag(d) || d == ausser {
+        d = d.succ_opt().unwrap();
+    }
+    d
+}
+
+/// The first Sunday after `d`.
+pub fn sonntag_nach(mut d: NaiveDate) -> NaiveDate {
+    use chrono::Datelike;
+    d = d.succ_opt().unwrap();
+    while d.weekday() != chrono::Weekday::Sun {
+        d = d.succ_opt().unwrap();
+    }
+    d
+}
+
+/// The German sentences of an `Ungueltig`, or a panic naming what came instead.
+pub fn saetze<T: std::fmt::Debug>(r: Result<T, Fehler>) -> Vec<String> {
+    match r {
+        Err(Fehler::Ungueltig(m)) => m,
+        other => panic!("expected Ungueltig, got {other:?}"),
+    }
+}
+
+/// The sentence of a `Konflikt`, or a panic naming what came instead.
+pub fn konflikt<T: std::fmt::Debug>(r: Result<T, Fehler>) -> String {
+    match r {
+        Err(Fehler::Konflikt(m)) => m,
+        other => panic!("expected Konflikt, got {other:?}"),
+    }
+}
+
+pub fn nicht_gefunden<T: std::fmt::Debug>(r: Result<T, Fehler>) {
+    assert!(
+        matches!(r, Err(Fehler::NichtGefunden)),
+        "expected NichtGefunden, got {r:?}"
+    );
+}
