@@ -904,11 +904,10 @@ impl Verfahren {
         let entwurf = f
             .pruefe(verfahren, &quellen_von(&stellungnahmen), &angebot)
             .map_err(Fehler::Ungueltig)?;
-        Ok(self
-            .db
+        self.db
             .speichere_bescheid_mit_plaenen(a.id, &entwurf, &f.plaene, akteur.user_id, now_millis())
             .await
-            .map_err(Fehler::bei(Konflikt::BescheidBeantragt, BEANTRAGT))?)
+            .map_err(Fehler::bei(Konflikt::BescheidBeantragt, BEANTRAGT))
     }
 
     /// Issues the stored draft: checks it (the domain's rules, whether the case can be decided
