@@ -601,14 +601,12 @@ async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Resul
             },
         );
         plankammer_workers::fristen::register(&mut registry, verfahren.clone());
-        plankammer_workers::beteiligung::register(&mut registry, verfahren);
+        plankammer_workers::beteiligung::register(&mut registry, verfahren.clone());
         plankammer_workers::bescheid::register(
             &mut registry,
             std::sync::Arc::new(plankammer_workers::bescheid::BescheidConfig::new(
-                BlobStore::from_url(&config.object_store_url).context("OBJECT_STORE_URL")?,
+                verfahren,
                 sandbox_config(config)?,
-                config.public_url.clone(),
-                mail_domain(config),
             )),
         );
         let wc = WorkerConfig {

@@ -89,8 +89,23 @@ fn member_from_row(r: &sqlx::any::AnyRow) -> Result<Member> {
 }
 
 impl Db {
+    /// Creates a tenant on its own.
     pub async fn create_tenant(
         &self,
+        slug: &TenantSlug,
+        name: &str,
+        now: Millis,
+    ) -> Result<Tenant> {
+        let mut tx = self.begin().await?;
+        let t = Db::lege_tenant_an(&mut tx, slug, name, now).await?;
+        tx.commit().await?;
+        Ok(t)
+    }
+
+    /// Creates a tenant in the caller's transaction (with its audit entry).
+    /// `Konflikt::TenantVergeben` when the slug is taken.
+    pub async fn lege_tenant_an(
+        conn: &mut crate::Tx,
         slug: &TenantSlug,
         name: &str,
         now: Millis,
@@ -101,7 +116,7 @@ impl Db {
         .bind(slug.as_str())
         .bind(name)
         .bind(now)
-        .fetch_one(self.pool())
+        .fetch_one(conn.c())
         .await
         .map_err(|e| StoreError::on_unique(e, Konflikt::TenantVergeben))?;
         Ok(Tenant {

@@ -400,6 +400,30 @@ impl Db {
         user_id: i64,
         now: Millis,
     ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        Db::speichere_bescheid_vorlage(
+            &mut tx,
+            tenant_id,
+            rechtsbehelfsbelehrung,
+            anschrift,
+            ort,
+            user_id,
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// [`Db::setze_bescheid_vorlage`] in the caller's transaction (with its audit entry).
+    pub async fn speichere_bescheid_vorlage(
+        conn: &mut Tx,
+        tenant_id: i64,
+        rechtsbehelfsbelehrung: &str,
+        anschrift: &str,
+        ort: &str,
+        user_id: i64,
+        now: Millis,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO bescheid_vorlagen (tenant_id, rechtsbehelfsbelehrung, anschrift, ort, geaendert_at, geaendert_by) \
              VALUES ($1, $2, $3, $4, $5, $6) \
@@ -412,7 +436,7 @@ impl Db {
         .bind(ort)
         .bind(now)
         .bind(user_id)
-        .execute(self.pool())
+        .execute(conn.c())
         .await?;
         Ok(())
     }

@@ -25,6 +25,7 @@ pub mod suche;
 pub mod testing;
 pub mod tokens;
 pub mod uhr;
+pub mod verwaltung;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};

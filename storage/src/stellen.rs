@@ -1,7 +1,7 @@
 //! Managing the Stellen a tenant asks: their names, Rechtsbereich and Gemeinde, and their
 //! members (Fachstelle accounts). Requests and statements live in [`crate::beteiligung`].
 
-use crate::{Db, Result, StoreError};
+use crate::{Db, Konflikt, Millis, Result, StoreError, Tx};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -47,15 +47,62 @@ impl Db {
 
     /// Removes a member; false if they were not one.
     pub async fn entferne_stellenmitglied(&self, stelle_id: i64, user_id: i64) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let weg = Db::entferne_stellenmitglied_in(&mut tx, stelle_id, user_id).await?;
+        tx.commit().await?;
+        Ok(weg)
+    }
+
+    /// Removes a member in the caller's transaction (with its audit entry); false if they
+    /// were not one.
+    pub async fn entferne_stellenmitglied_in(
+        conn: &mut Tx,
+        stelle_id: i64,
+        user_id: i64,
+    ) -> Result<bool> {
         Ok(
             sqlx::query("DELETE FROM stellen_mitglieder WHERE stelle_id = $1 AND user_id = $2")
                 .bind(stelle_id)
                 .bind(user_id)
-                .execute(self.pool())
+                .execute(conn.c())
                 .await?
                 .rows_affected()
                 == 1,
         )
+    }
+
+    /// Makes a user a member of a Stelle in the caller's transaction (with its audit entry).
+    /// `Konflikt::StellenmitgliedVorhanden` when they are one already.
+    pub async fn neues_stellenmitglied(conn: &mut Tx, stelle_id: i64, user_id: i64) -> Result<()> {
+        sqlx::query("INSERT INTO stellen_mitglieder (stelle_id, user_id) VALUES ($1, $2)")
+            .bind(stelle_id)
+            .bind(user_id)
+            .execute(conn.c())
+            .await
+            .map_err(|e| StoreError::on_unique(e, Konflikt::StellenmitgliedVorhanden))?;
+        Ok(())
+    }
+
+    /// Creates a Stelle in the caller's transaction (with its audit entry): a tenant's own
+    /// (`Some(tenant)`) or a Land-wide one (`None`). Returns its id.
+    pub async fn neue_stelle(
+        conn: &mut Tx,
+        tenant_id: Option<i64>,
+        name: &str,
+        rechtsbereich: &str,
+        gemeinde_ags: Option<&str>,
+        now: Millis,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO stellen (tenant_id, name, rechtsbereich, gemeinde_ags, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(tenant_id)
+        .bind(name)
+        .bind(rechtsbereich)
+        .bind(gemeinde_ags)
+        .bind(now)
+        .fetch_one(conn.c())
+        .await?)
     }
 
     /// Is this user a member of this Stelle?
@@ -80,17 +127,49 @@ impl Db {
         rechtsbereich: &str,
         gemeinde_ags: Option<&str>,
     ) -> Result<()> {
-        let n = sqlx::query(
-            "UPDATE stellen SET name = $3, rechtsbereich = $4, gemeinde_ags = $5 WHERE id = $1 AND tenant_id = $2",
+        let mut tx = self.begin().await?;
+        Db::aendere_stelle_in(
+            &mut tx,
+            Some(tenant_id),
+            stelle_id,
+            name,
+            rechtsbereich,
+            gemeinde_ags,
         )
-        .bind(stelle_id)
-        .bind(tenant_id)
-        .bind(name)
-        .bind(rechtsbereich)
-        .bind(gemeinde_ags)
-        .execute(self.pool())
-        .await?
-        .rows_affected();
+        .await?;
+        tx.commit().await
+    }
+
+    /// Changes a Stelle in the caller's transaction (with its audit entry): a tenant's own
+    /// (`Some(tenant)`) or a Land-wide one (`None`); NotFound if the Stelle is not of that
+    /// kind, so a tenant never changes a Land-wide Stelle or another tenant's.
+    pub async fn aendere_stelle_in(
+        conn: &mut Tx,
+        tenant_id: Option<i64>,
+        stelle_id: i64,
+        name: &str,
+        rechtsbereich: &str,
+        gemeinde_ags: Option<&str>,
+    ) -> Result<()> {
+        let q = match tenant_id {
+            Some(_) => {
+                "UPDATE stellen SET name = $3, rechtsbereich = $4, gemeinde_ags = $5 WHERE id = $1 AND tenant_id = $2"
+            }
+            None => {
+                "UPDATE stellen SET name = $2, rechtsbereich = $3, gemeinde_ags = $4 WHERE id = $1 AND tenant_id IS NULL"
+            }
+        };
+        let mut q = sqlx::query(q).bind(stelle_id);
+        if let Some(t) = tenant_id {
+            q = q.bind(t);
+        }
+        let n = q
+            .bind(name)
+            .bind(rechtsbereich)
+            .bind(gemeinde_ags)
+            .execute(conn.c())
+            .await?
+            .rows_affected();
         if n == 1 {
             Ok(())
         } else {

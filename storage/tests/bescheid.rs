@@ -2,13 +2,34 @@
 //! is recorded, the intent (number, date, plans) recorded once, numbers unique per tenant and
 //! never given out again, a stamped version recorded once per plan, the tenant's template.
 
+use chrono::NaiveDate;
+use plankammer_domain::aktenzeichen::Aktenzeichen;
+use plankammer_domain::anlageart::Anlageart;
+use plankammer_domain::bescheid::{BescheidEntwurf, Tenor};
+use plankammer_domain::verfahren::Verfahrensart;
 use plankammer_domain::{Email, Role, TenantSlug};
 use plankammer_storage::bescheid::ZuGenehmigen;
 use plankammer_storage::dokumente::NeueVersion;
 use plankammer_storage::testing::fresh_db;
-use plankammer_storage::{Db, StoreError};
+use plankammer_storage::{Db, Konflikt, StoreError};
 
 const T0: i64 = 1_780_000_000_000;
+
+fn entwurf(tenor: Tenor) -> BescheidEntwurf {
+    BescheidEntwurf {
+        verfahren: Verfahrensart::Baugenehmigungsverfahren,
+        tenor,
+        tenor_text: tenor.bezeichnung().into(),
+        nebenbestimmungen: vec![],
+        begruendung: String::new(),
+        gebuehren: vec![],
+        rechtsbehelfsbelehrung: "Widerspruch".into(),
+    }
+}
+
+fn lageplan() -> Anlageart {
+    Anlageart::parse("1803").unwrap()
+}
 
 struct Welt {
     tenant: i64,
@@ -41,7 +62,7 @@ async fn welt(db: &Db, slug: &str, email: &str) -> Welt {
             tenant_id: t.id,
             dokument_id: None,
             bezeichnung: "Lageplan",
-            anlageart: Some("1803"),
+            anlageart: Some(&lageplan()),
             sha256: &sha,
             groesse: 10,
             dateiname: "lageplan.pdf",
@@ -66,8 +87,8 @@ async fn beantrage(db: &Db, w: &Welt, id: i64, az: &str) -> Option<String> {
         &mut tx,
         id,
         w.tenant,
-        az,
-        "2026-11-29",
+        &Aktenzeichen::parse(az).unwrap(),
+        NaiveDate::from_ymd_opt(2026, 11, 29).unwrap(),
         &[ZuGenehmigen {
             dokument_id: w.plan.0,
             version_id: w.plan.1,
@@ -86,14 +107,14 @@ async fn beantrage(db: &Db, w: &Welt, id: i64, az: &str) -> Option<String> {
 async fn bescheid_intent_once_numbers_never_twice_stamped_version_once() {
     let (db, _dir) = fresh_db().await;
     let w = welt(&db, "kassel", "ba@kassel.de").await;
-    let inhalt = serde_json::json!({"tenor": "genehmigung"});
+    let inhalt = entwurf(Tenor::Genehmigung);
     assert!(db.aktueller_bescheid(w.vorgang).await.unwrap().is_none());
     let id = db
         .speichere_bescheid_mit_plaenen(w.vorgang, &inhalt, &[w.plan.0], w.user, T0)
         .await
         .unwrap();
     // Saving again replaces the one draft.
-    let neu = serde_json::json!({"tenor": "ablehnung"});
+    let neu = entwurf(Tenor::Ablehnung);
     assert_eq!(
         db.speichere_bescheid_mit_plaenen(w.vorgang, &neu, &[], w.user, T0)
             .await
@@ -116,7 +137,7 @@ async fn bescheid_intent_once_numbers_never_twice_stamped_version_once() {
     let akte = db.bescheid_akte(id).await.unwrap();
     assert!(akte.ist_beantragt() && !akte.ist_erlassen());
     assert_eq!(akte.nummer.as_deref(), Some("BA-1-B1"));
-    assert_eq!(akte.erlass_datum.as_deref(), Some("2026-11-29"));
+    assert_eq!(akte.erlass_datum, NaiveDate::from_ymd_opt(2026, 11, 29));
     assert_eq!(
         db.bescheid_nummern(w.tenant).await.unwrap(),
         vec!["BA-1-B1"]
@@ -125,7 +146,7 @@ async fn bescheid_intent_once_numbers_never_twice_stamped_version_once() {
     assert!(matches!(
         db.speichere_bescheid_mit_plaenen(w.vorgang, &inhalt, &[], w.user, T0)
             .await,
-        Err(StoreError::Conflict("bescheid_beantragt"))
+        Err(StoreError::Konflikt(Konflikt::BescheidBeantragt))
     ));
 
     // The plan with its original version; the stamped version recorded once.
@@ -147,7 +168,7 @@ async fn bescheid_intent_once_numbers_never_twice_stamped_version_once() {
             tenant_id: w.tenant,
             dokument_id: Some(w.plan.0),
             bezeichnung: "Lageplan",
-            anlageart: Some("1803"),
+            anlageart: Some(&lageplan()),
             sha256: &format!("{:064x}", 999),
             groesse: 11,
             dateiname: "lageplan_genehmigt.pdf",

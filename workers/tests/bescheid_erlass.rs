@@ -12,10 +12,17 @@
 mod pdfwerkzeug;
 
 use bytes::Bytes;
+use chrono::NaiveDate;
 use pdfwerkzeug::qpdf_check;
+use plankammer_domain::aktenzeichen::Aktenzeichen;
+use plankammer_domain::anlageart::Anlageart;
+use plankammer_domain::antrag::{Angaben, Bauherrschaft, Bauvorhaben, Flurstueck, Grundstueck};
 use plankammer_domain::bescheid::{BescheidEntwurf, Gebuehr, Nebenbestimmung, Quelle, Tenor};
 use plankammer_domain::beteiligung::StellungnahmeId;
+use plankammer_domain::frist::FristArt;
 use plankammer_domain::verfahren::Verfahrensart;
+use plankammer_domain::vorgang::Zustand;
+use plankammer_domain::zeitleiste::Eintragsart;
 use plankammer_domain::{Email, Role, TenantSlug};
 use plankammer_storage::antrag::NeueFrist;
 use plankammer_storage::bescheid::ZuGenehmigen;
@@ -24,6 +31,7 @@ use plankammer_storage::dokumente::NeueVersion;
 use plankammer_storage::jobs::NewJob;
 use plankammer_storage::testing::{fresh_db, tempfile_dir::TempDir};
 use plankammer_storage::{Db, now_millis};
+use plankammer_verfahren::{Einstellungen, Verfahren};
 use plankammer_workers::bescheid::{
     Ausgang, BescheidConfig, ERLASSEN, erlasse, lade, stemple_plaene,
 };
@@ -49,6 +57,14 @@ fn plankammer_bin() -> PathBuf {
 }
 
 fn still(_: i64, _: String) {}
+
+fn az() -> Aktenzeichen {
+    Aktenzeichen::parse("BA-2026-00017").unwrap()
+}
+
+fn tag(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
 
 async fn user(db: &Db, tenant: i64, email: &str, role: Role) -> i64 {
     let mut tx = db.begin().await.unwrap();
@@ -111,20 +127,42 @@ async fn welt() -> Welt {
         .create_vorgang(tenant, owner, "Neubau Einfamilienhaus", now)
         .await
         .unwrap();
-    db.setze_angaben(
+    let angaben = Angaben {
+        bauvorhaben: Bauvorhaben {
+            bezeichnung: "Neubau Einfamilienhaus".into(),
+            massnahme: "11".into(),
+            gebaeudeklasse: "1".into(),
+        },
+        bauherrschaft: Bauherrschaft {
+            name: "Erika Muster".into(),
+            anschrift: "Lindenweg 12, 34117 Kassel".into(),
+            email: String::new(),
+        },
+        grundstueck: Grundstueck {
+            strasse: "Lindenweg".into(),
+            hausnummer: "12".into(),
+            plz: "34117".into(),
+            ort: "Kassel".into(),
+            gemeinde_ags: "06611000".into(),
+            gemarkung: "Kassel".into(),
+            flur: "7".into(),
+            flurstuecke: vec![Flurstueck::parse("123/4").unwrap()],
+            ..Grundstueck::default()
+        },
+        ..Angaben::default()
+    };
+    let mut tx = db.begin().await.unwrap();
+    Db::setze_angaben(
+        &mut tx,
         v.id,
         "Neubau Einfamilienhaus",
-        "vereinfacht",
-        &serde_json::json!({
-            "bauherrschaft": {"name": "Erika Muster", "anschrift": "Lindenweg 12, 34117 Kassel"},
-            "grundstueck": {"strasse": "Lindenweg", "hausnummer": "12", "plz": "34117", "ort": "Kassel",
-                "gemarkung": "Kassel", "flur": "7", "flurstuecke": ["123/4"]},
-        }),
-        Some("06611000"),
+        Verfahrensart::VereinfachtesVerfahren,
+        &angaben,
         now,
     )
     .await
     .unwrap();
+    tx.commit().await.unwrap();
     let mut tx = db.begin().await.unwrap();
     let mut plaene = Vec::new();
     for (name, bez, art) in [
@@ -140,7 +178,7 @@ async fn welt() -> Welt {
                 tenant_id: tenant,
                 dokument_id: None,
                 bezeichnung: bez,
-                anlageart: Some(art),
+                anlageart: Some(&Anlageart::parse(art).unwrap()),
                 sha256: &b.sha256,
                 groesse: b.size as i64,
                 dateiname: name,
@@ -152,24 +190,30 @@ async fn welt() -> Welt {
         .unwrap();
         plaene.push((ver.dokument_id, ver.id, bytes));
     }
-    Db::wechsle_zustand(&mut tx, v.id, "entwurf", "eingegangen", now)
+    Db::wechsle_zustand(&mut tx, v.id, Zustand::Entwurf, Zustand::Eingegangen, now)
         .await
         .unwrap();
-    Db::setze_eingereicht(&mut tx, v.id, "BA-2026-00017", now)
+    Db::setze_eingereicht(&mut tx, v.id, &az(), now)
         .await
         .unwrap();
     Db::friere_fassung(&mut tx, v.id, owner, now).await.unwrap();
-    Db::wechsle_zustand(&mut tx, v.id, "eingegangen", "vollstaendig", now)
-        .await
-        .unwrap();
+    Db::wechsle_zustand(
+        &mut tx,
+        v.id,
+        Zustand::Eingegangen,
+        Zustand::Vollstaendig,
+        now,
+    )
+    .await
+    .unwrap();
     Db::lege_frist_an(
         &mut tx,
         &NeueFrist {
             vorgang_id: v.id,
-            art: "entscheidung",
+            art: FristArt::Entscheidung,
             rechtsgrundlage: "§ 65 Abs. 2 HBO",
-            start: "2026-01-01",
-            ende: "2099-04-01",
+            start: tag("2026-01-01"),
+            ende: tag("2099-04-01"),
             erklaerung: "",
         },
         now,
@@ -184,11 +228,11 @@ async fn welt() -> Welt {
         .await
         .unwrap();
     tx.commit().await.unwrap();
+    let mut einstellungen = Einstellungen::fuer_url("http://127.0.0.1:8080");
+    einstellungen.mail_domain = "plankammer.test".into();
     let config = BescheidConfig::new(
-        blobs,
+        Verfahren::neu(db.clone(), blobs, einstellungen),
         SandboxConfig::for_program(plankammer_bin()),
-        "http://127.0.0.1:8080".into(),
-        "plankammer.test".into(),
     );
     Welt {
         db,
@@ -209,6 +253,7 @@ fn entwurf(tenor: Tenor) -> BescheidEntwurf {
         nebenbestimmungen: vec![Nebenbestimmung {
             art: if tenor == Tenor::Ablehnung { "4" } else { "2" }.into(),
             text: "Die Zufahrt ist für die Feuerwehr freizuhalten.".into(),
+            begruendung: String::new(),
             quelle: Some(Quelle {
                 stelle_name: "Brandschutzdienststelle".into(),
                 stellungnahme: StellungnahmeId(7),
@@ -225,7 +270,7 @@ fn entwurf(tenor: Tenor) -> BescheidEntwurf {
 
 /// What the API does: save the draft, record the intent, queue the job. Returns the id.
 async fn beantrage(w: &Welt, tenor: Tenor) -> i64 {
-    let inhalt = serde_json::to_value(entwurf(tenor)).unwrap();
+    let inhalt = entwurf(tenor);
     let ids: Vec<i64> = w.plaene.iter().map(|p| p.0).collect();
     let id =
         w.db.speichere_bescheid_mit_plaenen(w.fall, &inhalt, &ids, w.ba, now_millis())
@@ -249,8 +294,8 @@ async fn beantrage(w: &Welt, tenor: Tenor) -> i64 {
         &mut tx,
         id,
         w.tenant,
-        "BA-2026-00017",
-        "2026-11-29",
+        &az(),
+        tag("2026-11-29"),
         &plaene,
         w.ba,
         now,
@@ -309,14 +354,14 @@ async fn genau_einmal_erlassen(w: &Welt, id: i64) {
         vec!["BA-2026-00017-B1".to_string()]
     );
     let a = db.antrag(w.fall).await.unwrap();
-    assert_eq!(a.zustand, "genehmigt");
+    assert_eq!(a.zustand, Zustand::Genehmigt);
     assert_eq!(a.naechste_frist, None, "the decision deadline is closed");
     let entscheidungen: Vec<_> = db
         .ereignisse(w.fall)
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.art == "genehmigen")
+        .filter(|e| e.art == Eintragsart::Genehmigen)
         .collect();
     assert_eq!(entscheidungen.len(), 1);
     assert_eq!(entscheidungen[0].status_code.as_deref(), Some("10"));
@@ -353,29 +398,25 @@ async fn a_rerun_after_a_crash_between_stamping_and_completing_makes_nothing_twi
     let id = beantrage(&w, Tenor::Genehmigung).await;
 
     // The first run stamps both plans and dies before it completes.
-    let e = lade(&w.db, id).await.unwrap().unwrap();
+    let e = lade(&w.config.verfahren, id).await.unwrap().unwrap();
     assert_eq!(
-        stemple_plaene(&w.db, &w.config, &e, &still, now_millis())
+        stemple_plaene(&w.config, &e, &still, now_millis())
             .await
             .unwrap(),
         2
     );
     let a = w.db.antrag(w.fall).await.unwrap();
-    assert_eq!(a.zustand, "vollstaendig", "not complete yet");
+    assert_eq!(a.zustand, Zustand::Vollstaendig, "not complete yet");
     assert!(!w.db.bescheid_akte(id).await.unwrap().ist_erlassen());
 
     // The retry completes without stamping again; a third run finds it done.
     assert_eq!(
-        erlasse(&w.db, &w.config, id, &still, now_millis())
-            .await
-            .unwrap(),
+        erlasse(&w.config, id, &still, now_millis()).await.unwrap(),
         Ausgang::Erlassen
     );
     genau_einmal_erlassen(&w, id).await;
     assert_eq!(
-        erlasse(&w.db, &w.config, id, &still, now_millis())
-            .await
-            .unwrap(),
+        erlasse(&w.config, id, &still, now_millis()).await.unwrap(),
         Ausgang::SchonErlassen
     );
     genau_einmal_erlassen(&w, id).await;
@@ -389,7 +430,13 @@ async fn a_rerun_after_a_crash_between_stamping_and_completing_makes_nothing_twi
                 .unwrap();
         assert_eq!(v.nummer, 2);
         assert!(v.dateiname.ends_with("_genehmigt.pdf"), "{}", v.dateiname);
-        let bytes = w.config.blobs.get_bytes(&v.sha256).await.unwrap();
+        let bytes = w
+            .config
+            .verfahren
+            .blobs()
+            .get_bytes(&v.sha256)
+            .await
+            .unwrap();
         qpdf_check(&bytes, &v.dateiname);
         let text = pdftotext(&bytes, &v.dateiname);
         let (_, _, original) = w.plaene.iter().find(|x| x.0 == p.dokument_id).unwrap();
@@ -414,7 +461,8 @@ async fn a_rerun_after_a_crash_between_stamping_and_completing_makes_nothing_twi
     // The Bescheid PDF names what it approves.
     let pdf = w
         .config
-        .blobs
+        .verfahren
+        .blobs()
         .get_bytes(akte.pdf_sha256.as_deref().unwrap())
         .await
         .unwrap();
@@ -446,8 +494,8 @@ async fn two_concurrent_runs_issue_once() {
     let w = welt().await;
     let id = beantrage(&w, Tenor::Genehmigung).await;
     let (a, b) = tokio::join!(
-        erlasse(&w.db, &w.config, id, &still, now_millis()),
-        erlasse(&w.db, &w.config, id, &still, now_millis())
+        erlasse(&w.config, id, &still, now_millis()),
+        erlasse(&w.config, id, &still, now_millis())
     );
     let mut ausgaenge = vec![a.unwrap(), b.unwrap()];
     ausgaenge.sort_by_key(|x| format!("{x:?}"));
@@ -460,9 +508,7 @@ async fn a_refusal_stamps_nothing_and_ends_at_06() {
     let w = welt().await;
     let id = beantrage(&w, Tenor::Ablehnung).await;
     assert_eq!(
-        erlasse(&w.db, &w.config, id, &still, now_millis())
-            .await
-            .unwrap(),
+        erlasse(&w.config, id, &still, now_millis()).await.unwrap(),
         Ausgang::Erlassen
     );
     for (dok, _, _) in &w.plaene {
@@ -478,17 +524,18 @@ async fn a_refusal_stamps_nothing_and_ends_at_06() {
         );
     }
     let a = w.db.antrag(w.fall).await.unwrap();
-    assert_eq!(a.zustand, "abgelehnt");
+    assert_eq!(a.zustand, Zustand::Abgelehnt);
     let e = w.db.ereignisse(w.fall).await.unwrap();
     let last = e.last().unwrap();
     assert_eq!(
-        (last.art.as_str(), last.status_code.as_deref()),
-        ("ablehnen", Some("06"))
+        (last.art, last.status_code.as_deref()),
+        (Eintragsart::Ablehnen, Some("06"))
     );
     let akte = w.db.bescheid_akte(id).await.unwrap();
     let pdf = w
         .config
-        .blobs
+        .verfahren
+        .blobs()
         .get_bytes(akte.pdf_sha256.as_deref().unwrap())
         .await
         .unwrap();
@@ -504,14 +551,14 @@ async fn a_case_that_moved_on_fails_the_job_permanently_with_a_german_reason() {
     Db::wechsle_zustand(
         &mut tx,
         w.fall,
-        "vollstaendig",
-        "zurueckgezogen",
+        Zustand::Vollstaendig,
+        Zustand::Zurueckgezogen,
         now_millis(),
     )
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let f = erlasse(&w.db, &w.config, id, &still, now_millis())
+    let f = erlasse(&w.config, id, &still, now_millis())
         .await
         .unwrap_err();
     assert!(f.permanent);
@@ -521,13 +568,16 @@ async fn a_case_that_moved_on_fails_the_job_permanently_with_a_german_reason() {
         f.message
     );
     assert!(!w.db.bescheid_akte(id).await.unwrap().ist_erlassen());
-    assert_eq!(w.db.antrag(w.fall).await.unwrap().zustand, "zurueckgezogen");
+    assert_eq!(
+        w.db.antrag(w.fall).await.unwrap().zustand,
+        Zustand::Zurueckgezogen
+    );
 }
 
 #[tokio::test]
 async fn a_plan_the_sandbox_refuses_fails_permanently_in_german_and_adds_no_version() {
     let w = welt().await;
-    let inhalt = serde_json::to_value(entwurf(Tenor::Genehmigung)).unwrap();
+    let inhalt = entwurf(Tenor::Genehmigung);
     let (dok, version, _) = &w.plaene[0];
     let id =
         w.db.speichere_bescheid_mit_plaenen(w.fall, &inhalt, &[*dok], w.ba, now_millis())
@@ -536,7 +586,8 @@ async fn a_plan_the_sandbox_refuses_fails_permanently_in_german_and_adds_no_vers
     // Hostile bytes where the plan should be: no PDF at all.
     let kaputt = w
         .config
-        .blobs
+        .verfahren
+        .blobs()
         .put_bytes(Bytes::from_static(b"%PDF-1.7\n\x00\x01 kein echtes PDF"))
         .await
         .unwrap();
@@ -545,8 +596,8 @@ async fn a_plan_the_sandbox_refuses_fails_permanently_in_german_and_adds_no_vers
         &mut tx,
         id,
         w.tenant,
-        "BA-2026-00017",
-        "2026-11-29",
+        &az(),
+        tag("2026-11-29"),
         &[ZuGenehmigen {
             dokument_id: *dok,
             version_id: *version,
@@ -559,7 +610,7 @@ async fn a_plan_the_sandbox_refuses_fails_permanently_in_german_and_adds_no_vers
     .unwrap()
     .unwrap();
     tx.commit().await.unwrap();
-    let f = erlasse(&w.db, &w.config, id, &still, now_millis())
+    let f = erlasse(&w.config, id, &still, now_millis())
         .await
         .unwrap_err();
     assert!(f.permanent, "{}", f.message);
@@ -579,5 +630,8 @@ async fn a_plan_the_sandbox_refuses_fails_permanently_in_german_and_adds_no_vers
         1
     );
     assert!(!w.db.bescheid_akte(id).await.unwrap().ist_erlassen());
-    assert_eq!(w.db.antrag(w.fall).await.unwrap().zustand, "vollstaendig");
+    assert_eq!(
+        w.db.antrag(w.fall).await.unwrap().zustand,
+        Zustand::Vollstaendig
+    );
 }

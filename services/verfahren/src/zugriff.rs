@@ -21,7 +21,8 @@ use plankammer_domain::anlageart::Anlageart;
 use plankammer_domain::beteiligung::BeteiligungsZustand;
 use plankammer_domain::zugriff::{VorgangRef, darf_dokumente_hochladen, darf_vorgang_sehen};
 use plankammer_storage::antrag::{Antrag, Frist};
-use plankammer_storage::beteiligung::{Beteiligung, Rueckfrage};
+use plankammer_storage::bescheid::BescheidAkte;
+use plankammer_storage::beteiligung::{Beteiligung, Rueckfrage, Stelle};
 use plankammer_storage::dokumente::Version;
 use plankammer_storage::now_millis;
 use serde::Serialize;
@@ -468,5 +469,62 @@ impl Verfahren {
             antrag,
             version,
         })
+    }
+
+    // --- The Bescheid ------------------------------------------------------------------------
+
+    /// The case's current Bescheid once issued, for whoever sees the case (its applicants, the
+    /// tenant's Bauaufsicht and administration); a Fachstelle never (it learns the outcome
+    /// from the Bauaufsicht). Everyone else, and before it is issued, 404.
+    pub async fn erlassener_bescheid(
+        &self,
+        akteur: &Akteur,
+        vorgang_id: i64,
+    ) -> Ergebnis<(Antrag, BescheidAkte)> {
+        if akteur.role == Role::Fachstelle {
+            return Err(Fehler::NichtGefunden);
+        }
+        let a = self.vorgang(akteur, vorgang_id).await?;
+        let b = self
+            .db
+            .aktueller_bescheid(a.id)
+            .await?
+            .filter(BescheidAkte::ist_erlassen)
+            .ok_or(Fehler::NichtGefunden)?;
+        Ok((a, b))
+    }
+
+    /// The current Bescheid whose stamped plans this person may read: the tenant's
+    /// Bauaufsicht as soon as issuing began (plans are stamped before it completes); everyone
+    /// else only once it is issued ([`Verfahren::erlassener_bescheid`]). Else 404.
+    pub async fn bescheid_mit_stempeln(
+        &self,
+        akteur: &Akteur,
+        vorgang_id: i64,
+    ) -> Ergebnis<(Antrag, BescheidAkte)> {
+        if akteur.role != Role::Bauaufsicht {
+            return self.erlassener_bescheid(akteur, vorgang_id).await;
+        }
+        let a = self.vorgang_der_bauaufsicht(akteur, vorgang_id).await?;
+        let b = self
+            .db
+            .aktueller_bescheid(a.id)
+            .await?
+            .filter(BescheidAkte::ist_beantragt)
+            .ok_or(Fehler::NichtGefunden)?;
+        Ok((a, b))
+    }
+
+    // --- The tenant's administration ---------------------------------------------------------
+
+    /// A Stelle of the admin's own tenant; others 403, a Land-wide Stelle or another tenant's
+    /// 404 (the Betreiber manages Land-wide ones at the command line).
+    pub async fn stelle_des_admins(&self, akteur: &Akteur, stelle_id: i64) -> Ergebnis<Stelle> {
+        nur_admin(akteur)?;
+        let s = self.db.stelle(stelle_id).await?;
+        if s.tenant_id != Some(akteur.tenant_id) {
+            return Err(Fehler::NichtGefunden);
+        }
+        Ok(s)
     }
 }

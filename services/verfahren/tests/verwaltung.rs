@@ -1,0 +1,825 @@
+//! The administration's steps against a real store (SQLite, or PostgreSQL with
+//! `PLANKAMMER_TEST_DB=postgres`): only the tenant's admin (or the operator) acts, never on
+//! another tenant; every change is audited; the German refusals of the old pages.
+
+use bytes::Bytes;
+use chrono::Datelike;
+use plankammer_domain::anlageart::Anlageart;
+use plankammer_domain::antrag::{Angaben, Bauherrschaft, Bauvorhaben, Grundstueck};
+use plankammer_domain::frist::FristArt;
+use plankammer_domain::verfahren::{Verfahrensart, standard_checkliste};
+use plankammer_domain::vorgang::Zustand;
+use plankammer_domain::zeitleiste::Eintragsart;
+use plankammer_domain::{Email, Role, TenantSlug};
+use plankammer_storage::testing::{fresh_db, tempfile_dir::TempDir};
+use plankammer_storage::{Db, heute_berlin, now_millis};
+use plankammer_verfahren::verwaltung::{
+    Beispielfall, Beispielunterlage, ChecklistenEingabe, NeuesKonto, StelleEingabe, ZeileEingabe,
+    art_und_text,
+};
+use plankammer_verfahren::{Akteur, Betreiber, Einstellungen, Fehler, Verfahren};
+
+struct Welt {
+    v: Verfahren,
+    db: Db,
+    tenant: i64,
+    andere: i64,
+    admin: Akteur,
+    ba: Akteur,
+    owner: Akteur,
+    fach: Akteur,
+    admin_andere: Akteur,
+    fach_andere: Akteur,
+    _dirs: (TempDir, TempDir),
+}
+
+async fn konto(db: &Db, tenant: i64, email: &str, name: &str, role: Role) -> Akteur {
+    let mut tx = db.begin().await.unwrap();
+    let u = Db::create_user(
+        &mut tx,
+        &Email::parse(email).unwrap(),
+        name,
+        "x",
+        now_millis(),
+    )
+    .await
+    .unwrap();
+    Db::add_membership(&mut tx, u.id, tenant, role, now_millis())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    Akteur::aus(&db.member(u.id, tenant).await.unwrap())
+}
+
+async fn welt() -> Welt {
+    let (db, dbdir) = fresh_db().await;
+    let dir = TempDir::new();
+    let blobs =
+        plankammer_storage::blobs::BlobStore::from_url(&format!("file://{}", dir.path().display()))
+            .unwrap();
+    let slug = |s: &str| TenantSlug::parse(s).unwrap();
+    let tenant = db
+        .create_tenant(&slug("kreis"), "Bauaufsicht Kreis", now_millis())
+        .await
+        .unwrap()
+        .id;
+    let andere = db
+        .create_tenant(&slug("stadt"), "Bauaufsicht Stadt", now_millis())
+        .await
+        .unwrap()
+        .id;
+    let admin = konto(&db, tenant, "admin@example.org", "Ada Admin", Role::Admin).await;
+    let ba = konto(
+        &db,
+        tenant,
+        "ba@example.org",
+        "Bernd Bauaufsicht",
+        Role::Bauaufsicht,
+    )
+    .await;
+    let owner = konto(
+        &db,
+        tenant,
+        "arch@example.org",
+        "Anna Architektin",
+        Role::Antragsteller,
+    )
+    .await;
+    let fach = konto(
+        &db,
+        tenant,
+        "fs@example.org",
+        "Frida Fachstelle",
+        Role::Fachstelle,
+    )
+    .await;
+    let admin_andere = konto(
+        &db,
+        andere,
+        "admin@stadt.example",
+        "Adam Stadt",
+        Role::Admin,
+    )
+    .await;
+    let fach_andere = konto(
+        &db,
+        andere,
+        "fs@stadt.example",
+        "Fritz Stadt",
+        Role::Fachstelle,
+    )
+    .await;
+    let mut cfg = Einstellungen::fuer_url("http://127.0.0.1:8080");
+    cfg.mail_domain = "plankammer.test".into();
+    Welt {
+        v: Verfahren::neu(db.clone(), blobs, cfg),
+        db,
+        tenant,
+        andere,
+        admin,
+        ba,
+        owner,
+        fach,
+        admin_andere,
+        fach_andere,
+        _dirs: (dbdir, dir),
+    }
+}
+
+async fn audits(db: &Db, action: &str) -> Vec<(Option<i64>, Option<i64>, String)> {
+    sqlx::query_as::<_, (Option<i64>, Option<i64>, String)>(
+        "SELECT tenant_id, actor_user_id, detail FROM audit_log WHERE action = $1 ORDER BY id",
+    )
+    .bind(action)
+    .fetch_all(db.pool())
+    .await
+    .unwrap()
+}
+
+fn verboten<T>(r: Result<T, Fehler>) {
+    match r {
+        Err(Fehler::KeineBerechtigung) => {}
+        Err(e) => panic!("expected 403, got {e:?}"),
+        Ok(_) => panic!("expected 403, it was allowed"),
+    }
+}
+
+fn nicht_gefunden<T>(r: Result<T, Fehler>) {
+    match r {
+        Err(Fehler::NichtGefunden) => {}
+        Err(e) => panic!("expected 404, got {e:?}"),
+        Ok(_) => panic!("expected 404, it was allowed"),
+    }
+}
+
+fn ungueltig<T>(r: Result<T, Fehler>) -> Vec<String> {
+    match r {
+        Err(Fehler::Ungueltig(m)) => m,
+        Err(e) => panic!("expected 422, got {e:?}"),
+        Ok(_) => panic!("expected 422, it was allowed"),
+    }
+}
+
+fn konflikt<T>(r: Result<T, Fehler>) -> String {
+    match r {
+        Err(Fehler::Konflikt(m)) => m,
+        Err(e) => panic!("expected 409, got {e:?}"),
+        Ok(_) => panic!("expected 409, it was allowed"),
+    }
+}
+
+const PASSWORT: &str = "lang-genuges-passwort";
+
+#[tokio::test]
+async fn the_admin_creates_accounts_in_its_own_tenant_and_the_person_is_mailed() {
+    let w = welt().await;
+    let neu = NeuesKonto {
+        email: "Neu@X.de",
+        name: " Neue Person ",
+        passwort: PASSWORT,
+        rolle: Role::Fachstelle,
+    };
+    for wer in [&w.ba, &w.owner, &w.fach] {
+        verboten(w.v.konto_anlegen(wer, &neu).await);
+    }
+    let id = w.v.konto_anlegen(&w.admin, &neu).await.unwrap();
+    let m = w.db.member(id, w.tenant).await.unwrap();
+    assert_eq!(
+        (m.user.email.as_str(), m.user.display_name.as_str(), m.role),
+        ("neu@x.de", "Neue Person", Role::Fachstelle)
+    );
+    assert!(
+        w.db.member(id, w.andere).await.is_err(),
+        "not in another tenant"
+    );
+    assert_eq!(
+        audits(&w.db, "user.create").await,
+        vec![(
+            Some(w.tenant),
+            Some(w.admin.user_id),
+            r#"{"role":"fachstelle"}"#.to_string()
+        )]
+    );
+    let mails: Vec<(String, String)> =
+        sqlx::query_as("SELECT recipient, subject FROM outbox ORDER BY id")
+            .fetch_all(w.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        mails,
+        vec![(
+            "neu@x.de".to_string(),
+            "Ihr Zugang zu Plankammer ist eingerichtet".to_string()
+        )]
+    );
+    assert_eq!(
+        konflikt(w.v.konto_anlegen(&w.admin, &neu).await),
+        "Für diese E-Mail-Adresse gibt es bereits ein Konto."
+    );
+    let kurz = NeuesKonto {
+        email: "x2@x.de",
+        passwort: "kurz",
+        ..neu.clone()
+    };
+    assert!(
+        ungueltig(w.v.konto_anlegen(&w.admin, &kurz).await)[0].contains("mindestens 12 Zeichen")
+    );
+    let ohne_name = NeuesKonto {
+        email: "x3@x.de",
+        name: "  ",
+        ..neu.clone()
+    };
+    assert_eq!(
+        ungueltig(w.v.konto_anlegen(&w.admin, &ohne_name).await),
+        vec!["Bitte geben Sie einen Namen an (höchstens 200 Zeichen).".to_string()]
+    );
+    assert!(
+        !ungueltig(
+            w.v.konto_anlegen(
+                &w.admin,
+                &NeuesKonto {
+                    email: "kein-at",
+                    ..neu.clone()
+                }
+            )
+            .await
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        audits(&w.db, "user.create").await.len(),
+        1,
+        "refusals leave nothing"
+    );
+}
+
+#[tokio::test]
+async fn the_operator_creates_tenants_and_accounts_anywhere() {
+    let w = welt().await;
+    let b = Betreiber::an_der_konsole();
+    let t =
+        w.v.tenant_anlegen(&b, "landkreis-nord", " Bauaufsicht Nord ")
+            .await
+            .unwrap();
+    assert_eq!(
+        (t.slug.as_str(), t.name.as_str()),
+        ("landkreis-nord", "Bauaufsicht Nord")
+    );
+    assert_eq!(
+        audits(&w.db, "tenant.create").await,
+        vec![(Some(t.id), None, r#"{"slug":"landkreis-nord"}"#.to_string())]
+    );
+    assert_eq!(
+        konflikt(w.v.tenant_anlegen(&b, "landkreis-nord", "Zweite").await),
+        "Eine Behörde mit diesem Kürzel gibt es bereits."
+    );
+    assert!(!ungueltig(w.v.tenant_anlegen(&b, "Nicht Gültig!", "X").await).is_empty());
+    assert!(!ungueltig(w.v.tenant_anlegen(&b, "leer", " ").await).is_empty());
+    let id =
+        w.v.konto_anlegen_als_betreiber(
+            &b,
+            t.id,
+            &NeuesKonto {
+                email: "admin@nord.example",
+                name: "Nora Nord",
+                passwort: PASSWORT,
+                rolle: Role::Admin,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(w.db.member(id, t.id).await.unwrap().role, Role::Admin);
+    let a = audits(&w.db, "user.create").await;
+    assert_eq!(
+        (a[0].0, a[0].1),
+        (Some(t.id), None),
+        "the operator has no account"
+    );
+    nicht_gefunden(
+        w.v.konto_anlegen_als_betreiber(
+            &b,
+            9999,
+            &NeuesKonto {
+                email: "x@nirgends.example",
+                name: "X",
+                passwort: PASSWORT,
+                rolle: Role::Admin,
+            },
+        )
+        .await,
+    );
+}
+
+fn stelle(name: &str, gemeinde: &str) -> StelleEingabe {
+    StelleEingabe {
+        name: name.into(),
+        rechtsbereich: "Brandschutz".into(),
+        gemeinde: gemeinde.into(),
+    }
+}
+
+#[tokio::test]
+async fn stellen_are_the_admins_of_their_tenant_and_land_wide_ones_the_operators() {
+    let w = welt().await;
+    let b = Betreiber::an_der_konsole();
+    for wer in [&w.ba, &w.owner, &w.fach] {
+        verboten(w.v.stelle_anlegen(wer, &stelle("Brandschutz", "")).await);
+        verboten(w.v.stellenverwaltung(wer).await);
+    }
+    assert_eq!(
+        ungueltig(w.v.stelle_anlegen(&w.admin, &stelle(" ", "99999999")).await),
+        vec![
+            "Bitte geben Sie den Namen der Stelle an.".to_string(),
+            "Bitte wählen Sie die Gemeinde aus der Liste.".to_string()
+        ]
+    );
+    let eigene =
+        w.v.stelle_anlegen(&w.admin, &stelle(" Brandschutzdienststelle ", ""))
+            .await
+            .unwrap();
+    let s = w.db.stelle(eigene).await.unwrap();
+    assert_eq!(
+        (s.tenant_id, s.name.as_str()),
+        (Some(w.tenant), "Brandschutzdienststelle")
+    );
+    let land =
+        w.v.stelle_anlegen_als_betreiber(&b, None, &stelle("Landesamt für Denkmalpflege", ""))
+            .await
+            .unwrap();
+    assert_eq!(w.db.stelle(land).await.unwrap().tenant_id, None);
+    let fremde =
+        w.v.stelle_anlegen(&w.admin_andere, &stelle("Stadtbrandschutz", ""))
+            .await
+            .unwrap();
+    let a = audits(&w.db, "stelle.angelegt").await;
+    assert_eq!(
+        a.iter().map(|x| (x.0, x.1)).collect::<Vec<_>>(),
+        vec![
+            (Some(w.tenant), Some(w.admin.user_id)),
+            (None, None),
+            (Some(w.andere), Some(w.admin_andere.user_id))
+        ]
+    );
+
+    // Changing: only the tenant's own; a Land-wide or another tenant's Stelle is unknown.
+    nicht_gefunden(
+        w.v.stelle_aendern(&w.admin, land, &stelle("Landesamt", ""))
+            .await,
+    );
+    nicht_gefunden(
+        w.v.stelle_aendern(&w.admin, fremde, &stelle("Meins", ""))
+            .await,
+    );
+    verboten(w.v.stelle_aendern(&w.ba, eigene, &stelle("X", "")).await);
+    w.v.stelle_aendern(&w.admin, eigene, &stelle("Gemeinde Kassel", "06611000"))
+        .await
+        .unwrap();
+    let s = w.db.stelle(eigene).await.unwrap();
+    assert_eq!(
+        (s.name.as_str(), s.gemeinde_ags.as_deref()),
+        ("Gemeinde Kassel", Some("06611000"))
+    );
+    assert_eq!(w.db.stelle(fremde).await.unwrap().name, "Stadtbrandschutz");
+    w.v.stelle_aendern_als_betreiber(&b, land, &stelle("Landesamt für Denkmalpflege Hessen", ""))
+        .await
+        .unwrap();
+    assert_eq!(
+        w.db.stelle(land).await.unwrap().name,
+        "Landesamt für Denkmalpflege Hessen"
+    );
+    assert_eq!(audits(&w.db, "stelle.geaendert").await.len(), 2);
+    nicht_gefunden(
+        w.v.stelle_anlegen_als_betreiber(&b, Some(9999), &stelle("X", ""))
+            .await,
+    );
+}
+
+#[tokio::test]
+async fn members_are_fachstelle_accounts_of_the_tenant() {
+    let w = welt().await;
+    let b = Betreiber::an_der_konsole();
+    let eigene =
+        w.v.stelle_anlegen(&w.admin, &stelle("Brandschutz", ""))
+            .await
+            .unwrap();
+    let land =
+        w.v.stelle_anlegen_als_betreiber(&b, None, &stelle("Landesamt", ""))
+            .await
+            .unwrap();
+    let nur_fachstelle = "Mitglied einer Stelle kann nur ein aktives Konto Ihrer Behörde mit der Rolle Fachstelle werden.";
+    for uid in [w.ba.user_id, w.owner.user_id, w.fach_andere.user_id, 9999] {
+        assert_eq!(
+            ungueltig(w.v.mitglied_hinzufuegen(&w.admin, eigene, uid).await),
+            vec![nur_fachstelle.to_string()]
+        );
+    }
+    verboten(
+        w.v.mitglied_hinzufuegen(&w.fach, eigene, w.fach.user_id)
+            .await,
+    );
+    nicht_gefunden(
+        w.v.mitglied_hinzufuegen(&w.admin_andere, eigene, w.fach_andere.user_id)
+            .await,
+    );
+    nicht_gefunden(
+        w.v.mitglied_hinzufuegen(&w.admin, land, w.fach.user_id)
+            .await,
+    );
+    assert!(
+        w.v.mitglied_hinzufuegen(&w.admin, eigene, w.fach.user_id)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !w.v.mitglied_hinzufuegen(&w.admin, eigene, w.fach.user_id)
+            .await
+            .unwrap(),
+        "once"
+    );
+    assert!(
+        w.db.ist_stellenmitglied(eigene, w.fach.user_id)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        audits(&w.db, "stelle.mitglied_hinzugefuegt").await,
+        vec![(
+            Some(w.tenant),
+            Some(w.admin.user_id),
+            format!(r#"{{"user_id":{}}}"#, w.fach.user_id)
+        )]
+    );
+
+    // The operator: a Land-wide Stelle takes Fachstelle accounts of any tenant; a tenant's
+    // Stelle only its own.
+    let (u, s, neu) =
+        w.v.mitglied_hinzufuegen_als_betreiber(&b, land, "fs@stadt.example")
+            .await
+            .unwrap();
+    assert_eq!((u.id, s.id, neu), (w.fach_andere.user_id, land, true));
+    assert!(
+        !w.v.mitglied_hinzufuegen_als_betreiber(&b, land, "FS@stadt.example")
+            .await
+            .unwrap()
+            .2
+    );
+    w.v.mitglied_hinzufuegen_als_betreiber(&b, land, "fs@example.org")
+        .await
+        .unwrap();
+    assert_eq!(
+        ungueltig(w.v.mitglied_hinzufuegen_als_betreiber(&b, eigene, "fs@stadt.example").await),
+        vec!["Mitglied dieser Stelle kann nur ein aktives Konto mit der Rolle Fachstelle in der Behörde der Stelle werden.".to_string()]
+    );
+    assert_eq!(
+        ungueltig(
+            w.v.mitglied_hinzufuegen_als_betreiber(&b, land, "ba@example.org")
+                .await
+        ),
+        vec![
+            "Mitglied einer Stelle kann nur ein aktives Konto mit der Rolle Fachstelle werden."
+                .to_string()
+        ]
+    );
+    assert_eq!(
+        ungueltig(
+            w.v.mitglied_hinzufuegen_als_betreiber(&b, land, "niemand@example.org")
+                .await
+        ),
+        vec!["Für diese E-Mail-Adresse gibt es kein Konto.".to_string()]
+    );
+
+    // The admin's page shows a Land-wide Stelle's members only as far as they are its own.
+    let seite = w.v.stellenverwaltung(&w.admin).await.unwrap();
+    assert_eq!(
+        seite.konten.iter().map(|k| k.id).collect::<Vec<_>>(),
+        vec![w.fach.user_id]
+    );
+    assert_eq!(seite.eigene.len(), 1);
+    assert_eq!(seite.eigene[0].mitglieder.len(), 1);
+    assert!(seite.eigene[0].kandidaten.is_empty());
+    let l = &seite.land[0];
+    assert_eq!(l.anzahl_mitglieder, 2);
+    assert_eq!(
+        l.mitglieder.iter().map(|m| m.user_id).collect::<Vec<_>>(),
+        vec![w.fach.user_id],
+        "the other tenant's person is not named"
+    );
+
+    // Removing: once, audited; another tenant's admin cannot.
+    nicht_gefunden(
+        w.v.mitglied_entfernen(&w.admin_andere, eigene, w.fach.user_id)
+            .await,
+    );
+    verboten(w.v.mitglied_entfernen(&w.ba, eigene, w.fach.user_id).await);
+    assert!(
+        w.v.mitglied_entfernen(&w.admin, eigene, w.fach.user_id)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !w.v.mitglied_entfernen(&w.admin, eigene, w.fach.user_id)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !w.db
+            .ist_stellenmitglied(eigene, w.fach.user_id)
+            .await
+            .unwrap()
+    );
+    assert_eq!(audits(&w.db, "stelle.mitglied_entfernt").await.len(), 1);
+}
+
+/// The editor's form for a list: every row as it is.
+fn formular(c: &plankammer_domain::verfahren::Checkliste, basis: i64) -> ChecklistenEingabe {
+    ChecklistenEingabe {
+        basis: Some(basis),
+        aktion: "speichern".into(),
+        zeilen: c
+            .positionen
+            .iter()
+            .map(|p| {
+                let (art, text) = art_und_text(&p.anforderung);
+                ZeileEingabe {
+                    code: p.anlageart.clone(),
+                    art: art.into(),
+                    text,
+                    entfernen: false,
+                }
+            })
+            .collect(),
+        neu: ZeileEingabe::default(),
+    }
+}
+
+#[tokio::test]
+async fn checklists_are_versioned_per_tenant_and_checked() {
+    let w = welt().await;
+    let v = Verfahrensart::VereinfachtesVerfahren;
+    let standard = standard_checkliste(v);
+    verboten(
+        w.v.checkliste_speichern(&w.ba, v, &formular(&standard, 0))
+            .await,
+    );
+    verboten(w.v.geltende_checkliste(&w.owner, v).await);
+    verboten(w.v.checklisten_versionen(&w.fach, v).await);
+    verboten(w.v.checkliste_zuruecksetzen(&w.ba, v).await);
+
+    // Unchanged: nothing stored; resetting the default: nothing stored.
+    assert_eq!(
+        w.v.checkliste_speichern(&w.admin, v, &formular(&standard, 0))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        w.v.checkliste_zuruecksetzen(&w.admin, v).await.unwrap(),
+        None
+    );
+
+    // A row removed: version 1, in force for the tenant's drafts only.
+    let mut f = formular(&standard, 0);
+    let weg = f.zeilen[0].code.clone();
+    f.zeilen[0].entfernen = true;
+    assert_eq!(
+        w.v.checkliste_speichern(&w.admin, v, &f).await.unwrap(),
+        Some(1)
+    );
+    let g = w.v.geltende_checkliste(&w.admin, v).await.unwrap();
+    assert_eq!(g.version, Some(1));
+    assert!(g.liste.position(&weg).is_none());
+    assert!(
+        w.v.checkliste_fuer(w.tenant, v)
+            .await
+            .unwrap()
+            .position(&weg)
+            .is_none()
+    );
+    assert!(
+        w.v.checkliste_fuer(w.andere, v)
+            .await
+            .unwrap()
+            .position(&weg)
+            .is_some()
+    );
+    let versionen = w.v.checklisten_versionen(&w.admin, v).await.unwrap();
+    assert_eq!(versionen.len(), 1);
+    assert_eq!(versionen[0].von.as_deref(), Some("Ada Admin"));
+    assert_eq!(
+        versionen[0].liste.as_ref().unwrap().positionen.len(),
+        standard.positionen.len() - 1
+    );
+    assert!(
+        w.v.checklisten_versionen(&w.admin_andere, v)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let a = audits(&w.db, "checkliste.speichern").await;
+    assert_eq!(a.len(), 1);
+    assert!(a[0].2.contains(r#""version":1"#), "{}", a[0].2);
+
+    // A form built from the default while version 1 is in force: refused, nothing stored.
+    assert_eq!(
+        konflikt(
+            w.v.checkliste_speichern(&w.admin, v, &formular(&standard, 0))
+                .await
+        ),
+        "Die Checkliste wurde inzwischen geändert (jetzt Version 1). Ihre Änderungen wurden nicht gespeichert; unten steht die aktuelle Fassung. Bitte nehmen Sie Ihre Änderungen erneut vor."
+    );
+    // Every problem at once.
+    let mut f = formular(&g.liste, 1);
+    f.neu = ZeileEingabe {
+        code: f.zeilen[0].code.clone(),
+        art: "pflicht".into(),
+        ..ZeileEingabe::default()
+    };
+    f.zeilen[1].art = "irgendwie".into();
+    let m = ungueltig(w.v.checkliste_speichern(&w.admin, v, &f).await);
+    assert!(m.iter().any(|s| s.contains("mehrfach")), "{m:?}");
+    assert!(
+        m.iter()
+            .any(|s| s.starts_with("Bitte wählen Sie für die Anlageart")),
+        "{m:?}"
+    );
+    assert_eq!(
+        w.v.checklisten_versionen(&w.admin, v).await.unwrap().len(),
+        1
+    );
+
+    // Back to the default: version 2, audited as a reset.
+    assert_eq!(
+        w.v.checkliste_zuruecksetzen(&w.admin, v).await.unwrap(),
+        Some(2)
+    );
+    assert!(
+        w.v.checkliste_fuer(w.tenant, v)
+            .await
+            .unwrap()
+            .position(&weg)
+            .is_some()
+    );
+    assert_eq!(audits(&w.db, "checkliste.zuruecksetzen").await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_aktenzeichen_format_is_checked_previewed_and_audited() {
+    let w = welt().await;
+    verboten(w.v.aktenzeichen_stand(&w.ba).await);
+    verboten(
+        w.v.aktenzeichen_format_setzen(&w.ba, "{jahr}-{nummer}", "BA")
+            .await,
+    );
+    let jahr = i64::from(heute_berlin().year());
+    let stand = w.v.aktenzeichen_stand(&w.admin).await.unwrap();
+    let vorher = stand.gespeichert.clone();
+    assert_eq!((stand.jahr, stand.nummer), (jahr, 1));
+    assert_eq!(stand.naechstes, vorher.bilde(jahr, 1));
+    assert_eq!(
+        stand
+            .vorschau(" 63/{nummer:4}/{jahr} ", "BA")
+            .unwrap()
+            .as_str(),
+        format!("63/0001/{jahr}")
+    );
+    assert!(stand.vorschau("{kuerzel}-{jahr}", "BA").unwrap_err()[0].contains("laufende Nummer"));
+
+    let m = ungueltig(
+        w.v.aktenzeichen_format_setzen(&w.admin, "{kuerzel}-{nummer}", "B A")
+            .await,
+    );
+    assert!(m.iter().any(|s| s.contains("das Jahr enthalten")), "{m:?}");
+    assert!(m.iter().any(|s| s.starts_with("Das Kürzel muss")), "{m:?}");
+    assert!(
+        !w.v.aktenzeichen_format_setzen(&w.admin, vorher.format(), vorher.kuerzel())
+            .await
+            .unwrap(),
+        "unchanged: nothing stored"
+    );
+    assert!(audits(&w.db, "aktenzeichen.format").await.is_empty());
+    assert!(
+        w.v.aktenzeichen_format_setzen(&w.admin, " 63/{nummer:4}/{jahr} ", " Bau.Amt ")
+            .await
+            .unwrap()
+    );
+    let stand = w.v.aktenzeichen_stand(&w.admin).await.unwrap();
+    assert_eq!(stand.naechstes.as_str(), format!("63/0001/{jahr}"));
+    assert_eq!(stand.gespeichert.kuerzel(), "Bau.Amt");
+    let a = audits(&w.db, "aktenzeichen.format").await;
+    assert_eq!(a.len(), 1);
+    let detail: serde_json::Value = serde_json::from_str(&a[0].2).unwrap();
+    assert_eq!(detail["format"], "63/{nummer:4}/{jahr}");
+    assert_eq!(detail["vorher_format"], vorher.format());
+    // The other tenant keeps its format.
+    assert_eq!(
+        w.v.aktenzeichen_stand(&w.admin_andere)
+            .await
+            .unwrap()
+            .gespeichert,
+        vorher
+    );
+}
+
+#[tokio::test]
+async fn the_operators_demo_case_arrives_complete_through_the_state_machine() {
+    let w = welt().await;
+    let angaben = Angaben {
+        bauvorhaben: Bauvorhaben {
+            bezeichnung: "Neubau Einfamilienhaus mit Garage".into(),
+            massnahme: "11".into(),
+            gebaeudeklasse: "1".into(),
+        },
+        grundstueck: Grundstueck {
+            strasse: "Lindenweg".into(),
+            hausnummer: "12".into(),
+            plz: "34117".into(),
+            ort: "Kassel".into(),
+            gemeinde_ags: "06611000".into(),
+            ..Grundstueck::default()
+        },
+        bauherrschaft: Bauherrschaft {
+            name: "Jana Becker".into(),
+            anschrift: "Goethestraße 41, 34119 Kassel".into(),
+            email: String::new(),
+        },
+        ..Angaben::default()
+    };
+    let unterlagen = [
+        Beispielunterlage {
+            dateiname: "01_Lageplan.pdf",
+            bezeichnung: "Lageplan",
+            anlageart: Anlageart::parse("1803").unwrap(),
+            inhalt: Bytes::from_static(b"%PDF-1.4 Lageplan"),
+        },
+        Beispielunterlage {
+            dateiname: "03_Grundriss_EG.pdf",
+            bezeichnung: "Grundriss Erdgeschoss",
+            anlageart: Anlageart::parse("2001").unwrap(),
+            inhalt: Bytes::from_static(b"%PDF-1.4 Grundriss"),
+        },
+    ];
+    let id =
+        w.v.vollstaendigen_fall_anlegen(
+            &Betreiber::an_der_konsole(),
+            &Beispielfall {
+                tenant_id: w.tenant,
+                owner_user_id: w.owner.user_id,
+                verfahren: Verfahrensart::VereinfachtesVerfahren,
+                angaben: &angaben,
+                unterlagen: &unterlagen,
+            },
+        )
+        .await
+        .unwrap();
+    let a = w.db.antrag(id).await.unwrap();
+    assert_eq!(a.zustand, Zustand::Vollstaendig);
+    assert_eq!(a.bezeichnung, "Neubau Einfamilienhaus mit Garage");
+    assert_eq!(a.angaben.as_ref(), Some(&angaben));
+    let az = a.aktenzeichen.clone().unwrap();
+    let fassungen = w.db.fassungen(id).await.unwrap();
+    assert_eq!(fassungen.len(), 1);
+    assert_eq!(
+        w.db.fassung_dokumente(fassungen[0].id).await.unwrap().len(),
+        2
+    );
+    let arten: Vec<_> =
+        w.db.ereignisse(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.art, e.text))
+            .collect();
+    assert_eq!(
+        arten,
+        vec![
+            (Eintragsart::Angelegt, "Vorgang angelegt".to_string()),
+            (
+                Eintragsart::Einreichen,
+                format!("Antrag eingereicht, Aktenzeichen {az}, Fassung 1 mit 2 Unterlagen")
+            ),
+            (
+                Eintragsart::VollstaendigErklaeren,
+                "Formelle Prüfung abgeschlossen: Die Unterlagen sind vollständig.".to_string()
+            ),
+        ]
+    );
+    let fristen = w.db.fristen(id).await.unwrap();
+    assert_eq!(fristen.len(), 1);
+    assert_eq!(fristen[0].art, FristArt::Entscheidung);
+    assert_eq!(fristen[0].start, heute_berlin());
+    let jobs: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE kind = 'pipeline.validate' AND tenant_id = $1",
+    )
+    .bind(w.tenant)
+    .fetch_one(w.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(jobs, 2, "each document goes through the pipeline");
+    let mails: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
+        .fetch_one(w.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(mails, 0, "nobody is mailed for demo data");
+    // The next case of the tenant gets the next number.
+    assert_eq!(w.v.aktenzeichen_stand(&w.admin).await.unwrap().nummer, 2);
+}
