@@ -52,9 +52,8 @@ impl Db {
     /// Writes an entry on its own.
     pub async fn audit_now(&self, ev: AuditEvent<'_>, now: Millis) -> Result<()> {
         let mut tx = self.begin().await?;
-        let r = Db::audit(&mut tx, ev, now).await?;
-        tx.commit().await?;
-        Ok(r)
+        Db::audit(&mut tx, ev, now).await?;
+        tx.commit().await
     }
 
     /// The newest entries of one tenant.

@@ -48,6 +48,22 @@ impl Db {
         Ok(id)
     }
 
+    /// [`Db::queue_mail`] on its own (a mail that accompanies no change, e.g. a test mail).
+    pub async fn queue_mail_now(
+        &self,
+        tenant_id: Option<i64>,
+        kind: &str,
+        recipient: &str,
+        mail: &RenderedMail,
+        domain: &str,
+        now: Millis,
+    ) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        let id = Db::queue_mail(&mut tx, tenant_id, kind, recipient, mail, domain, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
     /// Takes the next due mail for `sender` under a lease.
     pub async fn claim_mail(
         &self,

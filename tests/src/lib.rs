@@ -7,6 +7,7 @@
 
 pub mod browser;
 pub mod pdf;
+pub mod routen;
 pub mod process;
 pub mod s3;
 pub mod smtp;

@@ -271,9 +271,7 @@ mod tests {
         }
         .render()
         .unwrap();
-        let mut tx = db.begin().await.unwrap();
-        let id = Db::queue_mail(
-            &mut tx,
+        db.queue_mail_now(
             None,
             "konto_angelegt",
             to,
@@ -282,9 +280,7 @@ mod tests {
             now_millis(),
         )
         .await
-        .unwrap();
-        tx.commit().await.unwrap();
-        id
+        .unwrap()
     }
 
     #[tokio::test]

@@ -53,7 +53,9 @@ pub fn router() -> Router<AppState> {
         download,
         retry,
         preview,
-        thumbnail
+        thumbnail,
+        withdraw,
+        set_anlageart
     ),
     components(schemas(
         DocumentOut,
@@ -62,7 +64,8 @@ pub fn router() -> Router<AppState> {
         MetaOut,
         FindingOut,
         PageOut,
-        UploadedFile
+        UploadedFile,
+        AnlageartIn
     ))
 )]
 pub struct Doc;

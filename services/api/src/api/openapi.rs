@@ -61,7 +61,38 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     ] {
         doc.merge(teil);
     }
+    problem_json(&mut doc);
     doc
+}
+
+/// Errors are sent as `application/problem+json` (RFC 9457): the document says so for every
+/// response whose body is [`ApiErrorBody`].
+fn problem_json(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    for item in doc.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            for antwort in op.responses.responses.values_mut() {
+                let RefOr::T(antwort) = antwort else { continue };
+                let ist_problem = antwort.content.get("application/json").is_some_and(|c| {
+                    matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/ApiErrorBody"))
+                });
+                if ist_problem && let Some(c) = antwort.content.remove("application/json") {
+                    antwort
+                        .content
+                        .insert("application/problem+json".to_string(), c);
+                }
+            }
+        }
+    }
 }
 
 async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {

@@ -152,6 +152,7 @@ pub async fn vollstaendig(
 
 /// One Befund of a Nachforderung.
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"code": "02", "text": "Der Brandschutznachweis fehlt.", "dokument_id": 12}))]
 pub struct BefundIn {
     /// `formellebefundeart_2.0` code, e.g. `02`.
     pub code: String,
