@@ -148,10 +148,11 @@ pub enum StoreError {
     Konflikt(Konflikt),
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// The database failed (connection, query); the text is for the log.
     #[error("database: {0}")]
-    Db(sqlx::Error),
+    Db(String),
     #[error("migration: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(String),
     /// A mail template failed to render (a build defect the snapshot tests catch).
     #[error("rendering mail: {0}")]
     Mail(String),
@@ -189,8 +190,14 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
                 StoreError::Konflikt(Konflikt::FehlenderVerweis)
             }
-            _ => StoreError::Db(err),
+            _ => StoreError::Db(err.to_string()),
         }
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(err: sqlx::migrate::MigrateError) -> StoreError {
+        StoreError::Migrate(err.to_string())
     }
 }
 

@@ -85,7 +85,7 @@ fn problem_json(doc: &mut utoipa::openapi::OpenApi) {
                 let ist_problem = antwort.content.get("application/json").is_some_and(|c| {
                     matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/ApiErrorBody"))
                 });
-                if ist_problem && let Some(c) = antwort.content.remove("application/json") {
+                if ist_problem && let Some(c) = antwort.content.shift_remove("application/json") {
                     antwort
                         .content
                         .insert("application/problem+json".to_string(), c);
