@@ -316,6 +316,10 @@ impl Db {
 /// Milliseconds since the Unix epoch: the one representation of an instant in the store.
 pub type Millis = i64;
 
+/// The log target of the database driver, for a log filter that quiets its per-query lines
+/// (the driver's name stays inside this crate).
+pub const LOG_ZIEL_DATENBANK: &str = "sqlx";
+
 pub use uhr::{heute_berlin, now_millis};
 
 /// A random token of `bytes` bytes, hex-encoded.
