@@ -167,7 +167,8 @@ pub fn zustimmung_text(b: &Beteiligung, z: Zustimmung) -> &'static str {
     }
 }
 
-fn zurueckgezogen() -> Fehler {
+/// The request was withdrawn: the Stelle can no longer act on it (409).
+pub(crate) fn zurueckgezogen() -> Fehler {
     Fehler::konflikt(
         "Die Bauaufsicht hat diese Anfrage zurückgezogen; Sie können dazu nichts mehr einreichen.",
     )

@@ -2,6 +2,7 @@
 //! role, German formatting of dates, deadlines and places, downloads of stored files, and
 //! the view of a document version with its pipeline state.
 
+pub mod beteiligung;
 pub mod download;
 pub mod format;
 pub mod layout;
