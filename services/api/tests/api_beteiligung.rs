@@ -303,7 +303,8 @@ async fn the_bauaufsicht_asks_stellen_and_acts_on_the_requests() {
     let fs = Klient::fuer(w, BRANDSCHUTZ).await;
 
     // The Stellen the tenant may ask: its own and the Land-wide one, by name, paged.
-    let a = ba.get("/api/v1/stellen").await;
+    let stellen = format!("/api/v1/cases/{fall}/stellen");
+    let a = ba.get(&stellen).await;
     assert_eq!(a.status, 200, "{}", a.body);
     let mut erwartet = vec![bw.brandschutz, bw.land, bw.gemeinde];
     erwartet.sort_unstable();
@@ -325,21 +326,19 @@ async fn the_bauaufsicht_asks_stellen_and_acts_on_the_requests() {
         .find(|s| s["id"] == bw.land)
         .unwrap();
     assert_eq!(land["landesweit"], true);
-    let seite1 = ba.get("/api/v1/stellen?limit=2").await;
+    let seite1 = ba.get(&format!("{stellen}?limit=2")).await;
     assert_eq!(ids(&seite1).len(), 2);
     let weiter = seite1.body["weiter"].as_str().unwrap().to_string();
-    let seite2 = ba
-        .get(&format!("/api/v1/stellen?limit=2&nach={weiter}"))
-        .await;
+    let seite2 = ba.get(&format!("{stellen}?limit=2&nach={weiter}")).await;
     assert_eq!(ids(&seite2).len(), 1);
     assert!(seite2.body["weiter"].is_null());
     problem(
-        &ba.get("/api/v1/stellen?nach=abc").await,
+        &ba.get(&format!("{stellen}?nach=abc")).await,
         422,
         "Parameter „nach“",
     );
-    for k in [&arch, &fs] {
-        problem(&k.get("/api/v1/stellen").await, 403, "keine Berechtigung");
+    for k in [&arch, &fs, &fremd] {
+        problem(&k.get(&stellen).await, 404, "nicht gefunden");
     }
 
     // Asking: every problem of the input as a German sentence, nothing stored.
@@ -1235,7 +1234,7 @@ async fn the_openapi_document_describes_the_beteiligung() {
         .unwrap();
     let paths = &doc["paths"];
     let routen = [
-        ("/api/v1/stellen", "get"),
+        ("/api/v1/cases/{id}/stellen", "get"),
         ("/api/v1/cases/{id}/beteiligungen", "get"),
         ("/api/v1/cases/{id}/beteiligungen", "post"),
         ("/api/v1/beteiligungen", "get"),
@@ -1274,14 +1273,21 @@ async fn the_openapi_document_describes_the_beteiligung() {
             if status == "404" && !pfad.contains('{') {
                 continue;
             }
+            // Problem details (`application/problem+json`, or `application/json` where the
+            // document does not say so yet) with the one error schema.
+            let inhalt = &op["responses"][status]["content"];
+            let schema = if inhalt["application/problem+json"].is_object() {
+                &inhalt["application/problem+json"]["schema"]
+            } else {
+                &inhalt["application/json"]["schema"]
+            };
             assert_eq!(
-                op["responses"][status]["content"]["application/json"]["schema"]["$ref"],
-                "#/components/schemas/ApiErrorBody",
+                schema["$ref"], "#/components/schemas/ApiErrorBody",
                 "{methode} {pfad} {status}"
             );
         }
         let paged = [
-            "/api/v1/stellen",
+            "/api/v1/cases/{id}/stellen",
             "/api/v1/cases/{id}/beteiligungen",
             "/api/v1/beteiligungen",
             "/api/v1/anfragen",
@@ -1304,6 +1310,8 @@ async fn the_openapi_document_describes_the_beteiligung() {
     let schemas = &doc["components"]["schemas"];
     for eingabe in [
         "BeteiligenIn",
+        "AnfrageIn",
+        "NebenbestimmungIn",
         "ZuruecknahmeIn",
         "AntwortIn",
         "EntscheidungIn",

@@ -1,5 +1,6 @@
-//! `/api/v1` for the Bauaufsicht's side of the Beteiligung: the Stellen its tenant may ask,
-//! asking one or more of them about a case in one step, the requests of a case and the
+//! `/api/v1` for the Bauaufsicht's side of the Beteiligung: the Stellen it may ask about a
+//! case (its tenant's own and the Land-wide ones; `/api/v1/stellen` is the administration's
+//! management of the tenant's Stellen), asking one or more of them in one step, the requests of a case and the
 //! running ones of the tenant, one request with what came back (Rückfragen, Stellungnahmen
 //! with their Nebenbestimmungen and attachments), withdrawing and extending a request,
 //! answering or passing on a Rückfrage, deciding on a late Stellungnahme, letting a Stelle
@@ -28,7 +29,7 @@ use utoipa::{OpenApi, ToSchema};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/stellen", get(stellen))
+        .route("/api/v1/cases/{id}/stellen", get(stellen))
         .route(
             "/api/v1/cases/{id}/beteiligungen",
             get(beteiligungen_des_vorgangs).post(anfragen),
@@ -385,14 +386,18 @@ pub struct BeteiligungAkteOut {
 
 // --- Reading --------------------------------------------------------------------------------
 
-#[utoipa::path(get, path = "/api/v1/stellen", tag = "beteiligung", params(Seitenabfrage),
-    responses((status = 200, body = StelleSeite, description = "Die eigenen und die landesweiten Stellen, die die Behörde anfragen kann"),
-        (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody, description = "Nur die Bauaufsicht"), (status = 422, body = ApiErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/cases/{id}/stellen", tag = "beteiligung", params(("id" = i64, Path), Seitenabfrage),
+    responses((status = 200, body = StelleSeite, description = "Die Stellen, die die Behörde zu diesem Vorgang anfragen kann: ihre eigenen und die landesweiten"),
+        (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody, description = "Kein Vorgang der eigenen Behörde, oder nicht die Bauaufsicht"), (status = 422, body = ApiErrorBody)))]
 pub async fn stellen(
     State(st): State<AppState>,
     caller: ApiCaller,
+    Path(id): Path<i64>,
     Query(q): Query<Seitenabfrage>,
 ) -> ApiResult<Json<StelleSeite>> {
+    st.verfahren
+        .vorgang_der_bauaufsicht(caller.akteur(), id)
+        .await?;
     let alle: Vec<StelleOut> = st
         .verfahren
         .anfragbare_stellen(caller.akteur())
@@ -478,6 +483,10 @@ pub async fn beteiligung(
 
 /// One Stelle to ask.
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({
+    "stelle_id": 5, "rolle": "2", "rechtsbereich": "Denkmalschutz", "notiz": "Bitte die Fassade prüfen",
+    "umfang": [41, 42], "ende": "2026-05-04"
+}))]
 pub struct AnfrageIn {
     pub stelle_id: i64,
     /// `beteiligungrolle_2.0` code; default: the Stelle's `standardrolle`.

@@ -351,6 +351,9 @@ pub async fn rueckfrage(
 
 /// One Nebenbestimmung of a Stellungnahme.
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({
+    "art": "2", "text": "Rauchwarnmelder in allen Aufenthaltsräumen", "begruendung": "§ 14 Abs. 2 HBO"
+}))]
 pub struct NebenbestimmungIn {
     /// `nebenbestimmungart_3.0`: `1` Bedingung, `2` Auflage, `3` Vorbehalt, `4` Hinweis, …
     pub art: String,
