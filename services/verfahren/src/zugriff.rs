@@ -53,6 +53,13 @@ pub fn darf_handeln(b: &Beteiligung) -> bool {
     b.zustand != BeteiligungsZustand::Zurueckgezogen
 }
 
+/// The request was withdrawn: the Stelle can no longer act on it (409).
+pub(crate) fn zurueckgezogen() -> Fehler {
+    Fehler::konflikt(
+        "Die Bauaufsicht hat diese Anfrage zurückgezogen; Sie können dazu nichts mehr einreichen.",
+    )
+}
+
 /// May the Stelle read the documents of this request? Yes, unless it was withdrawn before
 /// any member had opened it (the Stelle keeps what it already saw).
 pub fn darf_dokumente_lesen(b: &Beteiligung) -> bool {
@@ -219,7 +226,7 @@ impl Verfahren {
     pub async fn anfrage_zum_handeln(&self, akteur: &Akteur, bid: i64) -> Ergebnis<Beteiligung> {
         let b = self.beteiligung_des_mitglieds(akteur, bid).await?;
         if !darf_handeln(&b) {
-            return Err(crate::fachstelle::zurueckgezogen());
+            return Err(zurueckgezogen());
         }
         Ok(b)
     }
