@@ -3,8 +3,7 @@
 //! the timeline entries about the Stelle. The first opening by a member starts the work on
 //! it („In Bearbeitung“); a Rückfrage to the Bauaufsicht is asked from here.
 
-use super::anlagen::anlagen_view;
-use super::ansicht::{anfrage_view, fall_view};
+use super::ansicht::{anfrage_view, anlagen_view, fall_view};
 use crate::error::PageResult;
 use crate::gemeinsam::beteiligung::{rueckfragen_view, stellungnahmen_mit_anlagen};
 use crate::gemeinsam::format::mb;

@@ -2,9 +2,8 @@
 //! removing one that no submitted Stellungnahme carries yet. They run through the same
 //! pipeline as Bauvorlagen; the page shows each with its pipeline state.
 
-use super::anfrage::anfrage_rendern;
+use super::anfrage::{Formular, anfrage_rendern};
 use crate::error::PageResult;
-use crate::gemeinsam::versionen::version_view;
 use crate::sitzung::CurrentUser;
 use crate::upload::{DateiErgebnis, Formularart, speichere_dateien};
 use crate::{AppError, AppState};
@@ -13,8 +12,6 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
-use plankammer_storage::beteiligung::Beteiligung;
-use serde_json::{Value, json};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(
@@ -28,37 +25,6 @@ pub fn upload_router() -> Router<AppState> {
     Router::new()
         .route("/beteiligungen/{bid}/anlagen", post(anlagen_hochladen))
         .layer(DefaultBodyLimit::disable())
-}
-
-/// The request's current attachments for the page, each with its pipeline state (as the
-/// case page shows versions), and whether a check still runs.
-pub(super) async fn anlagen_view(
-    st: &AppState,
-    b: &Beteiligung,
-) -> Result<(Vec<Value>, bool), AppError> {
-    let mut out = Vec::new();
-    let mut laufend = false;
-    for a in st.db.anlagen(b.id).await? {
-        let v = version_view(&st.db, a.version).await?;
-        laufend |= v.laufend;
-        let (zustand, code) = if v.laufend {
-            ("wird geprüft", "laeuft")
-        } else if v.fehlgeschlagen {
-            ("Prüfung fehlgeschlagen", "fehlgeschlagen")
-        } else {
-            ("geprüft", "fertig")
-        };
-        out.push(json!({
-            "dokument_id": a.dokument_id,
-            "bezeichnung": a.bezeichnung,
-            "zustand": zustand,
-            "zustand_code": code,
-            "abgegeben_mit": a.abgegeben_mit,
-            "entfernbar": a.abgegeben_mit.is_empty(),
-            "version": v,
-        }));
-    }
-    Ok((out, laufend))
 }
 
 /// `POST /beteiligungen/{bid}/anlagen` (multipart, files in `datei` fields, the CSRF token
@@ -105,7 +71,7 @@ async fn anlagen_hochladen(
         &st,
         &u,
         &ziel.beteiligung,
-        super::anfrage::Formular {
+        Formular {
             anlage_fehler: meldungen,
             ..Default::default()
         },

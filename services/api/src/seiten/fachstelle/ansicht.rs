@@ -1,9 +1,11 @@
 //! What a Stelle is shown of its request and of the case: the request with its deadline and
-//! the consequence of silence, and what is needed to judge the case — and no more (the
-//! Vorhaben, the Grundstück, the procedure; never the Bauherrschaft or the
-//! Entwurfsverfasser).
+//! the consequence of silence, its attachments with their pipeline state, and what is needed
+//! to judge the case — and no more (the Vorhaben, the Grundstück, the procedure; never the
+//! Bauherrschaft or the Entwurfsverfasser).
 
 use crate::gemeinsam::format::resttage_text;
+use crate::gemeinsam::versionen::version_view;
+use crate::{AppError, AppState};
 use chrono::NaiveDate;
 use plankammer_domain::beteiligung::{BeteiligungsZustand, Schweigefolge};
 use plankammer_domain::{codeliste, frist, zeit};
@@ -113,6 +115,34 @@ pub fn fall_view(a: &Antrag) -> Value {
         "massnahme": name(codeliste::baumassnahmearten(), bv.massnahme.trim()),
         "gebaeudeklasse": name(codeliste::gebaeudeklassen(), bv.gebaeudeklasse.trim()),
     })
+}
+
+/// The request's current attachments for the page, each with its pipeline state (as the
+/// case page shows versions), and whether a check still runs.
+pub async fn anlagen_view(st: &AppState, b: &Beteiligung) -> Result<(Vec<Value>, bool), AppError> {
+    let mut out = Vec::new();
+    let mut laufend = false;
+    for a in st.db.anlagen(b.id).await? {
+        let v = version_view(&st.db, a.version).await?;
+        laufend |= v.laufend;
+        let (zustand, code) = if v.laufend {
+            ("wird geprüft", "laeuft")
+        } else if v.fehlgeschlagen {
+            ("Prüfung fehlgeschlagen", "fehlgeschlagen")
+        } else {
+            ("geprüft", "fertig")
+        };
+        out.push(json!({
+            "dokument_id": a.dokument_id,
+            "bezeichnung": a.bezeichnung,
+            "zustand": zustand,
+            "zustand_code": code,
+            "abgegeben_mit": a.abgegeben_mit,
+            "entfernbar": a.abgegeben_mit.is_empty(),
+            "version": v,
+        }));
+    }
+    Ok((out, laufend))
 }
 
 #[cfg(test)]

@@ -4,8 +4,7 @@
 //! overwrite; a late one is taken in and flagged (§ 70 Abs. 1 Satz 4 HBO). The step is
 //! [`plankammer_verfahren::Verfahren::stellungnahme_abgeben`].
 
-use super::anlagen::anlagen_view;
-use super::ansicht::{anfrage_view, fall_view};
+use super::ansicht::{anfrage_view, anlagen_view, fall_view};
 use crate::error::PageResult;
 use crate::gemeinsam::layout;
 use crate::sitzung::CurrentUser;
