@@ -20,6 +20,8 @@ mod pdfwerkzeug;
 mod reise;
 
 use common::{Site, wait_ready};
+use plankammer_domain::beteiligung::{BeteiligungsZustand, Rolle, Schweigefolge, Zustimmung};
+use plankammer_domain::vorgang::Zustand;
 use plankammer_tests::browser::Browser;
 use plankammer_tests::smtp::SmtpServer;
 use plankammer_tests::{artifacts_dir, free_port};
@@ -117,8 +119,8 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
         .into_iter()
         .next()
         .expect("the demo's complete case");
-    assert_eq!(fall.zustand, "vollstaendig");
-    let aktenzeichen = fall.aktenzeichen.clone().unwrap();
+    assert_eq!(fall.zustand, Zustand::Vollstaendig);
+    let aktenzeichen = fall.aktenzeichen.clone().unwrap().to_string();
 
     let r = Reise {
         browser: Browser::start(site.dir.path()).await,
@@ -218,7 +220,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     assert_eq!(anfragen.len(), 3);
     let gemeinde = anfragen
         .iter()
-        .find(|b| b.rolle == "3")
+        .find(|b| b.rolle == Rolle::Gemeinde)
         .expect("the Gemeinde's request")
         .clone();
     let brandschutz = anfragen
@@ -226,7 +228,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
         .find(|b| b.stelle_name.starts_with("Brandschutz"))
         .expect("the Brandschutzdienststelle's request")
         .clone();
-    assert_eq!(gemeinde.schweigefolge, "einvernehmen");
+    assert_eq!(gemeinde.schweigefolge, Schweigefolge::EinvernehmenFingiert);
     assert_eq!(gemeinde.rechtsgrundlage, "§ 36 Abs. 2 BauGB");
     // The architect is told that the Stellen are being heard; every Stelle is asked.
     let m = mail_an(&smtp, ARCHITEKTIN, "Beteiligung der Stellen").await;
@@ -472,16 +474,16 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     r.abmelden().await;
     let sn = db.stellungnahmen(brandschutz.id).await.unwrap();
     assert_eq!(sn.len(), 1);
-    assert_eq!(sn[0].zustimmung, "mit_nebenbestimmungen");
+    assert_eq!(sn[0].zustimmung, Zustimmung::MitNebenbestimmungen);
     assert_eq!(
-        sn[0].nebenbestimmungen.as_array().map(Vec::len),
+        Some(sn[0].nebenbestimmungen.len()),
         Some(2),
         "{:?}",
         sn[0].nebenbestimmungen
     );
 
     // --- 4. The Gemeinde stays silent; the clock moves past its deadline. ---------------
-    let ende = chrono::NaiveDate::parse_from_str(&gemeinde.ende, "%Y-%m-%d").unwrap();
+    let ende = gemeinde.ende;
     let heute = plankammer_storage::uhr::berlin_datum(chrono::Utc::now());
     let tage = (ende - heute).num_days() + 1;
     std::fs::write(&uhr, (tage * 24 * 3600 + 3600).to_string()).unwrap();
@@ -493,7 +495,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
             let id = gemeinde.id;
             async move {
                 let b = db.beteiligung(id).await.ok()?;
-                (b.zustand == "frist_abgelaufen").then_some(b)
+                (b.zustand == BeteiligungsZustand::FristAbgelaufen).then_some(b)
             }
         },
     )
@@ -600,7 +602,10 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     assert!(meldung.as_str().unwrap().contains(&nummer), "{meldung}");
     r.zeige(None).await;
     r.bild("bescheid_erlassen").await;
-    assert_eq!(db.antrag(fall.id).await.unwrap().zustand, "genehmigt");
+    assert_eq!(
+        db.antrag(fall.id).await.unwrap().zustand,
+        Zustand::Genehmigt
+    );
     r.abmelden().await;
 
     // --- The architect is told, and downloads the Bescheid and a stamped plan. ----------

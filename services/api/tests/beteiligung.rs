@@ -6,86 +6,85 @@
 
 use bytes::Bytes;
 use chrono::{Datelike, NaiveDate, Weekday};
-use plankammer_api::antrag_seiten::heute_berlin;
-use plankammer_domain::Role;
-use plankammer_domain::beteiligung::{Rolle, fristvorschlag_standard};
+use plankammer_domain::anlageart::Anlageart;
+use plankammer_domain::beteiligung::{
+    BeteiligungsZustand, Rolle, Schweigefolge, fristvorschlag_standard,
+};
 use plankammer_domain::frist;
 use plankammer_domain::verfahren::Verfahrensart;
-use plankammer_storage::Db;
+use plankammer_domain::vorgang::Zustand;
+use plankammer_domain::zeitleiste::Eintragsart;
 use plankammer_storage::dokumente::NeueVersion;
-use plankammer_storage::now_millis;
+use plankammer_storage::{Db, heute_berlin, now_millis};
+use plankammer_tests::TestApp;
 use plankammer_tests::pdf::a4_salted;
-use plankammer_tests::{TestApp, spawn_app};
+use plankammer_tests::welt::{self, Fallangaben};
 use reqwest::Client;
 
 /// A vereinfacht case as the formelle Prüfung leaves it: submitted, Fassung 1, "vollstaendig".
-async fn vollstaendiger_fall(app: &TestApp, tenant: i64, owner: i64, nr: i64) -> i64 {
-    vollstaendiger_fall_mit(app, tenant, owner, nr, &["Lageplan"]).await
+async fn vollstaendiger_fall(w: &welt::Welt, nr: i64) -> i64 {
+    vollstaendiger_fall_mit(w, nr, &[]).await
 }
 
-/// The same with one document per name.
-async fn vollstaendiger_fall_mit(
-    app: &TestApp,
-    tenant: i64,
-    owner: i64,
-    nr: i64,
-    unterlagen: &[&str],
-) -> i64 {
+/// The same with one more document per name (besides the fixture's plan).
+async fn vollstaendiger_fall_mit(w: &welt::Welt, nr: i64, weitere: &[&str]) -> i64 {
+    let app = &w.app;
+    let fall = w.fall(Fallangaben::nummer(nr)).entwurf().await;
     let now = now_millis();
-    let bez = format!("Neubau Wohnhaus {nr}");
-    let v = app
-        .db
-        .create_vorgang(tenant, owner, &bez, now)
-        .await
-        .unwrap();
-    app.db
-        .setze_angaben(
-            v.id,
-            &bez,
-            "vereinfacht",
-            &serde_json::json!({}),
-            Some("06412000"),
-            now,
-        )
-        .await
-        .unwrap();
     let mut blobs = Vec::new();
-    for name in unterlagen {
+    for name in weitere {
         let pdf = a4_salted(1, &format!("beteiligung-{nr}-{name}"));
         blobs.push(app.blobs.put_bytes(Bytes::from(pdf)).await.unwrap());
     }
+    let grundrisse = Anlageart::parse("2001").unwrap();
     let mut tx = app.db.begin().await.unwrap();
-    for (name, blob) in unterlagen.iter().zip(&blobs) {
+    for (name, blob) in weitere.iter().zip(&blobs) {
         Db::add_version(
             &mut tx,
             &NeueVersion {
-                vorgang_id: v.id,
-                tenant_id: tenant,
+                vorgang_id: fall.id,
+                tenant_id: w.tenant,
                 dokument_id: None,
                 bezeichnung: name,
-                anlageart: Some("2001"),
+                anlageart: Some(&grundrisse),
                 sha256: &blob.sha256,
                 groesse: blob.size as i64,
                 dateiname: &format!("{}.pdf", name.to_lowercase()),
-                user_id: owner,
+                user_id: w.architektin,
             },
             now,
         )
         .await
         .unwrap();
     }
-    Db::wechsle_zustand(&mut tx, v.id, "entwurf", "eingegangen", now)
+    Db::wechsle_zustand(
+        &mut tx,
+        fall.id,
+        Zustand::Entwurf,
+        Zustand::Eingegangen,
+        now,
+    )
+    .await
+    .unwrap();
+    let az =
+        plankammer_domain::aktenzeichen::Aktenzeichen::parse(&format!("BA-2026-{nr:05}")).unwrap();
+    Db::setze_eingereicht(&mut tx, fall.id, &az, now)
         .await
         .unwrap();
-    Db::setze_eingereicht(&mut tx, v.id, &format!("BA-2026-{nr:05}"), now)
+    Db::friere_fassung(&mut tx, fall.id, w.architektin, now)
         .await
         .unwrap();
-    Db::friere_fassung(&mut tx, v.id, owner, now).await.unwrap();
-    Db::wechsle_zustand(&mut tx, v.id, "eingegangen", "vollstaendig", now)
-        .await
-        .unwrap();
+    Db::wechsle_zustand(
+        &mut tx,
+        fall.id,
+        Zustand::Eingegangen,
+        Zustand::Vollstaendig,
+        now,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
-    v.id
+    fall.id
 }
 
 async fn get(c: &Client, url: String) -> (u16, String) {
@@ -128,8 +127,10 @@ fn werktag_nach(d: NaiveDate) -> NaiveDate {
     x
 }
 
+/// The fixture's people, four Stellen (a Land-wide one, two of the tenant, one of another
+/// tenant) without members, and a complete case.
 struct Welt {
-    app: TestApp,
+    basis: welt::Welt,
     fall: i64,
     land: i64,
     eigen: i64,
@@ -137,17 +138,18 @@ struct Welt {
     fremd: i64,
 }
 
+impl std::ops::Deref for Welt {
+    type Target = welt::Welt;
+    fn deref(&self) -> &welt::Welt {
+        &self.basis
+    }
+}
+
 async fn welt() -> Welt {
-    let app = spawn_app().await;
-    let tenant = app.tenant("kreis-a").await;
-    let owner = app
-        .user(tenant, "architektin@example.org", Role::Antragsteller)
-        .await;
-    app.user(tenant, "sachbearbeiter@example.org", Role::Bauaufsicht)
-        .await;
-    let andere = app.tenant("kreis-b").await;
-    app.user(andere, "fremd@example.org", Role::Bauaufsicht)
-        .await;
+    let basis = welt::Welt::neu().await;
+    let app = &basis.app;
+    let tenant = basis.tenant;
+    let andere = basis.fremder_tenant;
     let now = now_millis();
     let land = app
         .db
@@ -193,9 +195,9 @@ async fn welt() -> Welt {
         )
         .await
         .unwrap();
-    let fall = vollstaendiger_fall(&app, tenant, owner, 1).await;
+    let fall = vollstaendiger_fall(&basis, 1).await;
     Welt {
-        app,
+        basis,
         fall,
         land,
         eigen,
@@ -262,7 +264,10 @@ async fn three_stellen_in_one_step_then_withdraw_extend_and_overview() {
     assert!(html.contains(&format!("value=\"{sonntag}\"")), "date kept");
     assert!(html.contains("Bitte Fassade prüfen"), "note kept");
     assert!(app.db.beteiligungen(w.fall).await.unwrap().is_empty());
-    assert_eq!(app.db.antrag(w.fall).await.unwrap().zustand, "vollstaendig");
+    assert_eq!(
+        app.db.antrag(w.fall).await.unwrap().zustand,
+        Zustand::Vollstaendig
+    );
 
     // Three in one step, each at the engine's proposal.
     let eigen = w.eigen.to_string();
@@ -291,28 +296,31 @@ async fn three_stellen_in_one_step_then_withdraw_extend_and_overview() {
     assert_eq!(bs.len(), 3);
     let by = |sid: i64| bs.iter().find(|b| b.stelle_id == sid).unwrap().clone();
     let (bl, be, bg) = (by(w.land), by(w.eigen), by(w.gemeinde));
-    assert_eq!((bl.ende.as_str(), bl.rolle.as_str()), (m.as_str(), "1"));
-    assert_eq!((be.ende.as_str(), be.rolle.as_str()), (m.as_str(), "2"));
-    assert_eq!((bg.ende.as_str(), bg.rolle.as_str()), (zm.as_str(), "3"));
-    assert_eq!(bg.schweigefolge, "einvernehmen");
-    assert_eq!(bl.schweigefolge, "zustimmung");
-    assert!(bs.iter().all(|b| b.zustand == "angefragt"
-        && !b.behoerdlich_gesetzt
-        && b.umfang.is_none()
-        && b.fassung_id.is_some()));
+    assert_eq!((bl.ende, bl.rolle), (monat, Rolle::Zustaendig));
+    assert_eq!((be.ende, be.rolle), (monat, Rolle::Sachverstaendig));
+    assert_eq!((bg.ende, bg.rolle), (zwei_monate, Rolle::Gemeinde));
+    assert_eq!(bg.schweigefolge, Schweigefolge::EinvernehmenFingiert);
+    assert_eq!(bl.schweigefolge, Schweigefolge::ZustimmungFingiert);
+    assert!(
+        bs.iter()
+            .all(|b| b.zustand == BeteiligungsZustand::Angefragt
+                && !b.behoerdlich_gesetzt
+                && b.umfang.is_none()
+                && b.fassung_id.is_some())
+    );
     assert_eq!(bl.rechtsbereich, "Denkmalschutz");
     let a = app.db.antrag(w.fall).await.unwrap();
-    assert_eq!(a.zustand, "beteiligung");
+    assert_eq!(a.zustand, Zustand::Beteiligung);
     let ev = app.db.ereignisse(w.fall).await.unwrap();
     assert_eq!(
         ev.iter()
-            .filter(|e| e.art == "beteiligung_angefragt")
+            .filter(|e| e.art == Eintragsart::BeteiligungAngefragt)
             .count(),
         3
     );
     assert!(
         ev.iter()
-            .any(|e| e.art == "beteiligen" && e.status_code.as_deref() == Some("08"))
+            .any(|e| e.art == Eintragsart::Beteiligen && e.status_code.as_deref() == Some("08"))
     );
 
     let (s, html) = get(&ba, url.clone()).await;
@@ -343,10 +351,15 @@ async fn three_stellen_in_one_step_then_withdraw_extend_and_overview() {
         .find(|b| b.stelle_id == w.eigen && b.id != be.id)
         .unwrap();
     assert!(zweite.behoerdlich_gesetzt);
-    assert_eq!(zweite.ende, iso(eigen_ende));
+    assert_eq!(zweite.ende, eigen_ende);
     assert!(zweite.erklaerung.contains("behördlich gesetzt"));
     let ev = app.db.ereignisse(w.fall).await.unwrap();
-    assert_eq!(ev.iter().filter(|e| e.art == "beteiligen").count(), 1);
+    assert_eq!(
+        ev.iter()
+            .filter(|e| e.art == Eintragsart::Beteiligen)
+            .count(),
+        1
+    );
 
     // Withdraw: a reason is required; a second time is a conflict.
     let zurueck = format!("{}/beteiligungen/{}/zurueckziehen", app.url, zweite.id);
@@ -363,7 +376,7 @@ async fn three_stellen_in_one_step_then_withdraw_extend_and_overview() {
     .await;
     assert!(s == 303 || s == 200);
     let b = app.db.beteiligung(zweite.id).await.unwrap();
-    assert_eq!(b.zustand, "zurueckgezogen");
+    assert_eq!(b.zustand, BeteiligungsZustand::Zurueckgezogen);
     assert_eq!(b.grund.as_deref(), Some("Versehentlich doppelt angefragt"));
     let (s, html) = post(&ba, zurueck, &[("_csrf", &csrf), ("grund", "nochmal")]).await;
     assert_eq!(s, 409, "{html}");
@@ -435,12 +448,18 @@ async fn three_stellen_in_one_step_then_withdraw_extend_and_overview() {
     .await;
     assert!(s == 303 || s == 200, "{s} {body}");
     let b = app.db.beteiligung(bl.id).await.unwrap();
-    assert_eq!(b.ende, iso(neu));
+    assert_eq!(b.ende, neu);
     assert!(b.behoerdlich_gesetzt);
     assert!(b.erklaerung.contains("Ortstermin nötig"));
     let ev = app.db.ereignisse(w.fall).await.unwrap();
-    assert!(ev.iter().any(|e| e.art == "beteiligung_verlaengert"));
-    assert!(ev.iter().any(|e| e.art == "beteiligung_zurueckgezogen"));
+    assert!(
+        ev.iter()
+            .any(|e| e.art == Eintragsart::BeteiligungVerlaengert)
+    );
+    assert!(
+        ev.iter()
+            .any(|e| e.art == Eintragsart::BeteiligungZurueckgezogen)
+    );
     let (_, html) = get(&ba, format!("{}/beteiligungen", app.url)).await;
     assert!(
         pos_in(&html, bg.id) < pos_in(&html, bl.id),
@@ -505,19 +524,23 @@ async fn strangers_do_not_reach_the_beteiligung() {
     assert_eq!(s, 200);
     assert!(html.contains("keine-laufenden"), "{html}");
     assert_eq!(app.db.beteiligungen(w.fall).await.unwrap().len(), 1);
-    assert_eq!(app.db.beteiligung(bid).await.unwrap().zustand, "angefragt");
+    assert_eq!(
+        app.db.beteiligung(bid).await.unwrap().zustand,
+        BeteiligungsZustand::Angefragt
+    );
 }
 
 #[tokio::test]
 async fn a_request_covers_the_chosen_documents_and_the_stelle_is_asked_by_mail() {
     let w = welt().await;
     let app = &w.app;
-    let owner = app.db.antrag(w.fall).await.unwrap().owner_user_id;
-    let tenant = app.db.antrag(w.fall).await.unwrap().tenant_id;
-    let fall =
-        vollstaendiger_fall_mit(app, tenant, owner, 2, &["Lageplan", "Grundriss", "Schnitt"]).await;
-    let fs = app
-        .user(tenant, "brandschutz@example.org", Role::Fachstelle)
+    // The fixture's plan and two more: three documents.
+    let fall = vollstaendiger_fall_mit(&w, 2, &["Grundriss", "Schnitt"]).await;
+    let fs = w
+        .person(
+            "brandschutz@example.org",
+            plankammer_domain::Role::Fachstelle,
+        )
         .await;
     app.db
         .fuege_stellenmitglied_hinzu(w.eigen, fs)
@@ -663,7 +686,8 @@ async fn a_passed_deadline_is_neither_extended_nor_suspended() {
     let bid = frage_an(app, &ba, &csrf, w.fall, w.eigen).await;
     // Its last day was yesterday: the consent counts as given since midnight, though the
     // hourly job has not recorded it yet (the request still looks open).
-    let gestern = iso(heute_berlin() - chrono::Days::new(1));
+    let gestern_tag = heute_berlin() - chrono::Days::new(1);
+    let gestern = iso(gestern_tag);
     sqlx::query("UPDATE beteiligungen SET ende = $2, schweigefolge = 'zustimmung' WHERE id = $1")
         .bind(bid)
         .bind(&gestern)
@@ -688,10 +712,7 @@ async fn a_passed_deadline_is_neither_extended_nor_suspended() {
     );
     assert!(html.contains("nicht mehr verlängert"), "{html}");
     let b = app.db.beteiligung(bid).await.unwrap();
-    assert_eq!(
-        (b.ende.as_str(), b.behoerdlich_gesetzt),
-        (gestern.as_str(), false)
-    );
+    assert_eq!((b.ende, b.behoerdlich_gesetzt), (gestern_tag, false));
 
     // A Rückfrage asked five days ago, answered now with Hemmung: refused the same way, and
     // the answer is not recorded; without Hemmung it is.
@@ -722,10 +743,10 @@ async fn a_passed_deadline_is_neither_extended_nor_suspended() {
     assert_eq!(s, 409, "{html}");
     assert!(html.contains("nicht mehr gehemmt"), "{html}");
     assert!(app.db.rueckfrage(rid).await.unwrap().antwort.is_none());
-    assert_eq!(app.db.beteiligung(bid).await.unwrap().ende, gestern);
+    assert_eq!(app.db.beteiligung(bid).await.unwrap().ende, gestern_tag);
     let (s, html) = post(&ba, antwort, &[("_csrf", &csrf), ("antwort", "Massiv")]).await;
     assert_eq!(s, 303, "{html}");
-    assert_eq!(app.db.beteiligung(bid).await.unwrap().ende, gestern);
+    assert_eq!(app.db.beteiligung(bid).await.unwrap().ende, gestern_tag);
 
     // On its last day the deadline still runs: the extension is accepted.
     sqlx::query("UPDATE beteiligungen SET ende = $2 WHERE id = $1")
@@ -746,7 +767,7 @@ async fn a_passed_deadline_is_neither_extended_nor_suspended() {
     )
     .await;
     assert_eq!(s, 303, "{html}");
-    assert_eq!(app.db.beteiligung(bid).await.unwrap().ende, iso(neu));
+    assert_eq!(app.db.beteiligung(bid).await.unwrap().ende, neu);
 }
 
 #[tokio::test]

@@ -8,18 +8,26 @@
 
 use bytes::Bytes;
 use chrono::Days;
-use plankammer_api::antrag_seiten::heute_berlin;
 use plankammer_domain::Role;
-use plankammer_storage::Db;
+use plankammer_domain::aktenzeichen::Aktenzeichen;
+use plankammer_domain::anlageart::Anlageart;
+use plankammer_domain::beteiligung::{BeteiligungsZustand, Rolle, Schweigefolge, Zustimmung};
+use plankammer_domain::verfahren::Verfahrensart;
+use plankammer_domain::vorgang::Zustand;
+use plankammer_domain::zeitleiste::Eintragsart;
 use plankammer_storage::beteiligung::NeueBeteiligung;
 use plankammer_storage::dokumente::NeueVersion;
-use plankammer_storage::now_millis;
+use plankammer_storage::{Db, heute_berlin, now_millis};
 use plankammer_tests::pdf::a4_salted;
+use plankammer_tests::welt;
 use plankammer_tests::{TestApp, spawn_app, spawn_app_with};
 use reqwest::Client;
 
+/// The fixture's people (kreis-a with architect, case worker and admin; kreis-b), two
+/// Stellen of kreis-a with a member each, a Stelle of kreis-b with its member, and a complete
+/// case with two plans.
 struct Welt {
-    app: TestApp,
+    basis: welt::Welt,
     fall: i64,
     /// Stelle A (Brandschutz): asked over HTTP for all documents.
     stelle_a: i64,
@@ -30,7 +38,13 @@ struct Welt {
     /// Version ids in Fassung 1.
     v_lageplan: i64,
     v_grundriss: i64,
-    tenant: i64,
+}
+
+impl std::ops::Deref for Welt {
+    type Target = welt::Welt;
+    fn deref(&self) -> &welt::Welt {
+        &self.basis
+    }
 }
 
 /// Where an uploaded version goes: tenant, case, uploader.
@@ -58,6 +72,7 @@ async fn version(
     } = z;
     let pdf = a4_salted(seiten, salt);
     let blob = app.blobs.put_bytes(Bytes::from(pdf)).await.unwrap();
+    let anlageart = Anlageart::parse(art).unwrap();
     let mut tx = app.db.begin().await.unwrap();
     let v = Db::add_version(
         &mut tx,
@@ -66,7 +81,7 @@ async fn version(
             tenant_id: tenant,
             dokument_id: dokument,
             bezeichnung: name,
-            anlageart: Some(art),
+            anlageart: Some(&anlageart),
             sha256: &blob.sha256,
             groesse: blob.size as i64,
             dateiname: &format!("{}.pdf", name.to_lowercase()),
@@ -85,59 +100,26 @@ async fn welt() -> Welt {
 }
 
 async fn welt_mit(app: TestApp) -> Welt {
-    let tenant = app.tenant("kreis-a").await;
-    let owner = app
-        .user(tenant, "architektin@example.org", Role::Antragsteller)
-        .await;
-    app.user(tenant, "sachbearbeiter@example.org", Role::Bauaufsicht)
-        .await;
-    app.user(tenant, "admin@example.org", Role::Admin).await;
-    let fach_a = app
-        .user(tenant, "brandschutz@example.org", Role::Fachstelle)
-        .await;
-    let fach_b = app
-        .user(tenant, "naturschutz@example.org", Role::Fachstelle)
-        .await;
-    let andere = app.tenant("kreis-b").await;
-    app.user(andere, "fremd@example.org", Role::Bauaufsicht)
-        .await;
+    let basis = welt::Welt::mit(app).await;
+    let app = &basis.app;
+    let tenant = basis.tenant;
+    let owner = basis.architektin;
+    let stelle_a = basis
+        .stelle("Brandschutzdienststelle", "brandschutz@example.org", None)
+        .await
+        .id;
+    let stelle_b = basis
+        .stelle("Untere Naturschutzbehörde", "naturschutz@example.org", None)
+        .await
+        .id;
+    let andere = basis.fremder_tenant;
     let fremd_fach = app
         .user(andere, "fremdstelle@example.org", Role::Fachstelle)
         .await;
     let now = now_millis();
-    let stelle_a = app
-        .db
-        .lege_stelle_an(
-            Some(tenant),
-            "Brandschutzdienststelle",
-            "Brandschutz",
-            None,
-            now,
-        )
-        .await
-        .unwrap();
-    let stelle_b = app
-        .db
-        .lege_stelle_an(
-            Some(tenant),
-            "Untere Naturschutzbehörde",
-            "Naturschutz",
-            None,
-            now,
-        )
-        .await
-        .unwrap();
     let stelle_fremd = app
         .db
         .lege_stelle_an(Some(andere), "Fremde Stelle", "Naturschutz", None, now)
-        .await
-        .unwrap();
-    app.db
-        .fuege_stellenmitglied_hinzu(stelle_a, fach_a)
-        .await
-        .unwrap();
-    app.db
-        .fuege_stellenmitglied_hinzu(stelle_b, fach_b)
         .await
         .unwrap();
     app.db
@@ -150,64 +132,60 @@ async fn welt_mit(app: TestApp) -> Welt {
         .create_vorgang(tenant, owner, "Neubau Wohnhaus mit Garage", now)
         .await
         .unwrap();
-    let angaben = serde_json::json!({
-        "bauvorhaben": {"bezeichnung": "Neubau Wohnhaus mit Garage", "massnahme": "11", "gebaeudeklasse": "1"},
-        "grundstueck": {"strasse": "Lindenweg", "hausnummer": "12", "plz": "34117", "ort": "Kassel",
-            "gemeinde": "Kassel", "gemarkung": "Musterhausen", "flur": "7", "flurstuecke": ["123/4"]},
-        "bauherrschaft": {"name": "Erika Geheimname", "anschrift": "Privatweg 1"},
-        "entwurfsverfasser": {"name": "Anna Architektin", "mitgliedsnummer": "12345"}
-    });
-    app.db
-        .setze_angaben(
-            v.id,
-            "Neubau Wohnhaus mit Garage",
-            "vereinfacht",
-            &angaben,
-            Some("06611000"),
-            now,
-        )
-        .await
-        .unwrap();
-    let (lageplan, v_lageplan) = version(
-        &app,
-        Ziel {
-            tenant,
-            vorgang: v.id,
-            owner,
-        },
-        None,
-        ("Lageplan", "1803"),
-        1,
-        "lp",
+    // Complete Angaben; the Bauherrschaft's name must never reach a Stelle.
+    let mut g = welt::angaben(
+        Verfahrensart::VereinfachtesVerfahren,
+        "06611000",
+        "Neubau Wohnhaus mit Garage",
     )
-    .await;
-    let (grundriss, v_grundriss) = version(
-        &app,
-        Ziel {
-            tenant,
-            vorgang: v.id,
-            owner,
-        },
-        None,
-        ("Grundriss", "2001"),
-        2,
-        "gr",
-    )
-    .await;
+    .pruefe()
+    .unwrap();
+    g.angaben.bauherrschaft.name = "Erika Geheimname".into();
+    g.angaben.bauherrschaft.anschrift = "Privatweg 1".into();
     let mut tx = app.db.begin().await.unwrap();
-    Db::wechsle_zustand(&mut tx, v.id, "entwurf", "eingegangen", now)
+    Db::setze_angaben(
+        &mut tx,
+        v.id,
+        "Neubau Wohnhaus mit Garage",
+        g.verfahren,
+        &g.angaben,
+        now,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let ziel = Ziel {
+        tenant,
+        vorgang: v.id,
+        owner,
+    };
+    let (lageplan, v_lageplan) = version(app, ziel, None, ("Lageplan", "1803"), 1, "lp").await;
+    let (grundriss, v_grundriss) = version(app, ziel, None, ("Grundriss", "2001"), 2, "gr").await;
+    let mut tx = app.db.begin().await.unwrap();
+    Db::wechsle_zustand(&mut tx, v.id, Zustand::Entwurf, Zustand::Eingegangen, now)
         .await
         .unwrap();
-    Db::setze_eingereicht(&mut tx, v.id, "BA-2026-00001", now)
-        .await
-        .unwrap();
+    Db::setze_eingereicht(
+        &mut tx,
+        v.id,
+        &Aktenzeichen::parse("BA-2026-00001").unwrap(),
+        now,
+    )
+    .await
+    .unwrap();
     Db::friere_fassung(&mut tx, v.id, owner, now).await.unwrap();
-    Db::wechsle_zustand(&mut tx, v.id, "eingegangen", "vollstaendig", now)
-        .await
-        .unwrap();
+    Db::wechsle_zustand(
+        &mut tx,
+        v.id,
+        Zustand::Eingegangen,
+        Zustand::Vollstaendig,
+        now,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     Welt {
-        app,
+        basis,
         fall: v.id,
         stelle_a,
         stelle_b,
@@ -215,7 +193,6 @@ async fn welt_mit(app: TestApp) -> Welt {
         grundriss,
         v_lageplan,
         v_grundriss,
-        tenant,
     }
 }
 
@@ -259,37 +236,25 @@ async fn anfragen(w: &Welt, b_ende: chrono::NaiveDate) -> (i64, i64) {
     assert!(s == 303 || s == 200, "{s} {body}");
     let bid_a = app.db.beteiligungen(w.fall).await.unwrap()[0].id;
     let fassung = app.db.fassungen(w.fall).await.unwrap()[0].id;
-    let ende = b_ende.format("%Y-%m-%d").to_string();
-    let start = (heute_berlin() - Days::new(40))
-        .format("%Y-%m-%d")
-        .to_string();
-    let ba_user = app
-        .db
-        .members_of_tenant(w.tenant)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|m| m.role == Role::Bauaufsicht)
-        .unwrap()
-        .user
-        .id;
+    let start = heute_berlin() - Days::new(40);
+    let ba_user = w.bauaufsicht;
     let mut tx = app.db.begin().await.unwrap();
     let bid_b = Db::frage_stelle_an(
         &mut tx,
         &NeueBeteiligung {
             vorgang_id: w.fall,
             stelle_id: w.stelle_b,
-            rolle: "1",
+            rolle: Rolle::Zustaendig,
             rechtsbereich: "Naturschutz",
             notiz: "",
             umfang: Some(&[w.lageplan]),
             fassung_id: Some(fassung),
-            start: &start,
-            ende: &ende,
+            start,
+            ende: b_ende,
             rechtsgrundlage: "§ 70 Abs. 1 HBO",
             erklaerung: "Ein Monat.",
             behoerdlich_gesetzt: false,
-            schweigefolge: "zustimmung",
+            schweigefolge: Schweigefolge::ZustimmungFingiert,
             user_id: ba_user,
         },
         now_millis() - 1000,
@@ -338,7 +303,7 @@ async fn a_fachstelle_works_through_its_request_from_inbox_to_stellungnahme() {
     assert_eq!(s, 200, "{html}");
     assert_eq!(
         app.db.beteiligung(bid).await.unwrap().zustand,
-        "in_bearbeitung"
+        BeteiligungsZustand::InBearbeitung
     );
     assert!(html.contains("Bitte Zufahrt prüfen") && html.contains("Lindenweg 12"));
     assert!(html.contains("Flurstück 123/4"));
@@ -355,7 +320,7 @@ async fn a_fachstelle_works_through_its_request_from_inbox_to_stellungnahme() {
     let ev = app.db.ereignisse(w.fall).await.unwrap();
     assert_eq!(
         ev.iter()
-            .filter(|e| e.art == "beteiligung_geoeffnet")
+            .filter(|e| e.art == Eintragsart::BeteiligungGeoeffnet)
             .count(),
         1
     );
@@ -530,7 +495,10 @@ async fn a_fachstelle_works_through_its_request_from_inbox_to_stellungnahme() {
     )
     .await;
     assert_eq!(s, 303);
-    assert_eq!(app.db.beteiligung(bid).await.unwrap().zustand, "rueckfrage");
+    assert_eq!(
+        app.db.beteiligung(bid).await.unwrap().zustand,
+        BeteiligungsZustand::Rueckfrage
+    );
     let (s, html) = post(&fa, rf.clone(), &[("_csrf", &csrf), ("frage", "Noch eine")]).await;
     assert_eq!(s, 409, "{html}");
     assert!(
@@ -592,7 +560,7 @@ async fn a_fachstelle_works_through_its_request_from_inbox_to_stellungnahme() {
     let (s, _) = post(&ba, antwort, &[("_csrf", &ba_csrf), ("antwort", "Nochmal")]).await;
     assert_eq!(s, 409);
     let b = app.db.beteiligung(bid).await.unwrap();
-    assert_eq!(b.zustand, "in_bearbeitung");
+    assert_eq!(b.zustand, BeteiligungsZustand::InBearbeitung);
     assert_eq!(b.ende, ende_vorher, "answered the same day: nothing to add");
     assert!(app.db.rueckfragen(bid).await.unwrap()[0].hemmt_frist);
     assert!(
@@ -713,18 +681,18 @@ async fn a_fachstelle_works_through_its_request_from_inbox_to_stellungnahme() {
     assert_eq!(s, 303, "{body}");
     let st = app.db.stellungnahmen(bid).await.unwrap();
     assert_eq!(st.len(), 1);
-    assert_eq!(st[0].zustimmung, "mit_nebenbestimmungen");
+    assert_eq!(st[0].zustimmung, Zustimmung::MitNebenbestimmungen);
     assert!(!st[0].verspaetet);
-    let nb = st[0].nebenbestimmungen.as_array().unwrap();
+    let nb = &st[0].nebenbestimmungen;
     assert_eq!(nb.len(), 2, "empty row dropped");
     assert_eq!(
-        (nb[0]["art"].as_str(), nb[1]["art"].as_str()),
+        (Some(nb[0].art.as_str()), Some(nb[1].art.as_str())),
         (Some("2"), Some("1"))
     );
-    assert_eq!(nb[1]["begruendung"], "Erreichbarkeit");
+    assert_eq!(nb[1].begruendung, "Erreichbarkeit");
     assert_eq!(
         app.db.beteiligung(bid).await.unwrap().zustand,
-        "stellungnahme_abgegeben"
+        BeteiligungsZustand::StellungnahmeAbgegeben
     );
     assert!(
         app.db
@@ -732,7 +700,8 @@ async fn a_fachstelle_works_through_its_request_from_inbox_to_stellungnahme() {
             .await
             .unwrap()
             .iter()
-            .any(|e| e.art == "stellungnahme_abgegeben" && e.text.contains("2 Nebenbestimmungen"))
+            .any(|e| e.art == Eintragsart::StellungnahmeAbgegeben
+                && e.text.contains("2 Nebenbestimmungen"))
     );
     assert!(
         mails_an(app, "sachbearbeiter@example.org")
@@ -742,7 +711,7 @@ async fn a_fachstelle_works_through_its_request_from_inbox_to_stellungnahme() {
     );
     assert_eq!(
         app.db.antrag(w.fall).await.unwrap().zustand,
-        "beteiligung",
+        Zustand::Beteiligung,
         "Stelle B is still open"
     );
 
@@ -824,7 +793,7 @@ async fn a_fachstelle_works_through_its_request_from_inbox_to_stellungnahme() {
     let sb = app.db.stellungnahmen(bid_b).await.unwrap();
     assert!(sb[0].verspaetet && sb[0].beruecksichtigt.is_none());
     let a = app.db.antrag(w.fall).await.unwrap();
-    assert_eq!(a.zustand, "beteiligung_abgeschlossen");
+    assert_eq!(a.zustand, Zustand::BeteiligungAbgeschlossen);
     assert!(
         app.db
             .ereignisse(w.fall)
@@ -873,7 +842,7 @@ async fn a_fachstelle_works_through_its_request_from_inbox_to_stellungnahme() {
             .await
             .unwrap()
             .iter()
-            .any(|e| e.art == "stellungnahme_verspaetet_entschieden")
+            .any(|e| e.art == Eintragsart::StellungnahmeVerspaetetEntschieden)
     );
     let _ = w.grundriss;
 }
@@ -913,8 +882,8 @@ async fn a_rueckfrage_that_suspends_the_deadline_moves_its_end() {
     .await;
     assert_eq!(s, 303);
     let nachher = app.db.beteiligung(bid).await.unwrap();
-    let alt = chrono::NaiveDate::parse_from_str(&vorher.ende, "%Y-%m-%d").unwrap();
-    let neu = chrono::NaiveDate::parse_from_str(&nachher.ende, "%Y-%m-%d").unwrap();
+    let alt = vorher.ende;
+    let neu = nachher.ende;
     assert!(
         neu >= alt + Days::new(5) && neu <= alt + Days::new(9),
         "{alt} → {neu}"
@@ -1184,7 +1153,7 @@ async fn access_matrix_of_the_fachstelle_routes() {
     // Both withdrawn → the Beteiligung is closed.
     assert_eq!(
         app.db.antrag(w.fall).await.unwrap().zustand,
-        "beteiligung_abgeschlossen"
+        Zustand::BeteiligungAbgeschlossen
     );
 }
 
@@ -1612,7 +1581,7 @@ async fn attachments_are_uploaded_checked_frozen_with_the_stellungnahme_and_stay
     assert!(
         ereignisse
             .iter()
-            .any(|e| e.art == "stellungnahme_abgegeben" && e.text.contains("(1 Anlage)")),
+            .any(|e| e.art == Eintragsart::StellungnahmeAbgegeben && e.text.contains("(1 Anlage)")),
         "timeline names the attachment"
     );
     // Shown on the card, to the Stelle and on the Bauaufsicht's Beteiligung page.
@@ -1708,7 +1677,7 @@ async fn attachments_are_uploaded_checked_frozen_with_the_stellungnahme_and_stay
 async fn genau_einmal_abgeschlossen(app: &TestApp, fall: i64) {
     assert_eq!(
         app.db.antrag(fall).await.unwrap().zustand,
-        "beteiligung_abgeschlossen"
+        Zustand::BeteiligungAbgeschlossen
     );
     let e: Vec<_> = app
         .db
@@ -1716,7 +1685,7 @@ async fn genau_einmal_abgeschlossen(app: &TestApp, fall: i64) {
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.art == "beteiligung_abschliessen")
+        .filter(|e| e.art == Eintragsart::BeteiligungAbschliessen)
         .collect();
     assert_eq!(e.len(), 1);
     assert_eq!(e[0].status_code.as_deref(), Some("09"));

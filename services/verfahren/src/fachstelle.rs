@@ -15,7 +15,7 @@ use crate::beteiligung::{MAX_FRAGE, fehler_der_domain, stand};
 use crate::dokumente::{MAX_ANLAGEN_JE_ANFRAGE, MAX_ANLAGEN_JE_HOCHLADEN};
 use crate::fehler::{Ergebnis, Fehler};
 use crate::mitteilung::{An, Mitteilung};
-use crate::zugriff::darf_handeln;
+use crate::zugriff::{darf_handeln, zurueckgezogen};
 use plankammer_domain::Role;
 use plankammer_domain::beteiligung::{
     Ausloeser, BeteiligungsEreignis, BeteiligungsZustand, MAX_NEBENBESTIMMUNG, Nebenbestimmung,
@@ -165,12 +165,6 @@ pub fn zustimmung_text(b: &Beteiligung, z: Zustimmung) -> &'static str {
     } else {
         z.bezeichnung()
     }
-}
-
-fn zurueckgezogen() -> Fehler {
-    Fehler::konflikt(
-        "Die Bauaufsicht hat diese Anfrage zurückgezogen; Sie können dazu nichts mehr einreichen.",
-    )
 }
 
 fn geaendert() -> Fehler {

@@ -53,6 +53,13 @@ pub fn darf_handeln(b: &Beteiligung) -> bool {
     b.zustand != BeteiligungsZustand::Zurueckgezogen
 }
 
+/// The request was withdrawn: the Stelle can no longer act on it (409).
+pub(crate) fn zurueckgezogen() -> Fehler {
+    Fehler::konflikt(
+        "Die Bauaufsicht hat diese Anfrage zurückgezogen; Sie können dazu nichts mehr einreichen.",
+    )
+}
+
 /// May the Stelle read the documents of this request? Yes, unless it was withdrawn before
 /// any member had opened it (the Stelle keeps what it already saw).
 pub fn darf_dokumente_lesen(b: &Beteiligung) -> bool {
@@ -211,6 +218,46 @@ impl Verfahren {
             return Err(Fehler::NichtGefunden);
         }
         Ok(b)
+    }
+
+    /// The request `bid` of a Fachstelle member who may still act on it (comment, ask, state
+    /// the Stelle's view, attach): [`Verfahren::beteiligung_des_mitglieds`], and not
+    /// withdrawn ([`darf_handeln`]; else 409). For a page that shows a form of such an act.
+    pub async fn anfrage_zum_handeln(&self, akteur: &Akteur, bid: i64) -> Ergebnis<Beteiligung> {
+        let b = self.beteiligung_des_mitglieds(akteur, bid).await?;
+        if !darf_handeln(&b) {
+            return Err(zurueckgezogen());
+        }
+        Ok(b)
+    }
+
+    /// A Fachstelle member's requests (the inbox): every request to the Stellen the person
+    /// works for that exists since before now, withdrawn ones included, by deadline. Other
+    /// roles 403.
+    pub async fn anfragen_des_mitglieds(&self, akteur: &Akteur) -> Ergebnis<Vec<Beteiligung>> {
+        nur(akteur, &[Role::Fachstelle])?;
+        let now = now_millis();
+        Ok(self
+            .db
+            .beteiligungen_fuer_mitglied(akteur.user_id)
+            .await?
+            .into_iter()
+            .filter(|b| b.angefragt_at <= now)
+            .collect())
+    }
+
+    /// The running requests of the case worker's tenant, by deadline (the cross-case view).
+    /// Other roles 403.
+    pub async fn laufende_beteiligungen(&self, akteur: &Akteur) -> Ergebnis<Vec<Beteiligung>> {
+        nur_bauaufsicht(akteur)?;
+        Ok(self.db.laufende_beteiligungen(akteur.tenant_id).await?)
+    }
+
+    /// The Stellen the case worker's tenant may ask: its own and the Land-wide ones. Other
+    /// roles 403.
+    pub async fn anfragbare_stellen(&self, akteur: &Akteur) -> Ergebnis<Vec<Stelle>> {
+        nur_bauaufsicht(akteur)?;
+        Ok(self.db.stellen_fuer(akteur.tenant_id).await?)
     }
 
     /// The request and its case, if the case belongs to this case worker's tenant; else 404.

@@ -3,9 +3,13 @@
 //! per resource. Described by an OpenAPI 3.1 document generated from this code, served at
 //! `/api/openapi.json`. Every handler calls the same step of the procedure as the page.
 
+pub mod beteiligungen;
 pub mod dokumente;
+pub mod eingabe;
+pub mod fachstelle;
 pub mod konto;
 pub mod openapi;
+pub mod plan;
 pub mod pruefung;
 pub mod seite;
 pub mod verwaltung;
@@ -22,9 +26,12 @@ pub fn router() -> Router<AppState> {
         .merge(vorgaenge::router())
         .merge(dokumente::router())
         .merge(pruefung::router())
+        .merge(beteiligungen::router())
+        .merge(fachstelle::router())
+        .merge(plan::router())
 }
 
 /// Routes that read large bodies (uploads): no default body limit, they enforce their own.
 pub fn upload_router() -> Router<AppState> {
-    dokumente::upload_router()
+    dokumente::upload_router().merge(fachstelle::upload_router())
 }

@@ -58,6 +58,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         super::vorgaenge::Doc::openapi(),
         super::dokumente::Doc::openapi(),
         super::pruefung::Doc::openapi(),
+        super::beteiligungen::Doc::openapi(),
+        super::fachstelle::Doc::openapi(),
+        super::plan::Doc::openapi(),
     ] {
         doc.merge(teil);
     }

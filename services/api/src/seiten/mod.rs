@@ -9,6 +9,7 @@
 //! | [`antragsteller`] | applicants | Angaben, invitation of the Bauherrschaft, submission, Nachreichung |
 //! | [`bauaufsicht`] | case workers | inbox, formelle Prüfung, deadlines, Beteiligung, Bescheid |
 //! | [`fachstelle`] | Stellen | their requests, Rückfragen, Stellungnahmen |
+//! | [`plan`] | Stellen, Bauaufsicht | the plan viewer with its comments |
 //! | [`verwaltung`] | tenant admin | accounts, jobs, Stellen, checklists, Aktenzeichen, Bescheid template |
 
 pub mod anmeldung;
@@ -16,6 +17,7 @@ pub mod antragsteller;
 pub mod bauaufsicht;
 pub mod fachstelle;
 pub mod konto;
+pub mod plan;
 pub mod verwaltung;
 pub mod vorgang;
 
@@ -31,9 +33,12 @@ pub fn router() -> Router<AppState> {
         .merge(bauaufsicht::router())
         .merge(fachstelle::router())
         .merge(verwaltung::router())
+        .merge(plan::router())
 }
 
 /// Routes that read large bodies (uploads): no default body limit, they enforce their own.
 pub fn upload_router() -> Router<AppState> {
-    Router::new().merge(vorgang::upload_router())
+    Router::new()
+        .merge(vorgang::upload_router())
+        .merge(fachstelle::upload_router())
 }
