@@ -2,6 +2,7 @@
 //! clients), list documents with their pipeline state and findings, download a version
 //! (audited, as attachment), previews, retry a failed stage.
 
+use super::eingabe::JsonEingabe;
 use crate::error::{ApiError, ApiErrorBody, ApiResult};
 use crate::gemeinsam::download::{pdf_anhang, png};
 use crate::sitzung::ApiCaller;
@@ -509,7 +510,7 @@ pub async fn set_anlageart(
     State(st): State<AppState>,
     caller: ApiCaller,
     Path(did): Path<i64>,
-    Json(body): Json<AnlageartIn>,
+    JsonEingabe(body): JsonEingabe<AnlageartIn>,
 ) -> ApiResult<StatusCode> {
     let id = st.db.dokument_vorgang(did).await?;
     st.verfahren

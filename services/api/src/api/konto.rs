@@ -1,5 +1,6 @@
 //! `/api/v1/me` and `/api/v1/tokens`: who is signed in, and their personal access tokens.
 
+use super::eingabe::JsonEingabe;
 use crate::AppState;
 use crate::error::{ApiErrorBody, ApiResult};
 use crate::sitzung::ApiCaller;
@@ -121,7 +122,7 @@ pub struct CreatedToken {
 async fn create_token(
     State(st): State<AppState>,
     caller: ApiCaller,
-    Json(body): Json<NewToken>,
+    JsonEingabe(body): JsonEingabe<NewToken>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let (token, secret) = st
         .verfahren

@@ -3,6 +3,7 @@
 //! Befunde and deadline; and the tenant's deadlines: the confirmation of the
 //! Rücknahmefiktion and extensions.
 
+use super::eingabe::JsonEingabe;
 use super::seite::Seitenabfrage;
 use super::vorgaenge::{CaseOut, FristOut, verfahren_angabe};
 use crate::error::{ApiErrorBody, ApiResult};
@@ -182,7 +183,7 @@ pub async fn nachfordern(
     State(st): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-    Json(body): Json<NachforderungIn>,
+    JsonEingabe(body): JsonEingabe<NachforderungIn>,
 ) -> ApiResult<StatusCode> {
     let befunde: Vec<Befundangabe> = body
         .befunde
@@ -254,7 +255,7 @@ pub async fn verlaengern(
     State(st): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-    Json(body): Json<VerlaengerungIn>,
+    JsonEingabe(body): JsonEingabe<VerlaengerungIn>,
 ) -> ApiResult<StatusCode> {
     st.verfahren
         .frist_verlaengern(caller.akteur(), id, &body.neues_ende, &body.grund)

@@ -4,6 +4,7 @@
 //! timeline, the Fassungen and their comparison, the Befunde and deadlines, a full-text
 //! search of the plans.
 
+use super::eingabe::JsonEingabe;
 use super::seite::Seitenabfrage;
 use crate::error::{ApiErrorBody, ApiResult};
 use crate::sitzung::ApiCaller;
@@ -191,7 +192,7 @@ pub struct NewCase {
 pub async fn create_case(
     State(st): State<AppState>,
     caller: ApiCaller,
-    Json(body): Json<NewCase>,
+    JsonEingabe(body): JsonEingabe<NewCase>,
 ) -> ApiResult<(StatusCode, Json<CaseOut>)> {
     let id = match &body.angaben {
         Some(g) => st.verfahren.anlegen(caller.akteur(), &g.eingabe()).await?,
@@ -279,7 +280,7 @@ pub async fn put_angaben(
     State(st): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-    Json(body): Json<AngabenIn>,
+    JsonEingabe(body): JsonEingabe<AngabenIn>,
 ) -> ApiResult<Json<CaseOut>> {
     st.verfahren
         .angaben_speichern(caller.akteur(), id, &body.eingabe())
@@ -406,7 +407,7 @@ pub async fn einladen(
     State(st): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-    Json(body): Json<EinladungIn>,
+    JsonEingabe(body): JsonEingabe<EinladungIn>,
 ) -> ApiResult<StatusCode> {
     st.verfahren
         .einladen(caller.akteur(), id, &body.name, &body.email)
