@@ -3,6 +3,7 @@
 //! per resource. Described by an OpenAPI 3.1 document generated from this code, served at
 //! `/api/openapi.json`. Every handler calls the same step of the procedure as the page.
 
+pub mod bescheid;
 pub mod dokumente;
 pub mod konto;
 pub mod openapi;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(vorgaenge::router())
         .merge(dokumente::router())
         .merge(pruefung::router())
+        .merge(bescheid::router())
 }
 
 /// Routes that read large bodies (uploads): no default body limit, they enforce their own.

@@ -58,6 +58,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         super::vorgaenge::Doc::openapi(),
         super::dokumente::Doc::openapi(),
         super::pruefung::Doc::openapi(),
+        super::bescheid::Doc::openapi(),
     ] {
         doc.merge(teil);
     }
