@@ -385,6 +385,7 @@ pub struct BescheidGebuehrIn {
 }))]
 pub struct BescheidEntwurfIn {
     /// `genehmigung`, `ablehnung` or `vorbescheid`.
+    #[serde(default)]
     pub tenor: String,
     #[serde(default)]
     pub tenor_text: String,
