@@ -476,7 +476,7 @@ async fn the_admin_manages_accounts_stellen_checklists_formats_and_the_template(
 
     // Only the admin: every route of the administration answers the case worker with 403.
     for (m, pfad) in [
-        (Method::GET, "/api/v1/stellen"),
+        (Method::GET, "/api/v1/verwaltung/stellen"),
         (Method::GET, "/api/v1/checklisten"),
         (Method::GET, "/api/v1/checklisten/vereinfacht"),
         (Method::GET, "/api/v1/checklisten/unbekannt"),
@@ -543,7 +543,7 @@ async fn the_admin_manages_accounts_stellen_checklists_formats_and_the_template(
         .unwrap();
     let (s, p) = admin
         .post(
-            "/api/v1/stellen",
+            "/api/v1/verwaltung/stellen",
             Some(json!({"name": "  ", "gemeinde": "99999999"})),
         )
         .await;
@@ -555,7 +555,7 @@ async fn the_admin_manages_accounts_stellen_checklists_formats_and_the_template(
     );
     let (s, stelle) = admin
         .post(
-            "/api/v1/stellen",
+            "/api/v1/verwaltung/stellen",
             Some(json!({"name": "Gemeinde Kassel", "rechtsbereich": "Planungsrecht", "gemeinde": "06611000"})),
         )
         .await;
@@ -564,26 +564,26 @@ async fn the_admin_manages_accounts_stellen_checklists_formats_and_the_template(
     assert_eq!(stelle["gemeinde_ags"], "06611000");
     assert!(stelle["gemeinde"].as_str().unwrap().contains("Kassel"));
     let sid = stelle["id"].as_i64().unwrap();
-    let (s, seite) = admin.get("/api/v1/stellen?limit=1").await;
+    let (s, seite) = admin.get("/api/v1/verwaltung/stellen?limit=1").await;
     assert_eq!(s, 200);
     assert_eq!(seite["eintraege"][0]["id"], sid, "own ones first");
     let weiter = seite["weiter"].as_str().unwrap().to_string();
     let (_, seite) = admin
-        .get(&format!("/api/v1/stellen?limit=1&nach={weiter}"))
+        .get(&format!("/api/v1/verwaltung/stellen?limit=1&nach={weiter}"))
         .await;
     assert_eq!(seite["eintraege"][0]["id"], land);
     assert_eq!(seite["eintraege"][0]["landesweit"], true);
     assert_eq!(seite["weiter"], Value::Null, "the last page");
     let (s, _) = admin
         .put(
-            &format!("/api/v1/stellen/{land}"),
+            &format!("/api/v1/verwaltung/stellen/{land}"),
             json!({"name": "Übernommen"}),
         )
         .await;
     assert_eq!(s, 404, "Land-wide Stellen are the operator's");
     let (s, stelle) = admin
         .put(
-            &format!("/api/v1/stellen/{sid}"),
+            &format!("/api/v1/verwaltung/stellen/{sid}"),
             json!({"name": "Stadt Kassel (Einvernehmen)", "gemeinde": "06611000"}),
         )
         .await;
@@ -592,7 +592,7 @@ async fn the_admin_manages_accounts_stellen_checklists_formats_and_the_template(
     assert_eq!(stelle["rechtsbereich"], "");
 
     // Members: only the tenant's Fachstelle accounts; another tenant's admin reaches nothing.
-    let mitglied = |u: i64| format!("/api/v1/stellen/{sid}/mitglieder/{u}");
+    let mitglied = |u: i64| format!("/api/v1/verwaltung/stellen/{sid}/mitglieder/{u}");
     let (s, p) = admin.put(&mitglied(w.architektin), json!(null)).await;
     assert_eq!(s, 422);
     assert!(p["detail"].as_str().unwrap().contains("Rolle Fachstelle"));
@@ -605,14 +605,14 @@ async fn the_admin_manages_accounts_stellen_checklists_formats_and_the_template(
     assert_eq!(
         admin
             .put(
-                &format!("/api/v1/stellen/{land}/mitglieder/{fs}"),
+                &format!("/api/v1/verwaltung/stellen/{land}/mitglieder/{fs}"),
                 json!(null)
             )
             .await
             .0,
         404
     );
-    let (_, seite) = admin.get("/api/v1/stellen").await;
+    let (_, seite) = admin.get("/api/v1/verwaltung/stellen").await;
     assert_eq!(
         seite["eintraege"][0]["mitglieder"][0]["email"],
         "fs@example.org"
@@ -621,12 +621,15 @@ async fn the_admin_manages_accounts_stellen_checklists_formats_and_the_template(
     assert_eq!(fremder.delete(&mitglied(fs)).await.0, 404);
     assert_eq!(
         fremder
-            .put(&format!("/api/v1/stellen/{sid}"), json!({"name": "Meins"}))
+            .put(
+                &format!("/api/v1/verwaltung/stellen/{sid}"),
+                json!({"name": "Meins"})
+            )
             .await
             .0,
         404
     );
-    let (_, seite) = fremder.get("/api/v1/stellen").await;
+    let (_, seite) = fremder.get("/api/v1/verwaltung/stellen").await;
     assert_eq!(
         seite["eintraege"].as_array().unwrap().len(),
         1,

@@ -2,6 +2,9 @@
 //! Stellen of the Beteiligung and their members, the document checklists per procedure, the
 //! Aktenzeichen format and the Bescheid template. Only the tenant's admin; the same steps as
 //! the pages ([`plankammer_verfahren::verwaltung`], [`plankammer_verfahren::bescheid`]).
+//!
+//! The administration manages Stellen under `/api/v1/verwaltung/stellen`; `/api/v1/stellen`
+//! is the Bauaufsicht's list of whom it may ask in the Beteiligung.
 
 use super::seite::Seitenabfrage;
 use crate::error::{ApiErrorBody, ApiResult};
@@ -26,10 +29,13 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/users", get(list_users).post(create_user))
-        .route("/api/v1/stellen", get(list_stellen).post(create_stelle))
-        .route("/api/v1/stellen/{id}", put(update_stelle))
         .route(
-            "/api/v1/stellen/{id}/mitglieder/{user_id}",
+            "/api/v1/verwaltung/stellen",
+            get(list_stellen).post(create_stelle),
+        )
+        .route("/api/v1/verwaltung/stellen/{id}", put(update_stelle))
+        .route(
+            "/api/v1/verwaltung/stellen/{id}/mitglieder/{user_id}",
             put(add_mitglied).delete(remove_mitglied),
         )
         .route("/api/v1/checklisten", get(list_checklisten))
@@ -416,7 +422,7 @@ impl VerwaltungStelleIn {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/stellen", tag = "verwaltung", params(Seitenabfrage),
+#[utoipa::path(get, path = "/api/v1/verwaltung/stellen", tag = "verwaltung", params(Seitenabfrage),
     responses((status = 200, body = VerwaltungStelleSeite), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody, description = "Nur die Verwaltung der Behörde"), (status = 422, body = ApiErrorBody)))]
 async fn list_stellen(
     State(st): State<AppState>,
@@ -427,7 +433,7 @@ async fn list_stellen(
     Ok(Json(VerwaltungStelleSeite { eintraege, weiter }))
 }
 
-#[utoipa::path(post, path = "/api/v1/stellen", tag = "verwaltung", request_body = VerwaltungStelleIn,
+#[utoipa::path(post, path = "/api/v1/verwaltung/stellen", tag = "verwaltung", request_body = VerwaltungStelleIn,
     responses((status = 201, body = VerwaltungStelleOut, description = "Eine eigene Stelle der Behörde ist angelegt"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
         (status = 422, body = ApiErrorBody, description = "Jeder Fehler der Eingabe als deutscher Satz")))]
 async fn create_stelle(
@@ -445,7 +451,7 @@ async fn create_stelle(
     ))
 }
 
-#[utoipa::path(put, path = "/api/v1/stellen/{id}", tag = "verwaltung", params(("id" = i64, Path)), request_body = VerwaltungStelleIn,
+#[utoipa::path(put, path = "/api/v1/verwaltung/stellen/{id}", tag = "verwaltung", params(("id" = i64, Path)), request_body = VerwaltungStelleIn,
     responses((status = 200, body = VerwaltungStelleOut), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
         (status = 404, body = ApiErrorBody, description = "Keine eigene Stelle der Behörde (landesweite verwaltet der Betrieb)"), (status = 422, body = ApiErrorBody)))]
 async fn update_stelle(
@@ -460,7 +466,7 @@ async fn update_stelle(
     Ok(Json(eine_stelle(&st, &caller, id).await?))
 }
 
-#[utoipa::path(put, path = "/api/v1/stellen/{id}/mitglieder/{user_id}", tag = "verwaltung", params(("id" = i64, Path), ("user_id" = i64, Path)),
+#[utoipa::path(put, path = "/api/v1/verwaltung/stellen/{id}/mitglieder/{user_id}", tag = "verwaltung", params(("id" = i64, Path), ("user_id" = i64, Path)),
     responses((status = 204, description = "Die Person arbeitet für die Stelle (auch wenn sie es schon tat)"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
         (status = 404, body = ApiErrorBody, description = "Keine eigene Stelle der Behörde"),
         (status = 422, body = ApiErrorBody, description = "Kein aktives Konto der Behörde mit der Rolle Fachstelle")))]
@@ -475,7 +481,7 @@ async fn add_mitglied(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(delete, path = "/api/v1/stellen/{id}/mitglieder/{user_id}", tag = "verwaltung", params(("id" = i64, Path), ("user_id" = i64, Path)),
+#[utoipa::path(delete, path = "/api/v1/verwaltung/stellen/{id}/mitglieder/{user_id}", tag = "verwaltung", params(("id" = i64, Path), ("user_id" = i64, Path)),
     responses((status = 204, description = "Die Person arbeitet nicht mehr für die Stelle"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
         (status = 404, body = ApiErrorBody, description = "Keine eigene Stelle der Behörde, oder die Person ist kein Mitglied")))]
 async fn remove_mitglied(
