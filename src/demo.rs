@@ -3,78 +3,84 @@
 //! an applicant's draft. Loaded once: running it again changes nothing.
 
 use crate::config::Config;
-use anyhow::{Context, Result};
-use plankammer_api::accounts::{NewAccount, create_account};
+use crate::fehler;
+use anyhow::Result;
+use plankammer_domain::Role;
 use plankammer_domain::antrag::AngabenEingabe;
 use plankammer_domain::verfahren::Verfahrensart;
-use plankammer_domain::{Role, TenantSlug};
-use plankammer_storage::blobs::BlobStore;
-use plankammer_storage::{Db, now_millis};
+use plankammer_storage::Db;
 use plankammer_verfahren::demo::DemoPlan;
-use plankammer_verfahren::{Betreiber, Einstellungen, Verfahren};
+use plankammer_verfahren::verwaltung::{NeuesKonto, StelleEingabe};
+use plankammer_verfahren::{Betreiber, Verfahren};
 
-/// The demo's Stellen (the Fachstelle account works for the Brandschutzdienststelle) and a
-/// prepared draft of the architect, so the Antrag and the Beteiligung can be clicked
-/// through at once. Loaded once: nothing happens if the Stellen exist already.
-async fn demo_beteiligung_und_antrag(db: &Db, config: &Config, tenant_id: i64) -> Result<()> {
-    if !db.stellen_fuer(tenant_id).await?.is_empty() {
-        return Ok(());
-    }
-    let now = now_millis();
-    let email =
-        |e: &str| plankammer_domain::Email::parse(e).map_err(|e| anyhow::anyhow!(e.meldung));
-    let brandschutz = db
-        .lege_stelle_an(
-            Some(tenant_id),
-            "Brandschutzdienststelle Musterstadt",
-            "Brandschutz",
-            None,
-            now,
-        )
-        .await?;
-    let fach = db
-        .user_by_email(&email("brandschutz@musterstadt.example")?)
-        .await?;
-    db.fuege_stellenmitglied_hinzu(brandschutz, fach.id).await?;
-    let naturschutz = db
-        .lege_stelle_an(
-            Some(tenant_id),
-            "Untere Naturschutzbehörde Musterkreis",
-            "Naturschutz",
-            None,
-            now,
-        )
-        .await?;
-    let nat = db
-        .user_by_email(&email("naturschutz@musterstadt.example")?)
-        .await?;
-    db.fuege_stellenmitglied_hinzu(naturschutz, nat.id).await?;
-    let gemeinde = db
-        .lege_stelle_an(
-            Some(tenant_id),
-            "Gemeinde Musterstadt (Einvernehmen)",
-            "Planungsrecht",
-            Some("06611000"),
-            now,
-        )
-        .await?;
-    let gem = db
-        .user_by_email(&email("gemeinde@musterstadt.example")?)
-        .await?;
-    db.fuege_stellenmitglied_hinzu(gemeinde, gem.id).await?;
-    db.lege_stelle_an(
+/// A demo Stelle: name, Rechtsbereich, the AGS of the Gemeinde it is, its member's account
+/// (`None`: a Land-wide Stelle without members).
+type DemoStelle = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+const DEMO_STELLEN: [DemoStelle; 4] = [
+    (
+        "Brandschutzdienststelle Musterstadt",
+        "Brandschutz",
         None,
+        Some("brandschutz@musterstadt.example"),
+    ),
+    (
+        "Untere Naturschutzbehörde Musterkreis",
+        "Naturschutz",
+        None,
+        Some("naturschutz@musterstadt.example"),
+    ),
+    (
+        "Gemeinde Musterstadt (Einvernehmen)",
+        "Planungsrecht",
+        Some("06611000"),
+        Some("gemeinde@musterstadt.example"),
+    ),
+    (
         "Landesamt für Denkmalpflege Hessen",
         "Denkmalschutz",
         None,
-        now,
-    )
-    .await?;
-    let architektin = db
-        .user_by_email(&email("architektin@musterstadt.example")?)
-        .await?;
+        None,
+    ),
+];
+
+/// The demo's Stellen (each Fachstelle account works for one of the tenant's own, the
+/// Landesamt is Land-wide) and two cases of the architect, so the Antrag and the Beteiligung
+/// can be clicked through at once. Loaded once: nothing happens if the Stellen exist already.
+async fn demo_beteiligung_und_antrag(db: &Db, verfahren: &Verfahren, tenant_id: i64) -> Result<()> {
+    if !db.stellen_fuer(tenant_id).await?.is_empty() {
+        return Ok(());
+    }
     let betreiber = Betreiber::an_der_konsole();
-    let verfahren = verfahren(db, config)?;
+    for (name, rechtsbereich, gemeinde, mitglied) in DEMO_STELLEN {
+        let eingabe = StelleEingabe {
+            name: name.into(),
+            rechtsbereich: rechtsbereich.into(),
+            gemeinde: gemeinde.unwrap_or_default().into(),
+        };
+        let eigene = mitglied.is_some().then_some(tenant_id);
+        let id = verfahren
+            .stelle_anlegen_als_betreiber(&betreiber, eigene, &eingabe)
+            .await
+            .map_err(fehler)?;
+        if let Some(email) = mitglied {
+            verfahren
+                .mitglied_hinzufuegen_als_betreiber(&betreiber, id, email)
+                .await
+                .map_err(fehler)?;
+        }
+    }
+    let architektin = db
+        .user_by_email(
+            &plankammer_domain::Email::parse("architektin@musterstadt.example")
+                .map_err(|e| anyhow::anyhow!(e.meldung))?,
+        )
+        .await?;
     verfahren
         .demo_vollstaendiger_fall(
             &betreiber,
@@ -93,7 +99,7 @@ async fn demo_beteiligung_und_antrag(db: &Db, config: &Config, tenant_id: i64) -
             &DEMO_PLAENE,
         )
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(fehler)?;
     verfahren
         .demo_entwurf(
             &betreiber,
@@ -111,7 +117,7 @@ async fn demo_beteiligung_und_antrag(db: &Db, config: &Config, tenant_id: i64) -
             ),
         )
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(fehler)?;
     Ok(())
 }
 
@@ -151,14 +157,6 @@ fn angaben(
     }
 }
 
-/// The procedure over the demo's store.
-fn verfahren(db: &Db, config: &Config) -> Result<Verfahren> {
-    let blobs = BlobStore::from_url(&config.object_store_url).context("OBJECT_STORE_URL")?;
-    let mut e = Einstellungen::fuer_url(&config.public_url);
-    e.mail_domain = crate::mail_domain(config);
-    Ok(Verfahren::neu(db.clone(), blobs, e))
-}
-
 pub const DEMO_TENANT: &str = "bauaufsicht-musterstadt";
 pub const DEMO_PASSWORD: &str = "plankammer-demo";
 
@@ -195,16 +193,14 @@ pub async fn load_demo(db: &Db, config: &Config) -> Result<()> {
             Role::Admin,
         ),
     ];
+    let verfahren = crate::verfahren(config, db)?;
+    let betreiber = Betreiber::an_der_konsole();
     let tenant = match db.tenant_by_slug(DEMO_TENANT).await {
         Ok(t) => t,
-        Err(plankammer_storage::StoreError::NotFound) => {
-            db.create_tenant(
-                &TenantSlug::parse(DEMO_TENANT).map_err(|e| anyhow::anyhow!(e.meldung))?,
-                "Bauaufsicht Musterstadt (Demo)",
-                now_millis(),
-            )
-            .await?
-        }
+        Err(plankammer_storage::StoreError::NotFound) => verfahren
+            .tenant_anlegen(&betreiber, DEMO_TENANT, "Bauaufsicht Musterstadt (Demo)")
+            .await
+            .map_err(fehler)?,
         Err(e) => return Err(e.into()),
     };
     for (email, name, role) in accounts {
@@ -215,20 +211,19 @@ pub async fn load_demo(db: &Db, config: &Config) -> Result<()> {
             .await
             .is_ok();
         if !exists {
-            let new = NewAccount {
+            let neu = NeuesKonto {
                 email,
-                display_name: name,
-                password: DEMO_PASSWORD,
-                tenant_id: tenant.id,
-                role,
-                actor_user_id: None,
+                name,
+                passwort: DEMO_PASSWORD,
+                rolle: role,
             };
-            create_account(db, &config.public_url, &crate::mail_domain(config), new)
+            verfahren
+                .konto_anlegen_als_betreiber(&betreiber, tenant.id, &neu)
                 .await
-                .map_err(|e| anyhow::anyhow!("{}", e.meldung()))?;
+                .map_err(fehler)?;
         }
     }
-    demo_beteiligung_und_antrag(db, config, tenant.id).await?;
+    demo_beteiligung_und_antrag(db, &verfahren, tenant.id).await?;
     println!();
     println!("Demo-Daten geladen: {}", tenant.name);
     println!(

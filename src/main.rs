@@ -7,12 +7,13 @@ mod demo;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use config::Config;
-use plankammer_api::accounts::{NewAccount, create_account};
 use plankammer_api::{ApiConfig, AppState, Application};
-use plankammer_domain::{Role, TenantSlug};
+use plankammer_domain::Role;
 use plankammer_storage::blobs::BlobStore;
 use plankammer_storage::jobs::{JobState, NewJob};
 use plankammer_storage::{Db, now_millis};
+use plankammer_verfahren::verwaltung::{NeuesKonto, StelleEingabe};
+use plankammer_verfahren::{Betreiber, Fehler, Verfahren};
 use plankammer_workers::mail::{MailSender, Mailer, SenderConfig};
 use plankammer_workers::{Registry, Worker, WorkerConfig, builtin};
 use tokio_util::sync::CancellationToken;
@@ -231,13 +232,12 @@ fn main() -> std::process::ExitCode {
 }
 
 fn init_tracing(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| {
-            tracing_subscriber::EnvFilter::new(format!(
-                "info,{}=warn,tower_http=warn",
-                plankammer_storage::LOG_ZIEL_DATENBANK
-            ))
-        });
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!(
+            "info,{}=warn,tower_http=warn",
+            plankammer_storage::LOG_ZIEL_DATENBANK
+        ))
+    });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -301,17 +301,16 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
                 .await
                 .with_context(|| format!("tenant {tenant:?}"))?;
             let password = read_password()?;
-            let new = NewAccount {
+            let neu = NeuesKonto {
                 email: &email,
-                display_name: &name,
-                password: &password,
-                tenant_id: tenant.id,
-                role,
-                actor_user_id: None,
+                name: &name,
+                passwort: &password,
+                rolle: role,
             };
-            let id = create_account(&db, &config.public_url, &mail_domain(&config), new)
+            let id = verfahren(&config, &db)?
+                .konto_anlegen_als_betreiber(&Betreiber::an_der_konsole(), tenant.id, &neu)
                 .await
-                .map_err(|e| anyhow::anyhow!("{}", e.meldung()))?;
+                .map_err(fehler)?;
             println!(
                 "Konto {id} angelegt ({} in {}).",
                 role.bezeichnung(),
@@ -323,8 +322,10 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
             command: TenantCommand::Add { slug, name },
         }) => {
             let db = connect(&config).await?;
-            let slug = TenantSlug::parse(&slug).map_err(|e| anyhow::anyhow!(e.meldung))?;
-            let t = db.create_tenant(&slug, name.trim(), now_millis()).await?;
+            let t = verfahren(&config, &db)?
+                .tenant_anlegen(&Betreiber::an_der_konsole(), &slug, &name)
+                .await
+                .map_err(fehler)?;
             println!("Behörde {} angelegt: {} ({})", t.id, t.name, t.slug);
             Ok(())
         }
@@ -597,14 +598,7 @@ async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Resul
         };
         plankammer_workers::pipeline::register(&mut registry, std::sync::Arc::new(pipeline));
         // The clock's jobs call the procedure's steps.
-        let verfahren = plankammer_verfahren::Verfahren::neu(
-            db.clone(),
-            BlobStore::from_url(&config.object_store_url).context("OBJECT_STORE_URL")?,
-            plankammer_verfahren::Einstellungen {
-                mail_domain: mail_domain(config),
-                ..plankammer_verfahren::Einstellungen::fuer_url(&config.public_url)
-            },
-        );
+        let verfahren = verfahren(config, &db)?;
         plankammer_workers::fristen::register(&mut registry, verfahren.clone());
         plankammer_workers::beteiligung::register(&mut registry, verfahren.clone());
         plankammer_workers::bescheid::register(
@@ -702,6 +696,7 @@ async fn wait_for_signal() {
 
 async fn stelle_command(config: &Config, command: StelleCommand) -> Result<()> {
     let db = connect(config).await?;
+    let betreiber = Betreiber::an_der_konsole();
     match command {
         StelleCommand::Add {
             name,
@@ -709,15 +704,6 @@ async fn stelle_command(config: &Config, command: StelleCommand) -> Result<()> {
             tenant,
             gemeinde,
         } => {
-            let name = name.trim();
-            if name.is_empty() || name.chars().count() > 200 {
-                bail!("the name must have 1 to 200 characters");
-            }
-            if let Some(ags) = &gemeinde
-                && !plankammer_domain::codeliste::gemeinden_hessen().enthaelt(ags)
-            {
-                bail!("{ags:?} is not the AGS of a Gemeinde in Hessen");
-            }
             let tenant_id = match tenant {
                 Some(slug) => Some(
                     db.tenant_by_slug(&slug)
@@ -727,17 +713,18 @@ async fn stelle_command(config: &Config, command: StelleCommand) -> Result<()> {
                 ),
                 None => None,
             };
-            let id = db
-                .lege_stelle_an(
-                    tenant_id,
-                    name,
-                    rechtsbereich.trim(),
-                    gemeinde.as_deref(),
-                    now_millis(),
-                )
-                .await?;
+            let eingabe = StelleEingabe {
+                name,
+                rechtsbereich,
+                gemeinde: gemeinde.unwrap_or_default(),
+            };
+            let id = verfahren(config, &db)?
+                .stelle_anlegen_als_betreiber(&betreiber, tenant_id, &eingabe)
+                .await
+                .map_err(fehler)?;
             println!(
-                "Stelle {id} angelegt: {name} ({})",
+                "Stelle {id} angelegt: {} ({})",
+                eingabe.name.trim(),
                 if tenant_id.is_some() {
                     "eigene Stelle der Behörde"
                 } else {
@@ -746,26 +733,16 @@ async fn stelle_command(config: &Config, command: StelleCommand) -> Result<()> {
             );
         }
         StelleCommand::Mitglied { stelle, email } => {
-            let s = db.stelle(stelle).await.context("Stelle")?;
-            let e =
-                plankammer_domain::Email::parse(&email).map_err(|e| anyhow::anyhow!(e.meldung))?;
-            let u = db.user_by_email(&e).await.context("account")?;
-            let rollen = db.memberships_of(u.id).await?;
-            let passt = rollen.iter().any(|m| {
-                m.role == Role::Fachstelle && s.tenant_id.is_none_or(|t| t == m.tenant.id)
-            });
-            if !passt {
-                bail!(
-                    "the account needs the Fachstelle role{}",
-                    if s.tenant_id.is_some() {
-                        " in the Stelle's tenant"
-                    } else {
-                        ""
-                    }
-                );
+            let (u, s, neu) = verfahren(config, &db)?
+                .mitglied_hinzufuegen_als_betreiber(&betreiber, stelle, &email)
+                .await
+                .map_err(fehler)
+                .with_context(|| format!("Stelle {stelle}"))?;
+            if neu {
+                println!("{} arbeitet jetzt für {}.", u.display_name, s.name);
+            } else {
+                println!("{} arbeitet bereits für {}.", u.display_name, s.name);
             }
-            db.fuege_stellenmitglied_hinzu(stelle, u.id).await?;
-            println!("{} arbeitet jetzt für {}.", u.display_name, s.name);
         }
         StelleCommand::List => {
             let slugs: std::collections::HashMap<i64, String> = db
@@ -786,6 +763,29 @@ async fn stelle_command(config: &Config, command: StelleCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The procedure over the installation's store, for the operator's commands and the workers.
+pub(crate) fn verfahren(config: &Config, db: &Db) -> Result<Verfahren> {
+    let blobs = BlobStore::from_url(&config.object_store_url).context("OBJECT_STORE_URL")?;
+    let mut e = plankammer_verfahren::Einstellungen::fuer_url(&config.public_url);
+    e.mail_domain = mail_domain(config);
+    Ok(Verfahren::neu(db.clone(), blobs, e))
+}
+
+/// A refusal of the procedure as the operator reads it: its German sentences (an internal
+/// error with its English cause, for the log).
+pub(crate) fn fehler(e: Fehler) -> anyhow::Error {
+    match e {
+        Fehler::NichtGefunden => anyhow::anyhow!("nicht gefunden"),
+        Fehler::KeineBerechtigung => anyhow::anyhow!("keine Berechtigung"),
+        Fehler::Ungueltig(m) => anyhow::anyhow!("{}", m.join(" ")),
+        Fehler::Konflikt(m) | Fehler::ZuGross(m) | Fehler::ZuViele(m) => anyhow::anyhow!("{m}"),
+        Fehler::Speicherkonflikt(k) => {
+            anyhow::anyhow!("{}", plankammer_api::error::konflikt_meldung(k))
+        }
+        Fehler::Intern(m) => anyhow::anyhow!("interner Fehler: {m}"),
+    }
 }
 
 /// A URL without its password, for printing.

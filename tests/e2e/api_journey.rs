@@ -21,9 +21,9 @@ mod common;
 mod reise;
 
 use common::{Site, wait_ready};
-use reise::mail_an;
 use plankammer_tests::smtp::SmtpServer;
 use plankammer_tests::{free_port, repo_root};
+use reise::mail_an;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -180,11 +180,22 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
     let (code, out) = site.run(&["migrate"], &extra);
     assert_eq!(code, 0, "{out}");
     let (code, out) = site.run(
-        &["tenant", "add", "--slug", TENANT, "--name", "Bauaufsicht Kassel"],
+        &[
+            "tenant",
+            "add",
+            "--slug",
+            TENANT,
+            "--name",
+            "Bauaufsicht Kassel",
+        ],
         &extra,
     );
     assert_eq!(code, 0, "{out}");
-    let mit_passwort = [extra.clone(), vec![("PLANKAMMER_PASSWORD", PASSWORT.into())]].concat();
+    let mit_passwort = [
+        extra.clone(),
+        vec![("PLANKAMMER_PASSWORD", PASSWORT.into())],
+    ]
+    .concat();
     for (email, name, rolle) in [
         (ARCHITEKTIN, "Sabine Hoffmann", "antragsteller"),
         (SACHBEARBEITUNG, "Markus Weber", "bauaufsicht"),
@@ -214,10 +225,7 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
         .await
         .unwrap();
     assert_eq!(anonym.status(), 401);
-    assert_eq!(
-        anonym.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(anonym.headers()["content-type"], "application/problem+json");
 
     // --- 2. The architect: case with Angaben, Bauvorlagen, checklist, invitation. ---------
     let angaben = json!({
@@ -235,7 +243,11 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
     falsch["angaben"]["grundstueck"]["flurstuecke"] = json!(["Acker"]);
     falsch["angaben"]["grundstueck"]["plz"] = json!("341");
     let (s, p) = architektin
-        .rufe(Method::POST, "/api/v1/cases", Some(json!({ "angaben": falsch })))
+        .rufe(
+            Method::POST,
+            "/api/v1/cases",
+            Some(json!({ "angaben": falsch })),
+        )
         .await;
     assert!(s == 400 || s == 422, "{s} {p}");
     let detail = p["detail"].as_str().unwrap_or_default();
@@ -255,13 +267,17 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
     assert_eq!(fall["zustand"], "entwurf");
     assert_eq!(fall["verfahren"], "vereinfacht");
     assert_eq!(fall["gemeinde_ags"], "06611000");
-    let gelesen = architektin.get(&format!("/api/v1/cases/{id}/angaben")).await;
+    let gelesen = architektin
+        .get(&format!("/api/v1/cases/{id}/angaben"))
+        .await;
     assert_eq!(
         gelesen["angaben"]["grundstueck"]["flurstuecke"],
         json!(["112/3", "112/4"])
     );
     assert_eq!(gelesen["aenderbar"], true);
-    let leer = architektin.get(&format!("/api/v1/cases/{id}/checkliste")).await;
+    let leer = architektin
+        .get(&format!("/api/v1/cases/{id}/checkliste"))
+        .await;
     assert!(
         leer["hindernisse"]
             .as_array()
@@ -331,7 +347,9 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
         .await;
     let start = Instant::now();
     let stand = loop {
-        let c = architektin.get(&format!("/api/v1/cases/{id}/checkliste")).await;
+        let c = architektin
+            .get(&format!("/api/v1/cases/{id}/checkliste"))
+            .await;
         if c["laufend"] == false {
             break c;
         }
@@ -348,7 +366,11 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
         .iter()
         .map(|h| h.as_str().unwrap())
         .collect();
-    assert_eq!(hindernisse.len(), 1, "only the Bauherrschaft is missing: {stand}");
+    assert_eq!(
+        hindernisse.len(),
+        1,
+        "only the Bauherrschaft is missing: {stand}"
+    );
     assert!(hindernisse[0].contains("Bauherrschaft"), "{stand}");
     let dokumente = architektin
         .get(&format!("/api/v1/cases/{id}/documents"))
@@ -368,7 +390,9 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
     let link = link_in(&einladung.text, &format!("{url}/einladung/"));
     let secret = link.rsplit('/').next().unwrap();
     // Before accepting, the case is not the Bauherrschaft's to see.
-    let (s, _) = bauherr.rufe(Method::GET, &format!("/api/v1/cases/{id}"), None).await;
+    let (s, _) = bauherr
+        .rufe(Method::GET, &format!("/api/v1/cases/{id}"), None)
+        .await;
     assert_eq!(s, 404);
     let angenommen = bauherr
         .ok(
@@ -390,7 +414,11 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
     assert_eq!(s, 422);
     // Only the Bauherrschaft signs off; the architect cannot for it.
     let (s, _) = architektin
-        .rufe(Method::POST, &format!("/api/v1/cases/{id}/freizeichnung"), None)
+        .rufe(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/freizeichnung"),
+            None,
+        )
         .await;
     assert_eq!(s, 403);
     bauherr
@@ -413,12 +441,20 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
     assert!(aktenzeichen.starts_with("BA-"), "{eingang}");
     assert_eq!(eingang["fassung"], 1);
     let (s, p) = architektin
-        .rufe(Method::POST, &format!("/api/v1/cases/{id}/einreichung"), None)
+        .rufe(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/einreichung"),
+            None,
+        )
         .await;
     assert_eq!(s, 409);
     assert!(p["detail"].as_str().unwrap().contains(&aktenzeichen), "{p}");
     let bestaetigung = mail_an(&smtp, ARCHITEKTIN, "Eingangsbestätigung").await;
-    assert!(bestaetigung.text.contains(&aktenzeichen), "{}", bestaetigung.text);
+    assert!(
+        bestaetigung.text.contains(&aktenzeichen),
+        "{}",
+        bestaetigung.text
+    );
 
     // --- 4. The formelle Prüfung: inbox, Nachforderung, Nachreichung, complete. --------------
     let eingang = ba.alle("/api/v1/eingang?status=eingegangen").await;
@@ -443,7 +479,13 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
         )
         .await;
     assert_eq!(s, 422);
-    assert!(p["detail"].as_str().unwrap().contains("mindestens einen Befund"), "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("mindestens einen Befund"),
+        "{p}"
+    );
     ba.ok(
         Method::POST,
         &format!("/api/v1/cases/{id}/nachforderung"),
@@ -457,9 +499,13 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
     let nach = architektin.get(&format!("/api/v1/cases/{id}")).await;
     assert_eq!(nach["zustand"], "nachforderung");
     assert_eq!(nach["status_code"], "17");
-    let befunde = architektin.get(&format!("/api/v1/cases/{id}/befunde")).await;
+    let befunde = architektin
+        .get(&format!("/api/v1/cases/{id}/befunde"))
+        .await;
     assert_eq!(befunde[0]["dokument_id"], schnitt);
-    let fristen = architektin.get(&format!("/api/v1/cases/{id}/fristen")).await;
+    let fristen = architektin
+        .get(&format!("/api/v1/cases/{id}/fristen"))
+        .await;
     assert_eq!(fristen[0]["art"], "nachforderung");
     assert_eq!(fristen[0]["ende"], vorschlag.to_string());
     assert!(heute <= vorschlag);
@@ -473,7 +519,11 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
     let start = Instant::now();
     let fassung = loop {
         let (s, v) = architektin
-            .rufe(Method::POST, &format!("/api/v1/cases/{id}/nachreichung"), None)
+            .rufe(
+                Method::POST,
+                &format!("/api/v1/cases/{id}/nachreichung"),
+                None,
+            )
             .await;
         if s == 201 {
             break v;
@@ -486,8 +536,15 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
     let vergleich = ba
         .get(&format!("/api/v1/cases/{id}/fassungsvergleich"))
         .await;
-    assert_eq!((vergleich["von"].clone(), vergleich["nach"].clone()), (json!(1), json!(2)));
-    assert_eq!(vergleich["ersetzt"].as_array().unwrap().len(), 1, "{vergleich}");
+    assert_eq!(
+        (vergleich["von"].clone(), vergleich["nach"].clone()),
+        (json!(1), json!(2))
+    );
+    assert_eq!(
+        vergleich["ersetzt"].as_array().unwrap().len(),
+        1,
+        "{vergleich}"
+    );
     assert_eq!(vergleich["ersetzt"][0]["neu"]["dokument_id"], schnitt);
     // The comparison is the authority's; the architect is refused.
     let (s, _) = architektin

@@ -159,7 +159,7 @@ async fn admin_commands_create_tenants_and_users() {
         &[],
     );
     assert_ne!(code, 0);
-    assert!(out.contains("Fachstelle role"), "{out}");
+    assert!(out.contains("Rolle Fachstelle"), "{out}");
     let (code, out) = site.run(
         &[
             "stelle",
@@ -186,7 +186,7 @@ async fn admin_commands_create_tenants_and_users() {
         &[],
     );
     assert_ne!(code, 0);
-    assert!(out.contains("not the AGS"), "{out}");
+    assert!(out.contains("Gemeinde aus der Liste"), "{out}");
     let (_, out) = site.run(&["stelle", "list"], &[]);
     assert!(
         out.contains(&format!(

@@ -7,13 +7,12 @@
 
 pub mod browser;
 pub mod pdf;
-pub mod routen;
 pub mod process;
+pub mod routen;
 pub mod s3;
 pub mod smtp;
 pub mod welt;
 
-use plankammer_api::accounts::{NewAccount, create_account};
 use plankammer_api::{ApiConfig, AppState, Application};
 use plankammer_domain::{Role, TenantSlug};
 use plankammer_storage::Db;
@@ -135,17 +134,21 @@ impl TestApp {
             .id
     }
 
-    /// Creates an account through the same use case the admin page and CLI use.
+    /// Creates an account through the operator's step (`plankammer user add`): audited, the
+    /// person is mailed.
     pub async fn user(&self, tenant_id: i64, email: &str, role: Role) -> i64 {
-        let new = NewAccount {
+        let neu = plankammer_verfahren::verwaltung::NeuesKonto {
             email,
-            display_name: &format!("Person {email}"),
-            password: PASSWORD,
-            tenant_id,
-            role,
-            actor_user_id: None,
+            name: &format!("Person {email}"),
+            passwort: PASSWORD,
+            rolle: role,
         };
-        create_account(&self.db, &self.url, "plankammer.test", new)
+        self.verfahren
+            .konto_anlegen_als_betreiber(
+                &plankammer_verfahren::Betreiber::an_der_konsole(),
+                tenant_id,
+                &neu,
+            )
             .await
             .expect("create account")
     }

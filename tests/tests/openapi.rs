@@ -22,7 +22,10 @@ fn every_api_route_is_described_with_its_method() {
             fehlend.push(format!("{methode} {pfad}"));
         }
     }
-    assert!(fehlend.is_empty(), "not in the OpenAPI document: {fehlend:#?}");
+    assert!(
+        fehlend.is_empty(),
+        "not in the OpenAPI document: {fehlend:#?}"
+    );
     // And nothing described that is not served.
     let alle = routen::alle();
     for (pfad, ops) in pfade {

@@ -10,7 +10,6 @@
 //! | `gemeinsam/` | what pages share: the layout, German formatting, downloads, the views of a document version |
 //! | the rest | sessions ([`sitzung`]), errors ([`error`]), security headers and CSRF ([`security`]), templates, uploads, operations ([`betrieb`]) |
 
-pub mod accounts;
 pub mod api;
 pub mod betrieb;
 pub mod error;

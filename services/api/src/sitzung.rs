@@ -185,6 +185,15 @@ impl ApiCaller {
             Err(ApiError(AppError::Forbidden))
         }
     }
+
+    /// How this caller reads a document, for the audit log of downloads.
+    pub fn lesart(&self) -> plankammer_verfahren::dokumente::Lesart {
+        if self.via_token.is_some() {
+            plankammer_verfahren::dokumente::Lesart::Schluessel
+        } else {
+            plankammer_verfahren::dokumente::Lesart::Sitzung
+        }
+    }
 }
 
 /// The bearer token of a request, if it has one.

@@ -10,11 +10,19 @@
 //! when testing this crate alone) or `PLANKAMMER_BIN`.
 
 use bytes::Bytes;
+use chrono::NaiveDate;
 use plankammer_domain::Role;
+use plankammer_domain::aktenzeichen::Aktenzeichen;
+use plankammer_domain::anlageart::Anlageart;
+use plankammer_domain::antrag::{Angaben, Bauherrschaft};
+use plankammer_domain::beteiligung::{Nebenbestimmung, Rolle, Schweigefolge, Zustimmung};
+use plankammer_domain::verfahren::Verfahrensart;
+use plankammer_domain::vorgang::Zustand;
 use plankammer_storage::beteiligung::{NeueBeteiligung, NeueStellungnahme};
 use plankammer_storage::dokumente::NeueVersion;
 use plankammer_storage::{Db, now_millis};
-use plankammer_tests::{TestApp, repo_root, spawn_app};
+use plankammer_tests::welt::Welt as Grundwelt;
+use plankammer_tests::{TestApp, repo_root};
 use plankammer_workers::bescheid::{Ausgang, BescheidConfig, erlasse};
 use plankammer_workers::sandbox::SandboxConfig;
 use reqwest::Client;
@@ -85,41 +93,32 @@ struct Welt {
 }
 
 /// A vereinfacht case at 09 with Fassung 1 and two Stellungnahmen: a timely one with an
-/// Auflage and a late one the Bauaufsicht has not decided to consider.
+/// Auflage and a late one the Bauaufsicht has not decided to consider. The people are the
+/// shared fixture's (architect, case worker, admin of `kreis-a`; a case worker of `kreis-b`),
+/// plus another applicant and a Fachstelle account of `kreis-a`.
 async fn welt() -> Welt {
-    let app = spawn_app().await;
-    let tenant = app.tenant("kreis-a").await;
-    let owner = app
-        .user(tenant, "architektin@example.org", Role::Antragsteller)
-        .await;
-    let ba = app
-        .user(tenant, "sachbearbeiter@example.org", Role::Bauaufsicht)
-        .await;
-    app.user(tenant, "andere@example.org", Role::Antragsteller)
-        .await;
-    app.user(tenant, "brandschutz@example.org", Role::Fachstelle)
-        .await;
-    app.user(tenant, "admin@example.org", Role::Admin).await;
-    let andere = app.tenant("kreis-b").await;
-    app.user(andere, "fremd@example.org", Role::Bauaufsicht)
-        .await;
+    let g = Grundwelt::neu().await;
+    let tenant = g.tenant;
+    let owner = g.architektin;
+    let ba = g.bauaufsicht;
+    g.person("andere@example.org", Role::Antragsteller).await;
+    g.person("brandschutz@example.org", Role::Fachstelle).await;
+    let app = g.app;
     let now = now_millis();
     let v = app
         .db
         .create_vorgang(tenant, owner, "Neubau Wohnhaus", now)
         .await
         .unwrap();
-    app.db
-        .setze_angaben(
-            v.id,
-            "Neubau Wohnhaus",
-            "vereinfacht",
-            &serde_json::json!({"bauherrschaft": {"name": "Erika Muster", "anschrift": "Lindenweg 12, 34117 Kassel"}}),
-            Some("06412000"),
-            now,
-        )
-        .await
-        .unwrap();
+    let mut angaben = Angaben {
+        bauherrschaft: Bauherrschaft {
+            name: "Erika Muster".into(),
+            anschrift: "Lindenweg 12, 34117 Kassel".into(),
+            email: String::new(),
+        },
+        ..Angaben::default()
+    };
+    angaben.grundstueck.gemeinde_ags = "06412000".into();
     let mut stellen = Vec::new();
     for name in ["Brandschutzdienststelle", "Untere Naturschutzbehörde"] {
         stellen.push(
@@ -130,6 +129,16 @@ async fn welt() -> Welt {
         );
     }
     let mut tx = app.db.begin().await.unwrap();
+    Db::setze_angaben(
+        &mut tx,
+        v.id,
+        "Neubau Wohnhaus",
+        Verfahrensart::VereinfachtesVerfahren,
+        &angaben,
+        now,
+    )
+    .await
+    .unwrap();
     let mut dokumente = [0; 3];
     for (i, (datei, bez, art)) in [
         ("01_Lageplan.pdf", "Lageplan", "1803"),
@@ -142,6 +151,7 @@ async fn welt() -> Welt {
         let bytes =
             std::fs::read(repo_root().join("sample-plans/einfamilienhaus").join(datei)).unwrap();
         let blob = app.blobs.put_bytes(Bytes::from(bytes)).await.unwrap();
+        let art = Anlageart::parse(art).unwrap();
         dokumente[i] = Db::add_version(
             &mut tx,
             &NeueVersion {
@@ -149,7 +159,7 @@ async fn welt() -> Welt {
                 tenant_id: tenant,
                 dokument_id: None,
                 bezeichnung: bez,
-                anlageart: Some(art),
+                anlageart: Some(&art),
                 sha256: &blob.sha256,
                 groesse: blob.size as i64,
                 dateiname: datei,
@@ -161,18 +171,23 @@ async fn welt() -> Welt {
         .unwrap()
         .dokument_id;
     }
-    Db::wechsle_zustand(&mut tx, v.id, "entwurf", "eingegangen", now)
+    Db::wechsle_zustand(&mut tx, v.id, Zustand::Entwurf, Zustand::Eingegangen, now)
         .await
         .unwrap();
-    Db::setze_eingereicht(&mut tx, v.id, "BA-2026-00001", now)
-        .await
-        .unwrap();
+    Db::setze_eingereicht(
+        &mut tx,
+        v.id,
+        &Aktenzeichen::parse("BA-2026-00001").unwrap(),
+        now,
+    )
+    .await
+    .unwrap();
     let fassung = Db::friere_fassung(&mut tx, v.id, owner, now).await.unwrap();
     Db::wechsle_zustand(
         &mut tx,
         v.id,
-        "eingegangen",
-        "beteiligung_abgeschlossen",
+        Zustand::Eingegangen,
+        Zustand::BeteiligungAbgeschlossen,
         now,
     )
     .await
@@ -195,24 +210,24 @@ async fn welt() -> Welt {
             &NeueBeteiligung {
                 vorgang_id: v.id,
                 stelle_id: sid,
-                rolle: "1",
+                rolle: Rolle::Zustaendig,
                 rechtsbereich: "",
                 notiz: "",
                 umfang: None,
                 fassung_id: Some(fassung.id),
-                start: "2026-01-01",
-                ende: "2026-02-01",
+                start: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                ende: NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
                 rechtsgrundlage: "§ 70 Abs. 1 HBO",
                 erklaerung: "",
                 behoerdlich_gesetzt: false,
-                schweigefolge: "zustimmung",
+                schweigefolge: Schweigefolge::ZustimmungFingiert,
                 user_id: ba,
             },
             now,
         )
         .await
         .unwrap();
-        let nbs = serde_json::json!([{"art": "2", "text": nb, "begruendung": ""}]);
+        let nbs = [Nebenbestimmung::neu("2", nb)];
         stellungnahmen.push(
             Db::gib_stellungnahme_ab(
                 &mut tx,
@@ -220,7 +235,7 @@ async fn welt() -> Welt {
                     beteiligung_id: bid,
                     ersetzt_id: None,
                     tenor: "Zustimmung",
-                    zustimmung: "mit_nebenbestimmungen",
+                    zustimmung: Zustimmung::MitNebenbestimmungen,
                     nebenbestimmungen: &nbs,
                     begruendung: "",
                     verspaetet,
@@ -435,13 +450,11 @@ async fn draft_carries_over_validates_issues_and_the_architect_downloads() {
 
     // The worker's job (in-process here).
     let config = BescheidConfig::new(
-        app.blobs.clone(),
+        app.verfahren.clone(),
         SandboxConfig::for_program(plankammer_bin()),
-        app.url.clone(),
-        "plankammer.test".into(),
     );
     assert_eq!(
-        erlasse(&app.db, &config, akte.id, &still, now_millis())
+        erlasse(&config, akte.id, &still, now_millis())
             .await
             .unwrap(),
         Ausgang::Erlassen
@@ -566,7 +579,7 @@ async fn the_admin_sets_the_rechtsbehelfsbelehrung_new_drafts_start_with() {
 #[test]
 fn the_api_queues_the_job_the_worker_runs() {
     assert_eq!(
-        plankammer_api::bescheid_seiten::ERLASS_JOB,
+        plankammer_verfahren::bescheid::ERLASS_JOB,
         plankammer_workers::bescheid::ERLASSEN
     );
 }

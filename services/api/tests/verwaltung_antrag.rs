@@ -3,13 +3,12 @@
 //! Only the tenant's Admin reaches them; another tenant's admin sees and changes only its own.
 
 use chrono::Datelike;
-use plankammer_api::ablauf;
-use plankammer_api::antrag_seiten::heute_berlin;
 use plankammer_domain::Role;
+use plankammer_domain::antrag::Angaben;
 use plankammer_domain::verfahren::{Anforderung, Checkliste, Verfahrensart, standard_checkliste};
-use plankammer_storage::Db;
-use plankammer_storage::now_millis;
-use plankammer_tests::{TestApp, spawn_app};
+use plankammer_storage::{Db, heute_berlin, now_millis};
+use plankammer_tests::TestApp;
+use plankammer_tests::welt::Welt as Grundwelt;
 use reqwest::Client;
 
 /// The page as text, with the entities minijinja writes in attributes decoded.
@@ -93,6 +92,7 @@ fn zeile<'a>(html: &'a str, code: &str) -> Option<&'a str> {
 }
 
 async fn gespeichert(app: &TestApp, tenant: i64, verfahren: &str) -> Option<(i64, Checkliste)> {
+    let verfahren = Verfahrensart::from_slug(verfahren).unwrap();
     app.db
         .checkliste(tenant, verfahren)
         .await
@@ -118,40 +118,37 @@ struct Welt {
     entwurf: i64,
 }
 
+/// The shared fixture's people (admin, architect and case worker of `kreis-a`), an admin of
+/// `kreis-b`, and a draft of the architect in the vereinfachtes Verfahren without documents.
 async fn welt() -> Welt {
-    let app = spawn_app().await;
-    let tenant = app.tenant("kreis-a").await;
-    app.user(tenant, "admin@example.org", Role::Admin).await;
-    let owner = app
-        .user(tenant, "architektin@example.org", Role::Antragsteller)
-        .await;
-    app.user(tenant, "sachbearbeiter@example.org", Role::Bauaufsicht)
-        .await;
-    let andere = app.tenant("kreis-b").await;
-    app.user(andere, "fremd-admin@example.org", Role::Admin)
+    let g = Grundwelt::neu().await;
+    g.app
+        .user(g.fremder_tenant, "fremd-admin@example.org", Role::Admin)
         .await;
     let now = now_millis();
-    let v = app
+    let v = g
+        .app
         .db
-        .create_vorgang(tenant, owner, "Neubau Einfamilienhaus", now)
+        .create_vorgang(g.tenant, g.architektin, "Neubau Einfamilienhaus", now)
         .await
         .unwrap();
-    app.db
-        .setze_angaben(
-            v.id,
-            "Neubau Einfamilienhaus",
-            "vereinfacht",
-            &serde_json::json!({}),
-            None,
-            now,
-        )
-        .await
-        .unwrap();
+    let mut tx = g.app.db.begin().await.unwrap();
+    Db::setze_angaben(
+        &mut tx,
+        v.id,
+        "Neubau Einfamilienhaus",
+        Verfahrensart::VereinfachtesVerfahren,
+        &Angaben::default(),
+        now,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
     Welt {
-        app,
-        tenant,
-        andere,
+        tenant: g.tenant,
+        andere: g.fremder_tenant,
         entwurf: v.id,
+        app: g.app,
     }
 }
 
@@ -482,11 +479,11 @@ async fn only_the_tenants_admin_reaches_the_pages() {
 /// tenant's format (as `einreichen` does, in one transaction).
 async fn nimm(app: &TestApp, tenant: i64, jahr: i64) -> String {
     let mut tx = app.db.begin().await.unwrap();
-    let (nummer, format, kuerzel) = Db::naechste_aktenzeichen_nummer(&mut tx, tenant, jahr)
+    let az = Db::naechstes_aktenzeichen(&mut tx, tenant, jahr)
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    ablauf::aktenzeichen(&format, &kuerzel, jahr, nummer)
+    az.to_string()
 }
 
 #[tokio::test]

@@ -874,17 +874,15 @@ impl Verfahren {
 
     // --- The case worker's steps ------------------------------------------------------------
 
-    /// Saves the case worker's draft with its approved plans. Refused once issuing began,
-    /// for a case not (or no longer) at the authority, and with every problem of the input at
-    /// once (422): the tenor, sources of carried-over Nebenbestimmungen that are no
-    /// Stellungnahme of this case, amounts, plans that are no document of the newest Fassung,
-    /// and the domain's checks of the draft. Returns the Bescheid's id.
-    pub async fn entwurf_speichern(
+    /// The case, its draft and its procedure while the case worker may still change the
+    /// draft; else 409: once issuing began, for a case not (or no longer) at the authority,
+    /// and without a procedure. The draft page asks before it adds an empty row (nothing is
+    /// saved then); [`Verfahren::entwurf_speichern`] asks first.
+    pub async fn bescheid_zum_bearbeiten(
         &self,
         akteur: &Akteur,
         vorgang_id: i64,
-        f: &Entwurfseingabe,
-    ) -> Ergebnis<i64> {
+    ) -> Ergebnis<(Antrag, Option<BescheidAkte>, Verfahrensart)> {
         let (a, akte) = self.bescheid_der_bauaufsicht(akteur, vorgang_id).await?;
         if akte.as_ref().is_some_and(BescheidAkte::ist_beantragt) {
             return Err(Fehler::konflikt(BEANTRAGT));
@@ -899,6 +897,22 @@ impl Verfahren {
         let verfahren = a.verfahren.ok_or_else(|| {
             Fehler::konflikt("Für diesen Vorgang ist keine Verfahrensart angegeben.")
         })?;
+        Ok((a, akte, verfahren))
+    }
+
+    /// Saves the case worker's draft with its approved plans. Refused once issuing began,
+    /// for a case not (or no longer) at the authority ([`Verfahren::bescheid_zum_bearbeiten`]),
+    /// and with every problem of the input at once (422): the tenor, sources of carried-over
+    /// Nebenbestimmungen that are no Stellungnahme of this case, amounts, plans that are no
+    /// document of the newest Fassung, and the domain's checks of the draft. Returns the
+    /// Bescheid's id.
+    pub async fn entwurf_speichern(
+        &self,
+        akteur: &Akteur,
+        vorgang_id: i64,
+        f: &Entwurfseingabe,
+    ) -> Ergebnis<i64> {
+        let (a, _, verfahren) = self.bescheid_zum_bearbeiten(akteur, vorgang_id).await?;
         let stellungnahmen = self.zaehlende_stellungnahmen(a.id).await?;
         let angebot = self.plan_angebot(a.id).await?;
         let entwurf = f

@@ -1,6 +1,6 @@
 //! A tenant's administration and the operator's: accounts, tenants, the Stellen of the
 //! Beteiligung and their members, the document checklists of the procedures (versioned), the
-//! Aktenzeichen format — and the operator's demo case.
+//! Aktenzeichen format. (The operator's demo cases are in [`crate::demo`].)
 //!
 //! The tenant's admin acts on its own tenant only ([`crate::zugriff::nur_admin`]; another
 //! tenant's Stelle is 404); the operator ([`Betreiber`], only the CLI makes one) creates
@@ -8,29 +8,20 @@
 //! entry; a new account also with its mail.
 
 use crate::Verfahren;
-use crate::ablauf::Wechsel;
 use crate::akteur::{Akteur, Betreiber};
-use crate::dokumente::STUFE_VALIDATE;
 use crate::fehler::{Ergebnis, Fehler};
 use crate::zugriff::nur_admin;
-use bytes::Bytes;
 use chrono::Datelike;
 use plankammer_domain::aktenzeichen::{Aktenzeichen, AktenzeichenFormat};
-use plankammer_domain::anlageart::Anlageart;
-use plankammer_domain::antrag::Angaben;
 use plankammer_domain::codeliste;
-use plankammer_domain::frist::FristArt;
 use plankammer_domain::notification::Notification;
 use plankammer_domain::verfahren::{
     Anforderung, Checkliste, Position, Verfahrensart, standard_checkliste,
 };
-use plankammer_domain::vorgang::{Ereignis, Zustand};
 use plankammer_domain::{Email, Role, TenantSlug};
 use plankammer_storage::accounts::{Tenant, User};
-use plankammer_storage::antrag::{Antrag, NeueFrist};
 use plankammer_storage::audit::AuditEvent;
 use plankammer_storage::beteiligung::Stelle;
-use plankammer_storage::dokumente::NeueVersion;
 use plankammer_storage::stellen::Stellenmitglied;
 use plankammer_storage::verwaltung::ChecklistenVersion;
 use plankammer_storage::{Db, Konflikt, StoreError, heute_berlin, now_millis};
@@ -354,28 +345,6 @@ impl Aktenzeichenstand {
             .map(|f| f.bilde(self.jahr, self.nummer))
             .map_err(|e| e.0)
     }
-}
-
-// --- The operator's demo case -----------------------------------------------------------------
-
-/// A document of the demo case.
-#[derive(Debug, Clone)]
-pub struct Beispielunterlage<'a> {
-    pub dateiname: &'a str,
-    pub bezeichnung: &'a str,
-    pub anlageart: Anlageart,
-    pub inhalt: Bytes,
-}
-
-/// A case as the Bauaufsicht has it after the formelle Prüfung: submitted, complete.
-#[derive(Debug, Clone)]
-pub struct Beispielfall<'a> {
-    pub tenant_id: i64,
-    /// The applicant who owns it.
-    pub owner_user_id: i64,
-    pub verfahren: Verfahrensart,
-    pub angaben: &'a Angaben,
-    pub unterlagen: &'a [Beispielunterlage<'a>],
 }
 
 impl Verfahren {
@@ -1005,125 +974,6 @@ impl Verfahren {
         tx.commit().await?;
         tracing::info!(tenant_id = akteur.tenant_id, "aktenzeichen format changed");
         Ok(true)
-    }
-
-    // --- The operator's demo case -------------------------------------------------------------
-
-    /// The operator loads a complete case (`plankammer demo`): opened with its Angaben and
-    /// documents (each with its pipeline job), submitted with the next Aktenzeichen and
-    /// Fassung 1, declared complete with the decision deadline of its procedure — through
-    /// the state machine, with the timeline, in one transaction; no mails (nobody asked).
-    /// The next step is the Beteiligung. Returns the case's id.
-    pub async fn vollstaendigen_fall_anlegen(
-        &self,
-        _: &Betreiber,
-        f: &Beispielfall<'_>,
-    ) -> Ergebnis<i64> {
-        let bezeichnung = f.angaben.bauvorhaben.bezeichnung.trim();
-        if bezeichnung.is_empty() {
-            return Err(Fehler::ungueltig("Bitte beschreiben Sie das Vorhaben."));
-        }
-        let mut gespeichert = Vec::new();
-        for u in f.unterlagen {
-            let blob = self
-                .blobs
-                .put_bytes(u.inhalt.clone())
-                .await
-                .map_err(Fehler::intern)?;
-            gespeichert.push((u, blob));
-        }
-        let heute = heute_berlin();
-        let entscheidung = crate::pruefung::entscheidungsfrist(f.verfahren, heute)?;
-        let now = now_millis();
-        let jahr = i64::from(heute.year());
-        let mut tx = self.db.begin().await?;
-        let v =
-            Db::lege_vorgang_an(&mut tx, f.tenant_id, f.owner_user_id, bezeichnung, now).await?;
-        Db::setze_angaben(&mut tx, v.id, bezeichnung, f.verfahren, f.angaben, now).await?;
-        for (u, blob) in &gespeichert {
-            let ver = Db::add_version(
-                &mut tx,
-                &NeueVersion {
-                    vorgang_id: v.id,
-                    tenant_id: f.tenant_id,
-                    dokument_id: None,
-                    bezeichnung: u.bezeichnung,
-                    anlageart: Some(&u.anlageart),
-                    sha256: &blob.sha256,
-                    groesse: i64::try_from(blob.size).unwrap_or(i64::MAX),
-                    dateiname: u.dateiname,
-                    user_id: f.owner_user_id,
-                },
-                now,
-            )
-            .await?;
-            Db::enqueue_stufe(&mut tx, ver.id, f.tenant_id, STUFE_VALIDATE, now).await?;
-        }
-        let az = Db::naechstes_aktenzeichen(&mut tx, f.tenant_id, jahr).await?;
-        let mut a = Antrag {
-            id: v.id,
-            tenant_id: f.tenant_id,
-            owner_user_id: f.owner_user_id,
-            bezeichnung: bezeichnung.to_string(),
-            verfahren: Some(f.verfahren),
-            zustand: Zustand::Entwurf,
-            aktenzeichen: Some(az.clone()),
-            angaben: Some(f.angaben.clone()),
-            gemeinde_ags: Some(f.angaben.grundstueck.gemeinde_ags.clone()),
-            eingereicht_at: Some(now),
-            naechste_frist: None,
-            created_at: now,
-        };
-        let eingang = format!(
-            "Antrag eingereicht, Aktenzeichen {az}, Fassung 1 mit {} Unterlagen",
-            gespeichert.len()
-        );
-        a.zustand = self
-            .wechsle(
-                &mut tx,
-                &a,
-                Wechsel {
-                    ereignis: Ereignis::Einreichen,
-                    akteur: None,
-                    text: &eingang,
-                    mail: None,
-                    frist: None,
-                },
-                now,
-            )
-            .await?;
-        Db::setze_eingereicht(&mut tx, v.id, &az, now).await?;
-        Db::friere_fassung(&mut tx, v.id, f.owner_user_id, now).await?;
-        self.wechsle(
-            &mut tx,
-            &a,
-            Wechsel {
-                ereignis: Ereignis::VollstaendigErklaeren,
-                akteur: None,
-                text: "Formelle Prüfung abgeschlossen: Die Unterlagen sind vollständig.",
-                mail: None,
-                frist: None,
-            },
-            now,
-        )
-        .await?;
-        if let Some(e) = &entscheidung {
-            Db::lege_frist_an(
-                &mut tx,
-                &NeueFrist {
-                    vorgang_id: v.id,
-                    art: FristArt::Entscheidung,
-                    rechtsgrundlage: e.rechtsgrundlage.as_deref().unwrap_or(""),
-                    start: e.start,
-                    ende: e.ende,
-                    erklaerung: &e.erklaerung(),
-                },
-                now,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(v.id)
     }
 }
 

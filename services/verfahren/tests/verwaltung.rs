@@ -2,10 +2,8 @@
 //! `PLANKAMMER_TEST_DB=postgres`): only the tenant's admin (or the operator) acts, never on
 //! another tenant; every change is audited; the German refusals of the old pages.
 
-use bytes::Bytes;
 use chrono::Datelike;
-use plankammer_domain::anlageart::Anlageart;
-use plankammer_domain::antrag::{Angaben, Bauherrschaft, Bauvorhaben, Grundstueck};
+use plankammer_domain::antrag::AngabenEingabe;
 use plankammer_domain::frist::FristArt;
 use plankammer_domain::verfahren::{Verfahrensart, standard_checkliste};
 use plankammer_domain::vorgang::Zustand;
@@ -13,9 +11,9 @@ use plankammer_domain::zeitleiste::Eintragsart;
 use plankammer_domain::{Email, Role, TenantSlug};
 use plankammer_storage::testing::{fresh_db, tempfile_dir::TempDir};
 use plankammer_storage::{Db, heute_berlin, now_millis};
+use plankammer_verfahren::demo::DemoPlan;
 use plankammer_verfahren::verwaltung::{
-    Beispielfall, Beispielunterlage, ChecklistenEingabe, NeuesKonto, StelleEingabe, ZeileEingabe,
-    art_und_text,
+    ChecklistenEingabe, NeuesKonto, StelleEingabe, ZeileEingabe, art_und_text,
 };
 use plankammer_verfahren::{Akteur, Betreiber, Einstellungen, Fehler, Verfahren};
 
@@ -723,51 +721,48 @@ async fn the_aktenzeichen_format_is_checked_previewed_and_audited() {
 #[tokio::test]
 async fn the_operators_demo_case_arrives_complete_through_the_state_machine() {
     let w = welt().await;
-    let angaben = Angaben {
-        bauvorhaben: Bauvorhaben {
-            bezeichnung: "Neubau Einfamilienhaus mit Garage".into(),
-            massnahme: "11".into(),
-            gebaeudeklasse: "1".into(),
-        },
-        grundstueck: Grundstueck {
-            strasse: "Lindenweg".into(),
-            hausnummer: "12".into(),
-            plz: "34117".into(),
-            ort: "Kassel".into(),
-            gemeinde_ags: "06611000".into(),
-            ..Grundstueck::default()
-        },
-        bauherrschaft: Bauherrschaft {
-            name: "Jana Becker".into(),
-            anschrift: "Goethestraße 41, 34119 Kassel".into(),
-            email: String::new(),
-        },
-        ..Angaben::default()
+    let eingabe = AngabenEingabe {
+        verfahren: Verfahrensart::VereinfachtesVerfahren.slug().into(),
+        bezeichnung: "Neubau Einfamilienhaus mit Garage".into(),
+        massnahme: "11".into(),
+        gebaeudeklasse: "1".into(),
+        strasse: "Lindenweg".into(),
+        hausnummer: "12".into(),
+        plz: "34117".into(),
+        ort: "Kassel".into(),
+        gemeinde: "06611000".into(),
+        gemarkung: "Musterhausen".into(),
+        flur: "7".into(),
+        flurstuecke: "123/4".into(),
+        bh_name: "Jana Becker".into(),
+        bh_anschrift: "Goethestraße 41, 34119 Kassel".into(),
+        bh_email: String::new(),
+        ev_name: "Anna Architektin".into(),
+        ev_kammer: "Architekten- und Stadtplanerkammer Hessen".into(),
+        ev_nummer: "12345".into(),
     };
-    let unterlagen = [
-        Beispielunterlage {
+    let angaben = eingabe.pruefe().unwrap().angaben;
+    let plaene = [
+        DemoPlan {
             dateiname: "01_Lageplan.pdf",
             bezeichnung: "Lageplan",
-            anlageart: Anlageart::parse("1803").unwrap(),
-            inhalt: Bytes::from_static(b"%PDF-1.4 Lageplan"),
+            inhalt: b"%PDF-1.4 Lageplan",
+            anlageart: "1803",
         },
-        Beispielunterlage {
+        DemoPlan {
             dateiname: "03_Grundriss_EG.pdf",
             bezeichnung: "Grundriss Erdgeschoss",
-            anlageart: Anlageart::parse("2001").unwrap(),
-            inhalt: Bytes::from_static(b"%PDF-1.4 Grundriss"),
+            inhalt: b"%PDF-1.4 Grundriss",
+            anlageart: "2001",
         },
     ];
     let id =
-        w.v.vollstaendigen_fall_anlegen(
+        w.v.demo_vollstaendiger_fall(
             &Betreiber::an_der_konsole(),
-            &Beispielfall {
-                tenant_id: w.tenant,
-                owner_user_id: w.owner.user_id,
-                verfahren: Verfahrensart::VereinfachtesVerfahren,
-                angaben: &angaben,
-                unterlagen: &unterlagen,
-            },
+            w.tenant,
+            w.owner.user_id,
+            &eingabe,
+            &plaene,
         )
         .await
         .unwrap();

@@ -3,6 +3,7 @@
 //! per resource. Described by an OpenAPI 3.1 document generated from this code, served at
 //! `/api/openapi.json`. Every handler calls the same step of the procedure as the page.
 
+pub mod bescheid;
 pub mod beteiligungen;
 pub mod dokumente;
 pub mod eingabe;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(beteiligungen::router())
         .merge(fachstelle::router())
         .merge(plan::router())
+        .merge(bescheid::router())
 }
 
 /// Routes that read large bodies (uploads): no default body limit, they enforce their own.

@@ -61,6 +61,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         super::beteiligungen::Doc::openapi(),
         super::fachstelle::Doc::openapi(),
         super::plan::Doc::openapi(),
+        super::bescheid::Doc::openapi(),
     ] {
         doc.merge(teil);
     }

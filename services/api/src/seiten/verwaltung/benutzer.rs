@@ -13,6 +13,8 @@ use axum::routing::get;
 use minijinja::context;
 use plankammer_domain::Role;
 use plankammer_storage::StoreError;
+use plankammer_verfahren::verwaltung::NeuesKonto;
+use plankammer_verfahren::{Fehler, zugriff};
 use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
@@ -71,7 +73,7 @@ async fn benutzer(
     user: CurrentUser,
     Query(q): Query<BenutzerQuery>,
 ) -> PageResult<Response> {
-    user.require(Role::may_manage_users)?;
+    zugriff::nur_admin(user.akteur())?;
     let hinweis = q
         .angelegt
         .map(|_| "Das Konto wurde angelegt. Die Person erhält eine E-Mail.");
@@ -91,7 +93,7 @@ async fn create_benutzer(
     user: CurrentUser,
     Form(f): Form<NewUserForm>,
 ) -> PageResult<Response> {
-    user.require(Role::may_manage_users)?;
+    zugriff::nur_admin(user.akteur())?;
     let Some(role) = Role::from_code(&f.rolle) else {
         return benutzer_page(
             &st,
@@ -102,27 +104,30 @@ async fn create_benutzer(
         )
         .await;
     };
-    let new = crate::accounts::NewAccount {
+    let neu = NeuesKonto {
         email: &f.email,
-        display_name: &f.name,
-        password: &f.passwort,
-        tenant_id: user.tenant_id(),
-        role,
-        actor_user_id: Some(user.user_id()),
+        name: &f.name,
+        passwort: &f.passwort,
+        rolle: role,
     };
-    match crate::accounts::create_account(
-        &st.db,
-        &st.config.public_url,
-        &st.config.mail_domain,
-        new,
-    )
-    .await
-    {
+    match st.verfahren.konto_anlegen(user.akteur(), &neu).await {
         Ok(_) => Ok(Redirect::to("/verwaltung/benutzer?angelegt=1").into_response()),
-        Err(AppError::Invalid(m) | AppError::Conflict(m)) => {
-            benutzer_page(&st, &user, Some(m), None, StatusCode::UNPROCESSABLE_ENTITY).await
+        Err(Fehler::Ungueltig(m)) => {
+            benutzer_page(
+                &st,
+                &user,
+                Some(m.join(" ")),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
-        Err(e) => Err(e),
+        Err(e) => match AppError::from(e) {
+            AppError::Conflict(m) => {
+                benutzer_page(&st, &user, Some(m), None, StatusCode::UNPROCESSABLE_ENTITY).await
+            }
+            e => Err(e),
+        },
     }
 }
 
@@ -131,7 +136,7 @@ async fn benutzer_detail(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> PageResult<Html<String>> {
-    user.require(Role::may_manage_users)?;
+    zugriff::nur_admin(user.akteur())?;
     // Scoped to the admin's own tenant: a person of another tenant is simply not found.
     let m = st
         .db

@@ -1,8 +1,12 @@
 //! The tenant administration's pages: accounts, background jobs, Stellen, checklists, the
 //! Aktenzeichen format, the Bescheid template.
 
+pub mod aktenzeichen;
 pub mod benutzer;
+pub mod bescheidvorlage;
+pub mod checklisten;
 pub mod jobs;
+pub mod stellen;
 
 use crate::AppState;
 use axum::Router;
@@ -11,4 +15,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(benutzer::router())
         .merge(jobs::router())
+        .merge(checklisten::router())
+        .merge(aktenzeichen::router())
+        .merge(stellen::router())
+        .merge(bescheidvorlage::router())
 }
