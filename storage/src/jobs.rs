@@ -408,12 +408,24 @@ impl Db {
         state: Option<JobState>,
         limit: i64,
     ) -> Result<Vec<Job>> {
+        self.jobs_vor(tenant_id, state, None, limit).await
+    }
+
+    /// Newest first, the page after the job `vor` (keyset: ids below it) when given.
+    pub async fn jobs_vor(
+        &self,
+        tenant_id: Option<i64>,
+        state: Option<JobState>,
+        vor: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Job>> {
         let rows = sqlx::query(&format!(
             "SELECT {JOB_COLS} FROM jobs WHERE ($1 IS NULL OR tenant_id = $1) AND ($2 IS NULL OR state = $2) \
-             ORDER BY id DESC LIMIT $3"
+             AND ($3 IS NULL OR id < $3) ORDER BY id DESC LIMIT $4"
         ))
         .bind(tenant_id)
         .bind(state.map(JobState::code))
+        .bind(vor)
         .bind(limit)
         .fetch_all(self.pool())
         .await?;

@@ -373,9 +373,9 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
     );
     assert!(hindernisse[0].contains("Bauherrschaft"), "{stand}");
     let dokumente = architektin
-        .get(&format!("/api/v1/cases/{id}/documents"))
+        .alle(&format!("/api/v1/cases/{id}/documents"))
         .await;
-    assert_eq!(dokumente.as_array().unwrap().len(), hochgeladen.len() + 1);
+    assert_eq!(dokumente.len(), hochgeladen.len() + 1);
     architektin
         .ok(
             Method::POST,
@@ -500,11 +500,11 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
     assert_eq!(nach["zustand"], "nachforderung");
     assert_eq!(nach["status_code"], "17");
     let befunde = architektin
-        .get(&format!("/api/v1/cases/{id}/befunde"))
+        .alle(&format!("/api/v1/cases/{id}/befunde"))
         .await;
     assert_eq!(befunde[0]["dokument_id"], schnitt);
     let fristen = architektin
-        .get(&format!("/api/v1/cases/{id}/fristen"))
+        .alle(&format!("/api/v1/cases/{id}/fristen"))
         .await;
     assert_eq!(fristen[0]["art"], "nachforderung");
     assert_eq!(fristen[0]["ende"], vorschlag.to_string());

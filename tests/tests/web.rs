@@ -223,7 +223,7 @@ async fn a_user_of_one_tenant_sees_nothing_of_another() {
         .await
         .unwrap();
     assert_eq!(api.status(), 404);
-    let users: Vec<serde_json::Value> = c
+    let users: serde_json::Value = c
         .get(format!("{}/api/v1/users", app.url))
         .send()
         .await
@@ -231,6 +231,7 @@ async fn a_user_of_one_tenant_sees_nothing_of_another() {
         .json()
         .await
         .unwrap();
+    let users = users["eintraege"].as_array().unwrap();
     assert_eq!(users.len(), 1);
 
     // Jobs of the other tenant stay invisible too.
@@ -246,7 +247,7 @@ async fn a_user_of_one_tenant_sees_nothing_of_another() {
             .status(),
         404
     );
-    let jobs: Vec<serde_json::Value> = c
+    let jobs: serde_json::Value = c
         .get(format!("{}/api/v1/jobs", app.url))
         .send()
         .await
@@ -254,6 +255,7 @@ async fn a_user_of_one_tenant_sees_nothing_of_another() {
         .json()
         .await
         .unwrap();
+    let jobs = jobs["eintraege"].as_array().unwrap();
     assert!(jobs.is_empty());
     let page = c
         .get(format!("{}/verwaltung/jobs", app.url))

@@ -3,8 +3,10 @@
 //! (audited, as attachment), previews, retry a failed stage.
 
 use super::eingabe::JsonEingabe;
+use super::seite::Seitenabfrage;
 use crate::error::{ApiError, ApiErrorBody, ApiResult};
 use crate::gemeinsam::download::{pdf_anhang, png};
+use crate::seite;
 use crate::sitzung::ApiCaller;
 use crate::upload;
 use crate::{AppError, AppState};
@@ -238,16 +240,24 @@ pub async fn version_out(st: &AppState, v: Version) -> Result<VersionOut, AppErr
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/cases/{id}/documents", tag = "vorgaenge", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<DocumentOut>), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+seite!(
+    DocumentSeite,
+    DocumentOut,
+    "A page of the case's documents, in the order added."
+);
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}/documents", tag = "vorgaenge", params(("id" = i64, Path), Seitenabfrage),
+    responses((status = 200, body = DocumentSeite), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn list_documents(
     State(st): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Vec<DocumentOut>>> {
+    Query(q): Query<Seitenabfrage>,
+) -> ApiResult<Json<DocumentSeite>> {
     let v = st.verfahren.vorgang(caller.akteur(), id).await?;
+    let (seite, weiter) = q.blaettere(st.db.dokumente(v.id).await?)?;
     let mut out = Vec::new();
-    for d in st.db.dokumente(v.id).await? {
+    for d in seite {
         let mut versionen = Vec::new();
         for ver in d.versionen {
             versionen.push(version_out(&st, ver).await?);
@@ -259,7 +269,10 @@ pub async fn list_documents(
             versionen,
         });
     }
-    Ok(Json(out))
+    Ok(Json(DocumentSeite {
+        eintraege: out,
+        weiter,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/versions/{id}", tag = "vorgaenge", params(("id" = i64, Path)),

@@ -1,10 +1,12 @@
 //! `/api/v1/me` and `/api/v1/tokens`: who is signed in, and their personal access tokens.
 
 use super::eingabe::JsonEingabe;
+use super::seite::Seitenabfrage;
 use crate::AppState;
 use crate::error::{ApiErrorBody, ApiResult};
+use crate::seite;
 use crate::sitzung::ApiCaller;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
@@ -87,20 +89,24 @@ impl From<plankammer_storage::tokens::ApiToken> for TokenOut {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "konto",
-    responses((status = 200, body = Vec<TokenOut>), (status = 401, body = ApiErrorBody)))]
+seite!(
+    TokenSeite,
+    TokenOut,
+    "A page of the person's access tokens."
+);
+
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "konto", params(Seitenabfrage),
+    responses((status = 200, body = TokenSeite), (status = 401, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn list_tokens(
     State(st): State<AppState>,
     caller: ApiCaller,
-) -> ApiResult<Json<Vec<TokenOut>>> {
-    Ok(Json(
-        st.verfahren
-            .schluessel(caller.akteur())
-            .await?
-            .into_iter()
-            .map(TokenOut::from)
-            .collect(),
-    ))
+    Query(q): Query<Seitenabfrage>,
+) -> ApiResult<Json<TokenSeite>> {
+    let (seite, weiter) = q.blaettere(st.verfahren.schluessel(caller.akteur()).await?)?;
+    Ok(Json(TokenSeite {
+        eintraege: seite.into_iter().map(TokenOut::from).collect(),
+        weiter,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]

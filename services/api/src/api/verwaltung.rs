@@ -133,20 +133,20 @@ impl From<plankammer_storage::accounts::Member> for UserOut {
 }
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "verwaltung",
-    responses((status = 200, body = Vec<UserOut>, description = "Die Mitglieder der eigenen Behörde"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+    params(Seitenabfrage),
+    responses((status = 200, body = UserSeite, description = "Die Mitglieder der eigenen Behörde"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn list_users(
     State(st): State<AppState>,
     caller: ApiCaller,
-) -> ApiResult<Json<Vec<UserOut>>> {
+    Query(q): Query<Seitenabfrage>,
+) -> ApiResult<Json<UserSeite>> {
     plankammer_verfahren::zugriff::nur(caller.akteur(), &[Role::Admin])?;
-    Ok(Json(
-        st.db
-            .members_of_tenant(caller.tenant_id())
-            .await?
-            .into_iter()
-            .map(UserOut::from)
-            .collect(),
-    ))
+    let alle = st.db.members_of_tenant(caller.tenant_id()).await?;
+    let (seite, weiter) = q.blaettere(alle)?;
+    Ok(Json(UserSeite {
+        eintraege: seite.into_iter().map(UserOut::from).collect(),
+        weiter,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "verwaltung", params(("id" = i64, Path)),
@@ -209,18 +209,30 @@ impl From<plankammer_storage::jobs::Job> for JobOut {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct JobQuery {
     /// Only jobs in this state.
     zustand: Option<String>,
+    /// Entries per page, 1–200 (default 50).
+    limit: Option<i64>,
+    /// The `weiter` of the previous page.
+    nach: Option<String>,
 }
 
+seite!(JobSeite, JobOut, "A page of jobs, newest first.");
+seite!(
+    UserSeite,
+    UserOut,
+    "A page of the tenant's people, by name."
+);
+
 #[utoipa::path(get, path = "/api/v1/jobs", tag = "verwaltung", params(JobQuery),
-    responses((status = 200, body = Vec<JobOut>, description = "Die neuesten 200 Aufgaben der eigenen Behörde"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    responses((status = 200, body = JobSeite, description = "Die Aufgaben der eigenen Behörde, neueste zuerst"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn list_jobs(
     State(st): State<AppState>,
     caller: ApiCaller,
     Query(q): Query<JobQuery>,
-) -> ApiResult<Json<Vec<JobOut>>> {
+) -> ApiResult<Json<JobSeite>> {
     plankammer_verfahren::zugriff::nur(caller.akteur(), &[Role::Admin])?;
     let state = match q.zustand.as_deref() {
         None => None,
@@ -230,14 +242,24 @@ async fn list_jobs(
             )
         })?),
     };
-    Ok(Json(
-        st.db
-            .jobs(Some(caller.tenant_id()), state, 200)
-            .await?
-            .into_iter()
-            .map(JobOut::from)
-            .collect(),
-    ))
+    let seite = Seitenabfrage {
+        limit: q.limit,
+        nach: q.nach,
+    };
+    let jobs = st
+        .db
+        .jobs_vor(
+            Some(caller.tenant_id()),
+            state,
+            seite.nach_id()?,
+            seite.limit() + 1,
+        )
+        .await?;
+    let (jobs, weiter) = seite.schneide(jobs, |j| j.id);
+    Ok(Json(JobSeite {
+        eintraege: jobs.into_iter().map(JobOut::from).collect(),
+        weiter,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "verwaltung", params(("id" = i64, Path)),

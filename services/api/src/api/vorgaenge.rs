@@ -13,7 +13,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use plankammer_domain::Role;
 use plankammer_domain::antrag::{Angaben, AngabenEingabe};
 use plankammer_domain::verfahren::Verfahrensart;
 use plankammer_storage::antrag::{Antrag, FassungsDokument};
@@ -368,18 +367,24 @@ pub struct BeteiligterOut {
     pub freigezeichnet: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/cases/{id}/beteiligte", tag = "vorgaenge", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<BeteiligterOut>), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+seite!(
+    BeteiligterSeite,
+    BeteiligterOut,
+    "A page of the case's Bauherrschaft, in the order invited."
+);
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}/beteiligte", tag = "vorgaenge", params(("id" = i64, Path), Seitenabfrage),
+    responses((status = 200, body = BeteiligterSeite), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn beteiligte(
     State(st): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Vec<BeteiligterOut>>> {
+    Query(q): Query<Seitenabfrage>,
+) -> ApiResult<Json<BeteiligterSeite>> {
     let a = st.verfahren.vorgang(caller.akteur(), id).await?;
-    Ok(Json(
-        st.db
-            .beteiligte(a.id)
-            .await?
+    let (seite, weiter) = q.blaettere(st.db.beteiligte(a.id).await?)?;
+    Ok(Json(BeteiligterSeite {
+        eintraege: seite
             .into_iter()
             .map(|b| BeteiligterOut {
                 id: b.id,
@@ -390,7 +395,8 @@ pub async fn beteiligte(
                 freigezeichnet: b.freigezeichnet_at,
             })
             .collect(),
-    ))
+        weiter,
+    }))
 }
 
 /// Whom to invite as Bauherrschaft.
@@ -578,16 +584,24 @@ pub async fn zeitleiste(
     Ok(Json(EreignisSeite { eintraege, weiter }))
 }
 
-#[utoipa::path(get, path = "/api/v1/cases/{id}/fassungen", tag = "vorgaenge", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<FassungOut>), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+seite!(
+    FassungSeite,
+    FassungOut,
+    "A page of the case's Fassungen, oldest first."
+);
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}/fassungen", tag = "vorgaenge", params(("id" = i64, Path), Seitenabfrage),
+    responses((status = 200, body = FassungSeite), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn fassungen(
     State(st): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Vec<FassungOut>>> {
+    Query(q): Query<Seitenabfrage>,
+) -> ApiResult<Json<FassungSeite>> {
     let a = st.verfahren.vorgang(caller.akteur(), id).await?;
+    let (seite, weiter) = q.blaettere(st.db.fassungen(a.id).await?)?;
     let mut out = Vec::new();
-    for f in st.db.fassungen(a.id).await? {
+    for f in seite {
         out.push(FassungOut {
             nummer: f.nummer,
             erstellt: f.created_at,
@@ -600,7 +614,10 @@ pub async fn fassungen(
                 .collect(),
         });
     }
-    Ok(Json(out))
+    Ok(Json(FassungSeite {
+        eintraege: out,
+        weiter,
+    }))
 }
 
 /// A page that changed.
@@ -690,18 +707,24 @@ pub struct BefundOut {
     pub erstellt: i64,
 }
 
-#[utoipa::path(get, path = "/api/v1/cases/{id}/befunde", tag = "pruefung", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<BefundOut>), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+seite!(
+    BefundSeite,
+    BefundOut,
+    "A page of the case's Befunde, by round."
+);
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}/befunde", tag = "pruefung", params(("id" = i64, Path), Seitenabfrage),
+    responses((status = 200, body = BefundSeite), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn befunde(
     State(st): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Vec<BefundOut>>> {
+    Query(q): Query<Seitenabfrage>,
+) -> ApiResult<Json<BefundSeite>> {
     let a = st.verfahren.vorgang(caller.akteur(), id).await?;
-    Ok(Json(
-        st.db
-            .befunde(a.id)
-            .await?
+    let (seite, weiter) = q.blaettere(st.db.befunde(a.id).await?)?;
+    Ok(Json(BefundSeite {
+        eintraege: seite
             .into_iter()
             .map(|b| BefundOut {
                 art: plankammer_domain::codeliste::formelle_befunde()
@@ -716,7 +739,8 @@ pub async fn befunde(
                 erstellt: b.created_at,
             })
             .collect(),
-    ))
+        weiter,
+    }))
 }
 
 /// A deadline of a case.
@@ -752,30 +776,40 @@ impl From<plankammer_storage::antrag::Frist> for FristOut {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/cases/{id}/fristen", tag = "vorgaenge", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<FristOut>, description = "Antragstellende: die offenen Fristen; Bauaufsicht: alle"), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+seite!(
+    FristSeite,
+    FristOut,
+    "A page of the case's deadlines, by their last day."
+);
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}/fristen", tag = "vorgaenge", params(("id" = i64, Path), Seitenabfrage),
+    responses((status = 200, body = FristSeite, description = "Antragstellende: die laufenden Fristen; Bauaufsicht: alle"), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn fristen(
     State(st): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Vec<FristOut>>> {
-    let a = st.verfahren.vorgang(caller.akteur(), id).await?;
-    let alle = caller.role() == Role::Bauaufsicht;
-    Ok(Json(
-        st.db
-            .fristen(a.id)
-            .await?
-            .into_iter()
-            .filter(|f| alle || f.zustand.ist_offen())
-            .map(FristOut::from)
-            .collect(),
-    ))
+    Query(q): Query<Seitenabfrage>,
+) -> ApiResult<Json<FristSeite>> {
+    let alle = st
+        .verfahren
+        .fristen_des_vorgangs(caller.akteur(), id)
+        .await?;
+    let (seite, weiter) = q.blaettere(alle)?;
+    Ok(Json(FristSeite {
+        eintraege: seite.into_iter().map(FristOut::from).collect(),
+        weiter,
+    }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// Words to find (all of them), e.g. `Brandwand Garage`.
     q: String,
+    /// Entries per page, 1–200 (default 50).
+    limit: Option<i64>,
+    /// The `weiter` of the previous page.
+    nach: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -786,33 +820,33 @@ pub struct SearchHit {
     pub auszug: String,
 }
 
+seite!(SearchSeite, SearchHit, "A page of search hits, best first.");
+
 #[utoipa::path(get, path = "/api/v1/cases/{id}/search", tag = "vorgaenge", params(("id" = i64, Path), SearchQuery),
-    responses((status = 200, body = Vec<SearchHit>, description = "Seiten der Bauvorlagen, die alle Wörter enthalten, beste zuerst (höchstens 50)"), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    responses((status = 200, body = SearchSeite, description = "Seiten der Bauvorlagen, die alle Wörter enthalten, beste zuerst (höchstens 50)"), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn search(
     State(st): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
     Query(q): Query<SearchQuery>,
-) -> ApiResult<Json<Vec<SearchHit>>> {
-    let v = st.verfahren.vorgang(caller.akteur(), id).await?;
-    if q.q.chars().count() > 200 {
-        return Err(
-            AppError::Invalid("Die Suche ist zu lang (höchstens 200 Zeichen).".into()).into(),
-        );
-    }
-    let hits = st.db.suche(v.id, &q.q).await?;
-    // The search covers the Bauvorlagen; a Stelle's attachments are not among them.
-    let anlagen = st.db.anlagen_versionen_des_vorgangs(v.id).await?;
-    Ok(Json(
-        hits.into_iter()
-            .filter(|t| !anlagen.contains(&t.version_id))
+) -> ApiResult<Json<SearchSeite>> {
+    let treffer = st.verfahren.suche(caller.akteur(), id, &q.q).await?;
+    let seite = Seitenabfrage {
+        limit: q.limit,
+        nach: q.nach,
+    };
+    let (treffer, weiter) = seite.blaettere(treffer)?;
+    Ok(Json(SearchSeite {
+        eintraege: treffer
+            .into_iter()
             .map(|t| SearchHit {
                 version_id: t.version_id,
                 seite: t.seite,
                 auszug: t.auszug,
             })
             .collect(),
-    ))
+        weiter,
+    }))
 }
 
 /// The procedure of a query parameter.
