@@ -1285,7 +1285,7 @@ impl Messdatenbank {
             .with_context(|| {
                 format!(
                     "PostgreSQL unter {} nicht erreichbar",
-                    crate::redact(&admin)
+                    plankammer_storage::redact(&admin)
                 )
             })?;
         sqlx::query(&format!("CREATE DATABASE {name}"))
@@ -1359,7 +1359,7 @@ async fn eingang_messen(
                 .await?;
             format!(
                 "PostgreSQL {v} (frische Datenbank {}, danach gelöscht)",
-                crate::redact(url)
+                plankammer_storage::redact(url)
             )
         }
     };
