@@ -1,7 +1,6 @@
 //! `plankammer`: the one binary. It parses the command line and configuration, wires the
 //! parts together, and nothing else.
 
-mod bench;
 mod config;
 mod demo;
 
@@ -79,66 +78,11 @@ enum Command {
         /// Duration: 14T, 2W, 1M, 3M …
         dauer: String,
     },
-    /// Measurements that print numbers: our stages against the usual tools.
-    Bench {
-        #[command(subcommand)]
-        was: BenchCommand,
-    },
     /// Internal: the sandboxed child that reads one untrusted file from standard input.
     #[command(hide = true)]
     Sandbox {
         #[command(subcommand)]
         aufgabe: SandboxCommand,
-    },
-}
-
-#[derive(Subcommand)]
-enum BenchCommand {
-    /// Pages per second through validate + extract + metadata, against pdftotext.
-    Seiten {
-        dir: std::path::PathBuf,
-        /// Leave out files that need OCR (vector plans only).
-        #[arg(long)]
-        nur_textebene: bool,
-    },
-    /// OCR of one scanned page (title block and whole page), against the tesseract CLI.
-    Ocr { file: std::path::PathBuf },
-    /// Metadata accuracy against ground truth (a folder like sample-plans/einfamilienhaus):
-    /// exact fields per kind of file and per field.
-    Genauigkeit { dir: std::path::PathBuf },
-    /// One large PDF uploaded with a raw PUT to a server child process: time, MB/s and the
-    /// server's memory growth, against cp of the same file on the same disk.
-    Upload {
-        /// Size of the generated test PDF in MB (10^6 bytes).
-        #[arg(long, default_value_t = 200)]
-        groesse_mb: u64,
-        /// Upload this file instead of a generated one.
-        #[arg(long, conflicts_with = "groesse_mb")]
-        datei: Option<std::path::PathBuf>,
-    },
-    /// Every PDF of DIR uploaded into one case, then one worker process runs the pipeline:
-    /// pages/s, the worker's peak memory and that of its sandbox children.
-    Worker {
-        dir: std::path::PathBuf,
-        /// Give up after this many minutes.
-        #[arg(long, default_value_t = 120)]
-        zeitgrenze_min: u64,
-    },
-    /// The Bauaufsicht's inbox over N cases of two tenants in a fresh database: seeding
-    /// time, then median and p95 of each page query (filters, a deep page by keyset and,
-    /// for comparison, by OFFSET) and the database's plan for each.
-    Eingang {
-        /// Number of cases (both tenants together, about 5 % drafts).
-        #[arg(long, default_value_t = 100_000)]
-        faelle: u64,
-        /// sqlite (temporary file), postgres (the server of the tests,
-        /// PLANKAMMER_TEST_PG_URL) or a postgres:// URL: a fresh database is created there
-        /// and dropped afterwards.
-        #[arg(long, default_value = "sqlite")]
-        datenbank: String,
-        /// Timed runs per query.
-        #[arg(long, default_value_t = 50)]
-        laeufe: usize,
     },
 }
 
@@ -394,33 +338,6 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
         Some(Command::Sandbox { .. } | Command::Frist { .. }) => {
             unreachable!("handled before start-up")
         }
-        Some(Command::Bench {
-            was: BenchCommand::Seiten { dir, nur_textebene },
-        }) => bench::seiten(&dir, &lese_grenzen(&config), nur_textebene),
-        Some(Command::Bench {
-            was: BenchCommand::Genauigkeit { dir },
-        }) => bench::genauigkeit(&dir),
-        Some(Command::Bench {
-            was: BenchCommand::Ocr { file },
-        }) => bench::ocr(&file, &lese_grenzen(&config)),
-        Some(Command::Bench {
-            was: BenchCommand::Upload { groesse_mb, datei },
-        }) => bench::upload(&config, groesse_mb, datei.as_deref()).await,
-        Some(Command::Bench {
-            was:
-                BenchCommand::Worker {
-                    dir,
-                    zeitgrenze_min,
-                },
-        }) => bench::worker(&config, &dir, zeitgrenze_min).await,
-        Some(Command::Bench {
-            was:
-                BenchCommand::Eingang {
-                    faelle,
-                    datenbank,
-                    laeufe,
-                },
-        }) => bench::eingang(faelle, &datenbank, laeufe).await,
     }
 }
 
