@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod sessions;
 pub mod stellen;
 pub mod suche;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod tokens;
 pub mod uhr;

@@ -9,7 +9,6 @@
 //!
 //! [`messung`]: bulk seeding and the database figures of `plankammer-bench eingang`.
 
-#[cfg(feature = "testing")]
 pub mod messung;
 
 use crate::{Backend, Db, Result, StoreError};
