@@ -234,7 +234,10 @@ pub async fn load_demo(db: &Db, config: &Config) -> Result<()> {
         println!("  {:<18} {email}", role.bezeichnung());
     }
     println!("Daten:      {}", config.data_dir.display());
-    println!("Datenbank:  {}", crate::redact(&config.database_url));
+    println!(
+        "Datenbank:  {}",
+        plankammer_storage::redact(&config.database_url)
+    );
     println!("Dokumente:  {}", config.object_store_url);
     println!("E-Mails:    {}", config.mail_url);
     println!();

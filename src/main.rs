@@ -490,16 +490,13 @@ async fn inspect(config: &Config, files: Vec<std::path::PathBuf>) -> Result<()> 
 }
 
 fn lese_grenzen(config: &Config) -> plankammer_workers::pdf::lesen::LeseGrenzen {
-    plankammer_workers::pdf::lesen::LeseGrenzen {
-        tessdata: config.tessdata.clone(),
-        max_ocr_ms_je_seite: config.ocr_page_timeout.as_millis() as u64,
-        // Never longer than the sandbox allows, so the pages read so far are kept.
-        max_ocr_ms_gesamt: (config.ocr_document_timeout)
-            .min(config.sandbox_timeout.mul_f64(0.8))
-            .min(std::time::Duration::from_secs(config.sandbox_cpu_secs).mul_f64(0.8))
-            .as_millis() as u64,
-        ..Default::default()
-    }
+    plankammer_workers::pdf::lesen::LeseGrenzen::mit_ocr_zeiten(
+        config.tessdata.clone(),
+        config.ocr_page_timeout,
+        config.ocr_document_timeout,
+        config.sandbox_timeout,
+        std::time::Duration::from_secs(config.sandbox_cpu_secs),
+    )
 }
 
 fn sandbox_config(config: &Config) -> Result<plankammer_workers::sandbox::SandboxConfig> {
@@ -785,16 +782,5 @@ pub(crate) fn fehler(e: Fehler) -> anyhow::Error {
             anyhow::anyhow!("{}", plankammer_api::error::konflikt_meldung(k))
         }
         Fehler::Intern(m) => anyhow::anyhow!("interner Fehler: {m}"),
-    }
-}
-
-/// A URL without its password, for printing.
-fn redact(u: &str) -> String {
-    match url::Url::parse(u) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => u.to_string(),
     }
 }

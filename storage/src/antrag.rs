@@ -1089,7 +1089,7 @@ impl Db {
 
     /// The plan the database chooses for [`Db::eingang`] with these filters, one line per
     /// step (`EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN` on PostgreSQL), for
-    /// `plankammer bench eingang`.
+    /// `plankammer-bench eingang`.
     pub async fn eingang_plan(&self, tenant_id: i64, f: &EingangsFilter) -> Result<Vec<String>> {
         let (sql, werte) = eingang_abfrage(tenant_id, f);
         let sql = match self.backend() {
@@ -1111,6 +1111,44 @@ impl Db {
         let rows = sqlx::query(&sql).fetch_all(self.pool()).await?;
         plan_zeilen(self.backend(), &rows)
     }
+
+    /// The inbox page at `offset` counted by `OFFSET` instead of a keyset (all submitted
+    /// cases of the tenant, newest first): what a deep page costs without the keyset, for
+    /// comparison in `plankammer-bench eingang`. Never used by the product.
+    #[cfg(feature = "testing")]
+    pub async fn eingang_per_offset(
+        &self,
+        tenant_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Antrag>> {
+        let rows = sqlx::query(&eingang_offset_abfrage(tenant_id, limit, offset))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(antrag_aus).collect()
+    }
+
+    /// The plan of [`Db::eingang_per_offset`], as [`Db::abfrageplan`] prints it.
+    #[cfg(feature = "testing")]
+    pub async fn eingang_per_offset_plan(
+        &self,
+        tenant_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<String>> {
+        self.abfrageplan(&eingang_offset_abfrage(tenant_id, limit, offset))
+            .await
+    }
+}
+
+/// The inbox by `OFFSET`, its numbers written into the text as a hand-written paging query
+/// would have them (so [`Db::abfrageplan`] can explain it without bound values).
+#[cfg(feature = "testing")]
+fn eingang_offset_abfrage(tenant_id: i64, limit: i64, offset: i64) -> String {
+    format!(
+        "SELECT {ANTRAG_SPALTEN} FROM vorgaenge WHERE tenant_id = {tenant_id} \
+         AND zustand <> 'entwurf' ORDER BY id DESC LIMIT {limit} OFFSET {offset}"
+    )
 }
 
 /// A bound value of a query built at run time.

@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod sessions;
 pub mod stellen;
 pub mod suche;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod tokens;
 pub mod uhr;
@@ -322,6 +323,17 @@ pub const LOG_ZIEL_DATENBANK: &str = "sqlx";
 
 pub use uhr::{heute_berlin, now_millis};
 
+/// A URL (of a database, a store, a mail server) without its password, for printing.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// A random token of `bytes` bytes, hex-encoded.
 pub fn random_token(bytes: usize) -> String {
     use rand::RngCore;
@@ -334,4 +346,19 @@ pub fn random_token(bytes: usize) -> String {
 pub fn sha256_hex(s: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(s.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_printed_url_keeps_everything_but_the_password() {
+        assert_eq!(
+            super::redact("postgres://plankammer:geheim@db:5432/plankammer"),
+            "postgres://plankammer:***@db:5432/plankammer"
+        );
+        assert_eq!(
+            super::redact("sqlite:///var/lib/plankammer.db?mode=rwc"),
+            "sqlite:///var/lib/plankammer.db?mode=rwc"
+        );
+    }
 }

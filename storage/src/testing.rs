@@ -1,14 +1,61 @@
 //! Support for tests in every crate: a fresh, migrated database per test, on the backend
-//! that `PLANKAMMER_TEST_DB` selects.
+//! that `PLANKAMMER_TEST_DB` selects. Behind the cargo feature `testing`, which only the
+//! tests and the measuring crate (tests/bench) turn on.
 //!
 //! - `PLANKAMMER_TEST_DB` unset or `sqlite`: a new SQLite file in a temporary folder.
 //! - `PLANKAMMER_TEST_DB=postgres`: a new database on the server named by
 //!   `PLANKAMMER_TEST_PG_URL` (default `postgres://plankammer:plankammer@127.0.0.1:5432/postgres`).
 //!   If that server cannot be reached the test fails; it never skips silently.
+//!
+//! [`messung`]: bulk seeding and the database figures of `plankammer-bench eingang`.
 
-use crate::{Backend, Db};
+pub mod messung;
+
+use crate::{Backend, Db, Result, StoreError};
 
 pub const DEFAULT_PG_ADMIN_URL: &str = "postgres://plankammer:plankammer@127.0.0.1:5432/postgres";
+
+/// The PostgreSQL server tests and measurements create their databases on:
+/// `PLANKAMMER_TEST_PG_URL`, else [`DEFAULT_PG_ADMIN_URL`].
+pub fn pg_admin_url() -> String {
+    std::env::var("PLANKAMMER_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_ADMIN_URL.to_string())
+}
+
+/// Creates an empty database `{praefix}{random}` on the server of `admin_url` (a URL of a
+/// role that may create databases); returns its name and its URL.
+pub async fn neue_postgres_datenbank(admin_url: &str, praefix: &str) -> Result<(String, String)> {
+    let name = format!("{praefix}{}", crate::random_token(8));
+    let mut url = url::Url::parse(admin_url)
+        .map_err(|e| StoreError::Config(format!("{}: {e}", crate::redact(admin_url))))?;
+    url.set_path(&format!("/{name}"));
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin_url).await?;
+    // The name is ours (a prefix and hex digits): nothing to quote.
+    let angelegt = sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await;
+    let _ = sqlx::Connection::close(conn).await;
+    angelegt?;
+    Ok((name, url.to_string()))
+}
+
+/// Drops a database made by [`neue_postgres_datenbank`], ending the connections still open
+/// to it.
+pub async fn entferne_postgres_datenbank(admin_url: &str, name: &str) -> Result<()> {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(StoreError::Config(format!(
+            "{name:?} is no database name of ours"
+        )));
+    }
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin_url).await?;
+    let entfernt = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await;
+    let _ = sqlx::Connection::close(conn).await;
+    entfernt?;
+    Ok(())
+}
 
 /// Which backend the tests run on.
 pub fn test_backend() -> Backend {
@@ -24,19 +71,11 @@ pub async fn fresh_database_url(dir: &std::path::Path) -> String {
     match test_backend() {
         Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("plankammer.db").display()),
         Backend::Postgres => {
-            let admin = std::env::var("PLANKAMMER_TEST_PG_URL")
-                .unwrap_or_else(|_| DEFAULT_PG_ADMIN_URL.to_string());
-            let name = format!("plankammer_t_{}", crate::random_token(8));
-            sqlx::any::install_default_drivers();
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+            let admin = pg_admin_url();
+            let (_, url) = neue_postgres_datenbank(&admin, "plankammer_t_")
                 .await
-                .unwrap_or_else(|e| panic!("PostgreSQL for tests at {admin} is not reachable: {e}. Start it with scripts/postgres.sh"));
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await
-                .expect("create test database");
-            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-            format!("{base}/{name}")
+                .unwrap_or_else(|e| panic!("no test database on the PostgreSQL for tests at {admin}: {e}. Start it with scripts/postgres.sh"));
+            url
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The Antrag tables on both backends: Aktenzeichen numbers, Fassungen, invitations and
-//! Freizeichnung, the timeline, deadlines fired once, the inbox's filters and paging.
+//! Freizeichnung, the timeline, deadlines fired once, the inbox's filters and paging, and
+//! the bulk seeding of measurements.
 
 use chrono::NaiveDate;
 use plankammer_domain::anlageart::Anlageart;
@@ -399,6 +400,103 @@ async fn the_inbox_filters_and_pages_by_keyset() {
     .await
     .unwrap();
     tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn bulk_seeded_cases_keep_their_order_and_the_offset_page_is_the_keyset_page() {
+    use plankammer_storage::testing::messung::{NeuerMessvorgang, ZEILEN_JE_INSERT};
+    let (db, _d) = fresh_db().await;
+    let (t, u, b) = setup(&db).await;
+    let anderer = db
+        .create_tenant(
+            &TenantSlug::parse("fulda").unwrap(),
+            "Bauaufsicht Fulda",
+            T0,
+        )
+        .await
+        .unwrap()
+        .id;
+    // More than two statements' worth, the last one short; the tenants interleaved.
+    let n = 2 * ZEILEN_JE_INSERT + 7;
+    let typisiert: Vec<Angaben> = (0..n)
+        .map(|i| {
+            let mut a = Angaben::default();
+            a.bauvorhaben.bezeichnung = format!("V{i}");
+            a.grundstueck.gemeinde_ags = "06611000".into();
+            a
+        })
+        .collect();
+    let angaben: Vec<serde_json::Value> = typisiert
+        .iter()
+        .map(|a| serde_json::to_value(a).unwrap())
+        .collect();
+    let namen: Vec<String> = (0..n).map(|i| format!("V{i}")).collect();
+    let aktenzeichen: Vec<String> = (0..n).map(|i| format!("BA-2026-{i:05}")).collect();
+    let faelle: Vec<NeuerMessvorgang> = (0..n)
+        .map(|i| NeuerMessvorgang {
+            tenant_id: if i % 3 == 2 { anderer } else { t },
+            owner_user_id: if i % 2 == 0 { u } else { b },
+            bezeichnung: &namen[i],
+            verfahren: Some("vereinfacht"),
+            zustand: if i % 10 == 0 {
+                "entwurf"
+            } else {
+                "eingegangen"
+            },
+            aktenzeichen: (i % 10 != 0).then_some(aktenzeichen[i].as_str()),
+            angaben: &angaben[i],
+            gemeinde_ags: Some("06611000"),
+            eingereicht_at: (i % 10 != 0).then_some(T0 + i as i64),
+            naechste_frist: None,
+            created_at: T0 + i as i64,
+            updated_at: T0 + i as i64,
+        })
+        .collect();
+    let ids = db.saee_vorgaenge(&faelle).await.unwrap();
+    assert_eq!(ids.len(), n);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    for (i, id) in ids.iter().enumerate() {
+        let a = db.antrag(*id).await.unwrap();
+        assert_eq!(a.bezeichnung, namen[i]);
+        assert_eq!(a.angaben.as_ref(), Some(&typisiert[i]));
+    }
+
+    let im_eingang: Vec<i64> = (0..n)
+        .rev()
+        .filter(|i| i % 3 != 2 && i % 10 != 0)
+        .map(|i| ids[i])
+        .collect();
+    let seite = |vor_id| EingangsFilter {
+        limit: 10,
+        vor_id,
+        ..Default::default()
+    };
+    let erste = db.eingang(t, &seite(None)).await.unwrap();
+    assert_eq!(
+        erste.iter().map(|a| a.id).collect::<Vec<_>>(),
+        &im_eingang[..10]
+    );
+    let dritte = db.eingang(t, &seite(Some(im_eingang[19]))).await.unwrap();
+    let per_offset = db.eingang_per_offset(t, 10, 20).await.unwrap();
+    assert_eq!(per_offset, dritte);
+    assert_eq!(
+        per_offset.iter().map(|a| a.id).collect::<Vec<_>>(),
+        &im_eingang[20..30]
+    );
+    assert!(
+        !db.eingang_per_offset_plan(t, 10, 20)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    db.analysiere_vorgaenge().await.unwrap();
+    assert!(db.groesse_vorgaenge().await.unwrap() > 0);
+    let version = db.datenbankversion().await.unwrap();
+    assert!(
+        version.starts_with(|c: char| c.is_ascii_digit()),
+        "{version}"
+    );
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! Metadata accuracy against ground truth: every `*.json` beside a PDF in a folder (the
 //! format of `sample-plans/`) is compared field by field with what validate, extract and
 //! metadata make of the PDF, per `art` (vektor, scan, kurven). Used by the accuracy test
-//! and by `plankammer bench genauigkeit`.
+//! and by `plankammer-bench genauigkeit` (tests/bench).
 
 use super::lesen::{LeseGrenzen, lese};
 use super::metadaten::{SeitenEingabe, felder_des_dokuments};

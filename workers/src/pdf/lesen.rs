@@ -56,6 +56,29 @@ impl Default for LeseGrenzen {
     }
 }
 
+impl LeseGrenzen {
+    /// The default limits with the configured language data and OCR times. The time per
+    /// document is never longer than 80 % of the sandbox's wall-clock and CPU limits, so a
+    /// document that runs out keeps the pages read so far instead of losing all to the kill.
+    pub fn mit_ocr_zeiten(
+        tessdata: String,
+        je_seite: Duration,
+        je_dokument: Duration,
+        sandbox_zeit: Duration,
+        sandbox_cpu: Duration,
+    ) -> LeseGrenzen {
+        LeseGrenzen {
+            tessdata,
+            max_ocr_ms_je_seite: je_seite.as_millis() as u64,
+            max_ocr_ms_gesamt: je_dokument
+                .min(sandbox_zeit.mul_f64(0.8))
+                .min(sandbox_cpu.mul_f64(0.8))
+                .as_millis() as u64,
+            ..Default::default()
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeitenText {
     pub nummer: u32,

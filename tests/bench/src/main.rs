@@ -1,0 +1,189 @@
+//! `plankammer-bench`: measurements that print numbers (never assertions), kept out of the
+//! shipped `plankammer` binary. Each compares our stage with the common tool for the same job
+//! on the same input.
+//!
+//! `seiten`, `genauigkeit` and `ocr` run the pipeline's stages in this process; `upload` and
+//! `worker` start the real `plankammer serve` and `plankammer worker` as child processes
+//! (whose sandbox is `plankammer sandbox …` again); `eingang` seeds a fresh database through
+//! the store (`plankammer_storage::testing`) and times the inbox's queries.
+
+mod eingang;
+mod messplatz;
+mod stufen;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use plankammer_workers::pdf::lesen::LeseGrenzen;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "plankammer-bench",
+    version,
+    about = "Messungen an Plankammer: Seiten/s, OCR, Genauigkeit, Upload, Worker, Eingang."
+)]
+struct Cli {
+    /// The plankammer binary that `upload` and `worker` start as server and worker. Default:
+    /// the one next to this program (cargo builds both into the same target folder).
+    #[arg(long, global = true, env = "PLANKAMMER_BIN", value_name = "PATH")]
+    plankammer: Option<PathBuf>,
+    #[command(subcommand)]
+    was: BenchCommand,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Pages per second through validate + extract + metadata, against pdftotext.
+    Seiten {
+        dir: PathBuf,
+        /// Leave out files that need OCR (vector plans only).
+        #[arg(long)]
+        nur_textebene: bool,
+    },
+    /// OCR of one scanned page (title block and whole page), against the tesseract CLI.
+    Ocr { file: PathBuf },
+    /// Metadata accuracy against ground truth (a folder like sample-plans/einfamilienhaus):
+    /// exact fields per kind of file and per field.
+    Genauigkeit { dir: PathBuf },
+    /// One large PDF uploaded with a raw PUT to a server child process: time, MB/s and the
+    /// server's memory growth, against cp of the same file on the same disk.
+    Upload {
+        /// Size of the generated test PDF in MB (10^6 bytes).
+        #[arg(long, default_value_t = 200)]
+        groesse_mb: u64,
+        /// Upload this file instead of a generated one.
+        #[arg(long, conflicts_with = "groesse_mb")]
+        datei: Option<PathBuf>,
+    },
+    /// Every PDF of DIR uploaded into one case, then one worker process runs the pipeline:
+    /// pages/s, the worker's peak memory and that of its sandbox children.
+    Worker {
+        dir: PathBuf,
+        /// Give up after this many minutes.
+        #[arg(long, default_value_t = 120)]
+        zeitgrenze_min: u64,
+    },
+    /// The Bauaufsicht's inbox over N cases of two tenants in a fresh database: seeding
+    /// time, then median and p95 of each page query (filters, a deep page by keyset and,
+    /// for comparison, by OFFSET) and the database's plan for each.
+    Eingang {
+        /// Number of cases (both tenants together, about 5 % drafts).
+        #[arg(long, default_value_t = 100_000)]
+        faelle: u64,
+        /// sqlite (temporary file), postgres (the server of the tests,
+        /// PLANKAMMER_TEST_PG_URL) or a postgres:// URL: a fresh database is created there
+        /// and dropped afterwards.
+        #[arg(long, default_value = "sqlite")]
+        datenbank: String,
+        /// Timed runs per query.
+        #[arg(long, default_value_t = 50)]
+        laeufe: usize,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Fehler: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.was {
+        BenchCommand::Seiten { dir, nur_textebene } => {
+            stufen::seiten(&dir, &lese_grenzen()?, nur_textebene)
+        }
+        BenchCommand::Genauigkeit { dir } => stufen::genauigkeit(&dir),
+        BenchCommand::Ocr { file } => stufen::ocr(&file, &lese_grenzen()?),
+        BenchCommand::Upload { groesse_mb, datei } => {
+            messplatz::upload(plankammer(cli.plankammer)?, groesse_mb, datei.as_deref()).await
+        }
+        BenchCommand::Worker {
+            dir,
+            zeitgrenze_min,
+        } => messplatz::worker(plankammer(cli.plankammer)?, &dir, zeitgrenze_min).await,
+        BenchCommand::Eingang {
+            faelle,
+            datenbank,
+            laeufe,
+        } => eingang::eingang(faelle, &datenbank, laeufe).await,
+    }
+}
+
+/// The `plankammer` binary: as given (`--plankammer`, `PLANKAMMER_BIN`), else the one next
+/// to this program, where `cargo build [--release]` puts both.
+fn plankammer(angegeben: Option<PathBuf>) -> Result<PathBuf> {
+    let pfad = match angegeben {
+        Some(p) => p,
+        None => std::env::current_exe()
+            .context("der Pfad dieses Programms ist unbekannt")?
+            .with_file_name(format!("plankammer{}", std::env::consts::EXE_SUFFIX)),
+    };
+    if !pfad.is_file() {
+        bail!(
+            "das Programm plankammer fehlt: {} gibt es nicht. Erst `cargo build --release` \
+             (bzw. `cargo build -p plankammer` für die Debug-Variante) oder den Pfad mit \
+             --plankammer PFAD oder PLANKAMMER_BIN angeben",
+            pfad.display()
+        );
+    }
+    Ok(pfad)
+}
+
+// Sizes are decimal, as in the configuration (`UPLOAD_MAX_FILE_MB`): 1 MB = 10^6 bytes,
+// for files, throughput and memory alike.
+
+const MB: f64 = 1_000_000.0;
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / MB
+}
+
+/// A variable of the product's configuration, trimmed; unset when empty (as `plankammer`
+/// reads it).
+fn umgebung(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// The reading limits the worker would use in this environment, for the stages this
+/// program runs in-process: the variables it reads for them, its defaults where unset.
+fn lese_grenzen() -> Result<LeseGrenzen> {
+    let sekunden = |name: &str| -> Result<Option<Duration>> {
+        umgebung(name)
+            .map(|v| {
+                v.parse::<u64>()
+                    .map(Duration::from_secs)
+                    .with_context(|| format!("{name}: {v:?} ist keine Zahl"))
+            })
+            .transpose()
+    };
+    let standard = LeseGrenzen::default();
+    let sandbox = plankammer_workers::sandbox::SandboxConfig::for_program(PathBuf::new());
+    Ok(LeseGrenzen::mit_ocr_zeiten(
+        umgebung("TESSDATA_DIR").unwrap_or(standard.tessdata),
+        sekunden("OCR_PAGE_TIMEOUT_SECS")?
+            .unwrap_or(Duration::from_millis(standard.max_ocr_ms_je_seite)),
+        sekunden("OCR_DOCUMENT_TIMEOUT_SECS")?
+            .unwrap_or(Duration::from_millis(standard.max_ocr_ms_gesamt)),
+        sekunden("SANDBOX_TIMEOUT_SECS")?.unwrap_or(sandbox.timeout),
+        sekunden("SANDBOX_CPU_SECS")?.unwrap_or(Duration::from_secs(sandbox.cpu_secs)),
+    ))
+}
