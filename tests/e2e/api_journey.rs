@@ -13,7 +13,13 @@
 //! 4. the case worker finds it in the inbox and asks for a document with a Befund; the
 //!    architect uploads a new version and answers; the case worker reads the comparison
 //!    of the Fassungen and declares the case complete;
-//! 5. the Beteiligung and the Bescheid: see the journey's later steps below.
+//! 5. the administration sets up three Stellen with their members; the case worker asks
+//!    them; the Brandschutzdienststelle comments on a plan, asks a Rückfrage, attaches a
+//!    file and consents with Nebenbestimmungen, the Naturschutzbehörde consents, the
+//!    Gemeinde stays silent until the test clock passes its deadline (deemed Einvernehmen,
+//!    § 36 Abs. 2 BauGB), which closes the Beteiligung;
+//! 6. the case worker drafts the Bescheid from the Stellungnahmen and issues it; the worker
+//!    stamps the plans; the architect downloads the Bescheid and a stamped plan.
 //!
 //! The same path as `antrag_journey` and `beteiligung_journey` together, without a browser.
 
@@ -32,6 +38,10 @@ const TENANT: &str = "bauaufsicht-kassel";
 const ARCHITEKTIN: &str = "sabine.hoffmann@architektur-hoffmann.example";
 const SACHBEARBEITUNG: &str = "m.weber@bauaufsicht-kassel.example";
 const BAUHERR: &str = "jana.becker@example.de";
+const ADMIN: &str = "it@bauaufsicht-kassel.example";
+const BRANDSCHUTZ: &str = "vb@feuerwehr-kassel.example";
+const NATURSCHUTZ: &str = "unb@landkreis-kassel.example";
+const GEMEINDE: &str = "bauamt@kassel.example";
 const PASSWORT: &str = "ein-sehr-langes-passwort";
 
 /// The pipeline over the whole upload on a loaded machine.
@@ -172,10 +182,15 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
     let smtp = SmtpServer::start(0);
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
+    // The test clock: seconds added to the real time, read by server and worker.
+    let uhr = site.dir.path().join("testuhr");
+    std::fs::write(&uhr, "0").unwrap();
     let extra: Vec<(&str, String)> = vec![
         ("BIND", format!("127.0.0.1:{port}")),
         ("MAIL_URL", smtp.url()),
         ("MAIL_RETRY_BASE_MS", "1000".into()),
+        ("PLANKAMMER_TESTUHR", uhr.display().to_string()),
+        ("MAINTENANCE_INTERVAL_SECS", "1".into()),
     ];
     let (code, out) = site.run(&["migrate"], &extra);
     assert_eq!(code, 0, "{out}");
@@ -200,6 +215,10 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
         (ARCHITEKTIN, "Sabine Hoffmann", "antragsteller"),
         (SACHBEARBEITUNG, "Markus Weber", "bauaufsicht"),
         (BAUHERR, "Jana Becker", "antragsteller"),
+        (ADMIN, "Ines Technik", "admin"),
+        (BRANDSCHUTZ, "Volker Brand", "fachstelle"),
+        (NATURSCHUTZ, "Nina Natur", "fachstelle"),
+        (GEMEINDE, "Gerd Gemeinde", "fachstelle"),
     ] {
         let (code, out) = site.run(
             &[
@@ -586,6 +605,496 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
     }
     println!(
         "api_journey: Antrag bis vollständig in {:.0} s",
+        gesamt.elapsed().as_secs_f64()
+    );
+
+    // --- 5. The Beteiligung: Stellen set up by the administration, asked, answering. -------
+    let admin = Api::fuer(&url, ADMIN, PASSWORT, "Verwaltungsskript").await;
+    let brand = Api::fuer(&url, BRANDSCHUTZ, PASSWORT, "Fachverfahren Feuerwehr").await;
+    let natur = Api::fuer(&url, NATURSCHUTZ, PASSWORT, "Fachverfahren UNB").await;
+    let gemeinde = Api::fuer(&url, GEMEINDE, PASSWORT, "Ratsinformationssystem").await;
+    let personen = admin.alle("/api/v1/users").await;
+    let person = |email: &str| {
+        personen
+            .iter()
+            .find(|p| p["email"] == email)
+            .unwrap_or_else(|| panic!("{email} in {personen:?}"))["id"]
+            .as_i64()
+            .unwrap()
+    };
+    // Only the administration manages Stellen.
+    let (s, _) = ba
+        .rufe(
+            Method::POST,
+            "/api/v1/verwaltung/stellen",
+            Some(json!({"name": "Schattenstelle", "rechtsbereich": "", "gemeinde": ""})),
+        )
+        .await;
+    assert_eq!(s, 403);
+    let mut stellen = Vec::new();
+    for (name, rechtsbereich, ags, mitglied) in [
+        (
+            "Brandschutzdienststelle Kassel",
+            "Brandschutz",
+            "",
+            BRANDSCHUTZ,
+        ),
+        (
+            "Untere Naturschutzbehörde Kassel",
+            "Naturschutz",
+            "",
+            NATURSCHUTZ,
+        ),
+        (
+            "Stadt Kassel (Einvernehmen)",
+            "Planungsrecht",
+            "06611000",
+            GEMEINDE,
+        ),
+    ] {
+        let stelle = admin
+            .ok(
+                Method::POST,
+                "/api/v1/verwaltung/stellen",
+                Some(json!({"name": name, "rechtsbereich": rechtsbereich, "gemeinde": ags})),
+                201,
+            )
+            .await;
+        let sid = stelle["id"].as_i64().unwrap();
+        admin
+            .ok(
+                Method::PUT,
+                &format!(
+                    "/api/v1/verwaltung/stellen/{sid}/mitglieder/{}",
+                    person(mitglied)
+                ),
+                None,
+                204,
+            )
+            .await;
+        stellen.push(sid);
+    }
+    let (st_brand, st_natur, st_gemeinde) = (stellen[0], stellen[1], stellen[2]);
+    // An applicant cannot be made a member of a Stelle.
+    let (s, _) = admin
+        .rufe(
+            Method::PUT,
+            &format!(
+                "/api/v1/verwaltung/stellen/{st_brand}/mitglieder/{}",
+                person(ARCHITEKTIN)
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(s, 422);
+    let anfragbar = ba.alle(&format!("/api/v1/cases/{id}/stellen")).await;
+    for sid in &stellen {
+        assert!(
+            anfragbar.iter().any(|s| s["id"] == *sid),
+            "{sid} in {anfragbar:?}"
+        );
+    }
+    // Before anyone is asked, a Stelle has nothing in its inbox.
+    assert!(brand.alle("/api/v1/anfragen").await.is_empty());
+    let angefragt = ba
+        .ok(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/beteiligungen"),
+            Some(json!({"anfragen": [
+                {"stelle_id": st_brand, "rolle": "1", "notiz": "Bitte die Zufahrt und den zweiten Rettungsweg prüfen."},
+                {"stelle_id": st_natur, "rolle": "2"},
+                {"stelle_id": st_gemeinde, "rolle": "3"}
+            ]})),
+            201,
+        )
+        .await;
+    let angefragt = angefragt.as_array().unwrap();
+    assert_eq!(angefragt.len(), 3, "{angefragt:?}");
+    let anfrage_von = |sid: i64| {
+        angefragt
+            .iter()
+            .find(|a| a["stelle_id"] == sid)
+            .unwrap_or_else(|| panic!("the request to {sid}: {angefragt:?}"))
+            .clone()
+    };
+    let (a_brand, a_natur, a_gemeinde) = (
+        anfrage_von(st_brand),
+        anfrage_von(st_natur),
+        anfrage_von(st_gemeinde),
+    );
+    assert_eq!(a_gemeinde["schweigefolge"], "einvernehmen");
+    assert_eq!(a_gemeinde["rechtsgrundlage"], "§ 36 Abs. 2 BauGB");
+    assert_eq!(a_brand["rechtsgrundlage"], "§ 70 Abs. 1 HBO");
+    let bid = a_brand["id"].as_i64().unwrap();
+    let fall = architektin.get(&format!("/api/v1/cases/{id}")).await;
+    assert_eq!(fall["zustand"], "beteiligung");
+    assert_eq!(fall["status_code"], "08");
+    let m = mail_an(&smtp, ARCHITEKTIN, "Beteiligung der Stellen").await;
+    assert!(m.text.contains(&aktenzeichen), "{}", m.text);
+    for (an, grundlage) in [
+        (BRANDSCHUTZ, "§ 70 Abs. 1 HBO"),
+        (NATURSCHUTZ, "§ 70 Abs. 1 HBO"),
+        (GEMEINDE, "§ 36 Abs. 2 BauGB"),
+    ] {
+        let m = mail_an(&smtp, an, "Bitte um Stellungnahme").await;
+        assert!(m.text.contains(grundlage), "{an}: {}", m.text);
+    }
+    // The applicant does not see the requests; another Stelle not this one.
+    let (s, _) = architektin
+        .rufe(
+            Method::GET,
+            &format!("/api/v1/cases/{id}/beteiligungen"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 404);
+    let (s, _) = natur
+        .rufe(Method::GET, &format!("/api/v1/anfragen/{bid}"), None)
+        .await;
+    assert_eq!(s, 404);
+
+    // The Brandschutzdienststelle reads its request, comments on a plan and asks.
+    let eingang = brand.alle("/api/v1/anfragen").await;
+    assert_eq!(eingang.len(), 1, "{eingang:?}");
+    assert_eq!(eingang[0]["id"], bid);
+    assert_eq!(eingang[0]["aktenzeichen"], aktenzeichen.as_str());
+    let anfrage = brand.get(&format!("/api/v1/anfragen/{bid}")).await;
+    assert_eq!(
+        anfrage["zustand"], "in_bearbeitung",
+        "the first read opens it"
+    );
+    assert_eq!(anfrage["kann_stellungnahme"], true);
+    let unterlagen = anfrage["unterlagen"].as_array().unwrap();
+    assert_eq!(
+        unterlagen.len(),
+        dokumente.len(),
+        "without a scope the Stelle sees every document: {unterlagen:?}"
+    );
+    let plan = unterlagen
+        .iter()
+        .find(|u| u["anlageart"] == "1803")
+        .expect("the Lageplan");
+    let vid = plan["version_id"].as_i64().unwrap();
+    brand
+        .ok(
+            Method::POST,
+            &format!("/api/v1/versions/{vid}/kommentare"),
+            Some(json!({"seite": 1, "x": 0.42, "y": 0.31,
+                "text": "Aufstellfläche für die Feuerwehr fehlt an dieser Stelle."})),
+            201,
+        )
+        .await;
+    let kommentare = ba.alle(&format!("/api/v1/versions/{vid}/kommentare")).await;
+    assert_eq!(kommentare.len(), 1, "{kommentare:?}");
+    let frage = "Ist für das Dachgeschoss ein zweiter baulicher Rettungsweg vorgesehen?";
+    let rueckfrage = brand
+        .ok(
+            Method::POST,
+            &format!("/api/v1/anfragen/{bid}/rueckfragen"),
+            Some(json!({ "frage": frage })),
+            201,
+        )
+        .await;
+    let rid = rueckfrage["id"].as_i64().unwrap();
+    let m = mail_an(
+        &smtp,
+        SACHBEARBEITUNG,
+        "Rückfrage der Stelle Brandschutzdienststelle",
+    )
+    .await;
+    assert!(m.text.contains(&aktenzeichen), "{}", m.text);
+    let akte = ba.get(&format!("/api/v1/beteiligungen/{bid}")).await;
+    assert_eq!(akte["rueckfragen"][0]["id"], rid);
+    assert_eq!(akte["rueckfragen"][0]["frage"], frage);
+    ba.ok(
+        Method::POST,
+        &format!("/api/v1/beteiligungen/{bid}/rueckfragen/{rid}/antwort"),
+        Some(json!({"antwort": "Ja, über Leitern der Feuerwehr; die Fenster werden als Rettungsfenster ausgeführt."})),
+        204,
+    )
+    .await;
+    let m = mail_an(&smtp, BRANDSCHUTZ, "Antwort auf Ihre Rückfrage").await;
+    assert!(m.text.contains(&aktenzeichen), "{}", m.text);
+
+    // An attachment, checked by the pipeline like a Bauvorlage, then the Stellungnahme.
+    brand
+        .hochladen(
+            &format!("/api/v1/anfragen/{bid}/anlagen/09_Stellplatznachweis.pdf"),
+            beispiel("09_Stellplatznachweis.pdf"),
+        )
+        .await;
+    let start = Instant::now();
+    loop {
+        let anlagen = brand.alle(&format!("/api/v1/anfragen/{bid}/anlagen")).await;
+        assert_eq!(anlagen.len(), 1, "{anlagen:?}");
+        let stufen = anlagen[0]["version"]["stufen"].as_array().unwrap().clone();
+        if !stufen.is_empty() && stufen.iter().all(|s| s["zustand"] == "succeeded") {
+            break;
+        }
+        assert!(
+            stufen.iter().all(|s| s["zustand"] != "failed"),
+            "{anlagen:?}"
+        );
+        assert!(start.elapsed() < PIPELINE, "{anlagen:?}\n{}", app.output());
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // A Stellungnahme with Nebenbestimmungen needs them: every problem at once.
+    let (s, p) = brand
+        .rufe(
+            Method::POST,
+            &format!("/api/v1/anfragen/{bid}/stellungnahmen"),
+            Some(json!({"tenor": "", "zustimmung": "mit_nebenbestimmungen"})),
+        )
+        .await;
+    assert_eq!(s, 422, "{p}");
+    let stellungnahme = brand
+        .ok(
+            Method::POST,
+            &format!("/api/v1/anfragen/{bid}/stellungnahmen"),
+            Some(json!({
+                "tenor": "Dem Vorhaben wird aus Sicht des Brandschutzes unter Auflagen zugestimmt.",
+                "zustimmung": "mit_nebenbestimmungen",
+                "nebenbestimmungen": [
+                    {"art": "2", "text": "Die Fenster der Aufenthaltsräume im Dachgeschoss sind als Rettungsfenster (lichte Öffnung mindestens 0,90 × 1,20 m) auszuführen.",
+                     "begruendung": "Zweiter Rettungsweg über Leitern der Feuerwehr, § 36 Abs. 3 HBO."},
+                    {"art": "4", "text": "Rauchwarnmelder nach § 14 Abs. 2 HBO in Schlafräumen, Kinderzimmern und Fluren."}
+                ],
+                "begruendung": "Die Unterlagen wurden geprüft; die Rückfrage ist beantwortet."
+            })),
+            201,
+        )
+        .await;
+    assert_eq!(
+        stellungnahme["nebenbestimmungen"].as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(
+        stellungnahme["anlagen"][0]["dateiname"],
+        "09_Stellplatznachweis.pdf"
+    );
+    mail_an(
+        &smtp,
+        SACHBEARBEITUNG,
+        "Stellungnahme der Stelle Brandschutzdienststelle",
+    )
+    .await;
+    // Once given, a second one is only a correction.
+    let (s, _) = brand
+        .rufe(
+            Method::POST,
+            &format!("/api/v1/anfragen/{bid}/stellungnahmen"),
+            Some(json!({"tenor": "Noch einmal.", "zustimmung": "ja"})),
+        )
+        .await;
+    assert_eq!(s, 409);
+
+    // The Naturschutzbehörde consents.
+    let nid = a_natur["id"].as_i64().unwrap();
+    assert_eq!(natur.alle("/api/v1/anfragen").await.len(), 1);
+    natur.get(&format!("/api/v1/anfragen/{nid}")).await;
+    natur
+        .ok(
+            Method::POST,
+            &format!("/api/v1/anfragen/{nid}/stellungnahmen"),
+            Some(json!({"tenor": "Naturschutzrechtliche Belange stehen nicht entgegen.", "zustimmung": "ja"})),
+            201,
+        )
+        .await;
+    mail_an(
+        &smtp,
+        SACHBEARBEITUNG,
+        "Stellungnahme der Stelle Untere Naturschutzbehörde",
+    )
+    .await;
+
+    // The Gemeinde stays silent; the clock moves past its deadline.
+    let gid = a_gemeinde["id"].as_i64().unwrap();
+    assert_eq!(gemeinde.alle("/api/v1/anfragen").await.len(), 1);
+    let ende = chrono::NaiveDate::parse_from_str(a_gemeinde["ende"].as_str().unwrap(), "%Y-%m-%d")
+        .unwrap();
+    let tage = (ende - plankammer_storage::heute_berlin()).num_days() + 1;
+    std::fs::write(&uhr, (tage * 24 * 3600 + 3600).to_string()).unwrap();
+    let start = Instant::now();
+    loop {
+        let b = ba.get(&format!("/api/v1/beteiligungen/{gid}")).await;
+        if b["zustand"] == "frist_abgelaufen" {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the deemed Einvernehmen: {b}\n{}",
+            app.output()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let m = mail_an(&smtp, GEMEINDE, "Einvernehmen gilt als erteilt").await;
+    assert!(m.text.contains("§ 36 Abs. 2 BauGB"), "{}", m.text);
+    mail_an(&smtp, SACHBEARBEITUNG, "Einvernehmen gilt als erteilt").await;
+    mail_an(&smtp, ARCHITEKTIN, "Beteiligung abgeschlossen").await;
+    let fall = architektin.get(&format!("/api/v1/cases/{id}")).await;
+    assert_eq!(fall["zustand"], "beteiligung_abgeschlossen");
+    assert_eq!(fall["status_code"], "09");
+    let uebersicht = ba.alle(&format!("/api/v1/cases/{id}/beteiligungen")).await;
+    let zustand_von = |sid: i64| {
+        uebersicht
+            .iter()
+            .find(|b| b["stelle_id"] == sid)
+            .map(|b| b["zustand"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(zustand_von(st_gemeinde), "frist_abgelaufen");
+    assert_eq!(zustand_von(st_brand), "stellungnahme_abgegeben");
+    assert_eq!(zustand_von(st_natur), "stellungnahme_abgegeben");
+
+    // --- 6. The Bescheid: drafted from the Stellungnahmen, issued, plans stamped. ----------
+    let vorschlag = ba.get(&format!("/api/v1/cases/{id}/bescheid")).await;
+    let uebernommen = vorschlag["nebenbestimmungen"].as_array().unwrap();
+    assert_eq!(uebernommen.len(), 2, "{vorschlag}");
+    assert!(
+        uebernommen
+            .iter()
+            .all(|n| n["quelle"]["stelle"] == "Brandschutzdienststelle Kassel"),
+        "{vorschlag}"
+    );
+    assert!(
+        uebernommen[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Rettungsfenster")
+    );
+    // Only the authority drafts a Bescheid.
+    let (s, _) = architektin
+        .rufe(Method::GET, &format!("/api/v1/cases/{id}/bescheid"), None)
+        .await;
+    assert_eq!(s, 404);
+    let nebenbestimmungen: Vec<Value> = uebernommen
+        .iter()
+        .map(|n| {
+            json!({"art": n["art"], "text": n["text"], "begruendung": n["begruendung"],
+                   "quelle": n["quelle"]["stellungnahme_id"]})
+        })
+        .collect();
+    let plaene: Vec<Value> = vorschlag["angebot"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["plan"] == true)
+        .map(|p| p["dokument_id"].clone())
+        .collect();
+    assert!(!plaene.is_empty(), "{vorschlag}");
+    let mut entwurf = json!({
+        "tenor": "genehmigung",
+        "tenor_text": vorschlag["tenor_text"],
+        "begruendung": "Das Vorhaben entspricht den öffentlich-rechtlichen Vorschriften, die im vereinfachten Verfahren zu prüfen sind (§ 65 HBO). Das Einvernehmen der Gemeinde gilt als erteilt (§ 36 Abs. 2 BauGB).",
+        "rechtsbehelfsbelehrung": vorschlag["rechtsbehelfsbelehrung"],
+        "nebenbestimmungen": nebenbestimmungen,
+        "gebuehren": [{"beschreibung": "Baugenehmigungsgebühr", "betrag_cent": -5}],
+        "plaene": plaene
+    });
+    let (s, p) = ba
+        .rufe(
+            Method::PUT,
+            &format!("/api/v1/cases/{id}/bescheid"),
+            Some(entwurf.clone()),
+        )
+        .await;
+    assert_eq!(s, 422, "a negative fee: {p}");
+    entwurf["gebuehren"] =
+        json!([{"beschreibung": "Baugenehmigungsgebühr", "betrag_cent": 123450}]);
+    let gespeichert = ba
+        .ok(
+            Method::PUT,
+            &format!("/api/v1/cases/{id}/bescheid"),
+            Some(entwurf),
+            200,
+        )
+        .await;
+    assert_eq!(gespeichert["summe"], "1.234,50 €", "{gespeichert}");
+    assert_eq!(gespeichert["hindernisse"], json!([]), "{gespeichert}");
+    ba.ok(
+        Method::POST,
+        &format!("/api/v1/cases/{id}/bescheid/erlass"),
+        None,
+        202,
+    )
+    .await;
+    let nummer = format!("{aktenzeichen}-B1");
+    let start = Instant::now();
+    let erlass = loop {
+        let e = ba.get(&format!("/api/v1/cases/{id}/bescheid/erlass")).await;
+        assert_ne!(e["fehlgeschlagen"], true, "{e}\n{}", app.output());
+        if e["erlassen"] == true {
+            break e;
+        }
+        assert!(start.elapsed() < PIPELINE, "{e}\n{}", app.output());
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(erlass["nummer"], nummer.as_str());
+    // Issuing twice changes nothing.
+    ba.ok(
+        Method::POST,
+        &format!("/api/v1/cases/{id}/bescheid/erlass"),
+        None,
+        200,
+    )
+    .await;
+    let fall = architektin.get(&format!("/api/v1/cases/{id}")).await;
+    assert_eq!(fall["zustand"], "genehmigt");
+    assert_eq!(fall["status_code"], "10");
+
+    // The architect is told and downloads the Bescheid and a stamped plan.
+    let m = mail_an(&smtp, ARCHITEKTIN, "Ihr Bescheid liegt vor").await;
+    assert!(m.text.contains(&aktenzeichen), "{}", m.text);
+    let herunterladen = |api: &Api, pfad: String| {
+        let rq = api
+            .http
+            .get(format!("{}{pfad}", api.url))
+            .bearer_auth(&api.token);
+        async move {
+            let r = rq.send().await.unwrap();
+            let s = r.status().as_u16();
+            (s, r.bytes().await.unwrap().to_vec())
+        }
+    };
+    let (s, pdf) = herunterladen(&architektin, format!("/api/v1/cases/{id}/bescheid/pdf")).await;
+    assert_eq!(s, 200);
+    assert!(pdf.starts_with(b"%PDF"), "the Bescheid is a PDF");
+    let gestempelt = erlass["downloads"]["plaene"].as_array().unwrap();
+    assert_eq!(gestempelt.len(), plaene.len(), "{erlass}");
+    let did = gestempelt[0]["dokument_id"].as_i64().unwrap();
+    let (s, plan) = herunterladen(
+        &architektin,
+        format!("/api/v1/cases/{id}/bescheid/plaene/{did}"),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(plan.starts_with(b"%PDF"), "the stamped plan is a PDF");
+    // The Bescheid is the applicant's and the authority's, not a Stelle's.
+    let (s, _) = herunterladen(&brand, format!("/api/v1/cases/{id}/bescheid/pdf")).await;
+    assert_eq!(s, 404);
+    // The applicant's timeline shows the steps, not what the Stellen said.
+    let zeitleiste = architektin
+        .alle(&format!("/api/v1/cases/{id}/zeitleiste"))
+        .await;
+    let text = serde_json::to_string(&zeitleiste).unwrap();
+    assert!(
+        zeitleiste.iter().any(|e| e["art"] == "genehmigen"),
+        "{text}"
+    );
+    for intern in [
+        "Rückfrage",
+        "Stellungnahme der Stelle",
+        "Einvernehmen gilt als erteilt",
+        "Volker Brand",
+        "Aufstellfläche",
+    ] {
+        assert!(
+            !text.contains(intern),
+            "{intern} is for the authorities: {text}"
+        );
+    }
+    println!(
+        "api_journey: ganzes Verfahren in {:.0} s",
         gesamt.elapsed().as_secs_f64()
     );
 }
