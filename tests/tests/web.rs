@@ -526,58 +526,26 @@ async fn admins_create_accounts_and_the_person_gets_a_mail() {
     assert_eq!(n, 1);
 }
 
+/// The OpenAPI document is served; that it describes every route with its errors, schemas
+/// and examples is `tests/openapi.rs`, checked against the routes the source registers.
 #[tokio::test]
-async fn openapi_describes_every_api_route_with_its_errors() {
+async fn the_openapi_document_is_served_with_the_token_scheme() {
     let app = spawn_app().await;
-    let doc: serde_json::Value = reqwest::get(format!("{}/api/openapi.json", app.url))
-        .await
-        .unwrap()
-        .json()
+    let r = reqwest::get(format!("{}/api/openapi.json", app.url))
         .await
         .unwrap();
+    assert_eq!(r.status(), 200);
+    let doc: serde_json::Value = r.json().await.unwrap();
     assert!(
         doc["openapi"].as_str().unwrap().starts_with("3.1"),
         "OpenAPI 3.1"
     );
-    let paths = doc["paths"].as_object().unwrap();
-    let expected = [
-        ("/api/v1/me", "get"),
-        ("/api/v1/tokens", "get"),
-        ("/api/v1/tokens", "post"),
-        ("/api/v1/tokens/{id}", "delete"),
-        ("/api/v1/users", "get"),
-        ("/api/v1/users/{id}", "get"),
-        ("/api/v1/jobs", "get"),
-        ("/api/v1/jobs/{id}", "get"),
-        ("/api/v1/cases", "post"),
-        ("/api/v1/cases/{id}", "get"),
-        ("/api/v1/cases/{id}/documents", "get"),
-        ("/api/v1/cases/{id}/documents", "post"),
-        ("/api/v1/cases/{id}/documents/{dateiname}", "put"),
-        ("/api/v1/documents/{id}/versions/{dateiname}", "put"),
-        ("/api/v1/versions/{id}", "get"),
-        ("/api/v1/versions/{id}/download", "get"),
-        ("/api/v1/versions/{id}/retry", "post"),
-        ("/api/v1/cases/{id}/search", "get"),
-        ("/api/v1/versions/{id}/preview", "get"),
-        ("/api/v1/versions/{id}/pages/{n}/thumbnail", "get"),
-    ];
-    let listed: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     assert_eq!(
-        listed,
-        expected.len(),
-        "no undocumented or stale operations: {paths:?}"
+        doc,
+        serde_json::to_value(plankammer_api::api::openapi::openapi()).unwrap(),
+        "the served document is the one the tests check"
     );
-    for (path, method) in expected {
-        let op = &paths[path][method];
-        assert!(op.is_object(), "{method} {path} documented");
-        assert!(
-            op["responses"]["401"].is_object(),
-            "{method} {path} lists 401"
-        );
-        let err_schema = &op["responses"]["401"]["content"]["application/json"]["schema"]["$ref"];
-        assert_eq!(err_schema, "#/components/schemas/ApiErrorBody");
-    }
+    assert!(doc["paths"]["/api/v1/cases/{id}/beteiligungen"]["post"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
 

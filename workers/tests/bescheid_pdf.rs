@@ -274,9 +274,10 @@ fn odd_characters_do_not_break_the_file() {
 /// Not a check: writes a Bescheid for a person to look at, when `PLANKAMMER_STEMPEL_PNG`
 /// names a folder.
 #[test]
+#[ignore = "a tool, not a check: PLANKAMMER_STEMPEL_PNG=/tmp/bilder cargo test -p plankammer-workers -- --ignored write_bescheid_for_inspection"]
 fn write_bescheid_for_inspection() {
     let Some(dir) = std::env::var_os("PLANKAMMER_STEMPEL_PNG") else {
-        return;
+        panic!("set PLANKAMMER_STEMPEL_PNG to the folder for a Bescheid");
     };
     let dir = PathBuf::from(dir);
     std::fs::create_dir_all(&dir).unwrap();

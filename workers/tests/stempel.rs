@@ -377,9 +377,10 @@ fn many_pages_share_one_stamp_stream() {
 /// Not a check: writes a stamped plan and its rendering for a person to look at, when
 /// `PLANKAMMER_STEMPEL_PNG` names a folder.
 #[test]
+#[ignore = "a tool, not a check: PLANKAMMER_STEMPEL_PNG=/tmp/bilder cargo test -p plankammer-workers -- --ignored write_pictures_for_inspection"]
 fn write_pictures_for_inspection() {
     let Some(dir) = std::env::var_os("PLANKAMMER_STEMPEL_PNG") else {
-        return;
+        panic!("set PLANKAMMER_STEMPEL_PNG to the folder for stamped plans");
     };
     let dir = PathBuf::from(dir);
     std::fs::create_dir_all(&dir).unwrap();

@@ -454,7 +454,7 @@ async fn a_date_set_by_the_case_worker_is_recorded_as_such() {
 
 /// A case in Nachforderung whose deadline the scheduler has marked as due.
 async fn faellige_nachforderung(app: &TestApp, w: &Welt, nr: i64) -> (i64, i64) {
-    let fall = eingereicht(&w, nr, "vereinfacht", "06412000").await;
+    let fall = eingereicht(w, nr, "vereinfacht", "06412000").await;
     let heute = heute_berlin();
     let now = now_millis();
     let mut tx = app.db.begin().await.unwrap();
@@ -641,7 +641,7 @@ async fn mit_entscheidungsfrist(
     tage: i64,
     verfahren: &str,
 ) -> (i64, i64) {
-    let fall = eingereicht(&w, nr, verfahren, "06412000").await;
+    let fall = eingereicht(w, nr, verfahren, "06412000").await;
     let heute = heute_berlin();
     let now = now_millis();
     let mut tx = app.db.begin().await.unwrap();

@@ -446,6 +446,34 @@ impl Verfahren {
     }
 }
 
+/// The longest search a person may type.
+pub const MAX_SUCHE: usize = 200;
+
+impl Verfahren {
+    /// Pages of the case's Bauvorlagen that contain all words of `q`, best first (at most
+    /// 50), for whoever sees the case. A Stelle's attachments are not Bauvorlagen and are
+    /// never among them.
+    pub async fn suche(
+        &self,
+        akteur: &Akteur,
+        vorgang_id: i64,
+        q: &str,
+    ) -> Ergebnis<Vec<plankammer_storage::suche::Treffer>> {
+        let a = self.vorgang(akteur, vorgang_id).await?;
+        if q.chars().count() > MAX_SUCHE {
+            return Err(Fehler::ungueltig(format!(
+                "Die Suche ist zu lang (höchstens {MAX_SUCHE} Zeichen)."
+            )));
+        }
+        let treffer = self.db.suche(a.id, q).await?;
+        let anlagen = self.db.anlagen_versionen_des_vorgangs(a.id).await?;
+        Ok(treffer
+            .into_iter()
+            .filter(|t| !anlagen.contains(&t.version_id))
+            .collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -480,33 +508,5 @@ mod tests {
             "2001"
         );
         assert!(anlageart_angabe(Some("20x1")).is_err());
-    }
-}
-
-/// The longest search a person may type.
-pub const MAX_SUCHE: usize = 200;
-
-impl Verfahren {
-    /// Pages of the case's Bauvorlagen that contain all words of `q`, best first (at most
-    /// 50), for whoever sees the case. A Stelle's attachments are not Bauvorlagen and are
-    /// never among them.
-    pub async fn suche(
-        &self,
-        akteur: &Akteur,
-        vorgang_id: i64,
-        q: &str,
-    ) -> Ergebnis<Vec<plankammer_storage::suche::Treffer>> {
-        let a = self.vorgang(akteur, vorgang_id).await?;
-        if q.chars().count() > MAX_SUCHE {
-            return Err(Fehler::ungueltig(format!(
-                "Die Suche ist zu lang (höchstens {MAX_SUCHE} Zeichen)."
-            )));
-        }
-        let treffer = self.db.suche(a.id, q).await?;
-        let anlagen = self.db.anlagen_versionen_des_vorgangs(a.id).await?;
-        Ok(treffer
-            .into_iter()
-            .filter(|t| !anlagen.contains(&t.version_id))
-            .collect())
     }
 }

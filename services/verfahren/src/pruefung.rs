@@ -828,6 +828,27 @@ impl Verfahren {
     }
 }
 
+impl Verfahren {
+    /// The deadlines of a case, for whoever sees it: the Bauaufsicht of its tenant all of
+    /// them (also those ended or met), the applicants the ones still running.
+    pub async fn fristen_des_vorgangs(
+        &self,
+        akteur: &Akteur,
+        vorgang_id: i64,
+    ) -> Ergebnis<Vec<Frist>> {
+        let a = self.vorgang(akteur, vorgang_id).await?;
+        let alle =
+            akteur.role == plankammer_domain::Role::Bauaufsicht && akteur.tenant_id == a.tenant_id;
+        Ok(self
+            .db
+            .fristen(a.id)
+            .await?
+            .into_iter()
+            .filter(|f| alle || f.zustand.ist_offen())
+            .collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -864,26 +885,5 @@ mod tests {
                 (4, "Seite hinzugekommen".to_string()),
             ]
         );
-    }
-}
-
-impl Verfahren {
-    /// The deadlines of a case, for whoever sees it: the Bauaufsicht of its tenant all of
-    /// them (also those ended or met), the applicants the ones still running.
-    pub async fn fristen_des_vorgangs(
-        &self,
-        akteur: &Akteur,
-        vorgang_id: i64,
-    ) -> Ergebnis<Vec<Frist>> {
-        let a = self.vorgang(akteur, vorgang_id).await?;
-        let alle =
-            akteur.role == plankammer_domain::Role::Bauaufsicht && akteur.tenant_id == a.tenant_id;
-        Ok(self
-            .db
-            .fristen(a.id)
-            .await?
-            .into_iter()
-            .filter(|f| alle || f.zustand.ist_offen())
-            .collect())
     }
 }

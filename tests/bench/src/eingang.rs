@@ -508,7 +508,7 @@ async fn eingang_messen(
             zustand: zustand.map(|z| Zustand::from_slug(z).expect("known state")),
             verfahren: verfahren.map(|v| Verfahrensart::from_slug(v).expect("known kind")),
             gemeinde_ags: gemeinde.map(String::from),
-            frist_bis: if frist { frist_bis.clone() } else { None },
+            frist_bis: if frist { frist_bis } else { None },
             vor_id,
             limit: SEITE,
         }
