@@ -156,8 +156,9 @@ impl Vorlage {
                     .await;
                 let _ = sqlx::Connection::close(conn).await;
                 angelegt?;
-                let mut url = url::Url::parse(admin_url)
-                    .map_err(|e| StoreError::Config(format!("{}: {e}", crate::redact(admin_url))))?;
+                let mut url = url::Url::parse(admin_url).map_err(|e| {
+                    StoreError::Config(format!("{}: {e}", crate::redact(admin_url)))
+                })?;
                 url.set_path(&format!("/{neu}"));
                 Ok(url.to_string())
             }

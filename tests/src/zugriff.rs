@@ -53,7 +53,7 @@ impl Antwort {
                 && self
                     .location
                     .as_deref()
-                    .is_some_and(|l| l.starts_with("/anmelden")))
+                    .is_some_and(|l| l.starts_with("/anmelden") && !l.contains("abgemeldet")))
     }
 
     /// The request itself could not be read (a rejection of an extractor, not a decision
