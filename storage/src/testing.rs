@@ -114,7 +114,7 @@ impl Vorlage {
                 Ok(Vorlage::Sqlite(pfad))
             }
             Backend::Postgres => {
-                let name: String = sqlx::query_scalar("SELECT current_database()")
+                let name: String = sqlx::query_scalar("SELECT current_database()::text")
                     .fetch_one(db.pool())
                     .await?;
                 db.pool().close().await;
