@@ -89,6 +89,108 @@ pub async fn fresh_db() -> (Db, tempfile_dir::TempDir) {
     (db, dir)
 }
 
+/// A frozen test database that tests copy from: a world built once by the steps, then
+/// handed to many requests that each may change it (`tests/tests/zugriff.rs`).
+///
+/// - SQLite: a consistent copy of the file (`VACUUM INTO`); each copy is a file copy.
+/// - PostgreSQL: the database itself becomes the template (its pool is closed and the
+///   remaining connections ended); each copy is `CREATE DATABASE … TEMPLATE …`.
+#[derive(Debug, Clone)]
+pub enum Vorlage {
+    Sqlite(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Vorlage {
+    /// Freezes `db` into a template; with PostgreSQL `db` is unusable afterwards.
+    pub async fn aus(db: &Db, dir: &std::path::Path) -> Result<Vorlage> {
+        match db.backend() {
+            Backend::Sqlite => {
+                let pfad = dir.join(format!("vorlage-{}.db", crate::random_token(4)));
+                let ziel = pfad.display().to_string().replace('\'', "''");
+                sqlx::query(&format!("VACUUM INTO '{ziel}'"))
+                    .execute(db.pool())
+                    .await?;
+                Ok(Vorlage::Sqlite(pfad))
+            }
+            Backend::Postgres => {
+                let name: String = sqlx::query_scalar("SELECT current_database()::text")
+                    .fetch_one(db.pool())
+                    .await?;
+                db.pool().close().await;
+                let admin_url = pg_admin_url();
+                sqlx::any::install_default_drivers();
+                let mut conn =
+                    <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url).await?;
+                let beendet = sqlx::query(
+                    "SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity \
+                     WHERE datname = $1 AND pid <> pg_backend_pid()",
+                )
+                .bind(&name)
+                .fetch_all(&mut conn)
+                .await;
+                let _ = sqlx::Connection::close(conn).await;
+                beendet?;
+                Ok(Vorlage::Postgres { admin_url, name })
+            }
+        }
+    }
+
+    /// A new database with the template's content (in `dir` for SQLite); its URL.
+    pub async fn kopie(&self, dir: &std::path::Path) -> Result<String> {
+        match self {
+            Vorlage::Sqlite(pfad) => {
+                let ziel = dir.join(format!("kopie-{}.db", crate::random_token(6)));
+                std::fs::copy(pfad, &ziel)
+                    .map_err(|e| StoreError::Config(format!("copy {}: {e}", pfad.display())))?;
+                Ok(format!("sqlite://{}?mode=rwc", ziel.display()))
+            }
+            Vorlage::Postgres { admin_url, name } => {
+                let neu = format!("plankammer_k_{}", crate::random_token(6));
+                sqlx::any::install_default_drivers();
+                let mut conn =
+                    <sqlx::AnyConnection as sqlx::Connection>::connect(admin_url).await?;
+                // Both names are ours (a prefix and hex digits): nothing to quote.
+                let angelegt = sqlx::query(&format!("CREATE DATABASE {neu} TEMPLATE {name}"))
+                    .execute(&mut conn)
+                    .await;
+                let _ = sqlx::Connection::close(conn).await;
+                angelegt?;
+                let mut url = url::Url::parse(admin_url).map_err(|e| {
+                    StoreError::Config(format!("{}: {e}", crate::redact(admin_url)))
+                })?;
+                url.set_path(&format!("/{neu}"));
+                Ok(url.to_string())
+            }
+        }
+    }
+
+    /// Removes a copy made by [`Vorlage::kopie`] (after its pool was closed).
+    pub async fn entferne(&self, url: &str) -> Result<()> {
+        match self {
+            Vorlage::Sqlite(_) => {
+                if let Some(pfad) = url
+                    .strip_prefix("sqlite://")
+                    .and_then(|r| r.split('?').next())
+                {
+                    let _ = std::fs::remove_file(pfad);
+                }
+                Ok(())
+            }
+            Vorlage::Postgres { admin_url, .. } => {
+                let name = url
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .split('?')
+                    .next()
+                    .unwrap_or_default();
+                entferne_postgres_datenbank(admin_url, name).await
+            }
+        }
+    }
+}
+
 /// A minimal temporary directory (removed on drop), so tests need no extra crate.
 pub mod tempfile_dir {
     pub struct TempDir(std::path::PathBuf);

@@ -12,6 +12,7 @@ pub mod routen;
 pub mod s3;
 pub mod smtp;
 pub mod welt;
+pub mod zugriff;
 
 use plankammer_api::{ApiConfig, AppState, Application};
 use plankammer_domain::{Role, TenantSlug};
