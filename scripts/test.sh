@@ -7,9 +7,15 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh --test
 scripts/postgres.sh
+# Every test makes its own database and throws it away: the test cluster needs no
+# durability. Without fsync a commit does not wait for the disk, and dropping a database
+# takes 0.1 s instead of 0.65 s (the access matrix alone copies its world some hundred
+# times).
+su postgres -c "psql -qtAX -c 'ALTER SYSTEM SET fsync = off' -c 'ALTER SYSTEM SET synchronous_commit = off' \
+  -c 'ALTER SYSTEM SET full_page_writes = off' -c 'SELECT pg_reload_conf()'" >/dev/null
 
 # Leftover per-test databases of earlier runs.
-su postgres -c "psql -qtAX -c \"SELECT datname FROM pg_database WHERE datname LIKE 'plankammer_t_%'\"" \
+su postgres -c "psql -qtAX -c \"SELECT datname FROM pg_database WHERE datname LIKE 'plankammer_t_%' OR datname LIKE 'plankammer_k_%'\"" \
   | while read -r db; do [ -n "$db" ] && su postgres -c "psql -q -c 'DROP DATABASE IF EXISTS \"$db\"'"; done
 
 echo "=== cargo fmt --check"

@@ -692,6 +692,18 @@ impl Verfahren {
     /// Whether this person may change the case's documents now: the role rule, and the
     /// state — documents change only in a draft or while a Nachforderung runs; otherwise the
     /// set would change outside a Fassung, behind the back of the formelle Prüfung.
+    /// Whether this person may have failed checks of the case's documents run again
+    /// (whatever the state: it changes no content).
+    pub fn darf_erneut_pruefen(akteur: &Akteur, a: &Antrag) -> bool {
+        zugriff::darf_dokumente_hochladen(
+            &akteur.zugriff(),
+            &zugriff::VorgangRef {
+                tenant_id: a.tenant_id,
+                owner_user_id: a.owner_user_id,
+            },
+        )
+    }
+
     pub fn darf_unterlagen_aendern(akteur: &Akteur, a: &Antrag) -> bool {
         zugriff::darf_dokumente_hochladen(
             &akteur.zugriff(),
@@ -778,7 +790,9 @@ impl Verfahren {
         vorgang_id: i64,
         version_id: i64,
     ) -> Ergebnis<usize> {
-        let a = self.vorgang(akteur, vorgang_id).await?;
+        // Re-running the pipeline is work on the documents: the owner's or the Bauaufsicht's,
+        // not a Bauherr's or the administration's (who see the case but do not act on it).
+        let a = self.vorgang_fuer_unterlagen(akteur, vorgang_id).await?;
         let ver = self.db.version(version_id).await?;
         if ver.vorgang_id != a.id || self.db.anlage_beteiligung(ver.dokument_id).await?.is_some() {
             return Err(Fehler::NichtGefunden);

@@ -193,6 +193,7 @@ async fn seite(
 ) -> PageResult<Response> {
     let (dokumente, laufend) = dokumente_view(st, &a).await?;
     let darf_hochladen = Verfahren::darf_unterlagen_aendern(u.akteur(), &a);
+    let darf_pruefen = Verfahren::darf_erneut_pruefen(u.akteur(), &a);
     let antrag = fallakte(st, u, &a).await?;
     let bescheid = super::bauaufsicht::bescheid::abschnitt(st, u, &a).await?;
     let html = render(
@@ -201,7 +202,7 @@ async fn seite(
             layout => layout(u, "/start"),
             vorgang => context! { id => a.id, bezeichnung => a.bezeichnung, erstellt => zeit::format_berlin(a.created_at) },
             abgelehnt => ergebnisse.iter().any(|e| !e.angenommen),
-            dokumente, laufend, darf_hochladen, ergebnisse, antrag, bescheid,
+            dokumente, laufend, darf_hochladen, darf_pruefen, ergebnisse, antrag, bescheid,
             max_datei => upload::mb(st.config.upload_max_file),
         },
     )?;
@@ -233,9 +234,10 @@ async fn dokumente_fragment(
     let a = sichtbar(&st, &u, id).await?;
     let (dokumente, laufend) = dokumente_view(&st, &a).await?;
     let darf_hochladen = Verfahren::darf_unterlagen_aendern(u.akteur(), &a);
+    let darf_pruefen = Verfahren::darf_erneut_pruefen(u.akteur(), &a);
     render(
         "_dokumente.html",
-        context! { vorgang => context! { id => a.id }, dokumente, laufend, darf_hochladen, layout => layout(&u, "/start") },
+        context! { vorgang => context! { id => a.id }, dokumente, laufend, darf_hochladen, darf_pruefen, layout => layout(&u, "/start") },
     )
 }
 
