@@ -22,7 +22,7 @@ use crate::pdf::bescheid::{self as pdf, BescheidArt, BescheidDaten, GenehmigterP
 use crate::pdf::stempel::{Stempel, StempelAuftrag, StempelGrenzen};
 use crate::runner::{JobContext, JobError, Registry};
 use crate::sandbox::{self, SandboxConfig};
-use plankammer_domain::bescheid::{Nebenbestimmung, Tenor, stempeltext};
+use plankammer_domain::bescheid::{Tenor, stempeltext};
 use plankammer_domain::frist::datum_de;
 use plankammer_storage::bescheid::BescheidPlan;
 use plankammer_storage::{Millis, now_millis};
@@ -224,16 +224,6 @@ async fn stemple_plan(
         .map_err(job_fehler)
 }
 
-/// The kind of a Nebenbestimmung as the PDF shows it (`nebenbestimmungart_3.0`).
-fn art(nb: &Nebenbestimmung) -> pdf::NebenbestimmungArt {
-    match nb.art.trim() {
-        "2" => pdf::NebenbestimmungArt::Auflage,
-        "3" => pdf::NebenbestimmungArt::Vorbehalt,
-        "4" => pdf::NebenbestimmungArt::Hinweis,
-        _ => pdf::NebenbestimmungArt::Bedingung,
-    }
-}
-
 /// Everything the Bescheid PDF shows.
 pub async fn bescheid_daten(verfahren: &Verfahren, e: &Erlass) -> Result<BescheidDaten, JobError> {
     let db = verfahren.db();
@@ -305,19 +295,7 @@ pub async fn bescheid_daten(verfahren: &Verfahren, e: &Erlass) -> Result<Beschei
         vorhaben: a.bezeichnung.clone(),
         grundstueck,
         tenor: entwurf.tenor_text.clone(),
-        nebenbestimmungen: entwurf
-            .nebenbestimmungen
-            .iter()
-            .map(|nb| pdf::Nebenbestimmung {
-                art: art(nb),
-                text: nb.text.clone(),
-                stelle: nb
-                    .quelle
-                    .as_ref()
-                    .map(|q| q.stelle_name.clone())
-                    .unwrap_or_default(),
-            })
-            .collect(),
+        nebenbestimmungen: entwurf.nebenbestimmungen.clone(),
         begruendung: entwurf.begruendung.clone(),
         gebuehren: entwurf
             .gebuehren

@@ -8,10 +8,17 @@ mod pdfwerkzeug;
 use pdfwerkzeug::{pdftotext, qpdf_check};
 use plankammer_domain::feststellung::Schwere;
 use plankammer_workers::pdf::bescheid::{
-    BescheidArt, BescheidDaten, BescheidFehler, Gebuehr, GenehmigterPlan, Nebenbestimmung,
-    NebenbestimmungArt, render,
+    BescheidArt, BescheidDaten, BescheidFehler, Gebuehr, GenehmigterPlan, Nebenbestimmung, render,
 };
 use plankammer_workers::pdf::{Grenzen, pruefe};
+
+/// Where a Nebenbestimmung comes from; none for the Bauaufsicht's own (empty name).
+fn quelle(stelle: String) -> Option<plankammer_domain::nebenbestimmung::Quelle> {
+    (!stelle.is_empty()).then(|| plankammer_domain::nebenbestimmung::Quelle {
+        stelle_name: stelle,
+        stellungnahme: plankammer_domain::beteiligung::StellungnahmeId(1),
+    })
+}
 use std::path::PathBuf;
 
 fn seitenzahl(bytes: &[u8]) -> usize {
@@ -53,25 +60,28 @@ fn daten() -> BescheidDaten {
             .into(),
         nebenbestimmungen: vec![
             Nebenbestimmung {
-                art: NebenbestimmungArt::Auflage,
+                art: "2".into(),
                 text: "Die Linde an der Nordgrenze ist während der Bauarbeiten nach DIN 18920 \
                        zu schützen; Baustelleneinrichtung im Wurzelbereich ist unzulässig."
                     .into(),
-                stelle: "Untere Naturschutzbehörde".into(),
+                begruendung: String::new(),
+                quelle: quelle("Untere Naturschutzbehörde".into()),
             },
             Nebenbestimmung {
-                art: NebenbestimmungArt::Bedingung,
+                art: "1".into(),
                 text: "Mit den Bauarbeiten darf erst begonnen werden, wenn der Standsicherheitsnachweis \
                        geprüft vorliegt."
                     .into(),
-                stelle: "Bauaufsicht".into(),
+                begruendung: String::new(),
+                quelle: quelle("Bauaufsicht".into()),
             },
             Nebenbestimmung {
-                art: NebenbestimmungArt::Hinweis,
+                art: "4".into(),
                 text: "Für die Grundstücksentwässerung ist eine gesonderte Genehmigung beim \
                        Eigenbetrieb Stadtentwässerung zu beantragen."
                     .into(),
-                stelle: String::new(),
+                begruendung: String::new(),
+                quelle: quelle(String::new()),
             },
         ],
         begruendung: "Das Vorhaben liegt im Geltungsbereich des Bebauungsplans Nr. VII/42 \
@@ -121,13 +131,14 @@ fn lang() -> BescheidDaten {
     let mut d = daten();
     for i in 0..30 {
         d.nebenbestimmungen.push(Nebenbestimmung {
-            art: NebenbestimmungArt::Auflage,
+            art: "2".into(),
             text: format!(
                 "Auflage Nummer {i}: Die Abstandsflächen sind einzuhalten; Änderungen der \
                  Außenwände bedürfen der vorherigen Zustimmung. Größere Abweichungen sind \
                  anzuzeigen.\n\nZweiter Absatz der Auflage {i}."
             ),
-            stelle: "Untere Bauaufsichtsbehörde, Sachgebiet Bauordnung".into(),
+            begruendung: String::new(),
+            quelle: quelle("Untere Bauaufsichtsbehörde, Sachgebiet Bauordnung".into()),
         });
     }
     for i in 4..40 {

@@ -45,34 +45,9 @@ impl BescheidArt {
     }
 }
 
-/// The kind of a Nebenbestimmung (strictly, a Hinweis is none, but it is listed with them).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum NebenbestimmungArt {
-    Auflage,
-    Bedingung,
-    /// A reservation (e.g. of later Auflagen or of revocation), `nebenbestimmungart` 3.
-    Vorbehalt,
-    Hinweis,
-}
-
-impl NebenbestimmungArt {
-    pub fn bezeichnung(self) -> &'static str {
-        match self {
-            NebenbestimmungArt::Auflage => "Auflage",
-            NebenbestimmungArt::Bedingung => "Bedingung",
-            NebenbestimmungArt::Vorbehalt => "Vorbehalt",
-            NebenbestimmungArt::Hinweis => "Hinweis",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Nebenbestimmung {
-    pub art: NebenbestimmungArt,
-    pub text: String,
-    /// The Stelle it comes from, e.g. "Untere Naturschutzbehörde"; empty: none shown.
-    pub stelle: String,
-}
+/// The domain's one Nebenbestimmung: its kind is shown by its official name
+/// (`nebenbestimmungart_3.0`), its source by the Stelle's name.
+pub use plankammer_domain::nebenbestimmung::Nebenbestimmung;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gebuehr {
@@ -446,10 +421,10 @@ fn setze(b: &BescheidDaten, s: &Schriften) -> Result<Vec<Vec<Op>>, BescheidFehle
             t.y -= 5.0;
             t.platz(2.0 * ZEILE);
             t.y -= ZEILE;
-            let kopf = if nb.stelle.trim().is_empty() {
-                nb.art.bezeichnung().to_string()
-            } else {
-                format!("{} – Stelle: {}", nb.art.bezeichnung(), nb.stelle.trim())
+            let art = nb.art_bezeichnung().unwrap_or("Nebenbestimmung");
+            let kopf = match nb.quelle.as_ref().map(|q| q.stelle_name.trim()) {
+                Some(stelle) if !stelle.is_empty() => format!("{art} – Stelle: {stelle}"),
+                _ => art.to_string(),
             };
             // Number and head as one run (reading order), continuation lines indented.
             let nummer = format!("{}.", i + 1);
