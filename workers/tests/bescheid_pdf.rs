@@ -14,7 +14,7 @@ use plankammer_workers::pdf::{Grenzen, pruefe};
 
 /// Where a Nebenbestimmung comes from; none for the Bauaufsicht's own (empty name).
 fn quelle(stelle: String) -> Option<plankammer_domain::nebenbestimmung::Quelle> {
-    (!stelle.is_empty()).then(|| plankammer_domain::nebenbestimmung::Quelle {
+    (!stelle.is_empty()).then_some(plankammer_domain::nebenbestimmung::Quelle {
         stelle_name: stelle,
         stellungnahme: plankammer_domain::beteiligung::StellungnahmeId(1),
     })
