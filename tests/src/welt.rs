@@ -22,7 +22,8 @@ use plankammer_domain::vorgang::Zustand;
 use plankammer_storage::Db;
 use plankammer_storage::dokumente::NeueVersion;
 use plankammer_storage::now_millis;
-use plankammer_verfahren::Akteur;
+use plankammer_verfahren::verwaltung::{NeuesKonto, StelleEingabe};
+use plankammer_verfahren::{Akteur, Betreiber};
 
 /// The architect (applicant) of the first tenant.
 pub const ARCHITEKTIN: &str = "architektin@example.org";
@@ -74,6 +75,17 @@ pub struct Welt {
 pub struct Stelle {
     pub id: i64,
     pub mitglied: i64,
+}
+
+/// Where the audit log and the outbox stood: the fixture's people, tenants and Stellen are
+/// made by the operator's steps, which audit and mail; a test that counts what its own steps
+/// audit or mail looks only past the mark taken after its fixture ([`Welt::marke`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Marke {
+    /// The last audit entry so far (0: none).
+    pub audit_id: i64,
+    /// The last queued mail so far (0: none).
+    pub outbox_id: i64,
 }
 
 /// A case put into a state.
@@ -190,6 +202,80 @@ impl Welt {
                 .expect("member of a tenant"),
         };
         Akteur::aus(&m)
+    }
+
+    /// Another tenant with a name of the test's choosing, made by the operator's step
+    /// (`plankammer tenant add`; audited).
+    pub async fn behoerde(&self, slug: &str, name: &str) -> i64 {
+        self.app
+            .verfahren
+            .tenant_anlegen(&Betreiber::an_der_konsole(), slug, name)
+            .await
+            .expect("create tenant")
+            .id
+    }
+
+    /// An account with a name of the test's choosing in any tenant, made by the operator's
+    /// step (audited, the person is mailed); the person as the steps take it.
+    pub async fn konto(&self, tenant: i64, email: &str, name: &str, role: Role) -> Akteur {
+        let neu = NeuesKonto {
+            email,
+            name,
+            passwort: crate::PASSWORD,
+            rolle: role,
+        };
+        let id = self
+            .app
+            .verfahren
+            .konto_anlegen_als_betreiber(&Betreiber::an_der_konsole(), tenant, &neu)
+            .await
+            .expect("create account");
+        Akteur::aus(&self.app.db.member(id, tenant).await.expect("member"))
+    }
+
+    /// A Stelle of `tenant`, or a Land-wide one (`None`), made by the operator's step; no
+    /// members yet ([`Welt::mitglied`]). `gemeinde_ags` makes it a Gemeinde's Stelle.
+    pub async fn stelle_von(
+        &self,
+        tenant: Option<i64>,
+        name: &str,
+        rechtsbereich: &str,
+        gemeinde_ags: Option<&str>,
+    ) -> i64 {
+        let eingabe = StelleEingabe {
+            name: name.into(),
+            rechtsbereich: rechtsbereich.into(),
+            gemeinde: gemeinde_ags.unwrap_or_default().into(),
+        };
+        self.app
+            .verfahren
+            .stelle_anlegen_als_betreiber(&Betreiber::an_der_konsole(), tenant, &eingabe)
+            .await
+            .expect("create Stelle")
+    }
+
+    /// Makes the Fachstelle account `email` a member of a Stelle, as the operator does.
+    pub async fn mitglied(&self, stelle_id: i64, email: &str) {
+        self.app
+            .verfahren
+            .mitglied_hinzufuegen_als_betreiber(&Betreiber::an_der_konsole(), stelle_id, email)
+            .await
+            .expect("member of the Stelle");
+    }
+
+    /// Where the audit log and the outbox stand now.
+    pub async fn marke(&self) -> Marke {
+        let (audit_id, outbox_id): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM audit_log), \
+                    (SELECT COALESCE(MAX(id), 0) FROM outbox)",
+        )
+        .fetch_one(self.app.db.pool())
+        .await
+        .expect("mark");
+        Marke {
+            audit_id,
+            outbox_id,
+        }
     }
 
     /// A case of the architect.

@@ -6,6 +6,7 @@
 use bytes::Bytes;
 use chrono::Days;
 use futures::StreamExt;
+use plankammer_domain::Role;
 use plankammer_domain::aktenzeichen::Aktenzeichen;
 use plankammer_domain::anlageart::Anlageart;
 use plankammer_domain::antrag::{Angaben, Bauherrschaft, Bauvorhaben, Grundstueck};
@@ -14,20 +15,20 @@ use plankammer_domain::frist::FristArt;
 use plankammer_domain::verfahren::Verfahrensart;
 use plankammer_domain::vorgang::{Ereignis, Zustand, uebergang_im_verfahren};
 use plankammer_domain::zeitleiste::Eintragsart;
-use plankammer_domain::{Email, Role, TenantSlug};
 use plankammer_storage::antrag::NeueFrist;
 use plankammer_storage::beteiligung::{NeueBeteiligung, NeueStellungnahme};
 use plankammer_storage::blobs::BlobStore;
 use plankammer_storage::dokumente::NeueVersion;
 use plankammer_storage::jobs::JobState;
-use plankammer_storage::testing::{fresh_db, tempfile_dir::TempDir};
 use plankammer_storage::{Db, heute_berlin, now_millis};
+use plankammer_tests::spawn_app_with;
+use plankammer_tests::welt;
 use plankammer_verfahren::bescheid::{
     Bescheidabschnitt, Entwurfseingabe, Erlassantrag, GebZeile, NbZeile, Vorlage,
     standard_rechtsbehelfsbelehrung,
 };
 use plankammer_verfahren::dokumente::{Inhalt, Lesart};
-use plankammer_verfahren::{Akteur, Einstellungen, Fehler, Verfahren};
+use plankammer_verfahren::{Akteur, Fehler, Verfahren};
 
 const BEANTRAGT: &str = "Der Bescheid wird bereits erlassen und kann nicht mehr geändert werden.";
 
@@ -52,25 +53,7 @@ struct Welt {
     /// The Stellungnahme that counts (two Nebenbestimmungen), and a late one not considered.
     stellungnahme: i64,
     spaet: i64,
-    _dirs: (TempDir, TempDir),
-}
-
-async fn konto(db: &Db, tenant: i64, email: &str, name: &str, role: Role) -> Akteur {
-    let mut tx = db.begin().await.unwrap();
-    let u = Db::create_user(
-        &mut tx,
-        &Email::parse(email).unwrap(),
-        name,
-        "x",
-        now_millis(),
-    )
-    .await
-    .unwrap();
-    Db::add_membership(&mut tx, u.id, tenant, role, now_millis())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    Akteur::aus(&db.member(u.id, tenant).await.unwrap())
+    _basis: welt::Welt,
 }
 
 fn angaben() -> Angaben {
@@ -260,78 +243,58 @@ async fn gib_stellungnahme(
     id
 }
 
+/// Two tenants of their own (their names are in the Bescheid), next to the fixture's; the
+/// accounts made by the operator's step.
 async fn welt() -> Welt {
-    let (db, dbdir) = fresh_db().await;
-    let dir = TempDir::new();
-    let blobs = BlobStore::from_url(&format!("file://{}", dir.path().display())).unwrap();
-    let slug = |s: &str| TenantSlug::parse(s).unwrap();
-    let tenant = db
-        .create_tenant(&slug("kreis"), "Bauaufsicht Kreis", now_millis())
-        .await
-        .unwrap()
-        .id;
-    let andere = db
-        .create_tenant(&slug("stadt"), "Bauaufsicht Stadt", now_millis())
-        .await
-        .unwrap()
-        .id;
-    let owner = konto(
-        &db,
-        tenant,
-        "arch@example.org",
-        "Anna Architektin",
-        Role::Antragsteller,
-    )
-    .await;
-    let bh = konto(
-        &db,
-        tenant,
-        "bh@example.org",
-        "Erika Muster",
-        Role::Antragsteller,
-    )
-    .await;
-    let ba = konto(
-        &db,
-        tenant,
-        "ba@example.org",
-        "Bernd Bauaufsicht",
-        Role::Bauaufsicht,
-    )
-    .await;
-    let admin = konto(&db, tenant, "admin@example.org", "Ada Admin", Role::Admin).await;
-    let fach = konto(
-        &db,
-        tenant,
-        "fs@example.org",
-        "Frida Fachstelle",
-        Role::Fachstelle,
-    )
-    .await;
-    let fremd = konto(
-        &db,
-        tenant,
-        "x@example.org",
-        "Xaver Fremd",
-        Role::Antragsteller,
-    )
-    .await;
-    let ba_andere = konto(
-        &db,
-        andere,
-        "ba@stadt.example",
-        "Berta Stadt",
-        Role::Bauaufsicht,
-    )
-    .await;
-    let admin_andere = konto(
-        &db,
-        andere,
-        "admin@stadt.example",
-        "Adam Stadt",
-        Role::Admin,
-    )
-    .await;
+    let app = spawn_app_with(|c| c.mail_domain = "plankammer.test".into()).await;
+    let w = welt::Welt::mit(app).await;
+    let (db, blobs) = (w.app.db.clone(), w.app.blobs.clone());
+    let tenant = w.behoerde("kreis", "Bauaufsicht Kreis").await;
+    let andere = w.behoerde("stadt", "Bauaufsicht Stadt").await;
+    let owner = w
+        .konto(
+            tenant,
+            "arch@example.org",
+            "Anna Architektin",
+            Role::Antragsteller,
+        )
+        .await;
+    let bh = w
+        .konto(
+            tenant,
+            "bh@example.org",
+            "Erika Muster",
+            Role::Antragsteller,
+        )
+        .await;
+    let ba = w
+        .konto(
+            tenant,
+            "ba@example.org",
+            "Bernd Bauaufsicht",
+            Role::Bauaufsicht,
+        )
+        .await;
+    let admin = w
+        .konto(tenant, "ada@example.org", "Ada Admin", Role::Admin)
+        .await;
+    let fach = w
+        .konto(
+            tenant,
+            "fs@example.org",
+            "Frida Fachstelle",
+            Role::Fachstelle,
+        )
+        .await;
+    let fremd = w
+        .konto(tenant, "x@example.org", "Xaver Fremd", Role::Antragsteller)
+        .await;
+    let ba_andere = w
+        .konto(andere, "ba@stadt.example", "Berta Stadt", Role::Bauaufsicht)
+        .await;
+    let admin_andere = w
+        .konto(andere, "admin@stadt.example", "Adam Stadt", Role::Admin)
+        .await;
     let (fall, [lageplan, grundriss, baubeschreibung]) =
         fall(&db, &blobs, tenant, &owner, Some(&bh), "BA-2026-00017").await;
     let stellungnahme = gib_stellungnahme(
@@ -360,10 +323,8 @@ async fn welt() -> Welt {
         true,
     )
     .await;
-    let mut cfg = Einstellungen::fuer_url("http://127.0.0.1:8080");
-    cfg.mail_domain = "plankammer.test".into();
     Welt {
-        v: Verfahren::neu(db.clone(), blobs, cfg),
+        v: w.app.verfahren.clone(),
         db,
         tenant,
         owner,
@@ -380,7 +341,7 @@ async fn welt() -> Welt {
         baubeschreibung,
         stellungnahme,
         spaet,
-        _dirs: (dbdir, dir),
+        _basis: w,
     }
 }
 

@@ -3,23 +3,25 @@
 //! another tenant; every change is audited; the German refusals of the old pages.
 
 use chrono::Datelike;
+use plankammer_domain::Role;
 use plankammer_domain::antrag::AngabenEingabe;
 use plankammer_domain::frist::FristArt;
 use plankammer_domain::verfahren::{Verfahrensart, standard_checkliste};
 use plankammer_domain::vorgang::Zustand;
 use plankammer_domain::zeitleiste::Eintragsart;
-use plankammer_domain::{Email, Role, TenantSlug};
-use plankammer_storage::testing::{fresh_db, tempfile_dir::TempDir};
-use plankammer_storage::{Db, heute_berlin, now_millis};
+use plankammer_storage::{Db, heute_berlin};
+use plankammer_tests::spawn_app_with;
+use plankammer_tests::welt::{self, Marke};
 use plankammer_verfahren::demo::DemoPlan;
 use plankammer_verfahren::verwaltung::{
     ChecklistenEingabe, NeuesKonto, StelleEingabe, ZeileEingabe, art_und_text,
 };
-use plankammer_verfahren::{Akteur, Betreiber, Einstellungen, Fehler, Verfahren};
+use plankammer_verfahren::{Akteur, Betreiber, Fehler, Verfahren};
 
 struct Welt {
     v: Verfahren,
     db: Db,
+    /// The first tenant of the fixture, and the second.
     tenant: i64,
     andere: i64,
     admin: Akteur,
@@ -28,110 +30,62 @@ struct Welt {
     fach: Akteur,
     admin_andere: Akteur,
     fach_andere: Akteur,
-    _dirs: (TempDir, TempDir),
+    /// Where audit log and outbox stood after the fixture: the counts are of the test's steps.
+    seit: Marke,
+    _basis: welt::Welt,
 }
 
-async fn konto(db: &Db, tenant: i64, email: &str, name: &str, role: Role) -> Akteur {
-    let mut tx = db.begin().await.unwrap();
-    let u = Db::create_user(
-        &mut tx,
-        &Email::parse(email).unwrap(),
-        name,
-        "x",
-        now_millis(),
-    )
-    .await
-    .unwrap();
-    Db::add_membership(&mut tx, u.id, tenant, role, now_millis())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    Akteur::aus(&db.member(u.id, tenant).await.unwrap())
-}
-
+/// The fixture's two tenants: its architect and case worker, and the accounts this test names
+/// (an admin whose name the checklist versions show, Fachstelle accounts on both sides).
 async fn welt() -> Welt {
-    let (db, dbdir) = fresh_db().await;
-    let dir = TempDir::new();
-    let blobs =
-        plankammer_storage::blobs::BlobStore::from_url(&format!("file://{}", dir.path().display()))
-            .unwrap();
-    let slug = |s: &str| TenantSlug::parse(s).unwrap();
-    let tenant = db
-        .create_tenant(&slug("kreis"), "Bauaufsicht Kreis", now_millis())
-        .await
-        .unwrap()
-        .id;
-    let andere = db
-        .create_tenant(&slug("stadt"), "Bauaufsicht Stadt", now_millis())
-        .await
-        .unwrap()
-        .id;
-    let admin = konto(&db, tenant, "admin@example.org", "Ada Admin", Role::Admin).await;
-    let ba = konto(
-        &db,
-        tenant,
-        "ba@example.org",
-        "Bernd Bauaufsicht",
-        Role::Bauaufsicht,
-    )
-    .await;
-    let owner = konto(
-        &db,
-        tenant,
-        "arch@example.org",
-        "Anna Architektin",
-        Role::Antragsteller,
-    )
-    .await;
-    let fach = konto(
-        &db,
-        tenant,
-        "fs@example.org",
-        "Frida Fachstelle",
-        Role::Fachstelle,
-    )
-    .await;
-    let admin_andere = konto(
-        &db,
-        andere,
-        "admin@stadt.example",
-        "Adam Stadt",
-        Role::Admin,
-    )
-    .await;
-    let fach_andere = konto(
-        &db,
-        andere,
-        "fs@stadt.example",
-        "Fritz Stadt",
-        Role::Fachstelle,
-    )
-    .await;
-    let mut cfg = Einstellungen::fuer_url("http://127.0.0.1:8080");
-    cfg.mail_domain = "plankammer.test".into();
+    let app = spawn_app_with(|c| c.mail_domain = "plankammer.test".into()).await;
+    let w = welt::Welt::mit(app).await;
+    let (tenant, andere) = (w.tenant, w.fremder_tenant);
+    let admin = w
+        .konto(tenant, "ada@example.org", "Ada Admin", Role::Admin)
+        .await;
+    let fach = w
+        .konto(
+            tenant,
+            "fs@example.org",
+            "Frida Fachstelle",
+            Role::Fachstelle,
+        )
+        .await;
+    let admin_andere = w
+        .konto(andere, "admin@stadt.example", "Adam Stadt", Role::Admin)
+        .await;
+    let fach_andere = w
+        .konto(andere, "fs@stadt.example", "Fritz Stadt", Role::Fachstelle)
+        .await;
     Welt {
-        v: Verfahren::neu(db.clone(), blobs, cfg),
-        db,
+        v: w.app.verfahren.clone(),
+        db: w.app.db.clone(),
         tenant,
         andere,
         admin,
-        ba,
-        owner,
+        ba: w.akteur(welt::BAUAUFSICHT).await,
+        owner: w.akteur(welt::ARCHITEKTIN).await,
         fach,
         admin_andere,
         fach_andere,
-        _dirs: (dbdir, dir),
+        seit: w.marke().await,
+        _basis: w,
     }
 }
 
-async fn audits(db: &Db, action: &str) -> Vec<(Option<i64>, Option<i64>, String)> {
-    sqlx::query_as::<_, (Option<i64>, Option<i64>, String)>(
-        "SELECT tenant_id, actor_user_id, detail FROM audit_log WHERE action = $1 ORDER BY id",
-    )
-    .bind(action)
-    .fetch_all(db.pool())
-    .await
-    .unwrap()
+impl Welt {
+    /// The audit entries of the test's steps with this action.
+    async fn audits(&self, action: &str) -> Vec<(Option<i64>, Option<i64>, String)> {
+        sqlx::query_as::<_, (Option<i64>, Option<i64>, String)>(
+            "SELECT tenant_id, actor_user_id, detail FROM audit_log WHERE action = $1 AND id > $2 ORDER BY id",
+        )
+        .bind(action)
+        .bind(self.seit.audit_id)
+        .fetch_all(self.db.pool())
+        .await
+        .unwrap()
+    }
 }
 
 fn verboten<T>(r: Result<T, Fehler>) {
@@ -191,7 +145,7 @@ async fn the_admin_creates_accounts_in_its_own_tenant_and_the_person_is_mailed()
         "not in another tenant"
     );
     assert_eq!(
-        audits(&w.db, "user.create").await,
+        w.audits("user.create").await,
         vec![(
             Some(w.tenant),
             Some(w.admin.user_id),
@@ -199,7 +153,8 @@ async fn the_admin_creates_accounts_in_its_own_tenant_and_the_person_is_mailed()
         )]
     );
     let mails: Vec<(String, String)> =
-        sqlx::query_as("SELECT recipient, subject FROM outbox ORDER BY id")
+        sqlx::query_as("SELECT recipient, subject FROM outbox WHERE id > $1 ORDER BY id")
+            .bind(w.seit.outbox_id)
             .fetch_all(w.db.pool())
             .await
             .unwrap();
@@ -245,7 +200,7 @@ async fn the_admin_creates_accounts_in_its_own_tenant_and_the_person_is_mailed()
         .is_empty()
     );
     assert_eq!(
-        audits(&w.db, "user.create").await.len(),
+        w.audits("user.create").await.len(),
         1,
         "refusals leave nothing"
     );
@@ -264,7 +219,7 @@ async fn the_operator_creates_tenants_and_accounts_anywhere() {
         ("landkreis-nord", "Bauaufsicht Nord")
     );
     assert_eq!(
-        audits(&w.db, "tenant.create").await,
+        w.audits("tenant.create").await,
         vec![(Some(t.id), None, r#"{"slug":"landkreis-nord"}"#.to_string())]
     );
     assert_eq!(
@@ -287,7 +242,7 @@ async fn the_operator_creates_tenants_and_accounts_anywhere() {
         .await
         .unwrap();
     assert_eq!(w.db.member(id, t.id).await.unwrap().role, Role::Admin);
-    let a = audits(&w.db, "user.create").await;
+    let a = w.audits("user.create").await;
     assert_eq!(
         (a[0].0, a[0].1),
         (Some(t.id), None),
@@ -349,7 +304,7 @@ async fn stellen_are_the_admins_of_their_tenant_and_land_wide_ones_the_operators
         w.v.stelle_anlegen(&w.admin_andere, &stelle("Stadtbrandschutz", ""))
             .await
             .unwrap();
-    let a = audits(&w.db, "stelle.angelegt").await;
+    let a = w.audits("stelle.angelegt").await;
     assert_eq!(
         a.iter().map(|x| (x.0, x.1)).collect::<Vec<_>>(),
         vec![
@@ -385,7 +340,7 @@ async fn stellen_are_the_admins_of_their_tenant_and_land_wide_ones_the_operators
         w.db.stelle(land).await.unwrap().name,
         "Landesamt für Denkmalpflege Hessen"
     );
-    assert_eq!(audits(&w.db, "stelle.geaendert").await.len(), 2);
+    assert_eq!(w.audits("stelle.geaendert").await.len(), 2);
     nicht_gefunden(
         w.v.stelle_anlegen_als_betreiber(&b, Some(9999), &stelle("X", ""))
             .await,
@@ -440,7 +395,7 @@ async fn members_are_fachstelle_accounts_of_the_tenant() {
             .unwrap()
     );
     assert_eq!(
-        audits(&w.db, "stelle.mitglied_hinzugefuegt").await,
+        w.audits("stelle.mitglied_hinzugefuegt").await,
         vec![(
             Some(w.tenant),
             Some(w.admin.user_id),
@@ -470,7 +425,7 @@ async fn members_are_fachstelle_accounts_of_the_tenant() {
     );
     assert_eq!(
         ungueltig(
-            w.v.mitglied_hinzufuegen_als_betreiber(&b, land, "ba@example.org")
+            w.v.mitglied_hinzufuegen_als_betreiber(&b, land, welt::BAUAUFSICHT)
                 .await
         ),
         vec![
@@ -525,7 +480,7 @@ async fn members_are_fachstelle_accounts_of_the_tenant() {
             .await
             .unwrap()
     );
-    assert_eq!(audits(&w.db, "stelle.mitglied_entfernt").await.len(), 1);
+    assert_eq!(w.audits("stelle.mitglied_entfernt").await.len(), 1);
 }
 
 /// The editor's form for a list: every row as it is.
@@ -613,7 +568,7 @@ async fn checklists_are_versioned_per_tenant_and_checked() {
             .unwrap()
             .is_empty()
     );
-    let a = audits(&w.db, "checkliste.speichern").await;
+    let a = w.audits("checkliste.speichern").await;
     assert_eq!(a.len(), 1);
     assert!(a[0].2.contains(r#""version":1"#), "{}", a[0].2);
 
@@ -657,7 +612,7 @@ async fn checklists_are_versioned_per_tenant_and_checked() {
             .position(&weg)
             .is_some()
     );
-    assert_eq!(audits(&w.db, "checkliste.zuruecksetzen").await.len(), 1);
+    assert_eq!(w.audits("checkliste.zuruecksetzen").await.len(), 1);
 }
 
 #[tokio::test]
@@ -694,7 +649,7 @@ async fn the_aktenzeichen_format_is_checked_previewed_and_audited() {
             .unwrap(),
         "unchanged: nothing stored"
     );
-    assert!(audits(&w.db, "aktenzeichen.format").await.is_empty());
+    assert!(w.audits("aktenzeichen.format").await.is_empty());
     assert!(
         w.v.aktenzeichen_format_setzen(&w.admin, " 63/{nummer:4}/{jahr} ", " Bau.Amt ")
             .await
@@ -703,7 +658,7 @@ async fn the_aktenzeichen_format_is_checked_previewed_and_audited() {
     let stand = w.v.aktenzeichen_stand(&w.admin).await.unwrap();
     assert_eq!(stand.naechstes.as_str(), format!("63/0001/{jahr}"));
     assert_eq!(stand.gespeichert.kuerzel(), "Bau.Amt");
-    let a = audits(&w.db, "aktenzeichen.format").await;
+    let a = w.audits("aktenzeichen.format").await;
     assert_eq!(a.len(), 1);
     let detail: serde_json::Value = serde_json::from_str(&a[0].2).unwrap();
     assert_eq!(detail["format"], "63/{nummer:4}/{jahr}");
@@ -810,7 +765,8 @@ async fn the_operators_demo_case_arrives_complete_through_the_state_machine() {
     .await
     .unwrap();
     assert_eq!(jobs, 2, "each document goes through the pipeline");
-    let mails: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
+    let mails: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE id > $1")
+        .bind(w.seit.outbox_id)
         .fetch_one(w.db.pool())
         .await
         .unwrap();

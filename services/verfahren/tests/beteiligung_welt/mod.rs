@@ -5,19 +5,17 @@
 
 use bytes::Bytes;
 use chrono::NaiveDate;
+use plankammer_domain::Role;
 use plankammer_domain::antrag::Angaben;
 use plankammer_domain::frist;
 use plankammer_domain::verfahren::Verfahrensart;
 use plankammer_domain::vorgang::Zustand;
 use plankammer_domain::zeitleiste::Eintragsart;
-use plankammer_domain::{Email, Role, TenantSlug};
-use plankammer_storage::blobs::BlobStore;
 use plankammer_storage::dokumente::NeueVersion;
-use plankammer_storage::testing::fresh_db;
-use plankammer_storage::testing::tempfile_dir::TempDir;
 use plankammer_storage::{Db, heute_berlin, now_millis};
+use plankammer_tests::welt::{self, Marke};
 use plankammer_verfahren::beteiligung::{Anfrage, Beteiligen};
-use plankammer_verfahren::{Akteur, Einstellungen, Fehler, Verfahren};
+use plankammer_verfahren::{Akteur, Fehler, Verfahren};
 
 pub const TAG_MS: i64 = 24 * 3600 * 1000;
 
@@ -43,141 +41,78 @@ pub struct Welt {
     /// The two documents of Fassung 1, and their versions.
     pub dokumente: [i64; 2],
     pub versionen: [i64; 2],
-    _dirs: (TempDir, TempDir),
+    /// Where audit log and outbox stood after the fixture: the counts are of the test's steps.
+    pub seit: Marke,
+    _basis: welt::Welt,
 }
 
-async fn person(db: &Db, tenant: (i64, &str), email: &str, name: &str, role: Role) -> Akteur {
-    let mut tx = db.begin().await.unwrap();
-    let u = Db::create_user(
-        &mut tx,
-        &Email::parse(email).unwrap(),
-        name,
-        "x",
-        now_millis(),
-    )
-    .await
-    .unwrap();
-    Db::add_membership(&mut tx, u.id, tenant.0, role, now_millis())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    Akteur {
-        user_id: u.id,
-        tenant_id: tenant.0,
-        role,
-        name: name.to_string(),
-        email: email.to_string(),
-        behoerde: tenant.1.to_string(),
-    }
-}
-
+/// A tenant of its own ("Bauaufsicht Kreis": its case worker is the only one mailed as the
+/// Bauaufsicht), next to the fixture's tenants, whose case worker of `kreis-b` is the
+/// neighbour; the Stellen and accounts made by the operator's steps.
 pub async fn welt() -> Welt {
-    let (db, dir) = fresh_db().await;
-    let blobdir = TempDir::new();
-    let blobs = BlobStore::from_url(&format!("file://{}", blobdir.path().display())).unwrap();
-    let v = Verfahren::neu(
-        db.clone(),
-        blobs,
-        Einstellungen::fuer_url("http://127.0.0.1:8080"),
-    );
-    let kreis = db
-        .create_tenant(
-            &TenantSlug::parse("kreis").unwrap(),
-            "Bauaufsicht Kreis",
-            now_millis(),
+    let w = welt::Welt::neu().await;
+    let (db, v) = (w.app.db.clone(), w.app.verfahren.clone());
+    let kreis = w.behoerde("kreis", "Bauaufsicht Kreis").await;
+    let arch = w
+        .konto(
+            kreis,
+            "arch@example.org",
+            "Architektin",
+            Role::Antragsteller,
         )
-        .await
-        .unwrap()
-        .id;
-    let nachbar = db
-        .create_tenant(
-            &TenantSlug::parse("nachbar").unwrap(),
-            "Bauaufsicht Nachbarkreis",
-            now_millis(),
+        .await;
+    let ba = w
+        .konto(
+            kreis,
+            "ba@example.org",
+            "Sachbearbeiterin",
+            Role::Bauaufsicht,
         )
-        .await
-        .unwrap()
-        .id;
-    let t = (kreis, "Bauaufsicht Kreis");
-    let arch = person(
-        &db,
-        t,
-        "arch@example.org",
-        "Architektin",
-        Role::Antragsteller,
-    )
-    .await;
-    let ba = person(
-        &db,
-        t,
-        "ba@example.org",
-        "Sachbearbeiterin",
-        Role::Bauaufsicht,
-    )
-    .await;
-    let ba_fremd = person(
-        &db,
-        (nachbar, "Bauaufsicht Nachbarkreis"),
-        "ba@nachbar.example.org",
-        "Nachbar",
-        Role::Bauaufsicht,
-    )
-    .await;
-    let fs1 = person(
-        &db,
-        t,
-        "bs1@example.org",
-        "Brandschutz Eins",
-        Role::Fachstelle,
-    )
-    .await;
-    let fs2 = person(
-        &db,
-        t,
-        "bs2@example.org",
-        "Brandschutz Zwei",
-        Role::Fachstelle,
-    )
-    .await;
-    let gm = person(&db, t, "gemeinde@example.org", "Gemeinde", Role::Fachstelle).await;
-    let unb = person(&db, t, "unb@example.org", "Naturschutz", Role::Fachstelle).await;
-    let brandschutz = db
-        .lege_stelle_an(
-            Some(kreis),
-            "Brandschutzdienststelle",
-            "Brandschutz",
-            None,
-            now_millis(),
+        .await;
+    let ba_fremd = w.akteur(welt::FREMD).await;
+    let fs1 = w
+        .konto(
+            kreis,
+            "bs1@example.org",
+            "Brandschutz Eins",
+            Role::Fachstelle,
         )
-        .await
-        .unwrap();
-    let gemeinde = db
-        .lege_stelle_an(
+        .await;
+    let fs2 = w
+        .konto(
+            kreis,
+            "bs2@example.org",
+            "Brandschutz Zwei",
+            Role::Fachstelle,
+        )
+        .await;
+    let gm = w
+        .konto(kreis, "gemeinde@example.org", "Gemeinde", Role::Fachstelle)
+        .await;
+    let unb = w
+        .konto(kreis, "unb@example.org", "Naturschutz", Role::Fachstelle)
+        .await;
+    let brandschutz = w
+        .stelle_von(Some(kreis), "Brandschutzdienststelle", "Brandschutz", None)
+        .await;
+    let gemeinde = w
+        .stelle_von(
             Some(kreis),
             "Gemeinde Musterstadt",
             "Einvernehmen",
             Some("06611000"),
-            now_millis(),
         )
-        .await
-        .unwrap();
-    let naturschutz = db
-        .lege_stelle_an(
-            None,
-            "Obere Naturschutzbehörde",
-            "Naturschutz",
-            None,
-            now_millis(),
-        )
-        .await
-        .unwrap();
+        .await;
+    let naturschutz = w
+        .stelle_von(None, "Obere Naturschutzbehörde", "Naturschutz", None)
+        .await;
     for (s, m) in [
         (brandschutz, &fs1),
         (brandschutz, &fs2),
         (gemeinde, &gm),
         (naturschutz, &unb),
     ] {
-        db.fuege_stellenmitglied_hinzu(s, m.user_id).await.unwrap();
+        w.mitglied(s, &m.email).await;
     }
     // A complete case: submitted, Fassung 1 with two documents, declared complete.
     let now = now_millis();
@@ -260,7 +195,8 @@ pub async fn welt() -> Welt {
         vorgang,
         dokumente,
         versionen,
-        _dirs: (dir, blobdir),
+        seit: w.marke().await,
+        _basis: w,
     }
 }
 
@@ -303,12 +239,14 @@ impl Welt {
             .collect()
     }
 
-    /// (recipient, subject) of every queued mail of the tenant, by recipient and id.
+    /// (recipient, subject) of every mail of the tenant the test's steps queued, by recipient
+    /// and id.
     pub async fn mails(&self) -> Vec<(String, String)> {
         sqlx::query_as(
-            "SELECT recipient, subject FROM outbox WHERE tenant_id = $1 ORDER BY recipient, id",
+            "SELECT recipient, subject FROM outbox WHERE tenant_id = $1 AND id > $2 ORDER BY recipient, id",
         )
         .bind(self.tenant)
+        .bind(self.seit.outbox_id)
         .fetch_all(self.db.pool())
         .await
         .unwrap()
@@ -324,14 +262,14 @@ impl Welt {
             .collect()
     }
 
-    /// Audit entries of the tenant with this action.
+    /// Audit entries of the tenant with this action, of the test's steps.
     pub async fn audit(&self, action: &str) -> usize {
         self.db
             .audit_entries(self.tenant, 1000)
             .await
             .unwrap()
             .iter()
-            .filter(|e| e.action == action)
+            .filter(|e| e.action == action && e.id > self.seit.audit_id)
             .count()
     }
 
