@@ -614,6 +614,47 @@ impl Db {
         )
     }
 
+    /// [`Db::setze_anlageart`] in the caller's transaction, for a document of the current
+    /// set (a withdrawn one keeps its type). False if no such document.
+    pub async fn setze_anlageart_in(
+        tx: &mut crate::Tx,
+        vorgang_id: i64,
+        dokument_id: i64,
+        anlageart: &Anlageart,
+    ) -> Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE dokumente SET anlageart = $3 WHERE id = $2 AND vorgang_id = $1 \
+             AND beteiligung_id IS NULL AND entfernt_at IS NULL",
+        )
+        .bind(vorgang_id)
+        .bind(dokument_id)
+        .bind(anlageart.code())
+        .execute(tx.c())
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// The name of the document of the current set (a Bauvorlage, not withdrawn) whose
+    /// newest version has exactly these bytes, if any: an upload of them again is a
+    /// duplicate. In the caller's transaction, so two uploads cannot both pass.
+    pub async fn aktuelles_dokument_mit_inhalt(
+        tx: &mut crate::Tx,
+        vorgang_id: i64,
+        sha256: &str,
+    ) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT d.bezeichnung FROM dokumente d JOIN dokument_versionen v ON v.dokument_id = d.id \
+             WHERE d.vorgang_id = $1 AND d.beteiligung_id IS NULL AND d.entfernt_at IS NULL AND v.sha256 = $2 \
+             AND v.nummer = (SELECT MAX(w.nummer) FROM dokument_versionen w WHERE w.dokument_id = d.id) \
+             ORDER BY d.id LIMIT 1",
+        )
+        .bind(vorgang_id)
+        .bind(sha256)
+        .fetch_optional(tx.c())
+        .await?)
+    }
+
     pub async fn dokument_anlageart(&self, dokument_id: i64) -> Result<Option<Anlageart>> {
         anlageart_aus(
             sqlx::query_scalar("SELECT anlageart FROM dokumente WHERE id = $1")

@@ -4,7 +4,9 @@
 //! 1. setup as the product would: tenant and accounts through the binary's CLI; the tenant's
 //!    admin fits the checklist of the vereinfachtes Verfahren on its page;
 //! 2. the architect creates the case with its Angaben, uploads the sample plan set and
-//!    watches the checklist fill, then invites the Bauherrschaft;
+//!    watches the checklist fill; types the Antragsformular (which nothing recognises) on
+//!    its card, following the checklist's link, and removes a file uploaded by mistake;
+//!    then invites the Bauherrschaft;
 //! 3. the Bauherrschaft opens the link from the mail, creates an account and signs;
 //! 4. the architect submits: Eingangsbestätigung with Aktenzeichen, status 14;
 //! 5. the case worker finds the case in the inbox, adds a Befund and requests documents
@@ -367,6 +369,165 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
         "{hindernisse}"
     );
 
+    // Two more files: the Antragsformular (no plan: the pipeline recognises no type) and a
+    // file uploaded by mistake. The checklist says what is missing and links to the card;
+    // the architect types the one there and removes the other after confirming.
+    let antragsformular = site.dir.path().join("Antragsformular.pdf");
+    std::fs::write(
+        &antragsformular,
+        plankammer_tests::pdf::a4_salted(1, "antragsformular"),
+    )
+    .unwrap();
+    let versehen = site.dir.path().join("Versehentlich_hochgeladen.pdf");
+    std::fs::write(&versehen, plankammer_tests::pdf::a4_salted(1, "versehen")).unwrap();
+    r.waehle("anlageart", "").await;
+    r.b()
+        .find(Locator::Id("datei"))
+        .await
+        .unwrap()
+        .send_keys(&format!(
+            "{}\n{}",
+            antragsformular.display(),
+            versehen.display()
+        ))
+        .await
+        .unwrap();
+    r.absenden("form.pk-upload").await;
+    let fertig = r
+        .warte(
+            "the upload of the two files",
+            Duration::from_secs(120),
+            "const l = Array.from(document.querySelectorAll('.pk-progress-list li')); \
+             return l.length === 2 && l.every(li => li.className) ? l.map(li => li.className) : null;",
+        )
+        .await;
+    assert_eq!(
+        fertig,
+        serde_json::json!(["pk-progress--ok", "pk-progress--ok"])
+    );
+    hochgeladen += 2;
+    let karte = |name: &str| {
+        format!(
+            "Array.from(document.querySelectorAll('[data-testid=dokument]')).find(a => a.querySelector('h3').innerText.includes('{name}'))"
+        )
+    };
+    r.warte(
+        "the two files to be checked",
+        PIPELINE,
+        &format!(
+            "const d = document.querySelector('[data-testid=dokumente]'); \
+             return d && d.dataset.laufend === 'nein' && document.querySelectorAll('[data-testid=dokument]').length === {hochgeladen} \
+             && !!document.querySelector('[data-testid=anlagearten]');"
+        ),
+    )
+    .await;
+    let id_von = |name: &str| {
+        format!(
+            "const a = {}; return a ? a.dataset.dokument : null;",
+            karte(name)
+        )
+    };
+    let formular_id = r
+        .js(&id_von("Antragsformular"))
+        .await
+        .and_then(|v| v.as_str().map(str::to_string))
+        .expect("the Antragsformular's card");
+    let versehen_id = r
+        .js(&id_von("Versehentlich_hochgeladen"))
+        .await
+        .and_then(|v| v.as_str().map(str::to_string))
+        .expect("the card of the file uploaded by mistake");
+    let hindernisse = r.text("[data-testid=hindernisse]").await;
+    assert!(
+        hindernisse.contains(
+            "Für „Antragsformular“ ist keine Anlageart angegeben. Bitte wählen Sie aus, um welche Unterlage es sich handelt. Anlageart wählen"
+        ),
+        "{hindernisse}"
+    );
+    let offen = r.text("[data-testid=anlagearten]").await;
+    assert!(
+        offen.contains("Antragsformular") && offen.contains("Versehentlich_hochgeladen"),
+        "{offen}"
+    );
+    // The checklist's link leads to the card's select.
+    r.folge(&format!(
+        "[data-testid=hindernis-link][href='#anlageart-{formular_id}']"
+    ))
+    .await;
+    r.warte(
+        "the link to the select",
+        SEITE,
+        &format!("return location.hash === '#anlageart-{formular_id}';"),
+    )
+    .await;
+    r.waehle(&format!("anlageart-{formular_id}"), "1101").await;
+    r.zeige(Some("[data-testid=anlagearten]")).await;
+    r.bild("anlagearten_waehlen").await;
+    r.zeige(Some(&format!("#dokument-{formular_id}"))).await;
+    r.bild("anlageart_auf_der_karte").await;
+    // Saved in place (htmx), the checklist with it.
+    r.absenden(&format!(
+        "#dokument-{formular_id} [data-testid=anlageart-wahl] button"
+    ))
+    .await;
+    r.warte(
+        "the Antragsformular to be typed",
+        SEITE,
+        &format!(
+            "const a = {}; const b = a && a.querySelector('[data-testid=anlageart]'); \
+             const h = document.querySelector('[data-testid=hindernisse]'); \
+             return b && b.innerText.includes('Antragsformulare') && !a.querySelector('select') \
+             && h && !h.innerText.includes('„Antragsformular“');",
+            karte("Antragsformular")
+        ),
+    )
+    .await;
+    assert_eq!(
+        r.js("return location.pathname").await,
+        Some(Value::from(fall_pfad.as_str())),
+        "in place, no reload elsewhere"
+    );
+    // The file uploaded by mistake: removed after confirming.
+    r.js(&format!(
+        "const a = {}; a.querySelector('details.pk-entfernen').open = true; \
+         a.scrollIntoView({{block: 'start', behavior: 'instant'}});",
+        karte("Versehentlich_hochgeladen")
+    ))
+    .await;
+    let frage = r
+        .text(&format!("#dokument-{versehen_id} [data-testid=entfernen]"))
+        .await;
+    assert!(
+        frage.contains(
+            "Soll „Versehentlich_hochgeladen“ wirklich aus den Unterlagen entfernt werden?"
+        ),
+        "{frage}"
+    );
+    r.bild("unterlage_entfernen_bestaetigen").await;
+    r.absenden(&format!(
+        "#dokument-{versehen_id} [data-testid=entfernen-bestaetigen]"
+    ))
+    .await;
+    hochgeladen -= 1;
+    r.warte(
+        "the removal",
+        SEITE,
+        &format!(
+            "return !document.getElementById('dokument-{versehen_id}') \
+             && document.querySelectorAll('[data-testid=dokument]').length === {hochgeladen} \
+             && !document.querySelector('[data-testid=anlagearten]');"
+        ),
+    )
+    .await;
+    let hindernisse = r.text("[data-testid=hindernisse]").await;
+    assert!(
+        !hindernisse.contains("Anlageart")
+            && hindernisse.contains("Bitte laden Sie die Bauherrschaft ein"),
+        "{hindernisse}"
+    );
+    r.zeige(Some("[data-testid=dokumente]")).await;
+    r.bild("unterlagen_bereinigt").await;
+
     // The invitation: name and address are taken from the Angaben.
     assert_eq!(
         r.js("return document.getElementById('bh-email').value")
@@ -461,7 +622,7 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
     assert!(status.contains("14 – Eingegangen"), "{status}");
     let eb = r.text("[data-testid=eingangsbestaetigung]").await;
     assert!(
-        eb.contains(&az) && eb.contains("Fassung 1 vom") && eb.contains("(10 Unterlagen)"),
+        eb.contains(&az) && eb.contains("Fassung 1 vom") && eb.contains("(11 Unterlagen)"),
         "{eb}"
     );
     r.zeige(None).await;
@@ -661,7 +822,8 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
         seite1.starts_with("Seite 1: "),
         "the differing page: {seite1}"
     );
-    assert!(diff.contains("9 Unterlage(n) unverändert"), "{diff}");
+    // 11 in Fassung 1 (the plan set, the scan, the Antragsformular), one replaced.
+    assert!(diff.contains("10 Unterlage(n) unverändert"), "{diff}");
     r.zeige(Some("[data-testid=fassungsvergleich]")).await;
     r.bild("fassungsvergleich").await;
     r.absenden("[data-testid=vollstaendig]").await;

@@ -211,7 +211,18 @@ async fn the_architect_prepares_the_bauherrschaft_signs_and_the_application_is_s
     );
     assert!(page.contains("Bauherrschaft ein"), "{page}");
 
+    // The same file again (under another type) is a duplicate: refused, naming the
+    // document it already is; nothing is stored.
+    let vorher = app.db.dokumente(id).await.unwrap().len();
     let r = hochladen(&app, &c, &csrf, id, "08_Baubeschreibung.pdf", "1101").await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Diese Datei ist bereits als „08_Baubeschreibung“ hochgeladen."),
+        "{page}"
+    );
+    assert_eq!(app.db.dokumente(id).await.unwrap().len(), vorher);
+    let r = hochladen(&app, &c, &csrf, id, "02_Grundriss_KG.pdf", "1101").await;
     assert_eq!(r.status(), 200);
     pipeline_fertig(&app, id).await;
 
@@ -443,7 +454,7 @@ async fn the_architect_prepares_the_bauherrschaft_signs_and_the_application_is_s
     assert!(
         page.contains("Nachreichung abschließen") && page.contains("Frist für die Nachreichung")
     );
-    let r = hochladen(&app, &c, &csrf, id, "07_Ansichten.pdf", "2003").await;
+    let r = hochladen(&app, &c, &csrf, id, "04_Grundriss_OG.pdf", "2001").await;
     assert_eq!(r.status(), 200);
     // Replace one plan: a new version of an existing document, from the page's form.
     let ersetzen = docs[1].dokument_id;

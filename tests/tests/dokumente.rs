@@ -90,12 +90,36 @@ async fn a_pdf_is_stored_once_versioned_and_queued_for_checking() {
     assert_eq!(v["stufen"][0]["stufe"], "validate");
     assert_eq!(v["stufen"][0]["zustand"], "queued");
 
-    // The same bytes as another document: a second row, one stored object.
+    // The same bytes again in this case: a duplicate, refused with the document's name.
     let r2 = put(
         &c,
         &app,
         &csrf,
         &format!("/api/v1/cases/{case}/documents/kopie.pdf"),
+        pdf.clone(),
+    )
+    .await;
+    assert_eq!(r2.status(), 409);
+    assert_eq!(
+        r2.json::<Value>().await.unwrap()["detail"],
+        "Diese Datei ist bereits als „EG Grundriss“ hochgeladen."
+    );
+    // The same bytes in another case: a second row, one stored object.
+    let anderer: Value = c
+        .post(format!("{}/api/v1/cases", app.url))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"bezeichnung": "Anbau Garage"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r2 = put(
+        &c,
+        &app,
+        &csrf,
+        &format!("/api/v1/cases/{}/documents/kopie.pdf", anderer["id"]),
         pdf.clone(),
     )
     .await;
@@ -124,7 +148,7 @@ async fn a_pdf_is_stored_once_versioned_and_queued_for_checking() {
         .await
         .unwrap();
     let docs = docs["eintraege"].clone();
-    assert_eq!(docs.as_array().unwrap().len(), 2);
+    assert_eq!(docs.as_array().unwrap().len(), 1);
     assert_eq!(docs[0]["anlageart"], "2001");
     assert_eq!(
         docs[0]["versionen"].as_array().unwrap().len(),

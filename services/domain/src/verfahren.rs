@@ -462,6 +462,30 @@ pub struct PositionsStand {
     pub text: String,
 }
 
+/// Where a person fixes one thing that keeps a case from being submitted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "art", rename_all = "snake_case")]
+pub enum Behebung {
+    /// Choose the Anlageart of this document.
+    Anlageart { dokument: i64 },
+    /// Look at this document: wait for its check, replace or remove it.
+    Dokument { dokument: i64 },
+    /// Upload a document of this Anlageart.
+    Hochladen { anlageart: String },
+    /// Complete the Angaben (procedure, Bauvorhaben, Grundstück, Beteiligte).
+    Angaben,
+    /// Invite the Bauherrschaft, or wait for its acceptance and Freizeichnung.
+    Bauherrschaft,
+}
+
+/// One thing that keeps a case from being submitted: the German sentence, and where to
+/// fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mangel {
+    pub text: String,
+    pub behebung: Behebung,
+}
+
 /// The evaluation of a checklist against the documents of a case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Auswertung {
@@ -472,25 +496,34 @@ pub struct Auswertung {
     pub darf_einreichen: bool,
     /// German reasons why the case cannot be submitted yet (empty when it can).
     pub gruende: Vec<String>,
+    /// The same reasons, each with where to fix it.
+    pub maengel: Vec<Mangel>,
     /// German notes that do not block submission.
     pub hinweise: Vec<String>,
 }
 
 fn auswerten(liste: &Checkliste, dokumente: &[HochgeladenesDokument]) -> Auswertung {
     let anlagen = codeliste::anlagen();
-    let mut gruende = Vec::new();
+    let mut maengel: Vec<Mangel> = Vec::new();
     let mut hinweise = Vec::new();
+    let mut mangel = |text: String, behebung: Behebung| maengel.push(Mangel { text, behebung });
 
     // Per document: problems that block, whatever row it belongs to.
     for d in dokumente {
         let name = &d.bezeichnung;
         match d.wirksame_anlageart() {
-            None => gruende.push(format!(
-                "Für „{name}“ ist keine Anlageart angegeben. Bitte wählen Sie aus, um welche Unterlage es sich handelt."
-            )),
-            Some(code) if !anlagen.enthaelt(code) => gruende.push(format!(
-                "Die Anlageart „{code}“ von „{name}“ ist unbekannt. Bitte wählen Sie eine Anlageart aus der Liste."
-            )),
+            None => mangel(
+                format!(
+                    "Für „{name}“ ist keine Anlageart angegeben. Bitte wählen Sie aus, um welche Unterlage es sich handelt."
+                ),
+                Behebung::Anlageart { dokument: d.id },
+            ),
+            Some(code) if !anlagen.enthaelt(code) => mangel(
+                format!(
+                    "Die Anlageart „{code}“ von „{name}“ ist unbekannt. Bitte wählen Sie eine Anlageart aus der Liste."
+                ),
+                Behebung::Anlageart { dokument: d.id },
+            ),
             Some(code) if d.anlageart.is_none() => hinweise.push(format!(
                 "Die Anlageart von „{name}“ ist nur vorgeschlagen ({}). Bitte bestätigen Sie sie.",
                 anlagen.name(code).unwrap_or(code)
@@ -498,14 +531,20 @@ fn auswerten(liste: &Checkliste, dokumente: &[HochgeladenesDokument]) -> Auswert
             Some(_) => {}
         }
         if !d.verarbeitet {
-            gruende.push(format!(
-                "„{name}“ wird noch geprüft. Bitte warten Sie, bis die Prüfung abgeschlossen ist."
-            ));
+            mangel(
+                format!(
+                    "„{name}“ wird noch geprüft. Bitte warten Sie, bis die Prüfung abgeschlossen ist."
+                ),
+                Behebung::Dokument { dokument: d.id },
+            );
         }
         match d.schlimmste_feststellung {
-            Some(Schwere::Fehler) => gruende.push(format!(
-                "„{name}“ hat Fehler. Bitte ersetzen Sie das Dokument oder entfernen Sie es."
-            )),
+            Some(Schwere::Fehler) => mangel(
+                format!(
+                    "„{name}“ hat Fehler. Bitte ersetzen Sie das Dokument oder entfernen Sie es."
+                ),
+                Behebung::Dokument { dokument: d.id },
+            ),
             Some(Schwere::Warnung) => hinweise.push(format!(
                 "„{name}“ hat Warnungen. Bitte prüfen Sie, ob das Dokument so eingereicht werden soll."
             )),
@@ -552,10 +591,12 @@ fn auswerten(liste: &Checkliste, dokumente: &[HochgeladenesDokument]) -> Auswert
             };
             if !vorhanden {
                 match &p.anforderung {
-                    Anforderung::Pflicht => gruende.push(format!(
-                        "Es fehlt eine Pflichtunterlage: {name} ({}).",
-                        p.anlageart
-                    )),
+                    Anforderung::Pflicht => mangel(
+                        format!("Es fehlt eine Pflichtunterlage: {name} ({}).", p.anlageart),
+                        Behebung::Hochladen {
+                            anlageart: p.anlageart.clone(),
+                        },
+                    ),
                     Anforderung::Bedingt(b) => hinweise.push(format!(
                         "Falls zutreffend, fehlt noch: {name} ({}) – erforderlich, {b}.",
                         p.anlageart
@@ -587,8 +628,9 @@ fn auswerten(liste: &Checkliste, dokumente: &[HochgeladenesDokument]) -> Auswert
         verfahren: liste.verfahren,
         positionen,
         weitere_dokumente,
-        darf_einreichen: gruende.is_empty(),
-        gruende,
+        darf_einreichen: maengel.is_empty(),
+        gruende: maengel.iter().map(|m| m.text.clone()).collect(),
+        maengel,
         hinweise,
     }
 }

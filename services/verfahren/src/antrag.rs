@@ -16,12 +16,14 @@ use plankammer_domain::feststellung::Schwere;
 use plankammer_domain::frist::FristArt;
 use plankammer_domain::notification::Notification;
 use plankammer_domain::verfahren::{
-    Auswertung, Checkliste, HochgeladenesDokument, Verfahrensart, standard_checkliste,
+    Auswertung, Behebung, Checkliste, HochgeladenesDokument, Mangel, Verfahrensart,
+    standard_checkliste,
 };
 use plankammer_domain::vorgang::{Ereignis, Zustand};
 use plankammer_domain::zeitleiste::Eintragsart;
 use plankammer_domain::{Email, Role, zugriff};
 use plankammer_storage::antrag::{Antrag, Beteiligter, Fassung};
+use plankammer_storage::audit::AuditEvent;
 use plankammer_storage::jobs::JobState;
 use plankammer_storage::{
     Db, Konflikt, StoreError, heute_berlin, now_millis, random_token, sha256_hex,
@@ -142,31 +144,55 @@ impl Verfahren {
         a: &Antrag,
         aw: Option<&Auswertung>,
     ) -> Ergebnis<Vec<String>> {
-        let mut gruende = Angaben::fehlende(a.verfahren, &a.bezeichnung, a.angaben.as_ref());
+        Ok(self
+            .einreichungsmaengel(a, aw)
+            .await?
+            .into_iter()
+            .map(|m| m.text)
+            .collect())
+    }
+
+    /// [`Verfahren::einreichungshindernisse`], each with where to fix it (for the page's
+    /// links).
+    pub async fn einreichungsmaengel(
+        &self,
+        a: &Antrag,
+        aw: Option<&Auswertung>,
+    ) -> Ergebnis<Vec<Mangel>> {
+        let mangel = |text: String, behebung| Mangel { text, behebung };
+        let mut maengel: Vec<Mangel> =
+            Angaben::fehlende(a.verfahren, &a.bezeichnung, a.angaben.as_ref())
+                .into_iter()
+                .map(|t| mangel(t, Behebung::Angaben))
+                .collect();
         match aw {
-            Some(aw) => gruende.extend(aw.gruende.iter().cloned()),
-            None => gruende.push("Bitte wählen Sie die Verfahrensart.".into()),
+            Some(aw) => maengel.extend(aw.maengel.iter().cloned()),
+            None => maengel.push(mangel(
+                "Bitte wählen Sie die Verfahrensart.".into(),
+                Behebung::Angaben,
+            )),
         }
         let beteiligte = self.db.beteiligte(a.id).await?;
         if beteiligte.is_empty() {
-            gruende.push(
+            maengel.push(mangel(
                 "Bitte laden Sie die Bauherrschaft ein: Sie muss den Antrag vor dem Einreichen freizeichnen.".into(),
-            );
+                Behebung::Bauherrschaft,
+            ));
         }
         for b in &beteiligte {
             if b.angenommen_at.is_none() {
-                gruende.push(format!(
-                    "{} hat die Einladung noch nicht angenommen.",
-                    b.name
+                maengel.push(mangel(
+                    format!("{} hat die Einladung noch nicht angenommen.", b.name),
+                    Behebung::Bauherrschaft,
                 ));
             } else if b.freigezeichnet_at.is_none() {
-                gruende.push(format!(
-                    "{} hat den Antrag noch nicht freigezeichnet.",
-                    b.name
+                maengel.push(mangel(
+                    format!("{} hat den Antrag noch nicht freigezeichnet.", b.name),
+                    Behebung::Bauherrschaft,
                 ));
             }
         }
-        Ok(gruende)
+        Ok(maengel)
     }
 
     /// Angaben of the applicant's earlier cases to take over ("once only"), newest first.
@@ -689,9 +715,6 @@ impl Verfahren {
 
     // --- Documents of the current set ------------------------------------------------------
 
-    /// Whether this person may change the case's documents now: the role rule, and the
-    /// state — documents change only in a draft or while a Nachforderung runs; otherwise the
-    /// set would change outside a Fassung, behind the back of the formelle Prüfung.
     /// Whether this person may have failed checks of the case's documents run again
     /// (whatever the state: it changes no content).
     pub fn darf_erneut_pruefen(akteur: &Akteur, a: &Antrag) -> bool {
@@ -704,6 +727,9 @@ impl Verfahren {
         )
     }
 
+    /// Whether this person may change the case's documents now: the role rule, and the
+    /// state — documents change only in a draft or while a Nachforderung runs; otherwise the
+    /// set would change outside a Fassung, behind the back of the formelle Prüfung.
     pub fn darf_unterlagen_aendern(akteur: &Akteur, a: &Antrag) -> bool {
         zugriff::darf_dokumente_hochladen(
             &akteur.zugriff(),
@@ -726,19 +752,18 @@ impl Verfahren {
         Ok(a)
     }
 
-    /// The owner withdraws a document from the current set (earlier Fassungen keep it).
+    /// The owner (or the Bauaufsicht, who may add documents too) removes a document from
+    /// the current set, while the documents may change (a draft, a Nachforderung). Nothing is
+    /// deleted: a Fassung that holds the document keeps it and its bytes, as submitted; the
+    /// current set, the checklist and the next Fassung no longer have it. With its audit and
+    /// timeline entries, in one transaction.
     pub async fn dokument_entfernen(
         &self,
         akteur: &Akteur,
         vorgang_id: i64,
         dokument_id: i64,
     ) -> Ergebnis<()> {
-        let a = self.eigener_vorgang(akteur, vorgang_id).await?;
-        if !a.zustand.unterlagen_aenderbar() {
-            return Err(Fehler::konflikt(
-                "Unterlagen können nur im Entwurf oder während einer Nachforderung geändert werden.",
-            ));
-        }
+        let a = self.vorgang_fuer_aenderung(akteur, vorgang_id).await?;
         let d = self
             .db
             .dokumente(a.id)
@@ -754,7 +779,24 @@ impl Verfahren {
                 a.id,
                 Some(akteur),
                 Eintragsart::DokumentEntfernt,
-                &format!("Unterlage „{}“ zurückgezogen", d.bezeichnung),
+                &format!("Unterlage „{}“ entfernt", d.bezeichnung),
+                now,
+            )
+            .await?;
+            Db::audit(
+                &mut tx,
+                AuditEvent {
+                    tenant_id: Some(a.tenant_id),
+                    actor_user_id: Some(akteur.user_id),
+                    action: "dokument.entfernen",
+                    object_type: "dokument",
+                    object_id: Some(d.id.to_string()),
+                    detail: serde_json::json!({
+                        "vorgang_id": a.id,
+                        "bezeichnung": d.bezeichnung,
+                        "versionen": d.versionen.iter().map(|v| v.id).collect::<Vec<_>>(),
+                    }),
+                },
                 now,
             )
             .await?;
@@ -772,14 +814,51 @@ impl Verfahren {
         dokument_id: i64,
         code: &str,
     ) -> Ergebnis<()> {
+        self.anlagearten_setzen(akteur, vorgang_id, &[(dokument_id, code.to_string())])
+            .await
+            .map(|_| ())
+    }
+
+    /// Sets the Anlageart of several documents of the current set at once (the typing form
+    /// of the case page): every code must be one of `anlagen_3.0` and every document one of
+    /// the case's current set, or nothing changes. Each change is audited. Returns how many
+    /// documents got a type.
+    pub async fn anlagearten_setzen(
+        &self,
+        akteur: &Akteur,
+        vorgang_id: i64,
+        arten: &[(i64, String)],
+    ) -> Ergebnis<usize> {
         let a = self.vorgang_fuer_aenderung(akteur, vorgang_id).await?;
-        let art = Anlageart::parse(code).map_err(|_| {
-            Fehler::ungueltig("Diese Anlageart gibt es in der XBau-Liste anlagen_3.0 nicht.")
-        })?;
-        if !self.db.setze_anlageart(a.id, dokument_id, &art).await? {
-            return Err(Fehler::NichtGefunden);
+        let mut geprueft = Vec::with_capacity(arten.len());
+        for (dokument_id, code) in arten {
+            let art = Anlageart::parse(code).map_err(|_| {
+                Fehler::ungueltig("Diese Anlageart gibt es in der XBau-Liste anlagen_3.0 nicht.")
+            })?;
+            geprueft.push((*dokument_id, art));
         }
-        Ok(())
+        let now = now_millis();
+        let mut tx = self.db.begin().await?;
+        for (dokument_id, art) in &geprueft {
+            if !Db::setze_anlageart_in(&mut tx, a.id, *dokument_id, art).await? {
+                return Err(Fehler::NichtGefunden);
+            }
+            Db::audit(
+                &mut tx,
+                AuditEvent {
+                    tenant_id: Some(a.tenant_id),
+                    actor_user_id: Some(akteur.user_id),
+                    action: "dokument.anlageart",
+                    object_type: "dokument",
+                    object_id: Some(dokument_id.to_string()),
+                    detail: serde_json::json!({ "vorgang_id": a.id, "anlageart": art.code() }),
+                },
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(geprueft.len())
     }
 
     /// Runs the failed pipeline stages of a version again (a Bauvorlage of a case the person

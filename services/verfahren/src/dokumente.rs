@@ -131,6 +131,9 @@ pub enum HochladeFehler {
     VorgangVoll(u64),
     #[error("request attachment quota of {0} bytes exhausted")]
     AnfrageVoll(u64),
+    /// The same bytes are the current version of a document of the case (its name).
+    #[error("duplicate of a current document")]
+    Doppelt(String),
     #[error(transparent)]
     Verfahren(#[from] Fehler),
 }
@@ -154,6 +157,9 @@ impl HochladeFehler {
                 "Für die Anlagen dieser Anfrage ist der Speicher erschöpft (höchstens {} je Anfrage).",
                 mb(*n)
             ),
+            HochladeFehler::Doppelt(bezeichnung) => {
+                format!("Diese Datei ist bereits als „{bezeichnung}“ hochgeladen.")
+            }
             HochladeFehler::Verfahren(Fehler::Ungueltig(m)) => m.join(" "),
             HochladeFehler::Verfahren(Fehler::Konflikt(m) | Fehler::ZuGross(m)) => m.clone(),
             HochladeFehler::Verfahren(e) => e.to_string(),
@@ -174,6 +180,7 @@ impl HochladeFehler {
     pub fn als_fehler(self) -> Fehler {
         match self {
             HochladeFehler::Verfahren(e) => e,
+            e @ HochladeFehler::Doppelt(_) => Fehler::Konflikt(e.meldung()),
             e if e.zu_gross() => Fehler::ZuGross(e.meldung()),
             e => Fehler::ungueltig(e.meldung()),
         }
@@ -207,7 +214,10 @@ impl Lesart {
 impl Verfahren {
     /// Streams one file into the store and records it as a version of `vorgang` (already
     /// checked by the caller: [`Verfahren::vorgang_fuer_aenderung`] for Bauvorlagen, the
-    /// Stelle's request for attachments). On any refusal nothing remains.
+    /// Stelle's request for attachments). A Bauvorlage whose bytes are the current version of
+    /// a document of the case already is refused as a duplicate ([`HochladeFehler::Doppelt`]),
+    /// as a new document and as a new version. On any refusal nothing remains (and nothing
+    /// stored before is touched).
     pub async fn hochladen<S, E>(
         &self,
         akteur: &Akteur,
@@ -294,6 +304,12 @@ impl Verfahren {
         let now = now_millis();
         let record = async {
             let mut tx = self.db.begin().await?;
+            if anlage_von.is_none()
+                && let Some(vorhanden) =
+                    Db::aktuelles_dokument_mit_inhalt(&mut tx, vorgang.id, &stored.sha256).await?
+            {
+                return Ok(Err(vorhanden));
+            }
             let neu = NeueVersion {
                 vorgang_id: vorgang.id,
                 tenant_id: vorgang.tenant_id,
@@ -324,11 +340,21 @@ impl Verfahren {
             )
             .await?;
             tx.commit().await?;
-            Ok::<_, plankammer_storage::StoreError>(version)
+            Ok::<_, plankammer_storage::StoreError>(Ok(version))
         }
         .await;
         match record {
-            Ok(v) => {
+            Ok(Err(vorhanden)) => {
+                // The bytes belong to the existing version: only bytes new to the store
+                // would be removed, and these are not.
+                if stored.new
+                    && let Err(del) = self.blobs.delete(&stored.sha256).await
+                {
+                    tracing::warn!(error = %del, "could not remove the bytes of a refused upload; maintenance will");
+                }
+                Err(HochladeFehler::Doppelt(vorhanden))
+            }
+            Ok(Ok(v)) => {
                 tracing::info!(
                     vorgang_id = vorgang.id,
                     version_id = v.id,

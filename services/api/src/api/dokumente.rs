@@ -349,7 +349,12 @@ pub struct RawUploadQuery {
 #[utoipa::path(put, path = "/api/v1/cases/{id}/documents/{dateiname}", tag = "vorgaenge",
     params(("id" = i64, Path), ("dateiname" = String, Path), RawUploadQuery),
     request_body(content = Vec<u8>, content_type = "application/pdf"),
-    responses((status = 201, body = VersionOut), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 413, body = ApiErrorBody), (status = 422, body = ApiErrorBody, description = "Leer oder kein PDF")))]
+    responses((status = 201, body = VersionOut), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody, description = "Nicht im Entwurf oder in einer Nachforderung, oder dieselbe Datei ist bereits die aktuelle Version einer Unterlage des Vorgangs (`detail` nennt sie); nichts wird gespeichert",
+            example = json!({"type": "https://plankammer.de/probleme/konflikt", "title": "Konflikt", "status": 409,
+                "detail": "Diese Datei ist bereits als „Grundriss EG“ hochgeladen.", "fehler": "konflikt",
+                "meldung": "Diese Datei ist bereits als „Grundriss EG“ hochgeladen."})),
+        (status = 413, body = ApiErrorBody), (status = 422, body = ApiErrorBody, description = "Leer oder kein PDF")))]
 pub async fn upload_raw(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -388,7 +393,9 @@ pub async fn upload_raw(
 #[utoipa::path(put, path = "/api/v1/documents/{id}/versions/{dateiname}", tag = "vorgaenge",
     params(("id" = i64, Path, description = "Dokument"), ("dateiname" = String, Path)),
     request_body(content = Vec<u8>, content_type = "application/pdf"),
-    responses((status = 201, body = VersionOut), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 413, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    responses((status = 201, body = VersionOut), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody, description = "Nicht im Entwurf oder in einer Nachforderung, oder dieselbe Datei ist bereits die aktuelle Version einer Unterlage des Vorgangs (auch dieser); nichts wird gespeichert"),
+        (status = 413, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn upload_version_raw(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -427,7 +434,7 @@ pub async fn upload_version_raw(
     request_body(content_type = "multipart/form-data", description = "Felder: optional `anlageart` (gilt für die folgenden Dateien), dann eine oder mehrere Dateien im Feld `datei`. Ohne JavaScript: CSRF-Token als Abfrageparameter `_csrf`."),
     responses((status = 201, body = Vec<UploadedFile>, description = "Alle Dateien angenommen"), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
               (status = 413, body = Vec<UploadedFile>, description = "Mindestens eine Datei zu groß; die übrigen sind gespeichert"),
-              (status = 422, body = Vec<UploadedFile>, description = "Mindestens eine Datei abgelehnt; die übrigen sind gespeichert")))]
+              (status = 422, body = Vec<UploadedFile>, description = "Mindestens eine Datei abgelehnt (leer, kein PDF, oder schon als aktuelle Version einer Unterlage des Vorgangs vorhanden: `meldung` nennt sie); die übrigen sind gespeichert")))]
 pub async fn upload_multipart(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -494,9 +501,17 @@ pub async fn thumbnail(
         .await?))
 }
 
+/// Removes a document from the case's current set: the owner, or the Bauaufsicht, while
+/// the documents may change (Entwurf, Nachforderung). Nothing submitted is lost: a Fassung
+/// that holds the document keeps it and its bytes.
 #[utoipa::path(delete, path = "/api/v1/documents/{id}", tag = "vorgaenge", params(("id" = i64, Path, description = "Dokument")),
-    responses((status = 204, description = "Aus dem aktuellen Stand genommen; frühere Fassungen behalten es"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
-        (status = 409, body = ApiErrorBody, description = "Nur im Entwurf oder während einer Nachforderung")))]
+    responses((status = 204, description = "Aus dem aktuellen Stand genommen; frühere Fassungen behalten es"), (status = 401, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody, description = "Sieht den Vorgang, darf seine Unterlagen aber nicht ändern (z. B. die Bauherrschaft)"),
+        (status = 404, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody, description = "Nur im Entwurf oder während einer Nachforderung",
+            example = json!({"type": "https://plankammer.de/probleme/konflikt", "title": "Konflikt", "status": 409,
+                "detail": "Unterlagen können nur im Entwurf oder während einer Nachforderung geändert werden.", "fehler": "konflikt",
+                "meldung": "Unterlagen können nur im Entwurf oder während einer Nachforderung geändert werden."}))))]
 pub async fn withdraw(
     State(st): State<AppState>,
     caller: ApiCaller,

@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::context;
-use plankammer_domain::verfahren::Auswertung;
+use plankammer_domain::verfahren::{Auswertung, Behebung};
 use plankammer_domain::vorgang::Zustand;
 use plankammer_domain::{Role, codeliste, frist, zeit};
 use plankammer_storage::antrag::Antrag;
@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
             "/vorgaenge/{id}/dokumente/{did}/anlageart",
             post(anlageart_setzen),
         )
+        .route("/vorgaenge/{id}/anlagearten", post(anlagearten_setzen))
 }
 
 pub fn upload_router() -> Router<AppState> {
@@ -138,14 +139,87 @@ struct DokumentView {
     id: i64,
     bezeichnung: String,
     anlageart: Option<String>,
+    /// The German name of the confirmed type.
+    anlageart_name: Option<String>,
     /// The pipeline's suggestion (code, name) where the uploader chose no type, to confirm.
     vorschlag: Option<(String, String)>,
+    /// No type confirmed by a person yet: the card offers the typing select.
+    offen: bool,
+    /// Preselected in the typing select: the suggestion, if it is a code of the list.
+    gewaehlt: Option<String>,
+    /// The preselected code is among the ones the procedure asks for (the select's first
+    /// group), so it is not selected a second time in the full list.
+    gewaehlt_verlangt: bool,
     aktuell: VersionView,
     fruehere: usize,
 }
 
+/// One group of the typing select: a main group of `anlagen_3.0` (its `xx00` entry names
+/// it) with its codes and German names.
+#[derive(Serialize)]
+struct Anlagegruppe {
+    name: String,
+    arten: Vec<(String, String)>,
+}
+
+/// All Anlagearten of `anlagen_3.0` in their main groups, in the list's order.
+static ANLAGEGRUPPEN: std::sync::LazyLock<Vec<Anlagegruppe>> = std::sync::LazyLock::new(|| {
+    let liste = codeliste::anlagen();
+    let mut gruppen: Vec<Anlagegruppe> = Vec::new();
+    let mut schluessel: Option<String> = None;
+    for e in &liste.eintraege {
+        let kopf = e.code.get(..2).unwrap_or_default().to_string();
+        if schluessel.as_deref() != Some(kopf.as_str()) {
+            let name = liste
+                .name(&format!("{kopf}00"))
+                .unwrap_or("Weitere Anlagen")
+                .to_string();
+            gruppen.push(Anlagegruppe {
+                name,
+                arten: Vec::new(),
+            });
+            schluessel = Some(kopf);
+        }
+        if let Some(g) = gruppen.last_mut() {
+            g.arten.push((e.code.clone(), e.name.clone()));
+        }
+    }
+    gruppen
+});
+
+/// What the typing select offers: first the Anlagearten the case's procedure asks for
+/// (its checklist), then all of `anlagen_3.0` by group.
+async fn anlagearten_auswahl(st: &AppState, a: &Antrag) -> Result<Value, AppError> {
+    let verlangt: Vec<(String, String)> = match a.verfahren {
+        Some(v) => st
+            .verfahren
+            .checkliste_fuer(a.tenant_id, v)
+            .await?
+            .positionen
+            .iter()
+            .filter_map(|p| {
+                let name = codeliste::anlagen().name(&p.anlageart)?;
+                Some((p.anlageart.clone(), name.to_string()))
+            })
+            .collect(),
+        None => vec![],
+    };
+    Ok(json!({ "verlangt": verlangt, "gruppen": &*ANLAGEGRUPPEN }))
+}
+
 /// The documents of a case for the page, and whether a check is still running.
 async fn dokumente_view(st: &AppState, v: &Antrag) -> Result<(Vec<DokumentView>, bool), AppError> {
+    let verlangt: Vec<String> = match v.verfahren {
+        Some(vf) => st
+            .verfahren
+            .checkliste_fuer(v.tenant_id, vf)
+            .await?
+            .positionen
+            .into_iter()
+            .map(|p| p.anlageart)
+            .collect(),
+        None => vec![],
+    };
     let mut out = Vec::new();
     let mut laufend = false;
     let entfernt = st.db.entfernte_dokumente(v.id).await?;
@@ -165,10 +239,15 @@ async fn dokumente_view(st: &AppState, v: &Antrag) -> Result<(Vec<DokumentView>,
                 .map(|name| (code.clone(), name.to_string())),
             _ => None,
         };
+        let gewaehlt = vorschlag.as_ref().map(|(code, _)| code.clone());
         out.push(DokumentView {
             id: d.id,
             bezeichnung: d.bezeichnung,
+            anlageart_name: d.anlageart.as_ref().map(|a| a.name().to_string()),
+            offen: d.anlageart.is_none(),
             anlageart: d.anlageart.map(String::from),
+            gewaehlt_verlangt: gewaehlt.as_ref().is_some_and(|c| verlangt.contains(c)),
+            gewaehlt,
             vorschlag,
             fruehere,
             aktuell,
@@ -196,13 +275,14 @@ async fn seite(
     let darf_pruefen = Verfahren::darf_erneut_pruefen(u.akteur(), &a);
     let antrag = fallakte(st, u, &a).await?;
     let bescheid = super::bauaufsicht::bescheid::abschnitt(st, u, &a).await?;
+    let anlagearten = anlagearten_auswahl(st, &a).await?;
     let html = render(
         "vorgang.html",
         context! {
             layout => layout(u, "/start"),
             vorgang => context! { id => a.id, bezeichnung => a.bezeichnung, erstellt => zeit::format_berlin(a.created_at) },
             abgelehnt => ergebnisse.iter().any(|e| !e.angenommen),
-            dokumente, laufend, darf_hochladen, darf_pruefen, ergebnisse, antrag, bescheid,
+            dokumente, laufend, darf_hochladen, darf_pruefen, ergebnisse, antrag, bescheid, anlagearten,
             max_datei => upload::mb(st.config.upload_max_file),
         },
     )?;
@@ -235,9 +315,10 @@ async fn dokumente_fragment(
     let (dokumente, laufend) = dokumente_view(&st, &a).await?;
     let darf_hochladen = Verfahren::darf_unterlagen_aendern(u.akteur(), &a);
     let darf_pruefen = Verfahren::darf_erneut_pruefen(u.akteur(), &a);
+    let anlagearten = anlagearten_auswahl(&st, &a).await?;
     render(
         "_dokumente.html",
-        context! { vorgang => context! { id => a.id }, dokumente, laufend, darf_hochladen, darf_pruefen, layout => layout(&u, "/start") },
+        context! { vorgang => context! { id => a.id }, dokumente, laufend, darf_hochladen, darf_pruefen, anlagearten, layout => layout(&u, "/start") },
     )
 }
 
@@ -315,6 +396,32 @@ async fn anlageart_setzen(
     st.verfahren
         .anlageart_setzen(u.akteur(), id, did, &f.anlageart)
         .await?;
+    Ok(Redirect::to(&format!("/vorgaenge/{id}#dokument-{did}")))
+}
+
+/// The typing form: `anlageart_<document id>` fields, one per document without a confirmed
+/// type (each on its card), saved together. Fields left empty change nothing.
+async fn anlagearten_setzen(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    Form(felder): Form<Vec<(String, String)>>,
+) -> PageResult<Redirect> {
+    let mut arten = Vec::new();
+    for (name, wert) in felder {
+        let Some(did) = name.strip_prefix("anlageart_") else {
+            continue;
+        };
+        let did: i64 = did
+            .parse()
+            .map_err(|_| AppError::Invalid("Das Formular ist ungültig.".into()))?;
+        if !wert.trim().is_empty() {
+            arten.push((did, wert));
+        }
+    }
+    st.verfahren
+        .anlagearten_setzen(u.akteur(), id, &arten)
+        .await?;
     Ok(Redirect::to(&format!("/vorgaenge/{id}#dokumente")))
 }
 
@@ -366,6 +473,21 @@ fn checklisten_view(aw: &Auswertung, laufend: bool) -> ChecklistenView {
     }
 }
 
+/// Where on the page (or which page) a reason for not submitting is fixed, and the link's
+/// words.
+fn behebung_link(vorgang_id: i64, b: &Behebung) -> (String, &'static str) {
+    match b {
+        Behebung::Anlageart { dokument } => (format!("#anlageart-{dokument}"), "Anlageart wählen"),
+        Behebung::Dokument { dokument } => (format!("#dokument-{dokument}"), "Zum Dokument"),
+        Behebung::Hochladen { .. } => ("#hochladen-titel".into(), "Zum Hochladen"),
+        Behebung::Angaben => (
+            format!("/vorgaenge/{vorgang_id}/angaben"),
+            "Angaben bearbeiten",
+        ),
+        Behebung::Bauherrschaft => ("#beteiligte".into(), "Zur Bauherrschaft"),
+    }
+}
+
 /// The data the case page (and the checklist fragment) shows about the Antrag.
 async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Value, AppError> {
     let zustand = a.zustand;
@@ -377,10 +499,16 @@ async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Value, A
     let checkliste = stand
         .as_ref()
         .map(|s| checklisten_view(&s.auswertung, s.laufend));
-    let hindernisse = if entwurf && eigentuemer {
+    let hindernisse: Vec<Value> = if entwurf && eigentuemer {
         st.verfahren
-            .einreichungshindernisse(a, stand.as_ref().map(|s| &s.auswertung))
+            .einreichungsmaengel(a, stand.as_ref().map(|s| &s.auswertung))
             .await?
+            .into_iter()
+            .map(|m| {
+                let (href, link) = behebung_link(a.id, &m.behebung);
+                json!({ "text": m.text, "href": href, "link": link })
+            })
+            .collect()
     } else {
         vec![]
     };
@@ -438,13 +566,7 @@ async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Value, A
         }));
     }
 
-    let entfernt = st.db.entfernte_dokumente(a.id).await?;
     let alle_dokumente = st.db.dokumente(a.id).await?;
-    let aktuelle_dokumente: Vec<Value> = alle_dokumente
-        .iter()
-        .filter(|d| !entfernt.contains(&d.id))
-        .map(|d| json!({ "id": d.id, "bezeichnung": d.bezeichnung }))
-        .collect();
 
     // What the Bauaufsicht asked for: the Befunde of the last round, while it is open.
     let nachgefordert: Vec<Value> = if zustand == Zustand::Nachforderung {
@@ -511,7 +633,6 @@ async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Value, A
         "beteiligte": beteiligte,
         "fristen": fristen,
         "fassungen": fassungen,
-        "aktuelle_dokumente": aktuelle_dokumente,
         "nachgefordert": nachgefordert,
         "zeitleiste": zeitleiste(st, a, u.role() == Role::Antragsteller).await?,
     }))

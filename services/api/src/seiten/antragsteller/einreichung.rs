@@ -1,6 +1,7 @@
 //! The applicant's way to the Bauaufsicht: inviting the Bauherrschaft and its
 //! Freizeichnung, submitting (Aktenzeichen, Fassung 1, Eingangsbestätigung), answering a
-//! Nachforderung, withdrawing a document from the current set.
+//! Nachforderung, removing a document from the current set (the card's confirmation,
+//! for the owner and the Bauaufsicht).
 
 use crate::AppState;
 use crate::error::PageResult;
@@ -78,5 +79,5 @@ async fn dokument_entfernen(
     Path((id, did)): Path<(i64, i64)>,
 ) -> PageResult<Redirect> {
     st.verfahren.dokument_entfernen(u.akteur(), id, did).await?;
-    Ok(Redirect::to(&format!("/vorgaenge/{id}")))
+    Ok(Redirect::to(&format!("/vorgaenge/{id}#dokumente")))
 }
