@@ -30,16 +30,33 @@ fn plankammer() -> PathBuf {
     let gebaut = std::fs::metadata(&exe)
         .and_then(|m| m.modified())
         .unwrap_or_else(|_| panic!("{} is missing: {bauen}", exe.display()));
-    // Cargo's dep-info beside the binary: `target: source source …` (spaces escaped).
-    let dep_info = std::fs::read_to_string(exe.with_extension("d"))
-        .unwrap_or_else(|e| panic!("{}.d: {e}: {bauen}", exe.display()));
     let root = repo_root().canonicalize().expect("repository root");
-    let quellen = dep_info
-        .split_once(": ")
-        .map_or("", |(_, q)| q)
-        .replace("\\ ", "\u{0}");
-    for quelle in quellen.split_whitespace() {
-        let quelle = PathBuf::from(quelle.replace('\u{0}', " "));
+    // Cargo's dep-info beside the binary (`target: source source …`, spaces escaped) when
+    // it was built as a binary; built for another package's tests there is none, and then
+    // every source of the crates the binary is made of counts.
+    let quellen: Vec<PathBuf> = match std::fs::read_to_string(exe.with_extension("d")) {
+        Ok(dep_info) => dep_info
+            .split_once(": ")
+            .map_or("", |(_, q)| q)
+            .replace("\\ ", "\u{0}")
+            .split_whitespace()
+            .map(|q| PathBuf::from(q.replace('\u{0}', " ")))
+            .collect(),
+        Err(_) => {
+            let mut alle = Vec::new();
+            for dir in [
+                "src",
+                "services",
+                "storage/src",
+                "storage/migrations",
+                "workers/src",
+            ] {
+                sammle(&root.join(dir), &mut alle);
+            }
+            alle
+        }
+    };
+    for quelle in quellen {
         if !quelle.starts_with(&root) {
             continue;
         }
@@ -54,6 +71,23 @@ fn plankammer() -> PathBuf {
         );
     }
     exe
+}
+
+/// Every file under `dir` (sources, migrations, templates compiled in).
+fn sammle(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(eintraege) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in eintraege.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            if !p.ends_with("tests") {
+                sammle(&p, out);
+            }
+        } else {
+            out.push(p);
+        }
+    }
 }
 
 /// Runs `plankammer-bench args…` to its end with `env` (and none of the configuration's
