@@ -63,7 +63,8 @@ impl Messplatz {
         site.addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
         // The children's address for links (they get BIND and no PUBLIC_URL).
         let public_url = format!("http://{}", site.addr);
-        site.token = Self::konto_mit_schluessel(&public_url, &db_url).await?;
+        site.token =
+            Self::konto_mit_schluessel(&public_url, &db_url, &data.join("dokumente")).await?;
         let web_dir = std::env::current_dir()?
             .join(crate::umgebung("WEB_DIR").unwrap_or_else(|| "web".into()));
         let ceil_mb = |b: u64| b.div_ceil(1_000_000);
@@ -97,21 +98,22 @@ impl Messplatz {
 
     /// Migrates the database, creates a tenant and an applicant, and returns a fresh
     /// personal access token (`pkt_…`) of that applicant.
-    async fn konto_mit_schluessel(public_url: &str, db_url: &str) -> Result<String> {
+    async fn konto_mit_schluessel(
+        public_url: &str,
+        db_url: &str,
+        dokumente: &std::path::Path,
+    ) -> Result<String> {
         use plankammer_storage::{Db, now_millis};
         let db = Db::connect(db_url).await.context("Messdatenbank")?;
         db.migrate().await.context("Messdatenbank migrieren")?;
         let slug = plankammer_domain::TenantSlug::parse("messung")
             .map_err(|e| anyhow::anyhow!(e.meldung))?;
         let tenant = db.create_tenant(&slug, "Messung", now_millis()).await?;
+        // The site's own document folder (the children's OBJECT_STORE_URL): nothing is
+        // stored there by these steps, and nothing is left elsewhere.
         let blobs = plankammer_storage::blobs::BlobStore::from_url(&format!(
             "file://{}",
-            std::env::temp_dir()
-                .join(format!(
-                    "plankammer-bench-{}",
-                    plankammer_storage::random_token(8)
-                ))
-                .display()
+            dokumente.display()
         ))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         let verfahren = plankammer_verfahren::Verfahren::neu(
