@@ -715,29 +715,11 @@ impl Verfahren {
 
     // --- Documents of the current set ------------------------------------------------------
 
-    /// Whether this person may have failed checks of the case's documents run again
-    /// (whatever the state: it changes no content).
-    pub fn darf_erneut_pruefen(akteur: &Akteur, a: &Antrag) -> bool {
-        zugriff::darf_dokumente_hochladen(
-            &akteur.zugriff(),
-            &zugriff::VorgangRef {
-                tenant_id: a.tenant_id,
-                owner_user_id: a.owner_user_id,
-            },
-        )
-    }
-
     /// Whether this person may change the case's documents now: the role rule, and the
     /// state — documents change only in a draft or while a Nachforderung runs; otherwise the
     /// set would change outside a Fassung, behind the back of the formelle Prüfung.
     pub fn darf_unterlagen_aendern(akteur: &Akteur, a: &Antrag) -> bool {
-        zugriff::darf_dokumente_hochladen(
-            &akteur.zugriff(),
-            &zugriff::VorgangRef {
-                tenant_id: a.tenant_id,
-                owner_user_id: a.owner_user_id,
-            },
-        ) && a.zustand.unterlagen_aenderbar()
+        Self::darf_unterlagen_bearbeiten(akteur, a) && a.zustand.unterlagen_aenderbar()
     }
 
     /// The case whose documents this person may change now: 404 / 403 by the access rule,

@@ -172,11 +172,18 @@ impl Verfahren {
         Ok(a)
     }
 
+    /// Whether this person works on the case's documents (upload, remove, type, have failed
+    /// checks run again): the owner, or the Bauaufsicht (an application that arrived on
+    /// paper) — whatever the state; the steps that change the set add the state's rule.
+    pub fn darf_unterlagen_bearbeiten(akteur: &Akteur, a: &Antrag) -> bool {
+        darf_dokumente_hochladen(&akteur.zugriff(), &zugriff_auf(a))
+    }
+
     /// A case documents may be added to by this person: the owner, or the Bauaufsicht (an
     /// application that arrived on paper). Others who see it 403, the rest 404.
     pub async fn vorgang_fuer_unterlagen(&self, akteur: &Akteur, id: i64) -> Ergebnis<Antrag> {
         let a = self.vorgang(akteur, id).await?;
-        if darf_dokumente_hochladen(&akteur.zugriff(), &zugriff_auf(&a)) {
+        if Self::darf_unterlagen_bearbeiten(akteur, &a) {
             Ok(a)
         } else {
             Err(Fehler::KeineBerechtigung)

@@ -272,7 +272,7 @@ async fn seite(
 ) -> PageResult<Response> {
     let (dokumente, laufend) = dokumente_view(st, &a).await?;
     let darf_hochladen = Verfahren::darf_unterlagen_aendern(u.akteur(), &a);
-    let darf_pruefen = Verfahren::darf_erneut_pruefen(u.akteur(), &a);
+    let darf_pruefen = Verfahren::darf_unterlagen_bearbeiten(u.akteur(), &a);
     let antrag = fallakte(st, u, &a).await?;
     let bescheid = super::bauaufsicht::bescheid::abschnitt(st, u, &a).await?;
     let anlagearten = anlagearten_auswahl(st, &a).await?;
@@ -314,7 +314,7 @@ async fn dokumente_fragment(
     let a = sichtbar(&st, &u, id).await?;
     let (dokumente, laufend) = dokumente_view(&st, &a).await?;
     let darf_hochladen = Verfahren::darf_unterlagen_aendern(u.akteur(), &a);
-    let darf_pruefen = Verfahren::darf_erneut_pruefen(u.akteur(), &a);
+    let darf_pruefen = Verfahren::darf_unterlagen_bearbeiten(u.akteur(), &a);
     let anlagearten = anlagearten_auswahl(&st, &a).await?;
     render(
         "_dokumente.html",
