@@ -139,6 +139,19 @@ impl Api {
         v
     }
 
+    /// A download: status and bytes.
+    async fn lade(&self, pfad: &str) -> (u16, Vec<u8>) {
+        let r = self
+            .http
+            .get(format!("{}{pfad}", self.url))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        let s = r.status().as_u16();
+        (s, r.bytes().await.unwrap().to_vec())
+    }
+
     /// Every entry of a paged list.
     async fn alle(&self, pfad: &str) -> Vec<Value> {
         let mut out = Vec::new();
@@ -1045,32 +1058,23 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
     // The architect is told and downloads the Bescheid and a stamped plan.
     let m = mail_an(&smtp, ARCHITEKTIN, "Ihr Bescheid liegt vor").await;
     assert!(m.text.contains(&aktenzeichen), "{}", m.text);
-    let herunterladen = |api: &Api, pfad: String| {
-        let rq = api
-            .http
-            .get(format!("{}{pfad}", api.url))
-            .bearer_auth(&api.token);
-        async move {
-            let r = rq.send().await.unwrap();
-            let s = r.status().as_u16();
-            (s, r.bytes().await.unwrap().to_vec())
-        }
-    };
-    let (s, pdf) = herunterladen(&architektin, format!("/api/v1/cases/{id}/bescheid/pdf")).await;
+    let (s, pdf) = architektin
+        .lade(&format!("/api/v1/cases/{id}/bescheid/pdf"))
+        .await;
     assert_eq!(s, 200);
     assert!(pdf.starts_with(b"%PDF"), "the Bescheid is a PDF");
     let gestempelt = erlass["downloads"]["plaene"].as_array().unwrap();
     assert_eq!(gestempelt.len(), plaene.len(), "{erlass}");
     let did = gestempelt[0]["dokument_id"].as_i64().unwrap();
-    let (s, plan) = herunterladen(
-        &architektin,
-        format!("/api/v1/cases/{id}/bescheid/plaene/{did}"),
-    )
-    .await;
+    let (s, plan) = architektin
+        .lade(&format!("/api/v1/cases/{id}/bescheid/plaene/{did}"))
+        .await;
     assert_eq!(s, 200);
     assert!(plan.starts_with(b"%PDF"), "the stamped plan is a PDF");
     // The Bescheid is the applicant's and the authority's, not a Stelle's.
-    let (s, _) = herunterladen(&brand, format!("/api/v1/cases/{id}/bescheid/pdf")).await;
+    let (s, _) = brand
+        .lade(&format!("/api/v1/cases/{id}/bescheid/pdf"))
+        .await;
     assert_eq!(s, 404);
     // The applicant's timeline shows the steps, not what the Stellen said.
     let zeitleiste = architektin

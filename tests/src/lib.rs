@@ -26,6 +26,26 @@ use tokio_util::sync::CancellationToken;
 pub const PASSWORD: &str = "ein-sicheres-testpasswort";
 
 /// The repository root (for `web/`, `sample-plans/`).
+/// The `plankammer` binary beside the running test (`PLANKAMMER_BIN` overrides): the
+/// sandbox child that stamps plans and renders a Bescheid.
+pub fn plankammer_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("PLANKAMMER_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("current exe");
+    let bin = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .map(|d| d.join("plankammer"))
+        .expect("target dir");
+    assert!(
+        bin.exists(),
+        "the sandbox child {} is missing: run `cargo build --bin plankammer` first",
+        bin.display()
+    );
+    bin
+}
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()

@@ -20,25 +20,8 @@ use plankammer_workers::bescheid::{Ausgang, BescheidConfig, erlasse};
 use plankammer_workers::sandbox::SandboxConfig;
 use reqwest::{Client, Method};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
 
-fn plankammer_bin() -> PathBuf {
-    if let Some(p) = std::env::var_os("PLANKAMMER_BIN") {
-        return PathBuf::from(p);
-    }
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|d| d.join("plankammer"))
-        .unwrap();
-    assert!(
-        bin.exists(),
-        "the sandbox child {} is missing: run `cargo build --bin plankammer` first",
-        bin.display()
-    );
-    bin
-}
+use plankammer_tests::plankammer_bin;
 
 fn still(_: i64, _: String) {}
 
