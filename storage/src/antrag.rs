@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use plankammer_domain::aktenzeichen::{Aktenzeichen, AktenzeichenFormat};
 use plankammer_domain::anlageart::Anlageart;
 use plankammer_domain::antrag::Angaben;
+use plankammer_domain::freizeichnung::{Freizeichnungsinhalt, GezeichneteUnterlage};
 use plankammer_domain::frist::{FristArt, FristZustand};
 use plankammer_domain::verfahren::Verfahrensart;
 use plankammer_domain::vorgang::Zustand;
@@ -121,6 +122,13 @@ pub struct Beteiligter {
     pub eingeladen_at: Millis,
     pub angenommen_at: Option<Millis>,
     pub freigezeichnet_at: Option<Millis>,
+    /// What the last Freizeichnung covered (`None`: not signed, or signed before the
+    /// Freizeichnung recorded its content — such a one binds to nothing and holds no more).
+    pub freizeichnung: Option<Freizeichnungsinhalt>,
+    /// SHA-256 of the binding part of [`Beteiligter::freizeichnung`].
+    pub freizeichnung_sha256: Option<String>,
+    /// When a later change invalidated the last Freizeichnung.
+    pub freizeichnung_ungueltig_at: Option<Millis>,
 }
 
 fn beteiligter_aus(r: &sqlx::any::AnyRow) -> Result<Beteiligter> {
@@ -134,11 +142,36 @@ fn beteiligter_aus(r: &sqlx::any::AnyRow) -> Result<Beteiligter> {
         eingeladen_at: r.try_get("eingeladen_at")?,
         angenommen_at: r.try_get("angenommen_at")?,
         freigezeichnet_at: r.try_get("freigezeichnet_at")?,
+        freizeichnung: match r.try_get::<Option<String>, _>("freizeichnung_inhalt")? {
+            None => None,
+            Some(j) => Some(Freizeichnungsinhalt::aus_json(&j).ok_or_else(|| {
+                StoreError::Corrupt("beteiligte.freizeichnung_inhalt: not a Freizeichnung".into())
+            })?),
+        },
+        freizeichnung_sha256: r.try_get("freizeichnung_sha256")?,
+        freizeichnung_ungueltig_at: r.try_get("freizeichnung_ungueltig_at")?,
     })
 }
 
-const BETEILIGTE_SPALTEN: &str =
-    "id, vorgang_id, rolle, email, name, user_id, eingeladen_at, angenommen_at, freigezeichnet_at";
+/// The current Bauvorlagen with their newest versions (the same set a Fassung freezes).
+const UNTERLAGENSTAND: &str = "SELECT d.id AS dokument_id, v.id AS version_id, v.sha256, d.anlageart, d.bezeichnung \
+     FROM dokumente d JOIN dokument_versionen v ON v.dokument_id = d.id \
+     WHERE d.vorgang_id = $1 AND d.entfernt_at IS NULL AND d.beteiligung_id IS NULL \
+     AND v.nummer = (SELECT MAX(w.nummer) FROM dokument_versionen w WHERE w.dokument_id = d.id) \
+     ORDER BY d.id";
+
+fn unterlage_aus(r: &sqlx::any::AnyRow) -> Result<GezeichneteUnterlage> {
+    Ok(GezeichneteUnterlage {
+        dokument_id: r.try_get("dokument_id")?,
+        version_id: r.try_get("version_id")?,
+        sha256: r.try_get("sha256")?,
+        anlageart: r.try_get("anlageart")?,
+        bezeichnung: r.try_get("bezeichnung")?,
+    })
+}
+
+const BETEILIGTE_SPALTEN: &str = "id, vorgang_id, rolle, email, name, user_id, eingeladen_at, angenommen_at, freigezeichnet_at, \
+     freizeichnung_inhalt, freizeichnung_sha256, freizeichnung_ungueltig_at";
 
 /// One entry of the timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -635,20 +668,40 @@ impl Db {
         }
     }
 
-    /// Records the Bauherrschaft's Freizeichnung (once).
+    /// [`Db::beteiligte`] read through the caller's transaction.
+    pub async fn beteiligte_in(conn: &mut Tx, vorgang_id: i64) -> Result<Vec<Beteiligter>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {BETEILIGTE_SPALTEN} FROM beteiligte WHERE vorgang_id = $1 ORDER BY id"
+        ))
+        .bind(vorgang_id)
+        .fetch_all(conn.c())
+        .await?;
+        rows.iter().map(beteiligter_aus).collect()
+    }
+
+    /// Records the Bauherrschaft's Freizeichnung of `inhalt` (whose binding part hashes to
+    /// `sha256`): the first, or a new one after a change invalidated the last. Signing the
+    /// same content twice while it holds is `SchonFreigezeichnet`.
     pub async fn zeichne_frei(
         conn: &mut Tx,
         vorgang_id: i64,
         user_id: i64,
+        inhalt: &Freizeichnungsinhalt,
+        sha256: &str,
         now: Millis,
     ) -> Result<()> {
         let n = sqlx::query(
-            "UPDATE beteiligte SET freigezeichnet_at = $3 \
-             WHERE vorgang_id = $1 AND user_id = $2 AND freigezeichnet_at IS NULL",
+            "UPDATE beteiligte SET freigezeichnet_at = $3, freizeichnung_inhalt = $4, \
+             freizeichnung_sha256 = $5, freizeichnung_ungueltig_at = NULL \
+             WHERE vorgang_id = $1 AND user_id = $2 AND (freigezeichnet_at IS NULL \
+             OR freizeichnung_ungueltig_at IS NOT NULL OR freizeichnung_sha256 IS NULL \
+             OR freizeichnung_sha256 <> $5)",
         )
         .bind(vorgang_id)
         .bind(user_id)
         .bind(now)
+        .bind(inhalt.json())
+        .bind(sha256)
         .execute(conn.c())
         .await?
         .rows_affected();
@@ -657,6 +710,49 @@ impl Db {
         } else {
             Err(StoreError::Konflikt(Konflikt::SchonFreigezeichnet))
         }
+    }
+
+    /// Marks the Freizeichnung `sha256` of a participant invalid; `false` if it was marked
+    /// already or replaced meanwhile (so whoever gets `true` sends the mails, once).
+    pub async fn entwerte_freizeichnung(
+        conn: &mut Tx,
+        beteiligter_id: i64,
+        sha256: &str,
+        now: Millis,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE beteiligte SET freizeichnung_ungueltig_at = $3 \
+             WHERE id = $1 AND freizeichnung_sha256 = $2 AND freizeichnung_ungueltig_at IS NULL",
+        )
+        .bind(beteiligter_id)
+        .bind(sha256)
+        .bind(now)
+        .execute(conn.c())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// The current Bauvorlagen of a case as a Freizeichnung covers them: every document not
+    /// withdrawn and not a Stelle's attachment, with its newest version and its content hash.
+    pub async fn unterlagenstand(&self, vorgang_id: i64) -> Result<Vec<GezeichneteUnterlage>> {
+        let rows = sqlx::query(UNTERLAGENSTAND)
+            .bind(vorgang_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(unterlage_aus).collect()
+    }
+
+    /// [`Db::unterlagenstand`] read through the caller's transaction.
+    pub async fn unterlagenstand_in(
+        conn: &mut Tx,
+        vorgang_id: i64,
+    ) -> Result<Vec<GezeichneteUnterlage>> {
+        let rows = sqlx::query(UNTERLAGENSTAND)
+            .bind(vorgang_id)
+            .fetch_all(conn.c())
+            .await?;
+        rows.iter().map(unterlage_aus).collect()
     }
 
     /// Cases a user takes part in without owning them.

@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 use plankammer_domain::anlageart::Anlageart;
 use plankammer_domain::antrag::Angaben;
+use plankammer_domain::freizeichnung::Freizeichnungsinhalt;
 use plankammer_domain::frist::{FristArt, FristZustand};
 use plankammer_domain::verfahren::Verfahrensart;
 use plankammer_domain::vorgang::Zustand;
@@ -290,8 +291,15 @@ async fn an_invitation_is_used_once_and_freizeichnung_is_recorded_once() {
     assert_eq!(db.beteiligter_per_einladung("hash1").await.unwrap().id, id);
     let mut tx = db.begin().await.unwrap();
     Db::nimm_einladung_an(&mut tx, id, b, T0).await.unwrap();
-    Db::zeichne_frei(&mut tx, v.id, b, T0 + 1).await.unwrap();
-    assert!(Db::zeichne_frei(&mut tx, v.id, b, T0 + 2).await.is_err());
+    let inhalt = Freizeichnungsinhalt::neu("angaben".into(), Vec::new());
+    Db::zeichne_frei(&mut tx, v.id, b, &inhalt, "h1", T0 + 1)
+        .await
+        .unwrap();
+    assert!(
+        Db::zeichne_frei(&mut tx, v.id, b, &inhalt, "h1", T0 + 2)
+            .await
+            .is_err()
+    );
     tx.commit().await.unwrap();
     assert!(matches!(
         db.beteiligter_per_einladung("hash1").await,

@@ -12,6 +12,7 @@ pub mod beteiligung;
 pub mod codeliste;
 pub mod dateityp;
 pub mod feststellung;
+pub mod freizeichnung;
 pub mod frist;
 pub mod nebenbestimmung;
 pub mod notification;

@@ -79,6 +79,8 @@ eintragsarten! {
     EinladungAngenommen => "einladung_angenommen", Alle;
     /// The Bauherrschaft signed the application off.
     Freizeichnung => "freizeichnung", Alle;
+    /// A change after the Freizeichnung invalidated it; the Bauherrschaft must sign again.
+    FreizeichnungUngueltig => "freizeichnung_ungueltig", Alle;
     /// A document was withdrawn from the current set.
     DokumentEntfernt => "dokument_entfernt", Alle;
 

@@ -7,12 +7,14 @@
 use crate::ablauf::Wechsel;
 use crate::akteur::Akteur;
 use crate::fehler::{Ergebnis, Fehler};
+use crate::freizeichnung::{self, FreizeichnungsZustand};
 use crate::mitteilung::{An, Mitteilung};
 use crate::{Verfahren, statuszeile};
 use chrono::Datelike;
 use plankammer_domain::anlageart::Anlageart;
 use plankammer_domain::antrag::{Angaben, AngabenEingabe, MAX_ANGABE};
 use plankammer_domain::feststellung::Schwere;
+use plankammer_domain::freizeichnung::Phase;
 use plankammer_domain::frist::FristArt;
 use plankammer_domain::notification::Notification;
 use plankammer_domain::verfahren::{
@@ -179,17 +181,22 @@ impl Verfahren {
                 Behebung::Bauherrschaft,
             ));
         }
-        for b in &beteiligte {
-            if b.angenommen_at.is_none() {
-                maengel.push(mangel(
-                    format!("{} hat die Einladung noch nicht angenommen.", b.name),
+        for f in self.freizeichnungen(a).await? {
+            match f.zustand {
+                FreizeichnungsZustand::NichtAngenommen => maengel.push(mangel(
+                    format!("{} hat die Einladung noch nicht angenommen.", f.name),
                     Behebung::Bauherrschaft,
-                ));
-            } else if b.freigezeichnet_at.is_none() {
-                maengel.push(mangel(
-                    format!("{} hat den Antrag noch nicht freigezeichnet.", b.name),
+                )),
+                FreizeichnungsZustand::Offen => maengel.push(mangel(
+                    format!("{} hat den Antrag noch nicht freigezeichnet.", f.name),
                     Behebung::Bauherrschaft,
-                ));
+                )),
+                FreizeichnungsZustand::Ungueltig => {
+                    if let Some(h) = f.hindernis() {
+                        maengel.push(mangel(h, Behebung::Bauherrschaft));
+                    }
+                }
+                FreizeichnungsZustand::Gueltig => {}
             }
         }
         Ok(maengel)
@@ -297,6 +304,8 @@ impl Verfahren {
         .await
         .map_err(Fehler::bei(Konflikt::VorgangNichtImEntwurf, nicht_mehr))?;
         merke_profil(&mut tx, akteur, profil, &g.angaben).await?;
+        self.freizeichnung_nach_aenderung(&mut tx, a.id, Some(akteur), now_millis())
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -388,7 +397,10 @@ impl Verfahren {
         Ok(())
     }
 
-    /// The invited Bauherrschaft signs the application off (once, before submission).
+    /// The invited Bauherrschaft signs the application off: what it covers — the Angaben's
+    /// digest and the exact current document versions — is recorded with it. Before
+    /// submission, and again whenever a change invalidated it (in a draft, or in a
+    /// Nachreichung under the rule of `docs/decisions/0006-freizeichnung.md`).
     pub async fn freizeichnen(&self, akteur: &Akteur, vorgang_id: i64) -> Ergebnis<()> {
         let a = self.vorgang(akteur, vorgang_id).await?;
         let ich = self
@@ -398,20 +410,49 @@ impl Verfahren {
             .into_iter()
             .find(|b| b.user_id == Some(akteur.user_id) && b.angenommen_at.is_some())
             .ok_or(Fehler::KeineBerechtigung)?;
-        if a.zustand != Zustand::Entwurf {
+        let Some(p) = freizeichnung::phase(a.zustand) else {
             return Err(Fehler::konflikt(
                 "Der Antrag ist bereits eingereicht; eine Freizeichnung ist nicht mehr nötig.",
             ));
+        };
+        let inhalt = self.freizeichnungsinhalt(&a).await?;
+        let stand = freizeichnung::bewerte(&ich, &inhalt, Some(p));
+        let bereits = "Sie haben den Antrag bereits freigezeichnet.";
+        match stand.zustand {
+            FreizeichnungsZustand::Gueltig => return Err(Fehler::konflikt(bereits)),
+            // After submission only a Freizeichnung a change invalidated is given again.
+            FreizeichnungsZustand::Offen if p == Phase::Nachreichung => {
+                return Err(Fehler::konflikt(
+                    "Der Antrag ist bereits eingereicht; eine Freizeichnung ist nicht mehr nötig.",
+                ));
+            }
+            _ => {}
         }
+        let erneut = ich.freigezeichnet_at.is_some();
         let now = now_millis();
         let mut tx = self.db.begin().await?;
-        Db::zeichne_frei(&mut tx, a.id, akteur.user_id, now)
+        // The content as of this transaction: a change between the read and now is signed
+        // as it is, never a set the person did not see being recorded as another.
+        let aktuell = Db::antrag_in(&mut tx, a.id).await?;
+        let inhalt = self.freizeichnungsinhalt_in(&mut tx, &aktuell).await?;
+        let sha = freizeichnung::sha256(&inhalt);
+        Db::zeichne_frei(&mut tx, a.id, akteur.user_id, &inhalt, &sha, now)
             .await
-            .map_err(Fehler::bei(
-                Konflikt::SchonFreigezeichnet,
-                "Sie haben den Antrag bereits freigezeichnet.",
-            ))?;
-        let text = format!("Bauherrschaft {} hat den Antrag freigezeichnet", ich.name);
+            .map_err(Fehler::bei(Konflikt::SchonFreigezeichnet, bereits))?;
+        let text = if erneut {
+            format!(
+                "Bauherrschaft {} hat den geänderten Antrag erneut freigezeichnet",
+                ich.name
+            )
+        } else {
+            format!("Bauherrschaft {} hat den Antrag freigezeichnet", ich.name)
+        };
+        let weiter = match p {
+            Phase::Entwurf => {
+                "Der Antrag kann jetzt eingereicht werden, sobald alle Unterlagen vollständig sind."
+            }
+            Phase::Nachreichung => "Die Unterlagen können jetzt nachgereicht werden.",
+        };
         self.eintrag(
             &mut tx,
             a.id,
@@ -427,7 +468,7 @@ impl Verfahren {
             &[An::Antragsteller],
             Mitteilung {
                 titel: "Antrag freigezeichnet",
-                text: &format!("{text}. Der Antrag kann jetzt eingereicht werden, sobald alle Unterlagen vollständig sind."),
+                text: &format!("{text}. {weiter}"),
                 status: None,
                 frist: None,
                 pfad: None,
@@ -615,10 +656,21 @@ impl Verfahren {
         let aw = self.checkliste_fuer(a.tenant_id, v).await?.auswerten(&docs);
         let gruende = self.einreichungshindernisse(&a, Some(&aw)).await?;
         if !gruende.is_empty() {
-            return Err(Fehler::ungueltig(format!(
+            let satz = format!(
                 "Der Antrag kann noch nicht eingereicht werden: {}",
                 gruende.join(" ")
-            )));
+            );
+            // A Freizeichnung that a change invalidated: the case is not as it was signed.
+            let geaendert = self
+                .freizeichnungen(&a)
+                .await?
+                .iter()
+                .any(|f| f.zustand == FreizeichnungsZustand::Ungueltig);
+            return Err(if geaendert {
+                Fehler::konflikt(satz)
+            } else {
+                Fehler::ungueltig(satz)
+            });
         }
         let now = now_millis();
         let jahr = i64::from(heute_berlin().year());
@@ -650,6 +702,7 @@ impl Verfahren {
         .await?;
         Db::setze_eingereicht(&mut tx, a.id, &az, now).await?;
         let fassung = Db::friere_fassung(&mut tx, a.id, akteur.user_id, now).await?;
+        self.frozen_set_is_signed(&mut tx, &a).await?;
         tx.commit().await?;
         Ok(Eingang {
             aktenzeichen: az,
@@ -674,9 +727,34 @@ impl Verfahren {
                 d.bezeichnung
             )));
         }
+        let stand = self.freizeichnungen(&a).await?;
+        let hindernisse: Vec<String> = stand.iter().filter_map(|f| f.hindernis()).collect();
+        if !hindernisse.is_empty() {
+            return Err(Fehler::konflikt(format!(
+                "Die Unterlagen können noch nicht nachgereicht werden: {}",
+                hindernisse.join(" ")
+            )));
+        }
+        // What changed without needing a new Freizeichnung is shown to the Bauherrschaft.
+        let ohne_freizeichnung = match stand.iter().find_map(|f| f.gezeichnet.as_ref()) {
+            Some(g) => {
+                let jetzt = self.freizeichnungsinhalt(&a).await?;
+                let ae = plankammer_domain::freizeichnung::aenderungen(g, &jetzt);
+                if ae.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " Ohne neue Freizeichnung der Bauherrschaft (Nachweise und Ergänzungen): {}.",
+                        plankammer_domain::freizeichnung::beschreibe(&ae)
+                    )
+                }
+            }
+            None => String::new(),
+        };
         let now = now_millis();
         let mut tx = self.db.begin().await?;
         let fassung = Db::friere_fassung(&mut tx, a.id, akteur.user_id, now).await?;
+        self.frozen_set_is_signed(&mut tx, &a).await?;
         let text = format!("Unterlagen nachgereicht (Fassung {})", fassung.nummer);
         self.wechsle(
             &mut tx,
@@ -687,7 +765,7 @@ impl Verfahren {
                 text: &text,
                 mail: Some((
                     "Nachreichung eingegangen",
-                    &format!("Die nachgereichten Unterlagen sind als Fassung {} gespeichert. Die Bauaufsicht setzt die Prüfung fort.", fassung.nummer),
+                    &format!("Die nachgereichten Unterlagen sind als Fassung {} gespeichert. Die Bauaufsicht setzt die Prüfung fort.{ohne_freizeichnung}", fassung.nummer),
                 )),
                 frist: None,
             },
@@ -782,6 +860,8 @@ impl Verfahren {
                 now,
             )
             .await?;
+            self.freizeichnung_nach_aenderung(&mut tx, a.id, Some(akteur), now)
+                .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -859,6 +939,29 @@ impl Verfahren {
             return Err(Fehler::NichtGefunden);
         }
         Ok(self.db.retry_failed_stufen(ver.id, now_millis()).await?)
+    }
+}
+
+impl Verfahren {
+    /// Inside the transaction that freezes a Fassung: every Freizeichnung still covers the
+    /// set as it is now (a change that slipped in after the checks refuses the step).
+    async fn frozen_set_is_signed(
+        &self,
+        tx: &mut plankammer_storage::Tx,
+        a: &Antrag,
+    ) -> Ergebnis<()> {
+        let Some(p) = freizeichnung::phase(a.zustand) else {
+            return Ok(());
+        };
+        let aktuell = Db::antrag_in(tx, a.id).await?;
+        let jetzt = self.freizeichnungsinhalt_in(tx, &aktuell).await?;
+        for b in Db::beteiligte_in(tx, a.id).await? {
+            let f = freizeichnung::bewerte(&b, &jetzt, Some(p));
+            if let Some(h) = f.hindernis() {
+                return Err(Fehler::konflikt(h));
+            }
+        }
+        Ok(())
     }
 }
 

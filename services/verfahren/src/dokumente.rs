@@ -326,6 +326,12 @@ impl Verfahren {
                 Db::markiere_als_anlage(&mut tx, version.dokument_id, bid).await?;
             }
             Db::enqueue_stufe(&mut tx, version.id, vorgang.tenant_id, STUFE_VALIDATE, now).await?;
+            if anlage_von.is_none() {
+                // A new Bauvorlage or version: a Freizeichnung that covered the old set no
+                // longer does.
+                self.freizeichnung_nach_aenderung(&mut tx, vorgang.id, Some(akteur), now)
+                    .await?;
+            }
             Db::audit(
                 &mut tx,
                 AuditEvent {
@@ -340,7 +346,7 @@ impl Verfahren {
             )
             .await?;
             tx.commit().await?;
-            Ok::<_, plankammer_storage::StoreError>(Ok(version))
+            Ok::<_, Fehler>(Ok(version))
         }
         .await;
         match record {
@@ -372,7 +378,7 @@ impl Verfahren {
                 {
                     tracing::warn!(error = %del, "could not remove the bytes of a failed upload; maintenance will");
                 }
-                Err(Fehler::from(e).into())
+                Err(e.into())
             }
         }
     }

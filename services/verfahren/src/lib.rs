@@ -12,6 +12,7 @@
 //! | module | steps |
 //! |---|---|
 //! | [`antrag`] | a case, its Angaben, the Bauherrschaft, submission, Nachreichung, documents |
+//! | [`freizeichnung`] | whether the Bauherrschaft's Freizeichnung still covers the case |
 //! | [`pruefung`] | formelle Prüfung: vollständig or Nachforderung; Rücknahmefiktion; deadlines |
 //! | [`beteiligung`] | asking Stellen, withdrawing, extending, Rückfragen, late Stellungnahmen |
 //! | [`fachstelle`] | a Stelle's work on its request: opening, Rückfrage, Stellungnahme, attachments |
@@ -29,6 +30,7 @@ pub mod demo;
 pub mod dokumente;
 pub mod fachstelle;
 pub mod fehler;
+pub mod freizeichnung;
 pub mod fristen;
 pub mod konto;
 pub mod plan;
