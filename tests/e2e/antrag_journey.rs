@@ -11,8 +11,9 @@
 //! 4. the architect submits: Eingangsbestätigung with Aktenzeichen, status 14;
 //! 5. the case worker finds the case in the inbox, adds a Befund and requests documents
 //!    with the proposed deadline (status 17);
-//! 6. the architect replaces the Schnitt with a new version and completes the Nachreichung
-//!    (status 16);
+//! 6. the architect replaces the Schnitt with a new version; that invalidates the
+//!    Freizeichnung (mails to both), the Bauherrschaft signs again, and the architect
+//!    completes the Nachreichung (status 16);
 //! 7. the case worker sees what changed between the Fassungen and declares the documents
 //!    complete (status 18); the timeline shows every step.
 //!
@@ -781,6 +782,54 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
     ))
     .await;
     r.bild("neue_version_geprueft").await;
+    // The new Schnitt changes what the Bauherrschaft signed: the page says so, both sides
+    // get a mail, and the Bauherrschaft signs again before the Nachreichung
+    // (docs/decisions/0006-freizeichnung.md).
+    let hinweis = r.text("[data-testid=nachreichung-freizeichnung]").await;
+    assert!(
+        hinweis.contains("Jana Becker") && hinweis.contains("erneut freizeichnen"),
+        "{hinweis}"
+    );
+    for an in [ARCHITEKTIN, BAUHERR] {
+        let m = mail_an(&smtp, an, "Erneute Freizeichnung nötig").await;
+        assert!(
+            m.text.contains("06_Schnitt") && m.text.contains("erneut freizeichnen"),
+            "{an}: {}",
+            m.text
+        );
+    }
+    r.abmelden().await;
+    r.anmelden(BAUHERR, PASSWORT_BAUHERR).await;
+    r.gehe(&fall_pfad).await;
+    r.warte_auf("[data-testid=freizeichnung-ungueltig]").await;
+    let beteiligter = r.text("[data-testid=beteiligter]").await;
+    assert!(
+        beteiligter.contains("gilt nicht mehr") && beteiligter.contains("06_Schnitt"),
+        "{beteiligter}"
+    );
+    r.zeige(Some("#beteiligte")).await;
+    r.bild("freizeichnung_ungueltig").await;
+    r.absenden("[data-testid=freizeichnen]").await;
+    r.warte(
+        "the Freizeichnung given again",
+        SEITE,
+        "const b = document.querySelector('[data-testid=beteiligter]'); \
+         return b && b.innerText.includes('freigezeichnet am') && !document.querySelector('[data-testid=freizeichnen]');",
+    )
+    .await;
+    r.zeige(Some("#beteiligte")).await;
+    r.bild("erneut_freigezeichnet").await;
+    r.abmelden().await;
+    r.anmelden(ARCHITEKTIN, PASSWORT).await;
+    r.gehe(&fall_pfad).await;
+    r.warte_auf("[data-testid=nachreichen]").await;
+    assert!(
+        r.js("return !document.querySelector('[data-testid=nachreichung-freizeichnung]')")
+            .await
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
+        "no more warning once signed again"
+    );
     r.absenden("[data-testid=nachreichen]").await;
     r.warte(
         "the Nachreichung",
@@ -866,6 +915,7 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
         "freizeichnung",
         "einreichen",
         "nachfordern",
+        "freizeichnung_ungueltig",
         "nachreichen",
         "vollstaendig_erklaeren",
     ] {

@@ -548,6 +548,35 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
             beispiel("14_Kurven_Schnitt_A-A.pdf"),
         )
         .await;
+    // A new plan version changes what the Bauherrschaft signed: the API shows it, the
+    // Nachreichung waits for a new Freizeichnung (docs/decisions/0006-freizeichnung.md).
+    let liste = architektin
+        .get(&format!("/api/v1/cases/{id}/checkliste"))
+        .await;
+    assert_eq!(
+        liste["freizeichnungen"][0]["zustand"], "ungueltig",
+        "{liste}"
+    );
+    assert_eq!(
+        liste["freizeichnungen"][0]["aenderungen"][0]["art"], "neue_version",
+        "{liste}"
+    );
+    assert_eq!(
+        liste["freizeichnungen"][0]["aenderungen"][0]["dokument_id"], schnitt,
+        "{liste}"
+    );
+    bauherr
+        .ok(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/freizeichnung"),
+            None,
+            204,
+        )
+        .await;
+    let liste = architektin
+        .get(&format!("/api/v1/cases/{id}/checkliste"))
+        .await;
+    assert_eq!(liste["freizeichnungen"][0]["zustand"], "gueltig", "{liste}");
     let start = Instant::now();
     let fassung = loop {
         let (s, v) = architektin

@@ -501,6 +501,34 @@ async fn the_architect_prepares_the_bauherrschaft_signs_and_the_application_is_s
     )
     .await;
     assert_eq!(s, 303);
+    // New and withdrawn plans change the Vorhaben: the Bauherrschaft must sign again before
+    // the Nachreichung (docs/decisions/0006-freizeichnung.md); both sides were told once.
+    let (s, page, _) = post(
+        &c,
+        format!("{}/vorgaenge/{id}/nachreichen", app.url),
+        &[("_csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(s, 409, "{page}");
+    assert!(page.contains("erneut freizeichnen"), "{page}");
+    for an in ["anna@x.de", "berta@x.de"] {
+        assert_eq!(
+            mails_an(&app, an)
+                .await
+                .iter()
+                .filter(|m| m.2.contains("erneut freizeichnen"))
+                .count(),
+            1,
+            "{an} is asked once"
+        );
+    }
+    let (s, _, _) = post(
+        &b,
+        format!("{}/vorgaenge/{id}/freizeichnen", app.url),
+        &[("_csrf", &b_csrf)],
+    )
+    .await;
+    assert_eq!(s, 303);
     let (s, page, _) = post(
         &c,
         format!("{}/vorgaenge/{id}/nachreichen", app.url),

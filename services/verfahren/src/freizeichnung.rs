@@ -38,6 +38,7 @@ pub enum FreizeichnungsZustand {
 pub struct Freizeichnungsstand {
     pub beteiligter_id: i64,
     pub name: String,
+    pub email: String,
     pub user_id: Option<i64>,
     pub zustand: FreizeichnungsZustand,
     /// When the last Freizeichnung was given.
@@ -107,6 +108,7 @@ pub fn bewerte(
     Freizeichnungsstand {
         beteiligter_id: b.id,
         name: b.name.clone(),
+        email: b.email.clone(),
         user_id: b.user_id,
         zustand,
         freigezeichnet_at: b.freigezeichnet_at,

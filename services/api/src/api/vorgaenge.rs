@@ -14,8 +14,10 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use plankammer_domain::antrag::{Angaben, AngabenEingabe};
+use plankammer_domain::freizeichnung::{Aenderung, Freizeichnungsinhalt};
 use plankammer_domain::verfahren::Verfahrensart;
 use plankammer_storage::antrag::{Antrag, FassungsDokument};
+use plankammer_verfahren::freizeichnung::{FreizeichnungsZustand, Freizeichnungsstand};
 use plankammer_verfahren::pruefung::Fassungsvergleich;
 use plankammer_verfahren::{Verfahren, statuszeile};
 use serde::{Deserialize, Serialize};
@@ -85,6 +87,10 @@ pub fn router() -> Router<AppState> {
         plankammer_domain::antrag::Entwurfsverfasser,
         ChecklisteOut,
         PositionOut,
+        FreizeichnungOut,
+        Freizeichnungsinhalt,
+        plankammer_domain::freizeichnung::GezeichneteUnterlage,
+        Aenderung,
         BeteiligterOut,
         EinladungIn,
         EingangOut,
@@ -312,6 +318,66 @@ pub struct ChecklisteOut {
     /// as German sentences; empty when the case may be submitted. Only for the owner.
     pub hindernisse: Vec<String>,
     pub hinweise: Vec<String>,
+    /// The Freizeichnung of each invited person of the Bauherrschaft: what it covers and
+    /// whether it still holds.
+    pub freizeichnungen: Vec<FreizeichnungOut>,
+}
+
+/// The Freizeichnung of one person of the Bauherrschaft. It covers the Angaben (as a digest)
+/// and the exact document versions at the time of signing; a later change of either
+/// invalidates it (after submission only changes of what describes the Vorhaben — see
+/// `docs/decisions/0006-freizeichnung.md`), and it must be given again before submission
+/// or Nachreichung.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "beteiligter_id": 3, "name": "Jana Becker",
+    "zustand": "ungueltig", "freigezeichnet": 1780000200000_i64,
+    "sha256": "5d41402abc4b2a76b9719d911017c592c1b1a0f5e0a8e3d2b7c9f1e2d3a4b5c6",
+    "gezeichnet": {
+        "angaben_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "unterlagen": [{ "dokument_id": 12, "version_id": 31, "sha256": "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae", "anlageart": "2001", "bezeichnung": "Grundrisse" }]
+    },
+    "aenderungen": [{ "art": "neue_version", "dokument_id": 12, "bezeichnung": "Grundrisse", "anlageart": "2001" }],
+    "hindernis": "Die Bauherrschaft (Jana Becker) muss den geänderten Antrag erneut freizeichnen: von „Grundrisse“ gibt es eine neue Version."
+}))]
+pub struct FreizeichnungOut {
+    pub beteiligter_id: i64,
+    pub name: String,
+    /// `nicht_angenommen` (invited), `offen` (not signed), `gueltig`, `ungueltig` (changed
+    /// since; must be signed again).
+    pub zustand: String,
+    /// Unix milliseconds of the last Freizeichnung.
+    pub freigezeichnet: Option<i64>,
+    /// SHA-256 of what it covers: the Angaben digest and each document's id, version and
+    /// content hash.
+    pub sha256: Option<String>,
+    /// What it covers.
+    pub gezeichnet: Option<Freizeichnungsinhalt>,
+    /// What changed since, as far as it invalidates the Freizeichnung.
+    pub aenderungen: Vec<Aenderung>,
+    /// The blocking item for an invalid Freizeichnung, in German.
+    pub hindernis: Option<String>,
+}
+
+impl From<Freizeichnungsstand> for FreizeichnungOut {
+    fn from(f: Freizeichnungsstand) -> Self {
+        FreizeichnungOut {
+            hindernis: f.hindernis(),
+            beteiligter_id: f.beteiligter_id,
+            name: f.name,
+            zustand: match f.zustand {
+                FreizeichnungsZustand::NichtAngenommen => "nicht_angenommen",
+                FreizeichnungsZustand::Offen => "offen",
+                FreizeichnungsZustand::Gueltig => "gueltig",
+                FreizeichnungsZustand::Ungueltig => "ungueltig",
+            }
+            .into(),
+            freigezeichnet: f.freigezeichnet_at,
+            sha256: f.sha256,
+            gezeichnet: f.gezeichnet,
+            aenderungen: f.aenderungen,
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}/checkliste", tag = "vorgaenge", params(("id" = i64, Path)),
@@ -353,6 +419,13 @@ pub async fn checkliste(
                 .collect()
         }),
         hindernisse,
+        freizeichnungen: st
+            .verfahren
+            .freizeichnungen(&a)
+            .await?
+            .into_iter()
+            .map(FreizeichnungOut::from)
+            .collect(),
     }))
 }
 
@@ -365,6 +438,8 @@ pub struct BeteiligterOut {
     pub eingeladen: i64,
     pub angenommen: Option<i64>,
     pub freigezeichnet: Option<i64>,
+    /// `nicht_angenommen`, `offen`, `gueltig`, `ungueltig` (see [`FreizeichnungOut`]).
+    pub freizeichnung: String,
 }
 
 seite!(
@@ -383,10 +458,16 @@ pub async fn beteiligte(
 ) -> ApiResult<Json<BeteiligterSeite>> {
     let a = st.verfahren.vorgang(caller.akteur(), id).await?;
     let (seite, weiter) = q.blaettere(st.db.beteiligte(a.id).await?)?;
+    let stand = st.verfahren.freizeichnungen(&a).await?;
     Ok(Json(BeteiligterSeite {
         eintraege: seite
             .into_iter()
             .map(|b| BeteiligterOut {
+                freizeichnung: stand
+                    .iter()
+                    .find(|f| f.beteiligter_id == b.id)
+                    .map(|f| FreizeichnungOut::from(f.clone()).zustand)
+                    .unwrap_or_default(),
                 id: b.id,
                 name: b.name,
                 email: b.email,
@@ -436,7 +517,7 @@ pub async fn annehmen(
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/freizeichnung", tag = "vorgaenge", params(("id" = i64, Path)),
-    responses((status = 204, description = "Die Bauherrschaft hat den Antrag freigezeichnet"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody, description = "Nur die eingeladene Bauherrschaft"), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
+    responses((status = 204, description = "Die Bauherrschaft hat den Antrag freigezeichnet: die Angaben und die jetzigen Fassungen der Unterlagen (mit ihren SHA-256). Vor dem Einreichen und erneut, wenn eine Änderung die Freizeichnung ungültig gemacht hat (auch während einer Nachforderung)"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody, description = "Nur die eingeladene Bauherrschaft"), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody, description = "Bereits gültig freigezeichnet, oder keine Freizeichnung mehr nötig")))]
 pub async fn freizeichnen(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -459,7 +540,7 @@ pub struct EingangOut {
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/einreichung", tag = "vorgaenge", params(("id" = i64, Path)),
     responses((status = 201, body = EingangOut, description = "Eingereicht: Aktenzeichen, Fassung 1, Eingangsbestätigung per E-Mail"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
-        (status = 409, body = ApiErrorBody, description = "Bereits eingereicht"), (status = 422, body = ApiErrorBody, description = "Was noch fehlt, als deutsche Sätze")))]
+        (status = 409, body = ApiErrorBody, description = "Bereits eingereicht, oder der Antrag wurde nach der Freizeichnung geändert und muss erneut freigezeichnet werden"), (status = 422, body = ApiErrorBody, description = "Was noch fehlt, als deutsche Sätze")))]
 pub async fn einreichen(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -511,7 +592,7 @@ impl From<FassungsDokument> for FassungsDokumentOut {
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/nachreichung", tag = "vorgaenge", params(("id" = i64, Path)),
-    responses((status = 201, body = FassungOut, description = "Die nachgereichten Unterlagen als nächste Fassung"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody, description = "Es ist nichts nachgefordert"), (status = 422, body = ApiErrorBody, description = "Eine Unterlage wird noch geprüft")))]
+    responses((status = 201, body = FassungOut, description = "Die nachgereichten Unterlagen als nächste Fassung"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody, description = "Es ist nichts nachgefordert, oder die Bauherrschaft muss geänderte Pläne oder Antragsunterlagen erst erneut freizeichnen"), (status = 422, body = ApiErrorBody, description = "Eine Unterlage wird noch geprüft")))]
 pub async fn nachreichen(
     State(st): State<AppState>,
     caller: ApiCaller,

@@ -22,6 +22,7 @@ use plankammer_domain::vorgang::Zustand;
 use plankammer_domain::{Role, codeliste, frist, zeit};
 use plankammer_storage::antrag::Antrag;
 use plankammer_storage::heute_berlin;
+use plankammer_verfahren::freizeichnung::FreizeichnungsZustand;
 use plankammer_verfahren::{Verfahren, statuszeile};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -513,30 +514,74 @@ async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Value, A
         vec![]
     };
 
+    // Who may sign now: the person themself, before submission, or again in a Nachreichung
+    // when a change invalidated the Freizeichnung (docs/decisions/0006-freizeichnung.md).
+    let signierbar = |z: FreizeichnungsZustand| match zustand {
+        Zustand::Entwurf => matches!(
+            z,
+            FreizeichnungsZustand::Offen | FreizeichnungsZustand::Ungueltig
+        ),
+        Zustand::Nachforderung => z == FreizeichnungsZustand::Ungueltig,
+        _ => false,
+    };
     let beteiligte: Vec<Value> = st
-        .db
-        .beteiligte(a.id)
+        .verfahren
+        .freizeichnungen(a)
         .await?
         .into_iter()
-        .map(|b| {
-            let stand = if let Some(t) = b.freigezeichnet_at {
-                format!("freigezeichnet am {}", zeit::format_berlin(t))
-            } else if b.angenommen_at.is_some() {
-                "Einladung angenommen, Freizeichnung steht aus".to_string()
-            } else {
-                "eingeladen, noch nicht angenommen".to_string()
+        .map(|f| {
+            let am = f.freigezeichnet_at.map(zeit::format_berlin);
+            let stand = match f.zustand {
+                FreizeichnungsZustand::NichtAngenommen => {
+                    "eingeladen, noch nicht angenommen".to_string()
+                }
+                FreizeichnungsZustand::Offen => {
+                    "Einladung angenommen, Freizeichnung steht aus".to_string()
+                }
+                FreizeichnungsZustand::Gueltig => {
+                    format!("freigezeichnet am {}", am.unwrap_or_default())
+                }
+                FreizeichnungsZustand::Ungueltig => format!(
+                    "Freizeichnung vom {} gilt nicht mehr, der Antrag wurde danach geändert – erneute Freizeichnung nötig",
+                    am.unwrap_or_default()
+                ),
             };
+            let ich = f.user_id == Some(u.user_id());
+            let gezeichnet: Vec<Value> = f
+                .gezeichnet
+                .iter()
+                .flat_map(|g| &g.unterlagen)
+                .map(|d| json!({ "bezeichnung": d.bezeichnung, "sha256": d.sha256 }))
+                .collect();
             json!({
-                "name": b.name, "email": b.email, "stand": stand,
-                "ich": b.user_id == Some(u.user_id()),
-                "darf_freizeichnen": entwurf && b.user_id == Some(u.user_id())
-                    && b.angenommen_at.is_some() && b.freigezeichnet_at.is_none(),
+                "name": f.name, "stand": stand,
+                "email": f.email,
+                "ich": ich,
+                "gueltig": f.zustand == FreizeichnungsZustand::Gueltig,
+                "ungueltig": f.zustand == FreizeichnungsZustand::Ungueltig,
+                "aenderungen": f.aenderungen.iter().map(|a| a.beschreibung()).collect::<Vec<_>>(),
+                "gezeichnet": gezeichnet,
+                "sha256": f.sha256,
+                "darf_freizeichnen": ich && signierbar(f.zustand),
+                "erneut": ich && f.zustand == FreizeichnungsZustand::Ungueltig,
+                "hindernis": f.hindernis(),
             })
         })
         .collect();
     let darf_freizeichnen = beteiligte
         .iter()
         .any(|b| b["darf_freizeichnen"].as_bool() == Some(true));
+    let nachreichungshindernisse: Vec<&str> = if eigentuemer && zustand == Zustand::Nachforderung {
+        beteiligte
+            .iter()
+            .filter_map(|b| b["hindernis"].as_str())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let erneut_freizeichnen = beteiligte
+        .iter()
+        .any(|b| b["erneut"].as_bool() == Some(true));
 
     let heute = heute_berlin();
     let fristen: Vec<Value> = st
@@ -627,7 +672,9 @@ async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Value, A
         "darf_einreichen": eigentuemer && entwurf && hindernisse.is_empty(),
         "hindernisse": hindernisse,
         "darf_nachreichen": eigentuemer && zustand == Zustand::Nachforderung,
+        "nachreichungshindernisse": nachreichungshindernisse,
         "darf_freizeichnen": darf_freizeichnen,
+        "erneut_freizeichnen": erneut_freizeichnen,
         "ist_bauaufsicht": u.role() == Role::Bauaufsicht && u.tenant_id() == a.tenant_id,
         "checkliste": checkliste,
         "beteiligte": beteiligte,
