@@ -191,12 +191,13 @@ async fn a_new_version_invalidates_the_freizeichnung_until_it_is_given_again() {
         "the Bauherrschaft is told"
     );
     // A further change while it is invalid tells nobody again.
+    let baubeschreibung = plankammer_domain::anlageart::Anlageart::parse("1502").unwrap();
     hochladen(
         &w,
         fall.id,
         Ziel::NeuesDokument {
             bezeichnung: "Baubeschreibung",
-            anlageart: None,
+            anlageart: Some(&baubeschreibung),
         },
         "baubeschreibung",
     )
