@@ -7,7 +7,8 @@
 
 use crate::{Db, Millis, Result, StoreError, Tx};
 use plankammer_domain::Role;
-use plankammer_domain::notification::Notification;
+use plankammer_domain::notification::{Absender, Notification};
+use sqlx::Row;
 
 /// (email, name) of each person to mail.
 pub type Empfaenger = Vec<(String, String)>;
@@ -65,6 +66,20 @@ impl Db {
         .await?)
     }
 
+    /// Who signs the tenant's mails: its name and the address of its Bescheid template.
+    pub async fn absender(conn: &mut Tx, tenant_id: i64) -> Result<Absender> {
+        let r = sqlx::query(
+            "SELECT t.name, v.anschrift FROM tenants t \
+             LEFT JOIN bescheid_vorlagen v ON v.tenant_id = t.id WHERE t.id = $1",
+        )
+        .bind(tenant_id)
+        .fetch_one(conn.c())
+        .await?;
+        let name: String = r.try_get("name")?;
+        let anschrift: Option<String> = r.try_get("anschrift")?;
+        Ok(Absender::neu(&name, anschrift.as_deref().unwrap_or("")))
+    }
+
     /// Queues the mail once per address (a person in two roles gets one), in the caller's
     /// transaction. Returns how many were queued.
     pub async fn queue_fallmitteilung(
@@ -76,6 +91,7 @@ impl Db {
     ) -> Result<usize> {
         empfaenger.sort();
         empfaenger.dedup_by(|x, y| x.0 == y.0);
+        let absender = Db::absender(conn, m.tenant_id).await?;
         let n = empfaenger.len();
         for (email, name) in empfaenger {
             let mail = Notification::Vorgangsmitteilung {
@@ -87,6 +103,7 @@ impl Db {
                 status: m.status.map(str::to_string),
                 frist: m.frist.map(str::to_string),
                 vorgang_url: m.vorgang_url.to_string(),
+                absender: absender.clone(),
             };
             let rendered = mail.render().map_err(|e| StoreError::Mail(e.to_string()))?;
             Db::queue_mail(

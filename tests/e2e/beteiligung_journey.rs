@@ -213,8 +213,8 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     r.bild("beteiligung_uebersicht").await;
     let status = r.text("[data-testid=beteiligung-status]").await;
     assert!(
-        status.starts_with("08"),
-        "the case is in the Beteiligung: {status}"
+        status == "Beteiligung läuft",
+        "the case is in the Beteiligung (in words, not its code 08): {status}"
     );
     let anfragen = db.beteiligungen(fall.id).await.unwrap();
     assert_eq!(anfragen.len(), 3);
@@ -526,9 +526,9 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
         zustand_von("Untere Naturschutzbehörde"),
         "stellungnahme_abgegeben"
     );
-    // The Gemeinde was the last open request: the Beteiligung is closed (09).
+    // The Gemeinde was the last open request: the Beteiligung is closed.
     let status = r.text("[data-testid=beteiligung-status]").await;
-    assert!(status.starts_with("09"), "{status}");
+    assert_eq!(status, "Beteiligung abgeschlossen");
     mail_an(&smtp, ARCHITEKTIN, "Beteiligung abgeschlossen").await;
     r.zeige(None).await;
     r.bild("einvernehmen_fingiert").await;
@@ -615,7 +615,10 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     r.gehe(&format!("/vorgaenge/{}", fall.id)).await;
     r.warte_auf("[data-testid=bescheid-abschnitt]").await;
     let status = r.text("[data-testid=statuszeile]").await;
-    assert!(status.contains("10"), "status 10: {status}");
+    assert!(
+        status.contains("Genehmigt") && !status.contains("10 –"),
+        "granted, in words: {status}"
+    );
     r.zeige(Some("[data-testid=bescheid-abschnitt]")).await;
     r.bild("architektin_bescheid").await;
     // The timeline shows the applicant the steps, not what the Stellen said.

@@ -254,7 +254,7 @@ impl MailSender {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use plankammer_domain::notification::Notification;
+    use plankammer_domain::notification::{Absender, Notification};
     use plankammer_storage::testing::fresh_db;
     use std::io::Read;
 
@@ -268,6 +268,7 @@ mod tests {
             behoerde: "Bauaufsicht Musterstadt".into(),
             rolle: "Antragsteller/in".into(),
             anmelde_url: "http://127.0.0.1:8080/anmelden".into(),
+            absender: Absender::neu("Bauaufsicht Musterstadt", ""),
         }
         .render()
         .unwrap();

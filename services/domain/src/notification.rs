@@ -8,6 +8,32 @@ use minijinja::{Environment, context};
 use serde::Serialize;
 use std::sync::OnceLock;
 
+/// Who signs a mail: the authority (tenant) the case or account belongs to, with the contact
+/// lines people can reach it by (from its Bescheid template's address), never "Plankammer".
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Absender {
+    pub behoerde: String,
+    /// Address and contact, one line each; may be empty.
+    pub kontakt: Vec<String>,
+}
+
+impl Absender {
+    /// The authority's name and its address text as kept in the Bescheid template
+    /// (blank lines and surrounding spaces dropped; at most 8 lines are kept).
+    pub fn neu(behoerde: &str, anschrift: &str) -> Absender {
+        Absender {
+            behoerde: behoerde.trim().to_string(),
+            kontakt: anschrift
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && *l != behoerde.trim())
+                .take(8)
+                .map(str::to_string)
+                .collect(),
+        }
+    }
+}
+
 /// One event that concerns a person, with what the mail needs to say about it.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "art", rename_all = "snake_case")]
@@ -18,6 +44,7 @@ pub enum Notification {
         behoerde: String,
         rolle: String,
         anmelde_url: String,
+        absender: Absender,
     },
     /// A personal access token was created on the person's account: a security notice.
     ZugangsschluesselErstellt {
@@ -25,6 +52,7 @@ pub enum Notification {
         schluessel_name: String,
         erstellt_am: String,
         konto_url: String,
+        absender: Absender,
     },
     /// The Entwurfsverfasser/in invites the Bauherrschaft into a case (to read it and give
     /// the Freizeichnung before submission).
@@ -33,6 +61,7 @@ pub enum Notification {
         eingeladen_von: String,
         vorhaben: String,
         einladung_url: String,
+        absender: Absender,
     },
     /// Something happened on a case that concerns the person: a status change (with its
     /// XBau statusbauportal code), a deadline, a request.
@@ -47,6 +76,7 @@ pub enum Notification {
         status: Option<String>,
         frist: Option<String>,
         vorgang_url: String,
+        absender: Absender,
     },
 }
 
@@ -167,12 +197,29 @@ impl Notification {
 mod tests {
     use super::*;
 
+    fn absender() -> Absender {
+        Absender::neu(
+            "Bauaufsicht Musterstadt",
+            "Bauaufsicht Musterstadt\nRathausplatz 1\n\n34117 Musterstadt\nTelefon 0561 123-0",
+        )
+    }
+
+    #[test]
+    fn absender_drops_blank_lines_and_repeated_name() {
+        assert_eq!(
+            absender().kontakt,
+            vec!["Rathausplatz 1", "34117 Musterstadt", "Telefon 0561 123-0"]
+        );
+        assert!(Absender::neu("Amt", "").kontakt.is_empty());
+    }
+
     fn konto() -> Notification {
         Notification::KontoAngelegt {
             name: "Anna Schmidt".into(),
             behoerde: "Bauaufsicht Musterstadt".into(),
             rolle: "Antragsteller/in".into(),
             anmelde_url: "http://127.0.0.1:8080/anmelden".into(),
+            absender: absender(),
         }
     }
 
@@ -191,6 +238,7 @@ mod tests {
             schluessel_name: "CAD-Export <Büro>".into(),
             erstellt_am: "28.11.2026, 12:00 Uhr".into(),
             konto_url: "http://127.0.0.1:8080/konto".into(),
+            absender: absender(),
         }
         .render()
         .unwrap();
@@ -206,6 +254,7 @@ mod tests {
             eingeladen_von: "Sabine Hoffmann".into(),
             vorhaben: "Neubau Einfamilienhaus mit Garage".into(),
             einladung_url: "http://127.0.0.1:8080/einladung/abc".into(),
+            absender: absender(),
         }
         .render()
         .unwrap();
@@ -222,9 +271,10 @@ mod tests {
             aktenzeichen: Some("BA-2026-00017".into()),
             titel: "Unterlagen nachgefordert".into(),
             text: "Die Bauaufsicht hat Unterlagen nachgefordert.\nBitte reichen Sie sie bis zum Fristende nach.".into(),
-            status: Some("17 – Unterlagen nachgefordert".into()),
+            status: Some("Unterlagen nachgefordert".into()),
             frist: Some("04.05.2026".into()),
             vorgang_url: "http://127.0.0.1:8080/vorgaenge/1".into(),
+            absender: absender(),
         }
         .render()
         .unwrap();
@@ -240,6 +290,7 @@ mod tests {
             schluessel_name: "x".into(),
             erstellt_am: "heute".into(),
             konto_url: "http://x".into(),
+            absender: absender(),
         }
         .render()
         .unwrap();

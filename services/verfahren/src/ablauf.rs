@@ -8,21 +8,15 @@ use crate::Verfahren;
 use crate::akteur::Akteur;
 use crate::fehler::{Ergebnis, Fehler};
 use crate::mitteilung::{An, Mitteilung};
-use plankammer_domain::verfahren::Verfahrensart;
 use plankammer_domain::vorgang::{Ereignis, Zustand, darf_ausloesen, uebergang_im_verfahren};
 use plankammer_storage::antrag::{Antrag, NeuesEreignis};
 use plankammer_storage::{Db, Konflikt, Millis, StoreError, Tx};
 
-/// The German status line of a state in a procedure: "17 – Unterlagen nachgefordert".
-pub fn statuszeile(z: Zustand, verfahren: Option<Verfahrensart>) -> String {
-    let code = match verfahren {
-        Some(v) => z.statusbauportal_code_im(v),
-        None => z.statusbauportal_code(),
-    };
-    match code {
-        Some(c) => format!("{c} – {}", z.bezeichnung()),
-        None => z.bezeichnung().to_string(),
-    }
+/// The status of a state in a procedure as people read it: "Unterlagen nachgefordert".
+/// The `statusbauportal_3.0` code (17) is for machines — XBau messages and `/api/v1`'s
+/// `status_code` — and never stands in a sentence for people.
+pub fn statuszeile(z: Zustand) -> String {
+    z.bezeichnung().to_string()
 }
 
 /// A state change to make.
@@ -87,7 +81,7 @@ impl Verfahren {
                 Mitteilung {
                     titel,
                     text,
-                    status: Some(statuszeile(nach, Some(verfahren))),
+                    status: Some(statuszeile(nach)),
                     frist: w.frist,
                     pfad: None,
                 },

@@ -372,6 +372,7 @@ impl Verfahren {
             eingeladen_von: akteur.name.clone(),
             vorhaben: a.bezeichnung.clone(),
             einladung_url: self.url(&format!("/einladung/{secret}")),
+            absender: Db::absender(&mut tx, a.tenant_id).await?,
         };
         let rendered = mail.render().map_err(Fehler::intern)?;
         Db::queue_mail(
@@ -780,7 +781,7 @@ impl Verfahren {
             Mitteilung {
                 titel: "Unterlagen nachgereicht",
                 text: &format!("Die Antragstellerseite hat Unterlagen nachgereicht (Fassung {}). Bitte setzen Sie die formelle Prüfung fort.", fassung.nummer),
-                status: Some(statuszeile(Zustand::Nachgereicht, a.verfahren)),
+                status: Some(statuszeile(Zustand::Nachgereicht)),
                 frist: None,
                 pfad: None,
             },

@@ -360,7 +360,7 @@ impl Verfahren {
             Mitteilung {
                 titel: "Genehmigung gilt als erteilt",
                 text: &text,
-                status: Some(statuszeile(nach, Some(verfahren))),
+                status: Some(statuszeile(nach)),
                 frist: Some(&ende),
                 pfad: None,
             },

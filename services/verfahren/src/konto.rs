@@ -65,6 +65,7 @@ impl Verfahren {
             schluessel_name: name.to_string(),
             erstellt_am: plankammer_domain::zeit::format_berlin(now),
             konto_url: self.url("/konto"),
+            absender: Db::absender(&mut tx, akteur.tenant_id).await?,
         };
         let rendered = mail.render().map_err(Fehler::intern)?;
         Db::queue_mail(

@@ -22,7 +22,7 @@ pub enum An {
 pub(crate) struct Mitteilung<'a> {
     pub titel: &'a str,
     pub text: &'a str,
-    /// The status line ("17 – Unterlagen nachgefordert").
+    /// The status in words ("Unterlagen nachgefordert"); never its portal code.
     pub status: Option<String>,
     /// A deadline to show ("03.04.2026").
     pub frist: Option<&'a str>,

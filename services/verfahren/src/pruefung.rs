@@ -623,7 +623,7 @@ impl Verfahren {
             Mitteilung {
                 titel: v.titel,
                 text: v.mailtext,
-                status: Some(statuszeile(a.zustand, a.verfahren)),
+                status: Some(statuszeile(a.zustand)),
                 frist: Some(&frist::datum_de(v.neu)),
                 pfad: None,
             },

@@ -411,6 +411,7 @@ impl Verfahren {
             behoerde: tenant.name.clone(),
             rolle: neu.rolle.bezeichnung().to_string(),
             anmelde_url: self.url("/anmelden"),
+            absender: Db::absender(&mut tx, tenant.id).await?,
         };
         let rendered = mail.render().map_err(Fehler::intern)?;
         Db::queue_mail(

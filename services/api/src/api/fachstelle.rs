@@ -170,7 +170,7 @@ impl From<&Antrag> for VorhabenOut {
             aktenzeichen: a.aktenzeichen.as_ref().map(|az| az.to_string()),
             bezeichnung: a.bezeichnung.clone(),
             verfahren: a.verfahren.map(|v| v.slug().into()),
-            status: statuszeile(a.zustand, a.verfahren),
+            status: statuszeile(a.zustand),
             anschrift,
             gemeinde_ags: g.grundstueck.gemeinde_ags,
             gemeinde: g.grundstueck.gemeinde,

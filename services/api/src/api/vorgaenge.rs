@@ -112,7 +112,7 @@ pub struct Doc;
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({
     "id": 7, "bezeichnung": "Neubau Einfamilienhaus mit Garage", "erstellt": 1780000000000_i64,
-    "zustand": "eingegangen", "status": "14 – Eingegangen", "status_code": "14",
+    "zustand": "eingegangen", "status": "Eingegangen", "status_code": "14",
     "verfahren": "vereinfacht", "aktenzeichen": "BA-2026-00001", "eingereicht": 1780000500000_i64,
     "gemeinde_ags": "06611000", "naechste_frist": null
 }))]
@@ -141,7 +141,7 @@ impl From<Antrag> for CaseOut {
     fn from(a: Antrag) -> Self {
         CaseOut {
             id: a.id,
-            status: statuszeile(a.zustand, a.verfahren),
+            status: statuszeile(a.zustand),
             status_code: match a.verfahren {
                 Some(v) => a.zustand.statusbauportal_code_im(v),
                 None => a.zustand.statusbauportal_code(),

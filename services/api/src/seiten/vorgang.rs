@@ -656,7 +656,7 @@ async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Value, A
     Ok(json!({
         "id": a.id,
         "zustand": zustand.slug(),
-        "statuszeile": statuszeile(zustand, verfahren),
+        "statuszeile": statuszeile(zustand),
         "verfahren": verfahren.map(|v| v.bezeichnung_mit_paragraph()),
         "aktenzeichen": a.aktenzeichen,
         "eingereicht": a.eingereicht_at.map(zeit::format_berlin),

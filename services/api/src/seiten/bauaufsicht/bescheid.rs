@@ -213,7 +213,7 @@ async fn seite(
             layout => layout(u, "/start"),
             vorgang => context! {
                 id => a.id, bezeichnung => a.bezeichnung, aktenzeichen => a.aktenzeichen,
-                status => statuszeile(z, verfahren),
+                status => statuszeile(z),
                 verfahren => verfahren.map(|v| v.bezeichnung_mit_paragraph()),
             },
             tenoere => Tenor::ALL.iter().map(|t| json!({"slug": tenor_slug(*t), "name": t.bezeichnung()})).collect::<Vec<_>>(),

@@ -336,7 +336,7 @@ async fn seite_rendern(
             layout => layout(u, "/beteiligungen"),
             vorgang => context! {
                 id => a.id, bezeichnung => a.bezeichnung, aktenzeichen => a.aktenzeichen,
-                status => statuszeile(a.zustand, a.verfahren),
+                status => statuszeile(a.zustand),
                 verfahren => a.verfahren.map(|v| v.bezeichnung_mit_paragraph()),
             },
             beteiligungen, stellen, rollen, kann_beteiligen, fehler, plaene,

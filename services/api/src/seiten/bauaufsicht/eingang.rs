@@ -158,7 +158,7 @@ async fn eingang(
                 bezeichnung: a.bezeichnung.clone(),
                 verfahren: v.map(|v| v.bezeichnung().to_string()).unwrap_or_default(),
                 gemeinde: gemeinde_name(a.gemeinde_ags.as_deref()),
-                status: statuszeile(z, v),
+                status: statuszeile(z),
                 eingereicht: a
                     .eingereicht_at
                     .map(zeit::format_berlin)

@@ -240,7 +240,7 @@ async fn pruefung_rendern(
             layout => layout(u, "/eingang"),
             vorgang => context! {
                 id => a.id, bezeichnung => a.bezeichnung, aktenzeichen => a.aktenzeichen,
-                status => statuszeile(z, v),
+                status => statuszeile(z),
                 verfahren => v.map(|v| v.bezeichnung_mit_paragraph()),
                 gemeinde => gemeinde_name(a.gemeinde_ags.as_deref()),
                 eingereicht => a.eingereicht_at.map(zeit::format_berlin),

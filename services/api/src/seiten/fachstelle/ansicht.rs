@@ -106,7 +106,7 @@ pub fn fall_view(a: &Antrag) -> Value {
         "aktenzeichen": a.aktenzeichen,
         "bezeichnung": a.bezeichnung,
         "verfahren": a.verfahren.map(|v| v.bezeichnung_mit_paragraph()),
-        "status": statuszeile(a.zustand, a.verfahren),
+        "status": statuszeile(a.zustand),
         "anschrift": anschrift,
         "gemeinde": g.gemeinde.trim(),
         "gemarkung": g.gemarkung.trim(),
