@@ -316,10 +316,68 @@ async fn a_2_gb_upload_is_refused_before_it_is_read() {
 }
 
 #[tokio::test]
+async fn a_multipart_upload_carries_its_token_as_first_field_never_in_the_url() {
+    let app = spawn_app().await;
+    let (c, csrf, case, _) = setup(&app).await;
+    let datei = || reqwest::multipart::Part::bytes(a4(1)).file_name("Schnitt A-A.pdf");
+    let url = format!("{}/vorgaenge/{case}/dokumente", app.url);
+    // The token in the query (where logs and the history would keep it) no longer counts.
+    let r = c
+        .post(format!("{url}?_csrf={csrf}"))
+        .multipart(reqwest::multipart::Form::new().part("datei", datei()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // Nor after the file, nor a wrong one first.
+    let r = c
+        .post(&url)
+        .multipart(
+            reqwest::multipart::Form::new()
+                .part("datei", datei())
+                .text("_csrf", csrf.to_string()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = c
+        .post(&url)
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("_csrf", "falsch")
+                .part("datei", datei()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(count(&app, "dokument_versionen").await, 0);
+    // First field: accepted, and the file behind it is stored.
+    let r = c
+        .post(&url)
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("_csrf", csrf.to_string())
+                .part("datei", datei()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
+    assert_eq!(count(&app, "dokument_versionen").await, 1);
+}
+
+#[tokio::test]
 async fn multipart_uploads_report_per_file_and_keep_the_good_ones() {
     let app = spawn_app().await;
     let (c, csrf, case, _) = setup(&app).await;
     let form = reqwest::multipart::Form::new()
+        .text("_csrf", csrf.to_string())
         .text("anlageart", "2002")
         .part(
             "datei",
@@ -333,12 +391,9 @@ async fn multipart_uploads_report_per_file_and_keep_the_good_ones() {
             "datei",
             reqwest::multipart::Part::bytes(a4_salted(1, "2")).file_name("../../Schnitt B-B.pdf"),
         );
-    // Without JavaScript the token travels in the query.
+    // Without JavaScript the token travels as the form's first field.
     let r = c
-        .post(format!(
-            "{}/api/v1/cases/{case}/documents?_csrf={csrf}",
-            app.url
-        ))
+        .post(format!("{}/api/v1/cases/{case}/documents", app.url))
         .multipart(form)
         .send()
         .await

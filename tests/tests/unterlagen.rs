@@ -65,7 +65,7 @@ async fn seiten_upload(
     dokument: Option<i64>,
     pdf: Vec<u8>,
 ) -> (u16, String) {
-    let mut form = reqwest::multipart::Form::new();
+    let mut form = reqwest::multipart::Form::new().text("_csrf", csrf.to_string());
     if let Some(d) = dokument {
         form = form.text("dokument", d.to_string());
     }
@@ -77,10 +77,7 @@ async fn seiten_upload(
             .unwrap(),
     );
     let r = c
-        .post(format!(
-            "{}/vorgaenge/{vorgang_id}/dokumente?_csrf={csrf}",
-            w.app.url
-        ))
+        .post(format!("{}/vorgaenge/{vorgang_id}/dokumente", w.app.url))
         .multipart(form)
         .send()
         .await

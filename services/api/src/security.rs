@@ -16,6 +16,7 @@ use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum_extra::extract::cookie::CookieJar;
+use futures::StreamExt;
 use std::path::Path;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -125,12 +126,30 @@ pub async fn csrf_guard(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if content_type.starts_with("multipart/form-data") {
-        // A file upload from a page without JavaScript carries the token in the query.
-        let presented = req.uri().query().and_then(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .find(|(k, _)| k == "_csrf")
-                .map(|(_, v)| v.into_owned())
-        });
+        // A file upload from a page without JavaScript carries the token as its first field
+        // (never in the URL, where logs and the browser history would keep it). Only a short
+        // prefix of the stream is read; the whole body is handed on unchanged.
+        let Some(boundary) = multipart_boundary(content_type) else {
+            return AppError::Csrf.into_response_for(&req);
+        };
+        let (parts, body) = req.into_parts();
+        let mut stream = body.into_data_stream();
+        let mut prefix = bytes::BytesMut::new();
+        let presented = loop {
+            match erstes_csrf_feld(&prefix, &boundary) {
+                Some(found) => break found,
+                None if prefix.len() >= MAX_MULTIPART_CSRF_PREFIX => break None,
+                None => match stream.next().await {
+                    Some(Ok(chunk)) => prefix.extend_from_slice(&chunk),
+                    _ => break None,
+                },
+            }
+        };
+        let prefix = prefix.freeze();
+        let body = Body::from_stream(
+            futures::stream::once(async move { Ok::<_, axum::Error>(prefix) }).chain(stream),
+        );
+        let req = Request::from_parts(parts, body);
         return match presented {
             Some(p) if constant_time_eq(p.as_bytes(), expected.as_bytes()) => next.run(req).await,
             _ => AppError::Csrf.into_response_for(&req),
@@ -161,6 +180,49 @@ pub async fn csrf_guard(
         Some(p) if constant_time_eq(p.as_bytes(), expected.as_bytes()) => next.run(req).await,
         _ => AppError::Csrf.into_response_for(&req),
     }
+}
+
+/// Most bytes of a multipart body read to find its `_csrf` field (the field and its part
+/// headers are well under 1 KiB; anything longer is not one of our forms).
+const MAX_MULTIPART_CSRF_PREFIX: usize = 8 * 1024;
+
+/// The boundary of a `multipart/form-data` content type, quoted or not.
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.trim().split_once('=')?;
+        (k.trim().eq_ignore_ascii_case("boundary"))
+            .then(|| v.trim().trim_matches('"').to_string())
+            .filter(|b| !b.is_empty() && b.len() <= 200)
+    })
+}
+
+/// The value of the `_csrf` field when it is the first part of a multipart body.
+/// `None`: more bytes are needed to decide; `Some(None)`: the first part is something else.
+fn erstes_csrf_feld(prefix: &[u8], boundary: &str) -> Option<Option<String>> {
+    fn finde(h: &[u8], n: &[u8]) -> Option<usize> {
+        h.windows(n.len()).position(|w| w == n)
+    }
+    let start = format!("--{boundary}\r\n");
+    let start = start.as_bytes();
+    if prefix.len() < start.len() {
+        return (!start.starts_with(prefix)).then_some(None);
+    }
+    if !prefix.starts_with(start) {
+        return Some(None);
+    }
+    let rest = &prefix[start.len()..];
+    let kopf_ende = finde(rest, b"\r\n\r\n")?;
+    let kopf = String::from_utf8_lossy(&rest[..kopf_ende]);
+    let ist_csrf = kopf.lines().any(|l| {
+        let l = l.to_ascii_lowercase();
+        l.starts_with("content-disposition:") && l.contains("name=\"_csrf\"")
+    });
+    if !ist_csrf {
+        return Some(None);
+    }
+    let wert = &rest[kopf_ende + 4..];
+    let ende = finde(wert, format!("\r\n--{boundary}").as_bytes())?;
+    Some(String::from_utf8(wert[..ende].to_vec()).ok())
 }
 
 /// `/static/…` from `web/static`; `/static/kern/…`, `/static/htmx/…` and `/static/pdfjs/…`
@@ -199,4 +261,67 @@ pub fn static_router(web_dir: &Path) -> Router<AppState> {
         )
         .nest_service("/static", ServeDir::new(web_dir.join("static")))
         .layer(cache)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const B: &str = "----abc123";
+
+    fn teil(name: &str, wert: &str) -> String {
+        format!("--{B}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{wert}\r\n")
+    }
+
+    #[test]
+    fn boundary_quoted_or_not() {
+        assert_eq!(
+            multipart_boundary("multipart/form-data; boundary=xyz").as_deref(),
+            Some("xyz")
+        );
+        assert_eq!(
+            multipart_boundary("multipart/form-data; charset=utf-8; BOUNDARY=\"a b\"").as_deref(),
+            Some("a b")
+        );
+        assert_eq!(multipart_boundary("multipart/form-data"), None);
+        assert_eq!(multipart_boundary("multipart/form-data; boundary="), None);
+    }
+
+    #[test]
+    fn csrf_as_first_field_is_found() {
+        let body = format!(
+            "{}--{B}\r\nContent-Disposition: form-data; name=\"datei\"; filename=\"a.pdf\"\r\n\r\n%PDF",
+            teil("_csrf", "tok-123")
+        );
+        assert_eq!(
+            erstes_csrf_feld(body.as_bytes(), B),
+            Some(Some("tok-123".into()))
+        );
+    }
+
+    #[test]
+    fn a_prefix_asks_for_more_bytes() {
+        let body = teil("_csrf", "tok-123");
+        for n in [0, 5, 20, body.len() - 3] {
+            assert_eq!(erstes_csrf_feld(&body.as_bytes()[..n], B), None, "{n}");
+        }
+    }
+
+    #[test]
+    fn anything_else_first_is_refused() {
+        // The file before the token, a preamble, another boundary, a look-alike name.
+        let datei_zuerst = format!("{}{}", teil("datei", "%PDF"), teil("_csrf", "t"));
+        assert_eq!(erstes_csrf_feld(datei_zuerst.as_bytes(), B), Some(None));
+        let praeambel = format!("hallo\r\n{}", teil("_csrf", "t"));
+        assert_eq!(erstes_csrf_feld(praeambel.as_bytes(), B), Some(None));
+        assert_eq!(
+            erstes_csrf_feld(teil("_csrf", "t").as_bytes(), "other"),
+            Some(None)
+        );
+        let aehnlich = teil("_csrf2", "t");
+        assert_eq!(erstes_csrf_feld(aehnlich.as_bytes(), B), Some(None));
+        let kaputt =
+            format!("--{B}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\u{0}\u{ff}");
+        assert_eq!(erstes_csrf_feld(kaputt.as_bytes(), B), None);
+    }
 }

@@ -1334,7 +1334,7 @@ async fn anlagen_hochladen(
     bid: i64,
     dateien: &[(&str, Vec<u8>)],
 ) -> (u16, String) {
-    let mut form = reqwest::multipart::Form::new();
+    let mut form = reqwest::multipart::Form::new().text("_csrf", csrf.to_string());
     for (name, bytes) in dateien {
         form = form.part(
             "datei",
@@ -1345,10 +1345,7 @@ async fn anlagen_hochladen(
         );
     }
     let r = c
-        .post(format!(
-            "{}/beteiligungen/{bid}/anlagen?_csrf={csrf}",
-            app.url
-        ))
+        .post(format!("{}/beteiligungen/{bid}/anlagen", app.url))
         .multipart(form)
         .send()
         .await
