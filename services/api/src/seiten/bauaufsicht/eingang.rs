@@ -195,6 +195,8 @@ async fn eingang(
             },
             folgeseite => filter.as_ref().is_some_and(|f| f.vor_id.is_some()),
             darf_fristen => u.role() == Role::Bauaufsicht,
+            // The formelle Prüfung is the case worker's; the admin reads the case page.
+            darf_pruefen => u.role() == Role::Bauaufsicht,
         },
     )?;
     Ok((status, html).into_response())
