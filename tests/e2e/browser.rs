@@ -319,3 +319,137 @@ async fn upload_plans_and_watch_the_check_in_a_real_browser() {
     browser.screenshot("05-vorgang-dokumente").await;
     browser.client.clone().close().await.unwrap();
 }
+
+/// Every page a person can reach by following links, for every demo role and without an
+/// account, at phone width (360 px): nothing scrolls sideways, axe-core finds no WCAG 2.1
+/// A/AA or best-practice violation, and no link leads to an error page. The pages are found
+/// by crawling, not listed, so a new page is checked without touching this test.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_linked_page_at_phone_width_without_axe_findings() {
+    use plankammer_tests::browser::Fenster;
+    let site = Site::new().await;
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let app = site.start(&["demo"], &[("BIND", format!("127.0.0.1:{port}"))], "demo");
+    wait_ready(&url, &app).await;
+    let browser = Browser::start_mit(site.dir.path(), Fenster::Telefon).await;
+    let b = &browser.client;
+    // Links a crawl must not follow: they change state, download files or leave the pages.
+    let ueberspringen = |pfad: &str| {
+        pfad.starts_with("/api/")
+            || pfad.starts_with("/static/")
+            || pfad.contains("/download")
+            || pfad.contains("/abmelden")
+            || pfad.ends_with(".pdf")
+    };
+    // Pages that differ only by ids are one page ("/vorgaenge/N").
+    let muster = |pfad: &str| -> String {
+        pfad.split('/')
+            .map(|s| {
+                if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) {
+                    "N"
+                } else {
+                    s
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let mut befunde = Vec::new();
+    let mut geprueft = 0;
+    for konto in [
+        None,
+        Some("architektin"),
+        Some("sachbearbeitung"),
+        Some("brandschutz"),
+        Some("gemeinde"),
+        Some("admin"),
+    ] {
+        b.delete_all_cookies().await.unwrap();
+        if let Some(k) = konto {
+            b.goto(&format!("{url}/anmelden")).await.unwrap();
+            b.find(Locator::Id("email"))
+                .await
+                .unwrap()
+                .send_keys(&format!("{k}@musterstadt.example"))
+                .await
+                .unwrap();
+            b.find(Locator::Id("passwort"))
+                .await
+                .unwrap()
+                .send_keys("plankammer-demo")
+                .await
+                .unwrap();
+            b.find(Locator::Css("[data-testid=anmelden]"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            b.wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css("[data-testid=startseite]"))
+                .await
+                .unwrap();
+        }
+        let wer = konto.unwrap_or("ohne Konto");
+        let mut gesehen = std::collections::HashSet::new();
+        let mut offen = std::collections::VecDeque::from([(String::from("/"), String::new())]);
+        while let Some((pfad, von)) = offen.pop_front() {
+            if gesehen.len() >= 60 || !gesehen.insert(muster(&pfad)) {
+                continue;
+            }
+            b.goto(&format!("{url}{pfad}")).await.unwrap();
+            geprueft += 1;
+            if b.find(Locator::Css("[data-testid=fehlermeldung]"))
+                .await
+                .is_ok()
+            {
+                befunde.push(format!(
+                    "{wer}: {pfad} (linked from {von}) is an error page"
+                ));
+                continue;
+            }
+            let (breite, fenster) = browser.breiten().await;
+            if breite > fenster {
+                befunde.push(format!(
+                    "{wer}: {pfad} scrolls sideways ({breite} px on a {fenster} px screen)"
+                ));
+            }
+            for a in browser.axe().await {
+                befunde.push(format!("{wer}: {pfad}: {a}"));
+            }
+            if pfad == "/" || gesehen.len() <= 3 {
+                browser
+                    .screenshot(&format!(
+                        "telefon-{}-{}",
+                        wer.replace(' ', "-"),
+                        gesehen.len()
+                    ))
+                    .await;
+            }
+            let links = b
+                .execute(
+                    "return [...document.querySelectorAll('a[href]')].map(a => a.href)",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            for l in links.as_array().unwrap() {
+                let Ok(ziel) = url::Url::parse(l.as_str().unwrap_or("")) else {
+                    continue;
+                };
+                if ziel.port() != Some(port) || ziel.fragment().is_some() {
+                    continue;
+                }
+                let p = ziel.path().to_string();
+                if !ueberspringen(&p) && !gesehen.contains(&muster(&p)) {
+                    offen.push_back((p, pfad.clone()));
+                }
+            }
+        }
+    }
+    assert!(geprueft >= 30, "the crawl reached only {geprueft} pages");
+    assert!(befunde.is_empty(), "{}", befunde.join("\n"));
+    browser.client.clone().close().await.unwrap();
+}

@@ -329,8 +329,22 @@ impl Reise {
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
 
-    /// A screenshot, numbered in the order they are taken: `NN_name.png`.
+    /// A screenshot, numbered in the order they are taken: `NN_name.png`. Every state of
+    /// the journey worth a picture is also checked with axe-core (WCAG 2.1 A/AA and best
+    /// practices): a finding fails the journey, naming the rule and the element.
     pub async fn bild(&self, name: &str) -> PathBuf {
+        let befunde = self.browser.axe().await;
+        assert!(
+            befunde.is_empty(),
+            "{name}: axe-core findings on {}:\n{}",
+            self.browser
+                .client
+                .current_url()
+                .await
+                .map(|u| u.path().to_string())
+                .unwrap_or_default(),
+            befunde.join("\n")
+        );
         let nr = self.bilder.get() + 1;
         self.bilder.set(nr);
         let p = self

@@ -10,8 +10,21 @@ pub struct Browser {
     _profile: plankammer_storage::testing::tempfile_dir::TempDir,
 }
 
+/// The window a test looks through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fenster {
+    /// A desktop window, 1280 × 900.
+    Desktop,
+    /// A phone: 360 CSS pixels wide (Chromium's device emulation, touch, 2× pixels).
+    Telefon,
+}
+
 impl Browser {
     pub async fn start(log_dir: &std::path::Path) -> Browser {
+        Browser::start_mit(log_dir, Fenster::Desktop).await
+    }
+
+    pub async fn start_mit(log_dir: &std::path::Path, fenster: Fenster) -> Browser {
         let driver_bin =
             std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let chrome_bin = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -43,16 +56,19 @@ impl Browser {
         .await;
         let profile = plankammer_storage::testing::tempfile_dir::TempDir::new();
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({
-                "binary": chrome_bin,
-                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                         "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=de-DE",
-                         format!("--user-data-dir={}", profile.path().display())]
-            }),
-        );
+        let mut chrome = serde_json::json!({
+            "binary": chrome_bin,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=de-DE",
+                     format!("--user-data-dir={}", profile.path().display())]
+        });
+        if fenster == Fenster::Telefon {
+            chrome["mobileEmulation"] = serde_json::json!({
+                "deviceMetrics": { "width": 360, "height": 740, "pixelRatio": 2, "touch": true }
+            });
+        }
+        caps.insert("goog:chromeOptions".into(), chrome);
         // ChromeDriver speaks plain HTTP on loopback, but the client is built with rustls,
         // which needs a process-wide crypto provider chosen once.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -77,4 +93,52 @@ impl Browser {
         std::fs::write(&path, png).expect("write screenshot");
         path
     }
+
+    /// axe-core's findings on the page as it is now: WCAG 2.1 A/AA (what BITV 2.0 asks of
+    /// public bodies) and axe's best practices, one line per rule ("rule (n×): first target –
+    /// help"). axe-core comes from npm (web/node_modules, a devDependency) and is injected by
+    /// the test only; the product never serves it.
+    pub async fn axe(&self) -> Vec<String> {
+        let axe = axe_source();
+        self.client
+            .execute(&axe, vec![])
+            .await
+            .expect("inject axe-core");
+        let befunde = self
+            .client
+            .execute_async(
+                "const fertig = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] })
+                   .then(r => fertig(r.violations.map(v =>
+                     `${v.id} (${v.nodes.length}×): ${v.nodes[0].target.join(' ')} – ${v.help}`)))
+                   .catch(e => fertig(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .expect("run axe-core");
+        serde_json::from_value(befunde).expect("axe findings as strings")
+    }
+
+    /// Width of the page's content and of the viewport, in CSS pixels.
+    pub async fn breiten(&self) -> (u64, u64) {
+        let v = self
+            .client
+            .execute(
+                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+                vec![],
+            )
+            .await
+            .expect("measure the page");
+        (v[0].as_u64().unwrap_or(0), v[1].as_u64().unwrap_or(0))
+    }
+}
+
+fn axe_source() -> String {
+    let path = crate::repo_root().join("web/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "axe-core missing at {} ({e}): run scripts/setup.sh --test (npm ci installs it)",
+            path.display()
+        )
+    })
 }
