@@ -253,7 +253,7 @@ async fn an_admin_edits_a_checklist_and_drafts_follow() {
     assert!(zeile(&html, "2001").unwrap().contains("bei Bedarf"));
     let z = zeile(&html, "2801").unwrap();
     assert!(z.contains("Pflicht") && z.contains("fehlt"), "{z}");
-    assert!(html.contains("Es fehlt eine Pflichtunterlage: Standsicherheitsnachweis (2801)."));
+    assert!(html.contains("Es fehlt eine Pflichtunterlage: Standsicherheitsnachweis."));
 
     // A form built on an older version is not stored over a newer one.
     let (s, _, html) = post(&admin, editor.clone(), &formular(&csrf, 1, &v1)).await;

@@ -592,14 +592,13 @@ fn auswerten(liste: &Checkliste, dokumente: &[HochgeladenesDokument]) -> Auswert
             if !vorhanden {
                 match &p.anforderung {
                     Anforderung::Pflicht => mangel(
-                        format!("Es fehlt eine Pflichtunterlage: {name} ({}).", p.anlageart),
+                        format!("Es fehlt eine Pflichtunterlage: {name}."),
                         Behebung::Hochladen {
                             anlageart: p.anlageart.clone(),
                         },
                     ),
                     Anforderung::Bedingt(b) => hinweise.push(format!(
-                        "Falls zutreffend, fehlt noch: {name} ({}) – erforderlich, {b}.",
-                        p.anlageart
+                        "Falls zutreffend, fehlt noch: {name} – erforderlich, {b}."
                     )),
                     Anforderung::BeiBedarf | Anforderung::Spaeter(_) => {}
                 }

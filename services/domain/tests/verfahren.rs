@@ -318,11 +318,11 @@ fn nothing_uploaded_names_every_required_document() {
     assert_eq!(a.gruende.len(), pflicht);
     assert!(
         a.gruende
-            .contains(&"Es fehlt eine Pflichtunterlage: Grundrisse (2001).".to_string())
+            .contains(&"Es fehlt eine Pflichtunterlage: Grundrisse.".to_string())
     );
     // Conditional rows are mentioned, but do not block.
     assert!(a.hinweise.iter().any(|h| h.starts_with(
-        "Falls zutreffend, fehlt noch: Zustimmung des Grundstückseigentümers (0601) – erforderlich, wenn"
+        "Falls zutreffend, fehlt noch: Zustimmung des Grundstückseigentümers – erforderlich, wenn"
     )));
     let texte: Vec<(&str, &str)> = a
         .positionen

@@ -17,6 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::context;
+use plankammer_domain::frist::FristArt;
 use plankammer_domain::verfahren::{Auswertung, Behebung};
 use plankammer_domain::vorgang::Zustand;
 use plankammer_domain::{Role, codeliste, frist, zeit};
@@ -584,12 +585,19 @@ async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Value, A
         .any(|b| b["erneut"].as_bool() == Some(true));
 
     let heute = heute_berlin();
-    let fristen: Vec<Value> = st
+    let offene_fristen: Vec<_> = st
         .db
         .fristen(a.id)
         .await?
         .into_iter()
         .filter(|f| f.zustand.ist_offen())
+        .collect();
+    let nachforderung_bis = offene_fristen
+        .iter()
+        .find(|f| f.art == FristArt::Nachforderung)
+        .map(|f| frist::tag_de(f.ende));
+    let fristen: Vec<Value> = offene_fristen
+        .into_iter()
         .map(|f| {
             json!({
                 "art": f.art.bezeichnung_fuer_antragsteller(),
@@ -634,6 +642,18 @@ async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Value, A
         vec![]
     };
 
+    let jetzt = jetzt_zu_tun(&Lage {
+        id: a.id,
+        zustand,
+        eigentuemer,
+        bauaufsicht: u.role() == Role::Bauaufsicht && u.tenant_id() == a.tenant_id,
+        offene_punkte: hindernisse.len(),
+        freizeichnen: darf_freizeichnen,
+        erneut_freizeichnen,
+        nachforderung_bis: nachforderung_bis.as_deref(),
+        nachgefordert: nachgefordert.len(),
+    });
+
     let gemeinde = a
         .gemeinde_ags
         .as_deref()
@@ -657,6 +677,7 @@ async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Value, A
         "id": a.id,
         "zustand": zustand.slug(),
         "statuszeile": statuszeile(zustand),
+        "jetzt": jetzt,
         "verfahren": verfahren.map(|v| v.bezeichnung_mit_paragraph()),
         "aktenzeichen": a.aktenzeichen,
         "eingereicht": a.eingereicht_at.map(zeit::format_berlin),
@@ -683,6 +704,117 @@ async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Value, A
         "nachgefordert": nachgefordert,
         "zeitleiste": zeitleiste(st, a, u.role() == Role::Antragsteller).await?,
     }))
+}
+
+/// What the person looking at a case sees about it, to say what they must do now.
+struct Lage<'a> {
+    id: i64,
+    zustand: Zustand,
+    eigentuemer: bool,
+    bauaufsicht: bool,
+    offene_punkte: usize,
+    freizeichnen: bool,
+    erneut_freizeichnen: bool,
+    nachforderung_bis: Option<&'a str>,
+    nachgefordert: usize,
+}
+
+/// "Jetzt zu tun": the one or two things this person must do on this case now, first on
+/// the page, each with where to do it. Empty when nothing waits for them; the page then
+/// says so in words. Only what the person may do is offered (the same flags that show the
+/// forms further down).
+fn jetzt_zu_tun(l: &Lage) -> Vec<Value> {
+    let mut t = Vec::new();
+    let mut add = |titel: String, text: String, href: String, knopf: &str| {
+        t.push(json!({ "titel": titel, "text": text, "href": href, "knopf": knopf }));
+    };
+    if l.freizeichnen {
+        add(
+            if l.erneut_freizeichnen {
+                "Geänderten Antrag erneut freizeichnen".into()
+            } else {
+                "Antrag freizeichnen".into()
+            },
+            "Bitte prüfen Sie die Angaben und Unterlagen und bestätigen Sie den Antrag als Bauherrschaft.".into(),
+            "#beteiligte".into(),
+            "Zur Freizeichnung",
+        );
+    }
+    if l.eigentuemer {
+        match l.zustand {
+            Zustand::Entwurf if l.offene_punkte > 0 => add(
+                "Antrag vervollständigen".into(),
+                match l.offene_punkte {
+                    1 => "Vor dem Einreichen fehlt noch 1 Punkt der Checkliste.".into(),
+                    n => format!("Vor dem Einreichen fehlen noch {n} Punkte der Checkliste."),
+                },
+                "#checkliste".into(),
+                "Zur Checkliste",
+            ),
+            Zustand::Entwurf => add(
+                "Antrag einreichen".into(),
+                "Alle Punkte der Checkliste sind erfüllt. Sie können den Antrag jetzt einreichen."
+                    .into(),
+                "#checkliste".into(),
+                "Zum Einreichen",
+            ),
+            Zustand::Nachforderung => add(
+                "Unterlagen nachreichen".into(),
+                format!(
+                    "Die Bauaufsicht hat {} nachgefordert{}. Wird die Frist versäumt, gilt der Antrag als zurückgenommen.",
+                    match l.nachgefordert {
+                        0 | 1 => "eine Unterlage oder Angabe".to_string(),
+                        n => format!("{n} Unterlagen oder Angaben"),
+                    },
+                    l.nachforderung_bis
+                        .map(|d| format!(" – bis {d}"))
+                        .unwrap_or_default()
+                ),
+                "#nachreichung".into(),
+                "Zur Nachforderung",
+            ),
+            _ => {}
+        }
+    }
+    if matches!(l.zustand, Zustand::Genehmigt | Zustand::Abgelehnt) {
+        add(
+            "Bescheid herunterladen".into(),
+            "Der Bescheid ist erlassen.".into(),
+            "#bescheid".into(),
+            "Zum Bescheid",
+        );
+    }
+    if l.bauaufsicht {
+        let id = l.id;
+        match l.zustand {
+            Zustand::Eingegangen | Zustand::Nachgereicht => add(
+                "Formelle Prüfung".into(),
+                "Prüfen Sie, ob die Unterlagen vollständig sind: vollständig erklären oder nachfordern.".into(),
+                format!("/vorgaenge/{id}/pruefung"),
+                "Zur formellen Prüfung",
+            ),
+            Zustand::Vollstaendig => add(
+                "Beteiligung starten".into(),
+                "Der Antrag ist vollständig. Beteiligen Sie die Stellen, deren Stellungnahme nötig ist.".into(),
+                format!("/vorgaenge/{id}/beteiligung"),
+                "Beteiligung starten",
+            ),
+            Zustand::Beteiligung => add(
+                "Beteiligung verfolgen".into(),
+                "Die Stellen sind angefragt. Offene Anfragen, Rückfragen und Stellungnahmen sehen Sie in der Beteiligung.".into(),
+                format!("/vorgaenge/{id}/beteiligung"),
+                "Zur Beteiligung",
+            ),
+            Zustand::BeteiligungAbgeschlossen => add(
+                "Bescheid entwerfen".into(),
+                "Alle Stellen haben geantwortet. Entwerfen und erlassen Sie den Bescheid.".into(),
+                format!("/vorgaenge/{id}/bescheid"),
+                "Zum Bescheid",
+            ),
+            _ => {}
+        }
+    }
+    t
 }
 
 /// The timeline of a case for `_zeitleiste.html`; for the applicant side without the
