@@ -615,6 +615,15 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
     .await;
     r.zeige(Some("#checkliste")).await;
     r.bild("bereit_zum_einreichen").await;
+    // A legal act: the button opens what will happen; a second click does it.
+    r.folge("[data-testid=einreichen-oeffnen]").await;
+    let folgen = r.text("[data-testid=einreichen-bestaetigen]").await;
+    assert!(
+        folgen.contains("Eingangsbestätigung") && folgen.contains("nicht mehr ändern"),
+        "{folgen}"
+    );
+    r.zeige(Some("[data-testid=einreichen-bestaetigen]")).await;
+    r.bild("einreichen_bestaetigen").await;
     r.absenden("[data-testid=einreichen]").await;
     r.warte_auf("[data-testid=eingangsbestaetigung]").await;
     let az = r.text("[data-testid=aktenzeichen]").await;
@@ -693,6 +702,14 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
     r.js("document.getElementById('frist_ende').scrollIntoView({block: 'center', behavior: 'instant'})")
         .await;
     r.bild("frist_vorschlag").await;
+    r.folge("[data-testid=nachfordern-oeffnen]").await;
+    let folgen = r.text("[data-testid=nachfordern-bestaetigen]").await;
+    assert!(
+        folgen.contains("§ 70 Abs. 2 HBO") && folgen.contains("per E-Mail"),
+        "who is told, which deadline: {folgen}"
+    );
+    r.zeige(Some("[data-testid=nachfordern-bestaetigen]")).await;
+    r.bild("nachforderung_bestaetigen").await;
     r.absenden("[data-testid=nachfordern]").await;
     r.warte(
         "the Nachforderung",
@@ -707,6 +724,8 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
         "{bisher}"
     );
     r.zeige(None).await;
+    let erfolg = r.text("[data-testid=erfolg]").await;
+    assert!(erfolg.contains("Nachforderung ist versandt"), "{erfolg}");
     r.bild("nachforderung_gesendet").await;
     let nf = mail_an(&smtp, ARCHITEKTIN, "Unterlagen nachgefordert").await;
     assert!(
@@ -901,6 +920,9 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
     assert!(diff.contains("10 Unterlage(n) unverändert"), "{diff}");
     r.zeige(Some("[data-testid=fassungsvergleich]")).await;
     r.bild("fassungsvergleich").await;
+    r.folge("[data-testid=vollstaendig-oeffnen]").await;
+    let folgen = r.text("[data-testid=vollstaendig-bestaetigen]").await;
+    assert!(folgen.contains("Entscheidungsfrist beginnt"), "{folgen}");
     r.absenden("[data-testid=vollstaendig]").await;
     r.warte(
         "the documents to be declared complete",
@@ -910,6 +932,11 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
     )
     .await;
     r.zeige(None).await;
+    let erfolg = r.text("[data-testid=erfolg]").await;
+    assert!(
+        erfolg.contains("als vollständig erklärt") && erfolg.contains("Beteiligung starten"),
+        "{erfolg}"
+    );
     r.bild("unterlagen_vollstaendig").await;
     for an in [ARCHITEKTIN, BAUHERR] {
         let m = mail_an(&smtp, an, "Antrag vollständig").await;

@@ -8,7 +8,7 @@ use crate::sitzung::CurrentUser;
 use crate::templates::render;
 use crate::{AppError, AppState};
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -113,18 +113,39 @@ impl PruefungEingabe {
     }
 }
 
+/// `?erledigt=…` after a Prüfung was concluded (Post/Redirect/Get): which success message
+/// to show. Only a fixed word travels in the URL, never data.
+#[derive(Debug, Default, serde::Deserialize)]
+struct Erledigt {
+    #[serde(default)]
+    erledigt: String,
+}
+
 async fn pruefung_seite(
     State(st): State<AppState>,
     u: CurrentUser,
     Path(id): Path<i64>,
+    Query(q): Query<Erledigt>,
 ) -> PageResult<Response> {
     let a = st.verfahren.vorgang_der_bauaufsicht(u.akteur(), id).await?;
+    let erfolg = match (q.erledigt.as_str(), a.zustand) {
+        ("nachforderung", Zustand::Nachforderung) => Some(
+            "Die Nachforderung ist versandt. Antragsteller/in und Bauherrschaft sind per E-Mail \
+             benachrichtigt; die Frist für die Nachreichung läuft.",
+        ),
+        ("vollstaendig", Zustand::Vollstaendig) => Some(
+            "Die Unterlagen sind als vollständig erklärt. Antragsteller/in und Bauherrschaft sind \
+             benachrichtigt; die Entscheidungsfrist läuft. Als Nächstes beteiligen Sie die Stellen.",
+        ),
+        _ => None,
+    };
     pruefung_rendern(
         &st,
         &u,
         &a,
         PruefungEingabe::default(),
         vec![],
+        erfolg,
         StatusCode::OK,
     )
     .await
@@ -136,6 +157,7 @@ async fn pruefung_rendern(
     a: &Antrag,
     mut eingabe: PruefungEingabe,
     fehler: Vec<String>,
+    erfolg: Option<&str>,
     status: StatusCode,
 ) -> PageResult<Response> {
     let heute = heute_berlin();
@@ -238,9 +260,10 @@ async fn pruefung_rendern(
         "pruefung.html",
         context! {
             layout => layout(u, "/eingang"),
+            erfolg,
             vorgang => context! {
                 id => a.id, bezeichnung => a.bezeichnung, aktenzeichen => a.aktenzeichen,
-                status => statuszeile(z),
+                status => statuszeile(z), zustand => z.slug(),
                 verfahren => v.map(|v| v.bezeichnung_mit_paragraph()),
                 gemeinde => gemeinde_name(a.gemeinde_ags.as_deref()),
                 eingereicht => a.eingereicht_at.map(zeit::format_berlin),
@@ -300,7 +323,15 @@ async fn pruefung_abschliessen(
         }
     };
     match ergebnis {
-        Ok(()) => Ok(Redirect::to(&format!("/vorgaenge/{id}/pruefung")).into_response()),
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/vorgaenge/{id}/pruefung?erledigt={}",
+            if eingabe.ergebnis == "vollstaendig" {
+                "vollstaendig"
+            } else {
+                "nachforderung"
+            }
+        ))
+        .into_response()),
         Err(Fehler::Ungueltig(fehler)) => {
             let a = st.verfahren.vorgang_der_bauaufsicht(u.akteur(), id).await?;
             pruefung_rendern(
@@ -309,6 +340,7 @@ async fn pruefung_abschliessen(
                 &a,
                 eingabe,
                 fehler,
+                None,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
