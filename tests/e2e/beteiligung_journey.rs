@@ -433,6 +433,16 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     .await;
     r.zeige(Some("#stellungnahme-form")).await;
     r.bild("stellungnahme_formular").await;
+    // Abgeben is a legal act: the summary first, then the explicit "Ja".
+    r.folge("[data-testid=stellungnahme-oeffnen]").await;
+    let folgen = r.text("[data-testid=stellungnahme-bestaetigen]").await;
+    assert!(
+        folgen.contains("Bauaufsicht erhält") && folgen.contains("unveränderlich"),
+        "{folgen}"
+    );
+    r.zeige(Some("[data-testid=stellungnahme-bestaetigen]"))
+        .await;
+    r.bild("stellungnahme_bestaetigen").await;
     r.absenden("#stellungnahme-senden").await;
     r.warte_auf("[data-testid=stellungnahme]").await;
     r.zeige(Some("#stellungnahmen")).await;
@@ -589,6 +599,14 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     );
     r.zeige(Some("[data-testid=bescheid-vorschau]")).await;
     r.bild("bescheid_vorschau").await;
+    r.folge("[data-testid=erlassen-oeffnen]").await;
+    let folgen = r.text("[data-testid=erlassen-bestaetigen]").await;
+    assert!(
+        folgen.contains("unveränderlich") && folgen.contains("per E-Mail benachrichtigt"),
+        "{folgen}"
+    );
+    r.zeige(Some("[data-testid=erlassen-bestaetigen]")).await;
+    r.bild("erlassen_bestaetigen").await;
     r.absenden("[data-testid=bescheid-erlassen]").await;
     // The worker stamps the plans in its sandbox and renders the Bescheid; the page polls.
     let meldung = r
