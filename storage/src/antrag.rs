@@ -297,6 +297,8 @@ pub struct EingangsFilter {
     pub frist_bis: Option<NaiveDate>,
     /// Keyset paging: only cases with an id below this one.
     pub vor_id: Option<i64>,
+    /// "Meine Vorgänge": only cases this user handles or deputises.
+    pub bearbeitet_von: Option<i64>,
     pub limit: i64,
 }
 
@@ -857,10 +859,14 @@ impl Db {
         Ok(id)
     }
 
-    async fn aktualisiere_naechste_frist(conn: &mut Tx, vorgang_id: i64) -> Result<()> {
+    /// The case's next deadline for the inbox: the earliest open one of its own (Nachforderung,
+    /// decision) and of the Stellen it asked. Called by every change of either.
+    pub(crate) async fn aktualisiere_naechste_frist(conn: &mut Tx, vorgang_id: i64) -> Result<()> {
         sqlx::query(
-            "UPDATE vorgaenge SET naechste_frist = \
-             (SELECT MIN(ende) FROM fristen WHERE vorgang_id = $1 AND zustand IN ('laeuft', 'faellig')) \
+            "UPDATE vorgaenge SET naechste_frist = (SELECT MIN(e) FROM ( \
+               SELECT ende AS e FROM fristen WHERE vorgang_id = $1 AND zustand IN ('laeuft', 'faellig') \
+               UNION ALL SELECT ende AS e FROM beteiligungen WHERE vorgang_id = $1 \
+                 AND zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage')) AS alle) \
              WHERE id = $1",
         )
         .bind(vorgang_id)
@@ -1295,6 +1301,13 @@ fn eingang_abfrage(tenant_id: i64, f: &EingangsFilter) -> (String, Vec<Wert<'_>>
             werte.push(wert);
             sql.push_str(&format!(" AND {ausdruck} ${}", werte.len()));
         }
+    }
+    if let Some(wer) = f.bearbeitet_von {
+        werte.push(Wert::Zahl(wer));
+        let n = werte.len();
+        sql.push_str(&format!(
+            " AND (bearbeiter_id = ${n} OR vertretung_id = ${n})"
+        ));
     }
     werte.push(Wert::Zahl(f.limit));
     sql.push_str(&format!(" ORDER BY id DESC LIMIT ${}", werte.len()));

@@ -310,7 +310,7 @@ impl Db {
         let umfang = b
             .umfang
             .map(|u| serde_json::to_string(u).unwrap_or_else(|_| "[]".into()));
-        Ok(sqlx::query_scalar(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO beteiligungen (vorgang_id, stelle_id, rolle, rechtsbereich, notiz, umfang, fassung_id, zustand, \
              start, ende, rechtsgrundlage, erklaerung, behoerdlich_gesetzt, schweigefolge, angefragt_at, angefragt_by, geaendert_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, 'angefragt', $8, $9, $10, $11, $12, $13, $14, $15, $14) RETURNING id",
@@ -331,7 +331,9 @@ impl Db {
         .bind(now)
         .bind(b.user_id)
         .fetch_one(conn.c())
-        .await?)
+        .await?;
+        Db::aktualisiere_naechste_frist(conn, b.vorgang_id).await?;
+        Ok(id)
     }
 
     pub async fn beteiligung(&self, id: i64) -> Result<Beteiligung> {
@@ -392,7 +394,7 @@ impl Db {
         grund: Option<&str>,
         now: Millis,
     ) -> Result<bool> {
-        Ok(sqlx::query(
+        let geaendert = sqlx::query(
             "UPDATE beteiligungen SET zustand = $3, grund = COALESCE($4, grund), geaendert_at = $5 \
              WHERE id = $1 AND zustand = $2",
         )
@@ -404,7 +406,22 @@ impl Db {
         .execute(conn.c())
         .await?
         .rows_affected()
-            == 1)
+            == 1;
+        if geaendert {
+            Self::naechste_frist_der_beteiligung(conn, id).await?;
+        }
+        Ok(geaendert)
+    }
+
+    /// Keeps the case's next deadline ([`Db::aktualisiere_naechste_frist`]) true after a
+    /// request's deadline or state changed.
+    async fn naechste_frist_der_beteiligung(conn: &mut Tx, id: i64) -> Result<()> {
+        let vorgang_id: i64 =
+            sqlx::query_scalar("SELECT vorgang_id FROM beteiligungen WHERE id = $1")
+                .bind(id)
+                .fetch_one(conn.c())
+                .await?;
+        Db::aktualisiere_naechste_frist(conn, vorgang_id).await
     }
 
     /// A new end for an open request (an extension, with its reason in the explanation),
@@ -434,7 +451,7 @@ impl Db {
         .await?
         .rows_affected();
         if n == 1 {
-            Ok(())
+            Self::naechste_frist_der_beteiligung(conn, id).await
         } else {
             Err(Self::warum_nicht_aenderbar(conn, id, heute).await?)
         }
@@ -538,7 +555,7 @@ impl Db {
         heute: NaiveDate,
         now: Millis,
     ) -> Result<bool> {
-        Ok(sqlx::query(
+        let eingetragen = sqlx::query(
             "UPDATE beteiligungen SET zustand = $2, fiktion_at = $4, geaendert_at = $4 \
              WHERE id = $1 AND fiktion_at IS NULL AND ende < $3 \
              AND zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage')",
@@ -550,7 +567,11 @@ impl Db {
         .execute(conn.c())
         .await?
         .rows_affected()
-            == 1)
+            == 1;
+        if eingetragen {
+            Self::naechste_frist_der_beteiligung(conn, id).await?;
+        }
+        Ok(eingetragen)
     }
 
     /// Notes that the reminder `tage` days before the end went out; false if it had
@@ -646,7 +667,7 @@ impl Db {
         .await?
         .rows_affected();
         if n == 1 {
-            Ok(())
+            Self::naechste_frist_der_beteiligung(conn, id).await
         } else {
             Err(Self::warum_nicht_aenderbar(conn, id, heute).await?)
         }

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod anlagen;
 pub mod antrag;
 pub mod audit;
+pub mod bearbeitung;
 pub mod bescheid;
 pub mod beteiligung;
 pub mod blobs;

@@ -27,14 +27,26 @@ pub struct Fallmitteilung<'a> {
 }
 
 impl Db {
-    /// The tenant's active Bauaufsicht users.
-    pub async fn bauaufsicht_empfaenger(conn: &mut Tx, tenant_id: i64) -> Result<Empfaenger> {
+    /// The case workers a mail about the case goes to: its Sachbearbeiter and deputy while
+    /// either is an active Bauaufsicht member of the tenant, otherwise every active one.
+    pub async fn bauaufsicht_empfaenger(
+        conn: &mut Tx,
+        tenant_id: i64,
+        vorgang_id: i64,
+    ) -> Result<Empfaenger> {
         Ok(sqlx::query_as(
             "SELECT u.email, u.display_name FROM memberships m JOIN users u ON u.id = m.user_id \
-             WHERE m.tenant_id = $1 AND m.role = $2 AND u.disabled_at IS NULL",
+             WHERE m.tenant_id = $1 AND m.role = $2 AND u.disabled_at IS NULL \
+             AND (u.id IN (SELECT bearbeiter_id FROM vorgaenge WHERE id = $3) \
+               OR u.id IN (SELECT vertretung_id FROM vorgaenge WHERE id = $3) \
+               OR NOT EXISTS (SELECT 1 FROM vorgaenge v JOIN memberships m2 ON m2.tenant_id = v.tenant_id \
+                 JOIN users u2 ON u2.id = m2.user_id \
+                 WHERE v.id = $3 AND m2.role = $2 AND u2.disabled_at IS NULL \
+                 AND (m2.user_id = v.bearbeiter_id OR m2.user_id = v.vertretung_id)))",
         )
         .bind(tenant_id)
         .bind(Role::Bauaufsicht.code())
+        .bind(vorgang_id)
         .fetch_all(conn.c())
         .await?)
     }
@@ -62,6 +74,16 @@ impl Db {
              WHERE m.stelle_id = $1 AND u.disabled_at IS NULL",
         )
         .bind(stelle_id)
+        .fetch_all(conn.c())
+        .await?)
+    }
+
+    /// One active person.
+    pub async fn person_empfaenger(conn: &mut Tx, user_id: i64) -> Result<Empfaenger> {
+        Ok(sqlx::query_as(
+            "SELECT email, display_name FROM users WHERE id = $1 AND disabled_at IS NULL",
+        )
+        .bind(user_id)
         .fetch_all(conn.c())
         .await?)
     }

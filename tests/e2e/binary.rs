@@ -240,7 +240,7 @@ async fn all_in_one_on_embedded_defaults_with_demo_data() {
         .text()
         .await
         .unwrap();
-    assert!(start.contains("Posteingang"));
+    assert!(start.contains("Aufgaben"));
 
     let mail_dir = site.dir.path().join("mail");
     let emls = wait_for(

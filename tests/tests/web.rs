@@ -11,7 +11,7 @@ async fn login_lands_on_the_start_page_of_the_role_and_logout_ends_the_session()
     let t = app.tenant("kassel").await;
     for (email, role, heading) in [
         ("a@x.de", Role::Antragsteller, "Meine Vorgänge"),
-        ("b@x.de", Role::Bauaufsicht, "Posteingang"),
+        ("b@x.de", Role::Bauaufsicht, "Aufgaben"),
         ("f@x.de", Role::Fachstelle, "Beteiligungen"),
         ("admin@x.de", Role::Admin, "Übersicht der Behörde"),
     ] {

@@ -17,6 +17,10 @@ const PAGES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/pages/anmelden.html"),
     ),
     (
+        "aufgaben.html",
+        include_str!("../../../web/templates/pages/aufgaben.html"),
+    ),
+    (
         "start.html",
         include_str!("../../../web/templates/pages/start.html"),
     ),

@@ -7,6 +7,7 @@ pub mod account;
 pub mod aktenzeichen;
 pub mod anlageart;
 pub mod antrag;
+pub mod aufgabe;
 pub mod bescheid;
 pub mod beteiligung;
 pub mod codeliste;

@@ -110,6 +110,10 @@ eintragsarten! {
     EinvernehmenFingiert => "einvernehmen_fingiert", NurBehoerden;
     /// A Stelle's deadline passed without a consequence of silence.
     BeteiligungsfristAbgelaufen => "beteiligungsfrist_abgelaufen", NurBehoerden;
+
+    // --- the case worker's side ----------------------------------------------------------
+    /// The Sachbearbeiter or the deputy of the case changed.
+    ZustaendigkeitGeaendert => "zustaendigkeit_geaendert", NurBehoerden;
 }
 
 impl Eintragsart {

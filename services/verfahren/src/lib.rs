@@ -24,6 +24,7 @@
 
 pub mod akteur;
 pub mod antrag;
+pub mod bearbeitung;
 pub mod bescheid;
 pub mod beteiligung;
 pub mod demo;

@@ -16,6 +16,8 @@ pub enum An {
     Bauaufsicht,
     /// The members of a Stelle.
     Stelle(i64),
+    /// One person (while the account is active), e.g. a newly assigned Sachbearbeiter.
+    Person(i64),
 }
 
 /// A mail about a case.
@@ -35,8 +37,9 @@ impl Verfahren {
     pub(crate) async fn empfaenger(&self, tx: &mut Tx, a: &Antrag, an: An) -> Ergebnis<Empfaenger> {
         Ok(match an {
             An::Antragsteller => Db::antragsteller_empfaenger(tx, a.owner_user_id, a.id).await?,
-            An::Bauaufsicht => Db::bauaufsicht_empfaenger(tx, a.tenant_id).await?,
+            An::Bauaufsicht => Db::bauaufsicht_empfaenger(tx, a.tenant_id, a.id).await?,
             An::Stelle(id) => Db::stellen_empfaenger(tx, id).await?,
+            An::Person(id) => Db::person_empfaenger(tx, id).await?,
         })
     }
 

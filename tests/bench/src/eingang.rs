@@ -510,6 +510,7 @@ async fn eingang_messen(
             gemeinde_ags: gemeinde.map(String::from),
             frist_bis: if frist { frist_bis } else { None },
             vor_id,
+            bearbeitet_von: None,
             limit: SEITE,
         }
     };

@@ -3,6 +3,7 @@
 //! per resource. Described by an OpenAPI 3.1 document generated from this code, served at
 //! `/api/openapi.json`. Every handler calls the same step of the procedure as the page.
 
+pub mod bearbeitung;
 pub mod bescheid;
 pub mod beteiligungen;
 pub mod dokumente;
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(vorgaenge::router())
         .merge(dokumente::router())
         .merge(pruefung::router())
+        .merge(bearbeitung::router())
         .merge(beteiligungen::router())
         .merge(fachstelle::router())
         .merge(plan::router())

@@ -58,6 +58,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         super::vorgaenge::Doc::openapi(),
         super::dokumente::Doc::openapi(),
         super::pruefung::Doc::openapi(),
+        super::bearbeitung::Doc::openapi(),
         super::beteiligungen::Doc::openapi(),
         super::fachstelle::Doc::openapi(),
         super::plan::Doc::openapi(),

@@ -65,6 +65,8 @@ pub struct EingangQuery {
     pub gemeinde: Option<String>,
     /// Only cases with an open deadline ending on or before this day (`YYYY-MM-DD`).
     pub frist_bis: Option<String>,
+    /// `true`: only the cases the caller handles or deputises ("meine Vorgänge").
+    pub meine: Option<bool>,
     /// Entries per page, 1–200 (default 50).
     pub limit: Option<i64>,
     /// The `weiter` of the previous page.
@@ -127,6 +129,7 @@ pub async fn eingang(
         gemeinde_ags,
         frist_bis,
         vor_id: seite.nach_id()?,
+        bearbeitet_von: (q.meine == Some(true)).then_some(caller.akteur().user_id),
         limit: seite.limit() + 1,
     };
     let liste = st.verfahren.eingang(caller.akteur(), &filter).await?;

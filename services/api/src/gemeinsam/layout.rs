@@ -16,19 +16,18 @@ struct NavItem {
 /// What every page's layout needs: the person, the navigation for their role, the CSRF token.
 pub fn layout(user: &CurrentUser, current: &str) -> minijinja::Value {
     let m = user.member();
-    let mut nav = vec![(
-        "/start",
-        match m.role {
-            Role::Antragsteller => "Meine Vorgänge",
-            Role::Bauaufsicht => "Posteingang",
-            Role::Fachstelle => "Beteiligungen",
-            Role::Admin => "Übersicht",
-        },
-    )];
+    let mut nav = vec![match m.role {
+        Role::Antragsteller => ("/start", "Meine Vorgänge"),
+        // The case worker starts from the work list (/start leads there).
+        Role::Bauaufsicht => ("/aufgaben", "Aufgaben"),
+        Role::Fachstelle => ("/start", "Beteiligungen"),
+        Role::Admin => ("/start", "Übersicht"),
+    }];
     if matches!(m.role, Role::Bauaufsicht | Role::Admin) {
         nav.push(("/eingang", "Antragseingang"));
     }
     if m.role == Role::Bauaufsicht {
+        nav.push(("/fristen", "Fristen"));
         nav.push(("/beteiligungen", "Beteiligungen"));
     }
     if m.role.may_manage_users() {

@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::{ConnectInfo, Form, FromRequestParts, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use minijinja::context;
@@ -294,9 +294,14 @@ async fn logout(
         .into_response())
 }
 
-async fn start(State(st): State<AppState>, user: CurrentUser) -> PageResult<Html<String>> {
+async fn start(State(st): State<AppState>, user: CurrentUser) -> PageResult<Response> {
     if user.role() == Role::Fachstelle {
-        return super::fachstelle::eingang::startseite(&st, &user).await;
+        return Ok(super::fachstelle::eingang::startseite(&st, &user)
+            .await?
+            .into_response());
+    }
+    if user.role() == Role::Bauaufsicht {
+        return Ok(Redirect::to("/aufgaben").into_response());
     }
     let (mitglieder, jobs) = if user.role() == Role::Admin {
         let members = st.db.members_of_tenant(user.tenant_id()).await?.len();
@@ -312,8 +317,9 @@ async fn start(State(st): State<AppState>, user: CurrentUser) -> PageResult<Html
         (None, None)
     };
     let vorgaenge = super::vorgang::vorgaenge_fuer(&st, &user).await?;
-    render(
+    Ok(render(
         "start.html",
         context! { layout => layout(&user, "/start"), mitglieder, jobs, vorgaenge },
-    )
+    )?
+    .into_response())
 }

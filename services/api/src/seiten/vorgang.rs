@@ -12,11 +12,12 @@ use crate::templates::render;
 use crate::upload;
 use crate::{AppError, AppState};
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::context;
+use plankammer_domain::aufgabe::AufgabenArt;
 use plankammer_domain::frist::FristArt;
 use plankammer_domain::verfahren::{Auswertung, Behebung};
 use plankammer_domain::vorgang::Zustand;
@@ -265,12 +266,28 @@ struct Ergebnis {
     meldung: Option<String>,
 }
 
+/// What a form on the case page just did (Post/Redirect/Get), as `?erledigt=`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct SeitenQuery {
+    erledigt: String,
+}
+
+fn erledigt_meldung(erledigt: &str) -> Option<&'static str> {
+    match erledigt {
+        "zustaendigkeit" => Some("Die Zuständigkeit ist gespeichert."),
+        "notiz" => Some("Die Notiz ist gespeichert. Sie ist nur für die Bauaufsicht sichtbar."),
+        _ => None,
+    }
+}
+
 async fn seite(
     st: &AppState,
     u: &CurrentUser,
     a: Antrag,
     ergebnisse: Vec<Ergebnis>,
     status: StatusCode,
+    erledigt: Option<&'static str>,
 ) -> PageResult<Response> {
     let (dokumente, laufend) = dokumente_view(st, &a).await?;
     let darf_hochladen = Verfahren::darf_unterlagen_aendern(u.akteur(), &a);
@@ -278,6 +295,7 @@ async fn seite(
     let antrag = fallakte(st, u, &a).await?;
     let bescheid = super::bauaufsicht::bescheid::abschnitt(st, u, &a).await?;
     let anlagearten = anlagearten_auswahl(st, &a).await?;
+    let bearbeitung = super::bauaufsicht::bearbeitung::abschnitt(st, u, &a).await?;
     let html = render(
         "vorgang.html",
         context! {
@@ -285,6 +303,7 @@ async fn seite(
             vorgang => context! { id => a.id, bezeichnung => a.bezeichnung, erstellt => zeit::format_berlin(a.created_at) },
             abgelehnt => ergebnisse.iter().any(|e| !e.angenommen),
             dokumente, laufend, darf_hochladen, darf_pruefen, ergebnisse, antrag, bescheid, anlagearten,
+            bearbeitung, erledigt,
             max_datei => upload::mb(st.config.upload_max_file),
         },
     )?;
@@ -295,6 +314,7 @@ async fn vorgang_seite(
     State(st): State<AppState>,
     u: CurrentUser,
     Path(id): Path<i64>,
+    Query(q): Query<SeitenQuery>,
 ) -> PageResult<Response> {
     if u.role() == Role::Fachstelle {
         // A Stelle sees a case only through its request (the Beteiligung's access rule).
@@ -305,7 +325,15 @@ async fn vorgang_seite(
         return Ok(Redirect::to(&format!("/beteiligungen/{}", b.id)).into_response());
     }
     let a = sichtbar(&st, &u, id).await?;
-    seite(&st, &u, a, vec![], StatusCode::OK).await
+    seite(
+        &st,
+        &u,
+        a,
+        vec![],
+        StatusCode::OK,
+        erledigt_meldung(&q.erledigt),
+    )
+    .await
 }
 
 async fn dokumente_fragment(
@@ -371,7 +399,7 @@ async fn hochladen(
             ),
             Err(e) => return Err(e),
         };
-    seite(&st, &u, st.db.antrag(a.id).await?, ergebnisse, status).await
+    seite(&st, &u, st.db.antrag(a.id).await?, ergebnisse, status, None).await
 }
 
 async fn erneut_pruefen(
@@ -596,18 +624,43 @@ async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Value, A
         .iter()
         .find(|f| f.art == FristArt::Nachforderung)
         .map(|f| frist::tag_de(f.ende));
-    let fristen: Vec<Value> = offene_fristen
+    let ist_bauaufsicht = u.role() == Role::Bauaufsicht && u.tenant_id() == a.tenant_id;
+    let mut fristen: Vec<(chrono::NaiveDate, Value)> = offene_fristen
         .into_iter()
         .map(|f| {
-            json!({
-                "art": f.art.bezeichnung_fuer_antragsteller(),
-                "rechtsgrundlage": f.rechtsgrundlage,
-                "ende": frist::tag_de(f.ende),
-                "tage": frist::tage_bis(heute, f.ende),
-                "erklaerung": f.erklaerung,
-            })
+            (
+                f.ende,
+                json!({
+                    "art": f.art.bezeichnung_fuer_antragsteller(),
+                    "rechtsgrundlage": f.rechtsgrundlage,
+                    "ende": frist::tag_de(f.ende),
+                    "tage": frist::tage_bis(heute, f.ende),
+                    "erklaerung": f.erklaerung,
+                }),
+            )
         })
         .collect();
+    // The case worker sees every deadline of the case in one place: each Stelle's too.
+    if ist_bauaufsicht {
+        for b in st.db.beteiligungen(a.id).await? {
+            if !b.zustand.ist_offen() {
+                continue;
+            }
+            fristen.push((
+                b.ende,
+                json!({
+                    "art": format!("Stellungnahme der Stelle „{}“", b.stelle_name),
+                    "rechtsgrundlage": b.rechtsgrundlage,
+                    "ende": frist::tag_de(b.ende),
+                    "tage": frist::tage_bis(heute, b.ende),
+                    "erklaerung": b.erklaerung,
+                    "href": format!("/vorgaenge/{}/beteiligung#beteiligung-{}", a.id, b.id),
+                }),
+            ));
+        }
+    }
+    fristen.sort_by_key(|(ende, _)| *ende);
+    let fristen: Vec<Value> = fristen.into_iter().map(|(_, f)| f).collect();
 
     let mut fassungen = Vec::new();
     for fa in st.db.fassungen(a.id).await? {
@@ -642,17 +695,37 @@ async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Value, A
         vec![]
     };
 
-    let jetzt = jetzt_zu_tun(&Lage {
+    let mut jetzt = jetzt_zu_tun(&Lage {
         id: a.id,
         zustand,
         eigentuemer,
-        bauaufsicht: u.role() == Role::Bauaufsicht && u.tenant_id() == a.tenant_id,
+        bauaufsicht: ist_bauaufsicht,
         offene_punkte: hindernisse.len(),
         freizeichnen: darf_freizeichnen,
         erneut_freizeichnen,
         nachforderung_bis: nachforderung_bis.as_deref(),
         nachgefordert: nachgefordert.len(),
     });
+    // For the case worker, what the work list holds for this case (Rückfragen,
+    // Stellungnahmen, deadlines …); the formelle Prüfung is already offered above.
+    if ist_bauaufsicht {
+        for t in st
+            .verfahren
+            .aufgaben_am_vorgang(u.akteur(), a.id, heute)
+            .await?
+        {
+            if matches!(t.art, AufgabenArt::NeuerAntrag | AufgabenArt::Nachreichung) {
+                continue;
+            }
+            let titel = match t.frist {
+                Some(f) => format!("{} (bis {})", t.titel, frist::tag_de(f)),
+                None => t.titel.to_string(),
+            };
+            jetzt.push(
+                json!({ "titel": titel, "text": t.text, "href": t.pfad, "knopf": "Erledigen" }),
+            );
+        }
+    }
 
     let gemeinde = a
         .gemeinde_ags
@@ -696,7 +769,7 @@ async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Value, A
         "nachreichungshindernisse": nachreichungshindernisse,
         "darf_freizeichnen": darf_freizeichnen,
         "erneut_freizeichnen": erneut_freizeichnen,
-        "ist_bauaufsicht": u.role() == Role::Bauaufsicht && u.tenant_id() == a.tenant_id,
+        "ist_bauaufsicht": ist_bauaufsicht,
         "checkliste": checkliste,
         "beteiligte": beteiligte,
         "fristen": fristen,

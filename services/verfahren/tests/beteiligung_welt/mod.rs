@@ -273,6 +273,11 @@ impl Welt {
             .count()
     }
 
+    /// Another account of the case's tenant (e.g. a second case worker as deputy).
+    pub async fn weiteres_konto(&self, email: &str, name: &str, role: Role) -> Akteur {
+        self._basis.konto(self.tenant, email, name, role).await
+    }
+
     /// Moves the last day of a request to `tage` days from today (a state no step reaches).
     pub async fn setze_ende(&self, bid: i64, tage: i64) {
         sqlx::query("UPDATE beteiligungen SET ende = $2 WHERE id = $1")

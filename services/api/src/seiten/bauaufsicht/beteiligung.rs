@@ -24,7 +24,7 @@ use axum::routing::{get, post};
 use chrono::NaiveDate;
 use minijinja::context;
 use plankammer_domain::beteiligung::{Fristvorschlag, Rolle, fristvorschlag_standard};
-use plankammer_domain::{frist, zeit};
+use plankammer_domain::{Role, frist, zeit};
 use plankammer_storage::antrag::Antrag;
 use plankammer_storage::beteiligung::Beteiligung;
 use plankammer_storage::heute_berlin;
@@ -330,6 +330,12 @@ async fn seite_rendern(
         .into_iter()
         .map(|r| json!({"code": r.code(), "name": r.bezeichnung()}))
         .collect();
+    // Opening the Beteiligung is reading its Stellungnahmen: they leave the work list.
+    if u.role() == Role::Bauaufsicht {
+        st.verfahren
+            .stellungnahmen_gesehen(u.akteur(), a.id)
+            .await?;
+    }
     let html = render(
         "beteiligung.html",
         context! {

@@ -36,6 +36,7 @@ struct EingangQuery {
     verfahren: String,
     gemeinde: String,
     frist_tage: String,
+    meine: String,
     vor: String,
 }
 
@@ -59,7 +60,11 @@ fn leer_zu_none(s: &str) -> Option<String> {
 }
 
 /// The filter from the query; German messages for what is wrong.
-fn eingangsfilter(q: &EingangQuery, heute: NaiveDate) -> Result<EingangsFilter, Vec<String>> {
+fn eingangsfilter(
+    q: &EingangQuery,
+    heute: NaiveDate,
+    ich: i64,
+) -> Result<EingangsFilter, Vec<String>> {
     let mut fehler = Vec::new();
     let mut f = EingangsFilter {
         limit: SEITENGROESSE + 1,
@@ -98,6 +103,9 @@ fn eingangsfilter(q: &EingangQuery, heute: NaiveDate) -> Result<EingangsFilter, 
             ),
         }
     }
+    if q.meine == "1" {
+        f.bearbeitet_von = Some(ich);
+    }
     if let Some(v) = leer_zu_none(&q.vor) {
         match v.parse::<i64>() {
             Ok(id) if id > 0 => f.vor_id = Some(id),
@@ -118,7 +126,7 @@ async fn eingang(
 ) -> PageResult<Response> {
     plankammer_verfahren::zugriff::nur(u.akteur(), &[Role::Bauaufsicht, Role::Admin])?;
     let heute = heute_berlin();
-    let (filter, fehler) = match eingangsfilter(&q, heute) {
+    let (filter, fehler) = match eingangsfilter(&q, heute, u.akteur().user_id) {
         Ok(f) => (Some(f), vec![]),
         Err(e) => (None, e),
     };
@@ -135,6 +143,7 @@ async fn eingang(
                     ("verfahren", &q.verfahren),
                     ("gemeinde", &q.gemeinde),
                     ("frist_tage", &q.frist_tage),
+                    ("meine", &q.meine),
                 ] {
                     if !v.trim().is_empty() {
                         s.append_pair(k, v.trim());
@@ -192,6 +201,7 @@ async fn eingang(
             q => context! {
                 status => q.status.trim(), verfahren => q.verfahren.trim(),
                 gemeinde => q.gemeinde.trim(), frist_tage => q.frist_tage.trim(),
+                meine => q.meine.trim(),
             },
             folgeseite => filter.as_ref().is_some_and(|f| f.vor_id.is_some()),
             darf_fristen => u.role() == Role::Bauaufsicht,

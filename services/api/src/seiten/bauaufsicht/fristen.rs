@@ -56,16 +56,41 @@ async fn fristen_seite(State(st): State<AppState>, u: CurrentUser) -> PageResult
             "aktenzeichen": o.aktenzeichen.as_ref().map(|a| a.to_string()).unwrap_or_default(),
             "bezeichnung": o.bezeichnung,
             "min_datum": ymd(heute.succ_opt().unwrap_or(heute)),
+            "href": format!("/vorgaenge/{}", f.vorgang_id),
         });
         if f.zustand == FristZustand::Faellig {
             faellig.push(zeile);
         } else {
-            laufend.push(zeile);
+            laufend.push((e, zeile));
         }
     }
+    // Each Stelle's deadline belongs here too: the case worker sees every running deadline
+    // of the tenant's cases in one place.
+    let mut faelle = std::collections::HashMap::new();
+    for b in st.verfahren.laufende_beteiligungen(u.akteur()).await? {
+        if let std::collections::hash_map::Entry::Vacant(e) = faelle.entry(b.vorgang_id) {
+            e.insert(st.verfahren.vorgang(u.akteur(), b.vorgang_id).await?);
+        }
+        let a = &faelle[&b.vorgang_id];
+        laufend.push((
+            b.ende,
+            json!({
+                "vorgang_id": b.vorgang_id,
+                "href": format!("/vorgaenge/{}/beteiligung#beteiligung-{}", b.vorgang_id, b.id),
+                "art": format!("Stellungnahme der Stelle „{}“", b.stelle_name),
+                "ende": frist::datum_de(b.ende), "rest": resttage_text(heute, b.ende),
+                "knapp": frist::tage_bis(heute, b.ende) <= 7,
+                "rechtsgrundlage": b.rechtsgrundlage,
+                "aktenzeichen": a.aktenzeichen.as_ref().map(|a| a.to_string()).unwrap_or_default(),
+                "bezeichnung": &a.bezeichnung,
+            }),
+        ));
+    }
+    laufend.sort_by_key(|(ende, _)| *ende);
+    let laufend: Vec<_> = laufend.into_iter().map(|(_, z)| z).collect();
     render(
         "fristen.html",
-        context! { layout => layout(&u, "/eingang"), faellig, laufend },
+        context! { layout => layout(&u, "/fristen"), faellig, laufend },
     )
 }
 

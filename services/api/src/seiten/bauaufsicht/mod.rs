@@ -1,6 +1,8 @@
-//! The pages of the Bauaufsicht's case workers: the inbox, the formelle Prüfung, the
+//! The pages of the Bauaufsicht's case workers: the work list (Aufgaben), the inbox, the formelle Prüfung, the
 //! deadlines, the Beteiligung of the Stellen and the Bescheid.
 
+pub mod aufgaben;
+pub mod bearbeitung;
 pub mod bescheid;
 pub mod beteiligung;
 pub mod eingang;
@@ -12,6 +14,8 @@ use axum::Router;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(aufgaben::router())
+        .merge(bearbeitung::router())
         .merge(eingang::router())
         .merge(pruefung::router())
         .merge(fristen::router())
