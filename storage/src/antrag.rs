@@ -395,7 +395,8 @@ impl Db {
         .await?
         .rows_affected();
         if n == 1 {
-            Ok(())
+            // A decided or ended case has no Stellen deadlines that matter any more.
+            Self::aktualisiere_naechste_frist(conn, id).await
         } else {
             Err(StoreError::Konflikt(Konflikt::ZustandGeaendert))
         }
@@ -860,13 +861,15 @@ impl Db {
     }
 
     /// The case's next deadline for the inbox: the earliest open one of its own (Nachforderung,
-    /// decision) and of the Stellen it asked. Called by every change of either.
+    /// decision) and, while the case is undecided, of the Stellen it asked. Called by every
+    /// change of either and of the case's state.
     pub(crate) async fn aktualisiere_naechste_frist(conn: &mut Tx, vorgang_id: i64) -> Result<()> {
         sqlx::query(
             "UPDATE vorgaenge SET naechste_frist = (SELECT MIN(e) FROM ( \
                SELECT ende AS e FROM fristen WHERE vorgang_id = $1 AND zustand IN ('laeuft', 'faellig') \
-               UNION ALL SELECT ende AS e FROM beteiligungen WHERE vorgang_id = $1 \
-                 AND zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage')) AS alle) \
+               UNION ALL SELECT b.ende AS e FROM beteiligungen b JOIN vorgaenge v ON v.id = b.vorgang_id \
+                 WHERE b.vorgang_id = $1 AND b.zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage') \
+                 AND v.zustand IN ('vollstaendig', 'beteiligung', 'beteiligung_abgeschlossen')) AS alle) \
              WHERE id = $1",
         )
         .bind(vorgang_id)

@@ -118,17 +118,15 @@ impl Db {
         vorgang_id: i64,
         bearbeiter: Option<i64>,
         vertretung: Option<i64>,
-        now: Millis,
     ) -> Result<bool> {
         Ok(sqlx::query(
-            "UPDATE vorgaenge SET bearbeiter_id = $2, vertretung_id = $3, updated_at = $4 \
+            "UPDATE vorgaenge SET bearbeiter_id = $2, vertretung_id = $3 \
              WHERE id = $1 AND (COALESCE(bearbeiter_id, 0) <> COALESCE($2, 0) \
              OR COALESCE(vertretung_id, 0) <> COALESCE($3, 0))",
         )
         .bind(vorgang_id)
         .bind(bearbeiter)
         .bind(vertretung)
-        .bind(now)
         .execute(conn.c())
         .await?
         .rows_affected()
@@ -229,10 +227,15 @@ impl Db {
         let vorgang = nur_vorgang.unwrap_or(0);
         let mut out = Vec::new();
 
-        // New applications and Nachreichungen: the formelle Prüfung is due.
+        // Cases whose state waits for the Bauaufsicht: new and answered applications (the
+        // formelle Prüfung), complete ones (the Beteiligung), those whose Stellen have all
+        // answered (the Bescheid); each bound to the running decision deadline, if any.
         let rows = sqlx::query(&format!(
-            "SELECT {FALL}, v.zustand, v.eingereicht_at, v.updated_at FROM vorgaenge v \
-             LEFT JOIN users bu ON bu.id = v.bearbeiter_id WHERE {FALL_FILTER} AND v.zustand IN ('eingegangen', 'nachgereicht') \
+            "SELECT {FALL}, v.zustand, v.eingereicht_at, v.updated_at, \
+             (SELECT MIN(f.ende) FROM fristen f WHERE f.vorgang_id = v.id AND f.art = 'entscheidung' \
+               AND f.zustand IN ('laeuft', 'faellig')) AS entscheidung_bis \
+             FROM vorgaenge v LEFT JOIN users bu ON bu.id = v.bearbeiter_id WHERE {FALL_FILTER} \
+             AND v.zustand IN ('eingegangen', 'nachgereicht', 'vollstaendig', 'beteiligung_abgeschlossen') \
              ORDER BY v.id LIMIT $4"
         ))
         .bind(tenant_id)
@@ -243,12 +246,17 @@ impl Db {
         .await?;
         for r in &rows {
             let zustand: String = r.try_get("zustand")?;
-            let (art, seit) = if zustand == "nachgereicht" {
-                (AufgabenArt::Nachreichung, r.try_get("updated_at")?)
-            } else {
-                (AufgabenArt::NeuerAntrag, r.try_get("eingereicht_at")?)
+            let (art, seit) = match zustand.as_str() {
+                "nachgereicht" => (AufgabenArt::Nachreichung, r.try_get("updated_at")?),
+                "vollstaendig" => (AufgabenArt::BeteiligungStarten, r.try_get("updated_at")?),
+                "beteiligung_abgeschlossen" => {
+                    (AufgabenArt::BescheidEntwerfen, r.try_get("updated_at")?)
+                }
+                _ => (AufgabenArt::NeuerAntrag, r.try_get("eingereicht_at")?),
             };
-            out.push(quelle(r, art, None, seit, String::new(), None)?);
+            let bis: Option<String> = r.try_get("entscheidung_bis")?;
+            let bis = bis.map(|d| tag_aus("fristen.ende", &d)).transpose()?;
+            out.push(quelle(r, art, bis, seit, String::new(), None)?);
         }
 
         // The case's own deadlines: due ones, and running ones that end by `bis`.

@@ -21,6 +21,7 @@ mod reise;
 
 use common::{Site, wait_ready};
 use plankammer_domain::beteiligung::{BeteiligungsZustand, Rolle, Schweigefolge, Zustimmung};
+use plankammer_domain::frist;
 use plankammer_domain::vorgang::Zustand;
 use plankammer_tests::browser::Browser;
 use plankammer_tests::smtp::SmtpServer;
@@ -166,10 +167,26 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     r.abmelden().await;
 
     // --- 1. The case worker asks three Stellen in one step. ------------------------------
+    // The work list is the case worker's start page: the complete case waits there for its
+    // Beteiligung, and "Erledigen" leads to the form.
     r.anmelden(SACHBEARBEITUNG, PASSWORT).await;
-    r.gehe(&format!("/vorgaenge/{}/pruefung", fall.id)).await;
-    r.warte_auf("[data-testid=link-beteiligung]").await;
-    r.folge("[data-testid=link-beteiligung]").await;
+    assert!(
+        r.text("main").await.contains("Aufgaben"),
+        "the work list is the start page"
+    );
+    let aufgabe = |art: &str| {
+        format!(
+            "[data-testid=aufgabe][data-art={art}][data-vorgang='{}']",
+            fall.id
+        )
+    };
+    r.warte_auf(&aufgabe("beteiligung_starten")).await;
+    r.bild("aufgaben_beteiligung_starten").await;
+    r.folge(&format!(
+        "{} [data-testid=aufgabe-oeffnen]",
+        aufgabe("beteiligung_starten")
+    ))
+    .await;
     r.warte_auf("[data-testid=beteiligung-formular]").await;
     let gewaehlt = r
         .js(
@@ -344,9 +361,41 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     .await;
     r.abmelden().await;
 
+    // The open Rückfrage is on the work list, bound to the Stelle's deadline, and leads to
+    // the answer form; the case page says the same under "Jetzt zu tun".
     r.anmelden(SACHBEARBEITUNG, PASSWORT).await;
-    r.gehe(&format!("/vorgaenge/{}/beteiligung", fall.id)).await;
+    r.warte_auf(&aufgabe("offene_rueckfrage")).await;
+    let text = r.text(&aufgabe("offene_rueckfrage")).await;
+    assert!(
+        text.contains("Brandschutzdienststelle")
+            && text.contains(&format!("bis {}", frist::datum_de(brandschutz.ende))),
+        "{text}"
+    );
+    r.gehe(&format!("/vorgaenge/{}", fall.id)).await;
+    r.warte_auf("[data-testid=jetzt-zu-tun]").await;
+    let jetzt = r.text("[data-testid=jetzt-zu-tun]").await;
+    assert!(jetzt.contains("Rückfrage einer Stelle"), "{jetzt}");
+    // Every deadline of the case in one place: each Stelle's too.
+    let fristen = r.text("[data-testid=fristen]").await;
+    for stelle in [
+        "Brandschutzdienststelle",
+        "Naturschutzbehörde",
+        "Gemeinde Musterstadt",
+    ] {
+        assert!(fristen.contains(stelle), "{stelle}: {fristen}");
+    }
+    r.gehe("/aufgaben").await;
+    r.warte_auf(&aufgabe("offene_rueckfrage")).await;
+    r.folge(&format!(
+        "{} [data-testid=aufgabe-oeffnen]",
+        aufgabe("offene_rueckfrage")
+    ))
+    .await;
     r.warte_auf("[data-testid=antwort-formular]").await;
+    assert_eq!(
+        r.pfad().await,
+        format!("/vorgaenge/{}/beteiligung", fall.id)
+    );
     let rid = r
         .js("return document.querySelector('[data-testid=antwort-formular]').id.replace('antwort-formular-', '')")
         .await
@@ -459,6 +508,31 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
         "Stellungnahme der Stelle Brandschutzdienststelle",
     )
     .await;
+    r.abmelden().await;
+
+    // The case worker finds the new Stellungnahme on the work list; opening the
+    // Beteiligung reads it, and it leaves the list.
+    r.anmelden(SACHBEARBEITUNG, PASSWORT).await;
+    r.warte_auf(&aufgabe("neue_stellungnahme")).await;
+    r.zeige(Some("[data-testid=aufgaben]")).await;
+    r.bild("aufgaben_neue_stellungnahme").await;
+    r.folge(&format!(
+        "{} [data-testid=aufgabe-oeffnen]",
+        aufgabe("neue_stellungnahme")
+    ))
+    .await;
+    r.warte_auf("[data-testid=ba-stellungnahmen]").await;
+    r.gehe("/aufgaben").await;
+    r.warte_auf("[data-testid=aufgaben-filter]").await;
+    assert_eq!(
+        r.js(&format!(
+            "return document.querySelectorAll({:?}).length",
+            aufgabe("neue_stellungnahme")
+        ))
+        .await,
+        Some(Value::from(0)),
+        "a Stellungnahme that was read is no longer new"
+    );
     r.abmelden().await;
 
     // --- 3. The Naturschutzbehörde consents. ----------------------------------------------

@@ -81,13 +81,7 @@ async fn login_and_logout_in_a_real_browser() {
             .await
             .unwrap();
         assert!(body.contains(heading), "{slug}: {body}");
-        // The case worker starts from the work list; everyone else from /start.
-        let start = if slug == "bauaufsicht" {
-            "/aufgaben"
-        } else {
-            "/start"
-        };
-        assert_eq!(b.current_url().await.unwrap().path(), start);
+        assert_eq!(b.current_url().await.unwrap().path(), "/start");
         // KERN UX is applied: the primary font is Fira Sans from our own origin.
         let font: String = b
             .execute("return getComputedStyle(document.body).fontFamily", vec![])

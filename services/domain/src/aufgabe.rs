@@ -13,6 +13,10 @@ pub enum AufgabenArt {
     NeuerAntrag,
     /// The applicant answered a Nachforderung: the formelle Prüfung continues.
     Nachreichung,
+    /// The application is complete: ask the Stellen (or decide without them).
+    BeteiligungStarten,
+    /// Every Stelle has answered: draft and issue the Bescheid.
+    BescheidEntwerfen,
     /// A Nachforderung deadline passed: confirm the Rücknahmefiktion or extend.
     RuecknahmefiktionFaellig,
     /// A deadline of the case (Nachforderung, decision) ends within the horizon.
@@ -30,9 +34,11 @@ pub enum AufgabenArt {
 }
 
 impl AufgabenArt {
-    pub const ALL: [AufgabenArt; 9] = [
+    pub const ALL: [AufgabenArt; 11] = [
         AufgabenArt::NeuerAntrag,
         AufgabenArt::Nachreichung,
+        AufgabenArt::BeteiligungStarten,
+        AufgabenArt::BescheidEntwerfen,
         AufgabenArt::RuecknahmefiktionFaellig,
         AufgabenArt::FristEndet,
         AufgabenArt::StellenfristEndet,
@@ -47,6 +53,8 @@ impl AufgabenArt {
         match self {
             AufgabenArt::NeuerAntrag => "neuer_antrag",
             AufgabenArt::Nachreichung => "nachreichung",
+            AufgabenArt::BeteiligungStarten => "beteiligung_starten",
+            AufgabenArt::BescheidEntwerfen => "bescheid_entwerfen",
             AufgabenArt::RuecknahmefiktionFaellig => "ruecknahmefiktion_faellig",
             AufgabenArt::FristEndet => "frist_endet",
             AufgabenArt::StellenfristEndet => "stellenfrist_endet",
@@ -66,6 +74,8 @@ impl AufgabenArt {
         match self {
             AufgabenArt::NeuerAntrag => "Neuer Antrag",
             AufgabenArt::Nachreichung => "Unterlagen nachgereicht",
+            AufgabenArt::BeteiligungStarten => "Beteiligung starten",
+            AufgabenArt::BescheidEntwerfen => "Bescheid entwerfen",
             AufgabenArt::RuecknahmefiktionFaellig => "Rücknahmefiktion feststellen",
             AufgabenArt::FristEndet => "Frist endet",
             AufgabenArt::StellenfristEndet => "Frist einer Stelle endet",
@@ -86,9 +96,11 @@ impl AufgabenArt {
             AufgabenArt::OffeneRueckfrage => 3,
             AufgabenArt::Nachreichung => 4,
             AufgabenArt::NeuerAntrag => 5,
-            AufgabenArt::NeueStellungnahme => 6,
-            AufgabenArt::StellenfristEndet => 7,
-            AufgabenArt::VerarbeitungFehlgeschlagen => 8,
+            AufgabenArt::BescheidEntwerfen => 6,
+            AufgabenArt::BeteiligungStarten => 7,
+            AufgabenArt::NeueStellungnahme => 8,
+            AufgabenArt::StellenfristEndet => 9,
+            AufgabenArt::VerarbeitungFehlgeschlagen => 10,
         }
     }
 }
@@ -130,7 +142,7 @@ mod tests {
     #[test]
     fn earlier_deadline_first_then_kind_then_age() {
         use AufgabenArt::*;
-        let mut v = vec![
+        let mut v = [
             (NeueStellungnahme, None, 5),
             (NeuerAntrag, None, 9),
             (StellenfristEndet, Some(d("2026-12-10")), 1),

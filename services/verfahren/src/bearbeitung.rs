@@ -108,6 +108,14 @@ impl Verfahren {
                         "Die Antragstellenden haben nachgereicht. Prüfen Sie, ob der Antrag jetzt vollständig ist.".into(),
                         format!("/vorgaenge/{id}/pruefung"),
                     ),
+                    AufgabenArt::BeteiligungStarten => (
+                        "Der Antrag ist vollständig. Beteiligen Sie die Stellen, deren Stellungnahme nötig ist.".into(),
+                        beteiligung.clone(),
+                    ),
+                    AufgabenArt::BescheidEntwerfen => (
+                        "Alle Stellen haben geantwortet. Entwerfen und erlassen Sie den Bescheid.".into(),
+                        format!("/vorgaenge/{id}/bescheid"),
+                    ),
                     AufgabenArt::RuecknahmefiktionFaellig => (
                         format!("Die Frist für die Nachreichung endete am {frist_de}. Stellen Sie die Rücknahmefiktion fest oder verlängern Sie die Frist."),
                         "/fristen".into(),
@@ -136,7 +144,7 @@ impl Verfahren {
                     ),
                     AufgabenArt::VerarbeitungFehlgeschlagen => (
                         format!("Die Datei „{}“ konnte nicht verarbeitet werden. Lassen Sie die Prüfung wiederholen oder fordern Sie eine lesbare Datei nach.", q.detail),
-                        format!("/vorgaenge/{id}#unterlagen"),
+                        format!("/vorgaenge/{id}#dokumente"),
                     ),
                 };
                 Aufgabe {
@@ -211,7 +219,7 @@ impl Verfahren {
         let vorher = self.db.zustaendigkeit(a.id).await?;
         let now = now_millis();
         let mut tx = self.db.begin().await?;
-        if !Db::setze_zustaendigkeit(&mut tx, a.id, bearbeiter, vertretung, now).await? {
+        if !Db::setze_zustaendigkeit(&mut tx, a.id, bearbeiter, vertretung).await? {
             return Ok(());
         }
         let text = format!(

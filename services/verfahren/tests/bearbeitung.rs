@@ -30,10 +30,10 @@ async fn liste(w: &Welt, wer: &Akteur, tage: u32, meine: bool) -> Vec<Aufgabe> {
 async fn the_work_list_leads_the_case_worker_through_the_beteiligung() {
     let w = welt().await;
     let v = w.vorgang;
-    assert!(
-        liste(&w, &w.ba, 7, false).await.is_empty(),
-        "nothing waits yet"
-    );
+    // The complete case waits for its Beteiligung.
+    let l = liste(&w, &w.ba, 7, false).await;
+    assert_eq!(arten(&l), vec![(AufgabenArt::BeteiligungStarten, v)]);
+    assert_eq!(l[0].pfad, format!("/vorgaenge/{v}/beteiligung"));
 
     let ids = w.frage_an(&[w.brandschutz, w.gemeinde]).await;
     let (bs, gm) = (ids[0], ids[1]);
@@ -321,4 +321,48 @@ async fn internal_notes_stay_with_the_bauaufsicht() {
             .iter()
             .all(|e| !e.text.contains("Muster"))
     );
+}
+
+#[tokio::test]
+async fn a_document_that_failed_for_good_is_a_task_until_it_runs_again() {
+    let w = welt().await;
+    let v = w.vorgang;
+    let mut tx = w.db.begin().await.unwrap();
+    plankammer_storage::Db::enqueue_stufe(
+        &mut tx,
+        w.versionen[1],
+        w.tenant,
+        "validate",
+        plankammer_storage::now_millis(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let hat_fehler = |l: Vec<Aufgabe>| {
+        l.into_iter()
+            .filter(|a| a.art == AufgabenArt::VerarbeitungFehlgeschlagen)
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        hat_fehler(liste(&w, &w.ba, 7, false).await).is_empty(),
+        "queued is not failed"
+    );
+    sqlx::query("UPDATE jobs SET state = 'failed', finished_at = $2 WHERE tenant_id = $1")
+        .bind(w.tenant)
+        .bind(plankammer_storage::now_millis())
+        .execute(w.db.pool())
+        .await
+        .unwrap();
+    let f = hat_fehler(liste(&w, &w.ba, 7, false).await);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].vorgang_id, v);
+    assert!(f[0].text.contains("Grundriss EG.pdf"), "{}", f[0].text);
+    assert_eq!(f[0].pfad, format!("/vorgaenge/{v}#dokumente"));
+    // Run again (the admin's "erneut versuchen"): no longer a task.
+    sqlx::query("UPDATE jobs SET state = 'queued' WHERE tenant_id = $1")
+        .bind(w.tenant)
+        .execute(w.db.pool())
+        .await
+        .unwrap();
+    assert!(hat_fehler(liste(&w, &w.ba, 7, false).await).is_empty());
 }

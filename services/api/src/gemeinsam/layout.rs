@@ -18,7 +18,7 @@ pub fn layout(user: &CurrentUser, current: &str) -> minijinja::Value {
     let m = user.member();
     let mut nav = vec![match m.role {
         Role::Antragsteller => ("/start", "Meine Vorgänge"),
-        // The case worker starts from the work list (/start leads there).
+        // The case worker's start page is the work list (also at /start).
         Role::Bauaufsicht => ("/aufgaben", "Aufgaben"),
         Role::Fachstelle => ("/start", "Beteiligungen"),
         Role::Admin => ("/start", "Übersicht"),

@@ -300,8 +300,13 @@ async fn start(State(st): State<AppState>, user: CurrentUser) -> PageResult<Resp
             .await?
             .into_response());
     }
+    // The case worker starts from the work list.
     if user.role() == Role::Bauaufsicht {
-        return Ok(Redirect::to("/aufgaben").into_response());
+        return Ok(
+            super::bauaufsicht::aufgaben::seite(&st, &user, &Default::default())
+                .await?
+                .into_response(),
+        );
     }
     let (mitglieder, jobs) = if user.role() == Role::Admin {
         let members = st.db.members_of_tenant(user.tenant_id()).await?.len();

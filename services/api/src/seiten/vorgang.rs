@@ -707,14 +707,21 @@ async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Value, A
         nachgefordert: nachgefordert.len(),
     });
     // For the case worker, what the work list holds for this case (Rückfragen,
-    // Stellungnahmen, deadlines …); the formelle Prüfung is already offered above.
+    // Stellungnahmen, deadlines …).
     if ist_bauaufsicht {
         for t in st
             .verfahren
             .aufgaben_am_vorgang(u.akteur(), a.id, heute)
             .await?
         {
-            if matches!(t.art, AufgabenArt::NeuerAntrag | AufgabenArt::Nachreichung) {
+            // The state's own step (Prüfung, Beteiligung, Bescheid) is already offered above.
+            if matches!(
+                t.art,
+                AufgabenArt::NeuerAntrag
+                    | AufgabenArt::Nachreichung
+                    | AufgabenArt::BeteiligungStarten
+                    | AufgabenArt::BescheidEntwerfen
+            ) {
                 continue;
             }
             let titel = match t.frist {

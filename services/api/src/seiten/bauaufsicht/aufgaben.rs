@@ -27,7 +27,7 @@ const HORIZONTE: [u32; 4] = [7, 14, 30, 90];
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct AufgabenQuery {
+pub struct AufgabenQuery {
     meine: String,
     tage: String,
 }
@@ -37,6 +37,11 @@ async fn aufgaben(
     u: CurrentUser,
     Query(q): Query<AufgabenQuery>,
 ) -> PageResult<Html<String>> {
+    seite(&st, &u, &q).await
+}
+
+/// The work list; also the case worker's start page (`/start`, without filters).
+pub async fn seite(st: &AppState, u: &CurrentUser, q: &AufgabenQuery) -> PageResult<Html<String>> {
     let heute = heute_berlin();
     let mut fehler = Vec::new();
     let tage = match q.tage.trim() {
@@ -83,6 +88,6 @@ async fn aufgaben(
         .collect();
     render(
         "aufgaben.html",
-        context! { layout => layout(&u, "/aufgaben"), aufgaben, meine, tage, horizonte, fehler },
+        context! { layout => layout(u, "/aufgaben"), aufgaben, meine, tage, horizonte, fehler },
     )
 }
