@@ -12,6 +12,8 @@ pub struct Config {
     pub object_store_url: String,
     pub mail_url: String,
     pub mail_from: lettre::message::Mailbox,
+    /// The feedback contact of the Erklärung zur Barrierefreiheit (an e-mail address).
+    pub barrierefreiheit_kontakt: String,
     pub bind: String,
     pub public_url: String,
     pub web_dir: PathBuf,
@@ -135,13 +137,23 @@ impl Config {
                 problem: "must be file:///absolute/path, smtp://host:port or smtps://…".into(),
             });
         }
-        let mail_from = var("MAIL_FROM")
+        let mail_from: lettre::message::Mailbox = var("MAIL_FROM")
             .unwrap_or_else(|| "Plankammer <noreply@plankammer.localhost>".into())
             .parse()
             .map_err(|e| ConfigError {
                 var: "MAIL_FROM",
                 problem: format!("not a mail address: {e}"),
             })?;
+        let barrierefreiheit_kontakt = match var("BARRIEREFREIHEIT_KONTAKT") {
+            None => mail_from.email.to_string(),
+            Some(k) => k
+                .parse::<lettre::Address>()
+                .map_err(|e| ConfigError {
+                    var: "BARRIEREFREIHEIT_KONTAKT",
+                    problem: format!("not a mail address: {e}"),
+                })?
+                .to_string(),
+        };
         let bind = var("BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
         if bind.parse::<std::net::SocketAddr>().is_err() {
             return Err(ConfigError {
@@ -176,6 +188,7 @@ impl Config {
             object_store_url,
             mail_url,
             mail_from,
+            barrierefreiheit_kontakt,
             bind,
             public_url,
             web_dir,

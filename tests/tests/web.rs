@@ -50,6 +50,53 @@ async fn login_lands_on_the_start_page_of_the_role_and_logout_ends_the_session()
 }
 
 #[tokio::test]
+async fn the_accessibility_statement_and_leichte_sprache_are_public_and_linked_from_the_start() {
+    let app =
+        spawn_app_with(|c| c.barrierefreiheit_kontakt = "barrieren@kreis.example".into()).await;
+    let c = reqwest::Client::new();
+    let login = c
+        .get(format!("{}/anmelden", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        login.contains("href=\"/leichte-sprache\""),
+        "linked from the start page"
+    );
+    assert!(
+        login.contains("href=\"/barrierefreiheit\""),
+        "in the footer of every page"
+    );
+    let r = c
+        .get(format!("{}/barrierefreiheit", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "no account needed");
+    let html = r.text().await.unwrap();
+    for teil in [
+        "Erklärung zur Barrierefreiheit",
+        "teilweise vereinbar",
+        "mailto:barrieren@kreis.example",
+        "§ 6 HVBIT",
+        "Durchsetzungsverfahren",
+    ] {
+        assert!(html.contains(teil), "{teil}");
+    }
+    let r = c
+        .get(format!("{}/leichte-sprache", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Bau·genehmigung") && html.contains("mailto:barrieren@kreis.example"));
+}
+
+#[tokio::test]
 async fn wrong_password_gets_a_german_message_and_is_audited_without_personal_data() {
     let app = spawn_app().await;
     let t = app.tenant("kassel").await;

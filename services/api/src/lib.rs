@@ -57,6 +57,9 @@ pub struct ApiConfig {
     pub upload_max_case: u64,
     /// Most files in one multipart upload.
     pub upload_max_files: usize,
+    /// Where people report barriers (the feedback contact of the Erklärung zur
+    /// Barrierefreiheit, § 4 Abs. 2 Nr. 2 HVBIT): an e-mail address.
+    pub barrierefreiheit_kontakt: String,
 }
 
 impl ApiConfig {
@@ -71,12 +74,13 @@ impl ApiConfig {
             session_ttl: Duration::from_secs(12 * 3600),
             secure_cookies: public_url.starts_with("https://"),
             login_limits: LoginLimits::default(),
-            mail_domain: host,
+            mail_domain: host.clone(),
             metrics_token: None,
             trust_proxy: false,
             upload_max_file: 250_000_000,
             upload_max_case: 2_000_000_000,
             upload_max_files: 50,
+            barrierefreiheit_kontakt: format!("barrierefreiheit@{host}"),
         }
     }
 

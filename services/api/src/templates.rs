@@ -21,6 +21,14 @@ const PAGES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/pages/aufgaben.html"),
     ),
     (
+        "barrierefreiheit.html",
+        include_str!("../../../web/templates/pages/barrierefreiheit.html"),
+    ),
+    (
+        "leichte_sprache.html",
+        include_str!("../../../web/templates/pages/leichte_sprache.html"),
+    ),
+    (
         "start.html",
         include_str!("../../../web/templates/pages/start.html"),
     ),

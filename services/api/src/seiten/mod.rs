@@ -14,6 +14,7 @@
 
 pub mod anmeldung;
 pub mod antragsteller;
+pub mod barrierefreiheit;
 pub mod bauaufsicht;
 pub mod fachstelle;
 pub mod konto;
@@ -27,6 +28,7 @@ use axum::Router;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(anmeldung::router())
+        .merge(barrierefreiheit::router())
         .merge(konto::router())
         .merge(vorgang::router())
         .merge(antragsteller::router())
