@@ -361,6 +361,15 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
         hinweise.contains("13_Scan_Lageplan") && hinweise.contains("nur vorgeschlagen"),
         "the suggested Anlageart is a note: {hinweise}"
     );
+    // The sample plans' title blocks name this application's Bauherrschaft, Entwurfs-
+    // verfasserin and street: the plausibility check finds nothing to warn about.
+    assert_eq!(
+        r.js("return document.querySelectorAll('[data-testid=plan-abweichung]').length")
+            .await,
+        Some(Value::from(0)),
+        "{}",
+        r.text("#checkliste").await
+    );
     r.zeige(Some("#checkliste")).await;
     r.bild("checkliste_vollstaendig").await;
     r.zeige(Some("[data-testid=dokumente]")).await;

@@ -18,6 +18,7 @@ pub mod frist;
 pub mod nebenbestimmung;
 pub mod notification;
 pub mod papierformat;
+pub mod plausibilitaet;
 pub mod verfahren;
 pub mod vorgang;
 pub mod zeit;

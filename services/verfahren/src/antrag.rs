@@ -124,6 +124,64 @@ impl Verfahren {
         Ok(out)
     }
 
+    /// Where the plans' title blocks say something else than the Angaben (Bauherrschaft,
+    /// Entwurfsverfasser, Grundstück), over the current documents' newest versions: a warning
+    /// for the architect and a hint for the formelle Prüfung, never a block. Empty while the
+    /// Angaben are missing or nothing was read.
+    pub async fn plan_abweichungen(
+        &self,
+        a: &Antrag,
+    ) -> Ergebnis<Vec<plankammer_domain::plausibilitaet::Abweichung>> {
+        use plankammer_domain::plausibilitaet::{Schriftfeld, abweichungen};
+        let Some(g) = a.angaben.as_ref() else {
+            return Ok(vec![]);
+        };
+        let entfernt = self.db.entfernte_dokumente(a.id).await?;
+        // (document name, bauherr, entwurfsverfasser, title block text)
+        let mut gelesen: Vec<(String, Option<String>, Option<String>, String)> = Vec::new();
+        for d in self.db.dokumente(a.id).await? {
+            if entfernt.contains(&d.id) {
+                continue;
+            }
+            let Some(ver) = d.versionen.last() else {
+                continue;
+            };
+            let meta = self.db.metadaten(ver.id).await?;
+            let feld = |n: &str| meta.iter().find(|m| m.feld == n);
+            let bauherr = feld("bauherr").map(|m| m.wert.clone());
+            let ev = feld("entwurfsverfasser").map(|m| m.wert.clone());
+            // The Grundstück is looked for only on a plan: a sheet whose title block gave a
+            // scale or a plan number, on the page it was read from.
+            let plan_seite = feld("massstab")
+                .or_else(|| feld("plannummer"))
+                .map(|m| m.seite);
+            let text = match plan_seite {
+                Some(n) => self
+                    .db
+                    .seiten_texte(ver.id)
+                    .await?
+                    .into_iter()
+                    .find(|t| t.nummer == n)
+                    .and_then(|t| t.schriftfeld.filter(|s| !s.trim().is_empty()).or(t.text))
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            if bauherr.is_some() || ev.is_some() || !text.is_empty() {
+                gelesen.push((d.bezeichnung.clone(), bauherr, ev, text));
+            }
+        }
+        let plaene: Vec<Schriftfeld> = gelesen
+            .iter()
+            .map(|(dokument, bauherr, ev, text)| Schriftfeld {
+                dokument,
+                bauherr: bauherr.as_deref(),
+                entwurfsverfasser: ev.as_deref(),
+                text,
+            })
+            .collect();
+        Ok(abweichungen(g, &plaene))
+    }
+
     /// The checklist of the case's procedure over its current documents; `None` while the
     /// procedure is not chosen.
     pub async fn checklistenstand(&self, a: &Antrag) -> Ergebnis<Option<Checklistenstand>> {

@@ -366,3 +366,99 @@ async fn a_document_that_failed_for_good_is_a_task_until_it_runs_again() {
         .unwrap();
     assert!(hat_fehler(liste(&w, &w.ba, 7, false).await).is_empty());
 }
+
+/// The plans' title blocks against the Angaben (plausibility): what the reading found on a
+/// plan that fits is no warning; another Bauherr, Entwurfsverfasser and Grundstück are.
+#[tokio::test]
+async fn title_blocks_that_name_someone_else_are_a_warning_not_a_block() {
+    use plankammer_domain::antrag::{Angaben, Flurstueck};
+    use plankammer_storage::dokumente::{MetaFeld, Seite};
+    let w = welt().await;
+    let v = w.vorgang;
+    let mut g = Angaben::default();
+    g.bauherrschaft.name = "Jana Becker".into();
+    g.entwurfsverfasser.name = "Sabine Hoffmann".into();
+    g.grundstueck.strasse = "Lindenweg".into();
+    g.grundstueck.hausnummer = "12".into();
+    g.grundstueck.flurstuecke = vec![Flurstueck::parse("123/4").unwrap()];
+    // The submitted case's Angaben (the steps change them only in the draft).
+    sqlx::query("UPDATE vorgaenge SET angaben = $2 WHERE id = $1")
+        .bind(v)
+        .bind(serde_json::to_string(&g).unwrap())
+        .execute(w.db.pool())
+        .await
+        .unwrap();
+    let a = w.db.antrag(v).await.unwrap();
+    assert!(
+        w.v.plan_abweichungen(&a).await.unwrap().is_empty(),
+        "nothing read yet"
+    );
+
+    let feld = |f: &str, wert: &str| MetaFeld {
+        feld: f.into(),
+        wert: wert.into(),
+        quelle: "textebene".into(),
+        seite: 1,
+        konfidenz: 0.9,
+    };
+    let lies = |version: i64, bauherr: &'static str, ev: &'static str, text: &'static str| {
+        let db = w.db.clone();
+        async move {
+            db.replace_seiten(
+                version,
+                &[Seite {
+                    nummer: 1,
+                    breite_mm: 420.0,
+                    hoehe_mm: 297.0,
+                    format: "A3".into(),
+                    ausrichtung: "quer".into(),
+                    scan_dpi: None,
+                    text_quelle: None,
+                    vorschau_sha256: None,
+                }],
+            )
+            .await
+            .unwrap();
+            db.set_seiten_text(version, 1, text, Some("textebene"), None)
+                .await
+                .unwrap();
+            db.replace_metadaten(
+                version,
+                &[
+                    feld("bauherr", bauherr),
+                    feld("entwurfsverfasser", ev),
+                    feld("massstab", "1:100"),
+                ],
+            )
+            .await
+            .unwrap();
+        }
+    };
+    // The Lageplan is of this application.
+    lies(
+        w.versionen[0],
+        "Familie Jana und Tom Becker",
+        "Dipl.-Ing. Architektin Sabine Hoffmann",
+        "Bauvorhaben Neubau Garage Lindenweg 12, 34117 Kassel Flurstück 123/4",
+    )
+    .await;
+    assert!(w.v.plan_abweichungen(&a).await.unwrap().is_empty());
+    // The Grundriss is another office's sheet of another project.
+    lies(
+        w.versionen[1],
+        "Familie Schneider",
+        "Architekturbüro Weber",
+        "Bauvorhaben Doppelhaus Am Hang 3 Flurstück 88",
+    )
+    .await;
+    let x = w.v.plan_abweichungen(&a).await.unwrap();
+    let saetze: Vec<String> = x.iter().map(|x| x.satz()).collect();
+    assert_eq!(
+        saetze,
+        vec![
+            "„Grundriss EG“: Bauherrschaft im Schriftfeld „Familie Schneider“, im Antrag „Jana Becker“.".to_string(),
+            "„Grundriss EG“: Entwurfsverfasser/in im Schriftfeld „Architekturbüro Weber“, im Antrag „Sabine Hoffmann“.".to_string(),
+            "„Grundriss EG“: Das Schriftfeld nennt das Grundstück „Lindenweg 12, Flurstück 123/4“ nicht.".to_string(),
+        ]
+    );
+}

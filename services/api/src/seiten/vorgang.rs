@@ -529,6 +529,16 @@ async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Value, A
     let checkliste = stand
         .as_ref()
         .map(|s| checklisten_view(&s.auswertung, s.laufend));
+    // Plans against the Angaben: a warning for the applicant while the case can change.
+    let abweichungen: Vec<String> =
+        if eigentuemer && matches!(zustand, Zustand::Entwurf | Zustand::Nachforderung) {
+            st.verfahren
+                .plan_abweichungen(a)
+                .await
+                .map(|x| plankammer_domain::plausibilitaet::saetze(&x))?
+        } else {
+            vec![]
+        };
     let hindernisse: Vec<Value> = if entwurf && eigentuemer {
         st.verfahren
             .einreichungsmaengel(a, stand.as_ref().map(|s| &s.auswertung))
@@ -778,6 +788,7 @@ async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Value, A
         "erneut_freizeichnen": erneut_freizeichnen,
         "ist_bauaufsicht": ist_bauaufsicht,
         "checkliste": checkliste,
+        "abweichungen": abweichungen,
         "beteiligte": beteiligte,
         "fristen": fristen,
         "fassungen": fassungen,

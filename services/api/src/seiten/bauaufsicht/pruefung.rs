@@ -256,6 +256,11 @@ async fn pruefung_rendern(
         eingabe.befunde.push(BefundEingabe::default());
     }
     let kann_pruefen = matches!(z, Zustand::Eingegangen | Zustand::Nachgereicht);
+    let abweichungen: Vec<String> = st
+        .verfahren
+        .plan_abweichungen(a)
+        .await
+        .map(|x| plankammer_domain::plausibilitaet::saetze(&x))?;
     let html = render(
         "pruefung.html",
         context! {
@@ -269,7 +274,7 @@ async fn pruefung_rendern(
                 eingereicht => a.eingereicht_at.map(zeit::format_berlin),
             },
             fassung, dokumente, diff, befunde, fristen, codes, vorschlag, entscheidung,
-            kann_pruefen, eingabe, fehler,
+            kann_pruefen, eingabe, fehler, abweichungen,
             zeige_beteiligung => matches!(z, Zustand::Vollstaendig | Zustand::Beteiligung | Zustand::BeteiligungAbgeschlossen),
             heute => ymd(heute),
         },
