@@ -655,6 +655,31 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     r.tippe(&format!("geb_beschreibung_{g}"), "Baugenehmigungsgebühr")
         .await;
     r.tippe(&format!("geb_betrag_{g}"), "1.234,50").await;
+    // "Weitere Nebenbestimmung" adds a row in place: no reload, no jump, the focus in the
+    // new row; the server takes the row as if it had added it.
+    r.js("window.pkOhneNeuladen = true; return true").await;
+    let zeilen = "return document.querySelectorAll('[data-testid=nebenbestimmung-neu]').length";
+    let vorher = r.js(zeilen).await.unwrap().as_i64().unwrap();
+    r.folge("[data-testid=nb-hinzufuegen]").await;
+    assert_eq!(r.js(zeilen).await.unwrap().as_i64().unwrap(), vorher + 1);
+    assert_eq!(
+        r.js("return window.pkOhneNeuladen === true").await,
+        Some(Value::Bool(true)),
+        "the page was not reloaded"
+    );
+    let neu = r
+        .js(
+            "return document.activeElement.closest('[data-testid=nebenbestimmung-neu]') \
+               .querySelector('textarea').id",
+        )
+        .await
+        .unwrap();
+    let neu = neu
+        .as_str()
+        .expect("the focus is in the new row")
+        .to_string();
+    r.tippe(&neu, "Die Hausnummer ist gut sichtbar anzubringen.")
+        .await;
     r.zeige(Some("[data-testid=nebenbestimmungen]")).await;
     r.bild("bescheid_entwurf").await;
     r.absenden("[data-testid=entwurf-speichern]").await;
@@ -664,12 +689,18 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
             .await
             .contains("1.234,50")
     );
+    // The two carried over and the own one added in place.
     assert_eq!(
         r.js(
             "return document.querySelectorAll('[data-testid=vorschau-nebenbestimmungen] li').length"
         )
         .await,
-        Some(Value::from(2))
+        Some(Value::from(3))
+    );
+    assert!(
+        r.text("[data-testid=vorschau-nebenbestimmungen]")
+            .await
+            .contains("Hausnummer ist gut sichtbar")
     );
     r.zeige(Some("[data-testid=bescheid-vorschau]")).await;
     r.bild("bescheid_vorschau").await;

@@ -19,3 +19,43 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 });
+
+// "Weitere Zeile" buttons (own Nebenbestimmungen, Gebühren): with JavaScript the new row is
+// added in place, numbered as the server would number it, and the focus moves into it, so
+// the page neither reloads nor jumps to the top. Without JavaScript the button submits and
+// the server adds the row. The button names the rows it copies: data-pk-zeile="<selector>".
+document.addEventListener("click", (e) => {
+  const knopf = e.target.closest("[data-pk-zeile]");
+  if (!knopf) return;
+  const zeilen = document.querySelectorAll(knopf.dataset.pkZeile);
+  const letzte = zeilen[zeilen.length - 1];
+  if (!letzte) return;
+  const nummer = (s) => {
+    const m = /(\d+)$/.exec(s || "");
+    return m ? parseInt(m[1], 10) : null;
+  };
+  let hoechste = null;
+  letzte.querySelectorAll("[name]").forEach((f) => {
+    const n = nummer(f.name);
+    if (n !== null && (hoechste === null || n > hoechste)) hoechste = n;
+  });
+  if (hoechste === null) return;
+  e.preventDefault();
+  const n = String(hoechste + 1);
+  const um = (s) => s.replace(/(\d+)$/, n);
+  const neu = letzte.cloneNode(true);
+  neu.querySelectorAll("[id]").forEach((el) => (el.id = um(el.id)));
+  neu.querySelectorAll("[name]").forEach((el) => (el.name = um(el.name)));
+  neu.querySelectorAll("label[for]").forEach((el) => el.setAttribute("for", um(el.getAttribute("for"))));
+  neu.querySelectorAll("[data-pk-nr]").forEach((el) => (el.textContent = n));
+  if (neu.dataset.zeile) neu.dataset.zeile = n;
+  neu.querySelectorAll("textarea, input:not([type=hidden]):not([type=checkbox]):not([type=radio])").forEach((f) => (f.value = ""));
+  neu.querySelectorAll("input[type=checkbox], input[type=radio]").forEach((f) => (f.checked = false));
+  neu.querySelectorAll("select").forEach((s) => {
+    const vorgabe = s.querySelector("option[selected]") || s.options[0];
+    if (vorgabe) s.value = vorgabe.value;
+  });
+  letzte.after(neu);
+  const erstes = neu.querySelector("select, textarea, input:not([type=hidden])");
+  if (erstes) erstes.focus();
+});
