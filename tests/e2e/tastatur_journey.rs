@@ -1,6 +1,6 @@
 //! The Fachstelle's whole way with the keyboard alone, in a real browser against the real
-//! binary: sign in, open the request from the inbox, ask a Rückfrage, write the
-//! Stellungnahme, open its confirmation and give it. Every control is reached with Tab
+//! binary: sign in, open the request from the inbox, ask a Rückfrage, place a comment on a
+//! spot of a plan, write the Stellungnahme, open its confirmation and give it. Every control is reached with Tab
 //! (never by a click or a script), each focused control shows where the focus is, and
 //! Enter or Space acts on it. A control that Tab cannot reach fails the journey.
 //!
@@ -171,6 +171,53 @@ async fn a_fachstelle_gives_its_stellungnahme_with_the_keyboard_alone() {
     taste(&r, Key::Enter).await;
     r.warte_auf("[data-testid=rueckfrage]").await;
     r.bild("rueckfrage_gestellt").await;
+
+    // A comment on a spot of a plan: the plan viewer takes the focus, the arrow keys move the
+    // crosshair (5 % per press), Enter sets the point and moves the focus to the text.
+    tab_bis(&r, "[data-testid=plan-link]").await;
+    taste(&r, Key::Enter).await;
+    r.warte(
+        "the plan rendered by pdf.js",
+        SEITE,
+        "const s = document.getElementById('plan-status'); return s && s.dataset.zustand === 'bereit';",
+    )
+    .await;
+    tab_bis(&r, "#plan-buehne").await;
+    tasten(
+        &r,
+        [
+            char::from(Key::Right),
+            char::from(Key::Right),
+            char::from(Key::Down),
+        ],
+    )
+    .await;
+    let ansage = r.text("#plan-status").await;
+    assert!(
+        ansage.contains("60 % von links") && ansage.contains("55 % von oben"),
+        "the position in words: {ansage}"
+    );
+    r.bild("plan_kreuz").await;
+    taste(&r, Key::Enter).await;
+    assert_eq!(
+        r.js("return [document.getElementById('kommentar-x').value, document.getElementById('kommentar-y').value, document.activeElement.id]")
+            .await,
+        Some(serde_json::json!(["0.6", "0.55", "kommentar-text"]))
+    );
+    schreibe(&r, "Feuerwehrzufahrt: Aufstellfläche fehlt.").await;
+    tab_bis(&r, "#kommentar-speichern").await;
+    taste(&r, Key::Enter).await;
+    r.warte(
+        "the saved comment",
+        SEITE,
+        "const k = document.getElementById('kommentare'); return !!k && k.innerText.includes('Aufstellfläche');",
+    )
+    .await;
+    r.bild("plan_kommentar").await;
+    // Back to the request by the link above the plan.
+    tab_bis(&r, "[data-testid=zurueck]").await;
+    taste(&r, Key::Enter).await;
+    r.warte_auf("#stellungnahme-abgeben").await;
 
     // The Stellungnahme: the link, the consent (a radio, chosen with Space), the tenor.
     tab_bis(&r, "#stellungnahme-abgeben").await;

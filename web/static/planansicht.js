@@ -135,6 +135,51 @@ async function start(w) {
     });
   }
 
+  // The keyboard path: the plan takes the focus; the arrow keys move a crosshair (5 % of
+  // the page per press, 1 % with Shift), Enter sets the comment's point there and moves the
+  // focus to the comment's text. Where the crosshair is, is said in words.
+  if (form) {
+    let kreuz = null;
+    const wo = { x: 0.5, y: 0.5 };
+    const prozent = (v) => Math.round(v * 100) + " %";
+    const zeige = () => {
+      if (!kreuz || !kreuz.isConnected) {
+        kreuz = document.createElement("span");
+        kreuz.className = "kommentar-marker kommentar-marker--kreuz";
+        kreuz.setAttribute("aria-hidden", "true");
+        kreuz.textContent = "+";
+        ebene.appendChild(kreuz);
+      }
+      kreuz.style.left = (wo.x * 100) + "%";
+      kreuz.style.top = (wo.y * 100) + "%";
+      status("Position " + prozent(wo.x) + " von links, " + prozent(wo.y) + " von oben. Eingabetaste setzt hier den Punkt des Kommentars.", "kreuz");
+    };
+    buehne.tabIndex = 0;
+    buehne.setAttribute("role", "group");
+    buehne.setAttribute("aria-label", "Plan, Seite " + seite + ": Pfeiltasten wählen eine Stelle, die Eingabetaste setzt dort den Kommentar");
+    buehne.addEventListener("focus", zeige);
+    buehne.addEventListener("blur", () => { if (kreuz) { kreuz.remove(); kreuz = null; } });
+    buehne.addEventListener("keydown", (ev) => {
+      const schritt = ev.shiftKey ? 0.01 : 0.05;
+      const zu = { ArrowLeft: [-schritt, 0], ArrowRight: [schritt, 0], ArrowUp: [0, -schritt], ArrowDown: [0, schritt] }[ev.key];
+      if (zu) {
+        ev.preventDefault();
+        wo.x = Math.min(Math.max(Math.round((wo.x + zu[0]) * 100) / 100, 0), 1);
+        wo.y = Math.min(Math.max(Math.round((wo.y + zu[1]) * 100) / 100, 0), 1);
+        zeige();
+      } else if (ev.key === "Enter") {
+        ev.preventDefault();
+        const el = form.elements;
+        el.namedItem("seite").value = String(seite);
+        el.namedItem("x").value = rund(wo.x); el.namedItem("y").value = rund(wo.y);
+        el.namedItem("w").value = ""; el.namedItem("h").value = "";
+        markiere();
+        el.namedItem("text").focus();
+        status("Punkt gesetzt bei " + prozent(wo.x) + " von links, " + prozent(wo.y) + " von oben. Schreiben Sie nun Ihren Kommentar und speichern Sie ihn.", "position");
+      }
+    });
+  }
+
   const blaettern = (d) => (ev) => {
     ev.preventDefault();
     const neu = seite + d;
