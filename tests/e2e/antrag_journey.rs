@@ -696,6 +696,29 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
         .and_then(|v| v.as_str().map(str::to_string))
         .expect("the Schnitt is offered as the document of the Befund");
     r.waehle("befund-dokument-1", &schnitt_id).await;
+    // Five rows are there; "Weiterer Befund" adds a sixth in place, the focus in it.
+    assert_eq!(
+        r.js("return document.querySelectorAll('[data-testid=befund-zeile]').length")
+            .await,
+        Some(Value::from(5))
+    );
+    r.folge("[data-testid=befund-hinzufuegen]").await;
+    assert_eq!(
+        r.js("return [document.querySelectorAll('[data-testid=befund-zeile]').length, document.activeElement.id]")
+            .await,
+        Some(serde_json::json!([6, "befund-code-6"]))
+    );
+    let code = r
+        .js("return document.querySelectorAll('#befund-code-6 option')[1].value")
+        .await
+        .and_then(|v| v.as_str().map(str::to_string))
+        .expect("a Befund code");
+    r.waehle("befund-code-6", &code).await;
+    r.tippe(
+        "befund-text-6",
+        "Die Baubeschreibung ist nicht unterschrieben.",
+    )
+    .await;
     let frist_iso = r
         .js("return document.getElementById('frist_ende').value")
         .await
@@ -729,8 +752,10 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
     .await;
     let bisher = r.text("[data-testid=befunde-bisher]").await;
     assert!(
-        bisher.contains("Höhenkoten") && !bisher.contains("(04)"),
-        "{bisher}"
+        bisher.contains("Höhenkoten")
+            && bisher.contains("nicht unterschrieben")
+            && !bisher.contains("(04)"),
+        "both Befunde, the one of the added row too: {bisher}"
     );
     r.zeige(None).await;
     let erfolg = r.text("[data-testid=erfolg]").await;

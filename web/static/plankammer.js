@@ -20,7 +20,12 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
-// "Weitere Zeile" buttons (own Nebenbestimmungen, Gebühren): with JavaScript the new row is
+// Controls that only work with JavaScript are hidden without it.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-pk-nur-js]").forEach((el) => (el.hidden = false));
+});
+
+// "Weitere Zeile" buttons (own Nebenbestimmungen, Gebühren, Befunde): with JavaScript the new row is
 // added in place, numbered as the server would number it, and the focus moves into it, so
 // the page neither reloads nor jumps to the top. Without JavaScript the button submits and
 // the server adds the row. The button names the rows it copies: data-pk-zeile="<selector>".
@@ -34,19 +39,23 @@ document.addEventListener("click", (e) => {
     const m = /(\d+)$/.exec(s || "");
     return m ? parseInt(m[1], 10) : null;
   };
+  // The row's number: from its fields' names (nb_text_3) or, where every row sends the
+  // same names (befund_text), from their ids (befund-text-3).
   let hoechste = null;
-  letzte.querySelectorAll("[name]").forEach((f) => {
-    const n = nummer(f.name);
-    if (n !== null && (hoechste === null || n > hoechste)) hoechste = n;
+  letzte.querySelectorAll("[name], [id]").forEach((f) => {
+    for (const s of [f.getAttribute("name"), f.id]) {
+      const n = nummer(s);
+      if (n !== null && (hoechste === null || n > hoechste)) hoechste = n;
+    }
   });
   if (hoechste === null) return;
   e.preventDefault();
   const n = String(hoechste + 1);
   const um = (s) => s.replace(/(\d+)$/, n);
   const neu = letzte.cloneNode(true);
-  neu.querySelectorAll("[id]").forEach((el) => (el.id = um(el.id)));
-  neu.querySelectorAll("[name]").forEach((el) => (el.name = um(el.name)));
-  neu.querySelectorAll("label[for]").forEach((el) => el.setAttribute("for", um(el.getAttribute("for"))));
+  neu.querySelectorAll("[id]").forEach((el) => { if (nummer(el.id) !== null) el.id = um(el.id); });
+  neu.querySelectorAll("[name]").forEach((el) => { if (nummer(el.name) !== null) el.name = um(el.name); });
+  neu.querySelectorAll("label[for]").forEach((el) => { if (nummer(el.getAttribute("for")) !== null) el.setAttribute("for", um(el.getAttribute("for"))); });
   neu.querySelectorAll("[data-pk-nr]").forEach((el) => (el.textContent = n));
   if (neu.dataset.zeile) neu.dataset.zeile = n;
   neu.querySelectorAll("textarea, input:not([type=hidden]):not([type=checkbox]):not([type=radio])").forEach((f) => (f.value = ""));

@@ -150,8 +150,10 @@ impl Verfahren {
             let feld = |n: &str| meta.iter().find(|m| m.feld == n);
             let bauherr = feld("bauherr").map(|m| m.wert.clone());
             let ev = feld("entwurfsverfasser").map(|m| m.wert.clone());
-            // The Grundstück is looked for only on a plan: a sheet whose title block gave a
-            // scale or a plan number, on the page it was read from.
+            // The Grundstück is looked for only on a plan (a sheet whose title block gave a
+            // scale or a plan number), on the page it was read from, and only in its text
+            // layer: OCR of a scanned title block misses or garbles lines often enough that
+            // "not named" would be said of plans that name it.
             let plan_seite = feld("massstab")
                 .or_else(|| feld("plannummer"))
                 .map(|m| m.seite);
@@ -161,8 +163,8 @@ impl Verfahren {
                     .seiten_texte(ver.id)
                     .await?
                     .into_iter()
-                    .find(|t| t.nummer == n)
-                    .and_then(|t| t.schriftfeld.filter(|s| !s.trim().is_empty()).or(t.text))
+                    .find(|t| t.nummer == n && t.quelle.as_deref() == Some("textebene"))
+                    .and_then(|t| t.text)
                     .unwrap_or_default(),
                 None => String::new(),
             };
