@@ -64,6 +64,17 @@ const FALL_JOIN: &str =
 const FALL_FILTER: &str = "v.tenant_id = $1 AND ($2 = 0 OR v.bearbeiter_id = $2 OR v.vertretung_id = $2) \
      AND ($3 = 0 OR v.id = $3)";
 
+/// A query of the work list with the case filter's three values bound ([`FALL_FILTER`]);
+/// the caller binds its own from `$4` on.
+fn fall_abfrage(
+    sql: &str,
+    tenant_id: i64,
+    wer: i64,
+    vorgang: i64,
+) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(sql).bind(tenant_id).bind(wer).bind(vorgang)
+}
+
 fn fall_join(spalte: &str) -> String {
     FALL_JOIN.replace("{V}", spalte)
 }
@@ -230,17 +241,14 @@ impl Db {
         // Cases whose state waits for the Bauaufsicht: new and answered applications (the
         // formelle Prüfung), complete ones (the Beteiligung), those whose Stellen have all
         // answered (the Bescheid); each bound to the running decision deadline, if any.
-        let rows = sqlx::query(&format!(
+        let rows = fall_abfrage(&format!(
             "SELECT {FALL}, v.zustand, v.eingereicht_at, v.updated_at, \
              (SELECT MIN(f.ende) FROM fristen f WHERE f.vorgang_id = v.id AND f.art = 'entscheidung' \
                AND f.zustand IN ('laeuft', 'faellig')) AS entscheidung_bis \
              FROM vorgaenge v LEFT JOIN users bu ON bu.id = v.bearbeiter_id WHERE {FALL_FILTER} \
              AND v.zustand IN ('eingegangen', 'nachgereicht', 'vollstaendig', 'beteiligung_abgeschlossen') \
              ORDER BY v.id LIMIT $4"
-        ))
-        .bind(tenant_id)
-        .bind(wer)
-        .bind(vorgang)
+        ), tenant_id, wer, vorgang)
         .bind(JE_QUELLE)
         .fetch_all(self.pool())
         .await?;
@@ -260,15 +268,12 @@ impl Db {
         }
 
         // The case's own deadlines: due ones, and running ones that end by `bis`.
-        let rows = sqlx::query(&format!(
+        let rows = fall_abfrage(&format!(
             "SELECT {FALL}, f.id AS fid, f.art, f.zustand, f.ende FROM fristen f {} \
              WHERE {FALL_FILTER} AND (f.zustand = 'faellig' OR (f.zustand = 'laeuft' AND f.ende <= $4)) \
              ORDER BY f.ende LIMIT $5",
             fall_join("f.vorgang_id")
-        ))
-        .bind(tenant_id)
-        .bind(wer)
-        .bind(vorgang)
+        ), tenant_id, wer, vorgang)
         .bind(tag_text(bis))
         .bind(JE_QUELLE)
         .fetch_all(self.pool())
@@ -293,16 +298,18 @@ impl Db {
         }
 
         // Each Stelle's deadline that ends by `bis` while it has not answered.
-        let rows = sqlx::query(&format!(
-            "SELECT {FALL}, b.id AS bid, b.ende, s.name AS stelle FROM beteiligungen b \
+        let rows = fall_abfrage(
+            &format!(
+                "SELECT {FALL}, b.id AS bid, b.ende, s.name AS stelle FROM beteiligungen b \
              JOIN stellen s ON s.id = b.stelle_id {} \
              WHERE {FALL_FILTER} AND b.zustand IN ('angefragt', 'in_bearbeitung', 'rueckfrage') \
              AND b.ende <= $4 ORDER BY b.ende LIMIT $5",
-            fall_join("b.vorgang_id")
-        ))
-        .bind(tenant_id)
-        .bind(wer)
-        .bind(vorgang)
+                fall_join("b.vorgang_id")
+            ),
+            tenant_id,
+            wer,
+            vorgang,
+        )
         .bind(tag_text(bis))
         .bind(JE_QUELLE)
         .fetch_all(self.pool())
@@ -320,16 +327,13 @@ impl Db {
         }
 
         // Open Rückfragen, bound to the Stelle's deadline while the request is open.
-        let rows = sqlx::query(&format!(
+        let rows = fall_abfrage(&format!(
             "SELECT {FALL}, b.id AS bid, b.ende, b.zustand AS bzustand, s.name AS stelle, r.gestellt_at \
              FROM rueckfragen r JOIN beteiligungen b ON b.id = r.beteiligung_id \
              JOIN stellen s ON s.id = b.stelle_id {} \
              WHERE {FALL_FILTER} AND r.antwort IS NULL ORDER BY r.id LIMIT $4",
             fall_join("b.vorgang_id")
-        ))
-        .bind(tenant_id)
-        .bind(wer)
-        .bind(vorgang)
+        ), tenant_id, wer, vorgang)
         .bind(JE_QUELLE)
         .fetch_all(self.pool())
         .await?;
@@ -354,7 +358,7 @@ impl Db {
 
         // Stellungnahmen not opened yet, and late ones not decided yet (the current one of
         // each chain: a superseded Stellungnahme is no longer a task).
-        let rows = sqlx::query(&format!(
+        let rows = fall_abfrage(&format!(
             "SELECT {FALL}, b.id AS bid, s.name AS stelle, sn.created_at, sn.verspaetet, sn.beruecksichtigt, sn.gesehen_at \
              FROM stellungnahmen sn JOIN beteiligungen b ON b.id = sn.beteiligung_id \
              JOIN stellen s ON s.id = b.stelle_id {} \
@@ -362,10 +366,7 @@ impl Db {
              AND NOT EXISTS (SELECT 1 FROM stellungnahmen n WHERE n.ersetzt_id = sn.id) \
              ORDER BY sn.id LIMIT $4",
             fall_join("b.vorgang_id")
-        ))
-        .bind(tenant_id)
-        .bind(wer)
-        .bind(vorgang)
+        ), tenant_id, wer, vorgang)
         .bind(JE_QUELLE)
         .fetch_all(self.pool())
         .await?;
@@ -388,16 +389,13 @@ impl Db {
         }
 
         // Document pipeline stages that failed for good on a submitted case.
-        let rows = sqlx::query(&format!(
+        let rows = fall_abfrage(&format!(
             "SELECT {FALL}, ds.stufe, j.finished_at, dv.dateiname FROM dokument_stufen ds \
              JOIN jobs j ON j.id = ds.job_id JOIN dokument_versionen dv ON dv.id = ds.version_id {} \
              WHERE j.tenant_id = $1 AND j.state = 'failed' AND {FALL_FILTER} AND v.zustand <> 'entwurf' \
              ORDER BY j.id LIMIT $4",
             fall_join("dv.vorgang_id")
-        ))
-        .bind(tenant_id)
-        .bind(wer)
-        .bind(vorgang)
+        ), tenant_id, wer, vorgang)
         .bind(JE_QUELLE)
         .fetch_all(self.pool())
         .await?;

@@ -106,21 +106,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
         "the binary warns about the test clock"
     );
     let db = site.db().await;
-    let tenant = db.tenant_by_slug("bauaufsicht-musterstadt").await.unwrap();
-    let fall = db
-        .eingang(
-            tenant.id,
-            &plankammer_storage::antrag::EingangsFilter {
-                limit: 10,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .into_iter()
-        .next()
-        .expect("the demo's complete case");
-    assert_eq!(fall.zustand, Zustand::Vollstaendig);
+    let fall = site.demo_fall(&db).await;
     let aktenzeichen = fall.aktenzeichen.clone().unwrap().to_string();
 
     let r = Reise {

@@ -31,6 +31,30 @@ impl Site {
     }
 
     /// The environment of an installation on this site, plus `extra`.
+    /// The demo's complete case (status 18, ready for the Beteiligung) of the Bauaufsicht
+    /// Musterstadt, after `plankammer demo --nur-daten`.
+    pub async fn demo_fall(&self, db: &Db) -> plankammer_storage::antrag::Antrag {
+        let tenant = db.tenant_by_slug("bauaufsicht-musterstadt").await.unwrap();
+        let fall = db
+            .eingang(
+                tenant.id,
+                &plankammer_storage::antrag::EingangsFilter {
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .next()
+            .expect("the demo's complete case");
+        assert_eq!(
+            fall.zustand,
+            plankammer_domain::vorgang::Zustand::Vollstaendig
+        );
+        fall
+    }
+
     pub fn env(&self, extra: &[(&str, String)]) -> Vec<(&'static str, String)> {
         let mut v: Vec<(&'static str, String)> = vec![
             ("DATA_DIR", self.dir.path().display().to_string()),

@@ -14,7 +14,6 @@ mod reise;
 use common::{Site, wait_ready};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
-use plankammer_domain::vorgang::Zustand;
 use plankammer_tests::browser::Browser;
 use plankammer_tests::{artifacts_dir, free_port};
 use reise::{Reise, SEITE};
@@ -98,21 +97,7 @@ async fn a_fachstelle_gives_its_stellungnahme_with_the_keyboard_alone() {
     let app = site.start(&[], &extra, "plankammer");
     wait_ready(&url, &app).await;
     let db = site.db().await;
-    let tenant = db.tenant_by_slug("bauaufsicht-musterstadt").await.unwrap();
-    let fall = db
-        .eingang(
-            tenant.id,
-            &plankammer_storage::antrag::EingangsFilter {
-                limit: 10,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .into_iter()
-        .next()
-        .expect("the demo's complete case");
-    assert_eq!(fall.zustand, Zustand::Vollstaendig);
+    let fall = site.demo_fall(&db).await;
 
     let r = Reise {
         browser: Browser::start(site.dir.path()).await,

@@ -21,6 +21,18 @@ pub const STANDARD_HORIZONT: u32 = 7;
 /// The longest horizon one can choose.
 pub const MAX_HORIZONT: u32 = 365;
 
+/// The work list's horizon from what a person chose (`None`: the standard), or the German
+/// sentence saying what is allowed. Pages and API check with this, as the step does.
+pub fn horizont(angabe: Option<u32>) -> Result<u32, String> {
+    match angabe {
+        None => Ok(STANDARD_HORIZONT),
+        Some(n) if (1..=MAX_HORIZONT).contains(&n) => Ok(n),
+        Some(_) => Err(format!(
+            "Bitte wählen Sie für die Fristen einen Zeitraum von 1 bis {MAX_HORIZONT} Tagen."
+        )),
+    }
+}
+
 /// One entry of the work list, worded for the person who does it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Aufgabe {
@@ -76,11 +88,7 @@ impl Verfahren {
         nur_meine: bool,
         vorgang: Option<i64>,
     ) -> Ergebnis<Vec<Aufgabe>> {
-        if tage > MAX_HORIZONT {
-            return Err(Fehler::ungueltig(format!(
-                "Bitte wählen Sie höchstens {MAX_HORIZONT} Tage."
-            )));
-        }
+        let tage = horizont(Some(tage)).map_err(Fehler::ungueltig)?;
         let bis = heute
             .checked_add_days(chrono::Days::new(u64::from(tage)))
             .unwrap_or(heute);

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use plankammer_storage::heute_berlin;
-use plankammer_verfahren::bearbeitung::{MAX_HORIZONT, STANDARD_HORIZONT};
+use plankammer_verfahren::bearbeitung::horizont;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -86,10 +86,7 @@ pub async fn aufgaben(
     caller: ApiCaller,
     Query(q): Query<AufgabenQuery>,
 ) -> ApiResult<Json<Vec<AufgabeOut>>> {
-    let tage = q.tage.unwrap_or(STANDARD_HORIZONT);
-    if !(1..=MAX_HORIZONT).contains(&tage) {
-        return Err(AppError::Invalid(format!("tage: 1 bis {MAX_HORIZONT}")).into());
-    }
+    let tage = horizont(q.tage).map_err(AppError::Invalid)?;
     let liste = st
         .verfahren
         .aufgaben(caller.akteur(), heute_berlin(), tage, q.meine == Some(true))

@@ -14,7 +14,7 @@ use axum::routing::get;
 use minijinja::context;
 use plankammer_domain::{frist, zeit};
 use plankammer_storage::heute_berlin;
-use plankammer_verfahren::bearbeitung::{MAX_HORIZONT, STANDARD_HORIZONT};
+use plankammer_verfahren::bearbeitung::{STANDARD_HORIZONT, horizont};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -44,18 +44,15 @@ async fn aufgaben(
 pub async fn seite(st: &AppState, u: &CurrentUser, q: &AufgabenQuery) -> PageResult<Html<String>> {
     let heute = heute_berlin();
     let mut fehler = Vec::new();
-    let tage = match q.tage.trim() {
-        "" => STANDARD_HORIZONT,
-        t => match t.parse::<u32>() {
-            Ok(n) if (1..=MAX_HORIZONT).contains(&n) => n,
-            _ => {
-                fehler.push(format!(
-                    "Bitte wählen Sie für die Fristen einen Zeitraum von 1 bis {MAX_HORIZONT} Tagen."
-                ));
-                STANDARD_HORIZONT
-            }
-        },
+    // Not a number counts as out of range: the same sentence says what is allowed.
+    let angabe = match q.tage.trim() {
+        "" => None,
+        t => Some(t.parse::<u32>().unwrap_or(0)),
     };
+    let tage = horizont(angabe).unwrap_or_else(|satz| {
+        fehler.push(satz);
+        STANDARD_HORIZONT
+    });
     let meine = q.meine == "1";
     let liste = st
         .verfahren
