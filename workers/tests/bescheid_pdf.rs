@@ -295,3 +295,32 @@ fn write_bescheid_for_inspection() {
     std::fs::write(dir.join("bescheid.pdf"), render(&daten()).unwrap()).unwrap();
     std::fs::write(dir.join("bescheid_lang.pdf"), render(&lang()).unwrap()).unwrap();
 }
+
+/// Whatever the length of the text before it, the signature block ends the Bescheid on a
+/// page that also carries the last lines of the Rechtsbehelfsbelehrung: it never stands
+/// alone on a page of its own, and it is never split.
+#[test]
+fn signature_block_stays_with_the_text() {
+    let satz = "Die Prüfung hat keine weiteren Bedenken ergeben. ";
+    let mut umbrueche = 0;
+    for k in 0..70 {
+        let mut d = daten();
+        d.begruendung = format!("{}{}", d.begruendung, satz.repeat(k));
+        let bytes = render(&d).unwrap();
+        let seiten = seitenzahl(&bytes);
+        let letzte =
+            pdfwerkzeug::pdftotext_seite(&bytes, &format!("schluss-{k}.pdf"), seiten, false);
+        let name = format!("length {k}, {seiten} pages: {letzte}");
+        assert!(letzte.contains("Mit freundlichen Grüßen"), "{name}");
+        assert!(letzte.contains("Petra Schneider"), "{name}");
+        assert!(letzte.contains("einzulegen."), "{name}");
+        if !letzte.contains("Rechtsbehelfsbelehrung") {
+            umbrueche += 1;
+        }
+    }
+    // The sweep did reach the case where the break falls inside the Belehrung.
+    assert!(
+        umbrueche > 0,
+        "no length made the Belehrung break across pages"
+    );
+}

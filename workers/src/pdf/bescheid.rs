@@ -555,15 +555,47 @@ fn setze(b: &BescheidDaten, s: &Schriften) -> Result<Vec<Vec<Op>>, BescheidFehle
         }
     }
 
+    // The closing lines (signature block) never stand alone on a page: they are kept with
+    // the last lines of the Rechtsbehelfsbelehrung, so a page break moves those along.
+    let schluss: Vec<Vec<String>> = b
+        .schluss
+        .iter()
+        .map(|z| z.trim())
+        .filter(|z| !z.is_empty())
+        .map(|z| umbrechen(&s.normal, TEXT, z, breite))
+        .collect();
+    let schluss_hoehe = if schluss.is_empty() {
+        0.0
+    } else {
+        12.0 + schluss.iter().map(Vec::len).sum::<usize>() as f64 * ZEILE
+    };
     t.ueberschrift("Rechtsbehelfsbelehrung");
-    t.text_absaetze(&b.rechtsbehelfsbelehrung);
-
-    let schluss: Vec<&str> = b.schluss.iter().map(|z| z.trim()).collect();
+    let belehrung = absaetze(&b.rechtsbehelfsbelehrung);
+    for (i, a) in belehrung.iter().enumerate() {
+        if i > 0 {
+            t.y -= 5.0;
+        }
+        let zeilen = umbrechen(&s.normal, TEXT, a, breite);
+        let letzter = i + 1 == belehrung.len();
+        let mitnehmen = if letzter { zeilen.len().min(3) } else { 0 };
+        for (j, z) in zeilen.iter().enumerate() {
+            let uebrig = zeilen.len() - j;
+            if uebrig == mitnehmen {
+                t.platz(uebrig as f64 * ZEILE + schluss_hoehe);
+            } else {
+                t.platz(ZEILE);
+            }
+            t.y -= ZEILE;
+            t.text(LINKS, t.y, S::Normal, TEXT, z);
+        }
+    }
     if !schluss.is_empty() {
-        t.platz(12.0 + schluss.len() as f64 * ZEILE);
+        t.platz(schluss_hoehe);
         t.y -= 12.0;
-        for z in schluss {
-            t.absatz(LINKS, breite, S::Normal, TEXT, ZEILE, z);
+        for z in schluss.iter().flatten() {
+            t.platz(ZEILE);
+            t.y -= ZEILE;
+            t.text(LINKS, t.y, S::Normal, TEXT, z);
         }
     }
     if t.seiten.len() > MAX_SEITEN {
