@@ -181,6 +181,139 @@ fn rote_box(pdf: &[u8]) -> ((f64, f64, f64, f64), (u32, u32)) {
     )
 }
 
+/// Page 1 rendered about 600 px on its long side.
+fn gerendert(pdf: &[u8]) -> image::RgbImage {
+    let v = vorschau(
+        pdf,
+        &VorschauGrenzen {
+            max_seiten: 1,
+            daumen_px: 50,
+            gross_px: 600,
+        },
+    );
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(v.gross.expect("rendered").png_base64)
+        .unwrap();
+    image::load_from_memory(&png).unwrap().to_rgb8()
+}
+
+/// Share of the original's ink (dark pixels) under the stamp on page 1: the stamp is where
+/// the stamped rendering is red and the original's is not (plans have red of their own).
+fn tinte_unter_dem_stempel(orig: &[u8], gestempelt: &[u8]) -> f64 {
+    let vorher = gerendert(orig);
+    let nachher = gerendert(gestempelt);
+    assert_eq!(vorher.dimensions(), nachher.dimensions());
+    let rot = |p: &image::Rgb<u8>| p[0] > 120 && p[1] < 90 && p[2] < 90;
+    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
+    for (x, y, p) in nachher.enumerate_pixels() {
+        if rot(p) && !rot(vorher.get_pixel(x, y)) {
+            x0 = x0.min(x);
+            y0 = y0.min(y);
+            x1 = x1.max(x);
+            y1 = y1.max(y);
+        }
+    }
+    assert!(x1 > x0 && y1 > y0, "no stamp found");
+    let mut dunkel = 0u32;
+    let mut alle = 0u32;
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            let p = vorher.get_pixel(x, y);
+            alle += 1;
+            if (u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) / 1000 < 200
+            {
+                dunkel += 1;
+            }
+        }
+    }
+    f64::from(dunkel) / f64::from(alle.max(1))
+}
+
+/// A text page with a solid "north arrow" drawn where the stamp usually goes.
+fn mit_nordpfeil_oben_rechts() -> Vec<u8> {
+    let mut doc = Document::load_mem(&muster::mit_text("Lageplan")).unwrap();
+    let pid = *doc.get_pages().get(&1).unwrap();
+    let pfeil = doc.add_object(lopdf::Stream::new(
+        lopdf::Dictionary::new(),
+        b"q 0 0 0 rg 470 690 m 530 820 l 580 690 l h f 500 640 60 40 re f Q".to_vec(),
+    ));
+    let mut inhalte = match doc.get_dictionary(pid).unwrap().get(b"Contents").unwrap() {
+        Object::Array(a) => a.clone(),
+        o => vec![o.clone()],
+    };
+    inhalte.push(Object::Reference(pfeil));
+    doc.get_dictionary_mut(pid)
+        .unwrap()
+        .set("Contents", Object::Array(inhalte));
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn stamp_avoids_a_drawing_in_the_top_right_corner() {
+    let orig = mit_nordpfeil_oben_rechts();
+    let out = stemple(&orig, &stempel(), &StempelGrenzen::default()).unwrap();
+    qpdf_check(&out, "nordpfeil.pdf");
+    let anteil = tinte_unter_dem_stempel(&orig, &out);
+    assert!(
+        anteil < 0.002,
+        "{:.2} % of the stamp covers drawing",
+        anteil * 100.0
+    );
+    // Without the arrow the same page is stamped at the top right (the usual place).
+    let leer = muster::mit_text("Lageplan");
+    let ((x0, y0, _, _), _) =
+        rote_box(&stemple(&leer, &stempel(), &StempelGrenzen::default()).unwrap());
+    assert!(
+        x0 > 0.5 && y0 < 0.1,
+        "top right on a free page: {x0:.2},{y0:.2}"
+    );
+    // With the search switched off, the corner is used even over the arrow.
+    let grenzen = StempelGrenzen {
+        max_suchseiten: 0,
+        ..StempelGrenzen::default()
+    };
+    let fest = stemple(&orig, &stempel(), &grenzen).unwrap();
+    assert!(
+        tinte_unter_dem_stempel(&orig, &fest) > 0.05,
+        "the test page has a drawing there"
+    );
+}
+
+/// Drawing sheets have free areas, and the stamp finds one; a text document filled to its
+/// margins has none, and the stamp covers less of it than at the fixed corner.
+#[test]
+fn stamp_covers_no_drawing_on_any_sample_plan() {
+    let fest = StempelGrenzen {
+        max_suchseiten: 0,
+        ..StempelGrenzen::default()
+    };
+    let mut gesucht = Vec::new();
+    for path in samples() {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let orig = std::fs::read(&path).unwrap();
+        let out = stemple(&orig, &stempel(), &StempelGrenzen::default()).unwrap();
+        let anteil = tinte_unter_dem_stempel(&orig, &out);
+        let zeichnung = ["Lageplan", "Grundriss", "Schnitt", "Ansichten"]
+            .iter()
+            .any(|z| name.contains(z));
+        if zeichnung {
+            gesucht.push(format!("{name}: {:.2} %", anteil * 100.0));
+            assert!(anteil < 0.005, "{}", gesucht.last().unwrap());
+        } else {
+            let ecke = tinte_unter_dem_stempel(&orig, &stemple(&orig, &stempel(), &fest).unwrap());
+            gesucht.push(format!(
+                "{name}: {:.2} % (corner {:.2} %)",
+                anteil * 100.0,
+                ecke * 100.0
+            ));
+            assert!(anteil <= ecke + 0.001, "{}", gesucht.last().unwrap());
+        }
+    }
+    println!("{}", gesucht.join("\n"));
+}
+
 /// A text page with `/Rotate` and an offset CropBox set through lopdf.
 fn gedreht(rotate: i64) -> Vec<u8> {
     let mut doc = Document::load_mem(&muster::mit_text("Grundriss Erdgeschoss")).unwrap();
@@ -385,6 +518,7 @@ fn write_pictures_for_inspection() {
     let dir = PathBuf::from(dir);
     std::fs::create_dir_all(&dir).unwrap();
     for name in [
+        "01_Lageplan.pdf",
         "03_Grundriss_EG.pdf",
         "07_Ansichten.pdf",
         "08_Baubeschreibung.pdf",

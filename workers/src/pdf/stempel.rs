@@ -1,5 +1,11 @@
 //! The approval stamp ("Genehmigungsvermerk") on every page of an approved plan.
 //!
+//! Where: on a free area of the sheet, so it hides no part of the drawing (north arrow,
+//! title block, dimensions). Each page is rendered at low resolution and the stamp goes
+//! where its box (with a clearance) covers the least ink; among equally free places the
+//! one nearest the top right corner wins, where authorities usually put it. A page that
+//! cannot be rendered gets the top right corner.
+//!
 //! The original page content is not rewritten: each page's `/Contents` becomes
 //! `[q-stream, original streams…, stamp-stream]`, where the stamp stream starts with `Q`, so
 //! whatever graphics state the original leaves behind cannot leak into the stamp. The stamp's
@@ -43,6 +49,9 @@ pub struct StempelGrenzen {
     pub max_zeilen: usize,
     /// Most characters per line of stamp text.
     pub max_zeichen: usize,
+    /// Pages (the first ones) rendered to find a free area for the stamp; later pages get
+    /// it at the top right. Bounds the time a long scanned set takes.
+    pub max_suchseiten: usize,
 }
 
 impl Default for StempelGrenzen {
@@ -52,6 +61,7 @@ impl Default for StempelGrenzen {
             max_dekomprimiert: 128 * 1024 * 1024,
             max_zeilen: 10,
             max_zeichen: 120,
+            max_suchseiten: 40,
         }
     }
 }
@@ -141,11 +151,12 @@ pub fn stemple(
 
     let mut seen = HashSet::new();
     let mut roh = 0usize;
-    let mut page_ids: Vec<ObjectId> = Vec::new();
-    for id in doc.page_iter().take(grenzen.max_seiten + 1) {
+    // Each page once, with its index in page order (as the renderer counts).
+    let mut page_ids: Vec<(usize, ObjectId)> = Vec::new();
+    for (index, id) in doc.page_iter().take(grenzen.max_seiten + 1).enumerate() {
         roh += 1;
         if seen.insert(id) {
-            page_ids.push(id);
+            page_ids.push((index, id));
         }
     }
     if roh > grenzen.max_seiten {
@@ -174,13 +185,19 @@ pub fn stemple(
         ("CA", Object::Real(1.0)),
     ]));
     let q_id = doc.add_object(Stream::new(Dictionary::new(), b"q\n".to_vec()));
-    // Pages of the same size share one stamp stream.
+    // Pages of the same size and stamp position share one stamp stream.
     let mut stamp_streams: BTreeMap<Vec<u8>, ObjectId> = BTreeMap::new();
+    let maler = super::rendern::Seitenmaler::neu(pdf).ok();
 
-    for pid in page_ids {
+    for (index, pid) in page_ids {
         let Some(geometrie) = seitengeometrie(&doc, pid) else {
             continue;
         };
+        let mass = stempel_mass(&geometrie, &zeilen, schriften);
+        let ort = maler
+            .as_ref()
+            .filter(|_| index < grenzen.max_suchseiten)
+            .and_then(|m| freie_stelle(m, index, &geometrie, &mass));
         // The page's resources: a private copy of what applies now (own or inherited).
         let mut res = {
             let Ok(page) = doc.get_dictionary(pid) else {
@@ -213,6 +230,8 @@ pub fn stemple(
         res.set("ExtGState", Object::Dictionary(gstates));
         let inhalt = stempel_inhalt(
             &geometrie,
+            &mass,
+            ort,
             &zeilen,
             schriften,
             &name_fett,
@@ -371,15 +390,21 @@ fn seitengeometrie(doc: &Document, pid: ObjectId) -> Option<Geometrie> {
     })
 }
 
-/// The stamp's content stream: ends the original's `q`, then draws in view space.
-fn stempel_inhalt(
-    g: &Geometrie,
-    zeilen: &[&str],
-    s: &Schriften,
-    fett: &[u8],
-    normal: &[u8],
-    gs: &[u8],
-) -> Vec<u8> {
+/// The stamp's size on one page, in millimetres as viewed.
+#[derive(Debug, Clone, PartialEq)]
+struct Mass {
+    breite_mm: f64,
+    hoehe_mm: f64,
+    skala: f64,
+    /// Distance from the sheet's edges.
+    rand: f64,
+    box_b: f64,
+    box_h: f64,
+    groesse: f64,
+    hoehen_faktor: f64,
+}
+
+fn stempel_mass(g: &Geometrie, zeilen: &[&str], s: &Schriften) -> Mass {
     // Millimetres as viewed → user space units.
     let mm = PT_PRO_MM / g.user_unit;
     let breite_mm = g.breite / mm;
@@ -417,8 +442,134 @@ fn stempel_inhalt(
         box_b = box_b.max(einheiten_max / 1000.0 * groesse + 2.0 * polster);
         box_h = box_h.max(hoehen_faktor * groesse + 2.0 * polster);
     }
-    let x = breite_mm - rand - box_b;
-    let y = hoehe_mm - rand - box_h;
+    Mass {
+        breite_mm,
+        hoehe_mm,
+        skala,
+        rand,
+        box_b,
+        box_h,
+        groesse,
+        hoehen_faktor,
+    }
+}
+
+/// Ink darker than this (0 black … 255 white) counts as drawing.
+const TINTE: u8 = 235;
+/// Long side of the page rendering the free area is searched on, in pixels.
+const SUCH_PX: f64 = 500.0;
+/// Clearance kept around the stamp box, in millimetres at A4 scale.
+const ABSTAND_MM: f64 = 3.0;
+
+/// The lower left corner (millimetres as viewed) of the place on page `index` where the
+/// stamp box covers the least ink; ties go to the place nearest the top right corner.
+/// None when the page does not render.
+fn freie_stelle(
+    maler: &super::rendern::Seitenmaler,
+    index: usize,
+    g: &Geometrie,
+    m: &Mass,
+) -> Option<(f64, f64)> {
+    let lang_pt = g.breite.max(g.hoehe) * g.user_unit;
+    let dpi = (SUCH_PX * 72.0 / lang_pt.max(1.0)).clamp(2.0, 72.0) as u32;
+    let bild = maler.grau(index, dpi, None, 1_000_000)?;
+    Some(freie_stelle_im_bild(&bild, m))
+}
+
+fn freie_stelle_im_bild(bild: &image::GrayImage, m: &Mass) -> (f64, f64) {
+    let (w, h) = (bild.width() as usize, bild.height() as usize);
+    let oben_rechts = (
+        m.breite_mm - m.rand - m.box_b,
+        m.hoehe_mm - m.rand - m.box_h,
+    );
+    if w < 2 || h < 2 || m.box_b + 2.0 * m.rand > m.breite_mm || m.box_h + 2.0 * m.rand > m.hoehe_mm
+    {
+        return oben_rechts;
+    }
+    // Summed-area table of ink pixels.
+    let mut summe = vec![0u32; (w + 1) * (h + 1)];
+    for y in 0..h {
+        let mut zeile = 0u32;
+        for x in 0..w {
+            zeile += u32::from(bild.get_pixel(x as u32, y as u32)[0] < TINTE);
+            summe[(y + 1) * (w + 1) + x + 1] = summe[y * (w + 1) + x + 1] + zeile;
+        }
+    }
+    let tinte = |x0: usize, y0: usize, x1: usize, y1: usize| -> u32 {
+        let (x1, y1) = (x1.min(w), y1.min(h));
+        summe[y1 * (w + 1) + x1] + summe[y0 * (w + 1) + x0]
+            - summe[y0 * (w + 1) + x1]
+            - summe[y1 * (w + 1) + x0]
+    };
+    let px_x = w as f64 / m.breite_mm;
+    let px_y = h as f64 / m.hoehe_mm;
+    let abstand = ABSTAND_MM * m.skala;
+    // Candidates: lower left corners in millimetres, on a grid of about 1 % of the sheet,
+    // always including the exact top right place.
+    let schritt = (m.breite_mm.max(m.hoehe_mm) / 100.0).max(1.0);
+    let (x_min, x_max) = (m.rand, m.breite_mm - m.rand - m.box_b);
+    let (y_min, y_max) = (m.rand, m.hoehe_mm - m.rand - m.box_h);
+    let mut bestes: Option<(u32, f64, (f64, f64))> = None;
+    let mut xs: Vec<f64> = Vec::new();
+    let mut x = x_max;
+    while x >= x_min {
+        xs.push(x);
+        x -= schritt;
+    }
+    let mut ys: Vec<f64> = Vec::new();
+    let mut y = y_max;
+    while y >= y_min {
+        ys.push(y);
+        y -= schritt;
+    }
+    for &y in &ys {
+        for &x in &xs {
+            // The box plus clearance in pixels (image rows run downwards).
+            let px0 = ((x - abstand) * px_x).floor().max(0.0) as usize;
+            let px1 = ((x + m.box_b + abstand) * px_x).ceil().max(0.0) as usize;
+            let py0 = ((m.hoehe_mm - (y + m.box_h + abstand)) * px_y)
+                .floor()
+                .max(0.0) as usize;
+            let py1 = ((m.hoehe_mm - (y - abstand)) * px_y).ceil().max(0.0) as usize;
+            let n = tinte(px0.min(w), py0.min(h), px1, py1);
+            let weg = (x_max - x).hypot(y_max - y);
+            let besser = match &bestes {
+                None => true,
+                Some((bn, bw, _)) => n < *bn || (n == *bn && weg < *bw),
+            };
+            if besser {
+                bestes = Some((n, weg, (x, y)));
+            }
+        }
+    }
+    bestes.map_or(oben_rechts, |(_, _, ort)| ort)
+}
+
+/// The stamp's content stream: ends the original's `q`, then draws in view space, with the
+/// box's lower left corner at `ort` (millimetres as viewed; top right when None).
+#[allow(clippy::too_many_arguments)]
+fn stempel_inhalt(
+    g: &Geometrie,
+    m: &Mass,
+    ort: Option<(f64, f64)>,
+    zeilen: &[&str],
+    s: &Schriften,
+    fett: &[u8],
+    normal: &[u8],
+    gs: &[u8],
+) -> Vec<u8> {
+    let mm = PT_PRO_MM / g.user_unit;
+    let Mass {
+        skala,
+        box_b,
+        box_h,
+        groesse,
+        hoehen_faktor,
+        ..
+    } = *m;
+    let titel = zeilen[0];
+    let rest = &zeilen[1..];
+    let (x, y) = ort.unwrap_or((m.breite_mm - m.rand - box_b, m.hoehe_mm - m.rand - box_h));
 
     let mut c = String::new();
     let [a, b, cc, d, e, f] = g.matrix;
