@@ -487,7 +487,7 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
         &format!(
             "const a = {}; const b = a && a.querySelector('[data-testid=anlageart]'); \
              const h = document.querySelector('[data-testid=hindernisse]'); \
-             return b && b.innerText.includes('Antragsformulare') && !a.querySelector('select') \
+             return b && b.innerText.includes('Antragsformulare') && !a.querySelector('[data-testid=anlageart-wahl]') \
              && h && !h.innerText.includes('„Antragsformular“');",
             karte("Antragsformular")
         ),
@@ -498,6 +498,36 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
         Some(Value::from(fall_pfad.as_str())),
         "in place, no reload elsewhere"
     );
+    // A confirmed type can be changed on its card (in place): typed wrongly as
+    // Baubeschreibung, then back.
+    for (code, badge) in [("1502", "Baubeschreibung"), ("1101", "Antragsformulare")] {
+        r.js(&format!(
+            "const a = {}; a.querySelector('details.pk-anlageart-aendern').open = true; \
+             a.scrollIntoView({{block: 'start', behavior: 'instant'}});",
+            karte("Antragsformular")
+        ))
+        .await;
+        r.waehle(&format!("anlageart-neu-{formular_id}"), code)
+            .await;
+        if code == "1502" {
+            r.bild("anlageart_aendern").await;
+        }
+        r.absenden(&format!(
+            "#dokument-{formular_id} [data-testid=anlageart-aendern-speichern]"
+        ))
+        .await;
+        r.warte(
+            &format!("the Antragsformular typed as {badge}"),
+            SEITE,
+            &format!(
+                "const a = {}; const b = a && a.querySelector('[data-testid=anlageart]'); \
+                 return b && b.innerText.includes('{badge}') \
+                 && !a.querySelector('details.pk-anlageart-aendern[open]');",
+                karte("Antragsformular")
+            ),
+        )
+        .await;
+    }
     // The file uploaded by mistake: removed after confirming.
     r.js(&format!(
         "const a = {}; a.querySelector('details.pk-entfernen').open = true; \

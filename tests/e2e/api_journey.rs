@@ -342,7 +342,6 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
         ("Liegenschaftskarte.pdf", "1802"),
         ("DIN_277.pdf", "2201"),
         ("Abstandsflaechen.pdf", "2102"),
-        ("Baustatistik.pdf", "2501"),
         ("Bauvorlageberechtigung.pdf", "0401"),
     ] {
         let v = architektin
@@ -377,6 +376,67 @@ async fn the_whole_procedure_through_the_api_with_access_tokens() {
             204,
         )
         .await;
+    // Two more without a type, typed together: all or nothing.
+    let mut ohne_typ = Vec::new();
+    for name in ["Baustatistik.pdf", "Grundriss_DG.pdf"] {
+        let v = architektin
+            .hochladen(
+                &format!("/api/v1/cases/{id}/documents/{name}"),
+                plankammer_tests::pdf::a4_salted(2, name),
+            )
+            .await;
+        ohne_typ.push(v["dokument_id"].as_i64().unwrap());
+    }
+    let (statistik, dg) = (ohne_typ[0], ohne_typ[1]);
+    let typen = |arch: &Value| -> Vec<Value> {
+        let docs = arch["eintraege"].as_array().unwrap().clone();
+        [statistik, dg]
+            .iter()
+            .map(|d| {
+                docs.iter()
+                    .find(|x| x["id"].as_i64() == Some(*d))
+                    .map(|x| x["anlageart"].clone())
+                    .unwrap_or(Value::Null)
+            })
+            .collect()
+    };
+    let typ_url = format!("/api/v1/cases/{id}/anlagearten");
+    for (body, status) in [
+        (json!({ "anlagearten": [] }), 422),
+        (
+            json!({ "anlagearten": [{ "dokument": statistik, "anlageart": "2501" }, { "dokument": dg, "anlageart": "9x9" }] }),
+            422,
+        ),
+        (
+            json!({ "anlagearten": [{ "dokument": statistik, "anlageart": "2501" }, { "dokument": hochgeladen[0] + 1_000_000, "anlageart": "2001" }] }),
+            422,
+        ),
+    ] {
+        let (s, p) = architektin.rufe(Method::PUT, &typ_url, Some(body)).await;
+        assert_eq!(s, status, "{p}");
+        let docs = architektin
+            .get(&format!("/api/v1/cases/{id}/documents?limit=100"))
+            .await;
+        assert_eq!(
+            typen(&docs),
+            vec![Value::Null, Value::Null],
+            "nothing typed: {docs}"
+        );
+    }
+    let v = architektin
+        .ok(
+            Method::PUT,
+            &typ_url,
+            Some(json!({ "anlagearten": [{ "dokument": statistik, "anlageart": "2501" }, { "dokument": dg, "anlageart": "2001" }] })),
+            200,
+        )
+        .await;
+    assert_eq!(v["gesetzt"], 2, "{v}");
+    let docs = architektin
+        .get(&format!("/api/v1/cases/{id}/documents?limit=100"))
+        .await;
+    assert_eq!(typen(&docs), vec![json!("2501"), json!("2001")], "{docs}");
+    hochgeladen.extend(ohne_typ);
     let start = Instant::now();
     let stand = loop {
         let c = architektin

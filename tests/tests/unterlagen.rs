@@ -194,7 +194,8 @@ async fn documents_without_a_type_are_typed_on_their_cards_several_at_once() {
         &[("_csrf", &csrf), (&feld_a, "1502"), (&feld_fremd, "1502")],
     )
     .await;
-    assert_eq!(s, 404);
+    // Refused as a bad form (the case itself is this person's), naming nothing of the other.
+    assert_eq!(s, 422);
     assert_eq!(anlageart(&w, formular_doc).await.as_deref(), Some("1101"));
     assert_eq!(
         anlageart(&w, fremd.dokument_id).await.as_deref(),

@@ -213,6 +213,7 @@ fn zeilen() -> Vec<Zeile> {
         z("PUT /api/v1/cases/{id}/documents/{dateiname}",   "- ENBX - - ENBX - - - -"),
         z("DELETE /api/v1/documents/{id}",                 "- ENBX - - ENBX - - - -"),
         z("PUT /api/v1/documents/{id}/anlageart",          "- ENBX - - ENBX - - - -"),
+        z("PUT /api/v1/cases/{id}/anlagearten",             "- ENBX - - ENBX - - - -"),
         z("PUT /api/v1/documents/{id}/versions/{dateiname}", "- ENBX - - ENBX - - - -"),
         z("GET /api/v1/versions/{id}",                     "- ENBX ENBX - ENBX ENBX B - -"),
         z("GET /api/v1/versions/{id}/download",            "- ENBX ENBX - ENBX ENBX B - -"),

@@ -944,8 +944,8 @@ impl Verfahren {
 
     /// Sets the Anlageart of several documents of the current set at once (the typing form
     /// of the case page): every code must be one of `anlagen_3.0` and every document one of
-    /// the case's current set, or nothing changes. Each change is audited. Returns how many
-    /// documents got a type.
+    /// the case's current set (else "ungültig"), or nothing changes. Each change is
+    /// audited. Returns how many documents got a type.
     pub async fn anlagearten_setzen(
         &self,
         akteur: &Akteur,
@@ -964,7 +964,10 @@ impl Verfahren {
         let mut tx = self.db.begin().await?;
         for (dokument_id, art) in &geprueft {
             if !Db::setze_anlageart_in(&mut tx, a.id, *dokument_id, art).await? {
-                return Err(Fehler::NichtGefunden);
+                // The case exists and may be changed; the list names something else.
+                return Err(Fehler::ungueltig(
+                    "Eine der Unterlagen gehört nicht zum aktuellen Stand dieses Vorgangs.",
+                ));
             }
             Db::audit(
                 &mut tx,

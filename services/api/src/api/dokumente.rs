@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/versions/{id}/retry", post(retry))
         .route("/api/v1/documents/{id}", axum::routing::delete(withdraw))
         .route("/api/v1/documents/{id}/anlageart", put(set_anlageart))
+        .route("/api/v1/cases/{id}/anlagearten", put(set_anlagearten))
 }
 
 #[derive(OpenApi)]
@@ -58,7 +59,8 @@ pub fn router() -> Router<AppState> {
         preview,
         thumbnail,
         withdraw,
-        set_anlageart
+        set_anlageart,
+        set_anlagearten
     ),
     components(schemas(
         DocumentOut,
@@ -68,7 +70,10 @@ pub fn router() -> Router<AppState> {
         FindingOut,
         PageOut,
         UploadedFile,
-        AnlageartIn
+        AnlageartIn,
+        AnlageartenIn,
+        AnlageartZuordnung,
+        AnlageartenOut
     ))
 )]
 pub struct Doc;
@@ -545,4 +550,65 @@ pub async fn set_anlageart(
         .anlageart_setzen(caller.akteur(), id, did, &body.anlageart)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Most documents typed in one request.
+pub const MAX_ANLAGEARTEN: usize = 500;
+
+/// One document and its type.
+#[derive(Deserialize, ToSchema)]
+pub struct AnlageartZuordnung {
+    /// Document of the case's current set.
+    pub dokument: i64,
+    /// `anlagen_3.0` code.
+    pub anlageart: String,
+}
+
+/// Several documents typed at once, as the case page's typing form does.
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({ "anlagearten": [
+    { "dokument": 41, "anlageart": "1502" }, { "dokument": 42, "anlageart": "2001" } ] }))]
+pub struct AnlageartenIn {
+    pub anlagearten: Vec<AnlageartZuordnung>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AnlageartenOut {
+    /// How many documents got their type.
+    pub gesetzt: usize,
+}
+
+/// Types several documents of a case at once: all or nothing (an unknown code or a document
+/// outside the case's current set changes none of them). The same step as the case page's
+/// typing form; each change is audited.
+#[utoipa::path(put, path = "/api/v1/cases/{id}/anlagearten", tag = "vorgaenge", params(("id" = i64, Path, description = "Vorgang")), request_body = AnlageartenIn,
+    responses((status = 200, body = AnlageartenOut, description = "Alle Anlagearten sind gesetzt"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody, description = "Vorgang unbekannt"),
+        (status = 409, body = ApiErrorBody, description = "Nur im Entwurf oder während einer Nachforderung"),
+        (status = 422, body = ApiErrorBody, description = "Unbekannte Anlageart, ein Dokument außerhalb des aktuellen Stands, leere oder zu lange Liste")))]
+pub async fn set_anlagearten(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    JsonEingabe(body): JsonEingabe<AnlageartenIn>,
+) -> ApiResult<Json<AnlageartenOut>> {
+    if body.anlagearten.is_empty() {
+        return Err(AppError::Invalid("Die Liste der Anlagearten ist leer.".into()).into());
+    }
+    if body.anlagearten.len() > MAX_ANLAGEARTEN {
+        return Err(AppError::Invalid(format!(
+            "Höchstens {MAX_ANLAGEARTEN} Unterlagen auf einmal."
+        ))
+        .into());
+    }
+    let arten: Vec<(i64, String)> = body
+        .anlagearten
+        .into_iter()
+        .map(|z| (z.dokument, z.anlageart))
+        .collect();
+    let gesetzt = st
+        .verfahren
+        .anlagearten_setzen(caller.akteur(), id, &arten)
+        .await?;
+    Ok(Json(AnlageartenOut { gesetzt }))
 }

@@ -148,7 +148,8 @@ struct DokumentView {
     vorschlag: Option<(String, String)>,
     /// No type confirmed by a person yet: the card offers the typing select.
     offen: bool,
-    /// Preselected in the typing select: the suggestion, if it is a code of the list.
+    /// Preselected in the typing select: the confirmed type, else the suggestion if it is a
+    /// code of the list.
     gewaehlt: Option<String>,
     /// The preselected code is among the ones the procedure asks for (the select's first
     /// group), so it is not selected a second time in the full list.
@@ -242,7 +243,12 @@ async fn dokumente_view(st: &AppState, v: &Antrag) -> Result<(Vec<DokumentView>,
                 .map(|name| (code.clone(), name.to_string())),
             _ => None,
         };
-        let gewaehlt = vorschlag.as_ref().map(|(code, _)| code.clone());
+        // Preselected: the confirmed type (to change it), else the suggestion.
+        let gewaehlt = d
+            .anlageart
+            .as_ref()
+            .map(|a| a.code().to_string())
+            .or_else(|| vorschlag.as_ref().map(|(code, _)| code.clone()));
         out.push(DokumentView {
             id: d.id,
             bezeichnung: d.bezeichnung,
