@@ -50,8 +50,8 @@ const DEMO_STELLEN: [DemoStelle; 4] = [
 ];
 
 /// The demo's Stellen (each Fachstelle account works for one of the tenant's own, the
-/// Landesamt is Land-wide) and two cases of the architect, so the Antrag and the Beteiligung
-/// can be clicked through at once. Loaded once: nothing happens if the Stellen exist already.
+/// Landesamt is Land-wide) and three cases of the architect (a draft, a complete case, one in
+/// the Beteiligung), so the Antrag and the Beteiligung can be clicked through at once. Loaded once: nothing happens if the Stellen exist already.
 async fn demo_beteiligung_und_antrag(db: &Db, verfahren: &Verfahren, tenant_id: i64) -> Result<()> {
     if !db.stellen_fuer(tenant_id).await?.is_empty() {
         return Ok(());
@@ -97,6 +97,61 @@ async fn demo_beteiligung_und_antrag(db: &Db, verfahren: &Verfahren, tenant_id: 
                 ),
             ),
             &DEMO_PLAENE,
+        )
+        .await
+        .map_err(fehler)?;
+    // A third case already in the Beteiligung: the Brandschutz and Naturschutz accounts
+    // find a request with plans to comment on as soon as they sign in. Asked through the
+    // procedure's own step, as the Sachbearbeitung would.
+    let beteiligt = verfahren
+        .demo_vollstaendiger_fall(
+            &betreiber,
+            tenant_id,
+            architektin.id,
+            &angaben(
+                "Neubau Doppelhaus mit Carport",
+                ("Am Weinberg", "3", "34119"),
+                ("Kirchditmold", "9", "211/7"),
+                (
+                    "Familie Schäfer",
+                    "Am Weinberg 1, 34119 Kassel",
+                    "schaefer@musterstadt.example",
+                ),
+            ),
+            &DEMO_PLAENE,
+        )
+        .await
+        .map_err(fehler)?;
+    let sachbearbeitung = db
+        .user_by_email(
+            &plankammer_domain::Email::parse("sachbearbeitung@musterstadt.example")
+                .map_err(|e| anyhow::anyhow!(e.meldung))?,
+        )
+        .await?;
+    let akteur =
+        plankammer_verfahren::Akteur::aus(&db.member(sachbearbeitung.id, tenant_id).await?);
+    let stellen = db.stellen_fuer(tenant_id).await?;
+    let anfragen = stellen
+        .iter()
+        .filter(|s| s.rechtsbereich == "Brandschutz" || s.rechtsbereich == "Naturschutz")
+        .map(|s| plankammer_verfahren::beteiligung::Anfrage {
+            stelle_id: s.id,
+            rolle: None,
+            rechtsbereich: s.rechtsbereich.clone(),
+            notiz: String::new(),
+            umfang: None,
+            ende: None,
+            unlesbar: Vec::new(),
+        })
+        .collect();
+    verfahren
+        .stellen_anfragen(
+            &akteur,
+            beteiligt,
+            &plankammer_verfahren::beteiligung::Beteiligen {
+                anfragen,
+                unlesbare_stellen: Vec::new(),
+            },
         )
         .await
         .map_err(fehler)?;

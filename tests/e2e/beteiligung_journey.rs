@@ -234,14 +234,25 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     assert_eq!(gemeinde.schweigefolge, Schweigefolge::EinvernehmenFingiert);
     assert_eq!(gemeinde.rechtsgrundlage, "§ 36 Abs. 2 BauGB");
     // The architect is told that the Stellen are being heard; every Stelle is asked.
-    let m = mail_an(&smtp, ARCHITEKTIN, "Beteiligung der Stellen").await;
+    // (The demo's other case in the Beteiligung sent the same kinds of mail.)
+    let m = mail_an(
+        &smtp,
+        ARCHITEKTIN,
+        &format!("Beteiligung der Stellen: {}", fall.bezeichnung),
+    )
+    .await;
     assert!(m.text.contains(&aktenzeichen), "{}", m.text);
     for (an, frist) in [
         (BRANDSCHUTZ, "§ 70 Abs. 1 HBO"),
         (NATURSCHUTZ, "§ 70 Abs. 1 HBO"),
         (GEMEINDE, "§ 36 Abs. 2 BauGB"),
     ] {
-        let m = mail_an(&smtp, an, "Bitte um Stellungnahme").await;
+        let m = mail_an(
+            &smtp,
+            an,
+            &format!("Bitte um Stellungnahme: {}", fall.bezeichnung),
+        )
+        .await;
         assert!(
             m.text.contains(frist) && m.text.contains(&format!("{url}/beteiligungen/")),
             "{an}: {}",
@@ -255,7 +266,12 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     r.warte_auf("#fachstelle-eingang").await;
     assert!(r.text("#fachstelle-eingang").await.contains(&aktenzeichen));
     r.bild("fachstelle_eingang").await;
-    r.folge("[data-testid=anfrage-link]").await;
+    // This case's request (the demo's other case asked the Stelle too).
+    r.folge(&format!(
+        "[data-testid=anfrage-link][href='/beteiligungen/{}']",
+        brandschutz.id
+    ))
+    .await;
     r.warte_auf("#anfrage").await;
     assert_eq!(
         r.js("return document.getElementById('anfrage').dataset.zustand")
@@ -523,7 +539,15 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
 
     // --- 3. The Naturschutzbehörde consents. ----------------------------------------------
     r.anmelden(NATURSCHUTZ, PASSWORT).await;
-    r.folge("[data-testid=anfrage-link]").await;
+    let naturschutz = anfragen
+        .iter()
+        .find(|b| b.stelle_name.starts_with("Untere Naturschutz"))
+        .expect("the Naturschutzbehörde's request");
+    r.folge(&format!(
+        "[data-testid=anfrage-link][href='/beteiligungen/{}']",
+        naturschutz.id
+    ))
+    .await;
     r.warte_auf("#stellungnahme-abgeben").await;
     r.folge("#stellungnahme-abgeben").await;
     r.warte_auf("#stellungnahme-form").await;

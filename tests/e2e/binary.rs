@@ -243,20 +243,38 @@ async fn all_in_one_on_embedded_defaults_with_demo_data() {
     assert!(start.contains("Aufgaben"));
 
     let mail_dir = site.dir.path().join("mail");
-    let emls = wait_for(
-        "the six welcome mails as .eml files",
+    // Six welcome mails; the two Stellen asked in the demo's Beteiligung, and the applicant
+    // told of it.
+    let betreffe = wait_for(
+        "the demo's mails as .eml files",
         Duration::from_secs(20),
         || async {
-            let files: Vec<_> = std::fs::read_dir(&mail_dir)
+            let mut betreffe: Vec<String> = std::fs::read_dir(&mail_dir)
                 .ok()?
                 .filter_map(|e| e.ok())
                 .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                .filter_map(|e| {
+                    let text = std::fs::read_to_string(e.path()).ok()?;
+                    text.lines()
+                        .find_map(|l| l.strip_prefix("Subject: ").map(str::to_string))
+                })
                 .collect();
-            (files.len() >= 6).then_some(files)
+            betreffe.sort();
+            (betreffe.len() >= 9).then_some(betreffe)
         },
     )
     .await;
-    assert_eq!(emls.len(), 6);
+    let willkommen = betreffe
+        .iter()
+        .filter(|b| b.contains("Zugang zu Plankammer"))
+        .count();
+    assert_eq!(willkommen, 6, "{betreffe:?}");
+    let anfragen = betreffe
+        .iter()
+        .filter(|b| b.starts_with("Bitte um Stellungnahme"))
+        .count();
+    assert_eq!(anfragen, 2, "{betreffe:?}");
+    assert_eq!(betreffe.len(), 9, "{betreffe:?}");
     assert_eq!(
         p.terminate(Duration::from_secs(30)),
         Some(0),
@@ -281,10 +299,15 @@ async fn all_in_one_on_embedded_defaults_with_demo_data() {
         )
         .await
         .unwrap();
-    assert_eq!(faelle.len(), 1, "only the submitted case is in the inbox");
-    assert_eq!(faelle[0].zustand, "vollstaendig");
-    assert!(faelle[0].aktenzeichen.is_some());
-    assert_eq!(db.dokumente(faelle[0].id).await.unwrap().len(), 4);
+    // Only the submitted cases are in the inbox (not the draft): one complete, one in the
+    // Beteiligung with its two requests.
+    let mut zustaende: Vec<&str> = faelle.iter().map(|f| f.zustand.slug()).collect();
+    zustaende.sort();
+    assert_eq!(zustaende, vec!["beteiligung", "vollstaendig"], "{faelle:?}");
+    for f in &faelle {
+        assert!(f.aktenzeichen.is_some());
+        assert_eq!(db.dokumente(f.id).await.unwrap().len(), 4);
+    }
     assert_eq!(db.stellen_fuer(t.id).await.unwrap().len(), 4);
 }
 

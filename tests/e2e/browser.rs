@@ -453,3 +453,131 @@ async fn every_linked_page_at_phone_width_without_axe_findings() {
     assert!(befunde.is_empty(), "{}", befunde.join("\n"));
     browser.client.clone().close().await.unwrap();
 }
+
+/// A Fachstelle on a tablet, upright and on its side: the plan viewer fits the screen
+/// (nothing scrolls sideways, no axe finding), the comments are on the first screen (beside
+/// the plan on its side, below a shorter plan frame upright), and a tap on the plan sets the
+/// comment's position.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fachstelle_comments_on_a_plan_on_a_tablet() {
+    use plankammer_tests::browser::Fenster;
+    let site = Site::new().await;
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let app = site.start(&["demo"], &[("BIND", format!("127.0.0.1:{port}"))], "demo");
+    wait_ready(&url, &app).await;
+    for (fenster, name) in [(Fenster::TabletQuer, "quer"), (Fenster::TabletHoch, "hoch")] {
+        let browser = Browser::start_mit(site.dir.path(), fenster).await;
+        let b = &browser.client;
+        b.goto(&format!("{url}/anmelden")).await.unwrap();
+        b.find(Locator::Id("email"))
+            .await
+            .unwrap()
+            .send_keys("brandschutz@musterstadt.example")
+            .await
+            .unwrap();
+        b.find(Locator::Id("passwort"))
+            .await
+            .unwrap()
+            .send_keys("plankammer-demo")
+            .await
+            .unwrap();
+        b.find(Locator::Css("[data-testid=anmelden]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let warte = |css: &'static str| {
+            let b = b.clone();
+            async move {
+                b.wait()
+                    .at_most(Duration::from_secs(20))
+                    .for_element(Locator::Css(css))
+                    .await
+                    .unwrap_or_else(|e| panic!("{css}: {e}"))
+            }
+        };
+        // Followed by their addresses: a tap on a link is the browser's business.
+        for css in ["[data-testid=anfrage-link]", "[data-testid=plan-link]"] {
+            let href = warte(css).await.prop("href").await.unwrap().unwrap();
+            b.goto(&href).await.unwrap();
+        }
+        plankammer_tests::wait_for("the plan rendered", Duration::from_secs(30), || {
+            let b = b.clone();
+            async move {
+                b.execute(
+                    "const s = document.getElementById('plan-status'); return s && s.dataset.zustand === 'bereit';",
+                    vec![],
+                )
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .filter(|ok| *ok)
+            }
+        })
+        .await;
+        let (breite, fenster_breite) = browser.breiten().await;
+        assert!(
+            breite <= fenster_breite,
+            "{name}: scrolls sideways ({breite} px on {fenster_breite} px)"
+        );
+        let axe = browser.axe().await;
+        assert!(axe.is_empty(), "{name}: {}", axe.join("\n"));
+        let lage = b
+            .execute(
+                "const p = document.getElementById('planansicht').getBoundingClientRect(); \
+                 const k = document.getElementById('kommentare-bereich').getBoundingClientRect(); \
+                 const f = document.querySelector('.pk-plan__rahmen').getBoundingClientRect(); \
+                 return { neben: k.left >= p.right - 1, k_oben: k.top + window.scrollY, \
+                          p_oben: p.top + window.scrollY, rahmen: f.height, hoehe: window.innerHeight };",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let hoehe = lage["hoehe"].as_f64().unwrap();
+        if fenster == Fenster::TabletQuer {
+            assert_eq!(
+                lage["neben"], true,
+                "{name}: comments beside the plan: {lage}"
+            );
+            assert!(
+                lage["k_oben"].as_f64().unwrap() < lage["p_oben"].as_f64().unwrap() + 1.0,
+                "{name}: comments start level with the plan: {lage}"
+            );
+        } else {
+            assert_eq!(
+                lage["neben"], false,
+                "{name}: comments below the plan: {lage}"
+            );
+            assert!(
+                lage["rahmen"].as_f64().unwrap() <= 0.61 * hoehe,
+                "{name}: the plan frame leaves room below it: {lage}"
+            );
+        }
+        browser
+            .screenshot(&format!("tablet-{name}-planansicht"))
+            .await;
+        // A tap on the plan sets the position.
+        b.find(Locator::Id("plan-canvas"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let pos = b
+            .execute(
+                "return [document.getElementById('kommentar-x').value, document.getElementById('kommentar-y').value];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let x: f64 = pos[0].as_str().unwrap_or("").parse().unwrap_or(-1.0);
+        assert!(
+            (0.3..=0.7).contains(&x),
+            "{name}: a tap sets the point: {pos}"
+        );
+        browser.screenshot(&format!("tablet-{name}-punkt")).await;
+        browser.client.clone().close().await.unwrap();
+    }
+}

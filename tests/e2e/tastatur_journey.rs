@@ -122,6 +122,14 @@ async fn a_fachstelle_gives_its_stellungnahme_with_the_keyboard_alone() {
     r.absenden("[data-testid=anfragen]").await;
     r.warte_auf("[data-testid=beteiligung-zeile]").await;
     r.abmelden().await;
+    let anfrage = db
+        .beteiligungen(fall.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|b| b.stelle_name.starts_with("Brandschutz"))
+        .expect("the request")
+        .id;
 
     // --- The Fachstelle, keys only. ------------------------------------------------------
     r.gehe("/anmelden").await;
@@ -143,8 +151,12 @@ async fn a_fachstelle_gives_its_stellungnahme_with_the_keyboard_alone() {
     r.warte_auf("[data-testid=startseite]").await;
     r.bild("eingang").await;
 
-    // The request from the inbox.
-    tab_bis(&r, "[data-testid=anfrage-link]").await;
+    // The request from the inbox (the demo has another one).
+    tab_bis(
+        &r,
+        &format!("[data-testid=anfrage-link][href='/beteiligungen/{anfrage}']"),
+    )
+    .await;
     taste(&r, Key::Enter).await;
     r.warte_auf("#stellungnahme-abgeben").await;
     r.bild("anfrage").await;
@@ -199,6 +211,48 @@ async fn a_fachstelle_gives_its_stellungnahme_with_the_keyboard_alone() {
     )
     .await;
     r.bild("plan_kommentar").await;
+    // A frame by keyboard: Space fixes a corner at the crosshair (the middle), the arrows
+    // draw it to the opposite corner, Enter sets it.
+    r.warte(
+        "the plan rendered again",
+        SEITE,
+        "const s = document.getElementById('plan-status'); return s && s.dataset.zustand === 'bereit';",
+    )
+    .await;
+    tab_bis(&r, "#plan-buehne").await;
+    tasten(
+        &r,
+        [
+            ' ',
+            char::from(Key::Right),
+            char::from(Key::Right),
+            char::from(Key::Down),
+        ],
+    )
+    .await;
+    let ansage = r.text("#plan-status").await;
+    assert!(
+        ansage
+            .contains("Rahmen von 50 % von links, 50 % von oben bis 60 % von links, 55 % von oben"),
+        "the frame in words: {ansage}"
+    );
+    r.bild("plan_rahmen").await;
+    taste(&r, Key::Enter).await;
+    assert_eq!(
+        r.js("return ['x', 'y', 'w', 'h'].map(n => document.getElementById('kommentar-' + n).value).concat([document.activeElement.id])")
+            .await,
+        Some(serde_json::json!(["0.5", "0.5", "0.1", "0.05", "kommentar-text"]))
+    );
+    schreibe(&r, "Treppenraum: Rauchabzug fehlt.").await;
+    tab_bis(&r, "#kommentar-speichern").await;
+    taste(&r, Key::Enter).await;
+    r.warte(
+        "the saved frame",
+        SEITE,
+        "const k = [...document.querySelectorAll('#kommentare > li')].find(l => l.innerText.includes('Rauchabzug')); \
+         return !!k && k.dataset.w === '0.1' && k.dataset.h === '0.05';",
+    )
+    .await;
     // Back to the request by the link above the plan.
     tab_bis(&r, "[data-testid=zurueck]").await;
     taste(&r, Key::Enter).await;

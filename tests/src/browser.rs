@@ -17,6 +17,10 @@ pub enum Fenster {
     Desktop,
     /// A phone: 360 CSS pixels wide (Chromium's device emulation, touch, 2× pixels).
     Telefon,
+    /// A tablet upright: 820 × 1180 CSS pixels (touch, 2× pixels).
+    TabletHoch,
+    /// A tablet on its side: 1180 × 820 CSS pixels (touch, 2× pixels).
+    TabletQuer,
 }
 
 impl Browser {
@@ -63,9 +67,15 @@ impl Browser {
                      "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=de-DE",
                      format!("--user-data-dir={}", profile.path().display())]
         });
-        if fenster == Fenster::Telefon {
+        let geraet = match fenster {
+            Fenster::Desktop => None,
+            Fenster::Telefon => Some((360, 740)),
+            Fenster::TabletHoch => Some((820, 1180)),
+            Fenster::TabletQuer => Some((1180, 820)),
+        };
+        if let Some((breite, hoehe)) = geraet {
             chrome["mobileEmulation"] = serde_json::json!({
-                "deviceMetrics": { "width": 360, "height": 740, "pixelRatio": 2, "touch": true }
+                "deviceMetrics": { "width": breite, "height": hoehe, "pixelRatio": 2, "touch": true }
             });
         }
         caps.insert("goog:chromeOptions".into(), chrome);

@@ -112,6 +112,8 @@ async function start(w) {
   const rund = (v) => String(Math.round(v * 10000) / 10000);
   if (form) {
     canvas.addEventListener("pointerdown", (ev) => { anfang = lage(ev); ev.preventDefault(); });
+    // A touch that became a scroll or a pinch sets nothing.
+    canvas.addEventListener("pointercancel", () => { anfang = null; });
     canvas.addEventListener("pointerup", (ev) => {
       if (!anfang) return;
       const ende = lage(ev);
@@ -137,11 +139,20 @@ async function start(w) {
 
   // The keyboard path: the plan takes the focus; the arrow keys move a crosshair (5 % of
   // the page per press, 1 % with Shift), Enter sets the comment's point there and moves the
-  // focus to the comment's text. Where the crosshair is, is said in words.
+  // focus to the comment's text. A frame: Space fixes one corner at the crosshair, the
+  // arrows draw the frame to the opposite corner, Enter sets it (Escape or Space again
+  // drops the corner). Where the crosshair and the frame are, is said in words.
   if (form) {
     let kreuz = null;
+    let rahmen = null;
+    let anker = null;
     const wo = { x: 0.5, y: 0.5 };
     const prozent = (v) => Math.round(v * 100) + " %";
+    const ort = (p) => prozent(p.x) + " von links, " + prozent(p.y) + " von oben";
+    const feld = () => {
+      const x = Math.min(anker.x, wo.x), y = Math.min(anker.y, wo.y);
+      return { x, y, w: Math.abs(wo.x - anker.x), h: Math.abs(wo.y - anker.y) };
+    };
     const zeige = () => {
       if (!kreuz || !kreuz.isConnected) {
         kreuz = document.createElement("span");
@@ -152,13 +163,41 @@ async function start(w) {
       }
       kreuz.style.left = (wo.x * 100) + "%";
       kreuz.style.top = (wo.y * 100) + "%";
-      status("Position " + prozent(wo.x) + " von links, " + prozent(wo.y) + " von oben. Eingabetaste setzt hier den Punkt des Kommentars.", "kreuz");
+      if (anker) {
+        if (!rahmen || !rahmen.isConnected) {
+          rahmen = document.createElement("span");
+          rahmen.className = "kommentar-marker kommentar-bereich kommentar-marker--rahmen";
+          rahmen.setAttribute("aria-hidden", "true");
+          ebene.appendChild(rahmen);
+        }
+        const f = feld();
+        rahmen.style.left = (f.x * 100) + "%"; rahmen.style.top = (f.y * 100) + "%";
+        rahmen.style.width = (f.w * 100) + "%"; rahmen.style.height = (f.h * 100) + "%";
+        status("Rahmen von " + ort(anker) + " bis " + ort(wo) + ". Eingabetaste setzt den Rahmen, Escape verwirft ihn.", "kreuz");
+      } else {
+        if (rahmen) { rahmen.remove(); rahmen = null; }
+        status("Position " + ort(wo) + ". Eingabetaste setzt hier den Punkt des Kommentars, Leertaste beginnt einen Rahmen.", "kreuz");
+      }
+    };
+    const setze = (werte, ansage) => {
+      const el = form.elements;
+      el.namedItem("seite").value = String(seite);
+      el.namedItem("x").value = rund(werte.x); el.namedItem("y").value = rund(werte.y);
+      el.namedItem("w").value = werte.w ? rund(werte.w) : ""; el.namedItem("h").value = werte.h ? rund(werte.h) : "";
+      anker = null;
+      markiere();
+      el.namedItem("text").focus();
+      status(ansage + " Schreiben Sie nun Ihren Kommentar und speichern Sie ihn.", "position");
     };
     buehne.tabIndex = 0;
     buehne.setAttribute("role", "group");
-    buehne.setAttribute("aria-label", "Plan, Seite " + seite + ": Pfeiltasten wählen eine Stelle, die Eingabetaste setzt dort den Kommentar");
+    buehne.setAttribute("aria-label", "Plan, Seite " + seite + ": Pfeiltasten wählen eine Stelle, die Eingabetaste setzt dort den Kommentar, die Leertaste beginnt einen Rahmen");
     buehne.addEventListener("focus", zeige);
-    buehne.addEventListener("blur", () => { if (kreuz) { kreuz.remove(); kreuz = null; } });
+    buehne.addEventListener("blur", () => {
+      if (kreuz) { kreuz.remove(); kreuz = null; }
+      if (rahmen) { rahmen.remove(); rahmen = null; }
+      anker = null;
+    });
     buehne.addEventListener("keydown", (ev) => {
       const schritt = ev.shiftKey ? 0.01 : 0.05;
       const zu = { ArrowLeft: [-schritt, 0], ArrowRight: [schritt, 0], ArrowUp: [0, -schritt], ArrowDown: [0, schritt] }[ev.key];
@@ -167,15 +206,22 @@ async function start(w) {
         wo.x = Math.min(Math.max(Math.round((wo.x + zu[0]) * 100) / 100, 0), 1);
         wo.y = Math.min(Math.max(Math.round((wo.y + zu[1]) * 100) / 100, 0), 1);
         zeige();
+      } else if (ev.key === " ") {
+        ev.preventDefault();
+        anker = anker ? null : { x: wo.x, y: wo.y };
+        zeige();
+      } else if (ev.key === "Escape" && anker) {
+        ev.preventDefault();
+        anker = null;
+        zeige();
       } else if (ev.key === "Enter") {
         ev.preventDefault();
-        const el = form.elements;
-        el.namedItem("seite").value = String(seite);
-        el.namedItem("x").value = rund(wo.x); el.namedItem("y").value = rund(wo.y);
-        el.namedItem("w").value = ""; el.namedItem("h").value = "";
-        markiere();
-        el.namedItem("text").focus();
-        status("Punkt gesetzt bei " + prozent(wo.x) + " von links, " + prozent(wo.y) + " von oben. Schreiben Sie nun Ihren Kommentar und speichern Sie ihn.", "position");
+        const f = anker ? feld() : null;
+        if (f && f.w > 0 && f.h > 0) {
+          setze(f, "Rahmen gesetzt von " + ort(f) + ", " + prozent(f.w) + " breit und " + prozent(f.h) + " hoch.");
+        } else {
+          setze({ x: wo.x, y: wo.y }, "Punkt gesetzt bei " + ort(wo) + ".");
+        }
       }
     });
   }
