@@ -20,6 +20,13 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
+// Filters above a list start folded on a phone, so the list is on the first screen (open
+// without JavaScript, and on wider screens).
+document.addEventListener("DOMContentLoaded", () => {
+  if (!window.matchMedia("(max-width: 40rem)").matches) return;
+  document.querySelectorAll("details[data-pk-schmal-zu]").forEach((d) => (d.open = false));
+});
+
 // Controls that only work with JavaScript are hidden without it.
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-pk-nur-js]").forEach((el) => (el.hidden = false));
