@@ -173,7 +173,7 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
 
     // --- 2. The architect: Angaben, uploads, the checklist filling, the invitation. -------
     r.anmelden(ARCHITEKTIN, PASSWORT).await;
-    r.bild("start_architektin").await;
+    r.bild_und_schmal("start_architektin").await;
     r.folge("[data-testid=antrag-neu]").await;
     r.warte_auf("[data-testid=angaben-formular]").await;
     r.folge("#verfahren-vereinfacht").await;
@@ -202,7 +202,7 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
         .await;
     r.tippe("ev_nummer", "12345").await;
     r.zeige(Some("#bezeichnung")).await;
-    r.bild("neuer_antrag_angaben").await;
+    r.bild_und_schmal("neuer_antrag_angaben").await;
     r.absenden("[data-testid=angaben-speichern]").await;
     r.warte_auf("[data-testid=vorgang-titel]").await;
     let fall_pfad = r.pfad().await;
@@ -371,7 +371,7 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
         r.text("#checkliste").await
     );
     r.zeige(Some("#checkliste")).await;
-    r.bild("checkliste_vollstaendig").await;
+    r.bild_und_schmal("checkliste_vollstaendig").await;
     r.zeige(Some("[data-testid=dokumente]")).await;
     r.bild("bauvorlagen_geprueft").await;
     let hindernisse = r.text("[data-testid=hindernisse]").await;
@@ -473,7 +473,7 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
     .await;
     r.waehle(&format!("anlageart-{formular_id}"), "1101").await;
     r.zeige(Some("[data-testid=anlagearten]")).await;
-    r.bild("anlagearten_waehlen").await;
+    r.bild_und_schmal("anlagearten_waehlen").await;
     r.zeige(Some(&format!("#dokument-{formular_id}"))).await;
     r.bild("anlageart_auf_der_karte").await;
     // Saved in place (htmx), the checklist with it.
@@ -622,7 +622,7 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
     r.warte_auf("[data-testid=freizeichnen]").await;
     assert_eq!(r.pfad().await, fall_pfad, "straight to the case");
     r.zeige(Some("#beteiligte")).await;
-    r.bild("bauherrschaft_sieht_den_antrag").await;
+    r.bild_und_schmal("bauherrschaft_sieht_den_antrag").await;
     r.absenden("[data-testid=freizeichnen]").await;
     r.warte(
         "the Freizeichnung",
@@ -662,7 +662,7 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
         "{folgen}"
     );
     r.zeige(Some("[data-testid=einreichen-bestaetigen]")).await;
-    r.bild("einreichen_bestaetigen").await;
+    r.bild_und_schmal("einreichen_bestaetigen").await;
     r.absenden("[data-testid=einreichen]").await;
     r.warte_auf("[data-testid=eingangsbestaetigung]").await;
     let az = r.text("[data-testid=aktenzeichen]").await;
@@ -679,7 +679,7 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
         "{eb}"
     );
     r.zeige(None).await;
-    r.bild("eingangsbestaetigung").await;
+    r.bild_und_schmal("eingangsbestaetigung").await;
     for an in [ARCHITEKTIN, BAUHERR] {
         let m = mail_an(&smtp, an, "Eingangsbestätigung").await;
         assert!(m.subject.contains(&az), "{an}: {}", m.subject);
@@ -709,7 +709,7 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
             && !eingang.contains("14 – "),
         "{eingang}"
     );
-    r.bild("antragseingang").await;
+    r.bild_und_schmal("antragseingang").await;
     r.folge(&format!("{zeile} a[href='/vorgaenge/{id}']")).await;
     r.warte_auf("[data-testid=formelle-pruefung]").await;
     r.folge("[data-testid=formelle-pruefung]").await;
@@ -760,7 +760,7 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
     let hinweis = r.text("#frist-hinweis").await;
     assert!(hinweis.contains(&frist_de), "{hinweis}");
     r.zeige(Some("[data-testid=pruefung-formular]")).await;
-    r.bild("befund").await;
+    r.bild_und_schmal("befund").await;
     r.js("document.getElementById('frist_ende').scrollIntoView({block: 'center', behavior: 'instant'})")
         .await;
     r.bild("frist_vorschlag").await;
@@ -831,7 +831,7 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
         "the architect sees what is asked for: {gebeten}"
     );
     r.zeige(Some("[data-testid=fristen]")).await;
-    r.bild("nachforderung_beim_architekten").await;
+    r.bild_und_schmal("nachforderung_beim_architekten").await;
     r.zeige(Some("[data-testid=nachreichung]")).await;
     r.bild("nachreichung").await;
     let schnitt: String = r
@@ -917,7 +917,7 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
         "{beteiligter}"
     );
     r.zeige(Some("#beteiligte")).await;
-    r.bild("freizeichnung_ungueltig").await;
+    r.bild_und_schmal("freizeichnung_ungueltig").await;
     r.absenden("[data-testid=freizeichnen]").await;
     r.warte(
         "the Freizeichnung given again",
@@ -983,7 +983,7 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
     // 11 in Fassung 1 (the plan set, the scan, the Antragsformular), one replaced.
     assert!(diff.contains("10 Unterlage(n) unverändert"), "{diff}");
     r.zeige(Some("[data-testid=fassungsvergleich]")).await;
-    r.bild("fassungsvergleich").await;
+    r.bild_und_schmal("fassungsvergleich").await;
     r.folge("[data-testid=vollstaendig-oeffnen]").await;
     let folgen = r.text("[data-testid=vollstaendig-bestaetigen]").await;
     assert!(folgen.contains("Entscheidungsfrist beginnt"), "{folgen}");
@@ -1070,7 +1070,7 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
         "the timeline starts with the case: {verlauf}"
     );
     r.zeige(Some("[data-testid=zeitleiste]")).await;
-    r.bild("verlauf").await;
+    r.bild_und_schmal("verlauf").await;
 
     eprintln!(
         "antrag_journey ({backend}): pipeline over the upload {pipeline_dauer:?}, new version {neue_version_dauer:?}, whole journey {:?}; screenshots in {}",

@@ -149,7 +149,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
             .await
             .contains("Landesamt für Denkmalpflege")
     );
-    r.bild("verwaltung_stellen").await;
+    r.bild_und_schmal("verwaltung_stellen").await;
     r.abmelden().await;
 
     // --- 1. The case worker asks three Stellen in one step. ------------------------------
@@ -167,7 +167,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
         )
     };
     r.warte_auf(&aufgabe("beteiligung_starten")).await;
-    r.bild("aufgaben_beteiligung_starten").await;
+    r.bild_und_schmal("aufgaben_beteiligung_starten").await;
     r.folge(&format!(
         "{} [data-testid=aufgabe-oeffnen]",
         aufgabe("beteiligung_starten")
@@ -193,7 +193,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
         "the three Stellen of the demo"
     );
     r.zeige(Some("[data-testid=beteiligung-formular]")).await;
-    r.bild("beteiligung_anfragen").await;
+    r.bild_und_schmal("beteiligung_anfragen").await;
     r.absenden("[data-testid=anfragen]").await;
     let zeilen = r
         .warte(
@@ -213,7 +213,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
         "{zeilen}"
     );
     r.zeige(None).await;
-    r.bild("beteiligung_uebersicht").await;
+    r.bild_und_schmal("beteiligung_uebersicht").await;
     let status = r.text("[data-testid=beteiligung-status]").await;
     assert!(
         status == "Beteiligung läuft",
@@ -265,7 +265,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     r.anmelden(BRANDSCHUTZ, PASSWORT).await;
     r.warte_auf("#fachstelle-eingang").await;
     assert!(r.text("#fachstelle-eingang").await.contains(&aktenzeichen));
-    r.bild("fachstelle_eingang").await;
+    r.bild_und_schmal("fachstelle_eingang").await;
     // This case's request (the demo's other case asked the Stelle too).
     r.folge(&format!(
         "[data-testid=anfrage-link][href='/beteiligungen/{}']",
@@ -288,7 +288,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     ] {
         assert!(dokumente.contains(plan), "{plan} in scope: {dokumente}");
     }
-    r.bild("fachstelle_anfrage").await;
+    r.bild_und_schmal("fachstelle_anfrage").await;
     // The Grundriss in the viewer: pdf.js renders it in the page.
     let ok = r
         .js(
@@ -330,7 +330,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     )
     .await;
     assert!(r.text("#kommentare").await.contains("Fensteröffnung"));
-    r.bild("planansicht_kommentar").await;
+    r.bild_und_schmal("planansicht_kommentar").await;
     // The viewer's address ends with the version the comment is anchored to.
     let version: i64 = r
         .js("return Number(location.pathname.split('/').pop())")
@@ -409,7 +409,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     )
     .await;
     r.zeige(Some("[data-testid=antwort-formular]")).await;
-    r.bild("bauaufsicht_antwort").await;
+    r.bild_und_schmal("bauaufsicht_antwort").await;
     r.absenden(&format!("#antwort-senden-{rid}")).await;
     r.warte(
         "the answered question",
@@ -483,7 +483,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     )
     .await;
     r.zeige(Some("#stellungnahme-form")).await;
-    r.bild("stellungnahme_formular").await;
+    r.bild_und_schmal("stellungnahme_formular").await;
     // Abgeben is a legal act: the summary first, then the explicit "Ja".
     r.folge("[data-testid=stellungnahme-oeffnen]").await;
     let folgen = r.text("[data-testid=stellungnahme-bestaetigen]").await;
@@ -493,7 +493,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     );
     r.zeige(Some("[data-testid=stellungnahme-bestaetigen]"))
         .await;
-    r.bild("stellungnahme_bestaetigen").await;
+    r.bild_und_schmal("stellungnahme_bestaetigen").await;
     r.absenden("#stellungnahme-senden").await;
     r.warte_auf("[data-testid=stellungnahme]").await;
     r.zeige(Some("#stellungnahmen")).await;
@@ -517,7 +517,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     r.anmelden(SACHBEARBEITUNG, PASSWORT).await;
     r.warte_auf(&aufgabe("neue_stellungnahme")).await;
     r.zeige(Some("[data-testid=aufgaben]")).await;
-    r.bild("aufgaben_neue_stellungnahme").await;
+    r.bild_und_schmal("aufgaben_neue_stellungnahme").await;
     r.folge(&format!(
         "{} [data-testid=aufgabe-oeffnen]",
         aufgabe("neue_stellungnahme")
@@ -625,7 +625,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     assert_eq!(status, "Beteiligung abgeschlossen");
     mail_an(&smtp, ARCHITEKTIN, "Beteiligung abgeschlossen").await;
     r.zeige(None).await;
-    r.bild("einvernehmen_fingiert").await;
+    r.bild_und_schmal("einvernehmen_fingiert").await;
 
     // --- 5. The Bescheid: drafted from the Stellungnahmen, issued, plans stamped. -------
     r.gehe(&format!("/vorgaenge/{}", fall.id)).await;
@@ -691,7 +691,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     r.tippe(&neu, "Die Hausnummer ist gut sichtbar anzubringen.")
         .await;
     r.zeige(Some("[data-testid=nebenbestimmungen]")).await;
-    r.bild("bescheid_entwurf").await;
+    r.bild_und_schmal("bescheid_entwurf").await;
     r.absenden("[data-testid=entwurf-speichern]").await;
     r.warte_auf("[data-testid=bescheid-vorschau]").await;
     assert!(
@@ -721,7 +721,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
         "{folgen}"
     );
     r.zeige(Some("[data-testid=erlassen-bestaetigen]")).await;
-    r.bild("erlassen_bestaetigen").await;
+    r.bild_und_schmal("erlassen_bestaetigen").await;
     r.absenden("[data-testid=bescheid-erlassen]").await;
     // The worker stamps the plans in its sandbox and renders the Bescheid; the page polls.
     let meldung = r
@@ -753,7 +753,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
         "granted, in words: {status}"
     );
     r.zeige(Some("[data-testid=bescheid-abschnitt]")).await;
-    r.bild("architektin_bescheid").await;
+    r.bild_und_schmal("architektin_bescheid").await;
     // The timeline shows the applicant the steps, not what the Stellen said.
     let zeitleiste = r.text("[data-testid=zeitleiste]").await;
     assert!(

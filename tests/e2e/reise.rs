@@ -358,6 +358,30 @@ impl Reise {
         p
     }
 
+    /// [`Reise::bild`], and the same page state through a 375 px phone screen: nothing may
+    /// scroll sideways and axe-core must find nothing there either (`NN_name_375.png`).
+    pub async fn bild_und_schmal(&self, name: &str) -> PathBuf {
+        let p = self.bild(name).await;
+        let nr = self.bilder.get();
+        let s = self
+            .browser
+            .als_telefon(&format!("{}/{nr:02}_{name}_375", self.ordner))
+            .await;
+        let pfad = self.pfad().await;
+        assert!(
+            s.breite <= s.fenster,
+            "{name}: {pfad} scrolls sideways at phone width ({} px content on a {} px screen)",
+            s.breite,
+            s.fenster
+        );
+        assert!(
+            s.axe.is_empty(),
+            "{name}: axe-core findings at phone width on {pfad}:\n{}",
+            s.axe.join("\n")
+        );
+        p
+    }
+
     pub async fn anmelden(&self, email: &str, passwort: &str) {
         self.gehe("/anmelden").await;
         self.warte_auf("#email").await;

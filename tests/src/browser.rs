@@ -143,6 +143,76 @@ impl Browser {
     }
 }
 
+/// A Chrome DevTools Protocol command through ChromeDriver's `goog/cdp/execute` endpoint.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (
+            axum::http::Method::POST,
+            Some(serde_json::json!({ "cmd": self.cmd, "params": self.params }).to_string()),
+        )
+    }
+}
+
+/// What the page looks like through a phone's screen.
+pub struct Schmal {
+    /// Width of the page's content and of the viewport, in CSS pixels.
+    pub breite: u64,
+    pub fenster: u64,
+    /// axe-core's findings at that width.
+    pub axe: Vec<String>,
+    pub bild: std::path::PathBuf,
+}
+
+impl Browser {
+    /// The page as it is now (same state, no reload) through a 375 px wide phone screen:
+    /// Chromium's device metrics are overridden, the page measured, checked with axe-core
+    /// and photographed as `NAME.png`, then the window is restored.
+    pub async fn als_telefon(&self, name: &str) -> Schmal {
+        self.client
+            .issue_cmd(Cdp {
+                cmd: "Emulation.setDeviceMetricsOverride",
+                params: serde_json::json!({ "width": 375, "height": 812, "deviceScaleFactor": 2, "mobile": true }),
+            })
+            .await
+            .expect("phone metrics");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let (breite, fenster) = self.breiten().await;
+        let axe = self.axe().await;
+        let bild = self.screenshot(name).await;
+        self.client
+            .issue_cmd(Cdp {
+                cmd: "Emulation.clearDeviceMetricsOverride",
+                params: serde_json::json!({}),
+            })
+            .await
+            .expect("restore the window");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        Schmal {
+            breite,
+            fenster,
+            axe,
+            bild,
+        }
+    }
+}
+
 fn axe_source() -> String {
     let path = crate::repo_root().join("web/node_modules/axe-core/axe.min.js");
     std::fs::read_to_string(&path).unwrap_or_else(|e| {
