@@ -69,6 +69,14 @@ pub struct Beteiligung {
 
 const BETEILIGUNG_SPALTEN: &str = "b.id, b.vorgang_id, b.stelle_id, s.name AS stelle_name, b.rolle, b.rechtsbereich, b.notiz, b.umfang, b.fassung_id, b.freigegeben_fassung_id, b.zustand, b.start, b.ende, b.rechtsgrundlage, b.erklaerung, b.behoerdlich_gesetzt, b.schweigefolge, b.fiktion_at, b.erinnerungen, b.andere_kommentare_sichtbar, b.grund, b.angefragt_at, b.angefragt_by, b.geoeffnet_at";
 
+/// A running request with what a list across cases shows of its case.
+#[derive(Debug, Clone)]
+pub struct LaufendeAnfrage {
+    pub beteiligung: Beteiligung,
+    pub aktenzeichen: Option<String>,
+    pub bezeichnung: String,
+}
+
 fn beteiligung_aus(r: &sqlx::any::AnyRow) -> Result<Beteiligung> {
     let umfang: Option<String> = r.try_get("umfang")?;
     let erinnerungen: String = r.try_get("erinnerungen")?;
@@ -373,8 +381,21 @@ impl Db {
 
     /// All running requests of a tenant's cases, by deadline (the cross-case view).
     pub async fn laufende_beteiligungen(&self, tenant_id: i64) -> Result<Vec<Beteiligung>> {
+        Ok(self
+            .laufende_anfragen(tenant_id)
+            .await?
+            .into_iter()
+            .map(|l| l.beteiligung)
+            .collect())
+    }
+
+    /// The same running requests, each with its case's Aktenzeichen and Bezeichnung, in one
+    /// query (the lists across cases: Fristen, Beteiligungen).
+    pub async fn laufende_anfragen(&self, tenant_id: i64) -> Result<Vec<LaufendeAnfrage>> {
         let rows = sqlx::query(&format!(
-            "SELECT {BETEILIGUNG_SPALTEN} FROM beteiligungen b JOIN stellen s ON s.id = b.stelle_id \
+            "SELECT {BETEILIGUNG_SPALTEN}, v.aktenzeichen AS v_aktenzeichen, \
+             v.bezeichnung AS v_bezeichnung \
+             FROM beteiligungen b JOIN stellen s ON s.id = b.stelle_id \
              JOIN vorgaenge v ON v.id = b.vorgang_id \
              WHERE v.tenant_id = $1 AND b.zustand IN {OFFEN_SQL} \
              ORDER BY b.ende, b.id"
@@ -382,7 +403,15 @@ impl Db {
         .bind(tenant_id)
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(beteiligung_aus).collect()
+        rows.iter()
+            .map(|r| {
+                Ok(LaufendeAnfrage {
+                    beteiligung: beteiligung_aus(r)?,
+                    aktenzeichen: r.try_get("v_aktenzeichen")?,
+                    bezeichnung: r.try_get("v_bezeichnung")?,
+                })
+            })
+            .collect()
     }
 
     /// Compare-and-set of a request's state; true when this call made the change.

@@ -194,6 +194,16 @@ async fn deemed_consent_is_recorded_once_even_by_racing_workers() {
         1
     );
     assert_eq!(db.laufende_beteiligungen(w.tenant).await.unwrap().len(), 1);
+    // For lists across cases: the request with its case, from one query.
+    let laufend = db.laufende_anfragen(w.tenant).await.unwrap();
+    assert_eq!(laufend.len(), 1);
+    assert_eq!(laufend[0].beteiligung.id, b);
+    assert_eq!(laufend[0].bezeichnung, "Neubau");
+    assert_eq!(
+        laufend[0].aktenzeichen, None,
+        "not submitted through the step"
+    );
+    assert!(db.laufende_anfragen(w.andere).await.unwrap().is_empty());
     // The last day still counts.
     assert!(
         db.abgelaufene_beteiligungen(d("2026-04-02"), 10)

@@ -260,6 +260,15 @@ impl Verfahren {
         Ok(self.db.laufende_beteiligungen(akteur.tenant_id).await?)
     }
 
+    /// The same, each with its case's Aktenzeichen and Bezeichnung (one query for a list).
+    pub async fn laufende_anfragen(
+        &self,
+        akteur: &Akteur,
+    ) -> Ergebnis<Vec<plankammer_storage::beteiligung::LaufendeAnfrage>> {
+        nur_bauaufsicht(akteur)?;
+        Ok(self.db.laufende_anfragen(akteur.tenant_id).await?)
+    }
+
     /// The Stellen the case worker's tenant may ask: its own and the Land-wide ones. Other
     /// roles 403.
     pub async fn anfragbare_stellen(&self, akteur: &Akteur) -> Ergebnis<Vec<Stelle>> {

@@ -9,13 +9,13 @@
 //!
 //! Every change is a step of `plankammer_verfahren::beteiligung`.
 
+use crate::AppState;
 use crate::error::PageResult;
 use crate::gemeinsam::beteiligung::{rueckfragen_view, stellungnahmen_mit_anlagen};
 use crate::gemeinsam::format::{resttage_text, ymd};
 use crate::gemeinsam::layout;
 use crate::sitzung::CurrentUser;
 use crate::templates::render;
-use crate::{AppError, AppState};
 use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
@@ -537,21 +537,11 @@ async fn beteiligungen_seite(
     u: CurrentUser,
 ) -> PageResult<Html<String>> {
     let heute = heute_berlin();
-    let mut faelle: HashMap<i64, Antrag> = HashMap::new();
     let mut zeilen = Vec::new();
-    for b in st.verfahren.laufende_beteiligungen(u.akteur()).await? {
-        if let std::collections::hash_map::Entry::Vacant(e) = faelle.entry(b.vorgang_id) {
-            e.insert(st.db.antrag(b.vorgang_id).await?);
-        }
-        let a = faelle.get(&b.vorgang_id).ok_or(AppError::NotFound)?;
-        let mut v = beteiligung_view(&b, heute);
-        v["aktenzeichen"] = json!(
-            a.aktenzeichen
-                .as_ref()
-                .map(|az| az.to_string())
-                .unwrap_or_default()
-        );
-        v["bezeichnung"] = json!(a.bezeichnung);
+    for l in st.verfahren.laufende_anfragen(u.akteur()).await? {
+        let mut v = beteiligung_view(&l.beteiligung, heute);
+        v["aktenzeichen"] = json!(l.aktenzeichen.unwrap_or_default());
+        v["bezeichnung"] = json!(l.bezeichnung);
         zeilen.push(v);
     }
     render(

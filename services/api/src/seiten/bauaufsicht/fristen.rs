@@ -66,12 +66,8 @@ async fn fristen_seite(State(st): State<AppState>, u: CurrentUser) -> PageResult
     }
     // Each Stelle's deadline belongs here too: the case worker sees every running deadline
     // of the tenant's cases in one place.
-    let mut faelle = std::collections::HashMap::new();
-    for b in st.verfahren.laufende_beteiligungen(u.akteur()).await? {
-        if let std::collections::hash_map::Entry::Vacant(e) = faelle.entry(b.vorgang_id) {
-            e.insert(st.verfahren.vorgang(u.akteur(), b.vorgang_id).await?);
-        }
-        let a = &faelle[&b.vorgang_id];
+    for l in st.verfahren.laufende_anfragen(u.akteur()).await? {
+        let b = &l.beteiligung;
         laufend.push((
             b.ende,
             json!({
@@ -81,8 +77,8 @@ async fn fristen_seite(State(st): State<AppState>, u: CurrentUser) -> PageResult
                 "ende": frist::datum_de(b.ende), "rest": resttage_text(heute, b.ende),
                 "knapp": frist::tage_bis(heute, b.ende) <= 7,
                 "rechtsgrundlage": b.rechtsgrundlage,
-                "aktenzeichen": a.aktenzeichen.as_ref().map(|a| a.to_string()).unwrap_or_default(),
-                "bezeichnung": &a.bezeichnung,
+                "aktenzeichen": l.aktenzeichen.clone().unwrap_or_default(),
+                "bezeichnung": &l.bezeichnung,
             }),
         ));
     }
