@@ -723,6 +723,28 @@ impl Db {
             .collect()
     }
 
+    /// The text of one page of a version (None when the page has no row), without loading
+    /// the other pages' text.
+    pub async fn seiten_text(&self, version_id: i64, nummer: i64) -> Result<Option<SeitenText>> {
+        let row = sqlx::query(
+            "SELECT nummer, text, text_quelle, schriftfeld_text FROM seiten \
+             WHERE version_id = $1 AND nummer = $2",
+        )
+        .bind(version_id)
+        .bind(nummer)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| {
+            Ok(SeitenText {
+                nummer: r.try_get("nummer")?,
+                text: r.try_get("text")?,
+                quelle: r.try_get("text_quelle")?,
+                schriftfeld: r.try_get("schriftfeld_text")?,
+            })
+        })
+        .transpose()
+    }
+
     pub async fn seiten(&self, version_id: i64) -> Result<Vec<Seite>> {
         let rows = sqlx::query(
             "SELECT nummer, breite_mm, hoehe_mm, format, ausrichtung, scan_dpi, text_quelle, vorschau_sha256 FROM seiten \

@@ -160,10 +160,9 @@ impl Verfahren {
             let text = match plan_seite {
                 Some(n) => self
                     .db
-                    .seiten_texte(ver.id)
+                    .seiten_text(ver.id, n)
                     .await?
-                    .into_iter()
-                    .find(|t| t.nummer == n && t.quelle.as_deref() == Some("textebene"))
+                    .filter(|t| t.quelle.as_deref() == Some("textebene"))
                     .and_then(|t| t.text)
                     .unwrap_or_default(),
                 None => String::new(),
