@@ -21,7 +21,7 @@ use std::time::Duration;
 #[command(
     name = "plankammer-bench",
     version,
-    about = "Messungen an Plankammer: Seiten/s, OCR, Genauigkeit, Upload, Worker, Eingang."
+    about = "Messungen an Plankammer: Seiten/s, OCR, Genauigkeit, Stempel, Upload, Worker, Eingang."
 )]
 struct Cli {
     /// The plankammer binary that `upload` and `worker` start as server and worker. Default:
@@ -43,6 +43,14 @@ enum BenchCommand {
     },
     /// OCR of one scanned page (title block and whole page), against the tesseract CLI.
     Ocr { file: PathBuf },
+    /// The approval stamp on every PDF of DIR: time with the free-area search (pages
+    /// rendered) against the fixed top right corner, and the stamped file's growth.
+    Stempel {
+        dir: PathBuf,
+        /// Timed runs per file and variant (the median is printed).
+        #[arg(long, default_value_t = 5)]
+        laeufe: usize,
+    },
     /// Metadata accuracy against ground truth (a folder like sample-plans/einfamilienhaus):
     /// exact fields per kind of file and per field.
     Genauigkeit { dir: PathBuf },
@@ -109,6 +117,7 @@ async fn run(cli: Cli) -> Result<()> {
             stufen::seiten(&dir, &lese_grenzen()?, nur_textebene)
         }
         BenchCommand::Genauigkeit { dir } => stufen::genauigkeit(&dir),
+        BenchCommand::Stempel { dir, laeufe } => stufen::stempel(&dir, laeufe),
         BenchCommand::Ocr { file } => stufen::ocr(&file, &lese_grenzen()?),
         BenchCommand::Upload { groesse_mb, datei } => {
             messplatz::upload(plankammer(cli.plankammer)?, groesse_mb, datei.as_deref()).await

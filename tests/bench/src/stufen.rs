@@ -164,3 +164,61 @@ pub fn ocr(file: &Path, grenzen: &LeseGrenzen) -> Result<()> {
     }
     Ok(())
 }
+
+/// The approval stamp on each PDF of `dir`, with the free-area search and at the fixed
+/// corner: median milliseconds of `laeufe` runs each, pages, and bytes added.
+pub fn stempel(dir: &Path, laeufe: usize) -> Result<()> {
+    use plankammer_workers::pdf::stempel::{Stempel, StempelGrenzen, stemple};
+    let stempel = Stempel {
+        zeilen: vec![
+            "GENEHMIGT".into(),
+            "Bauaufsicht Musterstadt".into(),
+            "Az. BA-2026-00017".into(),
+            "vom 29.11.2026".into(),
+            "Bescheid Nr. 2026/17".into(),
+        ],
+    };
+    let suchen = StempelGrenzen::default();
+    let ecke = StempelGrenzen {
+        max_suchseiten: 0,
+        ..StempelGrenzen::default()
+    };
+    let laeufe = laeufe.max(1);
+    let median = |grenzen: &StempelGrenzen, pdf: &[u8]| -> Result<(f64, usize)> {
+        let mut zeiten = Vec::with_capacity(laeufe);
+        let mut groesse = 0;
+        for _ in 0..laeufe {
+            let t = Instant::now();
+            let out = stemple(pdf, &stempel, grenzen).map_err(|e| anyhow::anyhow!("{e}"))?;
+            zeiten.push(t.elapsed().as_secs_f64() * 1000.0);
+            groesse = out.len();
+        }
+        zeiten.sort_by(f64::total_cmp);
+        Ok((zeiten[zeiten.len() / 2], groesse))
+    };
+    println!(
+        "{:<34} {:>6} {:>12} {:>12} {:>10}",
+        "Datei", "Seiten", "frei ms", "Ecke ms", "+KB"
+    );
+    let (mut summe_frei, mut summe_ecke) = (0.0, 0.0);
+    for p in pdfs(dir)? {
+        let pdf = std::fs::read(&p).with_context(|| format!("{}", p.display()))?;
+        let seiten = lopdf::Document::load_mem(&pdf)
+            .map(|d| d.get_pages().len())
+            .unwrap_or(0);
+        let (frei, groesse) = median(&suchen, &pdf)?;
+        let (fest, _) = median(&ecke, &pdf)?;
+        summe_frei += frei;
+        summe_ecke += fest;
+        println!(
+            "{:<34} {:>6} {:>12.1} {:>12.1} {:>10.1}",
+            p.file_name().unwrap_or_default().to_string_lossy(),
+            seiten,
+            frei,
+            fest,
+            (groesse as f64 - pdf.len() as f64) / 1000.0
+        );
+    }
+    println!("Summe: frei {summe_frei:.0} ms, Ecke {summe_ecke:.0} ms");
+    Ok(())
+}
