@@ -374,6 +374,15 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
     r.bild_und_schmal("checkliste_vollstaendig").await;
     r.zeige(Some("[data-testid=dokumente]")).await;
     r.bild("bauvorlagen_geprueft").await;
+    // What was recognised is said in words: no Anlageart code like "(1803)".
+    let dokumente = r.text("[data-testid=dokumente]").await;
+    assert!(
+        dokumente.contains("Erkannt: Lageplan")
+            && !dokumente.chars().collect::<Vec<_>>().windows(6).any(|w| {
+                w[0] == '(' && w[5] == ')' && w[1..5].iter().all(char::is_ascii_digit)
+            }),
+        "{dokumente}"
+    );
     let hindernisse = r.text("[data-testid=hindernisse]").await;
     assert!(
         hindernisse.contains("Bitte laden Sie die Bauherrschaft ein"),

@@ -31,11 +31,6 @@ impl Anlageart {
     pub fn name(&self) -> &'static str {
         codeliste::anlagen().name(&self.0).unwrap_or_default()
     }
-
-    /// "Grundrisse (2001)".
-    pub fn mit_code(&self) -> String {
-        format!("{} ({})", self.name(), self.0)
-    }
 }
 
 impl fmt::Display for Anlageart {

@@ -48,7 +48,8 @@ pub fn gemeinde_name(ags: Option<&str>) -> String {
 /// "Grundrisse (2001)", or "ohne Anlageart".
 pub fn anlageart_text(a: Option<&Anlageart>) -> String {
     match a {
-        Some(a) => a.mit_code(),
+        // Words for people; the code stays in the API and XBau.
+        Some(a) => a.name().to_string(),
         None => "ohne Anlageart".into(),
     }
 }
@@ -73,9 +74,9 @@ mod tests {
     }
 
     #[test]
-    fn anlagearten_read_with_their_code() {
+    fn anlagearten_read_as_words_without_their_code() {
         let a = Anlageart::parse("2001").unwrap();
-        assert_eq!(anlageart_text(Some(&a)), "Grundrisse (2001)");
+        assert_eq!(anlageart_text(Some(&a)), "Grundrisse");
         assert_eq!(anlageart_text(None), "ohne Anlageart");
     }
 }

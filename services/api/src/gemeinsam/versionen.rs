@@ -127,8 +127,15 @@ pub async fn version_view(db: &Db, ver: Version) -> Result<VersionView, AppError
     let meta = db.metadaten(ver.id).await?;
     let m = |f: &str| meta.iter().find(|x| x.feld == f).map(|x| x.wert.clone());
     let mut teile = Vec::new();
-    if let (Some(p), Some(a)) = (m("planart"), m("anlageart")) {
-        teile.push(format!("{p} ({a})"));
+    // The kind of plan in words (its code stays in the API and XBau).
+    match (m("planart"), m("anlageart")) {
+        (Some(p), _) => teile.push(p),
+        (None, Some(a)) => {
+            if let Some(name) = plankammer_domain::codeliste::anlagen().name(&a) {
+                teile.push(name.to_string());
+            }
+        }
+        (None, None) => {}
     }
     if let Some(g) = m("geschoss") {
         teile.push(g);
