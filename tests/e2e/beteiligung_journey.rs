@@ -289,6 +289,23 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
         assert!(dokumente.contains(plan), "{plan} in scope: {dokumente}");
     }
     r.bild_und_schmal("fachstelle_anfrage").await;
+    // What the Stelle must do comes first: its Stellungnahme and the deadline.
+    let jetzt = r.text("[data-testid=jetzt-zu-tun]").await;
+    assert!(
+        jetzt.contains("Stellungnahme zum Bereich Brandschutz bis")
+            && jetzt.contains("Stellungnahme abgeben"),
+        "{jetzt}"
+    );
+    assert_eq!(
+        r.js(
+            "const j = document.querySelector('[data-testid=jetzt-zu-tun]'); \
+              const a = document.getElementById('anfrage'); \
+              return !!(j.compareDocumentPosition(a) & Node.DOCUMENT_POSITION_FOLLOWING);"
+        )
+        .await,
+        Some(Value::Bool(true)),
+        "before the request's details"
+    );
     // The Grundriss in the viewer: pdf.js renders it in the page.
     let ok = r
         .js(
@@ -498,6 +515,12 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     r.warte_auf("[data-testid=stellungnahme]").await;
     r.zeige(Some("#stellungnahmen")).await;
     r.bild("stellungnahme_abgegeben").await;
+    assert_eq!(
+        r.js("return document.querySelectorAll('[data-testid=jetzt-zu-tun]').length")
+            .await,
+        Some(Value::from(0)),
+        "nothing left to do once the Stellungnahme is given"
+    );
     assert!(
         r.text("[data-testid=stellungnahme]")
             .await
