@@ -332,9 +332,23 @@ impl Verfahren {
     }
 
     /// The Bauaufsicht opened the case's Beteiligung: its Stellungnahmen are no longer new
-    /// on the work list. Returns how many were new.
+    /// on the work list. Returns how many were new. When the case is assigned to an active
+    /// Sachbearbeiter or deputy, only their opening counts (a colleague looking in leaves
+    /// the news for them); an unassigned case is seen by any case worker of the tenant.
     pub async fn stellungnahmen_gesehen(&self, akteur: &Akteur, vorgang_id: i64) -> Ergebnis<u64> {
         let a = self.vorgang_der_bauaufsicht(akteur, vorgang_id).await?;
+        let z = self.db.zustaendigkeit(a.id).await?;
+        let zugewiesen: Vec<i64> = [z.bearbeiter, z.vertretung]
+            .into_iter()
+            .flatten()
+            .map(|p| p.id)
+            .collect();
+        if !zugewiesen.is_empty() && !zugewiesen.contains(&akteur.user_id) {
+            let aktiv = self.db.sachbearbeitende(a.tenant_id).await?;
+            if aktiv.iter().any(|p| zugewiesen.contains(&p.id)) {
+                return Ok(0);
+            }
+        }
         Ok(self
             .db
             .markiere_stellungnahmen_gesehen(a.id, now_millis())

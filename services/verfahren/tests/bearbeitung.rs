@@ -117,7 +117,19 @@ async fn the_work_list_leads_the_case_worker_through_the_beteiligung() {
         w.db.antrag(v).await.unwrap().naechste_frist,
         Some(b_gm.ende)
     );
-    assert_eq!(w.v.stellungnahmen_gesehen(&w.ba, v).await.unwrap(), 1);
+    // Assigned to a colleague: another case worker looking in leaves the news for her.
+    let ba2 = w
+        .weiteres_konto("ba2@example.org", "Sachbearbeiterin", Role::Bauaufsicht)
+        .await;
+    w.v.zustaendigkeit_setzen(&w.ba, v, Some(ba2.user_id), None)
+        .await
+        .unwrap();
+    assert_eq!(w.v.stellungnahmen_gesehen(&w.ba, v).await.unwrap(), 0);
+    assert_eq!(
+        arten(&liste(&w, &ba2, 7, true).await),
+        vec![(AufgabenArt::NeueStellungnahme, v)]
+    );
+    assert_eq!(w.v.stellungnahmen_gesehen(&ba2, v).await.unwrap(), 1);
     assert!(liste(&w, &w.ba, 7, false).await.is_empty());
     assert_eq!(w.v.stellungnahmen_gesehen(&w.ba, v).await.unwrap(), 0);
 
