@@ -121,12 +121,7 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
         "{willkommen:?}"
     );
 
-    let r = Reise {
-        browser: Browser::start(site.dir.path()).await,
-        url: url.clone(),
-        ordner,
-        bilder: std::cell::Cell::new(0),
-    };
+    let r = Reise::neu(Browser::start(site.dir.path()).await, url.clone(), ordner);
     r.b().set_window_size(1280, 1400).await.unwrap();
 
     // The tenant's admin fits the checklist of the vereinfachtes Verfahren to what this

@@ -109,12 +109,7 @@ async fn a_beteiligung_from_the_request_to_the_stamped_plan_in_a_real_browser() 
     let fall = site.demo_fall(&db).await;
     let aktenzeichen = fall.aktenzeichen.clone().unwrap().to_string();
 
-    let r = Reise {
-        browser: Browser::start(site.dir.path()).await,
-        url: url.clone(),
-        ordner,
-        bilder: std::cell::Cell::new(0),
-    };
+    let r = Reise::neu(Browser::start(site.dir.path()).await, url.clone(), ordner);
     r.b().set_window_size(1280, 1400).await.unwrap();
 
     // --- 0. The admin's view of the Stellen and who works for them. ----------------------

@@ -207,9 +207,51 @@ pub struct Reise {
     pub url: String,
     pub ordner: String,
     pub bilder: std::cell::Cell<u32>,
+    /// The pages (paths with ids as "N") already checked with axe-core.
+    pub gepruefte_seiten: std::cell::RefCell<std::collections::HashSet<String>>,
 }
 
 impl Reise {
+    pub fn neu(browser: Browser, url: String, ordner: String) -> Reise {
+        Reise {
+            browser,
+            url,
+            ordner,
+            bilder: std::cell::Cell::new(0),
+            gepruefte_seiten: Default::default(),
+        }
+    }
+
+    /// The first time the journey stands on a page (its path, ids as "N"), axe-core checks
+    /// it: every page a journey visits is checked, not only the ones it photographs.
+    async fn axe_bei_neuer_seite(&self) {
+        let Ok(url) = self.b().current_url().await else {
+            return;
+        };
+        let muster: String = url
+            .path()
+            .split('/')
+            .map(|t| {
+                if !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()) {
+                    "N"
+                } else {
+                    t
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        if !self.gepruefte_seiten.borrow_mut().insert(muster) {
+            return;
+        }
+        let befunde = self.browser.axe().await;
+        assert!(
+            befunde.is_empty(),
+            "axe-core findings on {} (first visit):\n{}",
+            url.path(),
+            befunde.join("\n")
+        );
+    }
+
     pub fn b(&self) -> &Client {
         &self.browser.client
     }
@@ -251,6 +293,7 @@ impl Reise {
             "return document.readyState === 'complete' && !!document.querySelector({css:?})"
         );
         self.warte(css, SEITE, &script).await;
+        self.axe_bei_neuer_seite().await;
     }
 
     pub async fn gehe(&self, pfad: &str) {

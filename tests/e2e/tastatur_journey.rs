@@ -99,12 +99,7 @@ async fn a_fachstelle_gives_its_stellungnahme_with_the_keyboard_alone() {
     let db = site.db().await;
     let fall = site.demo_fall(&db).await;
 
-    let r = Reise {
-        browser: Browser::start(site.dir.path()).await,
-        url: url.clone(),
-        ordner,
-        bilder: std::cell::Cell::new(0),
-    };
+    let r = Reise::neu(Browser::start(site.dir.path()).await, url.clone(), ordner);
     // A tablet in landscape: the Fachstelle's usual device.
     r.b().set_window_size(1024, 768).await.unwrap();
 
