@@ -75,6 +75,29 @@ async fn demo_beteiligung_und_antrag(db: &Db, verfahren: &Verfahren, tenant_id: 
                 .map_err(fehler)?;
         }
     }
+    // The authority's letterhead: its address and contact sign every mail and head the
+    // Bescheid. Saved through the admin's step, with the default Rechtsbehelfsbelehrung.
+    let admin = db
+        .user_by_email(
+            &plankammer_domain::Email::parse("admin@musterstadt.example")
+                .map_err(|e| anyhow::anyhow!(e.meldung))?,
+        )
+        .await?;
+    let admin = plankammer_verfahren::Akteur::aus(&db.member(admin.id, tenant_id).await?);
+    let (vorlage, _) = verfahren.bescheid_vorlage(&admin).await.map_err(fehler)?;
+    verfahren
+        .vorlage_speichern(
+            &admin,
+            &plankammer_verfahren::bescheid::Vorlage {
+                anschrift: "Rathausplatz 1\n34117 Musterstadt\n\
+                            Telefon 0561 787-0 · bauaufsicht@musterstadt.example"
+                    .into(),
+                ort: "Musterstadt".into(),
+                ..vorlage
+            },
+        )
+        .await
+        .map_err(fehler)?;
     let architektin = db
         .user_by_email(
             &plankammer_domain::Email::parse("architektin@musterstadt.example")
