@@ -176,6 +176,16 @@ async fn state_changing_requests_need_the_csrf_token() {
         .await
         .unwrap();
     assert_eq!(wrong.status(), 403);
+    // An Authorization header does not excuse a page form from its token: pages are
+    // authenticated by the cookie, which a foreign site's form would carry.
+    let mit_bearer = c
+        .post(format!("{}/konto/schluessel", app.url))
+        .bearer_auth("x")
+        .form(&[("name", "CAD")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mit_bearer.status(), 403);
     let foreign = c
         .post(format!("{}/konto/schluessel", app.url))
         .header("origin", "https://boese.example")
@@ -697,6 +707,12 @@ async fn login_redirects_only_to_our_own_pages() {
         ("/konto", "/konto"),
         ("//boese.example/x", "/start"),
         ("https://boese.example", "/start"),
+        // Browsers drop tabs and newlines: "/\t/boese.example" would become "//boese.example".
+        ("/\t/boese.example", "/start"),
+        ("/\n/boese.example", "/start"),
+        ("/\r\nSet-Cookie: x=1", "/start"),
+        ("/\\boese.example", "/start"),
+        ("/vorgaenge/1?x=a%09b", "/vorgaenge/1?x=a%09b"),
     ] {
         let c = app.client();
         let page = c
@@ -721,6 +737,28 @@ async fn login_redirects_only_to_our_own_pages() {
             .unwrap();
         assert_eq!(r.headers()["location"], expected, "weiter={weiter}");
     }
+}
+
+/// HSTS only where the product is reached over https.
+#[tokio::test]
+async fn hsts_is_sent_under_an_https_public_url() {
+    let https = spawn_app_with(|c| {
+        c.public_url = "https://bauantrag.example".into();
+        c.secure_cookies = true;
+    })
+    .await;
+    let r = reqwest::get(format!("{}/anmelden", https.url))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+    let http = spawn_app().await;
+    let r = reqwest::get(format!("{}/anmelden", http.url))
+        .await
+        .unwrap();
+    assert!(r.headers().get("strict-transport-security").is_none());
 }
 
 fn urlencode(s: &str) -> String {

@@ -149,7 +149,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             sitzung::resolve_session,
         ))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             betrieb::track,

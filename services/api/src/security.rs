@@ -28,9 +28,19 @@ pub const MAX_FORM_BODY: usize = 1024 * 1024;
 pub const CSP: &str = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; \
      font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-pub async fn headers(req: Request, next: Next) -> Response {
+/// HSTS under an https `PUBLIC_URL`: a year, subdomains included (the authority's host
+/// serves nothing over plain http once it is on https).
+pub const HSTS: &str = "max-age=31536000; includeSubDomains";
+
+pub async fn headers(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
+    if st.config.secure_cookies {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        );
+    }
     // A handler may set a stricter policy (downloads: `sandbox`); otherwise the default.
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         h.insert(
@@ -79,7 +89,11 @@ pub async fn csrf_guard(
         *req.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
-    if !unsafe_method || bearer(req.headers()).is_some() {
+    // A token is judged alone only on the API (never by cookies there, see ApiCaller), and
+    // browsers do not send Authorization headers across sites. Pages are authenticated by
+    // the session cookie, so a Bearer header there skips nothing.
+    if !unsafe_method || (req.uri().path().starts_with("/api/") && bearer(req.headers()).is_some())
+    {
         return next.run(req).await;
     }
     if let Some(origin) = req

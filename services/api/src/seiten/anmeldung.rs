@@ -85,12 +85,16 @@ struct LoginQuery {
 }
 
 /// Only our own paths are valid targets after login (no open redirect).
+/// Where to go after signing in: a path of this origin only. Printable ASCII without
+/// spaces (browsers drop tabs and newlines from URLs, so "/\t/host" would become "//host",
+/// and a newline would not fit in a Location header), not protocol-relative, no backslash.
 fn safe_return_to(p: Option<&str>) -> &str {
     match p {
         Some(p)
-            if p.starts_with('/')
+            if p.len() <= 2000
+                && p.starts_with('/')
                 && !p.starts_with("//")
-                && !p.contains('\\')
+                && p.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
                 && !p.starts_with("/anmelden") =>
         {
             p
