@@ -45,14 +45,22 @@ impl Default for Hochladegrenzen {
     }
 }
 
-/// A safe, readable file name: no path, no control or reserved characters, at most 120
-/// characters, ending in `.pdf`.
+/// Characters that change how text is shown without being seen: bidirectional overrides and
+/// isolates (a "Plan\u{202E}fdp.exe" reads as "Planexe.pdf"), marks, zero-width characters.
+fn unsichtbar(c: char) -> bool {
+    matches!(c,
+        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// A safe, readable file name: no path, no control, invisible or reserved characters, at
+/// most 120 characters, ending in `.pdf`.
 pub fn sichere_dateiname(raw: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()
         .map(|c| {
-            if c.is_control() || "<>:\"|?*;".contains(c) {
+            if c.is_control() || unsichtbar(c) || "<>:\"|?*;".contains(c) {
                 '_'
             } else {
                 c
@@ -526,6 +534,12 @@ mod tests {
             "EG Grundriss.PDF"
         );
         assert_eq!(sichere_dateiname("a\u{0}b\"c<d>.pdf"), "a_b_c_d_.pdf");
+        // A right-to-left override would show "Planexe.pdf".
+        assert_eq!(sichere_dateiname("Plan\u{202E}fdp.exe"), "Plan_fdp.exe.pdf");
+        assert_eq!(
+            sichere_dateiname("\u{FEFF}EG\u{200B}\u{2066}.pdf"),
+            "_EG__.pdf"
+        );
         assert_eq!(sichere_dateiname(""), "dokument.pdf");
         assert_eq!(sichere_dateiname(".pdf"), "dokument.pdf");
         assert_eq!(sichere_dateiname(&"x".repeat(500)).chars().count(), 120);
