@@ -26,7 +26,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub session_ttl: Duration,
     pub metrics_token: Option<String>,
-    pub trust_proxy: bool,
+    /// Reverse proxies in front whose `X-Forwarded-For` entries are trusted (0: none).
+    pub proxy_hops: u8,
     pub upload_max_file: u64,
     pub upload_max_case: u64,
     pub upload_max_files: usize,
@@ -79,14 +80,20 @@ where
     }
 }
 
-fn parse_bool(name: &'static str) -> Result<bool, ConfigError> {
-    match var(name).as_deref() {
-        None | Some("0") | Some("false") | Some("no") => Ok(false),
-        Some("1") | Some("true") | Some("yes") => Ok(true),
-        Some(v) => Err(ConfigError {
-            var: name,
-            problem: format!("{v:?} is not true/false"),
-        }),
+/// `TRUST_PROXY`: false (default) or 0, true (one proxy) or the number of proxies in front
+/// (at most 5). Only that many entries from the right of `X-Forwarded-For` are believed,
+/// since anything further left came from the client itself.
+fn parse_proxy_hops() -> Result<u8, ConfigError> {
+    match var("TRUST_PROXY").as_deref() {
+        None | Some("0") | Some("false") | Some("no") => Ok(0),
+        Some("true") | Some("yes") => Ok(1),
+        Some(v) => match v.parse::<u8>() {
+            Ok(n @ 1..=5) => Ok(n),
+            _ => Err(ConfigError {
+                var: "TRUST_PROXY",
+                problem: format!("{v:?} is not false, true or a number of proxies from 1 to 5"),
+            }),
+        },
     }
 }
 
@@ -218,7 +225,7 @@ impl Config {
                 3600 * parse_num("SESSION_TTL_HOURS", 12u64, 1, 24 * 30)?,
             ),
             metrics_token: var("METRICS_TOKEN"),
-            trust_proxy: parse_bool("TRUST_PROXY")?,
+            proxy_hops: parse_proxy_hops()?,
             upload_max_file: 1_000_000 * parse_num("UPLOAD_MAX_FILE_MB", 250u64, 1, 100_000)?,
             upload_max_case: 1_000_000 * parse_num("UPLOAD_MAX_CASE_MB", 2_000u64, 1, 10_000_000)?,
             upload_max_files: parse_num("UPLOAD_MAX_FILES", 50usize, 1, 1000)?,

@@ -633,7 +633,7 @@ async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Resul
         let mut api = ApiConfig::for_url(&config.public_url, config.web_dir.clone());
         api.session_ttl = config.session_ttl;
         api.metrics_token = config.metrics_token.clone();
-        api.trust_proxy = config.trust_proxy;
+        api.proxy_hops = config.proxy_hops;
         api.upload_max_file = config.upload_max_file;
         api.upload_max_case = config.upload_max_case;
         api.upload_max_files = config.upload_max_files;

@@ -23,6 +23,8 @@ async fn a_wrong_setting_stops_start_up_naming_the_variable() {
         ("PUBLIC_URL", "ftp://x"),
         ("LOG_FORMAT", "xml"),
         ("MAIL_FROM", "kein absender"),
+        ("TRUST_PROXY", "vielleicht"),
+        ("TRUST_PROXY", "9"),
     ] {
         let (code, out) = site.run(&["migrate"], &[(var, value.to_string())]);
         assert_eq!(code, 2, "{var}={value}: {out}");

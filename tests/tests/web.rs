@@ -739,6 +739,58 @@ async fn login_redirects_only_to_our_own_pages() {
     }
 }
 
+/// Behind one trusted proxy, a client that writes its own `X-Forwarded-For` entries (a new
+/// one per attempt) is still counted under the address the proxy appended.
+#[tokio::test]
+async fn a_forged_forwarded_for_does_not_escape_the_address_limit() {
+    let app = spawn_app_with(|c| {
+        c.proxy_hops = 1;
+        c.login_limits.max_per_address = 3;
+    })
+    .await;
+    let t = app.tenant("kassel").await;
+    for i in 0..5 {
+        app.user(t, &format!("p{i}@x.de"), Role::Antragsteller)
+            .await;
+    }
+    let versuch = |i: usize| {
+        let c = app.client();
+        let url = app.url.clone();
+        async move {
+            let page = c
+                .get(format!("{url}/anmelden"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let token = csrf_from(&page).unwrap();
+            c.post(format!("{url}/anmelden"))
+                // What the client wrote, then what the proxy appended.
+                .header("x-forwarded-for", format!("198.51.100.{i}, 203.0.113.9"))
+                .form(&[
+                    ("email", format!("p{i}@x.de").as_str()),
+                    ("passwort", "falsch-falsch-falsch"),
+                    ("_csrf", token.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let mut status = Vec::new();
+    for i in 0..5 {
+        status.push(versuch(i).await.as_u16());
+    }
+    assert_eq!(
+        status,
+        vec![401, 401, 401, 429, 429],
+        "one address, however it is dressed"
+    );
+}
+
 /// HSTS only where the product is reached over https.
 #[tokio::test]
 async fn hsts_is_sent_under_an_https_public_url() {

@@ -49,8 +49,10 @@ pub struct ApiConfig {
     pub mail_domain: String,
     /// If set, `/metrics` answers only requests with `Authorization: Bearer <token>`.
     pub metrics_token: Option<String>,
-    /// Trust `X-Forwarded-For` from a reverse proxy for the client address (login limits).
-    pub trust_proxy: bool,
+    /// How many reverse proxies in front append to `X-Forwarded-For` (0: none, the socket
+    /// peer is the client). The client address (login limits) is the entry that many places
+    /// from the right; entries further left are the client's own words.
+    pub proxy_hops: u8,
     /// Largest single uploaded file, in bytes.
     pub upload_max_file: u64,
     /// Largest total of all versions of one case, in bytes.
@@ -76,7 +78,7 @@ impl ApiConfig {
             login_limits: LoginLimits::default(),
             mail_domain: host.clone(),
             metrics_token: None,
-            trust_proxy: false,
+            proxy_hops: 0,
             upload_max_file: 250_000_000,
             upload_max_case: 2_000_000_000,
             upload_max_files: 50,

@@ -251,19 +251,76 @@ impl FromRequestParts<AppState> for ApiCaller {
     }
 }
 
-/// The client's address, for login limits: the socket peer, or the first
-/// `X-Forwarded-For` entry when a trusted reverse proxy sets it.
+/// The client's address, for login limits: the socket peer, or, behind `proxy_hops`
+/// trusted reverse proxies, the `X-Forwarded-For` entry that many places from the right
+/// (each proxy appends the address it was connected from; whatever stands further left
+/// the client wrote itself and may rotate at will). Several headers count as one list.
 pub fn client_addr(
     parts: &axum::http::HeaderMap,
     peer: Option<std::net::SocketAddr>,
-    trust_proxy: bool,
+    proxy_hops: u8,
 ) -> String {
-    if trust_proxy
-        && let Some(fwd) = parts.get("x-forwarded-for").and_then(|v| v.to_str().ok())
-        && let Some(first) = fwd.split(',').next()
-    {
-        return first.trim().to_string();
+    let peer = peer
+        .map(|p| p.ip().to_string())
+        .unwrap_or_else(|| "unbekannt".into());
+    if proxy_hops == 0 {
+        return peer;
     }
-    peer.map(|p| p.ip().to_string())
-        .unwrap_or_else(|| "unbekannt".into())
+    let eintraege: Vec<&str> = parts
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    let n = usize::from(proxy_hops);
+    match eintraege.len().checked_sub(n) {
+        Some(i) => eintraege[i]
+            .parse::<std::net::IpAddr>()
+            .map(|ip| ip.to_string())
+            .unwrap_or(peer),
+        // Fewer entries than proxies: the request did not come through all of them.
+        None => peer,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_addr;
+    use axum::http::{HeaderMap, HeaderValue};
+
+    fn kopf(werte: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for w in werte {
+            h.append("x-forwarded-for", HeaderValue::from_str(w).unwrap());
+        }
+        h
+    }
+
+    /// A client that writes its own X-Forwarded-For cannot choose the address it is counted
+    /// under: only the entries the trusted proxies appended are believed.
+    #[test]
+    fn only_the_trusted_proxies_entries_count() {
+        let proxy = Some("10.0.0.2:443".parse().unwrap());
+        // No proxy trusted: the socket peer, whatever the header says.
+        assert_eq!(client_addr(&kopf(&["1.2.3.4"]), proxy, 0), "10.0.0.2");
+        // One proxy: the entry it appended (the last), not the client's own first ones.
+        let gefaelscht = kopf(&["6.6.6.6, 7.7.7.7, 203.0.113.9"]);
+        assert_eq!(client_addr(&gefaelscht, proxy, 1), "203.0.113.9");
+        // Rotating the forged part changes nothing.
+        let anders = kopf(&["8.8.8.8, 203.0.113.9"]);
+        assert_eq!(client_addr(&anders, proxy, 1), "203.0.113.9");
+        // Two proxies (CDN and load balancer): the second entry from the right.
+        assert_eq!(client_addr(&gefaelscht, proxy, 2), "7.7.7.7");
+        // Several header lines form one list.
+        assert_eq!(
+            client_addr(&kopf(&["6.6.6.6", "203.0.113.9"]), proxy, 1),
+            "203.0.113.9"
+        );
+        // Too few entries, or garbage: the socket peer.
+        assert_eq!(client_addr(&kopf(&[]), proxy, 1), "10.0.0.2");
+        assert_eq!(client_addr(&kopf(&["203.0.113.9"]), proxy, 2), "10.0.0.2");
+        assert_eq!(client_addr(&kopf(&["nicht-ip"]), proxy, 1), "10.0.0.2");
+    }
 }

@@ -73,7 +73,7 @@ impl FromRequestParts<AppState> for ClientAddr {
         Ok(ClientAddr(sitzung::client_addr(
             &parts.headers,
             peer,
-            state.config.trust_proxy,
+            state.config.proxy_hops,
         )))
     }
 }
