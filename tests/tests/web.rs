@@ -791,6 +791,67 @@ async fn a_forged_forwarded_for_does_not_escape_the_address_limit() {
     );
 }
 
+/// Input the framework's extractors refuse is answered by the product: German for people,
+/// problem details for the API, never axum's English text.
+#[tokio::test]
+async fn malformed_requests_get_german_answers_not_framework_texts() {
+    let app = spawn_app().await;
+    let t = app.tenant("kassel").await;
+    app.user(t, "anna@x.de", Role::Antragsteller).await;
+    let (c, csrf) = app.login("anna@x.de").await;
+    let englisch = [
+        "Cannot parse",
+        "Failed to deserialize",
+        "missing field",
+        "Invalid URL",
+    ];
+    // Pages: an id that is no number names nothing; a form without its fields is refused.
+    let r = c
+        .get(format!("{}/vorgaenge/abc", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let seite = r.text().await.unwrap();
+    assert!(
+        seite.contains("<html") && !englisch.iter().any(|e| seite.contains(e)),
+        "{seite}"
+    );
+    let r = c
+        .post(format!("{}/vorgaenge/1/anlagearten", app.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("_csrf={csrf}&%ZZ=1"))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let seite = r.text().await.unwrap();
+    assert!(
+        !englisch.iter().any(|e| seite.contains(e)) && status >= 400,
+        "{status}: {seite}"
+    );
+    // API: problem details in German.
+    for (pfad, erwartet) in [
+        ("/api/v1/cases/abc", 404),
+        ("/api/v1/cases/1/documents?limit=viele", 422),
+        ("/api/v1/aufgaben?tage=-3", 422),
+    ] {
+        let r = c.get(format!("{}{pfad}", app.url)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), erwartet, "{pfad}");
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/problem+json",
+            "{pfad}"
+        );
+        let body: serde_json::Value = r.json().await.unwrap();
+        let meldung = body["meldung"].as_str().unwrap_or_default().to_string();
+        assert!(
+            !meldung.is_empty() && !englisch.iter().any(|e| meldung.contains(e)),
+            "{pfad}: {body}"
+        );
+    }
+}
+
 /// HSTS only where the product is reached over https.
 #[tokio::test]
 async fn hsts_is_sent_under_an_https_public_url() {

@@ -143,6 +143,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::upload_router())
         .merge(seiten::upload_router())
         .fallback(seiten::anmeldung::not_found)
+        .layer(axum::middleware::from_fn(security::ablehnungen))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::csrf_guard,

@@ -14,7 +14,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 use futures::StreamExt;
 use std::path::Path;
@@ -27,6 +27,48 @@ pub const MAX_FORM_BODY: usize = 1024 * 1024;
 
 pub const CSP: &str = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; \
      font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// axum's extractors (Path, Query, Form, Multipart, the body limit) refuse bad input with
+/// an English `text/plain` answer ("Cannot parse `abc` to a `i64`", "missing field …").
+/// Here, once for every route, such an answer becomes the product's own: a German page for
+/// people, problem details for the API. The English original goes to the log only. A path
+/// segment that does not parse (an id like "abc") names nothing: 404.
+pub async fn ablehnungen(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let text_plain = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    let abgelehnt = matches!(status.as_u16(), 400 | 413 | 415 | 422);
+    if !(abgelehnt && text_plain) {
+        return resp;
+    }
+    let original = axum::body::to_bytes(resp.into_body(), 4096)
+        .await
+        .unwrap_or_default();
+    let original = String::from_utf8_lossy(&original);
+    tracing::info!(status = status.as_u16(), detail = %original.trim(), "request refused by an extractor");
+    let fehler = if status.as_u16() == 413 {
+        AppError::TooLarge("Die Anfrage ist größer als erlaubt.".into())
+    } else if original.starts_with("Invalid URL") {
+        AppError::NotFound
+    } else if status.as_u16() == 415 {
+        AppError::Invalid("Die Anfrage hat ein Format, das hier nicht angenommen wird.".into())
+    } else {
+        AppError::Invalid(
+            "Die Anfrage ist ungültig: eine Angabe im Formular oder in der Adresse fehlt oder hat nicht die erwartete Form."
+                .into(),
+        )
+    };
+    if api {
+        crate::error::ApiError(fehler).into_response()
+    } else {
+        fehler.into_response()
+    }
+}
 
 /// HSTS under an https `PUBLIC_URL`: a year, subdomains included (the authority's host
 /// serves nothing over plain http once it is on https).
