@@ -77,13 +77,7 @@ async fn demo_beteiligung_und_antrag(db: &Db, verfahren: &Verfahren, tenant_id: 
     }
     // The authority's letterhead: its address and contact sign every mail and head the
     // Bescheid. Saved through the admin's step, with the default Rechtsbehelfsbelehrung.
-    let admin = db
-        .user_by_email(
-            &plankammer_domain::Email::parse("admin@musterstadt.example")
-                .map_err(|e| anyhow::anyhow!(e.meldung))?,
-        )
-        .await?;
-    let admin = plankammer_verfahren::Akteur::aus(&db.member(admin.id, tenant_id).await?);
+    let admin = demo_akteur(db, "admin@musterstadt.example", tenant_id).await?;
     let (vorlage, _) = verfahren.bescheid_vorlage(&admin).await.map_err(fehler)?;
     verfahren
         .vorlage_speichern(
@@ -98,17 +92,12 @@ async fn demo_beteiligung_und_antrag(db: &Db, verfahren: &Verfahren, tenant_id: 
         )
         .await
         .map_err(fehler)?;
-    let architektin = db
-        .user_by_email(
-            &plankammer_domain::Email::parse("architektin@musterstadt.example")
-                .map_err(|e| anyhow::anyhow!(e.meldung))?,
-        )
-        .await?;
+    let architektin = demo_akteur(db, "architektin@musterstadt.example", tenant_id).await?;
     verfahren
         .demo_vollstaendiger_fall(
             &betreiber,
             tenant_id,
-            architektin.id,
+            architektin.user_id,
             &angaben(
                 "Neubau Einfamilienhaus mit Garage",
                 ("Lindenweg", "12", "34117"),
@@ -130,7 +119,7 @@ async fn demo_beteiligung_und_antrag(db: &Db, verfahren: &Verfahren, tenant_id: 
         .demo_vollstaendiger_fall(
             &betreiber,
             tenant_id,
-            architektin.id,
+            architektin.user_id,
             &angaben(
                 "Neubau Doppelhaus mit Carport",
                 ("Am Weinberg", "3", "34119"),
@@ -145,14 +134,7 @@ async fn demo_beteiligung_und_antrag(db: &Db, verfahren: &Verfahren, tenant_id: 
         )
         .await
         .map_err(fehler)?;
-    let sachbearbeitung = db
-        .user_by_email(
-            &plankammer_domain::Email::parse("sachbearbeitung@musterstadt.example")
-                .map_err(|e| anyhow::anyhow!(e.meldung))?,
-        )
-        .await?;
-    let akteur =
-        plankammer_verfahren::Akteur::aus(&db.member(sachbearbeitung.id, tenant_id).await?);
+    let akteur = demo_akteur(db, "sachbearbeitung@musterstadt.example", tenant_id).await?;
     let stellen = db.stellen_fuer(tenant_id).await?;
     let anfragen = stellen
         .iter()
@@ -182,7 +164,7 @@ async fn demo_beteiligung_und_antrag(db: &Db, verfahren: &Verfahren, tenant_id: 
         .demo_entwurf(
             &betreiber,
             tenant_id,
-            architektin.id,
+            architektin.user_id,
             &angaben(
                 "Anbau eines Wintergartens",
                 ("Am Rosenhang", "5", "34128"),
@@ -197,6 +179,15 @@ async fn demo_beteiligung_und_antrag(db: &Db, verfahren: &Verfahren, tenant_id: 
         .await
         .map_err(fehler)?;
     Ok(())
+}
+
+/// A demo account as it acts in the demo tenant.
+async fn demo_akteur(db: &Db, email: &str, tenant_id: i64) -> Result<plankammer_verfahren::Akteur> {
+    let email = plankammer_domain::Email::parse(email).map_err(|e| anyhow::anyhow!(e.meldung))?;
+    let user = db.user_by_email(&email).await?;
+    Ok(plankammer_verfahren::Akteur::aus(
+        &db.member(user.id, tenant_id).await?,
+    ))
 }
 
 /// The Angaben of a demo case in Kassel (all persons and places are invented; the first

@@ -177,25 +177,7 @@ async fn upload_plans_and_watch_the_check_in_a_real_browser() {
     let browser = Browser::start(site.dir.path()).await;
     let b = &browser.client;
     b.set_window_size(1280, 1800).await.unwrap();
-    b.goto(&format!("{url}/anmelden")).await.unwrap();
-    b.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys("architektin@musterstadt.example")
-        .await
-        .unwrap();
-    b.find(Locator::Id("passwort"))
-        .await
-        .unwrap()
-        .send_keys("plankammer-demo")
-        .await
-        .unwrap();
-    b.find(Locator::Css("[data-testid=anmelden]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    demo_anmelden(b, &url, "architektin").await;
     b.wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Id("bezeichnung"))
@@ -320,6 +302,35 @@ async fn upload_plans_and_watch_the_check_in_a_real_browser() {
     browser.client.clone().close().await.unwrap();
 }
 
+/// Signs in as the demo account `konto` (architektin, sachbearbeitung, …) through the
+/// login form and waits for the start page.
+async fn demo_anmelden(b: &fantoccini::Client, url: &str, konto: &str) {
+    b.goto(&format!("{url}/anmelden")).await.unwrap();
+    b.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(&format!("{konto}@musterstadt.example"))
+        .await
+        .unwrap();
+    b.find(Locator::Id("passwort"))
+        .await
+        .unwrap()
+        .send_keys("plankammer-demo")
+        .await
+        .unwrap();
+    b.find(Locator::Css("[data-testid=anmelden]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("[data-testid=startseite]"))
+        .await
+        .unwrap();
+}
+
 /// Every page a person can reach by following links, for every demo role and without an
 /// account, at phone width (360 px): nothing scrolls sideways, axe-core finds no WCAG 2.1
 /// A/AA or best-practice violation, and no link leads to an error page. The pages are found
@@ -367,30 +378,7 @@ async fn every_linked_page_at_phone_width_without_axe_findings() {
     ] {
         b.delete_all_cookies().await.unwrap();
         if let Some(k) = konto {
-            b.goto(&format!("{url}/anmelden")).await.unwrap();
-            b.find(Locator::Id("email"))
-                .await
-                .unwrap()
-                .send_keys(&format!("{k}@musterstadt.example"))
-                .await
-                .unwrap();
-            b.find(Locator::Id("passwort"))
-                .await
-                .unwrap()
-                .send_keys("plankammer-demo")
-                .await
-                .unwrap();
-            b.find(Locator::Css("[data-testid=anmelden]"))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
-            b.wait()
-                .at_most(Duration::from_secs(10))
-                .for_element(Locator::Css("[data-testid=startseite]"))
-                .await
-                .unwrap();
+            demo_anmelden(b, &url, k).await;
         }
         let wer = konto.unwrap_or("ohne Konto");
         let mut gesehen = std::collections::HashSet::new();
@@ -469,25 +457,7 @@ async fn a_fachstelle_comments_on_a_plan_on_a_tablet() {
     for (fenster, name) in [(Fenster::TabletQuer, "quer"), (Fenster::TabletHoch, "hoch")] {
         let browser = Browser::start_mit(site.dir.path(), fenster).await;
         let b = &browser.client;
-        b.goto(&format!("{url}/anmelden")).await.unwrap();
-        b.find(Locator::Id("email"))
-            .await
-            .unwrap()
-            .send_keys("brandschutz@musterstadt.example")
-            .await
-            .unwrap();
-        b.find(Locator::Id("passwort"))
-            .await
-            .unwrap()
-            .send_keys("plankammer-demo")
-            .await
-            .unwrap();
-        b.find(Locator::Css("[data-testid=anmelden]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        demo_anmelden(b, &url, "brandschutz").await;
         let warte = |css: &'static str| {
             let b = b.clone();
             async move {
