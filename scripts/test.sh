@@ -6,6 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh --test
+
+# A clean build of the suite takes about 8 GB in target/. CI builds once from a clean clone:
+# incremental caches (2 GB) would never be reused there.
+if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
+frei_gb=$(df -P -BG . | awk 'NR==2 {gsub("G", "", $4); print $4}')
+if [ "${frei_gb:-0}" -lt 12 ]; then
+  echo "Warnung: nur ${frei_gb} GB frei auf $(df -P . | awk 'NR==2 {print $6}'); der Testlauf braucht etwa 10 GB." >&2
+fi
 scripts/postgres.sh
 # Every test makes its own database and throws it away: the test cluster needs no
 # durability. Without fsync a commit does not wait for the disk, and dropping a database

@@ -2,9 +2,7 @@
 //! the request on, withdrawn ones included), the tenant's running requests, the Stellen a
 //! tenant may ask, and a member's request it may still act on.
 
-mod beteiligung_welt;
-
-use beteiligung_welt::*;
+use crate::beteiligung_welt::*;
 use plankammer_domain::beteiligung::BeteiligungsZustand;
 use plankammer_storage::now_millis;
 use plankammer_verfahren::Fehler;

@@ -3,9 +3,7 @@
 //! deadline counts for the inbox, a case is assigned with a deputy (mails and "meine
 //! Vorgänge" follow), and internal notes stay with the Bauaufsicht.
 
-mod beteiligung_welt;
-
-use beteiligung_welt::*;
+use crate::beteiligung_welt::*;
 use plankammer_domain::Role;
 use plankammer_domain::aufgabe::AufgabenArt;
 use plankammer_domain::beteiligung::Zustimmung;

@@ -4,9 +4,7 @@
 //! sharing a Fassung — and the Beteiligung closing (09) exactly once by each of its four
 //! paths: the last Stellungnahme, a withdrawal, a deemed consent, the sweep.
 
-mod beteiligung_welt;
-
-use beteiligung_welt::*;
+use crate::beteiligung_welt::*;
 use plankammer_domain::beteiligung::{
     BeteiligungsZustand, Rolle, Schweigefolge, Zustimmung, fristvorschlag_standard,
 };

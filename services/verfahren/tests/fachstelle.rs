@@ -2,9 +2,7 @@
 //! state machine, corrections superseding, late ones flagged), attachments frozen with it,
 //! removing one not yet submitted — and who may do any of it.
 
-mod beteiligung_welt;
-
-use beteiligung_welt::*;
+use crate::beteiligung_welt::*;
 use plankammer_domain::beteiligung::{BeteiligungsZustand, Zustimmung};
 use plankammer_domain::vorgang::Zustand;
 use plankammer_domain::zeitleiste::Eintragsart;

@@ -2,9 +2,7 @@
 //! (the Bauaufsicht all; a Stelle its own, the others' when allowed), replies sitting where
 //! their thread sits, and no commenting after a withdrawal.
 
-mod beteiligung_welt;
-
-use beteiligung_welt::*;
+use crate::beteiligung_welt::*;
 use plankammer_verfahren::beteiligung::{Anfrage, Beteiligen};
 use plankammer_verfahren::plan::KommentarEingabe;
 use plankammer_verfahren::zugriff::Planweg;

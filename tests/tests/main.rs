@@ -1,0 +1,12 @@
+//! All integration tests of this crate in one binary: one link instead of one per file,
+//! and the files' tests run in parallel with each other.
+
+mod antrag;
+mod aufbau;
+mod dokumente;
+mod freizeichnung;
+mod mail_smtp;
+mod openapi;
+mod unterlagen;
+mod web;
+mod zugriff;
