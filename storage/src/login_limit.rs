@@ -1,75 +1,196 @@
 //! Login rate limiting, kept in the database so it holds across any number of servers.
 //!
-//! Failed attempts are counted per account and per client address over a sliding window.
+//! Every attempt is *reserved* before the password is checked: one transaction counts the
+//! attempts of the window and records this one, serialised per client address (an advisory
+//! lock on PostgreSQL, the single writer on SQLite). Forty parallel attempts therefore meet a
+//! limit of five exactly as forty sequential ones would.
+//!
+//! Three counters, chosen so that a stranger cannot lock the owner out:
+//! - per account *and* address: a few failures block that pair only. Whoever guesses from
+//!   another address does not block the owner at theirs;
+//! - per address: a ceiling on attempts from one source, whatever account they name;
+//! - per account across all addresses: beyond a threshold, attempts are *slowed* (a delay
+//!   that grows with the failures, capped), never blocked, so a distributed guesser loses
+//!   speed while the owner can still sign in.
+//!
 //! Keys are stored as SHA-256, so the table holds no e-mail addresses or IP addresses.
 
-use crate::{Db, Millis, Result, sha256_hex};
+use crate::{Backend, Db, Millis, Result, sha256_hex};
 
 #[derive(Debug, Clone, Copy)]
 pub struct LoginLimits {
     pub window_ms: i64,
-    pub max_per_account: i64,
+    /// Attempts (failed or still running) for one account from one address before that pair
+    /// is blocked.
+    pub max_per_account_address: i64,
+    /// Attempts (failed or still running) from one address, for any accounts.
     pub max_per_address: i64,
+    /// Failures for one account, from all addresses, after which attempts are slowed.
+    pub slow_after_account_failures: i64,
+    /// Longest delay per attempt for a slowed account.
+    pub max_delay_ms: i64,
 }
 
 impl Default for LoginLimits {
     fn default() -> Self {
         LoginLimits {
             window_ms: 15 * 60 * 1000,
-            max_per_account: 5,
+            max_per_account_address: 5,
             max_per_address: 50,
+            slow_after_account_failures: 20,
+            max_delay_ms: 10_000,
         }
     }
 }
 
+/// What the limiter allows for one attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginZulassung {
+    /// The attempt may check the password, after waiting `delay_ms` (0 for most). The
+    /// reservation must be settled with [`Db::login_settle`].
+    Erlaubt {
+        reservation: LoginReservation,
+        delay_ms: i64,
+    },
+    /// Too many attempts from this address, or for this account from this address.
+    Gesperrt,
+}
+
+/// The rows an allowed attempt reserved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginReservation {
+    email: String,
+    addr: String,
+    /// The address's and the pair's rows of this attempt.
+    rows: [i64; 2],
+}
+
 fn account_key(email: &str) -> String {
-    sha256_hex(&format!("account:{}", email.trim().to_lowercase()))
+    sha256_hex(&format!("account:{}", normalise(email)))
 }
 
 fn address_key(addr: &str) -> String {
     sha256_hex(&format!("address:{addr}"))
 }
 
+fn pair_key(email: &str, addr: &str) -> String {
+    sha256_hex(&format!("pair:{}\n{addr}", normalise(email)))
+}
+
+fn normalise(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// A 64-bit advisory lock number from a key's hash.
+fn lock_number(key: &str) -> i64 {
+    i64::from_str_radix(&key[..15], 16).unwrap_or(0)
+}
+
 impl Db {
-    /// Is another attempt allowed for this account from this address?
-    pub async fn login_allowed(
+    /// Reserves one login attempt for this account from this address, or refuses it.
+    pub async fn login_reservieren(
         &self,
         email: &str,
         addr: &str,
         limits: LoginLimits,
         now: Millis,
-    ) -> Result<bool> {
+    ) -> Result<LoginZulassung> {
         let since = now - limits.window_ms;
-        let count = |key: String| async move {
+        let (addr_key, pair) = (address_key(addr), pair_key(email, addr));
+        let mut tx = self.begin().await?;
+        if self.backend() == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(lock_number(&addr_key))
+                .execute(tx.c())
+                .await?;
+        }
+        // Written first: on SQLite the write takes the database's one write lock, so the
+        // counts below see every attempt that committed before. The pair's row stays as the
+        // failure if the password is wrong; a success removes it.
+        let mut rows = [0i64; 2];
+        for (row, key) in rows.iter_mut().zip([&addr_key, &pair]) {
+            *row = sqlx::query_scalar(
+                "INSERT INTO login_attempts (key_hash, at) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(key)
+            .bind(now)
+            .fetch_one(tx.c())
+            .await?;
+        }
+        let count = |key: String| {
             sqlx::query_scalar::<_, i64>(
                 "SELECT COUNT(*) FROM login_attempts WHERE key_hash = $1 AND at > $2",
             )
             .bind(key)
             .bind(since)
-            .fetch_one(self.pool())
-            .await
         };
-        Ok(count(account_key(email)).await? < limits.max_per_account
-            && count(address_key(addr)).await? < limits.max_per_address)
+        let from_address = count(addr_key).fetch_one(tx.c()).await?;
+        let from_pair = count(pair).fetch_one(tx.c()).await?;
+        if from_address > limits.max_per_address || from_pair > limits.max_per_account_address {
+            tx.rollback().await?;
+            return Ok(LoginZulassung::Gesperrt);
+        }
+        let account_failures = count(account_key(email)).fetch_one(tx.c()).await?;
+        tx.commit().await?;
+        let over = account_failures - limits.slow_after_account_failures;
+        let delay_ms = if over < 0 {
+            0
+        } else {
+            // One second more per five failures beyond the threshold, capped.
+            (1000 * (1 + over / 5)).min(limits.max_delay_ms)
+        };
+        Ok(LoginZulassung::Erlaubt {
+            reservation: LoginReservation {
+                email: email.to_string(),
+                addr: addr.to_string(),
+                rows,
+            },
+            delay_ms,
+        })
     }
 
-    pub async fn record_login_failure(&self, email: &str, addr: &str, now: Millis) -> Result<()> {
-        for key in [account_key(email), address_key(addr)] {
+    /// Settles a reserved attempt. A failure stays counted for the address, the pair and the
+    /// account. A success frees the attempt it reserved and clears the account's failures
+    /// from everywhere (the owner is in; a guesser's slow-down ends with them).
+    pub async fn login_settle(
+        &self,
+        reservation: LoginReservation,
+        success: bool,
+        now: Millis,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        if success {
+            sqlx::query("DELETE FROM login_attempts WHERE id = $1")
+                .bind(reservation.rows[0])
+                .execute(tx.c())
+                .await?;
+            for key in [
+                account_key(&reservation.email),
+                pair_key(&reservation.email, &reservation.addr),
+            ] {
+                sqlx::query("DELETE FROM login_attempts WHERE key_hash = $1")
+                    .bind(key)
+                    .execute(tx.c())
+                    .await?;
+            }
+        } else {
             sqlx::query("INSERT INTO login_attempts (key_hash, at) VALUES ($1, $2)")
-                .bind(key)
+                .bind(account_key(&reservation.email))
                 .bind(now)
+                .execute(tx.c())
+                .await?;
+        }
+        tx.commit().await
+    }
+
+    /// Frees a reservation whose attempt never checked a password (the server was too busy).
+    pub async fn login_release(&self, reservation: LoginReservation) -> Result<()> {
+        for id in reservation.rows {
+            sqlx::query("DELETE FROM login_attempts WHERE id = $1")
+                .bind(id)
                 .execute(self.pool())
                 .await?;
         }
-        Ok(())
-    }
-
-    /// A successful login clears the account's failures (not the address's).
-    pub async fn record_login_success(&self, email: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_attempts WHERE key_hash = $1")
-            .bind(account_key(email))
-            .execute(self.pool())
-            .await?;
         Ok(())
     }
 

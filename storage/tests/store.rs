@@ -5,7 +5,7 @@ use plankammer_domain::notification::RenderedMail;
 use plankammer_domain::{Email, Role, TenantSlug};
 use plankammer_storage::audit::AuditEvent;
 use plankammer_storage::jobs::{FailOutcome, JobState, NewJob};
-use plankammer_storage::login_limit::LoginLimits;
+use plankammer_storage::login_limit::{LoginLimits, LoginZulassung};
 use plankammer_storage::testing::fresh_db;
 use plankammer_storage::{Db, Konflikt, StoreError};
 
@@ -155,59 +155,129 @@ async fn tokens_authenticate_until_revoked_and_only_by_their_owner() {
     );
 }
 
+async fn versuch(db: &Db, email: &str, addr: &str, limits: LoginLimits, at: i64) -> Option<i64> {
+    match db.login_reservieren(email, addr, limits, at).await.unwrap() {
+        LoginZulassung::Erlaubt {
+            reservation,
+            delay_ms,
+        } => {
+            db.login_settle(reservation, false, at).await.unwrap();
+            Some(delay_ms)
+        }
+        LoginZulassung::Gesperrt => None,
+    }
+}
+
 #[tokio::test]
-async fn login_limit_counts_failures_per_account_and_forgets_after_success() {
+async fn login_limit_blocks_the_guessing_pair_not_the_owner_elsewhere() {
     let (db, _dir) = fresh_db().await;
     let limits = LoginLimits {
         window_ms: 1000,
-        max_per_account: 3,
-        max_per_address: 5,
+        max_per_account_address: 3,
+        max_per_address: 6,
+        slow_after_account_failures: 4,
+        max_delay_ms: 3000,
     };
     for i in 0..3 {
-        assert!(
-            db.login_allowed("a@x.de", "1.2.3.4", limits, T0 + i)
-                .await
-                .unwrap()
+        assert_eq!(
+            versuch(&db, "a@x.de", "1.2.3.4", limits, T0 + i).await,
+            Some(0)
         );
-        db.record_login_failure("a@x.de", "1.2.3.4", T0 + i)
-            .await
-            .unwrap();
     }
-    assert!(
-        !db.login_allowed("A@x.de", "9.9.9.9", limits, T0 + 10)
-            .await
-            .unwrap(),
-        "account locked from any address"
+    assert_eq!(
+        versuch(&db, "A@x.de", "1.2.3.4", limits, T0 + 10).await,
+        None,
+        "the pair is blocked, whatever the case of the address"
     );
-    assert!(
-        db.login_allowed("b@x.de", "1.2.3.4", limits, T0 + 10)
-            .await
-            .unwrap(),
-        "another account from the same address"
+    // The owner at another address is not blocked by the guesser.
+    let Ok(LoginZulassung::Erlaubt { reservation, .. }) = db
+        .login_reservieren("a@x.de", "9.9.9.9", limits, T0 + 11)
+        .await
+    else {
+        panic!("owner elsewhere must get through");
+    };
+    // Another account from the guessing address still gets through, up to the address cap.
+    assert_eq!(
+        versuch(&db, "b@x.de", "1.2.3.4", limits, T0 + 12).await,
+        Some(0)
     );
-    assert!(
-        db.login_allowed("a@x.de", "1.2.3.4", limits, T0 + 1003)
-            .await
-            .unwrap(),
+    assert_eq!(
+        versuch(&db, "c@x.de", "1.2.3.4", limits, T0 + 13).await,
+        Some(0)
+    );
+    assert_eq!(
+        versuch(&db, "d@x.de", "1.2.3.4", limits, T0 + 14).await,
+        Some(0),
+        "sixth attempt from the address"
+    );
+    assert_eq!(
+        versuch(&db, "e@x.de", "1.2.3.4", limits, T0 + 15).await,
+        None,
+        "address cap: 6 attempts"
+    );
+    // The owner's success clears the account everywhere.
+    db.login_settle(reservation, true, T0 + 16).await.unwrap();
+    assert_eq!(
+        versuch(&db, "a@x.de", "5.5.5.5", limits, T0 + 17).await,
+        Some(0)
+    );
+    assert_eq!(
+        versuch(&db, "a@x.de", "1.2.3.4", limits, T0 + 1200).await,
+        Some(0),
         "window slid past"
     );
-    for i in 0..2 {
-        db.record_login_failure("c@x.de", "1.2.3.4", T0 + 20 + i)
-            .await
-            .unwrap();
+}
+
+#[tokio::test]
+async fn login_limit_slows_a_distributed_guesser_without_blocking() {
+    let (db, _dir) = fresh_db().await;
+    let limits = LoginLimits {
+        window_ms: 60_000,
+        max_per_account_address: 2,
+        max_per_address: 100,
+        slow_after_account_failures: 4,
+        max_delay_ms: 3000,
+    };
+    let mut delays = Vec::new();
+    for i in 0..20 {
+        let addr = format!("10.0.0.{i}");
+        delays.push(versuch(&db, "a@x.de", &addr, limits, T0 + i).await.unwrap());
     }
-    assert!(
-        !db.login_allowed("d@x.de", "1.2.3.4", limits, T0 + 30)
-            .await
-            .unwrap(),
-        "address limit: 5 failures"
-    );
-    db.record_login_success("a@x.de").await.unwrap();
-    assert!(
-        db.login_allowed("a@x.de", "8.8.8.8", limits, T0 + 30)
-            .await
-            .unwrap()
-    );
+    assert_eq!(&delays[..4], &[0, 0, 0, 0], "no delay below the threshold");
+    assert_eq!(delays[4], 1000);
+    assert_eq!(delays[9], 2000);
+    assert_eq!(delays[19], 3000, "capped");
+    assert!(delays.windows(2).all(|w| w[0] <= w[1]));
+}
+
+/// Parallel attempts are counted before any is checked: 30 at once against a limit of 3
+/// get exactly 3 through (on both backends).
+#[tokio::test]
+async fn login_reservations_hold_under_parallel_attempts() {
+    let (db, _dir) = fresh_db().await;
+    let limits = LoginLimits {
+        window_ms: 60_000,
+        max_per_account_address: 100,
+        max_per_address: 3,
+        slow_after_account_failures: 100,
+        max_delay_ms: 0,
+    };
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..30 {
+        let db = db.clone();
+        set.spawn(async move {
+            db.login_reservieren(&format!("p{i}@x.de"), "1.2.3.4", limits, T0)
+                .await
+                .unwrap()
+        });
+    }
+    let mut erlaubt = 0;
+    while let Some(z) = set.join_next().await {
+        if matches!(z.unwrap(), LoginZulassung::Erlaubt { .. }) {
+            erlaubt += 1;
+        }
+    }
+    assert_eq!(erlaubt, 3);
 }
 
 #[tokio::test]

@@ -206,6 +206,18 @@ impl TestApp {
         email: &str,
         password: &str,
     ) -> reqwest::Response {
+        self.try_login_via(c, email, password, None).await
+    }
+
+    /// A login through the form, with an `X-Forwarded-For` header as a proxy (and a client
+    /// before it) would have written it.
+    pub async fn try_login_via(
+        &self,
+        c: &reqwest::Client,
+        email: &str,
+        password: &str,
+        forwarded_for: Option<&str>,
+    ) -> reqwest::Response {
         let page = c
             .get(format!("{}/anmelden", self.url))
             .send()
@@ -215,15 +227,18 @@ impl TestApp {
             .await
             .expect("body");
         let token = csrf_from(&page).expect("login form has a CSRF token");
-        c.post(format!("{}/anmelden", self.url))
-            .form(&[
-                ("email", email),
-                ("passwort", password),
-                ("_csrf", token.as_str()),
-            ])
-            .send()
-            .await
-            .expect("post login")
+        let mut req = c.post(format!("{}/anmelden", self.url));
+        if let Some(xff) = forwarded_for {
+            req = req.header("x-forwarded-for", xff);
+        }
+        req.form(&[
+            ("email", email),
+            ("passwort", password),
+            ("_csrf", token.as_str()),
+        ])
+        .send()
+        .await
+        .expect("post login")
     }
 }
 

@@ -125,7 +125,7 @@ async fn wrong_password_gets_a_german_message_and_is_audited_without_personal_da
 
 #[tokio::test]
 async fn login_is_rate_limited_per_account() {
-    let app = spawn_app_with(|c| c.login_limits.max_per_account = 3).await;
+    let app = spawn_app_with(|c| c.login_limits.max_per_account_address = 3).await;
     let t = app.tenant("kassel").await;
     app.user(t, "anna@x.de", Role::Antragsteller).await;
     let c = app.client();
@@ -753,31 +753,20 @@ async fn a_forged_forwarded_for_does_not_escape_the_address_limit() {
         app.user(t, &format!("p{i}@x.de"), Role::Antragsteller)
             .await;
     }
+    let app = &app;
     let versuch = |i: usize| {
         let c = app.client();
-        let url = app.url.clone();
         async move {
-            let page = c
-                .get(format!("{url}/anmelden"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            let token = csrf_from(&page).unwrap();
-            c.post(format!("{url}/anmelden"))
-                // What the client wrote, then what the proxy appended.
-                .header("x-forwarded-for", format!("198.51.100.{i}, 203.0.113.9"))
-                .form(&[
-                    ("email", format!("p{i}@x.de").as_str()),
-                    ("passwort", "falsch-falsch-falsch"),
-                    ("_csrf", token.as_str()),
-                ])
-                .send()
-                .await
-                .unwrap()
-                .status()
+            // What the client wrote, then what the proxy appended.
+            let xff = format!("198.51.100.{i}, 203.0.113.9");
+            app.try_login_via(
+                &c,
+                &format!("p{i}@x.de"),
+                "falsch-falsch-falsch",
+                Some(&xff),
+            )
+            .await
+            .status()
         }
     };
     let mut status = Vec::new();
@@ -789,6 +778,81 @@ async fn a_forged_forwarded_for_does_not_escape_the_address_limit() {
         vec![401, 401, 401, 429, 429],
         "one address, however it is dressed"
     );
+}
+
+/// Forty wrong passwords for one account sent at once are counted before any is checked:
+/// exactly five reach the password check, the rest are refused. The guesser's address is
+/// then blocked for that account, but the owner at another address still gets in.
+#[tokio::test]
+async fn parallel_guesses_are_counted_before_the_check_and_do_not_lock_out_the_owner() {
+    let app = spawn_app_with(|c| c.proxy_hops = 1).await;
+    let t = app.tenant("kassel").await;
+    app.user(t, "anna@x.de", Role::Antragsteller).await;
+    let guesses = (0..40).map(|_| {
+        let c = app.client();
+        let app = &app;
+        async move {
+            app.try_login_via(
+                &c,
+                "anna@x.de",
+                "falsch-falsch-falsch",
+                Some("203.0.113.66"),
+            )
+            .await
+            .status()
+            .as_u16()
+        }
+    });
+    let status = futures::future::join_all(guesses).await;
+    let checked = status.iter().filter(|s| **s == 401).count();
+    let refused = status.iter().filter(|s| **s == 429).count();
+    assert_eq!((checked, refused), (5, 35), "{status:?}");
+    let c = app.client();
+    assert_eq!(
+        app.try_login_via(&c, "anna@x.de", PASSWORD, Some("203.0.113.66"))
+            .await
+            .status(),
+        429,
+        "the guessing address stays blocked for this account"
+    );
+    let owner = app.client();
+    assert_eq!(
+        app.try_login_via(&owner, "anna@x.de", PASSWORD, Some("198.51.100.7"))
+            .await
+            .status(),
+        303,
+        "the owner elsewhere is not locked out by the guesser"
+    );
+}
+
+/// A burst from one address naming many accounts meets the address limit exactly, even when
+/// all requests arrive at once.
+#[tokio::test]
+async fn a_parallel_burst_from_one_address_meets_the_address_limit() {
+    let app = spawn_app_with(|c| {
+        c.proxy_hops = 1;
+        c.login_limits.max_per_address = 20;
+    })
+    .await;
+    let burst = (0..60).map(|i| {
+        let c = app.client();
+        let app = &app;
+        async move {
+            app.try_login_via(
+                &c,
+                &format!("niemand{i}@x.de"),
+                "falsch-falsch-falsch",
+                Some("203.0.113.77"),
+            )
+            .await
+            .status()
+            .as_u16()
+        }
+    });
+    let status = futures::future::join_all(burst).await;
+    let checked = status.iter().filter(|s| **s == 401).count();
+    let refused = status.iter().filter(|s| **s == 429).count();
+    assert_eq!((checked, refused), (20, 40), "{status:?}");
 }
 
 /// Input the framework's extractors refuse is answered by the product: German for people,

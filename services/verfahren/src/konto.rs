@@ -12,21 +12,87 @@ use plankammer_storage::{Db, now_millis};
 /// Longest name of an access token.
 pub const MAX_SCHLUESSELNAME: usize = 80;
 
+/// Memory one argon2id hash takes (the crate's default, OWASP's m = 19 MiB).
+const ARGON2_BYTES: u64 = 19 * 1024 * 1024;
+/// Longest wait for a free password slot before the request is turned away as busy.
+pub const PASSWORT_WARTEZEIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How many password hashes may run at once: two per core (they are CPU-bound), and never
+/// more than an eighth of the machine's memory (or of the cgroup's limit) at 19 MiB each.
+/// A flood of logins then waits for a slot or is answered "busy" instead of growing the
+/// server's memory with every request.
+pub fn passwort_plaetze() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let speicher = speicher_grenze().unwrap_or(2 * 1024 * 1024 * 1024);
+    let nach_speicher = (speicher / 8 / ARGON2_BYTES).max(1) as usize;
+    (2 * cores).min(nach_speicher).max(1)
+}
+
+/// The memory this process may use: the cgroup's limit where one is set, else the machine's.
+fn speicher_grenze() -> Option<u64> {
+    let cgroup = std::fs::read_to_string("/sys/fs/cgroup/memory.max")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok());
+    let maschine = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
+        s.lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+    });
+    match (cgroup, maschine) {
+        (Some(c), Some(m)) => Some(c.min(m)),
+        (c, m) => c.or(m),
+    }
+}
+
+fn plaetze() -> &'static tokio::sync::Semaphore {
+    static S: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    S.get_or_init(|| tokio::sync::Semaphore::new(passwort_plaetze()))
+}
+
+/// Runs one password hash or check on a blocking thread, once a slot is free.
+async fn mit_platz<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Ausgelastet> {
+    mit_platz_in(plaetze(), PASSWORT_WARTEZEIT, f).await
+}
+
+async fn mit_platz_in<T: Send + 'static>(
+    plaetze: &tokio::sync::Semaphore,
+    wartezeit: std::time::Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Ausgelastet> {
+    let platz = tokio::time::timeout(wartezeit, plaetze.acquire())
+        .await
+        .map_err(|_| Ausgelastet)?
+        .map_err(|_| Ausgelastet)?;
+    let r = tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| Ausgelastet);
+    drop(platz);
+    r
+}
+
+/// Every password slot stayed taken for [`PASSWORT_WARTEZEIT`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ausgelastet;
+
 /// Hashes on a blocking thread: argon2id takes tens of milliseconds of CPU on purpose.
 pub async fn hash_password(password: String) -> Ergebnis<String> {
-    tokio::task::spawn_blocking(move || plankammer_storage::accounts::hash_password(&password))
+    mit_platz(move || plankammer_storage::accounts::hash_password(&password))
         .await
-        .map_err(Fehler::intern)?
+        .map_err(|_| {
+            Fehler::ZuViele(
+                "Der Dienst ist gerade stark ausgelastet. Bitte versuchen Sie es in einer Minute erneut."
+                    .into(),
+            )
+        })?
         .map_err(Fehler::intern)
 }
 
-/// Checks a password on a blocking thread.
-pub async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        plankammer_storage::accounts::verify_password(&password, &hash)
-    })
-    .await
-    .unwrap_or(false)
+/// Checks a password on a blocking thread, once a slot is free.
+pub async fn verify_password(password: String, hash: String) -> Result<bool, Ausgelastet> {
+    mit_platz(move || plankammer_storage::accounts::verify_password(&password, &hash)).await
 }
 
 impl Verfahren {
@@ -107,5 +173,56 @@ impl Verfahren {
     /// The person's own tokens.
     pub async fn schluessel(&self, akteur: &Akteur) -> Ergebnis<Vec<ApiToken>> {
         Ok(self.db.tokens_of(akteur.user_id, akteur.tenant_id).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    /// Twenty checks at once through two slots: never more than two run together, and those
+    /// that wait longer than the wait time are turned away instead of piling up.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn password_work_is_bounded_by_its_slots() {
+        let plaetze = Arc::new(tokio::sync::Semaphore::new(2));
+        let laufend = Arc::new(AtomicUsize::new(0));
+        let hoechstens = Arc::new(AtomicUsize::new(0));
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..20 {
+            let (p, l, h) = (plaetze.clone(), laufend.clone(), hoechstens.clone());
+            set.spawn(async move {
+                mit_platz_in(&p, Duration::from_millis(250), move || {
+                    let jetzt = l.fetch_add(1, Ordering::SeqCst) + 1;
+                    h.fetch_max(jetzt, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(100));
+                    l.fetch_sub(1, Ordering::SeqCst);
+                })
+                .await
+            });
+        }
+        let mut fertig = 0;
+        let mut abgewiesen = 0;
+        while let Some(r) = set.join_next().await {
+            match r.unwrap() {
+                Ok(()) => fertig += 1,
+                Err(Ausgelastet) => abgewiesen += 1,
+            }
+        }
+        assert_eq!(hoechstens.load(Ordering::SeqCst), 2);
+        assert!(
+            fertig >= 4 && abgewiesen >= 10,
+            "{fertig} done, {abgewiesen} busy"
+        );
+        assert_eq!(fertig + abgewiesen, 20);
+    }
+
+    #[test]
+    fn slots_follow_cores_and_memory() {
+        let n = passwort_plaetze();
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        assert!(n >= 1 && n <= 2 * cores, "{n} slots for {cores} cores");
     }
 }

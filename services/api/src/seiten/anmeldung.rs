@@ -15,8 +15,9 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use minijinja::context;
 use plankammer_domain::{Email, Role};
 use plankammer_storage::audit::AuditEvent;
+use plankammer_storage::login_limit::LoginZulassung;
 use plankammer_storage::now_millis;
-use plankammer_verfahren::konto::verify_password;
+use plankammer_verfahren::konto::{Ausgelastet, verify_password};
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -170,40 +171,69 @@ async fn login(
     let now = now_millis();
     let weiter = safe_return_to(f.weiter.as_deref()).to_string();
     let secure = st.config.secure_cookies;
-    if !st
+    let reservation = match st
         .db
-        .login_allowed(&f.email, &addr, st.config.login_limits, now)
+        .login_reservieren(&f.email, &addr, st.config.login_limits, now)
         .await?
     {
-        tracing::warn!("login refused by rate limit");
-        let minutes = st.config.login_limits.window_ms / 60_000;
-        let msg = format!(
-            "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie {minutes} Minuten und versuchen Sie es dann erneut."
-        );
-        return login_page(
-            jar,
-            secure,
-            StatusCode::TOO_MANY_REQUESTS,
-            Some(&msg),
-            None,
-            &f.email,
-            &weiter,
-        );
-    }
+        LoginZulassung::Erlaubt {
+            reservation,
+            delay_ms,
+        } => {
+            if delay_ms > 0 {
+                tracing::warn!(delay_ms, "login slowed: many failures for this account");
+                tokio::time::sleep(std::time::Duration::from_millis(delay_ms as u64)).await;
+            }
+            reservation
+        }
+        LoginZulassung::Gesperrt => {
+            tracing::warn!("login refused by rate limit");
+            let minutes = st.config.login_limits.window_ms / 60_000;
+            let msg = format!(
+                "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie {minutes} Minuten und versuchen Sie es dann erneut."
+            );
+            return login_page(
+                jar,
+                secure,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(&msg),
+                None,
+                &f.email,
+                &weiter,
+            );
+        }
+    };
     let creds = match Email::parse(&f.email) {
         Ok(e) => st.db.credentials(&e).await?,
         Err(_) => None,
     };
-    let ok = match &creds {
-        Some((_, hash)) => verify_password(f.passwort.clone(), hash.clone()).await,
-        None => {
-            // Same work for unknown accounts, so timing does not reveal which exist.
-            verify_password(
-                f.passwort.clone(),
-                plankammer_storage::accounts::dummy_hash().to_string(),
-            )
-            .await;
-            false
+    // Unknown accounts are checked against a hash nobody knows: the same work, so timing
+    // does not reveal which accounts exist.
+    let hash = creds.as_ref().map_or_else(
+        || plankammer_storage::accounts::dummy_hash().to_string(),
+        |(_, h)| h.clone(),
+    );
+    let ok = match verify_password(f.passwort.clone(), hash).await {
+        Ok(ok) => ok && creds.is_some(),
+        Err(Ausgelastet) => {
+            tracing::warn!("login turned away: every password slot busy");
+            st.db.login_release(reservation).await?;
+            let mut r = login_page(
+                jar,
+                secure,
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some(
+                    "Die Anmeldung ist gerade stark ausgelastet. Bitte versuchen Sie es in einer Minute erneut.",
+                ),
+                None,
+                &f.email,
+                &weiter,
+            )?;
+            r.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("30"),
+            );
+            return Ok(r);
         }
     };
     let user_id = creds.as_ref().map(|(id, _)| *id);
@@ -212,7 +242,7 @@ async fn login(
         _ => Vec::new(),
     };
     let Some(member) = members.into_iter().next() else {
-        st.db.record_login_failure(&f.email, &addr, now).await?;
+        st.db.login_settle(reservation, false, now).await?;
         st.db
             .audit_now(
                 AuditEvent {
@@ -237,7 +267,7 @@ async fn login(
             &weiter,
         );
     };
-    st.db.record_login_success(&f.email).await?;
+    st.db.login_settle(reservation, true, now).await?;
     let ttl = st.config.session_ttl;
     let session = st
         .db
