@@ -31,6 +31,8 @@ pub struct Config {
     pub upload_max_file: u64,
     pub upload_max_case: u64,
     pub upload_max_files: usize,
+    pub upload_idle_timeout: Duration,
+    pub upload_file_timeout: Duration,
     pub sandbox_memory: u64,
     pub sandbox_cpu_secs: u64,
     pub sandbox_timeout: Duration,
@@ -229,6 +231,18 @@ impl Config {
             upload_max_file: 1_000_000 * parse_num("UPLOAD_MAX_FILE_MB", 250u64, 1, 100_000)?,
             upload_max_case: 1_000_000 * parse_num("UPLOAD_MAX_CASE_MB", 2_000u64, 1, 10_000_000)?,
             upload_max_files: parse_num("UPLOAD_MAX_FILES", 50usize, 1, 1000)?,
+            upload_idle_timeout: Duration::from_secs(parse_num(
+                "UPLOAD_IDLE_TIMEOUT_SECS",
+                60u64,
+                1,
+                3600,
+            )?),
+            upload_file_timeout: Duration::from_secs(parse_num(
+                "UPLOAD_FILE_TIMEOUT_SECS",
+                1800u64,
+                10,
+                86_400,
+            )?),
             sandbox_memory: (1 << 20) * parse_num("SANDBOX_MEMORY_MB", 2048u64, 64, 65_536)?,
             sandbox_cpu_secs: parse_num("SANDBOX_CPU_SECS", 120u64, 1, 3600)?,
             sandbox_timeout: Duration::from_secs(parse_num(

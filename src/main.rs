@@ -637,6 +637,8 @@ async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Resul
         api.upload_max_file = config.upload_max_file;
         api.upload_max_case = config.upload_max_case;
         api.upload_max_files = config.upload_max_files;
+        api.upload_idle_timeout = config.upload_idle_timeout;
+        api.upload_file_timeout = config.upload_file_timeout;
         api.barrierefreiheit_kontakt = config.barrierefreiheit_kontakt.clone();
         api.mail_domain = mail_domain(config);
         if !config

@@ -230,6 +230,29 @@ impl Db {
         .await?)
     }
 
+    /// The bytes that count against a quota, in the caller's transaction: the case's
+    /// Bauvorlagen, or one request's attachments. Called after [`Db::sperre_vorgang`], so no
+    /// other upload to the case can record a version until the caller commits.
+    pub async fn belegte_bytes(
+        conn: &mut crate::Tx,
+        vorgang_id: i64,
+        beteiligung_id: Option<i64>,
+    ) -> Result<i64> {
+        let q = match beteiligung_id {
+            Some(bid) => sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(v.groesse), 0) AS BIGINT) FROM dokument_versionen v \
+                 JOIN dokumente d ON d.id = v.dokument_id WHERE d.beteiligung_id = $1",
+            )
+            .bind(bid),
+            None => sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(v.groesse), 0) AS BIGINT) FROM dokument_versionen v \
+                 JOIN dokumente d ON d.id = v.dokument_id WHERE v.vorgang_id = $1 AND d.beteiligung_id IS NULL",
+            )
+            .bind(vorgang_id),
+        };
+        Ok(q.fetch_one(conn.c()).await?)
+    }
+
     /// Records a stored upload as a new version (and a new document if asked), in the
     /// caller's transaction. The blob row is written too, if it is the first of its bytes.
     pub async fn add_version(

@@ -1,6 +1,7 @@
 //! Cases and documents through the API: streaming uploads with type sniffing and limits,
 //! versions, deduplication, downloads as audited attachments, and who may see what.
 
+use futures::StreamExt;
 use plankammer_domain::Role;
 use plankammer_tests::pdf::{a4, a4_salted};
 use plankammer_tests::{TestApp, spawn_app, spawn_app_with};
@@ -687,4 +688,219 @@ async fn full_text_search_within_a_case() {
         .unwrap();
     let hits = hits["eintraege"].clone();
     assert!(hits.as_array().unwrap().is_empty());
+}
+
+/// A chunked body that sends `data` in `n` pieces with a pause before each.
+fn langsam(data: Vec<u8>, n: usize, pause_ms: u64) -> reqwest::Body {
+    let size = data.len().div_ceil(n);
+    let chunks: Vec<Vec<u8>> = data.chunks(size).map(<[u8]>::to_vec).collect();
+    reqwest::Body::wrap_stream(futures::stream::iter(chunks).then(move |c| async move {
+        tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
+        Ok::<_, std::io::Error>(c)
+    }))
+}
+
+fn gepolstert(salt: &str, bytes: usize) -> Vec<u8> {
+    let mut pdf = a4_salted(1, salt);
+    pdf.extend(std::iter::repeat_n(b'%', bytes));
+    pdf
+}
+
+/// Eight uploads at once into a case with room for four: the quota is checked in the
+/// transaction that records each version, with the case locked, so the stored total never
+/// exceeds it and the refused ones leave no bytes behind.
+#[tokio::test]
+async fn parallel_uploads_cannot_overshoot_the_case_quota() {
+    let app = spawn_app_with(|c| {
+        c.upload_max_file = 250_000;
+        c.upload_max_case = 600_000;
+    })
+    .await;
+    let (c, csrf, case, _) = setup(&app).await;
+    let uploads = (0..8).map(|i| {
+        let (c, csrf, url) = (c.clone(), csrf.clone(), app.url.clone());
+        async move {
+            c.put(format!("{url}/api/v1/cases/{case}/documents/plan{i}.pdf"))
+                .header("x-csrf-token", &csrf)
+                .body(langsam(gepolstert(&i.to_string(), 140_000), 8, 40))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    });
+    let status = futures::future::join_all(uploads).await;
+    let stored: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(groesse), 0) AS BIGINT) FROM dokument_versionen",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let created = status.iter().filter(|s| **s == 201).count();
+    assert!(stored <= 600_000, "{stored} bytes stored: {status:?}");
+    assert_eq!(created, 4, "{status:?}");
+    assert!(status.iter().all(|s| *s == 201 || *s == 413), "{status:?}");
+    assert_eq!(count(&app, "dokument_versionen").await, created as i64);
+    assert_eq!(
+        stored_files(&app),
+        created,
+        "no bytes of refused uploads left"
+    );
+}
+
+/// An upload that started in the draft and ends after the case was submitted is refused:
+/// the state is checked again in the transaction that would record the version.
+#[tokio::test]
+async fn an_upload_that_ends_after_submission_is_refused() {
+    use plankammer_domain::vorgang::Zustand;
+    use plankammer_storage::Db;
+    let app = spawn_app().await;
+    let (c, csrf, case, _) = setup(&app).await;
+    let upload = {
+        let (c, csrf, url) = (c.clone(), csrf.clone(), app.url.clone());
+        tokio::spawn(async move {
+            c.put(format!("{url}/api/v1/cases/{case}/documents/spaet.pdf"))
+                .header("x-csrf-token", &csrf)
+                .body(langsam(gepolstert("s", 60_000), 10, 150))
+                .send()
+                .await
+                .unwrap()
+        })
+    };
+    // While the bytes are still arriving, the case leaves the draft (as a submission would).
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let mut tx = app.db.begin().await.unwrap();
+    Db::wechsle_zustand(&mut tx, case, Zustand::Entwurf, Zustand::Eingegangen, 1)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let r = upload.await.unwrap();
+    assert_eq!(r.status(), 409);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["meldung"]
+            .as_str()
+            .unwrap()
+            .contains("während des Hochladens"),
+        "{body}"
+    );
+    assert_eq!(count(&app, "dokument_versionen").await, 0);
+    assert_eq!(stored_files(&app), 0);
+}
+
+/// A client that sends the first bytes and then nothing is cut off after the idle timeout:
+/// the connection does not stay open, and nothing is kept.
+#[tokio::test]
+async fn a_stalled_upload_is_cut_off_and_leaves_nothing() {
+    let app = spawn_app_with(|c| c.upload_idle_timeout = std::time::Duration::from_secs(1)).await;
+    let (c, csrf, case, _) = setup(&app).await;
+    let first = gepolstert("h", 5000)[..2000].to_vec();
+    let body = reqwest::Body::wrap_stream(
+        futures::stream::iter([Ok::<_, std::io::Error>(first)]).chain(futures::stream::pending()),
+    );
+    let answer = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        c.put(format!(
+            "{}/api/v1/cases/{case}/documents/haengt.pdf",
+            app.url
+        ))
+        .header("x-csrf-token", &csrf)
+        .body(body)
+        .send(),
+    )
+    .await
+    .expect("the server ends a stalled upload instead of waiting for ever");
+    if let Ok(r) = answer {
+        assert_eq!(r.status(), 422);
+        let body: Value = r.json().await.unwrap();
+        assert!(
+            body["meldung"]
+                .as_str()
+                .unwrap()
+                .contains("Sekunden ohne Daten"),
+            "{body}"
+        );
+    }
+    assert_eq!(count(&app, "dokument_versionen").await, 0);
+    assert_eq!(stored_files(&app), 0);
+    assert!(app.blobs.temporary_objects().await.unwrap().is_empty());
+}
+
+/// One file more than allowed: the answer lists every file read with its result, so the
+/// client knows exactly which were kept, and the one too many is named as not read.
+#[tokio::test]
+async fn one_file_too_many_is_named_and_the_kept_ones_are_listed() {
+    let app = spawn_app_with(|c| c.upload_max_files = 2).await;
+    let (c, csrf, case, _) = setup(&app).await;
+    let mut form = reqwest::multipart::Form::new().text("_csrf", csrf.to_string());
+    for i in 0..3 {
+        form = form.part(
+            "datei",
+            reqwest::multipart::Part::bytes(a4_salted(1, &format!("m{i}")))
+                .file_name(format!("Plan {i}.pdf")),
+        );
+    }
+    let r = c
+        .post(format!("{}/api/v1/cases/{case}/documents", app.url))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let files: Value = r.json().await.unwrap();
+    let files = files.as_array().unwrap();
+    let angenommen: Vec<_> = files
+        .iter()
+        .map(|f| {
+            (
+                f["dateiname"].as_str().unwrap(),
+                f["angenommen"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        angenommen,
+        vec![
+            ("Plan 0.pdf", true),
+            ("Plan 1.pdf", true),
+            ("Plan 2.pdf", false)
+        ]
+    );
+    assert!(
+        files[2]["meldung"]
+            .as_str()
+            .unwrap()
+            .contains("Höchstens 2 Dateien je Hochladen")
+    );
+    assert_eq!(count(&app, "dokument_versionen").await, 2);
+}
+
+/// The 413 for a declared multipart body says what the limits are, not their product.
+#[tokio::test]
+async fn an_oversized_multipart_request_names_the_real_limits() {
+    let app = spawn_app_with(|c| {
+        c.upload_max_files = 3;
+        c.upload_max_file = 100_000;
+    })
+    .await;
+    let (c, csrf, case, _) = setup(&app).await;
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", csrf.to_string())
+        .part(
+            "datei",
+            reqwest::multipart::Part::bytes(gepolstert("g", 1_400_000)).file_name("gross.pdf"),
+        );
+    let r = c
+        .post(format!("{}/api/v1/cases/{case}/documents", app.url))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        body["meldung"],
+        "Die Anfrage ist größer als erlaubt (höchstens 3 Dateien zu je höchstens 100 KB)."
+    );
 }

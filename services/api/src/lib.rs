@@ -59,6 +59,9 @@ pub struct ApiConfig {
     pub upload_max_case: u64,
     /// Most files in one multipart upload.
     pub upload_max_files: usize,
+    /// Longest pause in an upload's bytes, and longest time for one file.
+    pub upload_idle_timeout: Duration,
+    pub upload_file_timeout: Duration,
     /// Where people report barriers (the feedback contact of the Erklärung zur
     /// Barrierefreiheit, § 4 Abs. 2 Nr. 2 HVBIT): an e-mail address.
     pub barrierefreiheit_kontakt: String,
@@ -82,6 +85,8 @@ impl ApiConfig {
             upload_max_file: 250_000_000,
             upload_max_case: 2_000_000_000,
             upload_max_files: 50,
+            upload_idle_timeout: Hochladegrenzen::default().leerlauf,
+            upload_file_timeout: Hochladegrenzen::default().gesamt,
             barrierefreiheit_kontakt: format!("barrierefreiheit@{host}"),
         }
     }
@@ -91,6 +96,8 @@ impl ApiConfig {
         Hochladegrenzen {
             datei: self.upload_max_file,
             vorgang: self.upload_max_case,
+            leerlauf: self.upload_idle_timeout,
+            gesamt: self.upload_file_timeout,
         }
     }
 

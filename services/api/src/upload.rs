@@ -38,8 +38,11 @@ pub enum Formularart {
 
 /// Reads a multipart upload of Bauvorlagen (an optional `anlageart` field, then files in
 /// `datei` fields), storing each file on its own: what was stored stays when a later file
-/// is refused. The status is 201 when all were stored, 413 when one was too large (the
-/// rest is not read), 422 otherwise. Shared by the API and the page.
+/// is refused, and the answer lists every file with its result, so nobody has to guess
+/// what was kept (the design choice over all-or-nothing: an architect whose twelfth plan
+/// is refused does not send the eleven others again). The status is 201 when all were
+/// stored, 413 when one was too large or one file too many came (the rest is not read),
+/// 422 otherwise. Shared by the API and the page.
 pub async fn speichere_formular(
     st: &AppState,
     akteur: &Akteur,
@@ -78,11 +81,25 @@ pub async fn speichere_dateien(
     let mut dokument: Option<i64> = None;
     let mut results = Vec::new();
     let mut status = StatusCode::CREATED;
+    let grenzen = st.config.hochladegrenzen();
     loop {
-        let field = match form.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
+        let naechstes = tokio::time::timeout(grenzen.leerlauf, form.next_field()).await;
+        let field = match naechstes {
+            Ok(Ok(Some(f))) => f,
+            Ok(Ok(None)) => break,
+            Err(_) => {
+                tracing::warn!("multipart upload stalled between fields");
+                results.push(DateiErgebnis {
+                    dateiname: String::new(),
+                    ergebnis: Err(format!(
+                        "Die Übertragung ist abgebrochen ({} Sekunden ohne Daten).",
+                        grenzen.leerlauf.as_secs()
+                    )),
+                });
+                status = StatusCode::UNPROCESSABLE_ENTITY;
+                break;
+            }
+            Ok(Err(e)) => {
                 tracing::warn!(error = %e, "multipart upload aborted");
                 results.push(DateiErgebnis {
                     dateiname: String::new(),
@@ -116,7 +133,14 @@ pub async fn speichere_dateien(
                     continue; // a form sent without choosing a file
                 }
                 if results.len() >= max_dateien {
-                    return Err(AppError::TooLarge(zu_viele));
+                    // What came before stays, and the answer names it: the files up to the
+                    // limit each with their result, this one and the rest as not read.
+                    results.push(DateiErgebnis {
+                        dateiname: sichere_dateiname(&name),
+                        ergebnis: Err(format!("Nicht gelesen: {zu_viele}")),
+                    });
+                    status = StatusCode::PAYLOAD_TOO_LARGE;
+                    break;
                 }
                 let ziel = match (art, dokument) {
                     (Formularart::Anlagen { beteiligung_id, .. }, _) => {
@@ -131,7 +155,6 @@ pub async fn speichere_dateien(
                         anlageart: anlageart.as_ref(),
                     },
                 };
-                let grenzen = st.config.hochladegrenzen();
                 match st
                     .verfahren
                     .hochladen(akteur, vorgang, ziel, &name, grenzen, field)

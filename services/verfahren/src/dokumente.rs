@@ -34,6 +34,10 @@ pub const MAX_ANLAGEN_JE_ANFRAGE: usize = 50;
 pub struct Hochladegrenzen {
     pub datei: u64,
     pub vorgang: u64,
+    /// Longest pause in a file's bytes before the upload is given up.
+    pub leerlauf: std::time::Duration,
+    /// Longest time one file may take to arrive.
+    pub gesamt: std::time::Duration,
 }
 
 impl Default for Hochladegrenzen {
@@ -41,8 +45,49 @@ impl Default for Hochladegrenzen {
         Hochladegrenzen {
             datei: 250_000_000,
             vorgang: 2_000_000_000,
+            leerlauf: std::time::Duration::from_secs(60),
+            // 250 MB at 1.2 Mbit/s.
+            gesamt: std::time::Duration::from_secs(30 * 60),
         }
     }
+}
+
+/// A body stream that ends with an error when no bytes come for `leerlauf`, or when the
+/// whole takes longer than `gesamt`: a client that stalls cannot hold a connection (and,
+/// for a case, a worker of the server) for ever.
+pub fn zeitbegrenzt<S, E>(
+    body: S,
+    leerlauf: std::time::Duration,
+    gesamt: std::time::Duration,
+) -> impl Stream<Item = Result<Bytes, String>> + Unpin
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let ende = tokio::time::Instant::now() + gesamt;
+    Box::pin(
+        stream::unfold(Some(body), move |zustand| async move {
+            let mut body = zustand?;
+            let bis = (tokio::time::Instant::now() + leerlauf).min(ende);
+            match tokio::time::timeout_at(bis, body.next()).await {
+                Ok(Some(Ok(b))) => Some((Ok(b), Some(body))),
+                Ok(Some(Err(e))) => Some((Err(e.to_string()), None)),
+                Ok(None) => None,
+                Err(_) if bis == ende => Some((
+                    Err(format!(
+                        "länger als {} Minuten",
+                        gesamt.as_secs().div_ceil(60)
+                    )),
+                    None,
+                )),
+                Err(_) => Some((
+                    Err(format!("{} Sekunden ohne Daten", leerlauf.as_secs())),
+                    None,
+                )),
+            }
+        })
+        .fuse(),
+    )
 }
 
 /// Characters that change how text is shown without being seen: bidirectional overrides and
@@ -239,7 +284,7 @@ impl Verfahren {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        let mut body = body;
+        let mut body = zeitbegrenzt(body, grenzen.leerlauf, grenzen.gesamt);
         // Sniff the type from the first bytes before anything is stored.
         let mut prefix: Vec<u8> = Vec::with_capacity(SNIFF_BYTES);
         let mut ended = false;
@@ -275,7 +320,7 @@ impl Verfahren {
         let room = grenzen.vorgang.saturating_sub(used);
         let limit = grenzen.datei.min(room);
         let head = stream::iter([Ok::<Bytes, String>(Bytes::from(prefix))]);
-        let rest = body.map(|r| r.map_err(|e| e.to_string()));
+        let rest = body;
         let stored = match self.blobs.put_stream(head.chain(rest), limit).await {
             Ok(s) => s,
             Err(BlobError::TooLarge { .. }) if room < grenzen.datei => {
@@ -312,11 +357,28 @@ impl Verfahren {
         let now = now_millis();
         let record = async {
             let mut tx = self.db.begin().await?;
+            // The case row is locked until commit: a submission, a decision or another
+            // upload to this case waits, so the state and the quota checked here stay true
+            // for the version recorded below (a slow upload that ends after the case was
+            // submitted is refused, and parallel uploads cannot overshoot the quota).
+            let zustand = Db::sperre_vorgang(&mut tx, vorgang.id).await?;
+            if anlage_von.is_none() && zustand != vorgang.zustand && !zustand.unterlagen_aenderbar() {
+                return Err(Fehler::konflikt(
+                    "Der Vorgang wurde während des Hochladens eingereicht oder weitergeführt; Unterlagen können jetzt nicht mehr geändert werden.",
+                ));
+            }
+            let belegt = Db::belegte_bytes(&mut tx, vorgang.id, anlage_von).await?.max(0) as u64;
+            if belegt.saturating_add(stored.size) > grenzen.vorgang {
+                return Ok(Err(match anlage_von {
+                    Some(_) => HochladeFehler::AnfrageVoll(grenzen.vorgang),
+                    None => HochladeFehler::VorgangVoll(grenzen.vorgang),
+                }));
+            }
             if anlage_von.is_none()
                 && let Some(vorhanden) =
                     Db::aktuelles_dokument_mit_inhalt(&mut tx, vorgang.id, &stored.sha256).await?
             {
-                return Ok(Err(vorhanden));
+                return Ok(Err(HochladeFehler::Doppelt(vorhanden)));
             }
             let neu = NeueVersion {
                 vorgang_id: vorgang.id,
@@ -358,15 +420,10 @@ impl Verfahren {
         }
         .await;
         match record {
-            Ok(Err(vorhanden)) => {
-                // The bytes belong to the existing version: only bytes new to the store
-                // would be removed, and these are not.
-                if stored.new
-                    && let Err(del) = self.blobs.delete(&stored.sha256).await
-                {
-                    tracing::warn!(error = %del, "could not remove the bytes of a refused upload; maintenance will");
-                }
-                Err(HochladeFehler::Doppelt(vorhanden))
+            Ok(Err(refusal)) => {
+                self.verwaiste_bytes_entfernen(stored.new, &stored.sha256)
+                    .await;
+                Err(refusal)
             }
             Ok(Ok(v)) => {
                 tracing::info!(
@@ -379,14 +436,29 @@ impl Verfahren {
                 Ok(v)
             }
             Err(e) => {
-                // Nothing refers to bytes stored just now: remove them (the maintenance job
-                // would otherwise find them as orphans).
-                if stored.new
-                    && let Err(del) = self.blobs.delete(&stored.sha256).await
-                {
-                    tracing::warn!(error = %del, "could not remove the bytes of a failed upload; maintenance will");
-                }
+                self.verwaiste_bytes_entfernen(stored.new, &stored.sha256)
+                    .await;
                 Err(e.into())
+            }
+        }
+    }
+
+    /// Removes the bytes of an upload that was not recorded, if they were new to the store
+    /// and no version took the same bytes meanwhile (a parallel upload of the same file);
+    /// otherwise the maintenance job finds them later.
+    async fn verwaiste_bytes_entfernen(&self, neu: bool, sha256: &str) {
+        if !neu {
+            return;
+        }
+        match self.db.unreferenced_blobs(&[sha256.to_string()]).await {
+            Ok(frei) if frei.iter().any(|s| s == sha256) => {
+                if let Err(del) = self.blobs.delete(sha256).await {
+                    tracing::warn!(error = %del, "could not remove the bytes of a refused upload; maintenance will");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "could not check the bytes of a refused upload; maintenance will")
             }
         }
     }

@@ -438,7 +438,7 @@ pub async fn upload_version_raw(
 #[utoipa::path(post, path = "/api/v1/cases/{id}/documents", tag = "vorgaenge", params(("id" = i64, Path)),
     request_body(content_type = "multipart/form-data", description = "Felder: optional `anlageart` (gilt für die folgenden Dateien), dann eine oder mehrere Dateien im Feld `datei`. Ohne JavaScript: CSRF-Token als Abfrageparameter `_csrf`."),
     responses((status = 201, body = Vec<UploadedFile>, description = "Alle Dateien angenommen"), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
-              (status = 413, body = Vec<UploadedFile>, description = "Mindestens eine Datei zu groß; die übrigen sind gespeichert"),
+              (status = 413, body = Vec<UploadedFile>, description = "Eine Datei zu groß oder mehr Dateien als erlaubt: die Liste nennt jede gelesene Datei mit ihrem Ergebnis; die angenommenen sind gespeichert, der Rest der Anfrage wurde nicht gelesen"),
               (status = 422, body = Vec<UploadedFile>, description = "Mindestens eine Datei abgelehnt (leer, kein PDF, oder schon als aktuelle Version einer Unterlage des Vorgangs vorhanden: `meldung` nennt sie); die übrigen sind gespeichert")))]
 pub async fn upload_multipart(
     State(st): State<AppState>,
@@ -456,8 +456,13 @@ pub async fn upload_multipart(
         .upload_max_file
         .saturating_mul(st.config.upload_max_files as u64)
         .saturating_add(1 << 20);
-    if let Some(e) = declared_too_large(&headers, max_request) {
-        return Err(e.into());
+    if declared_too_large(&headers, max_request).is_some() {
+        return Err(AppError::TooLarge(format!(
+            "Die Anfrage ist größer als erlaubt (höchstens {} Dateien zu je höchstens {}).",
+            st.config.upload_max_files,
+            upload::mb(st.config.upload_max_file)
+        ))
+        .into());
     }
     let (dateien, status) = upload::speichere_formular(&st, caller.akteur(), &v, &mut form).await?;
     let mut results = Vec::new();
