@@ -604,6 +604,53 @@ impl Db {
     // --- Beteiligte (Bauherrschaft) ---------------------------------------------------
 
     /// Records an invitation in the caller's transaction (with its mail).
+    /// How many invitations a case and its owner sent, in the caller's transaction (after
+    /// [`Db::sperre_vorgang`] and [`Db::sperre_person`], so parallel invitations count each
+    /// other): open ones of the case, the case's since `seit`, the owner's (all cases) since
+    /// `seit`.
+    pub async fn einladungen_gezaehlt(
+        conn: &mut Tx,
+        vorgang_id: i64,
+        owner_user_id: i64,
+        seit: Millis,
+    ) -> Result<(i64, i64, i64)> {
+        let offen: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM beteiligte WHERE vorgang_id = $1 AND angenommen_at IS NULL",
+        )
+        .bind(vorgang_id)
+        .fetch_one(conn.c())
+        .await?;
+        let im_vorgang: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM beteiligte WHERE vorgang_id = $1 AND eingeladen_at > $2",
+        )
+        .bind(vorgang_id)
+        .bind(seit)
+        .fetch_one(conn.c())
+        .await?;
+        let vom_absender: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM beteiligte b JOIN vorgaenge v ON v.id = b.vorgang_id \
+             WHERE v.owner_user_id = $1 AND b.eingeladen_at > $2",
+        )
+        .bind(owner_user_id)
+        .bind(seit)
+        .fetch_one(conn.c())
+        .await?;
+        Ok((offen, im_vorgang, vom_absender))
+    }
+
+    /// Serialises the caller's transaction with every other that takes this person's lock
+    /// (an advisory lock on PostgreSQL; SQLite has one writer anyway): for limits that count
+    /// a person's actions across cases.
+    pub async fn sperre_person(conn: &mut Tx, backend: crate::Backend, user_id: i64) -> Result<()> {
+        if backend == crate::Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(7, CAST($1 AS INTEGER))")
+                .bind(user_id)
+                .execute(conn.c())
+                .await?;
+        }
+        Ok(())
+    }
+
     pub async fn lade_beteiligten_ein(
         conn: &mut Tx,
         vorgang_id: i64,

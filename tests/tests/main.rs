@@ -4,6 +4,7 @@
 mod antrag;
 mod aufbau;
 mod dokumente;
+mod einladung;
 mod freizeichnung;
 mod mail_smtp;
 mod openapi;

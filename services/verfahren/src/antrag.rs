@@ -34,6 +34,34 @@ use plankammer_storage::{
 /// Longest name of an invited person.
 pub const MAX_NAME: usize = 200;
 
+/// Longest name of an invited Bauherrschaft: it stands in a mail the authority sends.
+pub const MAX_EINLADUNGSNAME: usize = 120;
+/// Invitations of one case not yet accepted.
+pub const MAX_OFFENE_EINLADUNGEN: i64 = 5;
+/// Invitations of one case, and of one sender over all their cases, per 24 hours.
+pub const MAX_EINLADUNGEN_JE_VORGANG_TAG: i64 = 10;
+pub const MAX_EINLADUNGEN_JE_ABSENDER_TAG: i64 = 20;
+
+/// A person's name as it may stand in a mail: one line, no control characters and none of
+/// the invisible ones that turn text around.
+pub fn einzeiliger_name(name: &str, max: usize) -> Ergebnis<&str> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > max {
+        return Err(Fehler::ungueltig(format!(
+            "Bitte geben Sie einen Namen an (höchstens {max} Zeichen)."
+        )));
+    }
+    if name
+        .chars()
+        .any(|c| c.is_control() || crate::dokumente::unsichtbar(c))
+    {
+        return Err(Fehler::ungueltig(
+            "Der Name darf nur aus einer Zeile ohne Steuerzeichen bestehen.",
+        ));
+    }
+    Ok(name)
+}
+
 /// What the Eingangsbestätigung says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Eingang {
@@ -397,12 +425,7 @@ impl Verfahren {
                 "Die Bauherrschaft kann nur vor dem Einreichen eingeladen werden.",
             ));
         }
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > MAX_NAME {
-            return Err(Fehler::ungueltig(format!(
-                "Bitte geben Sie den Namen der Bauherrschaft an (höchstens {MAX_NAME} Zeichen)."
-            )));
-        }
+        let name = einzeiliger_name(name, MAX_EINLADUNGSNAME)?;
         let email = Email::parse(email)
             .map_err(|_| Fehler::ungueltig("Bitte geben Sie eine gültige E-Mail-Adresse an."))?;
         if email.as_str().eq_ignore_ascii_case(&akteur.email) {
@@ -413,6 +436,25 @@ impl Verfahren {
         let now = now_millis();
         let secret = random_token(32);
         let mut tx = self.db.begin().await?;
+        // Mail in the authority's name goes to addresses the applicant typed: bounded per
+        // case and per sender, counted with the case and the sender locked.
+        Db::sperre_vorgang(&mut tx, a.id).await?;
+        Db::sperre_person(&mut tx, self.db.backend(), akteur.user_id).await?;
+        let (offen, im_vorgang, vom_absender) =
+            Db::einladungen_gezaehlt(&mut tx, a.id, akteur.user_id, now - 24 * 3600 * 1000).await?;
+        if offen >= MAX_OFFENE_EINLADUNGEN {
+            return Err(Fehler::ZuViele(format!(
+                "Zu diesem Vorgang sind schon {offen} Einladungen offen. Weitere sind möglich, sobald eine angenommen ist."
+            )));
+        }
+        if im_vorgang >= MAX_EINLADUNGEN_JE_VORGANG_TAG
+            || vom_absender >= MAX_EINLADUNGEN_JE_ABSENDER_TAG
+        {
+            tracing::warn!(vorgang_id = a.id, "invitation refused by rate limit");
+            return Err(Fehler::ZuViele(
+                "Sie haben in den letzten 24 Stunden zu viele Einladungen verschickt. Bitte versuchen Sie es morgen erneut.".into(),
+            ));
+        }
         Db::lade_beteiligten_ein(
             &mut tx,
             a.id,
@@ -632,12 +674,7 @@ impl Verfahren {
     ) -> Ergebnis<(i64, i64, i64)> {
         let e = self.offene_einladung(secret).await?;
         let (b, a) = (&e.beteiligter, &e.antrag);
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > MAX_NAME {
-            return Err(Fehler::ungueltig(format!(
-                "Bitte geben Sie Ihren Namen an (höchstens {MAX_NAME} Zeichen)."
-            )));
-        }
+        let name = einzeiliger_name(name, MAX_NAME)?;
         plankammer_domain::account::check_password(passwort)?;
         if passwort != wiederholung {
             return Err(Fehler::ungueltig(

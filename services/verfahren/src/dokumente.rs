@@ -92,7 +92,7 @@ where
 
 /// Characters that change how text is shown without being seen: bidirectional overrides and
 /// isolates (a "Plan\u{202E}fdp.exe" reads as "Planexe.pdf"), marks, zero-width characters.
-fn unsichtbar(c: char) -> bool {
+pub(crate) fn unsichtbar(c: char) -> bool {
     matches!(c,
         '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
         | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
