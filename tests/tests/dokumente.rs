@@ -904,3 +904,78 @@ async fn an_oversized_multipart_request_names_the_real_limits() {
         "Die Anfrage ist größer als erlaubt (höchstens 3 Dateien zu je höchstens 100 KB)."
     );
 }
+
+/// Every read of personal data or document content leaves an audit entry, through one
+/// path: the search (text excerpts of the plans), a version's metadata, the document list
+/// with extracted metadata, the Angaben and the case page. The words searched for are not
+/// kept.
+#[tokio::test]
+async fn reads_of_personal_data_and_content_are_audited() {
+    let app = spawn_app().await;
+    let (c, csrf, case, _) = setup(&app).await;
+    let r = put(
+        &c,
+        &app,
+        &csrf,
+        &format!("/api/v1/cases/{case}/documents/plan.pdf"),
+        a4(1),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let vid = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    for path in [
+        format!("/api/v1/cases/{case}/search?q=Bauherrin%20Geheim"),
+        format!("/api/v1/versions/{vid}"),
+        format!("/api/v1/cases/{case}/documents"),
+        format!("/api/v1/cases/{case}/angaben"),
+        format!("/vorgaenge/{case}"),
+    ] {
+        let r = c.get(format!("{}{path}", app.url)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT action, COALESCE(object_id, ''), detail FROM audit_log WHERE id > (SELECT MAX(id) - $1 FROM audit_log) ORDER BY id",
+    )
+    .bind(5i64)
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(after - before, 5, "one entry per read: {rows:?}");
+    let actions: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|(a, _, d)| {
+            let was = if d.contains("\"dokumente\"") {
+                "dokumente"
+            } else if d.contains("\"angaben\"") {
+                "angaben"
+            } else if d.contains("\"akte\"") {
+                "akte"
+            } else {
+                ""
+            };
+            (a.as_str(), was)
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            ("dokument.suche", ""),
+            ("dokument.metadaten", ""),
+            ("vorgang.lesen", "dokumente"),
+            ("vorgang.lesen", "angaben"),
+            ("vorgang.lesen", "akte"),
+        ]
+    );
+    assert!(
+        rows.iter().all(|(_, _, d)| !d.contains("Geheim")),
+        "search words stay out of the log"
+    );
+}

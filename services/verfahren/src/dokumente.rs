@@ -472,20 +472,85 @@ impl Verfahren {
         action: &str,
         detail: serde_json::Value,
     ) -> Ergebnis<()> {
+        self.gelesen(
+            akteur,
+            a,
+            action,
+            "dokument_version",
+            version.id.to_string(),
+            detail,
+        )
+        .await
+    }
+
+    /// The one place a read of personal data or document content is audited: who read
+    /// what of which case. Only ids and counts go into the entry, never the content.
+    pub(crate) async fn gelesen(
+        &self,
+        akteur: &Akteur,
+        a: &Antrag,
+        action: &str,
+        object_type: &str,
+        object_id: String,
+        detail: serde_json::Value,
+    ) -> Ergebnis<()> {
         self.db
             .audit_now(
                 AuditEvent {
                     tenant_id: Some(a.tenant_id),
                     actor_user_id: Some(akteur.user_id),
                     action,
-                    object_type: "dokument_version",
-                    object_id: Some(version.id.to_string()),
+                    object_type,
+                    object_id: Some(object_id),
                     detail,
                 },
                 now_millis(),
             )
             .await?;
         Ok(())
+    }
+
+    /// The case with its Angaben (names, addresses of the Bauherrschaft and the
+    /// Entwurfsverfasser) for whoever sees it ([`Verfahren::vorgang`]), audited as read.
+    /// `was` says what was shown: `akte` (the case page or record), `dokumente` (the
+    /// documents with their extracted metadata).
+    pub async fn akte_lesen(
+        &self,
+        akteur: &Akteur,
+        id: i64,
+        was: &str,
+        lesart: Lesart,
+    ) -> Ergebnis<Antrag> {
+        let a = self.vorgang(akteur, id).await?;
+        self.gelesen(
+            akteur,
+            &a,
+            "vorgang.lesen",
+            "vorgang",
+            a.id.to_string(),
+            serde_json::json!({ "was": was, "via": lesart.code() }),
+        )
+        .await?;
+        Ok(a)
+    }
+
+    /// A version's record with its extracted metadata (title block, pages), audited.
+    pub async fn version_lesen(
+        &self,
+        akteur: &Akteur,
+        version_id: i64,
+        lesart: Lesart,
+    ) -> Ergebnis<(Antrag, Version)> {
+        let (a, version) = self.version(akteur, version_id).await?;
+        self.lesen_vermerken(
+            akteur,
+            &a,
+            &version,
+            "dokument.metadaten",
+            serde_json::json!({ "vorgang_id": a.id, "via": lesart.code() }),
+        )
+        .await?;
+        Ok((a, version))
     }
 
     /// The bytes of a version this person may read ([`Verfahren::version`]), audited.
@@ -579,10 +644,22 @@ impl Verfahren {
         }
         let treffer = self.db.suche(a.id, q).await?;
         let anlagen = self.db.anlagen_versionen_des_vorgangs(a.id).await?;
-        Ok(treffer
+        let treffer: Vec<_> = treffer
             .into_iter()
             .filter(|t| !anlagen.contains(&t.version_id))
-            .collect())
+            .collect();
+        // The hits carry text excerpts of the plans: a read of document content. The words
+        // searched for are not kept (they may be names).
+        self.gelesen(
+            akteur,
+            &a,
+            "dokument.suche",
+            "vorgang",
+            a.id.to_string(),
+            serde_json::json!({ "treffer": treffer.len() }),
+        )
+        .await?;
+        Ok(treffer)
     }
 }
 

@@ -199,8 +199,29 @@ impl AnlagenZiel {
 impl Verfahren {
     /// A member opens the request: the first opening (while it is not withdrawn) moves
     /// `angefragt` to `in_bearbeitung` with a timeline entry, once. Returns the request as
-    /// it is now.
+    /// it is now. Every opening is audited as a read: the page shows the case's Angaben.
     pub async fn anfrage_oeffnen(
+        &self,
+        akteur: &Akteur,
+        beteiligung_id: i64,
+    ) -> Ergebnis<Beteiligung> {
+        let b = self
+            .anfrage_oeffnen_ohne_vermerk(akteur, beteiligung_id)
+            .await?;
+        let a = self.db.antrag(b.vorgang_id).await?;
+        self.gelesen(
+            akteur,
+            &a,
+            "vorgang.lesen",
+            "beteiligung",
+            b.id.to_string(),
+            serde_json::json!({ "was": "anfrage", "vorgang_id": a.id }),
+        )
+        .await?;
+        Ok(b)
+    }
+
+    async fn anfrage_oeffnen_ohne_vermerk(
         &self,
         akteur: &Akteur,
         beteiligung_id: i64,

@@ -259,7 +259,10 @@ pub async fn list_documents(
     Path(id): Path<i64>,
     Query(q): Query<Seitenabfrage>,
 ) -> ApiResult<Json<DocumentSeite>> {
-    let v = st.verfahren.vorgang(caller.akteur(), id).await?;
+    let v = st
+        .verfahren
+        .akte_lesen(caller.akteur(), id, "dokumente", lesart(&caller))
+        .await?;
     let (seite, weiter) = q.blaettere(st.db.dokumente(v.id).await?)?;
     let mut out = Vec::new();
     for d in seite {
@@ -287,7 +290,10 @@ pub async fn get_version(
     caller: ApiCaller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<VersionOut>> {
-    let (_, v) = st.verfahren.version(caller.akteur(), id).await?;
+    let (_, v) = st
+        .verfahren
+        .version_lesen(caller.akteur(), id, lesart(&caller))
+        .await?;
     Ok(Json(version_out(&st, v).await?))
 }
 

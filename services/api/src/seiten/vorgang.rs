@@ -24,6 +24,7 @@ use plankammer_domain::vorgang::Zustand;
 use plankammer_domain::{Role, codeliste, frist, zeit};
 use plankammer_storage::antrag::Antrag;
 use plankammer_storage::heute_berlin;
+use plankammer_verfahren::dokumente::Lesart;
 use plankammer_verfahren::freizeichnung::FreizeichnungsZustand;
 use plankammer_verfahren::{Verfahren, statuszeile};
 use serde::{Deserialize, Serialize};
@@ -330,7 +331,11 @@ async fn vorgang_seite(
             .await?;
         return Ok(Redirect::to(&format!("/beteiligungen/{}", b.id)).into_response());
     }
-    let a = sichtbar(&st, &u, id).await?;
+    // The page shows the Angaben and the documents' metadata: a read of personal data.
+    let a = st
+        .verfahren
+        .akte_lesen(u.akteur(), id, "akte", Lesart::Sitzung)
+        .await?;
     seite(
         &st,
         &u,
