@@ -9,6 +9,32 @@ use sqlx::Row;
 
 pub const TOKEN_PREFIX: &str = "pkt_";
 
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Rechte {
+    /// Only reading requests (GET, HEAD).
+    Lesen,
+    /// Reading and changing, as the person could in the browser.
+    Schreiben,
+}
+
+impl Rechte {
+    pub fn code(self) -> &'static str {
+        match self {
+            Rechte::Lesen => "lesen",
+            Rechte::Schreiben => "schreiben",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Rechte> {
+        match s {
+            "lesen" => Some(Rechte::Lesen),
+            "schreiben" => Some(Rechte::Schreiben),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApiToken {
     pub id: i64,
@@ -18,6 +44,9 @@ pub struct ApiToken {
     pub created_at: Millis,
     pub last_used_at: Option<Millis>,
     pub revoked_at: Option<Millis>,
+    pub rechte: Rechte,
+    /// When the token stops working.
+    pub laeuft_ab_at: Option<Millis>,
 }
 
 /// Who a valid token speaks for.
@@ -26,6 +55,11 @@ pub struct TokenOwner {
     pub token_id: i64,
     pub user_id: i64,
     pub tenant_id: i64,
+    pub rechte: Rechte,
+}
+
+fn rechte_aus(s: &str) -> Result<Rechte> {
+    Rechte::from_code(s).ok_or_else(|| StoreError::Corrupt(format!("api_tokens.rechte: {s}")))
 }
 
 fn token_from_row(r: &sqlx::any::AnyRow) -> Result<ApiToken> {
@@ -36,6 +70,8 @@ fn token_from_row(r: &sqlx::any::AnyRow) -> Result<ApiToken> {
         created_at: r.try_get("created_at")?,
         last_used_at: r.try_get("last_used_at")?,
         revoked_at: r.try_get("revoked_at")?,
+        rechte: rechte_aus(&r.try_get::<String, _>("rechte")?)?,
+        laeuft_ab_at: r.try_get("laeuft_ab_at")?,
     })
 }
 
@@ -46,13 +82,15 @@ impl Db {
         user_id: i64,
         tenant_id: i64,
         name: &str,
+        rechte: Rechte,
+        laeuft_ab_at: Millis,
         now: Millis,
     ) -> Result<(ApiToken, String)> {
         let secret = format!("{TOKEN_PREFIX}{}", random_token(32));
         let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO api_tokens (user_id, tenant_id, name, token_hash, prefix, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO api_tokens (user_id, tenant_id, name, token_hash, prefix, created_at, rechte, laeuft_ab_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(user_id)
         .bind(tenant_id)
@@ -60,6 +98,8 @@ impl Db {
         .bind(sha256_hex(&secret))
         .bind(&prefix)
         .bind(now)
+        .bind(rechte.code())
+        .bind(laeuft_ab_at)
         .fetch_one(conn.c())
         .await?;
         Ok((
@@ -70,6 +110,8 @@ impl Db {
                 created_at: now,
                 last_used_at: None,
                 revoked_at: None,
+                rechte,
+                laeuft_ab_at: Some(laeuft_ab_at),
             },
             secret,
         ))
@@ -77,7 +119,7 @@ impl Db {
 
     pub async fn tokens_of(&self, user_id: i64, tenant_id: i64) -> Result<Vec<ApiToken>> {
         let rows = sqlx::query(
-            "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens \
+            "SELECT id, name, prefix, created_at, last_used_at, revoked_at, rechte, laeuft_ab_at FROM api_tokens \
              WHERE user_id = $1 AND tenant_id = $2 ORDER BY created_at DESC, id DESC",
         )
         .bind(user_id)
@@ -108,7 +150,8 @@ impl Db {
         }
     }
 
-    /// The owner of a presented token, if it is valid (known, not revoked, user enabled).
+    /// The owner of a presented token, if it is valid (known, not revoked, not expired, user
+    /// enabled).
     /// Records the use, at most once a minute per token.
     pub async fn authenticate_token(
         &self,
@@ -119,10 +162,12 @@ impl Db {
             return Ok(None);
         }
         let row = sqlx::query(
-            "SELECT t.id, t.user_id, t.tenant_id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
+            "SELECT t.id, t.user_id, t.tenant_id, t.last_used_at, t.rechte FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL \
+             AND (t.laeuft_ab_at IS NULL OR t.laeuft_ab_at > $2)",
         )
         .bind(sha256_hex(secret))
+        .bind(now)
         .fetch_optional(self.pool())
         .await?;
         let Some(r) = row else { return Ok(None) };
@@ -130,6 +175,7 @@ impl Db {
             token_id: r.try_get("id")?,
             user_id: r.try_get("user_id")?,
             tenant_id: r.try_get("tenant_id")?,
+            rechte: rechte_aus(&r.try_get::<String, _>("rechte")?)?,
         };
         let last: Option<i64> = r.try_get("last_used_at")?;
         if last.is_none_or(|l| now - l > 60_000) {

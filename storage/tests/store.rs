@@ -7,6 +7,7 @@ use plankammer_storage::audit::AuditEvent;
 use plankammer_storage::jobs::{FailOutcome, JobState, NewJob};
 use plankammer_storage::login_limit::{LoginLimits, LoginZulassung};
 use plankammer_storage::testing::fresh_db;
+use plankammer_storage::tokens::Rechte;
 use plankammer_storage::{Db, Konflikt, StoreError};
 
 const T0: i64 = 1_780_000_000_000;
@@ -122,11 +123,27 @@ async fn tokens_authenticate_until_revoked_and_only_by_their_owner() {
     let u = user(&db, "a@example.de", t.id, Role::Antragsteller).await;
     let other = user(&db, "b@example.de", t.id, Role::Antragsteller).await;
     let mut tx = db.begin().await.unwrap();
-    let (tok, secret) = Db::create_token(&mut tx, u, t.id, "CAD", T0).await.unwrap();
+    let (tok, secret) = Db::create_token(&mut tx, u, t.id, "CAD", Rechte::Schreiben, T0 + 1000, T0)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     assert!(secret.starts_with("pkt_") && secret.starts_with(&tok.prefix));
     let owner = db.authenticate_token(&secret, T0).await.unwrap().unwrap();
     assert_eq!((owner.user_id, owner.tenant_id), (u, t.id));
+    assert_eq!(owner.rechte, Rechte::Schreiben);
+    assert!(
+        db.authenticate_token(&secret, T0 + 999)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        db.authenticate_token(&secret, T0 + 1000)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired at its end"
+    );
     assert!(
         db.authenticate_token("pkt_wrong", T0)
             .await

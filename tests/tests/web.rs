@@ -469,6 +469,130 @@ async fn personal_access_tokens_authenticate_machine_clients_until_revoked() {
     assert_eq!(mixed.status(), 401);
 }
 
+/// A token reads only if made to read, stops working at its end, and never makes or
+/// revokes other tokens: a stolen token cannot mint one that survives its revocation.
+#[tokio::test]
+async fn tokens_have_rights_an_end_and_cannot_mint_tokens() {
+    let app = spawn_app().await;
+    let t = app.tenant("kassel").await;
+    app.user(t, "anna@x.de", Role::Antragsteller).await;
+    let (c, csrf) = app.login("anna@x.de").await;
+    let neu = |body: serde_json::Value| {
+        let (c, csrf, url) = (c.clone(), csrf.clone(), app.url.clone());
+        async move {
+            let r = c
+                .post(format!("{url}/api/v1/tokens"))
+                .header("x-csrf-token", &csrf)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<serde_json::Value>().await.unwrap(),
+            )
+        }
+    };
+    for tage in [0, 366] {
+        let (s, _) = neu(serde_json::json!({"name": "x", "tage": tage})).await;
+        assert_eq!(s, 422, "{tage} days");
+    }
+    let (s, lesen) = neu(serde_json::json!({"name": "Abruf", "rechte": "lesen", "tage": 30})).await;
+    assert_eq!(s, 201);
+    assert_eq!(lesen["rechte"], "lesen");
+    let dreissig = lesen["laeuft_ab"].as_i64().unwrap() - lesen["erstellt"].as_i64().unwrap();
+    assert_eq!(dreissig, 30 * 86_400_000);
+    let (_, schreiben) = neu(serde_json::json!({"name": "CAD"})).await;
+    assert_eq!(schreiben["rechte"], "schreiben", "the API's default");
+    let dauer = schreiben["laeuft_ab"].as_i64().unwrap() - schreiben["erstellt"].as_i64().unwrap();
+    assert_eq!(dauer, 90 * 86_400_000, "default validity");
+    let (l, w) = (
+        lesen["schluessel"].as_str().unwrap().to_string(),
+        schreiben["schluessel"].as_str().unwrap().to_string(),
+    );
+    let m = reqwest::Client::new();
+    let url = &app.url;
+    assert_eq!(
+        m.get(format!("{url}/api/v1/me"))
+            .bearer_auth(&l)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let r = m
+        .post(format!("{url}/api/v1/cases"))
+        .bearer_auth(&l)
+        .json(&serde_json::json!({"bezeichnung": "Carport"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["meldung"], "Dieser Zugangsschlüssel darf nur lesen.");
+    let r = m
+        .post(format!("{url}/api/v1/cases"))
+        .bearer_auth(&w)
+        .json(&serde_json::json!({"bezeichnung": "Carport"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "a writing token writes");
+
+    // No minting with a token, and no revoking of the person's other tokens.
+    let r = m
+        .post(format!("{url}/api/v1/tokens"))
+        .bearer_auth(&w)
+        .json(&serde_json::json!({"name": "Kind"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let lesen_id = lesen["id"].as_i64().unwrap();
+    let r = m
+        .delete(format!("{url}/api/v1/tokens/{lesen_id}"))
+        .bearer_auth(&w)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 2, "nothing minted");
+
+    // At its end a token stops working.
+    sqlx::query("UPDATE api_tokens SET laeuft_ab_at = $1 WHERE id = $2")
+        .bind(plankammer_storage::now_millis() - 1)
+        .bind(lesen_id)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        m.get(format!("{url}/api/v1/me"))
+            .bearer_auth(&l)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let page = c
+        .get(format!("{url}/konto"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("(abgelaufen)") && page.contains("nur lesen"),
+        "{page}"
+    );
+}
+
 #[tokio::test]
 async fn the_token_page_shows_the_secret_once() {
     let app = spawn_app().await;

@@ -16,6 +16,9 @@ pub enum AppError {
     NotLoggedIn { return_to: Option<String> },
     #[error("forbidden")]
     Forbidden,
+    /// Forbidden, with the reason the person (or client) can act on; German.
+    #[error("forbidden: {0}")]
+    Verweigert(String),
     #[error("not found")]
     NotFound,
     /// The request is wrong in a way the person can fix; the text is German.
@@ -88,7 +91,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotLoggedIn { .. } => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Verweigert(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -102,7 +105,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::NotLoggedIn { .. } => "nicht_angemeldet",
-            AppError::Forbidden => "keine_berechtigung",
+            AppError::Forbidden | AppError::Verweigert(_) => "keine_berechtigung",
             AppError::NotFound => "nicht_gefunden",
             AppError::Invalid(_) => "ungueltige_eingabe",
             AppError::Conflict(_) => "konflikt",
@@ -117,7 +120,7 @@ impl AppError {
     pub fn titel(&self) -> &'static str {
         match self {
             AppError::NotLoggedIn { .. } => "Nicht angemeldet",
-            AppError::Forbidden => "Keine Berechtigung",
+            AppError::Forbidden | AppError::Verweigert(_) => "Keine Berechtigung",
             AppError::NotFound => "Nicht gefunden",
             AppError::Invalid(_) => "Ungültige Eingabe",
             AppError::Conflict(_) => "Konflikt",
@@ -134,7 +137,7 @@ impl AppError {
             AppError::NotLoggedIn { .. } => "Bitte melden Sie sich an.".into(),
             AppError::Forbidden => "Sie haben keine Berechtigung für diese Seite.".into(),
             AppError::NotFound => "Die angeforderte Seite wurde nicht gefunden.".into(),
-            AppError::Invalid(m) | AppError::Conflict(m) | AppError::TooManyRequests(m) | AppError::TooLarge(m) => m.clone(),
+            AppError::Invalid(m) | AppError::Conflict(m) | AppError::TooManyRequests(m) | AppError::TooLarge(m) | AppError::Verweigert(m) => m.clone(),
             AppError::Csrf => "Die Sicherheitsprüfung des Formulars ist fehlgeschlagen. Bitte laden Sie die Seite neu und versuchen Sie es erneut.".into(),
             AppError::Internal(_) => "Es ist ein interner Fehler aufgetreten. Bitte versuchen Sie es später erneut.".into(),
         }

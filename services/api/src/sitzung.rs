@@ -162,6 +162,8 @@ pub struct ApiCaller {
     pub member: Member,
     pub akteur: Akteur,
     pub via_token: Option<i64>,
+    /// A token's rights (`None`: a browser session, which may do what the person may).
+    pub rechte: Option<plankammer_storage::tokens::Rechte>,
 }
 
 impl ApiCaller {
@@ -184,6 +186,17 @@ impl ApiCaller {
         } else {
             Err(ApiError(AppError::Forbidden))
         }
+    }
+
+    /// Tokens are made and revoked only by the person signed in, never by a token:
+    /// a stolen token cannot mint one that outlives its revocation.
+    pub fn nur_in_sitzung(&self) -> Result<(), ApiError> {
+        if self.via_token.is_some() {
+            return Err(ApiError(AppError::Verweigert(
+                "Zugangsschlüssel verwalten Sie nur nach Anmeldung im Browser, nicht mit einem Schlüssel.".into(),
+            )));
+        }
+        Ok(())
     }
 
     /// How this caller reads a document, for the audit log of downloads.
@@ -229,10 +242,22 @@ impl FromRequestParts<AppState> for ApiCaller {
                     }
                     other => ApiError(other.into()),
                 })?;
+            // The one place a token's rights are enforced: a reading token never changes.
+            if owner.rechte == plankammer_storage::tokens::Rechte::Lesen
+                && !matches!(
+                    parts.method,
+                    axum::http::Method::GET | axum::http::Method::HEAD
+                )
+            {
+                return Err(ApiError(AppError::Verweigert(
+                    "Dieser Zugangsschlüssel darf nur lesen.".into(),
+                )));
+            }
             return Ok(ApiCaller {
                 akteur: Akteur::aus(&member),
                 member,
                 via_token: Some(owner.token_id),
+                rechte: Some(owner.rechte),
             });
         }
         match parts
@@ -245,6 +270,7 @@ impl FromRequestParts<AppState> for ApiCaller {
                 member: info.member,
                 akteur: info.akteur,
                 via_token: None,
+                rechte: None,
             }),
             None => Err(ApiError(AppError::NotLoggedIn { return_to: None })),
         }

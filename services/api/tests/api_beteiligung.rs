@@ -41,7 +41,14 @@ impl Klient {
         let (_, schluessel) = w
             .app
             .verfahren
-            .schluessel_erstellen(&akteur, "Test")
+            .schluessel_erstellen(
+                &akteur,
+                plankammer_verfahren::konto::NeuerSchluessel {
+                    name: "Test",
+                    rechte: plankammer_storage::tokens::Rechte::Schreiben,
+                    tage: None,
+                },
+            )
             .await
             .unwrap();
         Klient {

@@ -6,11 +6,23 @@ use crate::akteur::Akteur;
 use crate::fehler::{Ergebnis, Fehler};
 use plankammer_domain::notification::Notification;
 use plankammer_storage::audit::AuditEvent;
-use plankammer_storage::tokens::ApiToken;
+use plankammer_storage::tokens::{ApiToken, Rechte};
 use plankammer_storage::{Db, now_millis};
 
 /// Longest name of an access token.
 pub const MAX_SCHLUESSELNAME: usize = 80;
+/// How long a token works when nothing else is asked for, and at most (days).
+pub const SCHLUESSEL_TAGE_STANDARD: u32 = 90;
+pub const SCHLUESSEL_TAGE_HOECHSTENS: u32 = 365;
+
+/// What a new token is to be.
+#[derive(Debug, Clone, Copy)]
+pub struct NeuerSchluessel<'a> {
+    pub name: &'a str,
+    pub rechte: Rechte,
+    /// Days until it stops working; `None`: [`SCHLUESSEL_TAGE_STANDARD`].
+    pub tage: Option<u32>,
+}
 
 /// Memory one argon2id hash takes (the crate's default, OWASP's m = 19 MiB).
 const ARGON2_BYTES: u64 = 19 * 1024 * 1024;
@@ -101,9 +113,15 @@ impl Verfahren {
     pub async fn schluessel_erstellen(
         &self,
         akteur: &Akteur,
-        name: &str,
+        neu: NeuerSchluessel<'_>,
     ) -> Ergebnis<(ApiToken, String)> {
-        let name = name.trim();
+        let name = neu.name.trim();
+        let tage = neu.tage.unwrap_or(SCHLUESSEL_TAGE_STANDARD);
+        if tage == 0 || tage > SCHLUESSEL_TAGE_HOECHSTENS {
+            return Err(Fehler::ungueltig(format!(
+                "Ein Schlüssel gilt mindestens 1 und höchstens {SCHLUESSEL_TAGE_HOECHSTENS} Tage."
+            )));
+        }
         if name.is_empty() || name.chars().count() > MAX_SCHLUESSELNAME {
             return Err(Fehler::ungueltig(format!(
                 "Bitte geben Sie dem Schlüssel einen Namen (höchstens {MAX_SCHLUESSELNAME} Zeichen)."
@@ -111,8 +129,17 @@ impl Verfahren {
         }
         let now = now_millis();
         let mut tx = self.db.begin().await?;
-        let (token, secret) =
-            Db::create_token(&mut tx, akteur.user_id, akteur.tenant_id, name, now).await?;
+        let laeuft_ab = now + i64::from(tage) * 86_400_000;
+        let (token, secret) = Db::create_token(
+            &mut tx,
+            akteur.user_id,
+            akteur.tenant_id,
+            name,
+            neu.rechte,
+            laeuft_ab,
+            now,
+        )
+        .await?;
         Db::audit(
             &mut tx,
             AuditEvent {
@@ -121,7 +148,7 @@ impl Verfahren {
                 action: "token.create",
                 object_type: "api_token",
                 object_id: Some(token.id.to_string()),
-                detail: serde_json::json!({}),
+                detail: serde_json::json!({ "rechte": neu.rechte.code(), "tage": tage }),
             },
             now,
         )

@@ -144,7 +144,14 @@ impl Messplatz {
             behoerde: "Messung".into(),
         };
         let (_, secret) = verfahren
-            .schluessel_erstellen(&akteur, "bench")
+            .schluessel_erstellen(
+                &akteur,
+                plankammer_verfahren::konto::NeuerSchluessel {
+                    name: "bench",
+                    rechte: plankammer_storage::tokens::Rechte::Schreiben,
+                    tage: None,
+                },
+            )
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         db.close().await;

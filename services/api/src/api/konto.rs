@@ -74,6 +74,10 @@ pub struct TokenOut {
     pub erstellt: i64,
     pub zuletzt_genutzt: Option<i64>,
     pub widerrufen: Option<i64>,
+    /// `lesen` or `schreiben`.
+    pub rechte: String,
+    /// Unix milliseconds after which the token no longer works.
+    pub laeuft_ab: Option<i64>,
 }
 
 impl From<plankammer_storage::tokens::ApiToken> for TokenOut {
@@ -85,6 +89,8 @@ impl From<plankammer_storage::tokens::ApiToken> for TokenOut {
             erstellt: t.created_at,
             zuletzt_genutzt: t.last_used_at,
             widerrufen: t.revoked_at,
+            rechte: t.rechte.code().to_string(),
+            laeuft_ab: t.laeuft_ab_at,
         }
     }
 }
@@ -110,9 +116,16 @@ async fn list_tokens(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({ "name": "CAD-Export Büro", "rechte": "schreiben", "tage": 90 }))]
 pub struct NewToken {
     /// What the token is for, e.g. "CAD-Export Büro".
     pub name: String,
+    /// `lesen` (only GET requests) or `schreiben` (default).
+    #[serde(default)]
+    pub rechte: Option<String>,
+    /// Days until the token stops working: 1 to 365, default 90.
+    #[serde(default)]
+    pub tage: Option<u32>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -124,15 +137,22 @@ pub struct CreatedToken {
 }
 
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "konto", request_body = NewToken,
-    responses((status = 201, body = CreatedToken), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody, description = "CSRF-Prüfung fehlgeschlagen (Sitzung ohne X-CSRF-Token)"), (status = 422, body = ApiErrorBody)))]
+    responses((status = 201, body = CreatedToken), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody, description = "CSRF-Prüfung fehlgeschlagen (Sitzung ohne X-CSRF-Token), oder mit einem Zugangsschlüssel aufgerufen: Schlüssel erstellt nur die angemeldete Person"), (status = 422, body = ApiErrorBody)))]
 async fn create_token(
     State(st): State<AppState>,
     caller: ApiCaller,
     JsonEingabe(body): JsonEingabe<NewToken>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    caller.nur_in_sitzung()?;
+    let tage = body.tage.map(|t| t.to_string()).unwrap_or_default();
+    let neu = crate::seiten::konto::schluessel_angaben(
+        &body.name,
+        body.rechte.as_deref().unwrap_or(""),
+        &tage,
+    )?;
     let (token, secret) = st
         .verfahren
-        .schluessel_erstellen(caller.akteur(), &body.name)
+        .schluessel_erstellen(caller.akteur(), neu)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -150,6 +170,11 @@ async fn revoke_token(
     caller: ApiCaller,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
+    // A token may revoke itself (a client cleaning up, or someone who found it), never the
+    // person's other tokens.
+    if caller.via_token != Some(id) {
+        caller.nur_in_sitzung()?;
+    }
     st.verfahren
         .schluessel_widerrufen(caller.akteur(), id)
         .await?;

@@ -11,7 +11,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::context;
+use plankammer_storage::tokens::Rechte;
 use plankammer_verfahren::Fehler;
+use plankammer_verfahren::konto::{
+    NeuerSchluessel, SCHLUESSEL_TAGE_HOECHSTENS, SCHLUESSEL_TAGE_STANDARD,
+};
 use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
@@ -29,6 +33,9 @@ struct TokenView {
     erstellt: String,
     zuletzt_genutzt: Option<String>,
     widerrufen: Option<String>,
+    nur_lesen: bool,
+    laeuft_ab: Option<String>,
+    abgelaufen: bool,
 }
 
 async fn konto_page(
@@ -38,12 +45,16 @@ async fn konto_page(
     fehler: Option<String>,
     status: StatusCode,
 ) -> PageResult<Response> {
+    let now = plankammer_storage::now_millis();
     let tokens: Vec<TokenView> = st
         .verfahren
         .schluessel(user.akteur())
         .await?
         .into_iter()
         .map(|t| TokenView {
+            nur_lesen: t.rechte == Rechte::Lesen,
+            laeuft_ab: t.laeuft_ab_at.map(plankammer_domain::zeit::format_berlin),
+            abgelaufen: t.laeuft_ab_at.is_some_and(|a| a <= now),
             id: t.id,
             name: t.name,
             prefix: t.prefix,
@@ -55,7 +66,10 @@ async fn konto_page(
     let neu = neu.map(|(name, secret)| context! { name, secret });
     let html = render(
         "konto.html",
-        context! { layout => layout(user, "/konto"), tokens, neu, fehler },
+        context! {
+            layout => layout(user, "/konto"), tokens, neu, fehler,
+            tage_standard => SCHLUESSEL_TAGE_STANDARD, tage_hoechstens => SCHLUESSEL_TAGE_HOECHSTENS,
+        },
     )?;
     Ok((status, html).into_response())
 }
@@ -67,6 +81,38 @@ async fn konto(State(st): State<AppState>, user: CurrentUser) -> PageResult<Resp
 #[derive(Deserialize)]
 struct TokenForm {
     name: String,
+    /// `lesen` or `schreiben`.
+    #[serde(default)]
+    rechte: String,
+    /// Days of validity; empty: the default.
+    #[serde(default)]
+    tage: String,
+}
+
+/// The rights and days of a token as a form or a client typed them.
+pub(crate) fn schluessel_angaben<'a>(
+    name: &'a str,
+    rechte: &str,
+    tage: &str,
+) -> Result<NeuerSchluessel<'a>, Fehler> {
+    let rechte = match rechte.trim() {
+        "" | "schreiben" => Rechte::Schreiben,
+        "lesen" => Rechte::Lesen,
+        _ => {
+            return Err(Fehler::ungueltig(
+                "Die Rechte eines Schlüssels sind „lesen“ oder „schreiben“.",
+            ));
+        }
+    };
+    let tage = match tage.trim() {
+        "" => None,
+        t => Some(t.parse::<u32>().map_err(|_| {
+            Fehler::ungueltig(format!(
+                "Bitte geben Sie die Gültigkeit in Tagen an (1 bis {SCHLUESSEL_TAGE_HOECHSTENS})."
+            ))
+        })?),
+    };
+    Ok(NeuerSchluessel { name, rechte, tage })
 }
 
 async fn create_token(
@@ -74,11 +120,12 @@ async fn create_token(
     user: CurrentUser,
     Form(f): Form<TokenForm>,
 ) -> PageResult<Response> {
-    match st
-        .verfahren
-        .schluessel_erstellen(user.akteur(), &f.name)
-        .await
-    {
+    let angaben = schluessel_angaben(&f.name, &f.rechte, &f.tage);
+    let ergebnis = match angaben {
+        Ok(neu) => st.verfahren.schluessel_erstellen(user.akteur(), neu).await,
+        Err(e) => Err(e),
+    };
+    match ergebnis {
         Ok((token, secret)) => {
             konto_page(
                 &st,
