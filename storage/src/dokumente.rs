@@ -253,6 +253,22 @@ impl Db {
         Ok(q.fetch_one(conn.c()).await?)
     }
 
+    /// How many documents and versions a case has (attachments of requests included: each
+    /// version costs pipeline work), in the caller's transaction.
+    pub async fn unterlagen_gezaehlt(conn: &mut crate::Tx, vorgang_id: i64) -> Result<(i64, i64)> {
+        let dokumente: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM dokumente WHERE vorgang_id = $1")
+                .bind(vorgang_id)
+                .fetch_one(conn.c())
+                .await?;
+        let versionen: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM dokument_versionen WHERE vorgang_id = $1")
+                .bind(vorgang_id)
+                .fetch_one(conn.c())
+                .await?;
+        Ok((dokumente, versionen))
+    }
+
     /// Records a stored upload as a new version (and a new document if asked), in the
     /// caller's transaction. The blob row is written too, if it is the first of its bytes.
     pub async fn add_version(

@@ -56,6 +56,16 @@ pub struct NewJob {
 }
 
 impl NewJob {
+    /// The job's class: 1 for the document pipeline (bulk work that uploads create), 0 for
+    /// everything the law or a person waits for. Class 0 is always claimed first.
+    pub fn klasse(&self) -> i64 {
+        if self.kind.starts_with("pipeline.") {
+            1
+        } else {
+            0
+        }
+    }
+
     pub fn new(kind: &str, payload: serde_json::Value, now: Millis) -> NewJob {
         NewJob {
             tenant_id: None,
@@ -158,8 +168,8 @@ impl Db {
     /// Enqueues a job in the caller's transaction; `None` when its dedupe key exists already.
     pub async fn enqueue(conn: &mut crate::Tx, job: &NewJob, now: Millis) -> Result<Option<i64>> {
         let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO jobs (tenant_id, kind, payload, state, max_attempts, run_at, dedupe_key, created_at, updated_at) \
-             VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+            "INSERT INTO jobs (tenant_id, kind, payload, state, max_attempts, run_at, dedupe_key, created_at, updated_at, klasse) \
+             VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
         )
         .bind(job.tenant_id)
         .bind(&job.kind)
@@ -168,6 +178,7 @@ impl Db {
         .bind(job.run_at)
         .bind(&job.dedupe_key)
         .bind(now)
+        .bind(job.klasse())
         .fetch_optional(conn.c())
         .await?;
         Ok(id)
@@ -180,7 +191,11 @@ impl Db {
         Ok(r)
     }
 
-    /// Claims the next job that is due, or whose lease ran out, for `worker`.
+    /// Claims the next job that is due, or whose lease ran out, for `worker`: class 0 before
+    /// class 1 ([`NewJob::klasse`]); within a class the tenant with the fewest running jobs
+    /// first (system jobs count as one tenant), then the oldest. A tenant that queued ten
+    /// thousand pipeline jobs thus gets one worker after another only while nobody else
+    /// waits.
     pub async fn claim_job(
         &self,
         worker: &str,
@@ -188,15 +203,18 @@ impl Db {
         lease_ms: i64,
     ) -> Result<Option<ClaimedJob>> {
         let lock = match self.backend() {
-            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Postgres => "FOR UPDATE OF j SKIP LOCKED",
             Backend::Sqlite => "",
         };
         let sql = format!(
             "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, lease_until = $2, \
                  heartbeat_at = $3, updated_at = $3 \
-             WHERE id = (SELECT id FROM jobs \
-                 WHERE (state = 'queued' AND run_at <= $3) OR (state = 'running' AND lease_until < $3) \
-                 ORDER BY run_at, id LIMIT 1 {lock}) \
+             WHERE id = (SELECT j.id FROM jobs j \
+                 LEFT JOIN (SELECT COALESCE(tenant_id, 0) AS t, COUNT(*) AS n FROM jobs \
+                     WHERE state = 'running' AND lease_until >= $3 GROUP BY COALESCE(tenant_id, 0)) l \
+                     ON l.t = COALESCE(j.tenant_id, 0) \
+                 WHERE (j.state = 'queued' AND j.run_at <= $3) OR (j.state = 'running' AND j.lease_until < $3) \
+                 ORDER BY j.klasse, COALESCE(l.n, 0), j.run_at, j.id LIMIT 1 {lock}) \
              RETURNING id, kind, payload, attempts, max_attempts"
         );
         let mut tx = self.begin().await?;

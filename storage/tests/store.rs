@@ -685,3 +685,46 @@ async fn jobs_are_listed_per_tenant() {
         1
     );
 }
+
+/// One tenant's flood of pipeline jobs does not starve another tenant, and deadline sweeps
+/// and Bescheid issuing (class 0) go before any pipeline job.
+#[tokio::test]
+async fn job_claims_are_fair_across_tenants_and_put_legal_work_first() {
+    let (db, _dir) = fresh_db().await;
+    let a = tenant(&db, "flut").await;
+    let b = tenant(&db, "still").await;
+    let job = |kind: &str, t: Option<i64>, at: i64| {
+        let mut j = NewJob::new(kind, serde_json::json!({}), at);
+        j.tenant_id = t;
+        j
+    };
+    for i in 0..50 {
+        db.enqueue_now(&job("pipeline.validate", Some(a.id), T0 + i), T0 + i)
+            .await
+            .unwrap();
+    }
+    let b_job = db
+        .enqueue_now(&job("pipeline.validate", Some(b.id), T0 + 100), T0 + 100)
+        .await
+        .unwrap()
+        .unwrap();
+    let frist = db
+        .enqueue_now(&job("fristen.pruefen", None, T0 + 200), T0 + 200)
+        .await
+        .unwrap()
+        .unwrap();
+    let now = T0 + 1000;
+    let erster = db.claim_job("w1", now, 60_000).await.unwrap().unwrap();
+    assert_eq!(erster.id, frist, "class 0 first, though enqueued last");
+    let zweiter = db.claim_job("w2", now, 60_000).await.unwrap().unwrap();
+    assert_eq!(zweiter.kind, "pipeline.validate");
+    assert_ne!(
+        zweiter.id, b_job,
+        "the flood's oldest job: nobody runs for either tenant"
+    );
+    let dritter = db.claim_job("w3", now, 60_000).await.unwrap().unwrap();
+    assert_eq!(
+        dritter.id, b_job,
+        "the quiet tenant next, ahead of 49 older jobs of the flooding one"
+    );
+}

@@ -979,3 +979,50 @@ async fn reads_of_personal_data_and_content_are_audited() {
         "search words stay out of the log"
     );
 }
+
+/// A case holds at most 300 documents: each version costs pipeline work for every tenant's
+/// workers, so one applicant cannot queue without end.
+#[tokio::test]
+async fn a_case_holds_a_bounded_number_of_documents() {
+    use plankammer_storage::Db;
+    use plankammer_storage::dokumente::NeueVersion;
+    let app = spawn_app().await;
+    let (c, csrf, case, t) = setup(&app).await;
+    let owner = app.db.antrag(case).await.unwrap().owner_user_id;
+    let mut tx = app.db.begin().await.unwrap();
+    for i in 0..plankammer_verfahren::dokumente::MAX_DOKUMENTE_JE_VORGANG {
+        let sha = format!("{i:064x}");
+        let name = format!("Plan {i}");
+        let v = NeueVersion {
+            vorgang_id: case,
+            tenant_id: t,
+            dokument_id: None,
+            bezeichnung: &name,
+            anlageart: None,
+            sha256: &sha,
+            groesse: 10,
+            dateiname: "plan.pdf",
+            user_id: owner,
+        };
+        Db::add_version(&mut tx, &v, 1).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let r = put(
+        &c,
+        &app,
+        &csrf,
+        &format!("/api/v1/cases/{case}/documents/noch-einer.pdf"),
+        a4_salted(1, "301"),
+    )
+    .await;
+    assert_eq!(r.status(), 413);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["meldung"]
+            .as_str()
+            .unwrap()
+            .contains("bereits 300 Unterlagen"),
+        "{body}"
+    );
+    assert_eq!(stored_files(&app), 0, "the refused bytes are gone");
+}

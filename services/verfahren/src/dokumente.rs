@@ -28,6 +28,10 @@ pub const MAX_ANLAGEN_JE_HOCHLADEN: usize = 20;
 /// Most current attachments of one request.
 pub const MAX_ANLAGEN_JE_ANFRAGE: usize = 50;
 
+/// Most documents of one case (Bauvorlagen and attachments of requests), and most versions.
+pub const MAX_DOKUMENTE_JE_VORGANG: i64 = 300;
+pub const MAX_VERSIONEN_JE_VORGANG: i64 = 1000;
+
 /// Limits of uploads: one file, and the total of one case (a request's attachments have
 /// their own total of the same size).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,6 +188,9 @@ pub enum HochladeFehler {
     VorgangVoll(u64),
     #[error("request attachment quota of {0} bytes exhausted")]
     AnfrageVoll(u64),
+    /// The case has as many documents (or versions) as one case may have.
+    #[error("case has {0} documents or versions, the most allowed")]
+    ZuVieleUnterlagen(i64),
     /// The same bytes are the current version of a document of the case (its name).
     #[error("duplicate of a current document")]
     Doppelt(String),
@@ -210,6 +217,9 @@ impl HochladeFehler {
                 "Für die Anlagen dieser Anfrage ist der Speicher erschöpft (höchstens {} je Anfrage).",
                 mb(*n)
             ),
+            HochladeFehler::ZuVieleUnterlagen(n) => format!(
+                "Dieser Vorgang hat bereits {n} Unterlagen bzw. Versionen, so viele wie ein Vorgang haben kann. Bitte fassen Sie Pläne zu mehrseitigen PDF-Dateien zusammen."
+            ),
             HochladeFehler::Doppelt(bezeichnung) => {
                 format!("Diese Datei ist bereits als „{bezeichnung}“ hochgeladen.")
             }
@@ -226,6 +236,7 @@ impl HochladeFehler {
             HochladeFehler::DateiZuGross(_)
                 | HochladeFehler::VorgangVoll(_)
                 | HochladeFehler::AnfrageVoll(_)
+                | HochladeFehler::ZuVieleUnterlagen(_)
         )
     }
 
@@ -373,6 +384,15 @@ impl Verfahren {
                     Some(_) => HochladeFehler::AnfrageVoll(grenzen.vorgang),
                     None => HochladeFehler::VorgangVoll(grenzen.vorgang),
                 }));
+            }
+            // Each version costs four pipeline jobs: a case holds a bounded number.
+            let (dokumente, versionen) = Db::unterlagen_gezaehlt(&mut tx, vorgang.id).await?;
+            if versionen >= MAX_VERSIONEN_JE_VORGANG
+                || (dokument_id.is_none() && dokumente >= MAX_DOKUMENTE_JE_VORGANG)
+            {
+                return Ok(Err(HochladeFehler::ZuVieleUnterlagen(
+                    if versionen >= MAX_VERSIONEN_JE_VORGANG { versionen } else { dokumente },
+                )));
             }
             if anlage_von.is_none()
                 && let Some(vorhanden) =

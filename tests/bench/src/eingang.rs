@@ -273,14 +273,14 @@ fn im_eingang(
 }
 
 /// Where the benchmark's database lives; it is removed afterwards.
-enum Messdatenbank {
+pub(crate) enum Messdatenbank {
     Sqlite { dir: PathBuf },
     Postgres { admin: String, name: String },
 }
 
 impl Messdatenbank {
     /// Creates an empty database; returns it with its URL.
-    async fn neu(datenbank: &str) -> Result<(Messdatenbank, String)> {
+    pub(crate) async fn neu(datenbank: &str) -> Result<(Messdatenbank, String)> {
         use plankammer_storage::testing;
         let admin = match datenbank {
             "sqlite" => {
@@ -306,7 +306,7 @@ impl Messdatenbank {
         Ok((Messdatenbank::Postgres { admin, name }, url))
     }
 
-    async fn entfernen(self) -> Result<()> {
+    pub(crate) async fn entfernen(self) -> Result<()> {
         match self {
             Messdatenbank::Sqlite { dir } => {
                 let _ = std::fs::remove_dir_all(dir);

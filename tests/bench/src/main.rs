@@ -10,6 +10,7 @@
 mod eingang;
 mod messplatz;
 mod stufen;
+mod warteschlange;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -88,6 +89,22 @@ enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         laeufe: usize,
     },
+    /// Job queue fairness: one tenant's flood of pipeline jobs against another tenant's
+    /// jobs and the deadline sweeps; how long those waited (p50, p95, max).
+    Warteschlange {
+        /// Pipeline jobs the flooding tenant queued beforehand.
+        #[arg(long, default_value_t = 5000)]
+        flut: u64,
+        /// Simulated workers claiming through the store.
+        #[arg(long, default_value_t = 2)]
+        arbeiter: usize,
+        /// How long each job holds its worker (ms).
+        #[arg(long, default_value_t = 20)]
+        arbeit_ms: u64,
+        /// sqlite, postgres or a postgres:// URL (as for `eingang`).
+        #[arg(long, default_value = "sqlite")]
+        datenbank: String,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -131,6 +148,12 @@ async fn run(cli: Cli) -> Result<()> {
             datenbank,
             laeufe,
         } => eingang::eingang(faelle, &datenbank, laeufe).await,
+        BenchCommand::Warteschlange {
+            flut,
+            arbeiter,
+            arbeit_ms,
+            datenbank,
+        } => warteschlange::warteschlange(flut, arbeiter, arbeit_ms, &datenbank).await,
     }
 }
 
