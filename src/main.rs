@@ -109,6 +109,12 @@ enum SandboxCommand {
         #[arg(long)]
         auftrag: String,
     },
+    /// Confine this child, then try what confinement must refuse (open FILE, write a file,
+    /// make a socket, start a program); answer with what worked, as JSON.
+    Selbsttest {
+        #[arg(long, default_value = "/etc/hostname")]
+        datei: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -349,7 +355,16 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
 
 fn sandbox_child(aufgabe: &SandboxCommand) -> std::process::ExitCode {
     use plankammer_workers::pdf;
+    // Before the untrusted file is read: as little as possible of the machine stays in reach.
+    let einschluss = plankammer_workers::einschluss::einschliessen();
     match aufgabe {
+        SandboxCommand::Selbsttest { datei } => {
+            let befund = plankammer_workers::einschluss::selbsttest(einschluss, datei);
+            match serde_json::to_writer(std::io::stdout().lock(), &befund) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(_) => std::process::ExitCode::FAILURE,
+            }
+        }
         SandboxCommand::Pruefen { grenzen } => {
             child_task(grenzen, |b, g: &pdf::Grenzen| pdf::pruefe(b, g))
         }
@@ -499,6 +514,34 @@ fn lese_grenzen(config: &Config) -> plankammer_workers::pdf::lesen::LeseGrenzen 
     )
 }
 
+/// At a worker's start: one confined child tries what it must not do, and the log says
+/// which isolation is active (a warning where the kernel offers less).
+async fn sandbox_selbsttest(config: &Config) {
+    use plankammer_workers::einschluss::Selbsttest;
+    let Ok(cfg) = sandbox_config(config) else {
+        return;
+    };
+    let leer = futures::stream::empty::<Result<bytes::Bytes, std::convert::Infallible>>();
+    match plankammer_workers::sandbox::run::<Selbsttest, _, _>(&cfg, &["selbsttest"], leer).await {
+        Ok(b)
+            if b.einschluss.vollstaendig()
+                && !(b.datei_gelesen || b.datei_geschrieben || b.socket || b.programm) =>
+        {
+            tracing::info!(isolation = %b.einschluss.beschreibung(), "sandbox isolation active");
+        }
+        Ok(b) => tracing::warn!(
+            isolation = %b.einschluss.beschreibung(),
+            reads_files = b.datei_gelesen,
+            writes_files = b.datei_geschrieben,
+            sockets = b.socket,
+            programs = b.programm,
+            problems = ?b.einschluss.fehler,
+            "sandbox isolation incomplete on this kernel: only resource limits hold for what is not refused"
+        ),
+        Err(e) => tracing::warn!(error = %e, "sandbox self-test failed"),
+    }
+}
+
 fn sandbox_config(config: &Config) -> Result<plankammer_workers::sandbox::SandboxConfig> {
     let exe =
         std::env::current_exe().context("cannot find the plankammer executable for the sandbox")?;
@@ -506,6 +549,7 @@ fn sandbox_config(config: &Config) -> Result<plankammer_workers::sandbox::Sandbo
     s.memory_bytes = config.sandbox_memory;
     s.cpu_secs = config.sandbox_cpu_secs;
     s.timeout = config.sandbox_timeout;
+    s.lesbar = Some(config.tessdata.clone().into());
     Ok(s)
 }
 
@@ -584,6 +628,7 @@ async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Resul
     }
     let mut tasks = tokio::task::JoinSet::new();
     if work {
+        sandbox_selbsttest(config).await;
         let mut registry = Registry::new();
         builtin::register(&mut registry);
         let pipeline = plankammer_workers::pipeline::Pipeline {

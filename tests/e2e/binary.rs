@@ -417,3 +417,44 @@ async fn scaled_out_server_and_worker_with_s3_and_smtp() {
         assert_eq!(p.terminate(Duration::from_secs(30)), Some(0));
     }
 }
+
+/// The sandbox child, confined as before every untrusted file, cannot read a file outside
+/// the OCR data, write one, make a socket or start a program; it can still read the OCR
+/// data. Where the kernel offers Landlock (every CI machine does) file confinement must be
+/// active.
+#[tokio::test]
+async fn the_sandbox_child_cannot_open_files_sockets_or_programs() {
+    use plankammer_workers::einschluss::Selbsttest;
+    use plankammer_workers::sandbox::{SandboxConfig, run};
+    let mut cfg = SandboxConfig::for_program(env!("CARGO_BIN_EXE_plankammer").into());
+    let tessdata = std::path::PathBuf::from("/usr/share/tesseract-ocr/5/tessdata");
+    cfg.lesbar = Some(tessdata.clone());
+    // A file the worker itself can read, outside the readable folder.
+    let fremd = std::env::temp_dir().join(format!("plankammer-geheim-{}", std::process::id()));
+    std::fs::write(&fremd, b"geheim").unwrap();
+    assert!(std::fs::read(&fremd).is_ok());
+    let leer = futures::stream::empty::<Result<bytes::Bytes, std::convert::Infallible>>();
+    let datei = fremd.to_str().unwrap();
+    let b: Selbsttest = run(&cfg, &["selbsttest", "--datei", datei], leer)
+        .await
+        .expect("self-test runs");
+    assert!(b.einschluss.seccomp, "{b:?}");
+    assert!(!b.socket, "no socket: {b:?}");
+    assert!(!b.programm, "no program: {b:?}");
+    let _ = std::fs::remove_file(&fremd);
+    let kernel_abi = plankammer_workers::einschluss::kernel_landlock_abi();
+    if kernel_abi > 0 || std::env::var("CI").is_ok_and(|v| v == "true") {
+        assert!(
+            b.einschluss.landlock_abi > 0,
+            "Landlock offered but not active: {b:?}"
+        );
+        assert!(!b.datei_gelesen, "no file outside the OCR data: {b:?}");
+        assert!(!b.datei_geschrieben, "no file written: {b:?}");
+    }
+    assert_eq!(
+        b.lesbar_gelesen,
+        Some(true),
+        "the OCR data stays readable: {b:?}"
+    );
+    assert!(b.einschluss.vollstaendig() || kernel_abi <= 0);
+}

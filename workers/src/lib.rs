@@ -12,6 +12,7 @@
 pub mod bescheid;
 pub mod beteiligung;
 pub mod builtin;
+pub mod einschluss;
 pub mod fristen;
 pub mod mail;
 pub mod pdf;

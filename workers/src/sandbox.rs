@@ -2,7 +2,8 @@
 //! <aufgabe>` reads the file on standard input and writes a JSON result on standard
 //! output. The child runs with an address-space limit, a CPU-time limit, no core dumps,
 //! no new files, its own (empty) network namespace where the kernel allows it, and dies
-//! with its parent; the parent adds a wall-clock timeout. A child that dies is a finding
+//! with its parent; the parent adds a wall-clock timeout. The child confines itself further
+//! before it reads the file ([`crate::einschluss`]: Landlock, seccomp). A child that dies is a finding
 //! about the file ("Datei konnte nicht verarbeitet werden"), never a dead worker.
 
 use serde::de::DeserializeOwned;
@@ -23,6 +24,9 @@ pub struct SandboxConfig {
     pub timeout: Duration,
     /// Most bytes of JSON the child may answer with.
     pub max_output: usize,
+    /// The one folder the child may read (OCR language data); nothing else, where the
+    /// kernel offers Landlock (see [`crate::einschluss`]).
+    pub lesbar: Option<PathBuf>,
 }
 
 impl SandboxConfig {
@@ -33,6 +37,7 @@ impl SandboxConfig {
             cpu_secs: 120,
             timeout: Duration::from_secs(180),
             max_output: 64 << 20,
+            lesbar: None,
         }
     }
 }
@@ -153,6 +158,9 @@ where
         .stderr(Stdio::piped())
         .kill_on_drop(true);
     cmd.env_clear().env("RUST_LOG", "warn");
+    if let Some(dir) = &cfg.lesbar {
+        cmd.env(crate::einschluss::LESBAR_VAR, dir);
+    }
     let (mem, cpu) = (cfg.memory_bytes, cfg.cpu_secs);
     // SAFETY: the closure runs in the forked child before exec and calls only
     // async-signal-safe functions (setrlimit, prctl, unshare); it allocates nothing.
