@@ -28,20 +28,20 @@ pub struct Einschluss {
 }
 
 impl Einschluss {
-    /// One line for the log: what holds.
+    /// One line for the (English) log: what holds.
     pub fn beschreibung(&self) -> String {
         let datei = if self.landlock_abi > 0 {
             format!(
-                "Landlock ABI {} (Dateisystem nur lesend, nur Sprachdaten)",
+                "Landlock ABI {} (no writes, reads only the OCR data)",
                 self.landlock_abi
             )
         } else {
-            "kein Landlock (Dateisystem nicht eingeschränkt)".to_string()
+            "no Landlock (file system not confined)".to_string()
         };
         let netz = if self.seccomp {
-            "seccomp (keine Sockets, keine Programme)"
+            "seccomp (no sockets, no programs)"
         } else {
-            "kein seccomp"
+            "no seccomp"
         };
         format!("{datei}; {netz}")
     }
