@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod login_limit;
 pub mod mitteilung;
 pub mod outbox;
+pub mod registrierung;
 pub mod sessions;
 pub mod stellen;
 pub mod suche;

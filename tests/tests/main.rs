@@ -8,6 +8,7 @@ mod einladung;
 mod freizeichnung;
 mod mail_smtp;
 mod openapi;
+mod registrierung;
 mod unterlagen;
 mod web;
 mod zugriff;

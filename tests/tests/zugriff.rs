@@ -94,6 +94,11 @@ fn zeilen() -> Vec<Zeile> {
         z("GET /barrierefreiheit",                          "+ + + + + + + + +"),
         z("GET /leichte-sprache",                           "+ + + + + + + + +"),
         z("POST /anmelden",                                 "+ + + + + + + + +"),
+        // Self-registration: public; a signed-in person is sent on to the start page.
+        z("GET /registrieren",                              "+ + + + + + + + +"),
+        z("POST /registrieren",                             "+ + + + + + + + +"),
+        z("GET /registrieren/{secret}",                     "+ + + + + + + + +"),
+        z("POST /registrieren/{secret}",                    "+ + + + + + + + +"),
         z("POST /abmelden",                                 "- + + + + + + + +"),
         z("GET /start",                                     "- + + + + + + + +"),
         z("GET /konto",                                     "- + + + + + + + +"),

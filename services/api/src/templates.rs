@@ -149,6 +149,14 @@ const PAGES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/pages/einladung.html"),
     ),
     (
+        "registrieren.html",
+        include_str!("../../../web/templates/pages/registrieren.html"),
+    ),
+    (
+        "registrierung_bestaetigen.html",
+        include_str!("../../../web/templates/pages/registrierung_bestaetigen.html"),
+    ),
+    (
         "_dokumente.html",
         include_str!("../../../web/templates/pages/_dokumente.html"),
     ),

@@ -46,6 +46,17 @@ pub enum Notification {
         anmelde_url: String,
         absender: Absender,
     },
+    /// Someone registered with this address: the link that confirms it, or — when the
+    /// address has an account already — the hint to sign in (the page said the same either
+    /// way, so it tells nobody whether an address has an account).
+    Registrierung {
+        name: String,
+        behoerde: String,
+        /// `None`: the address has an account already.
+        bestaetigungs_url: Option<String>,
+        anmelde_url: String,
+        absender: Absender,
+    },
     /// A personal access token was created on the person's account: a security notice.
     ZugangsschluesselErstellt {
         name: String,
@@ -102,6 +113,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/mail/konto_angelegt.html"),
     ),
     (
+        "registrierung.txt",
+        include_str!("../../../web/templates/mail/registrierung.txt"),
+    ),
+    (
+        "registrierung.html",
+        include_str!("../../../web/templates/mail/registrierung.html"),
+    ),
+    (
         "zugangsschluessel_erstellt.txt",
         include_str!("../../../web/templates/mail/zugangsschluessel_erstellt.txt"),
     ),
@@ -152,6 +171,7 @@ impl Notification {
     fn template(&self) -> &'static str {
         match self {
             Notification::KontoAngelegt { .. } => "konto_angelegt",
+            Notification::Registrierung { .. } => "registrierung",
             Notification::ZugangsschluesselErstellt { .. } => "zugangsschluessel_erstellt",
             Notification::EinladungBauherrschaft { .. } => "einladung_bauherrschaft",
             Notification::Vorgangsmitteilung { .. } => "vorgangsmitteilung",

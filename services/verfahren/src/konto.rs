@@ -203,6 +203,155 @@ impl Verfahren {
     }
 }
 
+/// How long the confirmation link of a registration works.
+pub const REGISTRIERUNG_GUELTIG_MS: i64 = 24 * 3600 * 1000;
+/// Registration mails to one address per day; beyond, the page answers the same and no
+/// mail leaves (nobody can flood an inbox in the authority's name).
+pub const MAX_REGISTRIERUNGEN_JE_ADRESSE_TAG: i64 = 3;
+
+impl Verfahren {
+    /// An applicant registers for a tenant: nothing is created yet; a mail asks to confirm
+    /// the address with a single-use link (24 hours). If the address has an account already,
+    /// the mail says so instead. The answer (`Ok`) is the same either way and takes as long,
+    /// so the page tells nobody whether an address has an account.
+    pub async fn registrieren(
+        &self,
+        tenant_id: i64,
+        name: &str,
+        email: &str,
+        passwort: &str,
+        wiederholung: &str,
+    ) -> Ergebnis<()> {
+        let tenant = self.db.tenant(tenant_id).await.map_err(|_| {
+            Fehler::ungueltig(
+                "Bitte wählen Sie die Bauaufsichtsbehörde aus, bei der Sie Anträge stellen.",
+            )
+        })?;
+        let name = crate::antrag::einzeiliger_name(name, crate::antrag::MAX_NAME)?;
+        let email = plankammer_domain::Email::parse(email)?;
+        plankammer_domain::account::check_password(passwort)?;
+        if passwort != wiederholung {
+            return Err(Fehler::ungueltig(
+                "Die beiden Passwörter stimmen nicht überein.",
+            ));
+        }
+        // Hashed in both cases: the answer takes as long for a known address.
+        let hash = hash_password(passwort.to_string()).await?;
+        let vorhanden = self.db.credentials(&email).await?.is_some();
+        let now = now_millis();
+        let secret = plankammer_storage::random_token(32);
+        let mut tx = self.db.begin().await?;
+        let gesendet =
+            Db::registrierungen_seit(&mut tx, email.as_str(), now - 24 * 3600 * 1000).await?;
+        if gesendet >= MAX_REGISTRIERUNGEN_JE_ADRESSE_TAG {
+            tracing::warn!("registration mail not sent: daily limit for the address reached");
+            return Ok(());
+        }
+        // A row in both cases (for an existing account one that can never be confirmed),
+        // so the daily limit counts every mail.
+        let id = Db::registrierung_anlegen(
+            &mut tx,
+            &plankammer_storage::registrierung::NeueRegistrierung {
+                tenant_id: tenant.id,
+                email: email.as_str(),
+                name,
+                password_hash: if vorhanden { "" } else { &hash },
+                token_hash: &plankammer_storage::sha256_hex(&secret),
+                laeuft_ab_at: if vorhanden {
+                    now
+                } else {
+                    now + REGISTRIERUNG_GUELTIG_MS
+                },
+            },
+            now,
+        )
+        .await?;
+        if vorhanden {
+            Db::registrierung_bestaetigen(&mut tx, id, now).await?;
+        }
+        let mail = Notification::Registrierung {
+            name: name.to_string(),
+            behoerde: tenant.name.clone(),
+            bestaetigungs_url: (!vorhanden).then(|| self.url(&format!("/registrieren/{secret}"))),
+            anmelde_url: self.url("/anmelden"),
+            absender: Db::absender(&mut tx, tenant.id).await?,
+        };
+        let rendered = mail.render().map_err(Fehler::intern)?;
+        Db::queue_mail(
+            &mut tx,
+            Some(tenant.id),
+            mail.kind(),
+            email.as_str(),
+            &rendered,
+            &self.cfg.mail_domain,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The link of the mail was followed and confirmed: the account (as Antragsteller/in of
+    /// the chosen tenant) is created, once. Returns (user id, tenant id) for the session.
+    pub async fn registrierung_bestaetigen(&self, secret: &str) -> Ergebnis<(i64, i64)> {
+        let now = now_millis();
+        let mut tx = self.db.begin().await?;
+        let Some(r) = Db::registrierung_per_token(&mut tx, &plankammer_storage::sha256_hex(secret))
+            .await?
+            .filter(|r| !r.password_hash.is_empty() || r.bestaetigt_at.is_some())
+        else {
+            return Err(Fehler::ungueltig(
+                "Dieser Link ist ungültig. Bitte prüfen Sie, ob Sie ihn vollständig aus der E-Mail übernommen haben.",
+            ));
+        };
+        if r.bestaetigt_at.is_some() {
+            return Err(Fehler::konflikt(
+                "Diese E-Mail-Adresse ist bereits bestätigt. Bitte melden Sie sich an.",
+            ));
+        }
+        if now >= r.laeuft_ab_at {
+            return Err(Fehler::ungueltig(
+                "Dieser Link ist abgelaufen (er gilt 24 Stunden). Bitte registrieren Sie sich erneut.",
+            ));
+        }
+        if !Db::registrierung_bestaetigen(&mut tx, r.id, now).await? {
+            return Err(Fehler::konflikt(
+                "Diese E-Mail-Adresse ist bereits bestätigt. Bitte melden Sie sich an.",
+            ));
+        }
+        let email = plankammer_domain::Email::parse(&r.email)?;
+        let user = Db::create_user(&mut tx, &email, &r.name, &r.password_hash, now)
+            .await
+            .map_err(Fehler::bei(
+                plankammer_storage::Konflikt::EmailVergeben,
+                "Für diese E-Mail-Adresse gibt es bereits ein Konto. Bitte melden Sie sich an.",
+            ))?;
+        Db::add_membership(
+            &mut tx,
+            user.id,
+            r.tenant_id,
+            plankammer_domain::Role::Antragsteller,
+            now,
+        )
+        .await?;
+        Db::audit(
+            &mut tx,
+            AuditEvent {
+                tenant_id: Some(r.tenant_id),
+                actor_user_id: Some(user.id),
+                action: "user.register",
+                object_type: "user",
+                object_id: Some(user.id.to_string()),
+                detail: serde_json::json!({ "role": "antragsteller" }),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((user.id, r.tenant_id))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,7 @@ pub mod bauaufsicht;
 pub mod fachstelle;
 pub mod konto;
 pub mod plan;
+pub mod registrierung;
 pub mod verwaltung;
 pub mod vorgang;
 
@@ -28,6 +29,7 @@ use axum::Router;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(anmeldung::router())
+        .merge(registrierung::router())
         .merge(barrierefreiheit::router())
         .merge(konto::router())
         .merge(vorgang::router())

@@ -1,0 +1,177 @@
+//! Self-registration of applicants: a form, a mail with a confirmation link, and the
+//! confirmation that creates the account and signs the person in. The answer to the form
+//! is the same whether or not the address has an account (the mail differs).
+
+use crate::error::PageResult;
+use crate::sitzung::{self, ANON_CSRF_COOKIE, SessionInfo};
+use crate::templates::render;
+use crate::{AppError, AppState};
+use axum::Router;
+use axum::extract::{Extension, Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use minijinja::context;
+use plankammer_storage::{now_millis, random_token};
+use plankammer_verfahren::Fehler;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/registrieren", get(formular).post(absenden))
+        .route(
+            "/registrieren/{secret}",
+            get(bestaetigen_seite).post(bestaetigen),
+        )
+}
+
+/// The anonymous double-submit token (as on the login form) and its cookie.
+fn anon_csrf(st: &AppState, jar: CookieJar) -> (CookieJar, String) {
+    let token = jar
+        .get(ANON_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() == 64)
+        .unwrap_or_else(|| random_token(32));
+    let cookie = Cookie::build((ANON_CSRF_COOKIE, token.clone()))
+        .path("/")
+        .http_only(true)
+        .secure(st.config.secure_cookies)
+        .same_site(SameSite::Strict)
+        .build();
+    (jar.add(cookie), token)
+}
+
+#[derive(Deserialize, Default)]
+struct RegistrierungForm {
+    #[serde(default)]
+    behoerde: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    passwort: String,
+    #[serde(default)]
+    passwort_wiederholung: String,
+}
+
+async fn seite(
+    st: &AppState,
+    jar: CookieJar,
+    f: &RegistrierungForm,
+    fehler: Option<String>,
+    gesendet: bool,
+    status: StatusCode,
+) -> PageResult<Response> {
+    let (jar, csrf) = anon_csrf(st, jar);
+    let behoerden: Vec<_> = st
+        .db
+        .tenants()
+        .await?
+        .into_iter()
+        .map(|t| context! { id => t.id.to_string(), name => t.name })
+        .collect();
+    let html = render(
+        "registrieren.html",
+        context! {
+            csrf, fehler, gesendet, behoerden,
+            f => context! { behoerde => f.behoerde, name => f.name, email => f.email },
+        },
+    )?;
+    Ok((status, jar, html).into_response())
+}
+
+async fn formular(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    Extension(sitzung): Extension<Option<SessionInfo>>,
+) -> PageResult<Response> {
+    if sitzung.is_some() {
+        return Ok(Redirect::to("/start").into_response());
+    }
+    seite(
+        &st,
+        jar,
+        &RegistrierungForm::default(),
+        None,
+        false,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn absenden(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    Form(f): Form<RegistrierungForm>,
+) -> PageResult<Response> {
+    let tenant_id = f.behoerde.trim().parse::<i64>().unwrap_or(0);
+    match st
+        .verfahren
+        .registrieren(
+            tenant_id,
+            &f.name,
+            &f.email,
+            &f.passwort,
+            &f.passwort_wiederholung,
+        )
+        .await
+    {
+        Ok(()) => seite(&st, jar, &f, None, true, StatusCode::OK).await,
+        Err(e @ (Fehler::Ungueltig(_) | Fehler::ZuViele(_))) => {
+            let status = match e {
+                Fehler::ZuViele(_) => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let m = AppError::from(e).meldung();
+            seite(&st, jar, &f, Some(m), false, status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The link of the mail shows a button: a GET changes nothing (mail scanners follow links).
+async fn bestaetigen_seite(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    Path(secret): Path<String>,
+) -> PageResult<Response> {
+    let (jar, csrf) = anon_csrf(&st, jar);
+    let html = render("registrierung_bestaetigen.html", context! { csrf, secret })?;
+    Ok((jar, html).into_response())
+}
+
+async fn bestaetigen(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    Path(secret): Path<String>,
+) -> PageResult<Response> {
+    let (user_id, tenant_id) = match st.verfahren.registrierung_bestaetigen(&secret).await {
+        Ok(x) => x,
+        Err(e @ (Fehler::Ungueltig(_) | Fehler::Konflikt(_))) => {
+            let status = match e {
+                Fehler::Konflikt(_) => StatusCode::CONFLICT,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let m = AppError::from(e).meldung();
+            let html = crate::templates::render_error_page(status, &m);
+            return Ok((status, html).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let ttl = st.config.session_ttl;
+    let session = st
+        .db
+        .create_session(user_id, tenant_id, now_millis(), ttl.as_millis() as i64)
+        .await?;
+    tracing::info!(user_id, tenant_id, "registered and signed in");
+    let jar = jar
+        .add(sitzung::session_cookie(
+            session.secret,
+            st.config.secure_cookies,
+            ttl,
+        ))
+        .add(sitzung::removal_cookie(ANON_CSRF_COOKIE));
+    Ok((jar, Redirect::to("/start")).into_response())
+}
