@@ -108,3 +108,92 @@ impl Db {
         )
     }
 }
+
+// --- Passwort vergessen --------------------------------------------------------------------
+
+impl Db {
+    pub async fn passwort_link_anlegen(
+        tx: &mut Tx,
+        user_id: i64,
+        token_hash: &str,
+        laeuft_ab_at: Millis,
+        now: Millis,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO passwort_links (user_id, token_hash, created_at, laeuft_ab_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(user_id)
+        .bind(token_hash)
+        .bind(now)
+        .bind(laeuft_ab_at)
+        .execute(tx.c())
+        .await?;
+        Ok(())
+    }
+
+    /// Links made for this person since `seit` (a limit on mails).
+    pub async fn passwort_links_seit(tx: &mut Tx, user_id: i64, seit: Millis) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM passwort_links WHERE user_id = $1 AND created_at > $2",
+        )
+        .bind(user_id)
+        .bind(seit)
+        .fetch_one(tx.c())
+        .await?)
+    }
+
+    /// Uses a link: its person, if it exists, is unused and has not expired; it is used up
+    /// in the same statement, so two clicks cannot both use it.
+    pub async fn passwort_link_einloesen(
+        tx: &mut Tx,
+        token_hash: &str,
+        now: Millis,
+    ) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "UPDATE passwort_links SET benutzt_at = $2 \
+             WHERE token_hash = $1 AND benutzt_at IS NULL AND laeuft_ab_at > $2 RETURNING user_id",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(tx.c())
+        .await?)
+    }
+
+    /// Sets a new password hash and ends every session of the person, in the caller's
+    /// transaction; also makes the person's other open links useless.
+    pub async fn passwort_neu_setzen(
+        tx: &mut Tx,
+        user_id: i64,
+        password_hash: &str,
+        now: Millis,
+    ) -> Result<()> {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(tx.c())
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(tx.c())
+            .await?;
+        sqlx::query(
+            "UPDATE passwort_links SET benutzt_at = $2 WHERE user_id = $1 AND benutzt_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(now)
+        .execute(tx.c())
+        .await?;
+        Ok(())
+    }
+
+    /// Removes links that ended more than a day ago (maintenance).
+    pub async fn passwort_links_aufraeumen(&self, now: Millis) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM passwort_links WHERE laeuft_ab_at < $1")
+                .bind(now - 86_400_000)
+                .execute(self.pool())
+                .await?
+                .rows_affected(),
+        )
+    }
+}

@@ -228,3 +228,130 @@ async fn registration_links_expire_and_mails_to_one_address_are_bounded() {
         .unwrap();
     assert_eq!(r.status(), 422);
 }
+
+async fn anfordern(app: &TestApp, c: &Client, email: &str) -> (u16, String) {
+    let page = c
+        .get(format!("{}/passwort-vergessen", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_from(&page).unwrap();
+    let r = c
+        .post(format!("{}/passwort-vergessen", app.url))
+        .form(&[("_csrf", csrf.as_str()), ("email", email)])
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn neues_passwort(
+    app: &TestApp,
+    c: &Client,
+    pfad: &str,
+    pw: &str,
+    pw2: &str,
+) -> reqwest::Response {
+    let page = c
+        .get(format!("{}{pfad}", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_from(&page).unwrap();
+    c.post(format!("{}{pfad}", app.url))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("passwort", pw),
+            ("passwort_wiederholung", pw2),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// "Passwort vergessen": the same answer for any address; for an account a single-use
+/// link that sets the new password and ends every session of the person.
+#[tokio::test]
+async fn a_forgotten_password_is_replaced_by_link_and_every_session_ends() {
+    let app = spawn_app().await;
+    let t = app.tenant("kassel").await;
+    app.user(t, "anna@x.de", Role::Antragsteller).await;
+    let (alt, _) = app.login("anna@x.de").await;
+    let c = app.client();
+
+    let (s, bekannt) = anfordern(&app, &c, "anna@x.de").await;
+    assert_eq!(s, 200);
+    let (s, unbekannt) = anfordern(&app, &c, "niemand@x.de").await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        bekannt.replace("anna@x.de", "ADRESSE"),
+        unbekannt.replace("niemand@x.de", "ADRESSE"),
+        "no account oracle"
+    );
+    let mails: Vec<(String, String)> = sqlx::query_as(
+        "SELECT recipient, body_text FROM outbox WHERE kind = 'passwort_zuruecksetzen' ORDER BY id",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].0, "anna@x.de");
+    let start = mails[0].1.find("/passwort-vergessen/").unwrap();
+    let pfad: String = mails[0].1[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+
+    let r = neues_passwort(
+        &app,
+        &c,
+        &pfad,
+        "ein ganz neues Passwort",
+        "ein anderes Passwort!",
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let r = neues_passwort(
+        &app,
+        &c,
+        &pfad,
+        "ein ganz neues Passwort",
+        "ein ganz neues Passwort",
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/anmelden?passwort=neu");
+
+    // The session from before is over; the old password no longer works, the new one does.
+    let r = alt.get(format!("{}/start", app.url)).send().await.unwrap();
+    assert_eq!(r.status(), 303, "the old session ended");
+    assert_eq!(
+        app.try_login(&app.client(), "anna@x.de", plankammer_tests::PASSWORD)
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.try_login(&app.client(), "anna@x.de", "ein ganz neues Passwort")
+            .await
+            .status(),
+        303
+    );
+    // Once only.
+    let r = neues_passwort(
+        &app,
+        &c,
+        &pfad,
+        "noch ein neues Passwort",
+        "noch ein neues Passwort",
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("schon benutzt"));
+}

@@ -27,7 +27,8 @@ async fn aufraeumen(ctx: JobContext) -> Result<(), JobError> {
     let now = now_millis();
     let sessions = ctx.db.purge_expired_sessions(now).await?;
     let attempts = ctx.db.purge_login_attempts(now - 24 * 3600 * 1000).await?;
-    let registrations = ctx.db.registrierungen_aufraeumen(now).await?;
+    let registrations = ctx.db.registrierungen_aufraeumen(now).await?
+        + ctx.db.passwort_links_aufraeumen(now).await?;
     info!(
         sessions,
         attempts,

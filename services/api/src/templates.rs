@@ -149,6 +149,10 @@ const PAGES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/pages/einladung.html"),
     ),
     (
+        "passwort_vergessen.html",
+        include_str!("../../../web/templates/pages/passwort_vergessen.html"),
+    ),
+    (
         "registrieren.html",
         include_str!("../../../web/templates/pages/registrieren.html"),
     ),

@@ -57,6 +57,12 @@ pub enum Notification {
         anmelde_url: String,
         absender: Absender,
     },
+    /// The person asked for a new password: the single-use link that sets it (one hour).
+    PasswortZuruecksetzen {
+        name: String,
+        link_url: String,
+        absender: Absender,
+    },
     /// A personal access token was created on the person's account: a security notice.
     ZugangsschluesselErstellt {
         name: String,
@@ -111,6 +117,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "konto_angelegt.html",
         include_str!("../../../web/templates/mail/konto_angelegt.html"),
+    ),
+    (
+        "passwort_zuruecksetzen.txt",
+        include_str!("../../../web/templates/mail/passwort_zuruecksetzen.txt"),
+    ),
+    (
+        "passwort_zuruecksetzen.html",
+        include_str!("../../../web/templates/mail/passwort_zuruecksetzen.html"),
     ),
     (
         "registrierung.txt",
@@ -172,6 +186,7 @@ impl Notification {
         match self {
             Notification::KontoAngelegt { .. } => "konto_angelegt",
             Notification::Registrierung { .. } => "registrierung",
+            Notification::PasswortZuruecksetzen { .. } => "passwort_zuruecksetzen",
             Notification::ZugangsschluesselErstellt { .. } => "zugangsschluessel_erstellt",
             Notification::EinladungBauherrschaft { .. } => "einladung_bauherrschaft",
             Notification::Vorgangsmitteilung { .. } => "vorgangsmitteilung",

@@ -352,6 +352,124 @@ impl Verfahren {
     }
 }
 
+/// How long a "Passwort vergessen" link works.
+pub const PASSWORT_LINK_GUELTIG_MS: i64 = 3600 * 1000;
+/// Such links (mails) per person and day.
+pub const MAX_PASSWORT_LINKS_TAG: i64 = 3;
+
+impl Verfahren {
+    /// "Passwort vergessen": if the address belongs to an enabled account, a single-use link
+    /// (one hour) goes to it, at most three a day. The answer is the same in every case, so
+    /// it says nothing about whether an address has an account.
+    pub async fn passwort_vergessen(&self, email: &str) -> Ergebnis<()> {
+        let email = plankammer_domain::Email::parse(email)?;
+        let Some((user_id, _)) = self.db.credentials(&email).await? else {
+            return Ok(());
+        };
+        let user = self.db.user(user_id).await?;
+        let Some(tenant_id) = self
+            .db
+            .memberships_of(user_id)
+            .await?
+            .first()
+            .map(|m| m.tenant.id)
+        else {
+            return Ok(());
+        };
+        let now = now_millis();
+        let secret = plankammer_storage::random_token(32);
+        let mut tx = self.db.begin().await?;
+        if Db::passwort_links_seit(&mut tx, user_id, now - 24 * 3600 * 1000).await?
+            >= MAX_PASSWORT_LINKS_TAG
+        {
+            tracing::warn!(user_id, "password link not sent: daily limit reached");
+            return Ok(());
+        }
+        Db::passwort_link_anlegen(
+            &mut tx,
+            user_id,
+            &plankammer_storage::sha256_hex(&secret),
+            now + PASSWORT_LINK_GUELTIG_MS,
+            now,
+        )
+        .await?;
+        let mail = Notification::PasswortZuruecksetzen {
+            name: user.display_name.clone(),
+            link_url: self.url(&format!("/passwort-vergessen/{secret}")),
+            absender: Db::absender(&mut tx, tenant_id).await?,
+        };
+        let rendered = mail.render().map_err(Fehler::intern)?;
+        Db::queue_mail(
+            &mut tx,
+            Some(tenant_id),
+            mail.kind(),
+            email.as_str(),
+            &rendered,
+            &self.cfg.mail_domain,
+            now,
+        )
+        .await?;
+        Db::audit(
+            &mut tx,
+            AuditEvent {
+                tenant_id: Some(tenant_id),
+                actor_user_id: None,
+                action: "user.password_link",
+                object_type: "user",
+                object_id: Some(user_id.to_string()),
+                detail: serde_json::json!({}),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets the new password with the link of the mail: once, within the hour; every
+    /// session of the person ends (whoever else was signed in is out).
+    pub async fn passwort_zuruecksetzen(
+        &self,
+        secret: &str,
+        passwort: &str,
+        wiederholung: &str,
+    ) -> Ergebnis<()> {
+        plankammer_domain::account::check_password(passwort)?;
+        if passwort != wiederholung {
+            return Err(Fehler::ungueltig(
+                "Die beiden Passwörter stimmen nicht überein.",
+            ));
+        }
+        let hash = hash_password(passwort.to_string()).await?;
+        let now = now_millis();
+        let mut tx = self.db.begin().await?;
+        let Some(user_id) =
+            Db::passwort_link_einloesen(&mut tx, &plankammer_storage::sha256_hex(secret), now)
+                .await?
+        else {
+            return Err(Fehler::ungueltig(
+                "Dieser Link ist ungültig, abgelaufen (er gilt eine Stunde) oder schon benutzt. Bitte fordern Sie einen neuen an.",
+            ));
+        };
+        Db::passwort_neu_setzen(&mut tx, user_id, &hash, now).await?;
+        Db::audit(
+            &mut tx,
+            AuditEvent {
+                tenant_id: None,
+                actor_user_id: Some(user_id),
+                action: "user.password_reset",
+                object_type: "user",
+                object_id: Some(user_id.to_string()),
+                detail: serde_json::json!({ "sitzungen_beendet": true }),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -83,6 +83,8 @@ impl FromRequestParts<AppState> for ClientAddr {
 struct LoginQuery {
     weiter: Option<String>,
     abgemeldet: Option<String>,
+    /// Set after a new password was set with the link of the mail.
+    passwort: Option<String>,
 }
 
 /// Only our own paths are valid targets after login (no open redirect).
@@ -141,7 +143,11 @@ async fn login_form(
     if session.is_some() {
         return Ok(Redirect::to("/start").into_response());
     }
-    let hinweis = q.abgemeldet.as_ref().map(|_| "Sie wurden abgemeldet.");
+    let hinweis = if q.passwort.is_some() {
+        Some("Ihr neues Passwort gilt. Sie wurden überall abgemeldet; bitte melden Sie sich an.")
+    } else {
+        q.abgemeldet.as_ref().map(|_| "Sie wurden abgemeldet.")
+    };
     let weiter = safe_return_to(q.weiter.as_deref()).to_string();
     login_page(
         jar,

@@ -1,6 +1,7 @@
-//! Self-registration of applicants: a form, a mail with a confirmation link, and the
-//! confirmation that creates the account and signs the person in. The answer to the form
-//! is the same whether or not the address has an account (the mail differs).
+//! Getting an account without an administrator: self-registration of applicants (a form,
+//! a mail with a confirmation link, the confirmation that creates the account and signs in)
+//! and "Passwort vergessen" (a mail with a single-use link that sets a new password). The
+//! answer to either form is the same whether or not the address has an account.
 
 use crate::error::PageResult;
 use crate::sitzung::{self, ANON_CSRF_COOKIE, SessionInfo};
@@ -23,6 +24,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/registrieren/{secret}",
             get(bestaetigen_seite).post(bestaetigen),
+        )
+        .route(
+            "/passwort-vergessen",
+            get(vergessen_formular).post(vergessen_absenden),
+        )
+        .route(
+            "/passwort-vergessen/{secret}",
+            get(neues_passwort_formular).post(neues_passwort_setzen),
         )
 }
 
@@ -174,4 +183,104 @@ async fn bestaetigen(
         ))
         .add(sitzung::removal_cookie(ANON_CSRF_COOKIE));
     Ok((jar, Redirect::to("/start")).into_response())
+}
+
+// --- Passwort vergessen --------------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+struct VergessenForm {
+    #[serde(default)]
+    email: String,
+}
+
+async fn vergessen_seite(
+    st: &AppState,
+    jar: CookieJar,
+    email: &str,
+    fehler: Option<String>,
+    gesendet: bool,
+    status: StatusCode,
+) -> PageResult<Response> {
+    let (jar, csrf) = anon_csrf(st, jar);
+    let html = render(
+        "passwort_vergessen.html",
+        context! { csrf, email, fehler, gesendet, secret => None::<String> },
+    )?;
+    Ok((status, jar, html).into_response())
+}
+
+async fn vergessen_formular(State(st): State<AppState>, jar: CookieJar) -> PageResult<Response> {
+    vergessen_seite(&st, jar, "", None, false, StatusCode::OK).await
+}
+
+async fn vergessen_absenden(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    Form(f): Form<VergessenForm>,
+) -> PageResult<Response> {
+    match st.verfahren.passwort_vergessen(&f.email).await {
+        Ok(()) => vergessen_seite(&st, jar, f.email.trim(), None, true, StatusCode::OK).await,
+        Err(e @ Fehler::Ungueltig(_)) => {
+            let m = AppError::from(e).meldung();
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            vergessen_seite(&st, jar, f.email.trim(), Some(m), false, status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct NeuesPasswortForm {
+    #[serde(default)]
+    passwort: String,
+    #[serde(default)]
+    passwort_wiederholung: String,
+}
+
+async fn neues_passwort_seite(
+    st: &AppState,
+    jar: CookieJar,
+    secret: &str,
+    fehler: Option<String>,
+    status: StatusCode,
+) -> PageResult<Response> {
+    let (jar, csrf) = anon_csrf(st, jar);
+    let html = render(
+        "passwort_vergessen.html",
+        context! { csrf, fehler, gesendet => false, secret, email => "" },
+    )?;
+    Ok((status, jar, html).into_response())
+}
+
+async fn neues_passwort_formular(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    Path(secret): Path<String>,
+) -> PageResult<Response> {
+    neues_passwort_seite(&st, jar, &secret, None, StatusCode::OK).await
+}
+
+async fn neues_passwort_setzen(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    Path(secret): Path<String>,
+    Form(f): Form<NeuesPasswortForm>,
+) -> PageResult<Response> {
+    match st
+        .verfahren
+        .passwort_zuruecksetzen(&secret, &f.passwort, &f.passwort_wiederholung)
+        .await
+    {
+        Ok(()) => {
+            // Signed out everywhere, this browser too: the new password signs in again.
+            let jar = jar.add(sitzung::removal_cookie(sitzung::SESSION_COOKIE));
+            Ok((jar, Redirect::to("/anmelden?passwort=neu")).into_response())
+        }
+        Err(e @ Fehler::Ungueltig(_)) => {
+            let m = AppError::from(e).meldung();
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            neues_passwort_seite(&st, jar, &secret, Some(m), status).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
