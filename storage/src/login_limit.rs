@@ -202,3 +202,45 @@ impl Db {
             .rows_affected())
     }
 }
+
+impl Db {
+    /// Counts one request of kind `art` (e.g. `registrierung`) from a client address and
+    /// says whether it is within `max` per `window_ms`: reserved atomically like a login
+    /// attempt (serialised per key), so a parallel burst meets the limit exactly. Refused
+    /// requests are not recorded. The table holds only hashes.
+    pub async fn anfrage_erlaubt(
+        &self,
+        art: &str,
+        addr: &str,
+        window_ms: i64,
+        max: i64,
+        now: Millis,
+    ) -> Result<bool> {
+        let key = sha256_hex(&format!("{art}:{addr}"));
+        let mut tx = self.begin().await?;
+        if self.backend() == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(lock_number(&key))
+                .execute(tx.c())
+                .await?;
+        }
+        sqlx::query("INSERT INTO login_attempts (key_hash, at) VALUES ($1, $2)")
+            .bind(&key)
+            .bind(now)
+            .execute(tx.c())
+            .await?;
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM login_attempts WHERE key_hash = $1 AND at > $2",
+        )
+        .bind(&key)
+        .bind(now - window_ms)
+        .fetch_one(tx.c())
+        .await?;
+        if n > max {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+}

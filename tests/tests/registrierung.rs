@@ -355,3 +355,44 @@ async fn a_forgotten_password_is_replaced_by_link_and_every_session_ends() {
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("schon benutzt"));
 }
+
+/// Each of these forms sends a mail in the authority's name to a typed address: from one
+/// client address at most ten an hour, also when they arrive at once.
+#[tokio::test]
+async fn registration_and_reset_forms_are_limited_per_client_address() {
+    let app = spawn_app().await;
+    let t = app.tenant("kassel").await;
+    let burst = (0..12).map(|i| {
+        let app = &app;
+        async move {
+            let c = app.client();
+            registrieren(app, &c, t, &format!("ziel{i}@x.de"), PW, PW)
+                .await
+                .0
+        }
+    });
+    let status = futures::future::join_all(burst).await;
+    assert_eq!(
+        status.iter().filter(|s| **s == 200).count(),
+        10,
+        "{status:?}"
+    );
+    assert_eq!(
+        status.iter().filter(|s| **s == 429).count(),
+        2,
+        "{status:?}"
+    );
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'registrierung'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 10);
+
+    let c = app.client();
+    for i in 0..10 {
+        assert_eq!(anfordern(&app, &c, &format!("p{i}@x.de")).await.0, 200);
+    }
+    let (s, page) = anfordern(&app, &c, "p10@x.de").await;
+    assert_eq!(s, 429);
+    assert!(page.contains("zu viele Anfragen"), "{page}");
+}

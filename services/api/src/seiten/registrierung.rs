@@ -4,6 +4,7 @@
 //! answer to either form is the same whether or not the address has an account.
 
 use crate::error::PageResult;
+use crate::seiten::anmeldung::ClientAddr;
 use crate::sitzung::{self, ANON_CSRF_COOKIE, SessionInfo};
 use crate::templates::render;
 use crate::{AppError, AppState};
@@ -17,6 +18,20 @@ use minijinja::context;
 use plankammer_storage::{now_millis, random_token};
 use plankammer_verfahren::Fehler;
 use serde::Deserialize;
+
+/// Mails these forms may cause from one client address per hour: each sends a mail in the
+/// authority's name to an address someone typed.
+pub const MAX_JE_ADRESSE_STUNDE: i64 = 10;
+
+/// Counts a form sent from this address; `false` beyond [`MAX_JE_ADRESSE_STUNDE`].
+async fn erlaubt(st: &AppState, art: &str, addr: &str) -> Result<bool, AppError> {
+    Ok(st
+        .db
+        .anfrage_erlaubt(art, addr, 3600 * 1000, MAX_JE_ADRESSE_STUNDE, now_millis())
+        .await?)
+}
+
+const ZU_VIELE: &str = "Von Ihrem Anschluss kamen in der letzten Stunde zu viele Anfragen. Bitte versuchen Sie es später erneut.";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -112,9 +127,15 @@ async fn formular(
 
 async fn absenden(
     State(st): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     jar: CookieJar,
     Form(f): Form<RegistrierungForm>,
 ) -> PageResult<Response> {
+    if !erlaubt(&st, "registrierung", &addr).await? {
+        tracing::warn!("registration refused: too many from one client address");
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        return seite(&st, jar, &f, Some(ZU_VIELE.into()), false, status).await;
+    }
     let tenant_id = f.behoerde.trim().parse::<i64>().unwrap_or(0);
     match st
         .verfahren
@@ -215,9 +236,23 @@ async fn vergessen_formular(State(st): State<AppState>, jar: CookieJar) -> PageR
 
 async fn vergessen_absenden(
     State(st): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     jar: CookieJar,
     Form(f): Form<VergessenForm>,
 ) -> PageResult<Response> {
+    if !erlaubt(&st, "passwort_vergessen", &addr).await? {
+        tracing::warn!("password link refused: too many from one client address");
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        return vergessen_seite(
+            &st,
+            jar,
+            f.email.trim(),
+            Some(ZU_VIELE.into()),
+            false,
+            status,
+        )
+        .await;
+    }
     match st.verfahren.passwort_vergessen(&f.email).await {
         Ok(()) => vergessen_seite(&st, jar, f.email.trim(), None, true, StatusCode::OK).await,
         Err(e @ Fehler::Ungueltig(_)) => {
