@@ -3,8 +3,24 @@
 //! The browser holds a random session secret; the database holds only its SHA-256, so a
 //! leaked database copy does not let anyone log in. Each session carries its CSRF token.
 
-use crate::{Db, Millis, Result, random_token, sha256_hex};
+use crate::{Db, Millis, Result, Tx, random_token, sha256_hex};
+use serde::Serialize;
 use sqlx::Row;
+
+/// One of a person's live sessions, as "Mein Konto" lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SitzungsEintrag {
+    /// The session's public id: the SHA-256 of its secret (the secret stays in the browser).
+    pub id: String,
+    pub behoerde: String,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+}
+
+/// The public id of the session with this secret.
+pub fn sitzungs_id(secret: &str) -> String {
+    sha256_hex(secret)
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -92,5 +108,57 @@ impl Db {
             .execute(self.pool())
             .await?
             .rows_affected())
+    }
+
+    /// The person's live sessions, newest first.
+    pub async fn sitzungen_von(&self, user_id: i64, now: Millis) -> Result<Vec<SitzungsEintrag>> {
+        let rows = sqlx::query(
+            "SELECT s.id_hash, t.name, s.created_at, s.expires_at FROM sessions s \
+             JOIN tenants t ON t.id = s.tenant_id \
+             WHERE s.user_id = $1 AND s.expires_at > $2 ORDER BY s.created_at DESC, s.id_hash",
+        )
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SitzungsEintrag {
+                    id: r.try_get("id_hash")?,
+                    behoerde: r.try_get("name")?,
+                    created_at: r.try_get("created_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Ends one of the person's sessions; false when it is not theirs (or gone).
+    pub async fn sitzung_beenden(tx: &mut Tx, user_id: i64, id: &str) -> Result<bool> {
+        Ok(
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash = $2")
+                .bind(user_id)
+                .bind(id)
+                .execute(tx.c())
+                .await?
+                .rows_affected()
+                == 1,
+        )
+    }
+
+    /// Ends every session of the person but `behalten`; returns how many ended.
+    pub async fn andere_sitzungen_beenden(
+        tx: &mut Tx,
+        user_id: i64,
+        behalten: &str,
+    ) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+                .bind(user_id)
+                .bind(behalten)
+                .execute(tx.c())
+                .await?
+                .rows_affected(),
+        )
     }
 }

@@ -1100,3 +1100,78 @@ async fn session_cookie_is_http_only_and_lax() {
         .unwrap();
     assert_ne!(stored, secret, "the database holds only the hash");
 }
+
+/// Under "Mein Konto" a person sees where they are signed in and ends other sessions (one,
+/// or all but this one); nobody ends a session that is not theirs.
+#[tokio::test]
+async fn a_person_sees_and_ends_their_own_sessions() {
+    let app = spawn_app().await;
+    let t = app.tenant("kassel").await;
+    app.user(t, "anna@x.de", Role::Antragsteller).await;
+    app.user(t, "bob@x.de", Role::Antragsteller).await;
+    let (a, csrf_a) = app.login("anna@x.de").await;
+    let (b, _) = app.login("anna@x.de").await;
+    let seite = a
+        .get(format!("{}/konto", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        seite.matches("/beenden\"").count(),
+        1,
+        "one other session: {seite}"
+    );
+    assert!(seite.contains("diese Sitzung"));
+    let start = seite.find("/konto/sitzungen/").unwrap() + "/konto/sitzungen/".len();
+    let id = &seite[start..start + 64];
+
+    // Bob cannot end Anna's session.
+    let (bob, csrf_bob) = app.login("bob@x.de").await;
+    let r = bob
+        .post(format!("{}/konto/sitzungen/{id}/beenden", app.url))
+        .form(&[("_csrf", csrf_bob.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let still = b.get(format!("{}/start", app.url)).send().await.unwrap();
+    assert_eq!(still.status(), 200);
+
+    let r = a
+        .post(format!("{}/konto/sitzungen/{id}/beenden", app.url))
+        .form(&[("_csrf", csrf_a.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let weg = b.get(format!("{}/start", app.url)).send().await.unwrap();
+    assert_eq!(weg.status(), 303, "the other session ended");
+
+    let (c, _) = app.login("anna@x.de").await;
+    let (d, _) = app.login("anna@x.de").await;
+    let r = a
+        .post(format!("{}/konto/sitzungen/andere-beenden", app.url))
+        .form(&[("_csrf", csrf_a.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    for other in [&c, &d] {
+        let r = other
+            .get(format!("{}/start", app.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "all other sessions ended");
+    }
+    let r = a.get(format!("{}/start", app.url)).send().await.unwrap();
+    assert_eq!(r.status(), 200, "this one stays");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'session.end'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+}

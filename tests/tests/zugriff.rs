@@ -108,6 +108,9 @@ fn zeilen() -> Vec<Zeile> {
         z("GET /konto",                                     "- + + + + + + + +"),
         z("POST /konto/schluessel",                         "- + + + + + + + +"),
         z("POST /konto/schluessel/{id}/widerrufen",         "- + - - - - - - -"),
+        // Nobody ends a session that is not theirs (the matrix names one of nobody's).
+        z("POST /konto/sitzungen/{id}/beenden",             "- - - - - - - - -"),
+        z("POST /konto/sitzungen/andere-beenden",           "- + + + + + + + +"),
         z("GET /api/v1/me",                                 "- + + + + + + + +"),
         z("GET /api/v1/tokens",                             "- + + + + + + + +"),
         // The matrix calls the API with tokens, and a token never makes one (403 for all);
@@ -610,6 +613,7 @@ impl Matrix {
             let davor = davor[davor.rfind('/').map_or(0, |i| i + 1)..].to_string();
             let wert = match (&rest[a + 1..b], davor.as_str()) {
                 ("id", "tokens" | "schluessel") => self.token_id.to_string(),
+                ("id", "sitzungen") => "0".repeat(64),
                 ("id", "users" | "benutzer") => self.welt.architektin.to_string(),
                 ("id", "jobs") => self.job_id.to_string(),
                 ("id" | "sid", "stellen") => self.stelle_a.id.to_string(),

@@ -470,6 +470,62 @@ impl Verfahren {
     }
 }
 
+impl Verfahren {
+    /// The person's own live sessions ("Mein Konto").
+    pub async fn sitzungen(
+        &self,
+        akteur: &Akteur,
+    ) -> Ergebnis<Vec<plankammer_storage::sessions::SitzungsEintrag>> {
+        Ok(self.db.sitzungen_von(akteur.user_id, now_millis()).await?)
+    }
+
+    /// Ends one of the person's own sessions (a lost phone, a shared computer); audited.
+    /// Someone else's session is not found.
+    pub async fn sitzung_beenden(&self, akteur: &Akteur, id: &str) -> Ergebnis<()> {
+        let now = now_millis();
+        let mut tx = self.db.begin().await?;
+        if !Db::sitzung_beenden(&mut tx, akteur.user_id, id).await? {
+            return Err(Fehler::NichtGefunden);
+        }
+        self.sitzungen_vermerken(&mut tx, akteur, 1, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends every session of the person except `eigene` (the one in use); audited.
+    pub async fn andere_sitzungen_beenden(&self, akteur: &Akteur, eigene: &str) -> Ergebnis<u64> {
+        let now = now_millis();
+        let mut tx = self.db.begin().await?;
+        let n = Db::andere_sitzungen_beenden(&mut tx, akteur.user_id, eigene).await?;
+        self.sitzungen_vermerken(&mut tx, akteur, n, now).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    async fn sitzungen_vermerken(
+        &self,
+        tx: &mut plankammer_storage::Tx,
+        akteur: &Akteur,
+        anzahl: u64,
+        now: i64,
+    ) -> Ergebnis<()> {
+        Db::audit(
+            tx,
+            AuditEvent {
+                tenant_id: Some(akteur.tenant_id),
+                actor_user_id: Some(akteur.user_id),
+                action: "session.end",
+                object_type: "user",
+                object_id: Some(akteur.user_id.to_string()),
+                detail: serde_json::json!({ "anzahl": anzahl }),
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,8 @@ pub fn router() -> Router<AppState> {
         .route("/konto", get(konto))
         .route("/konto/schluessel", post(create_token))
         .route("/konto/schluessel/{id}/widerrufen", post(revoke_token))
+        .route("/konto/sitzungen/{id}/beenden", post(sitzung_beenden))
+        .route("/konto/sitzungen/andere-beenden", post(andere_beenden))
 }
 
 #[derive(Serialize)]
@@ -64,10 +66,26 @@ async fn konto_page(
         })
         .collect();
     let neu = neu.map(|(name, secret)| context! { name, secret });
+    let eigene = plankammer_storage::sessions::sitzungs_id(&user.0.secret);
+    let sitzungen: Vec<_> = st
+        .verfahren
+        .sitzungen(user.akteur())
+        .await?
+        .into_iter()
+        .map(|s| {
+            context! {
+                diese => s.id == eigene,
+                id => s.id,
+                behoerde => s.behoerde,
+                seit => plankammer_domain::zeit::format_berlin(s.created_at),
+                bis => plankammer_domain::zeit::format_berlin(s.expires_at),
+            }
+        })
+        .collect();
     let html = render(
         "konto.html",
         context! {
-            layout => layout(user, "/konto"), tokens, neu, fehler,
+            layout => layout(user, "/konto"), tokens, neu, fehler, sitzungen,
             tage_standard => SCHLUESSEL_TAGE_STANDARD, tage_hoechstens => SCHLUESSEL_TAGE_HOECHSTENS,
         },
     )?;
@@ -159,4 +177,23 @@ async fn revoke_token(
         .schluessel_widerrufen(user.akteur(), id)
         .await?;
     Ok(Redirect::to("/konto"))
+}
+
+/// Ends one of the person's own sessions (another device).
+async fn sitzung_beenden(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> PageResult<Redirect> {
+    st.verfahren.sitzung_beenden(user.akteur(), &id).await?;
+    Ok(Redirect::to("/konto#sitzungen"))
+}
+
+/// Ends every session of the person but this one.
+async fn andere_beenden(State(st): State<AppState>, user: CurrentUser) -> PageResult<Redirect> {
+    let eigene = plankammer_storage::sessions::sitzungs_id(&user.0.secret);
+    st.verfahren
+        .andere_sitzungen_beenden(user.akteur(), &eigene)
+        .await?;
+    Ok(Redirect::to("/konto#sitzungen"))
 }
