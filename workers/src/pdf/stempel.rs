@@ -187,7 +187,10 @@ pub fn stemple(
     let q_id = doc.add_object(Stream::new(Dictionary::new(), b"q\n".to_vec()));
     // Pages of the same size and stamp position share one stamp stream.
     let mut stamp_streams: BTreeMap<Vec<u8>, ObjectId> = BTreeMap::new();
-    let maler = super::rendern::Seitenmaler::neu(pdf).ok();
+    // Parsed for rendering only when some page is searched for a free area.
+    let maler = (grenzen.max_suchseiten > 0)
+        .then(|| super::rendern::Seitenmaler::neu(pdf).ok())
+        .flatten();
 
     for (index, pid) in page_ids {
         let Some(geometrie) = seitengeometrie(&doc, pid) else {
