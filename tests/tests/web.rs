@@ -1119,12 +1119,15 @@ async fn a_person_sees_and_ends_their_own_sessions() {
         .text()
         .await
         .unwrap();
+    // In the page's main content (not, say, in its title).
+    let seite = &seite[seite.find("<main").expect("main")..];
+    let seite = &seite[..seite.find("</main>").expect("main ends")];
     assert_eq!(
         seite.matches("/beenden\"").count(),
         1,
         "one other session: {seite}"
     );
-    assert!(seite.contains("diese Sitzung"));
+    assert!(seite.contains("diese Sitzung") && seite.contains("data-testid=\"sitzungen\""));
     let start = seite.find("/konto/sitzungen/").unwrap() + "/konto/sitzungen/".len();
     let id = &seite[start..start + 64];
 
