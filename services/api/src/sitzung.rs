@@ -311,6 +311,28 @@ pub fn client_addr(
     }
 }
 
+/// The anonymous double-submit CSRF token of forms shown before sign-in (login,
+/// registration, invitations, password reset): the one in the browser's cookie, or a new
+/// one; returned with the cookie set again.
+pub fn anon_csrf(
+    jar: axum_extra::extract::cookie::CookieJar,
+    secure: bool,
+) -> (axum_extra::extract::cookie::CookieJar, String) {
+    use axum_extra::extract::cookie::{Cookie, SameSite};
+    let token = jar
+        .get(ANON_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() == 64)
+        .unwrap_or_else(|| plankammer_storage::random_token(32));
+    let cookie = Cookie::build((ANON_CSRF_COOKIE, token.clone()))
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Strict)
+        .build();
+    (jar.add(cookie), token)
+}
+
 #[cfg(test)]
 mod tests {
     use super::client_addr;

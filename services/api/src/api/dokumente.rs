@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use plankammer_storage::dokumente::Version;
-use plankammer_verfahren::dokumente::{HochladeFehler, Lesart, Ziel, anlageart_angabe};
+use plankammer_verfahren::dokumente::{HochladeFehler, Ziel, anlageart_angabe};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
@@ -77,14 +77,6 @@ pub fn router() -> Router<AppState> {
     ))
 )]
 pub struct Doc;
-
-fn lesart(c: &ApiCaller) -> Lesart {
-    if c.via_token.is_some() {
-        Lesart::Schluessel
-    } else {
-        Lesart::Sitzung
-    }
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct StageOut {
@@ -261,7 +253,7 @@ pub async fn list_documents(
 ) -> ApiResult<Json<DocumentSeite>> {
     let v = st
         .verfahren
-        .akte_lesen(caller.akteur(), id, "dokumente", lesart(&caller))
+        .akte_lesen(caller.akteur(), id, "dokumente", caller.lesart())
         .await?;
     let (seite, weiter) = q.blaettere(st.db.dokumente(v.id).await?)?;
     let mut out = Vec::new();
@@ -292,7 +284,7 @@ pub async fn get_version(
 ) -> ApiResult<Json<VersionOut>> {
     let (_, v) = st
         .verfahren
-        .version_lesen(caller.akteur(), id, lesart(&caller))
+        .version_lesen(caller.akteur(), id, caller.lesart())
         .await?;
     Ok(Json(version_out(&st, v).await?))
 }
@@ -306,7 +298,7 @@ pub async fn download(
 ) -> ApiResult<Response> {
     let (_, version, inhalt) = st
         .verfahren
-        .version_herunterladen(caller.akteur(), id, lesart(&caller))
+        .version_herunterladen(caller.akteur(), id, caller.lesart())
         .await?;
     Ok(pdf_anhang(inhalt, &version.dateiname))
 }

@@ -17,7 +17,6 @@ use plankammer_domain::antrag::{Angaben, AngabenEingabe};
 use plankammer_domain::freizeichnung::{Aenderung, Freizeichnungsinhalt};
 use plankammer_domain::verfahren::Verfahrensart;
 use plankammer_storage::antrag::{Antrag, FassungsDokument};
-use plankammer_verfahren::dokumente::Lesart;
 use plankammer_verfahren::freizeichnung::{FreizeichnungsZustand, Freizeichnungsstand};
 use plankammer_verfahren::pruefung::Fassungsvergleich;
 use plankammer_verfahren::{Verfahren, statuszeile};
@@ -269,14 +268,9 @@ pub async fn get_angaben(
     caller: ApiCaller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<AngabenOut>> {
-    let via = if caller.via_token.is_some() {
-        Lesart::Schluessel
-    } else {
-        Lesart::Sitzung
-    };
     let a = st
         .verfahren
-        .akte_lesen(caller.akteur(), id, "angaben", via)
+        .akte_lesen(caller.akteur(), id, "angaben", caller.lesart())
         .await?;
     Ok(Json(AngabenOut {
         aenderbar: Verfahren::ist_eigentuemer(caller.akteur(), &a)

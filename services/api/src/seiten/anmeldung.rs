@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
 use plankammer_domain::{Email, Role};
 use plankammer_storage::audit::AuditEvent;
@@ -115,23 +115,13 @@ fn login_page(
     email: &str,
     weiter: &str,
 ) -> PageResult<Response> {
-    // A fresh double-submit token for the login form (login CSRF).
-    let token = jar
-        .get(ANON_CSRF_COOKIE)
-        .map(|c| c.value().to_string())
-        .filter(|v| v.len() == 64)
-        .unwrap_or_else(|| plankammer_storage::random_token(32));
-    let cookie = Cookie::build((ANON_CSRF_COOKIE, token.clone()))
-        .path("/")
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Strict)
-        .build();
+    // The double-submit token of the login form (login CSRF).
+    let (jar, token) = sitzung::anon_csrf(jar, secure);
     let html = render(
         "anmelden.html",
         context! { csrf => token, fehler, hinweis, email, weiter },
     )?;
-    Ok((status, jar.add(cookie), html).into_response())
+    Ok((status, jar, html).into_response())
 }
 
 async fn login_form(

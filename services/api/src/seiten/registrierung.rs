@@ -13,9 +13,9 @@ use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
-use plankammer_storage::{now_millis, random_token};
+use plankammer_storage::now_millis;
 use plankammer_verfahren::Fehler;
 use serde::Deserialize;
 
@@ -50,20 +50,8 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// The anonymous double-submit token (as on the login form) and its cookie.
 fn anon_csrf(st: &AppState, jar: CookieJar) -> (CookieJar, String) {
-    let token = jar
-        .get(ANON_CSRF_COOKIE)
-        .map(|c| c.value().to_string())
-        .filter(|v| v.len() == 64)
-        .unwrap_or_else(|| random_token(32));
-    let cookie = Cookie::build((ANON_CSRF_COOKIE, token.clone()))
-        .path("/")
-        .http_only(true)
-        .secure(st.config.secure_cookies)
-        .same_site(SameSite::Strict)
-        .build();
-    (jar.add(cookie), token)
+    sitzung::anon_csrf(jar, st.config.secure_cookies)
 }
 
 #[derive(Deserialize, Default)]

@@ -11,9 +11,9 @@ use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
-use plankammer_storage::{now_millis, random_token};
+use plankammer_storage::now_millis;
 use plankammer_verfahren::Fehler;
 use serde::Deserialize;
 
@@ -21,13 +21,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/einladung/{secret}", get(einladung).post(einladung_konto))
         .route("/einladung/{secret}/annehmen", post(einladung_annehmen))
-}
-
-fn anon_csrf(jar: &CookieJar) -> String {
-    jar.get(ANON_CSRF_COOKIE)
-        .map(|c| c.value().to_string())
-        .filter(|v| v.len() == 64)
-        .unwrap_or_else(|| random_token(32))
 }
 
 async fn einladung_seite(
@@ -65,13 +58,7 @@ async fn einladung_seite(
             Ok((status, html).into_response())
         }
         None => {
-            let token = anon_csrf(&jar);
-            let cookie = Cookie::build((ANON_CSRF_COOKIE, token.clone()))
-                .path("/")
-                .http_only(true)
-                .secure(st.config.secure_cookies)
-                .same_site(SameSite::Strict)
-                .build();
+            let (jar, token) = sitzung::anon_csrf(jar, st.config.secure_cookies);
             let weiter = format!("/einladung/{secret}");
             let anmelden = format!(
                 "/anmelden?weiter={}",
@@ -84,7 +71,7 @@ async fn einladung_seite(
                     anmelden, csrf => token, fehler, name,
                 },
             )?;
-            Ok((status, jar.add(cookie), html).into_response())
+            Ok((status, jar, html).into_response())
         }
     }
 }
