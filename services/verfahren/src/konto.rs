@@ -296,9 +296,8 @@ impl Verfahren {
     pub async fn registrierung_bestaetigen(&self, secret: &str) -> Ergebnis<(i64, i64)> {
         let now = now_millis();
         let mut tx = self.db.begin().await?;
-        let Some(r) = Db::registrierung_per_token(&mut tx, &plankammer_storage::sha256_hex(secret))
-            .await?
-            .filter(|r| !r.password_hash.is_empty() || r.bestaetigt_at.is_some())
+        let Some(r) =
+            Db::registrierung_per_token(&mut tx, &plankammer_storage::sha256_hex(secret)).await?
         else {
             return Err(Fehler::ungueltig(
                 "Dieser Link ist ungültig. Bitte prüfen Sie, ob Sie ihn vollständig aus der E-Mail übernommen haben.",
