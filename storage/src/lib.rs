@@ -29,6 +29,7 @@ pub mod testing;
 pub mod tokens;
 pub mod uhr;
 pub mod verwaltung;
+pub mod zugang;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};

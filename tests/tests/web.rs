@@ -636,62 +636,108 @@ async fn the_token_page_shows_the_secret_once() {
     );
 }
 
+/// The secret of the last invitation link to the authority mailed to this address.
+async fn zugangslink(app: &plankammer_tests::TestApp, an: &str) -> String {
+    let body: String = sqlx::query_scalar(
+        "SELECT body_text FROM outbox WHERE recipient = $1 AND kind = 'einladung_behoerde' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(an)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let start = body.find("/zugang/").expect("link in the mail");
+    body[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// Issue 12 #15 through the pages: the admin invites an address without an account and one
+/// with an account in another tenant and gets the same answer for both; the first sets a
+/// password through the link, the second signs in, accepts, and from then on chooses the
+/// authority at login.
 #[tokio::test]
-async fn admins_create_accounts_and_the_person_gets_a_mail() {
+async fn admins_invite_and_the_answer_is_the_same_for_accounts_of_other_tenants() {
     let app = spawn_app().await;
     let t = app.tenant("kassel").await;
+    let andere = app.tenant("fulda").await;
     app.user(t, "admin@x.de", Role::Admin).await;
+    app.user(andere, "fremd@y.de", Role::Fachstelle).await;
     let (c, csrf) = app.login("admin@x.de").await;
-    let form = [
-        ("name", "Neue Person"),
-        ("email", "neu@x.de"),
-        ("rolle", "fachstelle"),
-        ("passwort", "lang-genuges-passwort"),
-        ("_csrf", csrf.as_str()),
-    ];
-    let r = c
-        .post(format!("{}/verwaltung/benutzer", app.url))
-        .form(&form)
+    let einladen = |email: &'static str| {
+        let c = c.clone();
+        let csrf = csrf.clone();
+        let url = app.url.clone();
+        async move {
+            let r = c
+                .post(format!("{url}/verwaltung/benutzer"))
+                .form(&[
+                    ("name", "Getippter Name"),
+                    ("email", email),
+                    ("rolle", "bauaufsicht"),
+                    ("_csrf", csrf.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let ziel = r
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_string());
+            (status, ziel)
+        }
+    };
+    let neu = einladen("neu@x.de").await;
+    let fremd = einladen("fremd@y.de").await;
+    assert_eq!(neu, (303, Some("/verwaltung/benutzer?eingeladen=1".into())));
+    assert_eq!(fremd, neu, "the same answer, account elsewhere or not");
+    let liste = c
+        .get(format!("{}/verwaltung/benutzer", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(liste.contains("Offene Einladungen"));
+    assert!(
+        !liste.contains("Person fremd@y.de"),
+        "the existing account's name is not shown to the admin"
+    );
+    assert_eq!(liste.matches("Getippter Name").count(), 2);
+    let again = einladen("neu@x.de").await;
+    assert_eq!(
+        again.0, 409,
+        "an open invitation is named (own tenant only)"
+    );
+
+    // The new person sets a password through the link and is signed in.
+    let link = zugangslink(&app, "neu@x.de").await;
+    let p = app.client();
+    let seite = p
+        .get(format!("{}{link}", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(seite.contains("Passwort festlegen"));
+    let token = plankammer_tests::csrf_from(&seite).unwrap();
+    let r = p
+        .post(format!("{}{link}", app.url))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("name", "Nele Neu"),
+            ("passwort", "lang-genuges-passwort"),
+            ("passwort_wiederholung", "lang-genuges-passwort"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let again = c
-        .post(format!("{}/verwaltung/benutzer", app.url))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 422);
-    assert!(
-        again
-            .text()
-            .await
-            .unwrap()
-            .contains("Für diese E-Mail-Adresse gibt es bereits ein Konto.")
-    );
-    let short = [
-        ("name", "X"),
-        ("email", "x2@x.de"),
-        ("rolle", "fachstelle"),
-        ("passwort", "kurz"),
-        ("_csrf", csrf.as_str()),
-    ];
-    let r = c
-        .post(format!("{}/verwaltung/benutzer", app.url))
-        .form(&short)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.text().await.unwrap().contains("mindestens 12 Zeichen"));
-    let c2 = app.client();
-    assert_eq!(
-        app.try_login(&c2, "neu@x.de", "lang-genuges-passwort")
-            .await
-            .status(),
-        303
-    );
-    let me: serde_json::Value = c2
+    let me: serde_json::Value = p
         .get(format!("{}/api/v1/me", app.url))
         .send()
         .await
@@ -699,12 +745,141 @@ async fn admins_create_accounts_and_the_person_gets_a_mail() {
         .json()
         .await
         .unwrap();
-    assert_eq!(me["rolle"], "fachstelle");
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE recipient = 'neu@x.de' AND subject = 'Ihr Zugang zu Plankammer ist eingerichtet'")
-        .fetch_one(app.db.pool())
+    assert_eq!(me["rolle"], "bauaufsicht");
+    assert_eq!(me["name"], "Nele Neu");
+    assert_eq!(
+        p.get(format!("{}{link}", app.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404,
+        "the link works once"
+    );
+
+    // The person with an account elsewhere: the page asks to sign in, then to accept.
+    let link = zugangslink(&app, "fremd@y.de").await;
+    let f = app.client();
+    let seite = f
+        .get(format!("{}{link}", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
         .await
         .unwrap();
-    assert_eq!(n, 1);
+    assert!(seite.contains("gibt es bereits ein Konto"));
+    assert_eq!(
+        app.try_login(&f, "fremd@y.de", plankammer_tests::PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    let seite = f
+        .get(format!("{}{link}", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = plankammer_tests::csrf_from(&seite).unwrap();
+    let r = f
+        .post(format!("{}{link}/annehmen", app.url))
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let me: serde_json::Value = f
+        .get(format!("{}/api/v1/me", app.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (me["rolle"].as_str(), me["behoerde"]["id"].as_i64()),
+        (Some("bauaufsicht"), Some(t)),
+        "after accepting, the person works in the inviting authority"
+    );
+
+    // From now on the login asks which authority; choosing switches the session.
+    let g = app.client();
+    let r = app
+        .try_login(&g, "fremd@y.de", plankammer_tests::PASSWORD)
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers()["location"].to_str().unwrap(),
+        "/konto/behoerde?weiter=%2Fstart"
+    );
+    let wahl = g
+        .get(format!("{}/konto/behoerde", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(wahl.contains("Bauaufsicht kassel") && wahl.contains("Bauaufsicht fulda"));
+    for (tenant, rolle) in [(andere, "fachstelle"), (t, "bauaufsicht")] {
+        // Each session has its own CSRF token: read it from the page of the current one.
+        let wahl = g
+            .get(format!("{}/konto/behoerde", app.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token = plankammer_tests::csrf_from(&wahl).unwrap();
+        let r = g
+            .post(format!("{}/konto/behoerde", app.url))
+            .form(&[
+                ("_csrf", token.as_str()),
+                ("behoerde", &tenant.to_string()),
+                ("weiter", "/start"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let me: serde_json::Value = g
+            .get(format!("{}/api/v1/me", app.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (me["rolle"].as_str(), me["behoerde"]["id"].as_i64()),
+            (Some(rolle), Some(tenant))
+        );
+    }
+    // A tenant the person does not belong to is not found.
+    let fremder_tenant = app.tenant("marburg").await;
+    let wahl = g
+        .get(format!("{}/konto/behoerde", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = plankammer_tests::csrf_from(&wahl).unwrap();
+    let r = g
+        .post(format!("{}/konto/behoerde", app.url))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("behoerde", &fremder_tenant.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
 }
 
 /// The OpenAPI document is served; that it describes every route with its errors, schemas

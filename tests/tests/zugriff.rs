@@ -54,6 +54,8 @@ const STELLE_B: &str = "stelle-b@example.org";
 const STELLE_C: &str = "stelle-c@example.org";
 /// The open invitation of case E (to an address without account).
 const EINLADUNG_E: &str = "einladung-der-matrix-0123456789abcdef";
+/// The open invitation to the authority (to an address without account).
+const ZUGANG: &str = "zugang-der-matrix-0123456789abcdef";
 
 const FAELLE: [char; 4] = ['E', 'N', 'B', 'X'];
 
@@ -122,6 +124,15 @@ fn zeilen() -> Vec<Zeile> {
         z("POST /einladung/{secret}",                       "+ + + + + + + + +"),
         z("POST /einladung/{secret}/annehmen",              "- + + + + + + + +"),
         z("POST /api/v1/einladungen/{secret}/annahme",      "- + + + + + + + +"),
+        // The invitation to the authority (by its secret): anyone with the link sees it and
+        // may set a password; accepting needs a sign-in (and then the invited address).
+        z("GET /zugang/{secret}",                           "+ + + + + + + + +"),
+        z("POST /zugang/{secret}",                          "+ + + + + + + + +"),
+        z("POST /zugang/{secret}/annehmen",                 "- + + + + + + + +"),
+        // Choosing among one's authorities: the matrix asks for the first tenant, which
+        // the person of the other tenant does not belong to.
+        z("GET /konto/behoerde",                            "- + + + + + + + +"),
+        z("POST /konto/behoerde",                           "- + + + + + + + -"),
         // Applicants' own lists and new cases.
         z("GET /vorgaenge/neu",                             "- + + + - - - - -"),
         z("POST /vorgaenge/neu",                            "- + + + - - - - -"),
@@ -142,6 +153,7 @@ fn zeilen() -> Vec<Zeile> {
         z("GET /verwaltung/benutzer",                       "- - - - - + - - -"),
         z("POST /verwaltung/benutzer",                      "- - - - - + - - -"),
         z("GET /verwaltung/benutzer/{id}",                 "- - - - - + - - -"),
+        z("POST /verwaltung/benutzer/einladungen/{id}/zurueckziehen", "- - - - - + - - -"),
         z("GET /verwaltung/stellen",                        "- - - - - + - - -"),
         z("POST /verwaltung/stellen",                       "- - - - - + - - -"),
         z("POST /verwaltung/stellen/{sid}",                 "- - - - - + - - -"),
@@ -158,6 +170,8 @@ fn zeilen() -> Vec<Zeile> {
         z("GET /api/v1/users",                              "- - - - - + - - -"),
         z("POST /api/v1/users",                             "- - - - - + - - -"),
         z("GET /api/v1/users/{id}",                        "- - - - - + - - -"),
+        z("GET /api/v1/invitations",                        "- - - - - + - - -"),
+        z("DELETE /api/v1/invitations/{id}",               "- - - - - + - - -"),
         z("GET /api/v1/verwaltung/stellen",                 "- - - - - + - - -"),
         z("POST /api/v1/verwaltung/stellen",                "- - - - - + - - -"),
         z("PUT /api/v1/verwaltung/stellen/{id}",           "- - - - - + - - -"),
@@ -317,6 +331,8 @@ struct Matrix {
     stelle_a: welt::Stelle,
     stelle_b: welt::Stelle,
     job_id: i64,
+    /// The open invitation to the authority.
+    zugang_id: i64,
     vorlage: Vorlage,
     _ordner: plankammer_storage::testing::tempfile_dir::TempDir,
 }
@@ -524,6 +540,27 @@ async fn baue_welt() -> Matrix {
         .fetch_one(w.app.db.pool())
         .await
         .expect("the issuing job");
+    // An open invitation to the authority, with a known secret.
+    let zugang_id = {
+        let mut tx = w.app.db.begin().await.expect("tx");
+        let id = Db::zugangseinladung_anlegen(
+            &mut tx,
+            &plankammer_storage::zugang::NeueZugangseinladung {
+                tenant_id: w.tenant,
+                email: "zugang@example.org",
+                name: "Zora Zugang",
+                role: Role::Bauaufsicht,
+                token_hash: &plankammer_storage::sha256_hex(ZUGANG),
+                eingeladen_von: None,
+                laeuft_ab_at: now_millis() + 86_400_000,
+            },
+            now_millis(),
+        )
+        .await
+        .expect("invitation");
+        tx.commit().await.expect("commit");
+        id
+    };
 
     // Everyone signs in and has an API token.
     let instanz = Instanz::neu(w.app.db.clone(), w.app.blobs.clone());
@@ -575,6 +612,7 @@ async fn baue_welt() -> Matrix {
         stelle_a,
         stelle_b,
         job_id,
+        zugang_id,
         vorlage,
         _ordner: ordner,
     }
@@ -628,7 +666,9 @@ impl Matrix {
                 ("sid", "stellungnahmen") => ids?.sid?.to_string(),
                 ("uid" | "user_id", _) => self.stelle_a.mitglied.to_string(),
                 ("n", _) => "1".into(),
+                ("secret", "zugang") => ZUGANG.into(),
                 ("secret", _) => EINLADUNG_E.into(),
+                ("id", "einladungen" | "invitations") => self.zugang_id.to_string(),
                 ("verfahren", _) => {
                     plankammer_domain::verfahren::Verfahrensart::VereinfachtesVerfahren
                         .slug()
@@ -724,6 +764,7 @@ impl Matrix {
                 "ein-neues-sicheres-passwort".into(),
             ),
             ("rolle", "antragsteller".into()),
+            ("behoerde", self.welt.tenant.to_string()),
             ("user_id", stelle_b_mitglied),
             (
                 "rechtsbehelfsbelehrung",

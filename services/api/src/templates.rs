@@ -33,6 +33,14 @@ const PAGES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/pages/start.html"),
     ),
     (
+        "behoerde_waehlen.html",
+        include_str!("../../../web/templates/pages/behoerde_waehlen.html"),
+    ),
+    (
+        "zugang.html",
+        include_str!("../../../web/templates/pages/zugang.html"),
+    ),
+    (
         "konto.html",
         include_str!("../../../web/templates/pages/konto.html"),
     ),

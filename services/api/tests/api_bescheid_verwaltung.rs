@@ -481,24 +481,38 @@ async fn the_admin_manages_accounts_stellen_checklists_formats_and_the_template(
     let (s, _) = ba
         .post(
             "/api/v1/users",
-            Some(json!({"email": "x@example.org", "name": "X", "rolle": "chef", "passwort": "ein-sehr-langes-passwort"})),
+            Some(json!({"email": "x@example.org", "name": "X", "rolle": "chef"})),
         )
         .await;
     assert_eq!(s, 403, "the role is not even looked at");
 
-    // Accounts: created and mailed; refused in German.
-    let neu = json!({"email": "fs@example.org", "name": "Frida Fachstelle", "rolle": "fachstelle", "passwort": "ein-sehr-langes-passwort"});
-    let (s, u) = admin.post("/api/v1/users", Some(neu.clone())).await;
-    assert_eq!(s, 201, "{u}");
-    assert_eq!(u["rolle"], "fachstelle");
-    let fs = u["id"].as_i64().unwrap();
+    // Invitations: accepted for later, mailed, listed, withdrawn; refused in German.
+    let neu = json!({"email": "fs@example.org", "name": "Frida Fachstelle", "rolle": "fachstelle"});
+    let (s, e) = admin.post("/api/v1/users", Some(neu.clone())).await;
+    assert_eq!(s, 202, "{e}");
+    assert_eq!(
+        (e["rolle"].as_str(), e["name"].as_str(), e["email"].as_str()),
+        (
+            Some("fachstelle"),
+            Some("Frida Fachstelle"),
+            Some("fs@example.org")
+        )
+    );
+    assert!(e["gueltig_bis"].as_i64().unwrap() > e["erstellt"].as_i64().unwrap());
+    let einladung = e["id"].as_i64().unwrap();
     let (s, p) = admin.post("/api/v1/users", Some(neu)).await;
     assert_eq!(s, 409);
-    assert!(p["detail"].as_str().unwrap().contains("bereits ein Konto"));
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("bereits eine Einladung"),
+        "{p}"
+    );
     let (s, p) = admin
         .post(
             "/api/v1/users",
-            Some(json!({"email": "y@example.org", "name": "Y", "rolle": "chef", "passwort": "ein-sehr-langes-passwort"})),
+            Some(json!({"email": "y@example.org", "name": "Y", "rolle": "chef"})),
         )
         .await;
     assert_eq!(s, 422);
@@ -506,10 +520,24 @@ async fn the_admin_manages_accounts_stellen_checklists_formats_and_the_template(
     let (s, p) = admin
         .post(
             "/api/v1/users",
-            Some(json!({"email": "y@example.org", "name": "Y", "rolle": "antragsteller", "passwort": "kurz"})),
+            Some(json!({"email": "y@example.org", "name": "Y\nBcc: z@example.org", "rolle": "antragsteller"})),
         )
         .await;
     assert_eq!(s, 422, "{p}");
+    let (s, liste) = admin.get("/api/v1/invitations").await;
+    assert_eq!(s, 200);
+    assert_eq!(liste["eintraege"].as_array().unwrap().len(), 1);
+    assert_eq!(liste["eintraege"][0]["id"], einladung);
+    let (s, _) = ba.rufe(Method::GET, "/api/v1/invitations", None).await;
+    assert_eq!(s, 403);
+    let (s, _) = ba
+        .rufe(
+            Method::DELETE,
+            &format!("/api/v1/invitations/{einladung}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 403);
     let mails = zahl(
         &w.app.db,
         "SELECT COUNT(*) FROM outbox WHERE recipient = 'fs@example.org' AND tenant_id = $1",
@@ -517,6 +545,21 @@ async fn the_admin_manages_accounts_stellen_checklists_formats_and_the_template(
     )
     .await;
     assert_eq!(mails, 1, "the person is mailed");
+    let zurueck = format!("/api/v1/invitations/{einladung}");
+    assert_eq!(admin.delete(&zurueck).await.0, 204);
+    assert_eq!(admin.delete(&zurueck).await.0, 404, "withdrawn once");
+    let (_, liste) = admin.get("/api/v1/invitations").await;
+    assert_eq!(liste["eintraege"], json!([]));
+    // The Fachstelle account the rest needs (made by the operator).
+    let fs = w
+        .konto(
+            w.tenant,
+            "fs@example.org",
+            "Frida Fachstelle",
+            Role::Fachstelle,
+        )
+        .await
+        .user_id;
 
     // Stellen: an own one created; a Land-wide one listed but not changed.
     let land = w

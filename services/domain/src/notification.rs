@@ -80,6 +80,17 @@ pub enum Notification {
         einladung_url: String,
         absender: Absender,
     },
+    /// A tenant admin invites the person to the authority: the link accepts with a new
+    /// account or an existing one (the same mail either way).
+    EinladungBehoerde {
+        name: String,
+        behoerde: String,
+        rolle: String,
+        einladung_url: String,
+        /// German date, e.g. "18.12.2026".
+        gueltig_bis: String,
+        absender: Absender,
+    },
     /// Something happened on a case that concerns the person: a status change (with its
     /// XBau statusbauportal code), a deadline, a request.
     Vorgangsmitteilung {
@@ -151,6 +162,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/mail/einladung_bauherrschaft.html"),
     ),
     (
+        "einladung_behoerde.txt",
+        include_str!("../../../web/templates/mail/einladung_behoerde.txt"),
+    ),
+    (
+        "einladung_behoerde.html",
+        include_str!("../../../web/templates/mail/einladung_behoerde.html"),
+    ),
+    (
         "vorgangsmitteilung.txt",
         include_str!("../../../web/templates/mail/vorgangsmitteilung.txt"),
     ),
@@ -189,6 +208,7 @@ impl Notification {
             Notification::PasswortZuruecksetzen { .. } => "passwort_zuruecksetzen",
             Notification::ZugangsschluesselErstellt { .. } => "zugangsschluessel_erstellt",
             Notification::EinladungBauherrschaft { .. } => "einladung_bauherrschaft",
+            Notification::EinladungBehoerde { .. } => "einladung_behoerde",
             Notification::Vorgangsmitteilung { .. } => "vorgangsmitteilung",
         }
     }
@@ -296,6 +316,23 @@ mod tests {
         insta::assert_snapshot!("einladung_subject", m.subject);
         insta::assert_snapshot!("einladung_text", m.text);
         insta::assert_snapshot!("einladung_html", m.html);
+    }
+
+    #[test]
+    fn einladung_behoerde_snapshot() {
+        let m = Notification::EinladungBehoerde {
+            name: "Bea Bauer".into(),
+            behoerde: "Bauaufsicht Musterstadt".into(),
+            rolle: "Bauaufsicht".into(),
+            einladung_url: "http://127.0.0.1:8080/zugang/abc".into(),
+            gueltig_bis: "18.12.2026".into(),
+            absender: absender(),
+        }
+        .render()
+        .unwrap();
+        insta::assert_snapshot!("einladung_behoerde_subject", m.subject);
+        insta::assert_snapshot!("einladung_behoerde_text", m.text);
+        insta::assert_snapshot!("einladung_behoerde_html", m.html);
     }
 
     #[test]

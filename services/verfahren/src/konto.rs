@@ -470,6 +470,40 @@ impl Verfahren {
 }
 
 impl Verfahren {
+    /// The authorities the person belongs to, with the role in each ("Behörde wählen").
+    pub async fn meine_behoerden(
+        &self,
+        akteur: &Akteur,
+    ) -> Ergebnis<Vec<plankammer_storage::accounts::Member>> {
+        Ok(self.db.memberships_of(akteur.user_id).await?)
+    }
+
+    /// The person switches to another authority they belong to (audited there); the
+    /// adapter then opens a session for it. Another tenant is simply not found.
+    pub async fn behoerde_wechseln(&self, akteur: &Akteur, tenant_id: i64) -> Ergebnis<()> {
+        self.db
+            .member(akteur.user_id, tenant_id)
+            .await
+            .map_err(|e| match e {
+                plankammer_storage::StoreError::NotFound => Fehler::NichtGefunden,
+                e => e.into(),
+            })?;
+        self.db
+            .audit_now(
+                AuditEvent {
+                    tenant_id: Some(tenant_id),
+                    actor_user_id: Some(akteur.user_id),
+                    action: "login.switch",
+                    object_type: "user",
+                    object_id: Some(akteur.user_id.to_string()),
+                    detail: serde_json::json!({ "from_tenant": akteur.tenant_id }),
+                },
+                now_millis(),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// The person's own live sessions ("Mein Konto").
     pub async fn sitzungen(
         &self,

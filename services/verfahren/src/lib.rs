@@ -37,6 +37,7 @@ pub mod konto;
 pub mod plan;
 pub mod pruefung;
 pub mod verwaltung;
+pub mod zugang;
 pub mod zugriff;
 
 mod ablauf;

@@ -350,13 +350,6 @@ impl Aktenzeichenstand {
 impl Verfahren {
     // --- Accounts and tenants ---------------------------------------------------------------
 
-    /// The tenant's admin creates an account in its tenant (audited, the person is mailed).
-    pub async fn konto_anlegen(&self, akteur: &Akteur, neu: &NeuesKonto<'_>) -> Ergebnis<i64> {
-        nur_admin(akteur)?;
-        self.lege_konto_an(akteur.tenant_id, Some(akteur.user_id), neu)
-            .await
-    }
-
     /// The operator creates an account in any tenant (`plankammer user add`).
     pub async fn konto_anlegen_als_betreiber(
         &self,
@@ -367,7 +360,8 @@ impl Verfahren {
         self.lege_konto_an(tenant_id, None, neu).await
     }
 
-    /// The account, its membership, the audit entry and the mail, in one transaction.
+    /// The account, its membership, the audit entry and the mail, in one transaction. (A
+    /// tenant admin invites instead: [`Verfahren::zugang_einladen`].)
     async fn lege_konto_an(
         &self,
         tenant_id: i64,

@@ -16,6 +16,7 @@ use plankammer_verfahren::demo::DemoPlan;
 use plankammer_verfahren::verwaltung::{
     ChecklistenEingabe, NeuesKonto, StelleEingabe, ZeileEingabe, art_und_text,
 };
+use plankammer_verfahren::zugang::NeueEinladung;
 use plankammer_verfahren::{Akteur, Betreiber, Fehler, Verfahren};
 
 struct Welt {
@@ -122,87 +123,247 @@ fn konflikt<T>(r: Result<T, Fehler>) -> String {
 
 const PASSWORT: &str = "lang-genuges-passwort";
 
+impl Welt {
+    /// The secret of the last invitation link mailed to this address.
+    async fn zugangslink(&self, an: &str) -> String {
+        let body: String = sqlx::query_scalar(
+            "SELECT body_text FROM outbox WHERE recipient = $1 AND kind = 'einladung_behoerde' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(an)
+        .fetch_one(self.db.pool())
+        .await
+        .unwrap();
+        let start = body.find("/zugang/").expect("the mail has the link") + "/zugang/".len();
+        body[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect()
+    }
+}
+
+/// Issue 12 #15: a tenant admin invites; whether the address has an account in another
+/// tenant changes nothing the admin sees (answer, audit entry, list, mail subject), and the
+/// person accepts with a new account or the existing one.
 #[tokio::test]
-async fn the_admin_creates_accounts_in_its_own_tenant_and_the_person_is_mailed() {
+async fn the_admin_invites_and_learns_nothing_about_other_tenants() {
     let w = welt().await;
-    let neu = NeuesKonto {
+    let neu = NeueEinladung {
         email: "Neu@X.de",
         name: " Neue Person ",
-        passwort: PASSWORT,
         rolle: Role::Fachstelle,
     };
     for wer in [&w.ba, &w.owner, &w.fach] {
-        verboten(w.v.konto_anlegen(wer, &neu).await);
+        verboten(w.v.zugang_einladen(wer, &neu).await);
     }
-    let id = w.v.konto_anlegen(&w.admin, &neu).await.unwrap();
-    let m = w.db.member(id, w.tenant).await.unwrap();
+    // An address without an account, and one with an account in the other tenant.
+    let id_neu = w.v.zugang_einladen(&w.admin, &neu).await.unwrap();
+    let fremd = NeueEinladung {
+        email: "fs@stadt.example",
+        name: "Getippter Name",
+        rolle: Role::Bauaufsicht,
+    };
+    let id_fremd = w.v.zugang_einladen(&w.admin, &fremd).await.unwrap();
     assert_eq!(
-        (m.user.email.as_str(), m.user.display_name.as_str(), m.role),
-        ("neu@x.de", "Neue Person", Role::Fachstelle)
+        w.audits("user.invite").await,
+        vec![
+            (
+                Some(w.tenant),
+                Some(w.admin.user_id),
+                r#"{"role":"fachstelle"}"#.to_string()
+            ),
+            (
+                Some(w.tenant),
+                Some(w.admin.user_id),
+                r#"{"role":"bauaufsicht"}"#.to_string()
+            ),
+        ],
+        "the audit entries differ only in what the admin typed"
     );
-    assert!(
-        w.db.member(id, w.andere).await.is_err(),
-        "not in another tenant"
-    );
+    let offen = w.v.offene_zugaenge(&w.admin).await.unwrap();
+    let zeilen: Vec<_> = offen
+        .iter()
+        .map(|e| (e.id, e.email.as_str(), e.name.as_str(), e.role))
+        .collect();
     assert_eq!(
-        w.audits("user.create").await,
-        vec![(
-            Some(w.tenant),
-            Some(w.admin.user_id),
-            r#"{"role":"fachstelle"}"#.to_string()
-        )]
+        zeilen,
+        vec![
+            (
+                id_fremd,
+                "fs@stadt.example",
+                "Getippter Name",
+                Role::Bauaufsicht
+            ),
+            (id_neu, "neu@x.de", "Neue Person", Role::Fachstelle),
+        ],
+        "the list shows what the admin typed, not the existing account's name"
     );
-    let mails: Vec<(String, String)> =
+    let betreffe: Vec<(String, String)> =
         sqlx::query_as("SELECT recipient, subject FROM outbox WHERE id > $1 ORDER BY id")
             .bind(w.seit.outbox_id)
             .fetch_all(w.db.pool())
             .await
             .unwrap();
+    let tenant_name = w.db.tenant(w.tenant).await.unwrap().name;
+    let betreff = format!("Einladung: {tenant_name} in Plankammer");
     assert_eq!(
-        mails,
-        vec![(
-            "neu@x.de".to_string(),
-            "Ihr Zugang zu Plankammer ist eingerichtet".to_string()
-        )]
-    );
-    assert_eq!(
-        konflikt(w.v.konto_anlegen(&w.admin, &neu).await),
-        "Für diese E-Mail-Adresse gibt es bereits ein Konto."
-    );
-    let kurz = NeuesKonto {
-        email: "x2@x.de",
-        passwort: "kurz",
-        ..neu.clone()
-    };
-    assert!(
-        ungueltig(w.v.konto_anlegen(&w.admin, &kurz).await)[0].contains("mindestens 12 Zeichen")
-    );
-    let ohne_name = NeuesKonto {
-        email: "x3@x.de",
-        name: "  ",
-        ..neu.clone()
-    };
-    assert_eq!(
-        ungueltig(w.v.konto_anlegen(&w.admin, &ohne_name).await),
-        vec!["Bitte geben Sie einen Namen an (höchstens 200 Zeichen).".to_string()]
+        betreffe,
+        vec![
+            ("neu@x.de".to_string(), betreff.clone()),
+            ("fs@stadt.example".to_string(), betreff),
+        ]
     );
     assert!(
-        !ungueltig(
-            w.v.konto_anlegen(
+        w.v.offene_zugaenge(&w.admin_andere)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the other tenant sees none of it"
+    );
+
+    // What the admin may know is refused: own members, open invitations, bad input.
+    assert_eq!(
+        konflikt(
+            w.v.zugang_einladen(
                 &w.admin,
-                &NeuesKonto {
-                    email: "kein-at",
+                &NeueEinladung {
+                    email: "fs@example.org",
                     ..neu.clone()
                 }
             )
             .await
-        )
-        .is_empty()
+        ),
+        "Diese Person gehört bereits zu Ihrer Behörde."
     );
+    assert!(konflikt(w.v.zugang_einladen(&w.admin, &neu).await).contains("bereits eine Einladung"));
+    for (email, name) in [
+        ("kein-at", "X"),
+        ("x@y.de", "  "),
+        ("x@y.de", "Zeile\r\nBcc: x"),
+    ] {
+        let e = NeueEinladung {
+            email,
+            name,
+            rolle: Role::Bauaufsicht,
+        };
+        assert!(
+            !ungueltig(w.v.zugang_einladen(&w.admin, &e).await).is_empty(),
+            "{name}"
+        );
+    }
+
+    // The new person sets a password; the link works once.
+    let secret = w.zugangslink("neu@x.de").await;
+    let o = w.v.zugang_oeffnen(&secret).await.unwrap();
+    assert!(!o.konto_vorhanden);
+    assert!(
+        ungueltig(
+            w.v.zugang_mit_neuem_konto(&secret, "Neue Person", PASSWORT, "anders-als-vorher")
+                .await
+        )[0]
+        .contains("stimmen nicht")
+    );
+    let (user_id, tenant_id) =
+        w.v.zugang_mit_neuem_konto(&secret, "Neue Person", PASSWORT, PASSWORT)
+            .await
+            .unwrap();
+    assert_eq!(tenant_id, w.tenant);
+    let m = w.db.member(user_id, w.tenant).await.unwrap();
     assert_eq!(
-        w.audits("user.create").await.len(),
-        1,
-        "refusals leave nothing"
+        (m.user.email.as_str(), m.user.display_name.as_str(), m.role),
+        ("neu@x.de", "Neue Person", Role::Fachstelle)
+    );
+    assert!(
+        w.v.zugang_mit_neuem_konto(&secret, "Noch mal", PASSWORT, PASSWORT)
+            .await
+            .is_err(),
+        "a used link does not work again"
+    );
+
+    // The person with an account elsewhere signs in and accepts; nobody else can.
+    let secret = w.zugangslink("fs@stadt.example").await;
+    assert!(w.v.zugang_oeffnen(&secret).await.unwrap().konto_vorhanden);
+    assert!(
+        konflikt(
+            w.v.zugang_mit_neuem_konto(&secret, "Kapern", PASSWORT, PASSWORT)
+                .await
+        )
+        .contains("bereits ein Konto"),
+        "the existing account is not replaced through the link"
+    );
+    assert!(ungueltig(w.v.zugang_annehmen(&w.ba, &secret).await)[0].contains("fs@stadt.example"));
+    assert_eq!(
+        w.v.zugang_annehmen(&w.fach_andere, &secret).await.unwrap(),
+        w.tenant
+    );
+    let mitgliedschaften: Vec<_> =
+        w.db.memberships_of(w.fach_andere.user_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.tenant.id, m.role))
+            .collect();
+    assert_eq!(mitgliedschaften.len(), 2);
+    assert!(mitgliedschaften.contains(&(w.andere, Role::Fachstelle)));
+    assert!(mitgliedschaften.contains(&(w.tenant, Role::Bauaufsicht)));
+    assert_eq!(w.audits("user.join").await.len(), 2);
+    assert!(w.v.offene_zugaenge(&w.admin).await.unwrap().is_empty());
+
+    // Withdrawn: the link is dead; another tenant's admin cannot withdraw.
+    let id =
+        w.v.zugang_einladen(
+            &w.admin,
+            &NeueEinladung {
+                email: "spaeter@x.de",
+                name: "Später",
+                rolle: Role::Bauaufsicht,
+            },
+        )
+        .await
+        .unwrap();
+    let secret = w.zugangslink("spaeter@x.de").await;
+    nicht_gefunden(w.v.zugang_zurueckziehen(&w.admin_andere, id).await);
+    w.v.zugang_zurueckziehen(&w.admin, id).await.unwrap();
+    assert!(w.v.zugang_oeffnen(&secret).await.is_err());
+    nicht_gefunden(w.v.zugang_zurueckziehen(&w.admin, id).await);
+    assert_eq!(w.audits("user.invite.withdraw").await.len(), 1);
+}
+
+/// Mail in the authority's name stays bounded: 50 invitations a day per tenant.
+#[tokio::test]
+async fn invitations_per_tenant_and_day_are_bounded() {
+    let w = welt().await;
+    let mut gesendet = 0;
+    let ergebnis = loop {
+        let email = format!("p{gesendet}@x.de");
+        let r =
+            w.v.zugang_einladen(
+                &w.admin,
+                &NeueEinladung {
+                    email: &email,
+                    name: "P",
+                    rolle: Role::Fachstelle,
+                },
+            )
+            .await;
+        if r.is_err() || gesendet > 60 {
+            break r;
+        }
+        gesendet += 1;
+    };
+    assert_eq!(gesendet, 50);
+    assert!(matches!(ergebnis, Err(Fehler::ZuViele(_))), "{ergebnis:?}");
+    assert!(
+        w.v.zugang_einladen(
+            &w.admin_andere,
+            &NeueEinladung {
+                email: "p@stadt.example",
+                name: "P",
+                rolle: Role::Fachstelle
+            }
+        )
+        .await
+        .is_ok(),
+        "another tenant is not affected"
     );
 }
 

@@ -21,9 +21,10 @@ use plankammer_storage::jobs::JobState;
 use plankammer_storage::verwaltung::ChecklistenVersion;
 use plankammer_verfahren::bescheid::Vorlage;
 use plankammer_verfahren::verwaltung::{
-    ChecklistenEingabe, GeltendeCheckliste, NeuesKonto, StelleEingabe, StelleImUeberblick,
-    ZeileEingabe, art_und_text,
+    ChecklistenEingabe, GeltendeCheckliste, StelleEingabe, StelleImUeberblick, ZeileEingabe,
+    art_und_text,
 };
+use plankammer_verfahren::zugang::NeueEinladung;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -58,6 +59,11 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/bescheidvorlage", get(get_vorlage).put(put_vorlage))
         .route("/api/v1/users/{id}", get(get_user))
+        .route("/api/v1/invitations", get(list_invitations))
+        .route(
+            "/api/v1/invitations/{id}",
+            axum::routing::delete(withdraw_invitation),
+        )
         .route("/api/v1/jobs", get(list_jobs))
         .route("/api/v1/jobs/{id}", get(get_job))
 }
@@ -68,6 +74,8 @@ pub fn router() -> Router<AppState> {
         list_users,
         get_user,
         create_user,
+        list_invitations,
+        withdraw_invitation,
         list_jobs,
         get_job,
         list_stellen,
@@ -88,6 +96,8 @@ pub fn router() -> Router<AppState> {
     components(schemas(
         UserOut,
         NewUserIn,
+        EinladungOut,
+        EinladungSeite,
         JobOut,
         JobAttemptOut,
         VerwaltungStelleOut,
@@ -295,29 +305,65 @@ async fn get_job(
 
 // --- Accounts -----------------------------------------------------------------------------
 
-/// A new account of the tenant; the person gets a mail with the way to sign in.
+/// An invitation to the tenant: the person gets a mail with a link (valid 14 days) and
+/// accepts with a new account or the one they have. The answer is the same either way, so
+/// it says nothing about accounts of other authorities.
 #[derive(Deserialize, ToSchema)]
 #[schema(example = json!({
-    "email": "bea@kassel.example", "name": "Bea Bauaufsicht", "rolle": "bauaufsicht",
-    "passwort": "ein-sehr-langes-passwort"
+    "email": "bea@kassel.example", "name": "Bea Bauaufsicht", "rolle": "bauaufsicht"
 }))]
 pub struct NewUserIn {
     pub email: String,
     pub name: String,
     /// `antragsteller`, `bauaufsicht`, `fachstelle` or `admin`.
     pub rolle: String,
-    /// At least 12 characters.
-    pub passwort: String,
 }
 
+/// An open invitation to the tenant (with the name the admin typed).
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 7, "email": "bea@kassel.example", "name": "Bea Bauaufsicht", "rolle": "bauaufsicht",
+    "erstellt": 1796380800000_i64, "gueltig_bis": 1797590400000_i64
+}))]
+pub struct EinladungOut {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub rolle: String,
+    /// Milliseconds since the epoch.
+    pub erstellt: i64,
+    /// Milliseconds since the epoch; the link does not work after it.
+    pub gueltig_bis: i64,
+}
+
+impl From<plankammer_storage::zugang::Zugangseinladung> for EinladungOut {
+    fn from(e: plankammer_storage::zugang::Zugangseinladung) -> Self {
+        EinladungOut {
+            id: e.id,
+            email: e.email,
+            name: e.name,
+            rolle: e.role.code().into(),
+            erstellt: e.created_at,
+            gueltig_bis: e.laeuft_ab_at,
+        }
+    }
+}
+
+seite!(
+    EinladungSeite,
+    EinladungOut,
+    "A page of the tenant's open invitations, newest first."
+);
+
 #[utoipa::path(post, path = "/api/v1/users", tag = "verwaltung", request_body = NewUserIn,
-    responses((status = 201, body = UserOut, description = "Angelegt; die Person erhält eine E-Mail"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
-        (status = 409, body = ApiErrorBody, description = "Für diese E-Mail-Adresse gibt es bereits ein Konto"), (status = 422, body = ApiErrorBody)))]
+    responses((status = 202, body = EinladungOut, description = "Eingeladen; die Person erhält eine E-Mail und erscheint unter /api/v1/users, sobald sie angenommen hat"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody, description = "Die Person gehört bereits zur Behörde, oder eine Einladung an die Adresse ist offen"), (status = 422, body = ApiErrorBody),
+        (status = 429, body = ApiErrorBody, description = "Die Behörde hat heute schon 50 Einladungen versandt")))]
 async fn create_user(
     State(st): State<AppState>,
     caller: ApiCaller,
     JsonEingabe(body): JsonEingabe<NewUserIn>,
-) -> ApiResult<(StatusCode, Json<UserOut>)> {
+) -> ApiResult<(StatusCode, Json<EinladungOut>)> {
     plankammer_verfahren::zugriff::nur_admin(caller.akteur())?;
     let rolle = Role::from_code(body.rolle.trim()).ok_or_else(|| {
         AppError::Invalid(
@@ -325,17 +371,48 @@ async fn create_user(
                 .into(),
         )
     })?;
-    let neu = NeuesKonto {
+    let neu = NeueEinladung {
         email: &body.email,
         name: &body.name,
-        passwort: &body.passwort,
         rolle,
     };
-    let id = st.verfahren.konto_anlegen(caller.akteur(), &neu).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(st.db.member(id, caller.tenant_id()).await?.into()),
-    ))
+    let id = st.verfahren.zugang_einladen(caller.akteur(), &neu).await?;
+    let e = st
+        .verfahren
+        .offene_zugaenge(caller.akteur())
+        .await?
+        .into_iter()
+        .find(|e| e.id == id)
+        .ok_or(AppError::NotFound)?;
+    Ok((StatusCode::ACCEPTED, Json(e.into())))
+}
+
+#[utoipa::path(get, path = "/api/v1/invitations", tag = "verwaltung", params(Seitenabfrage),
+    responses((status = 200, body = EinladungSeite, description = "Die offenen Einladungen der eigenen Behörde"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn list_invitations(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<Seitenabfrage>,
+) -> ApiResult<Json<EinladungSeite>> {
+    let alle = st.verfahren.offene_zugaenge(caller.akteur()).await?;
+    let (seite, weiter) = q.blaettere(alle)?;
+    Ok(Json(EinladungSeite {
+        eintraege: seite.into_iter().map(EinladungOut::from).collect(),
+        weiter,
+    }))
+}
+
+#[utoipa::path(delete, path = "/api/v1/invitations/{id}", tag = "verwaltung", params(("id" = i64, Path, description = "Einladungsnummer")),
+    responses((status = 204, description = "Zurückgezogen; der Link gilt nicht mehr"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody, description = "Keine offene Einladung der eigenen Behörde")))]
+async fn withdraw_invitation(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    st.verfahren
+        .zugang_zurueckziehen(caller.akteur(), id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 // --- Stellen ------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 use crate::error::PageResult;
 use crate::gemeinsam::layout;
-use crate::sitzung::{self, ANON_CSRF_COOKIE, CurrentUser, SESSION_COOKIE, SessionInfo};
+use crate::sitzung::{self, CurrentUser, SESSION_COOKIE, SessionInfo};
 use crate::templates::render;
 use crate::{AppError, AppState};
 use axum::Router;
@@ -91,7 +91,7 @@ struct LoginQuery {
 /// Where to go after signing in: a path of this origin only. Printable ASCII without
 /// spaces (browsers drop tabs and newlines from URLs, so "/\t/host" would become "//host",
 /// and a newline would not fit in a Location header), not protocol-relative, no backslash.
-fn safe_return_to(p: Option<&str>) -> &str {
+pub(crate) fn safe_return_to(p: Option<&str>) -> &str {
     match p {
         Some(p)
             if p.len() <= 2000
@@ -237,6 +237,7 @@ async fn login(
         (true, Some(id)) => st.db.memberships_of(id).await?,
         _ => Vec::new(),
     };
+    let mehrere = members.len() > 1;
     let Some(member) = members.into_iter().next() else {
         st.db.login_settle(reservation, false, now).await?;
         st.db
@@ -264,16 +265,7 @@ async fn login(
         );
     };
     st.db.login_settle(reservation, true, now).await?;
-    let ttl = st.config.session_ttl;
-    let session = st
-        .db
-        .create_session(
-            member.user.id,
-            member.tenant.id,
-            now,
-            ttl.as_millis() as i64,
-        )
-        .await?;
+    let jar = sitzung::sitzung_oeffnen(&st, jar, member.user.id, member.tenant.id).await?;
     st.db
         .audit_now(
             AuditEvent {
@@ -292,9 +284,15 @@ async fn login(
         tenant_id = member.tenant.id,
         "logged in"
     );
-    let jar = jar
-        .add(sitzung::session_cookie(session.secret, secure, ttl))
-        .add(sitzung::removal_cookie(ANON_CSRF_COOKIE));
+    // A person of several authorities says which one they work for now (the first is
+    // open meanwhile, so the choice can be skipped).
+    if mehrere {
+        let ziel = format!(
+            "/konto/behoerde?weiter={}",
+            url::form_urlencoded::byte_serialize(weiter.as_bytes()).collect::<String>()
+        );
+        return Ok((jar, Redirect::to(&ziel)).into_response());
+    }
     Ok((jar, Redirect::to(&weiter)).into_response())
 }
 

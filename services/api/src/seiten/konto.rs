@@ -6,10 +6,11 @@ use crate::gemeinsam::layout;
 use crate::sitzung::CurrentUser;
 use crate::templates::render;
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
 use plankammer_storage::tokens::Rechte;
 use plankammer_verfahren::Fehler;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/konto/schluessel/{id}/widerrufen", post(revoke_token))
         .route("/konto/sitzungen/{id}/beenden", post(sitzung_beenden))
         .route("/konto/sitzungen/andere-beenden", post(andere_beenden))
+        .route("/konto/behoerde", get(behoerde).post(behoerde_wechseln))
 }
 
 #[derive(Serialize)]
@@ -82,10 +84,11 @@ async fn konto_page(
             }
         })
         .collect();
+    let behoerden = st.verfahren.meine_behoerden(user.akteur()).await?.len();
     let html = render(
         "konto.html",
         context! {
-            layout => layout(user, "/konto"), tokens, neu, fehler, sitzungen,
+            layout => layout(user, "/konto"), tokens, neu, fehler, sitzungen, behoerden,
             tage_standard => SCHLUESSEL_TAGE_STANDARD, tage_hoechstens => SCHLUESSEL_TAGE_HOECHSTENS,
         },
     )?;
@@ -196,4 +199,62 @@ async fn andere_beenden(State(st): State<AppState>, user: CurrentUser) -> PageRe
         .andere_sitzungen_beenden(user.akteur(), &eigene)
         .await?;
     Ok(Redirect::to("/konto#sitzungen"))
+}
+
+#[derive(Deserialize, Default)]
+struct WeiterQuery {
+    weiter: Option<String>,
+}
+
+/// "Behörde wählen": a person of several authorities says which one they work for now
+/// (after login, or from "Mein Konto").
+async fn behoerde(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<WeiterQuery>,
+) -> PageResult<Response> {
+    let weiter = crate::seiten::anmeldung::safe_return_to(q.weiter.as_deref()).to_string();
+    let behoerden: Vec<_> = st
+        .verfahren
+        .meine_behoerden(user.akteur())
+        .await?
+        .into_iter()
+        .map(|m| {
+            context! {
+                id => m.tenant.id, name => m.tenant.name, rolle => m.role.bezeichnung(),
+                aktuell => m.tenant.id == user.tenant_id(),
+            }
+        })
+        .collect();
+    let html = render(
+        "behoerde_waehlen.html",
+        context! { layout => layout(&user, "/konto"), behoerden, weiter },
+    )?;
+    Ok(html.into_response())
+}
+
+#[derive(Deserialize)]
+struct BehoerdeForm {
+    behoerde: i64,
+    weiter: Option<String>,
+}
+
+/// Switches to the chosen authority: this session ends and one for the other tenant
+/// begins (so nothing of the old tenant's session carries over).
+async fn behoerde_wechseln(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    user: CurrentUser,
+    Form(f): Form<BehoerdeForm>,
+) -> PageResult<Response> {
+    let weiter = crate::seiten::anmeldung::safe_return_to(f.weiter.as_deref()).to_string();
+    if f.behoerde == user.tenant_id() {
+        return Ok(Redirect::to(&weiter).into_response());
+    }
+    st.verfahren
+        .behoerde_wechseln(user.akteur(), f.behoerde)
+        .await?;
+    st.db.delete_session(&user.0.secret).await?;
+    let jar = crate::sitzung::sitzung_oeffnen(&st, jar, user.user_id(), f.behoerde).await?;
+    Ok((jar, Redirect::to(&weiter)).into_response())
 }

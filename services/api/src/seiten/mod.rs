@@ -22,6 +22,7 @@ pub mod plan;
 pub mod registrierung;
 pub mod verwaltung;
 pub mod vorgang;
+pub mod zugang;
 
 use crate::AppState;
 use axum::Router;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(anmeldung::router())
         .merge(registrierung::router())
+        .merge(zugang::router())
         .merge(barrierefreiheit::router())
         .merge(konto::router())
         .merge(vorgang::router())

@@ -5,7 +5,7 @@
 
 use crate::error::PageResult;
 use crate::seiten::anmeldung::ClientAddr;
-use crate::sitzung::{self, ANON_CSRF_COOKIE, SessionInfo};
+use crate::sitzung::{self, SessionInfo};
 use crate::templates::render;
 use crate::{AppError, AppState};
 use axum::Router;
@@ -178,19 +178,8 @@ async fn bestaetigen(
         }
         Err(e) => return Err(e.into()),
     };
-    let ttl = st.config.session_ttl;
-    let session = st
-        .db
-        .create_session(user_id, tenant_id, now_millis(), ttl.as_millis() as i64)
-        .await?;
     tracing::info!(user_id, tenant_id, "registered and signed in");
-    let jar = jar
-        .add(sitzung::session_cookie(
-            session.secret,
-            st.config.secure_cookies,
-            ttl,
-        ))
-        .add(sitzung::removal_cookie(ANON_CSRF_COOKIE));
+    let jar = sitzung::sitzung_oeffnen(&st, jar, user_id, tenant_id).await?;
     Ok((jar, Redirect::to("/start")).into_response())
 }
 

@@ -3,7 +3,7 @@
 
 use crate::error::PageResult;
 use crate::gemeinsam::layout;
-use crate::sitzung::{self, ANON_CSRF_COOKIE, CurrentUser, SessionInfo};
+use crate::sitzung::{self, CurrentUser, SessionInfo};
 use crate::templates::render;
 use crate::{AppError, AppState};
 use axum::Router;
@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
-use plankammer_storage::now_millis;
 use plankammer_verfahren::Fehler;
 use serde::Deserialize;
 
@@ -126,18 +125,7 @@ async fn einladung_konto(
         }
         Err(e) => return Err(e.into()),
     };
-    let ttl = st.config.session_ttl;
-    let session = st
-        .db
-        .create_session(user_id, tenant_id, now_millis(), ttl.as_millis() as i64)
-        .await?;
-    let jar = jar
-        .add(sitzung::session_cookie(
-            session.secret,
-            st.config.secure_cookies,
-            ttl,
-        ))
-        .add(sitzung::removal_cookie(ANON_CSRF_COOKIE));
+    let jar = sitzung::sitzung_oeffnen(&st, jar, user_id, tenant_id).await?;
     Ok((jar, Redirect::to(&format!("/vorgaenge/{vorgang_id}"))).into_response())
 }
 

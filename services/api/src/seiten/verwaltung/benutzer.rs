@@ -9,11 +9,11 @@ use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use minijinja::context;
 use plankammer_domain::Role;
 use plankammer_storage::StoreError;
-use plankammer_verfahren::verwaltung::NeuesKonto;
+use plankammer_verfahren::zugang::NeueEinladung;
 use plankammer_verfahren::{Fehler, zugriff};
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +21,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/verwaltung/benutzer", get(benutzer).post(create_benutzer))
         .route("/verwaltung/benutzer/{id}", get(benutzer_detail))
+        .route(
+            "/verwaltung/benutzer/einladungen/{id}/zurueckziehen",
+            post(einladung_zurueckziehen),
+        )
 }
 
 #[derive(Serialize)]
@@ -34,13 +38,15 @@ struct MemberView {
 
 #[derive(Deserialize, Default)]
 struct BenutzerQuery {
-    angelegt: Option<String>,
+    eingeladen: Option<String>,
+    zurueckgezogen: Option<String>,
 }
 
 async fn benutzer_page(
     st: &AppState,
     user: &CurrentUser,
     fehler: Option<String>,
+    eingabe: Option<&NewUserForm>,
     hinweis: Option<&str>,
     status: StatusCode,
 ) -> PageResult<Response> {
@@ -57,13 +63,28 @@ async fn benutzer_page(
             gesperrt: m.user.disabled,
         })
         .collect();
+    let einladungen: Vec<_> = st
+        .verfahren
+        .offene_zugaenge(user.akteur())
+        .await?
+        .into_iter()
+        .map(|e| {
+            context! {
+                id => e.id, name => e.name, email => e.email, rolle => e.role.bezeichnung(),
+                gueltig_bis => plankammer_domain::zeit::format_berlin(e.laeuft_ab_at),
+            }
+        })
+        .collect();
     let rollen: Vec<_> = Role::ALL
         .iter()
         .map(|r| context! { code => r.code(), name => r.bezeichnung() })
         .collect();
     let html = render(
         "benutzer.html",
-        context! { layout => layout(user, "/verwaltung/benutzer"), members, rollen, fehler, hinweis },
+        context! {
+            layout => layout(user, "/verwaltung/benutzer"), members, einladungen, rollen, fehler,
+            hinweis, eingabe,
+        },
     )?;
     Ok((status, html).into_response())
 }
@@ -74,20 +95,26 @@ async fn benutzer(
     Query(q): Query<BenutzerQuery>,
 ) -> PageResult<Response> {
     zugriff::nur_admin(user.akteur())?;
-    let hinweis = q
-        .angelegt
-        .map(|_| "Das Konto wurde angelegt. Die Person erhält eine E-Mail.");
-    benutzer_page(&st, &user, None, hinweis, StatusCode::OK).await
+    let hinweis = if q.eingeladen.is_some() {
+        Some(
+            "Die Einladung ist versandt. Die Person erscheint in der Liste, sobald sie angenommen hat.",
+        )
+    } else if q.zurueckgezogen.is_some() {
+        Some("Die Einladung ist zurückgezogen; ihr Link gilt nicht mehr.")
+    } else {
+        None
+    };
+    benutzer_page(&st, &user, None, None, hinweis, StatusCode::OK).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 struct NewUserForm {
     name: String,
     email: String,
     rolle: String,
-    passwort: String,
 }
 
+/// Invites a person (the same answer whether or not the address has an account anywhere).
 async fn create_benutzer(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -99,36 +126,40 @@ async fn create_benutzer(
             &st,
             &user,
             Some("Bitte wählen Sie eine Rolle.".into()),
+            Some(&f),
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
     };
-    let neu = NeuesKonto {
+    let neu = NeueEinladung {
         email: &f.email,
         name: &f.name,
-        passwort: &f.passwort,
         rolle: role,
     };
-    match st.verfahren.konto_anlegen(user.akteur(), &neu).await {
-        Ok(_) => Ok(Redirect::to("/verwaltung/benutzer?angelegt=1").into_response()),
-        Err(Fehler::Ungueltig(m)) => {
-            benutzer_page(
-                &st,
-                &user,
-                Some(m.join(" ")),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+    match st.verfahren.zugang_einladen(user.akteur(), &neu).await {
+        Ok(_) => Ok(Redirect::to("/verwaltung/benutzer?eingeladen=1").into_response()),
+        Err(e @ (Fehler::Ungueltig(_) | Fehler::Konflikt(_) | Fehler::ZuViele(_))) => {
+            let status = match e {
+                Fehler::Konflikt(_) => StatusCode::CONFLICT,
+                Fehler::ZuViele(_) => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let m = AppError::from(e).meldung();
+            benutzer_page(&st, &user, Some(m), Some(&f), None, status).await
         }
-        Err(e) => match AppError::from(e) {
-            AppError::Conflict(m) => {
-                benutzer_page(&st, &user, Some(m), None, StatusCode::UNPROCESSABLE_ENTITY).await
-            }
-            e => Err(e),
-        },
+        Err(e) => Err(e.into()),
     }
+}
+
+/// Withdraws an open invitation of the own authority.
+async fn einladung_zurueckziehen(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> PageResult<Redirect> {
+    st.verfahren.zugang_zurueckziehen(user.akteur(), id).await?;
+    Ok(Redirect::to("/verwaltung/benutzer?zurueckgezogen=1"))
 }
 
 async fn benutzer_detail(
