@@ -411,6 +411,11 @@ impl Db {
             crate::jobs::NewJob::new(&kind, serde_json::json!({ "version_id": version_id }), now);
         job.tenant_id = Some(tenant_id);
         job.dedupe_key = Some(format!("{kind}:{version_id}"));
+        job.vorgang_id =
+            sqlx::query_scalar("SELECT vorgang_id FROM dokument_versionen WHERE id = $1")
+                .bind(version_id)
+                .fetch_optional(conn.c())
+                .await?;
         if let Some(job_id) = Db::enqueue(conn, &job, now).await? {
             Db::set_stufe(conn, version_id, stufe, job_id).await?;
         }

@@ -53,6 +53,8 @@ pub struct NewJob {
     pub run_at: Millis,
     /// A job with a key that exists already is not enqueued again (idempotent enqueue).
     pub dedupe_key: Option<String>,
+    /// The case the job works for, if any (fairness between the cases of a tenant).
+    pub vorgang_id: Option<i64>,
 }
 
 impl NewJob {
@@ -74,6 +76,7 @@ impl NewJob {
             max_attempts: 5,
             run_at: now,
             dedupe_key: None,
+            vorgang_id: None,
         }
     }
 }
@@ -168,8 +171,8 @@ impl Db {
     /// Enqueues a job in the caller's transaction; `None` when its dedupe key exists already.
     pub async fn enqueue(conn: &mut crate::Tx, job: &NewJob, now: Millis) -> Result<Option<i64>> {
         let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO jobs (tenant_id, kind, payload, state, max_attempts, run_at, dedupe_key, created_at, updated_at, klasse) \
-             VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+            "INSERT INTO jobs (tenant_id, kind, payload, state, max_attempts, run_at, dedupe_key, created_at, updated_at, klasse, vorgang_id) \
+             VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $7, $8, $9) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
         )
         .bind(job.tenant_id)
         .bind(&job.kind)
@@ -179,6 +182,7 @@ impl Db {
         .bind(&job.dedupe_key)
         .bind(now)
         .bind(job.klasse())
+        .bind(job.vorgang_id)
         .fetch_optional(conn.c())
         .await?;
         Ok(id)
@@ -193,9 +197,9 @@ impl Db {
 
     /// Claims the next job that is due, or whose lease ran out, for `worker`: class 0 before
     /// class 1 ([`NewJob::klasse`]); within a class the tenant with the fewest running jobs
-    /// first (system jobs count as one tenant), then the oldest. A tenant that queued ten
-    /// thousand pipeline jobs thus gets one worker after another only while nobody else
-    /// waits.
+    /// first (system jobs count as one tenant), then the case with the fewest running jobs,
+    /// then the oldest. A tenant that queued ten thousand pipeline jobs thus gets one worker
+    /// after another only while nobody else waits, and so does one case within a tenant.
     pub async fn claim_job(
         &self,
         worker: &str,
@@ -213,8 +217,11 @@ impl Db {
                  LEFT JOIN (SELECT COALESCE(tenant_id, 0) AS t, COUNT(*) AS n FROM jobs \
                      WHERE state = 'running' AND lease_until >= $3 GROUP BY COALESCE(tenant_id, 0)) l \
                      ON l.t = COALESCE(j.tenant_id, 0) \
+                 LEFT JOIN (SELECT vorgang_id AS vg, COUNT(*) AS n FROM jobs \
+                     WHERE state = 'running' AND lease_until >= $3 AND vorgang_id IS NOT NULL GROUP BY vorgang_id) c \
+                     ON c.vg = j.vorgang_id \
                  WHERE (j.state = 'queued' AND j.run_at <= $3) OR (j.state = 'running' AND j.lease_until < $3) \
-                 ORDER BY j.klasse, COALESCE(l.n, 0), j.run_at, j.id LIMIT 1 {lock}) \
+                 ORDER BY j.klasse, COALESCE(l.n, 0), COALESCE(c.n, 0), j.run_at, j.id LIMIT 1 {lock}) \
              RETURNING id, kind, payload, attempts, max_attempts"
         );
         let mut tx = self.begin().await?;

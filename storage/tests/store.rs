@@ -728,3 +728,49 @@ async fn job_claims_are_fair_across_tenants_and_put_legal_work_first() {
         "the quiet tenant next, ahead of 49 older jobs of the flooding one"
     );
 }
+
+/// Within one tenant, one case's flood (300 plans in one Bauantrag) does not hold up the
+/// tenant's other cases: the case with the fewest running jobs goes first.
+#[tokio::test]
+async fn job_claims_are_fair_across_the_cases_of_a_tenant() {
+    let (db, _dir) = fresh_db().await;
+    let t = tenant(&db, "amt").await;
+    let job = |vorgang: i64, at: i64| {
+        let mut j = NewJob::new("pipeline.extract", serde_json::json!({}), at);
+        j.tenant_id = Some(t.id);
+        j.vorgang_id = Some(vorgang);
+        j
+    };
+    for i in 0..40 {
+        db.enqueue_now(&job(1, T0 + i), T0 + i).await.unwrap();
+    }
+    let anderer = db
+        .enqueue_now(&job(2, T0 + 100), T0 + 100)
+        .await
+        .unwrap()
+        .unwrap();
+    let dritter = db
+        .enqueue_now(&job(3, T0 + 200), T0 + 200)
+        .await
+        .unwrap()
+        .unwrap();
+    let now = T0 + 1000;
+    let mut reihenfolge = Vec::new();
+    for w in 0..4 {
+        let j = db
+            .claim_job(&format!("w{w}"), now, 60_000)
+            .await
+            .unwrap()
+            .unwrap();
+        reihenfolge.push(j.id);
+    }
+    assert!(
+        !reihenfolge[1..].contains(&reihenfolge[0]),
+        "each claim is another job"
+    );
+    assert_eq!(
+        &reihenfolge[1..3],
+        &[anderer, dritter],
+        "after the flooding case's oldest, the other cases' jobs, ahead of 39 older ones"
+    );
+}

@@ -978,6 +978,7 @@ impl Verfahren {
         };
         let mut job = NewJob::new(ERLASS_JOB, json!({ "bescheid_id": akte.id }), now);
         job.tenant_id = Some(a.tenant_id);
+        job.vorgang_id = Some(a.id);
         job.dedupe_key = Some(format!("{ERLASS_JOB}:{}", akte.id));
         if let Some(job_id) = Db::enqueue(&mut tx, &job, now).await? {
             Db::setze_erlass_job(&mut tx, akte.id, job_id).await?;
