@@ -47,6 +47,19 @@ pub struct ApiToken {
     pub rechte: Rechte,
     /// When the token stops working.
     pub laeuft_ab_at: Option<Millis>,
+    /// The one case the token reaches (`None`: every case the person sees).
+    pub vorgang_id: Option<i64>,
+}
+
+/// What a new token is: whose, its name, rights, end and (optionally) its one case.
+#[derive(Debug, Clone, Copy)]
+pub struct NeuerToken<'a> {
+    pub user_id: i64,
+    pub tenant_id: i64,
+    pub name: &'a str,
+    pub rechte: Rechte,
+    pub laeuft_ab_at: Millis,
+    pub vorgang_id: Option<i64>,
 }
 
 /// Who a valid token speaks for.
@@ -56,6 +69,7 @@ pub struct TokenOwner {
     pub user_id: i64,
     pub tenant_id: i64,
     pub rechte: Rechte,
+    pub vorgang_id: Option<i64>,
 }
 
 fn rechte_aus(s: &str) -> Result<Rechte> {
@@ -72,6 +86,7 @@ fn token_from_row(r: &sqlx::any::AnyRow) -> Result<ApiToken> {
         revoked_at: r.try_get("revoked_at")?,
         rechte: rechte_aus(&r.try_get::<String, _>("rechte")?)?,
         laeuft_ab_at: r.try_get("laeuft_ab_at")?,
+        vorgang_id: r.try_get("vorgang_id")?,
     })
 }
 
@@ -79,18 +94,22 @@ impl Db {
     /// Creates a token inside the caller's transaction; returns it with the secret (shown once).
     pub async fn create_token(
         conn: &mut crate::Tx,
-        user_id: i64,
-        tenant_id: i64,
-        name: &str,
-        rechte: Rechte,
-        laeuft_ab_at: Millis,
+        neu: &NeuerToken<'_>,
         now: Millis,
     ) -> Result<(ApiToken, String)> {
+        let NeuerToken {
+            user_id,
+            tenant_id,
+            name,
+            rechte,
+            laeuft_ab_at,
+            vorgang_id,
+        } = *neu;
         let secret = format!("{TOKEN_PREFIX}{}", random_token(32));
         let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO api_tokens (user_id, tenant_id, name, token_hash, prefix, created_at, rechte, laeuft_ab_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO api_tokens (user_id, tenant_id, name, token_hash, prefix, created_at, rechte, laeuft_ab_at, vorgang_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(user_id)
         .bind(tenant_id)
@@ -100,6 +119,7 @@ impl Db {
         .bind(now)
         .bind(rechte.code())
         .bind(laeuft_ab_at)
+        .bind(vorgang_id)
         .fetch_one(conn.c())
         .await?;
         Ok((
@@ -112,6 +132,7 @@ impl Db {
                 revoked_at: None,
                 rechte,
                 laeuft_ab_at: Some(laeuft_ab_at),
+                vorgang_id,
             },
             secret,
         ))
@@ -119,7 +140,7 @@ impl Db {
 
     pub async fn tokens_of(&self, user_id: i64, tenant_id: i64) -> Result<Vec<ApiToken>> {
         let rows = sqlx::query(
-            "SELECT id, name, prefix, created_at, last_used_at, revoked_at, rechte, laeuft_ab_at FROM api_tokens \
+            "SELECT id, name, prefix, created_at, last_used_at, revoked_at, rechte, laeuft_ab_at, vorgang_id FROM api_tokens \
              WHERE user_id = $1 AND tenant_id = $2 ORDER BY created_at DESC, id DESC",
         )
         .bind(user_id)
@@ -162,7 +183,7 @@ impl Db {
             return Ok(None);
         }
         let row = sqlx::query(
-            "SELECT t.id, t.user_id, t.tenant_id, t.last_used_at, t.rechte FROM api_tokens t JOIN users u ON u.id = t.user_id \
+            "SELECT t.id, t.user_id, t.tenant_id, t.last_used_at, t.rechte, t.vorgang_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL \
              AND (t.laeuft_ab_at IS NULL OR t.laeuft_ab_at > $2)",
         )
@@ -176,6 +197,7 @@ impl Db {
             user_id: r.try_get("user_id")?,
             tenant_id: r.try_get("tenant_id")?,
             rechte: rechte_aus(&r.try_get::<String, _>("rechte")?)?,
+            vorgang_id: r.try_get("vorgang_id")?,
         };
         let last: Option<i64> = r.try_get("last_used_at")?;
         if last.is_none_or(|l| now - l > 60_000) {
@@ -186,5 +208,23 @@ impl Db {
                 .await?;
         }
         Ok(Some(owner))
+    }
+
+    /// The case an object of an API path belongs to (`documents`, `versions`, `anfragen`
+    /// and `beteiligungen` by id), for tokens bound to one case; `None` for an unknown kind
+    /// or object.
+    pub async fn vorgang_des_objekts(&self, art: &str, id: i64) -> Result<Option<i64>> {
+        let tabelle = match art {
+            "documents" => "dokumente",
+            "versions" => "dokument_versionen",
+            "anfragen" | "beteiligungen" => "beteiligungen",
+            _ => return Ok(None),
+        };
+        Ok(
+            sqlx::query_scalar(&format!("SELECT vorgang_id FROM {tabelle} WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?,
+        )
     }
 }

@@ -123,9 +123,20 @@ async fn tokens_authenticate_until_revoked_and_only_by_their_owner() {
     let u = user(&db, "a@example.de", t.id, Role::Antragsteller).await;
     let other = user(&db, "b@example.de", t.id, Role::Antragsteller).await;
     let mut tx = db.begin().await.unwrap();
-    let (tok, secret) = Db::create_token(&mut tx, u, t.id, "CAD", Rechte::Schreiben, T0 + 1000, T0)
-        .await
-        .unwrap();
+    let (tok, secret) = Db::create_token(
+        &mut tx,
+        &plankammer_storage::tokens::NeuerToken {
+            user_id: u,
+            tenant_id: t.id,
+            name: "CAD",
+            rechte: Rechte::Schreiben,
+            laeuft_ab_at: T0 + 1000,
+            vorgang_id: None,
+        },
+        T0,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     assert!(secret.starts_with("pkt_") && secret.starts_with(&tok.prefix));
     let owner = db.authenticate_token(&secret, T0).await.unwrap().unwrap();

@@ -1353,3 +1353,88 @@ async fn a_person_sees_and_ends_their_own_sessions() {
         .unwrap();
     assert_eq!(n, 2);
 }
+
+/// Issue 12: a token bound to one case reaches that case and what belongs to it (documents,
+/// versions) and `/api/v1/me`, nothing else — not the person's other case, not the lists.
+#[tokio::test]
+async fn a_token_bound_to_a_case_reaches_that_case_and_nothing_else() {
+    use plankammer_tests::welt::{self, Fallangaben, Welt};
+    use plankammer_verfahren::konto::NeuerSchluessel;
+    let w = Welt::neu().await;
+    let a = w.fall(Fallangaben::nummer(1)).entwurf().await;
+    let b = w.fall(Fallangaben::nummer(2)).entwurf().await;
+    let architektin = w.akteur(welt::ARCHITEKTIN).await;
+    let neu = |vorgang| NeuerSchluessel {
+        name: "CAD-Plugin",
+        rechte: plankammer_storage::tokens::Rechte::Schreiben,
+        tage: None,
+        vorgang,
+    };
+    let (token, secret) = w
+        .app
+        .verfahren
+        .schluessel_erstellen(&architektin, neu(Some(a.id)))
+        .await
+        .unwrap();
+    assert_eq!(token.vorgang_id, Some(a.id));
+    let unsichtbar = w
+        .app
+        .verfahren
+        .schluessel_erstellen(&architektin, neu(Some(999_999)))
+        .await;
+    assert!(
+        matches!(unsichtbar, Err(plankammer_verfahren::Fehler::Ungueltig(_))),
+        "only a case the person sees"
+    );
+    let c = reqwest::Client::new();
+    let rufe = |m: reqwest::Method, pfad: String| {
+        let c = c.clone();
+        let url = format!("{}{pfad}", w.app.url);
+        let secret = secret.clone();
+        async move {
+            let r = c.request(m, url).bearer_auth(secret).send().await.unwrap();
+            let s = r.status().as_u16();
+            (s, r.text().await.unwrap())
+        }
+    };
+    use reqwest::Method as M;
+    for pfad in [
+        "/api/v1/me".to_string(),
+        format!("/api/v1/cases/{}", a.id),
+        format!("/api/v1/cases/{}/documents", a.id),
+        format!("/api/v1/cases/{}/zeitleiste", a.id),
+        format!("/api/v1/versions/{}", a.version_id),
+        format!("/api/v1/versions/{}/download", a.version_id),
+    ] {
+        let (s, body) = rufe(M::GET, pfad.clone()).await;
+        assert_eq!(s, 200, "{pfad}: {body}");
+    }
+    for pfad in [
+        format!("/api/v1/cases/{}", b.id),
+        format!("/api/v1/cases/{}/documents", b.id),
+        format!("/api/v1/versions/{}", b.version_id),
+        format!("/api/v1/versions/{}/download", b.version_id),
+        "/api/v1/cases".to_string(),
+        "/api/v1/tokens".to_string(),
+        "/api/v1/fristen".to_string(),
+        format!("/api/v1/cases/{}/../{}", a.id, b.id),
+        format!("/api/v1/cases/{}x", a.id),
+    ] {
+        let (s, body) = rufe(M::GET, pfad.clone()).await;
+        assert!(s == 403 || s == 404, "{pfad}: {s} {body}");
+        if s == 403 {
+            assert!(
+                body.contains(&format!("nur für den Vorgang {}", a.id)),
+                "{pfad}: {body}"
+            );
+        }
+    }
+    let (s, _) = rufe(M::POST, "/api/v1/cases".into()).await;
+    assert_eq!(s, 403, "no new cases with a case's token");
+    let (s, body) = rufe(M::DELETE, format!("/api/v1/documents/{}", b.dokument_id)).await;
+    assert_eq!(s, 403, "another case's document stays: {body}");
+    let (s, _) = rufe(M::DELETE, format!("/api/v1/tokens/{}", token.id)).await;
+    assert_eq!(s, 204, "the token may revoke itself");
+    let (s, _) = rufe(M::GET, format!("/api/v1/cases/{}", a.id)).await;
+    assert_eq!(s, 401, "revoked");
+}

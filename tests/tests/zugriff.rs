@@ -590,6 +590,7 @@ async fn baue_welt() -> Matrix {
                     name: "Zugriffsmatrix",
                     rechte: plankammer_storage::tokens::Rechte::Schreiben,
                     tage: None,
+                    vorgang: None,
                 },
             )
             .await

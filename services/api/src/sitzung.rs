@@ -253,6 +253,9 @@ impl FromRequestParts<AppState> for ApiCaller {
                     "Dieser Zugangsschlüssel darf nur lesen.".into(),
                 )));
             }
+            if let Some(vorgang) = owner.vorgang_id {
+                nur_im_vorgang(state, parts, vorgang, owner.token_id).await?;
+            }
             return Ok(ApiCaller {
                 akteur: Akteur::aus(&member),
                 member,
@@ -275,6 +278,42 @@ impl FromRequestParts<AppState> for ApiCaller {
             None => Err(ApiError(AppError::NotLoggedIn { return_to: None })),
         }
     }
+}
+
+/// The one place a token bound to a case is confined: it reaches `/api/v1/me`, its own
+/// revocation, the case's routes and the routes of the case's documents, versions and
+/// requests (`/api/v1/{documents|versions|anfragen|beteiligungen}/{id}/…`), and nothing
+/// else. An allowlist, so a route added later is closed to such tokens until named here.
+async fn nur_im_vorgang(
+    state: &AppState,
+    parts: &Parts,
+    vorgang: i64,
+    token_id: i64,
+) -> Result<(), ApiError> {
+    let verweigert = || {
+        ApiError(AppError::Verweigert(format!(
+            "Dieser Zugangsschlüssel gilt nur für den Vorgang {vorgang}."
+        )))
+    };
+    let teile: Vec<&str> = parts.uri.path().trim_end_matches('/').split('/').collect();
+    let (art, id) = match teile.as_slice() {
+        ["", "api", "v1", "me"] => return Ok(()),
+        ["", "api", "v1", art, id, ..] => (*art, id.parse::<i64>().map_err(|_| verweigert())?),
+        _ => return Err(verweigert()),
+    };
+    let gehoert = match art {
+        "cases" => id == vorgang,
+        "tokens" => id == token_id && teile.len() == 5,
+        _ => {
+            state
+                .db
+                .vorgang_des_objekts(art, id)
+                .await
+                .map_err(|e| ApiError(e.into()))?
+                == Some(vorgang)
+        }
+    };
+    if gehoert { Ok(()) } else { Err(verweigert()) }
 }
 
 /// The client's address, for login limits: the socket peer, or, behind `proxy_hops`

@@ -44,6 +44,7 @@ impl Api {
                     name: "Test",
                     rechte: plankammer_storage::tokens::Rechte::Schreiben,
                     tage: None,
+                    vorgang: None,
                 },
             )
             .await

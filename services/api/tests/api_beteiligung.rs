@@ -47,6 +47,7 @@ impl Klient {
                     name: "Test",
                     rechte: plankammer_storage::tokens::Rechte::Schreiben,
                     tage: None,
+                    vorgang: None,
                 },
             )
             .await

@@ -22,6 +22,8 @@ pub struct NeuerSchluessel<'a> {
     pub rechte: Rechte,
     /// Days until it stops working; `None`: [`SCHLUESSEL_TAGE_STANDARD`].
     pub tage: Option<u32>,
+    /// The one case the token may reach; `None`: every case the person sees.
+    pub vorgang: Option<i64>,
 }
 
 /// Memory one argon2id hash takes (the crate's default, OWASP's m = 19 MiB).
@@ -127,16 +129,31 @@ impl Verfahren {
                 "Bitte geben Sie dem Schlüssel einen Namen (höchstens {MAX_SCHLUESSELNAME} Zeichen)."
             )));
         }
+        if let Some(id) = neu.vorgang {
+            // Only a case the person sees; any other is not found, the same for all.
+            match self.vorgang(akteur, id).await {
+                Ok(_) => {}
+                Err(Fehler::NichtGefunden | Fehler::KeineBerechtigung) => {
+                    return Err(Fehler::ungueltig(format!(
+                        "Einen Vorgang {id} gibt es in Ihrer Behörde nicht, oder Sie sehen ihn nicht."
+                    )));
+                }
+                Err(e) => return Err(e),
+            }
+        }
         let now = now_millis();
         let mut tx = self.db.begin().await?;
         let laeuft_ab = now + i64::from(tage) * 86_400_000;
         let (token, secret) = Db::create_token(
             &mut tx,
-            akteur.user_id,
-            akteur.tenant_id,
-            name,
-            neu.rechte,
-            laeuft_ab,
+            &plankammer_storage::tokens::NeuerToken {
+                user_id: akteur.user_id,
+                tenant_id: akteur.tenant_id,
+                name,
+                rechte: neu.rechte,
+                laeuft_ab_at: laeuft_ab,
+                vorgang_id: neu.vorgang,
+            },
             now,
         )
         .await?;
@@ -148,7 +165,7 @@ impl Verfahren {
                 action: "token.create",
                 object_type: "api_token",
                 object_id: Some(token.id.to_string()),
-                detail: serde_json::json!({ "rechte": neu.rechte.code(), "tage": tage }),
+                detail: serde_json::json!({ "rechte": neu.rechte.code(), "tage": tage, "vorgang": neu.vorgang }),
             },
             now,
         )

@@ -150,6 +150,7 @@ impl Messplatz {
                     name: "bench",
                     rechte: plankammer_storage::tokens::Rechte::Schreiben,
                     tage: None,
+                    vorgang: None,
                 },
             )
             .await

@@ -78,6 +78,8 @@ pub struct TokenOut {
     pub rechte: String,
     /// Unix milliseconds after which the token no longer works.
     pub laeuft_ab: Option<i64>,
+    /// The one case the token reaches; absent: every case the person sees.
+    pub vorgang_id: Option<i64>,
 }
 
 impl From<plankammer_storage::tokens::ApiToken> for TokenOut {
@@ -91,6 +93,7 @@ impl From<plankammer_storage::tokens::ApiToken> for TokenOut {
             widerrufen: t.revoked_at,
             rechte: t.rechte.code().to_string(),
             laeuft_ab: t.laeuft_ab_at,
+            vorgang_id: t.vorgang_id,
         }
     }
 }
@@ -116,7 +119,7 @@ async fn list_tokens(
 }
 
 #[derive(Deserialize, ToSchema)]
-#[schema(example = json!({ "name": "CAD-Export Büro", "rechte": "schreiben", "tage": 90 }))]
+#[schema(example = json!({ "name": "CAD-Export Büro", "rechte": "schreiben", "tage": 90, "vorgang_id": 17 }))]
 pub struct NewToken {
     /// What the token is for, e.g. "CAD-Export Büro".
     pub name: String,
@@ -126,6 +129,10 @@ pub struct NewToken {
     /// Days until the token stops working: 1 to 365, default 90.
     #[serde(default)]
     pub tage: Option<u32>,
+    /// Bind the token to one case the person sees: it then reaches that case, its
+    /// documents, versions and requests, and `/api/v1/me`, nothing else.
+    #[serde(default)]
+    pub vorgang_id: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -145,10 +152,12 @@ async fn create_token(
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     caller.nur_in_sitzung()?;
     let tage = body.tage.map(|t| t.to_string()).unwrap_or_default();
+    let vorgang = body.vorgang_id.map(|v| v.to_string()).unwrap_or_default();
     let neu = crate::seiten::konto::schluessel_angaben(
         &body.name,
         body.rechte.as_deref().unwrap_or(""),
         &tage,
+        &vorgang,
     )?;
     let (token, secret) = st
         .verfahren

@@ -39,6 +39,8 @@ struct TokenView {
     widerrufen: Option<String>,
     nur_lesen: bool,
     laeuft_ab: Option<String>,
+    vorgang: Option<i64>,
+    vorgang_name: Option<String>,
     abgelaufen: bool,
 }
 
@@ -50,6 +52,19 @@ async fn konto_page(
     status: StatusCode,
 ) -> PageResult<Response> {
     let now = plankammer_storage::now_millis();
+    // The cases a token may be bound to: the newest ones the person sees (a Fachstelle
+    // sees cases through its requests and binds a token through the API).
+    let sichtbar = match st.verfahren.vorgaenge(user.akteur(), None, 200).await {
+        Ok(v) => v,
+        Err(Fehler::KeineBerechtigung) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let name_von = |id: i64| {
+        sichtbar
+            .iter()
+            .find(|a| a.id == id)
+            .map_or_else(|| format!("Vorgang {id}"), |a| a.bezeichnung.clone())
+    };
     let tokens: Vec<TokenView> = st
         .verfahren
         .schluessel(user.akteur())
@@ -57,6 +72,8 @@ async fn konto_page(
         .into_iter()
         .map(|t| TokenView {
             nur_lesen: t.rechte == Rechte::Lesen,
+            vorgang: t.vorgang_id,
+            vorgang_name: t.vorgang_id.map(name_von),
             laeuft_ab: t.laeuft_ab_at.map(plankammer_domain::zeit::format_berlin),
             abgelaufen: t.laeuft_ab_at.is_some_and(|a| a <= now),
             id: t.id,
@@ -85,10 +102,17 @@ async fn konto_page(
         })
         .collect();
     let behoerden = st.verfahren.meine_behoerden(user.akteur()).await?.len();
+    let vorgaenge: Vec<_> = sichtbar
+        .into_iter()
+        .map(|a| {
+            let az = a.aktenzeichen.map(|z| z.to_string());
+            context! { id => a.id, bezeichnung => a.bezeichnung, aktenzeichen => az }
+        })
+        .collect();
     let html = render(
         "konto.html",
         context! {
-            layout => layout(user, "/konto"), tokens, neu, fehler, sitzungen, behoerden,
+            layout => layout(user, "/konto"), tokens, neu, fehler, sitzungen, behoerden, vorgaenge,
             tage_standard => SCHLUESSEL_TAGE_STANDARD, tage_hoechstens => SCHLUESSEL_TAGE_HOECHSTENS,
         },
     )?;
@@ -108,6 +132,9 @@ struct TokenForm {
     /// Days of validity; empty: the default.
     #[serde(default)]
     tage: String,
+    /// The one case the token reaches (its number); empty: every case.
+    #[serde(default)]
+    vorgang: String,
 }
 
 /// The rights and days of a token as a form or a client typed them.
@@ -115,6 +142,7 @@ pub(crate) fn schluessel_angaben<'a>(
     name: &'a str,
     rechte: &str,
     tage: &str,
+    vorgang: &str,
 ) -> Result<NeuerSchluessel<'a>, Fehler> {
     let rechte = match rechte.trim() {
         "" | "schreiben" => Rechte::Schreiben,
@@ -133,7 +161,20 @@ pub(crate) fn schluessel_angaben<'a>(
             ))
         })?),
     };
-    Ok(NeuerSchluessel { name, rechte, tage })
+    let vorgang = match vorgang.trim().trim_start_matches('#') {
+        "" => None,
+        v => Some(v.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {
+            Fehler::ungueltig(
+                "Bitte geben Sie die Nummer des Vorgangs an (die Zahl aus seiner Adresse, z. B. 17 in …/vorgaenge/17), oder lassen Sie das Feld leer.",
+            )
+        })?),
+    };
+    Ok(NeuerSchluessel {
+        name,
+        rechte,
+        tage,
+        vorgang,
+    })
 }
 
 async fn create_token(
@@ -141,7 +182,7 @@ async fn create_token(
     user: CurrentUser,
     Form(f): Form<TokenForm>,
 ) -> PageResult<Response> {
-    let angaben = schluessel_angaben(&f.name, &f.rechte, &f.tage);
+    let angaben = schluessel_angaben(&f.name, &f.rechte, &f.tage, &f.vorgang);
     let ergebnis = match angaben {
         Ok(neu) => st.verfahren.schluessel_erstellen(user.akteur(), neu).await,
         Err(e) => Err(e),
