@@ -12,7 +12,7 @@ use plankammer_domain::Role;
 use plankammer_storage::blobs::BlobStore;
 use plankammer_storage::jobs::{JobState, NewJob};
 use plankammer_storage::{Db, now_millis};
-use plankammer_verfahren::verwaltung::{NeuesKonto, StelleEingabe};
+use plankammer_verfahren::verwaltung::{Kontoaenderung, NeuesKonto, StelleEingabe};
 use plankammer_verfahren::{Betreiber, Fehler, Verfahren};
 use plankammer_workers::mail::{MailSender, Mailer, SenderConfig};
 use plankammer_workers::{Registry, Worker, WorkerConfig, builtin};
@@ -127,6 +127,30 @@ enum UserCommand {
         email: String,
         #[arg(long)]
         name: String,
+        /// antragsteller, bauaufsicht, fachstelle or admin
+        #[arg(long)]
+        role: String,
+    },
+    /// Deactivate a person in a tenant: their sessions and tokens there end at once.
+    Sperren {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+    },
+    /// Reactivate a person in a tenant.
+    Entsperren {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+    },
+    /// Change a person's role in a tenant.
+    Rolle {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
         /// antragsteller, bauaufsicht, fachstelle or admin
         #[arg(long)]
         role: String,
@@ -322,6 +346,51 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
                 role.bezeichnung(),
                 tenant.name
             );
+            Ok(())
+        }
+        Some(Command::User { command }) => {
+            let db = connect(&config).await?;
+            let (tenant, email, aenderung, text) = match command {
+                UserCommand::Sperren { tenant, email } => {
+                    (tenant, email, Kontoaenderung::Sperren, "gesperrt")
+                }
+                UserCommand::Entsperren { tenant, email } => {
+                    (tenant, email, Kontoaenderung::Entsperren, "entsperrt")
+                }
+                UserCommand::Rolle {
+                    tenant,
+                    email,
+                    role,
+                } => {
+                    let role = Role::from_code(&role).with_context(|| {
+                        format!(
+                            "unknown role {role:?}: use antragsteller, bauaufsicht, fachstelle or admin"
+                        )
+                    })?;
+                    (tenant, email, Kontoaenderung::Rolle(role), "Rolle geändert")
+                }
+                UserCommand::Add { .. } => unreachable!("matched above"),
+            };
+            let tenant = db
+                .tenant_by_slug(&tenant)
+                .await
+                .with_context(|| format!("tenant {tenant:?}"))?;
+            let email =
+                plankammer_domain::Email::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let user = db
+                .user_by_email(&email)
+                .await
+                .with_context(|| format!("Kein Konto mit der Adresse {email}"))?;
+            verfahren(&config, &db)?
+                .konto_aendern_als_betreiber(
+                    &Betreiber::an_der_konsole(),
+                    tenant.id,
+                    user.id,
+                    aenderung,
+                )
+                .await
+                .map_err(fehler)?;
+            println!("Konto {}: {text} ({}).", user.id, tenant.name);
             Ok(())
         }
         Some(Command::Tenant {

@@ -28,6 +28,8 @@ pub struct Member {
     pub user: User,
     pub tenant: Tenant,
     pub role: Role,
+    /// The tenant's admin deactivated the person in this tenant.
+    pub gesperrt: bool,
 }
 
 /// Hashes a password with argon2id and the crate's default (OWASP-recommended) parameters.
@@ -75,16 +77,18 @@ fn user_from_row(r: &sqlx::any::AnyRow) -> Result<User> {
     })
 }
 
-const MEMBER_COLS: &str = "u.id, u.email, u.display_name, u.disabled_at, m.role, \
+const MEMBER_COLS: &str = "u.id, u.email, u.display_name, u.disabled_at, m.role, m.gesperrt_at, \
      t.id AS t_id, t.slug AS t_slug, t.name AS t_name";
 
 fn member_from_row(r: &sqlx::any::AnyRow) -> Result<Member> {
     let role: String = r.try_get("role")?;
+    let gesperrt_at: Option<i64> = r.try_get("gesperrt_at")?;
     Ok(Member {
         user: user_from_row(r)?,
         tenant: tenant_from_row(r, "t_")?,
         role: Role::from_code(&role)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown role {role:?}")))?,
+        gesperrt: gesperrt_at.is_some(),
     })
 }
 
@@ -223,11 +227,13 @@ impl Db {
         }
     }
 
-    /// Every tenant the user belongs to, with the role there (first by tenant name).
+    /// Every tenant the user is an active member of, with the role there (first by tenant
+    /// name); deactivated memberships are left out.
     pub async fn memberships_of(&self, user_id: i64) -> Result<Vec<Member>> {
         let rows = sqlx::query(&format!(
             "SELECT {MEMBER_COLS} FROM users u JOIN memberships m ON m.user_id = u.id \
-             JOIN tenants t ON t.id = m.tenant_id WHERE u.id = $1 ORDER BY t.name, t.id"
+             JOIN tenants t ON t.id = m.tenant_id WHERE u.id = $1 AND m.gesperrt_at IS NULL \
+             ORDER BY t.name, t.id"
         ))
         .bind(user_id)
         .fetch_all(self.pool())
@@ -235,12 +241,14 @@ impl Db {
         rows.iter().map(member_from_row).collect()
     }
 
-    /// The user as member of this tenant; `NotFound` when they are not one (or disabled).
+    /// The user as active member of this tenant; `NotFound` when they are not one (or the
+    /// account is disabled, or the membership deactivated). Sessions and tokens resolve
+    /// through this, so a deactivation takes effect on the next request.
     pub async fn member(&self, user_id: i64, tenant_id: i64) -> Result<Member> {
         let row = sqlx::query(&format!(
             "SELECT {MEMBER_COLS} FROM users u JOIN memberships m ON m.user_id = u.id \
              JOIN tenants t ON t.id = m.tenant_id \
-             WHERE u.id = $1 AND t.id = $2 AND u.disabled_at IS NULL"
+             WHERE u.id = $1 AND t.id = $2 AND u.disabled_at IS NULL AND m.gesperrt_at IS NULL"
         ))
         .bind(user_id)
         .bind(tenant_id)
@@ -248,6 +256,91 @@ impl Db {
         .await?
         .ok_or(StoreError::NotFound)?;
         member_from_row(&row)
+    }
+
+    /// A member of the tenant as its admin sees them: deactivated ones too.
+    pub async fn mitglied_der_behoerde(&self, user_id: i64, tenant_id: i64) -> Result<Member> {
+        let row = sqlx::query(&format!(
+            "SELECT {MEMBER_COLS} FROM users u JOIN memberships m ON m.user_id = u.id \
+             JOIN tenants t ON t.id = m.tenant_id WHERE u.id = $1 AND t.id = $2"
+        ))
+        .bind(user_id)
+        .bind(tenant_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        member_from_row(&row)
+    }
+
+    /// Deactivates (`true`) or reactivates the membership; deactivating ends the person's
+    /// sessions in the tenant and revokes their tokens for it, in the caller's transaction.
+    /// False when nothing changed.
+    pub async fn mitgliedschaft_sperren(
+        tx: &mut crate::Tx,
+        user_id: i64,
+        tenant_id: i64,
+        sperren: bool,
+        now: Millis,
+    ) -> Result<bool> {
+        let sql = if sperren {
+            "UPDATE memberships SET gesperrt_at = $3 WHERE user_id = $1 AND tenant_id = $2 AND gesperrt_at IS NULL"
+        } else {
+            "UPDATE memberships SET gesperrt_at = NULL WHERE user_id = $1 AND tenant_id = $2 AND gesperrt_at IS NOT NULL AND $3 > 0"
+        };
+        let n = sqlx::query(sql)
+            .bind(user_id)
+            .bind(tenant_id)
+            .bind(now)
+            .execute(tx.c())
+            .await?
+            .rows_affected();
+        if sperren && n == 1 {
+            Db::zugaenge_beenden(tx, user_id, tenant_id, now).await?;
+        }
+        Ok(n == 1)
+    }
+
+    /// Ends the person's sessions in the tenant and revokes their tokens for it.
+    pub async fn zugaenge_beenden(
+        tx: &mut crate::Tx,
+        user_id: i64,
+        tenant_id: i64,
+        now: Millis,
+    ) -> Result<u64> {
+        let sitzungen = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND tenant_id = $2")
+            .bind(user_id)
+            .bind(tenant_id)
+            .execute(tx.c())
+            .await?
+            .rows_affected();
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $3 WHERE user_id = $1 AND tenant_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(tenant_id)
+        .bind(now)
+        .execute(tx.c())
+        .await?;
+        Ok(sitzungen)
+    }
+
+    /// Changes the person's role in the tenant; false when they are no member.
+    pub async fn rolle_setzen(
+        tx: &mut crate::Tx,
+        user_id: i64,
+        tenant_id: i64,
+        role: Role,
+    ) -> Result<bool> {
+        Ok(
+            sqlx::query("UPDATE memberships SET role = $3 WHERE user_id = $1 AND tenant_id = $2")
+                .bind(user_id)
+                .bind(tenant_id)
+                .bind(role.code())
+                .execute(tx.c())
+                .await?
+                .rows_affected()
+                == 1,
+        )
     }
 
     /// The members of one tenant, by name. Never crosses tenants.

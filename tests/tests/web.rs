@@ -1438,3 +1438,164 @@ async fn a_token_bound_to_a_case_reaches_that_case_and_nothing_else() {
     let (s, _) = rufe(M::GET, format!("/api/v1/cases/{}", a.id)).await;
     assert_eq!(s, 401, "revoked");
 }
+
+/// Issue 13: the tenant admin deactivates a person — the session they hold and their token
+/// stop at once, the login is refused — and reactivates them; changes the role; sends a
+/// reset link. The person's membership in another authority is untouched, and the admin
+/// cannot lock themselves out.
+#[tokio::test]
+async fn admins_deactivate_reactivate_and_change_people_of_their_authority() {
+    let app = spawn_app().await;
+    let t = app.tenant("kassel").await;
+    let andere = app.tenant("fulda").await;
+    let admin_id = app.user(t, "admin@x.de", Role::Admin).await;
+    let p = app.user(t, "person@x.de", Role::Bauaufsicht).await;
+    // The same person in another authority too.
+    {
+        let mut tx = app.db.begin().await.unwrap();
+        plankammer_storage::Db::add_membership(
+            &mut tx,
+            p,
+            andere,
+            Role::Fachstelle,
+            plankammer_storage::now_millis(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let (admin, csrf) = app.login("admin@x.de").await;
+    let (person, pcsrf) = app.login("person@x.de").await;
+    // The login put the person into the first authority by name (fulda); switch to kassel.
+    let r = person
+        .post(format!("{}/konto/behoerde", app.url))
+        .form(&[("_csrf", pcsrf.as_str()), ("behoerde", &t.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let akteur = app.verfahren.clone();
+    let person_in_kassel = plankammer_verfahren::Akteur::aus(&app.db.member(p, t).await.unwrap());
+    let (_, token) = akteur
+        .schluessel_erstellen(
+            &person_in_kassel,
+            plankammer_verfahren::konto::NeuerSchluessel {
+                name: "Skript",
+                rechte: plankammer_storage::tokens::Rechte::Lesen,
+                tage: None,
+                vorgang: None,
+            },
+        )
+        .await
+        .unwrap();
+    let me = |c: reqwest::Client| {
+        let url = format!("{}/api/v1/me", app.url);
+        async move { c.get(url).send().await.unwrap().status().as_u16() }
+    };
+    let mit_token = |tok: String| {
+        let url = format!("{}/api/v1/me", app.url);
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(tok)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(mit_token(token.clone()).await, 200);
+    assert_eq!(me(person.clone()).await, 200);
+    let aendern = |id: i64, felder: Vec<(&'static str, &'static str)>| {
+        let c = admin.clone();
+        let csrf = csrf.clone();
+        let url = format!("{}/verwaltung/benutzer/{id}", app.url);
+        async move {
+            let mut f = felder.clone();
+            f.push(("_csrf", csrf.as_str()));
+            let r = c.post(url).form(&f).send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.text().await.unwrap())
+        }
+    };
+    // Deactivated: the token stops at once, the login into kassel is gone.
+    assert_eq!(aendern(p, vec![("aktion", "sperren")]).await.0, 303);
+    assert_eq!(mit_token(token.clone()).await, 401, "the token ended");
+    let liste = admin
+        .get(format!("{}/verwaltung/benutzer/{p}", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        liste.contains("gesperrt"),
+        "the admin still sees the person"
+    );
+    let members: Vec<i64> = app
+        .db
+        .memberships_of(p)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.tenant.id)
+        .collect();
+    assert_eq!(
+        members,
+        vec![andere],
+        "the other authority's membership stays"
+    );
+    assert_eq!(me(person.clone()).await, 401, "the session in kassel ended");
+    // A fresh login lands in fulda only.
+    let (neu, _) = app.login("person@x.de").await;
+    let j: serde_json::Value = neu
+        .get(format!("{}/api/v1/me", app.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(j["behoerde"]["id"].as_i64(), Some(andere));
+    // Reactivated, with a new role; a reset link goes out.
+    assert_eq!(aendern(p, vec![("aktion", "entsperren")]).await.0, 303);
+    assert_eq!(
+        aendern(p, vec![("aktion", "rolle"), ("rolle", "admin")])
+            .await
+            .0,
+        303
+    );
+    assert_eq!(app.db.member(p, t).await.unwrap().role, Role::Admin);
+    assert_eq!(aendern(p, vec![("aktion", "passwort")]).await.0, 303);
+    let links: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE recipient = 'person@x.de' AND kind = 'passwort_zuruecksetzen'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(links, 1);
+    // The admin's own account is not changed here; another tenant's person is not found.
+    let (s, body) = aendern(admin_id, vec![("aktion", "sperren")]).await;
+    assert_eq!(s, 409, "{body}");
+    let fremd = app.user(andere, "fremd@y.de", Role::Bauaufsicht).await;
+    assert_eq!(aendern(fremd, vec![("aktion", "sperren")]).await.0, 404);
+    let audits: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE object_type = 'user' AND object_id = $1 AND action LIKE 'user.%' ORDER BY id",
+    )
+    .bind(p.to_string())
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        audits,
+        vec![
+            "user.create",
+            "user.disable",
+            "user.enable",
+            "user.role",
+            "user.password_link"
+        ]
+    );
+}

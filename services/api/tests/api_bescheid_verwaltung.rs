@@ -561,6 +561,39 @@ async fn the_admin_manages_accounts_stellen_checklists_formats_and_the_template(
         )
         .await
         .user_id;
+    // Lifecycle: deactivated and back, role checked, the own account refused.
+    let (s, u) = admin
+        .put(&format!("/api/v1/users/{fs}"), json!({"gesperrt": true}))
+        .await;
+    assert_eq!((s, u["gesperrt"].as_bool()), (200, Some(true)), "{u}");
+    let (s, u) = admin
+        .put(&format!("/api/v1/users/{fs}"), json!({"gesperrt": false}))
+        .await;
+    assert_eq!((s, u["gesperrt"].as_bool()), (200, Some(false)), "{u}");
+    let (s, _) = admin
+        .put(&format!("/api/v1/users/{fs}"), json!({"rolle": "chef"}))
+        .await;
+    assert_eq!(s, 422);
+    let admin_id = w.akteur(welt::ADMIN).await.user_id;
+    let (s, p) = admin
+        .put(
+            &format!("/api/v1/users/{admin_id}"),
+            json!({"gesperrt": true}),
+        )
+        .await;
+    assert_eq!(s, 409, "{p}");
+    let (s, _) = ba
+        .put(&format!("/api/v1/users/{fs}"), json!({"gesperrt": true}))
+        .await;
+    assert_eq!(s, 403);
+    let (s, _) = admin
+        .post(&format!("/api/v1/users/{fs}/passwort-link"), None)
+        .await;
+    assert_eq!(s, 202);
+    let (s, _) = admin
+        .post(&format!("/api/v1/users/{fs}/abmeldung"), None)
+        .await;
+    assert_eq!(s, 204);
 
     // Stellen: an own one created; a Land-wide one listed but not changed.
     let land = w

@@ -382,7 +382,6 @@ impl Verfahren {
         let Some((user_id, _)) = self.db.credentials(&email).await? else {
             return Ok(());
         };
-        let user = self.db.user(user_id).await?;
         let Some(tenant_id) = self
             .db
             .memberships_of(user_id)
@@ -392,6 +391,20 @@ impl Verfahren {
         else {
             return Ok(());
         };
+        self.passwort_link_senden(user_id, tenant_id, None).await
+    }
+
+    /// The single-use link that sets a new password, mailed in the tenant's name (the
+    /// person asked, or the tenant's admin sent it); at most three a day per person. Quiet
+    /// when the limit is reached (the person asked: nothing to tell).
+    pub(crate) async fn passwort_link_senden(
+        &self,
+        user_id: i64,
+        tenant_id: i64,
+        admin: Option<i64>,
+    ) -> Ergebnis<()> {
+        let user = self.db.user(user_id).await?;
+        let email = plankammer_domain::Email::parse(&user.email)?;
         let now = now_millis();
         let secret = plankammer_storage::random_token(32);
         let mut tx = self.db.begin().await?;
@@ -399,6 +412,11 @@ impl Verfahren {
             >= MAX_PASSWORT_LINKS_TAG
         {
             tracing::warn!(user_id, "password link not sent: daily limit reached");
+            if admin.is_some() {
+                return Err(Fehler::ZuViele(format!(
+                    "Diese Person hat heute schon {MAX_PASSWORT_LINKS_TAG} Links zum Zurücksetzen erhalten. Bitte versuchen Sie es morgen erneut."
+                )));
+            }
             return Ok(());
         }
         Db::passwort_link_anlegen(
@@ -429,11 +447,11 @@ impl Verfahren {
             &mut tx,
             AuditEvent {
                 tenant_id: Some(tenant_id),
-                actor_user_id: None,
+                actor_user_id: admin,
                 action: "user.password_link",
                 object_type: "user",
                 object_id: Some(user_id.to_string()),
-                detail: serde_json::json!({}),
+                detail: serde_json::json!({ "by_admin": admin.is_some() }),
             },
             now,
         )

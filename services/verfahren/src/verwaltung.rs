@@ -63,6 +63,18 @@ pub struct NeuesKonto<'a> {
     pub rolle: Role,
 }
 
+/// What a tenant admin changes on a person of the own authority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kontoaenderung {
+    Sperren,
+    Entsperren,
+    Rolle(Role),
+    /// A mail with a single-use link to set a new password.
+    PasswortLink,
+    /// Every session in the authority ends and the person's tokens for it are revoked.
+    SitzungenBeenden,
+}
+
 // --- Stellen ----------------------------------------------------------------------------------
 
 /// A Stelle as entered: name, Rechtsbereich, the AGS of the Gemeinde it is (empty: none).
@@ -349,6 +361,103 @@ impl Aktenzeichenstand {
 
 impl Verfahren {
     // --- Accounts and tenants ---------------------------------------------------------------
+
+    /// The tenant's admin changes a person of the own authority: deactivates or reactivates
+    /// the membership (deactivating ends the person's sessions there and revokes their
+    /// tokens at once; their cases and statements stay attributed), changes the role, sends
+    /// a link to set a new password, or ends every session. Audited; never on the admin's
+    /// own account (no admin locks themselves out); a person of another tenant is not found.
+    pub async fn konto_aendern(
+        &self,
+        akteur: &Akteur,
+        user_id: i64,
+        aenderung: Kontoaenderung,
+    ) -> Ergebnis<()> {
+        nur_admin(akteur)?;
+        if user_id == akteur.user_id && aenderung != Kontoaenderung::SitzungenBeenden {
+            return Err(Fehler::konflikt(
+                "Ihr eigenes Konto ändert eine andere Person mit der Rolle Administration.",
+            ));
+        }
+        self.aendere_konto(akteur.tenant_id, Some(akteur.user_id), user_id, aenderung)
+            .await
+    }
+
+    /// The operator changes a person in any tenant (`plankammer user sperren|entsperren|rolle`).
+    pub async fn konto_aendern_als_betreiber(
+        &self,
+        _: &Betreiber,
+        tenant_id: i64,
+        user_id: i64,
+        aenderung: Kontoaenderung,
+    ) -> Ergebnis<()> {
+        self.aendere_konto(tenant_id, None, user_id, aenderung)
+            .await
+    }
+
+    async fn aendere_konto(
+        &self,
+        tenant_id: i64,
+        admin: Option<i64>,
+        user_id: i64,
+        aenderung: Kontoaenderung,
+    ) -> Ergebnis<()> {
+        let m = self
+            .db
+            .mitglied_der_behoerde(user_id, tenant_id)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => Fehler::NichtGefunden,
+                e => e.into(),
+            })?;
+        if aenderung == Kontoaenderung::PasswortLink {
+            if m.gesperrt || m.user.disabled {
+                return Err(Fehler::konflikt(
+                    "Das Konto ist gesperrt. Entsperren Sie es, bevor Sie einen Link senden.",
+                ));
+            }
+            return self.passwort_link_senden(user_id, tenant_id, admin).await;
+        }
+        let now = now_millis();
+        let mut tx = self.db.begin().await?;
+        let (action, detail) = match aenderung {
+            Kontoaenderung::Sperren => {
+                Db::mitgliedschaft_sperren(&mut tx, user_id, tenant_id, true, now).await?;
+                ("user.disable", json!({}))
+            }
+            Kontoaenderung::Entsperren => {
+                Db::mitgliedschaft_sperren(&mut tx, user_id, tenant_id, false, now).await?;
+                ("user.enable", json!({}))
+            }
+            Kontoaenderung::Rolle(rolle) => {
+                Db::rolle_setzen(&mut tx, user_id, tenant_id, rolle).await?;
+                (
+                    "user.role",
+                    json!({ "from": m.role.code(), "to": rolle.code() }),
+                )
+            }
+            Kontoaenderung::SitzungenBeenden => {
+                let n = Db::zugaenge_beenden(&mut tx, user_id, tenant_id, now).await?;
+                ("user.sessions_end", json!({ "sessions": n }))
+            }
+            Kontoaenderung::PasswortLink => unreachable!("handled above"),
+        };
+        Db::audit(
+            &mut tx,
+            AuditEvent {
+                tenant_id: Some(tenant_id),
+                actor_user_id: admin,
+                action,
+                object_type: "user",
+                object_id: Some(user_id.to_string()),
+                detail,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 
     /// The operator creates an account in any tenant (`plankammer user add`).
     pub async fn konto_anlegen_als_betreiber(

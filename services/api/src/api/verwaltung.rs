@@ -20,6 +20,7 @@ use plankammer_domain::verfahren::{Anforderung, Checkliste, Verfahrensart};
 use plankammer_storage::jobs::JobState;
 use plankammer_storage::verwaltung::ChecklistenVersion;
 use plankammer_verfahren::bescheid::Vorlage;
+use plankammer_verfahren::verwaltung::Kontoaenderung;
 use plankammer_verfahren::verwaltung::{
     ChecklistenEingabe, GeltendeCheckliste, StelleEingabe, StelleImUeberblick, ZeileEingabe,
     art_und_text,
@@ -58,7 +59,9 @@ pub fn router() -> Router<AppState> {
             get(get_aktenzeichen).put(put_aktenzeichen),
         )
         .route("/api/v1/bescheidvorlage", get(get_vorlage).put(put_vorlage))
-        .route("/api/v1/users/{id}", get(get_user))
+        .route("/api/v1/users/{id}", get(get_user).put(update_user))
+        .route("/api/v1/users/{id}/passwort-link", post(send_reset_link))
+        .route("/api/v1/users/{id}/abmeldung", post(end_user_sessions))
         .route("/api/v1/invitations", get(list_invitations))
         .route(
             "/api/v1/invitations/{id}",
@@ -73,6 +76,9 @@ pub fn router() -> Router<AppState> {
     paths(
         list_users,
         get_user,
+        update_user,
+        send_reset_link,
+        end_user_sessions,
         create_user,
         list_invitations,
         withdraw_invitation,
@@ -96,6 +102,7 @@ pub fn router() -> Router<AppState> {
     components(schemas(
         UserOut,
         NewUserIn,
+        UserUpdateIn,
         EinladungOut,
         EinladungSeite,
         JobOut,
@@ -137,7 +144,7 @@ impl From<plankammer_storage::accounts::Member> for UserOut {
             email: m.user.email,
             name: m.user.display_name,
             rolle: m.role.code().into(),
-            gesperrt: m.user.disabled,
+            gesperrt: m.user.disabled || m.gesperrt,
         }
     }
 }
@@ -167,7 +174,92 @@ async fn get_user(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<UserOut>> {
     plankammer_verfahren::zugriff::nur(caller.akteur(), &[Role::Admin])?;
-    Ok(Json(st.db.member(id, caller.tenant_id()).await?.into()))
+    Ok(Json(
+        st.db
+            .mitglied_der_behoerde(id, caller.tenant_id())
+            .await?
+            .into(),
+    ))
+}
+
+/// A change of a person of the own authority; absent fields stay as they are.
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({ "rolle": "bauaufsicht", "gesperrt": false }))]
+pub struct UserUpdateIn {
+    /// `antragsteller`, `bauaufsicht`, `fachstelle` or `admin`.
+    #[serde(default)]
+    pub rolle: Option<String>,
+    /// `true` deactivates the person in this authority (sessions and tokens end at once),
+    /// `false` reactivates.
+    #[serde(default)]
+    pub gesperrt: Option<bool>,
+}
+
+#[utoipa::path(put, path = "/api/v1/users/{id}", tag = "verwaltung", params(("id" = i64, Path)), request_body = UserUpdateIn,
+    responses((status = 200, body = UserOut, description = "Geändert (auditiert)"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody, description = "Keine Person dieser Behörde"),
+        (status = 409, body = ApiErrorBody, description = "Das eigene Konto"), (status = 422, body = ApiErrorBody)))]
+async fn update_user(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    JsonEingabe(body): JsonEingabe<UserUpdateIn>,
+) -> ApiResult<Json<UserOut>> {
+    plankammer_verfahren::zugriff::nur_admin(caller.akteur())?;
+    let rolle = match body.rolle.as_deref().map(str::trim) {
+        None => None,
+        Some(r) => Some(Role::from_code(r).ok_or_else(|| {
+            AppError::Invalid(
+                "Bitte wählen Sie eine Rolle: antragsteller, bauaufsicht, fachstelle oder admin."
+                    .into(),
+            )
+        })?),
+    };
+    if let Some(r) = rolle {
+        st.verfahren
+            .konto_aendern(caller.akteur(), id, Kontoaenderung::Rolle(r))
+            .await?;
+    }
+    if let Some(g) = body.gesperrt {
+        let a = if g {
+            Kontoaenderung::Sperren
+        } else {
+            Kontoaenderung::Entsperren
+        };
+        st.verfahren.konto_aendern(caller.akteur(), id, a).await?;
+    }
+    Ok(Json(
+        st.db
+            .mitglied_der_behoerde(id, caller.tenant_id())
+            .await?
+            .into(),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/passwort-link", tag = "verwaltung", params(("id" = i64, Path)),
+    responses((status = 202, description = "Die Person erhält eine E-Mail mit einem Link, der eine Stunde gilt"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody, description = "Das eigene oder ein gesperrtes Konto"), (status = 429, body = ApiErrorBody, description = "Heute schon drei Links")))]
+async fn send_reset_link(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    st.verfahren
+        .konto_aendern(caller.akteur(), id, Kontoaenderung::PasswortLink)
+        .await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/abmeldung", tag = "verwaltung", params(("id" = i64, Path)),
+    responses((status = 204, description = "Alle Sitzungen der Person in der Behörde beendet, ihre Zugangsschlüssel widerrufen"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn end_user_sessions(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    st.verfahren
+        .konto_aendern(caller.akteur(), id, Kontoaenderung::SitzungenBeenden)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Serialize, ToSchema)]

@@ -8,11 +8,12 @@ use crate::{AppError, AppState};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::context;
 use plankammer_domain::Role;
 use plankammer_storage::StoreError;
+use plankammer_verfahren::verwaltung::Kontoaenderung;
 use plankammer_verfahren::zugang::NeueEinladung;
 use plankammer_verfahren::{Fehler, zugriff};
 use serde::{Deserialize, Serialize};
@@ -20,7 +21,10 @@ use serde::{Deserialize, Serialize};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/verwaltung/benutzer", get(benutzer).post(create_benutzer))
-        .route("/verwaltung/benutzer/{id}", get(benutzer_detail))
+        .route(
+            "/verwaltung/benutzer/{id}",
+            get(benutzer_detail).post(benutzer_aendern),
+        )
         .route(
             "/verwaltung/benutzer/einladungen/{id}/zurueckziehen",
             post(einladung_zurueckziehen),
@@ -60,7 +64,7 @@ async fn benutzer_page(
             name: m.user.display_name,
             email: m.user.email,
             rolle: m.role.bezeichnung(),
-            gesperrt: m.user.disabled,
+            gesperrt: m.user.disabled || m.gesperrt,
         })
         .collect();
     let einladungen: Vec<_> = st
@@ -162,30 +166,140 @@ async fn einladung_zurueckziehen(
     Ok(Redirect::to("/verwaltung/benutzer?zurueckgezogen=1"))
 }
 
-async fn benutzer_detail(
-    State(st): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-) -> PageResult<Html<String>> {
+#[derive(Deserialize, Default)]
+struct DetailQuery {
+    erledigt: Option<String>,
+}
+
+async fn detail_page(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    hinweis: Option<&str>,
+    fehler: Option<String>,
+    status: StatusCode,
+) -> PageResult<Response> {
     zugriff::nur_admin(user.akteur())?;
     // Scoped to the admin's own tenant: a person of another tenant is simply not found.
     let m = st
         .db
-        .member(id, user.tenant_id())
+        .mitglied_der_behoerde(id, user.tenant_id())
         .await
         .map_err(|e| match e {
             StoreError::NotFound => AppError::NotFound,
             other => other.into(),
         })?;
+    let rolle_code = m.role.code();
     let person = MemberView {
         id: m.user.id,
         name: m.user.display_name,
         email: m.user.email,
         rolle: m.role.bezeichnung(),
-        gesperrt: m.user.disabled,
+        gesperrt: m.user.disabled || m.gesperrt,
     };
-    render(
+    let rollen: Vec<_> = Role::ALL
+        .iter()
+        .map(|r| context! { code => r.code(), name => r.bezeichnung() })
+        .collect();
+    let selbst = id == user.user_id();
+    let html = render(
         "benutzer_detail.html",
-        context! { layout => layout(&user, "/verwaltung/benutzer"), person },
-    )
+        context! {
+            layout => layout(user, "/verwaltung/benutzer"), person, rollen, rolle_code, selbst,
+            hinweis, fehler,
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+async fn benutzer_detail(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<DetailQuery>,
+) -> PageResult<Response> {
+    let hinweis = match q.erledigt.as_deref() {
+        Some("sperren") => Some(
+            "Das Konto ist in Ihrer Behörde gesperrt; seine Sitzungen und Zugangsschlüssel sind beendet.",
+        ),
+        Some("entsperren") => Some("Das Konto ist wieder aktiv."),
+        Some("rolle") => Some("Die Rolle ist geändert."),
+        Some("passwort") => {
+            Some("Die Person erhält eine E-Mail mit einem Link, der eine Stunde gilt.")
+        }
+        Some("sitzungen") => Some(
+            "Alle Sitzungen der Person in Ihrer Behörde sind beendet, ihre Zugangsschlüssel widerrufen.",
+        ),
+        _ => None,
+    };
+    detail_page(&st, &user, id, hinweis, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct AenderungForm {
+    aktion: String,
+    #[serde(default)]
+    rolle: String,
+}
+
+/// One change of a person (deactivate, reactivate, role, reset link, end sessions).
+async fn benutzer_aendern(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<AenderungForm>,
+) -> PageResult<Response> {
+    let aenderung = match f.aktion.as_str() {
+        "sperren" => Kontoaenderung::Sperren,
+        "entsperren" => Kontoaenderung::Entsperren,
+        "passwort" => Kontoaenderung::PasswortLink,
+        "sitzungen" => Kontoaenderung::SitzungenBeenden,
+        "rolle" => match Role::from_code(&f.rolle) {
+            Some(r) => Kontoaenderung::Rolle(r),
+            None => {
+                let m = "Bitte wählen Sie eine Rolle.".to_string();
+                return detail_page(
+                    &st,
+                    &user,
+                    id,
+                    None,
+                    Some(m),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            }
+        },
+        _ => {
+            let m = "Diese Änderung gibt es nicht.".to_string();
+            return detail_page(
+                &st,
+                &user,
+                id,
+                None,
+                Some(m),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    match st
+        .verfahren
+        .konto_aendern(user.akteur(), id, aenderung)
+        .await
+    {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/verwaltung/benutzer/{id}?erledigt={}", f.aktion))
+                .into_response(),
+        ),
+        Err(e @ (Fehler::Ungueltig(_) | Fehler::Konflikt(_) | Fehler::ZuViele(_))) => {
+            let status = match e {
+                Fehler::Konflikt(_) => StatusCode::CONFLICT,
+                Fehler::ZuViele(_) => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let m = AppError::from(e).meldung();
+            detail_page(&st, &user, id, None, Some(m), status).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
