@@ -328,7 +328,7 @@ async fn the_architect_prepares_the_bauherrschaft_signs_and_the_application_is_s
     .await;
     assert_eq!(s, 422);
     assert!(page.contains("mindestens 12 Zeichen"));
-    let pw = "ein-langes-passwort-fuer-berta";
+    let pw = "ein-langes-passwort-fuer-die-freizeichnung";
     let (s, _, loc) = post(
         &b,
         format!("{}/einladung/{secret}", app.url),

@@ -185,8 +185,16 @@ impl From<TenantSlug> for String {
     }
 }
 
-/// The rules for a new password: long enough to resist guessing, short enough for argon2.
+/// The rules for a new password (NIST SP 800-63B 3.1.1.2): long enough to resist guessing,
+/// short enough for argon2, not one people commonly choose; no composition rules and no
+/// forced rotation.
 pub fn check_password(pw: &str) -> Result<(), ParseError> {
+    check_password_fuer(pw, &[])
+}
+
+/// [`check_password`], and not derived from the person's own details (`kontext`: their
+/// e-mail address and name): NIST's "context-specific words".
+pub fn check_password_fuer(pw: &str, kontext: &[&str]) -> Result<(), ParseError> {
     let err = |reason, meldung| ParseError {
         field: "password",
         reason,
@@ -205,7 +213,111 @@ pub fn check_password(pw: &str) -> Result<(), ParseError> {
             "Das Passwort darf höchstens 1024 Zeichen lang sein.",
         ));
     }
+    if leicht_zu_erraten(pw) {
+        return Err(err(
+            "commonly used or trivial",
+            "Dieses Passwort ist zu leicht zu erraten (es steht so oder fast so auf Listen häufiger Passwörter, oder es besteht aus einem Muster). Wählen Sie zum Beispiel mehrere Wörter, die nicht zusammengehören.",
+        ));
+    }
+    let kern = buchstaben_und_ziffern(pw);
+    for wort in kontext {
+        let w = buchstaben_und_ziffern(wort);
+        let lokal = wort
+            .split_once('@')
+            .map(|(l, _)| buchstaben_und_ziffern(l))
+            .unwrap_or_default();
+        if (w.chars().count() >= 4 && kern.contains(&w))
+            || (lokal.chars().count() >= 4 && kern.contains(&lokal))
+        {
+            return Err(err(
+                "contains the person's address or name",
+                "Das Passwort darf Ihre E-Mail-Adresse oder Ihren Namen nicht enthalten.",
+            ));
+        }
+    }
     Ok(())
+}
+
+const HAEUFIGE: &str = include_str!("../data/haeufige_passwoerter.txt");
+
+/// The list of common passwords and stems, as a set (built once).
+fn haeufige() -> &'static std::collections::HashSet<&'static str> {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        HAEUFIGE
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    })
+}
+
+/// Lower case, letters and digits only ("Max.Muster-1" → "maxmuster1").
+fn buchstaben_und_ziffern(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The length of the longest run `a` and `b` have in common.
+fn laengster_gemeinsamer_teil(a: &[char], b: &[char]) -> usize {
+    let mut vorher = vec![0usize; b.len() + 1];
+    let mut best = 0;
+    for x in a {
+        let mut jetzt = vec![0usize; b.len() + 1];
+        for (j, y) in b.iter().enumerate() {
+            if x == y {
+                jetzt[j + 1] = vorher[j] + 1;
+                best = best.max(jetzt[j + 1]);
+            }
+        }
+        vorher = jetzt;
+    }
+    best
+}
+
+/// A common password, a common stem with digits and punctuation around it, too few
+/// different characters, one unit repeated, or a run along the keyboard or the alphabet.
+fn leicht_zu_erraten(pw: &str) -> bool {
+    let klein = pw.to_lowercase();
+    let stamm = klein.trim_matches(|c: char| !c.is_alphabetic());
+    let liste = haeufige();
+    if liste.contains(klein.as_str()) || (!stamm.is_empty() && liste.contains(stamm)) {
+        return true;
+    }
+    let kern = buchstaben_und_ziffern(pw);
+    let zeichen: Vec<char> = kern.chars().collect();
+    let mut verschiedene = zeichen.clone();
+    verschiedene.sort_unstable();
+    verschiedene.dedup();
+    if verschiedene.len() < 5 {
+        return true;
+    }
+    // One unit repeated: "abcabcabcabc", "passwortpasswort".
+    let n = zeichen.len();
+    if (1..=n / 2).any(|l| n.is_multiple_of(l) && zeichen.chunks(l).all(|c| c == &zeichen[..l])) {
+        return true;
+    }
+    // A walk along a row of the keyboard, the digits or the alphabet, either way, with at
+    // most two other characters: "qwertzuiopüa", "poiuztrewq12".
+    const REIHEN: [&str; 7] = [
+        "1234567890",
+        "qwertzuiopü",
+        "asdfghjklöä",
+        "yxcvbnm",
+        "qwertyuiop",
+        "zxcvbnm",
+        "abcdefghijklmnopqrstuvwxyz",
+    ];
+    n <= 64
+        && REIHEN.iter().any(|r| {
+            let vor: Vec<char> = r.repeat(2 + n / r.chars().count()).chars().collect();
+            let rueck: Vec<char> = vor.iter().rev().copied().collect();
+            laengster_gemeinsamer_teil(&zeichen, &vor) + 2 >= n
+                || laengster_gemeinsamer_teil(&zeichen, &rueck) + 2 >= n
+        })
 }
 
 #[cfg(test)]
@@ -271,9 +383,45 @@ mod tests {
     fn passwords_need_twelve_characters() {
         assert!(check_password("kurz").is_err());
         assert!(
-            check_password("äöüäöüäöüäöü").is_ok(),
+            check_password("äöüßéèêëñçåø").is_ok(),
             "counts characters, not bytes"
         );
         assert!(check_password(&"x".repeat(2000)).is_err());
+    }
+
+    /// NIST's blocklist and context rules, on passwords that are not literally in the list.
+    #[test]
+    fn common_trivial_and_personal_passwords_are_refused() {
+        for pw in [
+            "Sommer2026!!!",
+            "!!Passwort1234",
+            "PASSWORD2025##",
+            "qwertzuiopüa",
+            "poiuztrewq12",
+            "123456789012",
+            "098765432109",
+            "abcabcabcabc",
+            "aaaaaaaaaaaaaa",
+            "121212121212",
+            "Schalke04-1904",
+            "ichliebedich2026",
+            "hallo1234567",
+            "asdfghjklöä1",
+        ] {
+            assert!(check_password(pw).is_err(), "{pw} should be refused");
+        }
+        for pw in [
+            "lang-genuges-passwort",
+            "Fahrrad Kaffee Regenschirm",
+            "bauherrin-passwort-2026",
+            "plankammer-demo",
+            "Tulpen im Februar, 7 Stück",
+        ] {
+            assert!(check_password(pw).is_ok(), "{pw} should be accepted");
+        }
+        let kontext = ["anna.schmidt@example.org", "Anna Schmidt"];
+        assert!(check_password_fuer("anna.schmidt-1984!", &kontext).is_err());
+        assert!(check_password_fuer("AnnaSchmidt#Bauen", &kontext).is_err());
+        assert!(check_password_fuer("Tulpen im Februar, 7 Stück", &kontext).is_ok());
     }
 }

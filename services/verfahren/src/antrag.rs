@@ -675,7 +675,7 @@ impl Verfahren {
         let e = self.offene_einladung(secret).await?;
         let (b, a) = (&e.beteiligter, &e.antrag);
         let name = einzeiliger_name(name, MAX_NAME)?;
-        plankammer_domain::account::check_password(passwort)?;
+        plankammer_domain::account::check_password_fuer(passwort, &[&e.beteiligter.email, name])?;
         if passwort != wiederholung {
             return Err(Fehler::ungueltig(
                 "Die beiden Passwörter stimmen nicht überein.",

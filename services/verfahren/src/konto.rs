@@ -246,7 +246,7 @@ impl Verfahren {
         })?;
         let name = crate::antrag::einzeiliger_name(name, crate::antrag::MAX_NAME)?;
         let email = plankammer_domain::Email::parse(email)?;
-        plankammer_domain::account::check_password(passwort)?;
+        plankammer_domain::account::check_password_fuer(passwort, &[email.as_str(), name])?;
         if passwort != wiederholung {
             return Err(Fehler::ungueltig(
                 "Die beiden Passwörter stimmen nicht überein.",

@@ -484,7 +484,7 @@ impl Verfahren {
                 "Bitte geben Sie einen Namen an (höchstens {MAX_KONTONAME} Zeichen)."
             )));
         }
-        plankammer_domain::account::check_password(neu.passwort)?;
+        plankammer_domain::account::check_password_fuer(neu.passwort, &[email.as_str(), name])?;
         let tenant = self.db.tenant(tenant_id).await?;
         let hash = crate::konto::hash_password(neu.passwort.to_string()).await?;
         let now = now_millis();

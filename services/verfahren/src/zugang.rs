@@ -237,7 +237,7 @@ impl Verfahren {
         let o = self.zugang_oeffnen(secret).await?;
         let e = &o.einladung;
         let name = einzeiliger_name(name, MAX_KONTONAME)?;
-        plankammer_domain::account::check_password(passwort)?;
+        plankammer_domain::account::check_password_fuer(passwort, &[&e.email, name])?;
         if passwort != wiederholung {
             return Err(Fehler::ungueltig(
                 "Die beiden Passwörter stimmen nicht überein.",
