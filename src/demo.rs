@@ -266,10 +266,17 @@ pub async fn load_demo(db: &Db, config: &Config) -> Result<()> {
     let betreiber = Betreiber::an_der_konsole();
     let tenant = match db.tenant_by_slug(DEMO_TENANT).await {
         Ok(t) => t,
-        Err(plankammer_storage::StoreError::NotFound) => verfahren
-            .tenant_anlegen(&betreiber, DEMO_TENANT, "Bauaufsicht Musterstadt (Demo)")
-            .await
-            .map_err(fehler)?,
+        Err(plankammer_storage::StoreError::NotFound) => {
+            let t = verfahren
+                .tenant_anlegen(&betreiber, DEMO_TENANT, "Bauaufsicht Musterstadt (Demo)")
+                .await
+                .map_err(fehler)?;
+            // The demo is tried by people without an authenticator app at hand: its staff
+            // sign in with the password alone until an admin switches the second factor on
+            // under „Benutzer“.
+            db.zweiter_faktor_pflicht_jetzt(t.id, false).await?;
+            t
+        }
         Err(e) => return Err(e.into()),
     };
     for (email, name, role) in accounts {

@@ -30,6 +30,7 @@ pub mod tokens;
 pub mod uhr;
 pub mod verwaltung;
 pub mod zugang;
+pub mod zweitfaktor;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
@@ -343,6 +344,14 @@ pub fn random_token(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rngs::OsRng.fill_bytes(&mut buf);
     hex::encode(buf)
+}
+
+/// `bytes` random bytes from the operating system.
+pub fn random_bytes(bytes: usize) -> Vec<u8> {
+    use rand::RngCore;
+    let mut buf = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buf);
+    buf
 }
 
 /// SHA-256 of a string, hex-encoded: how secrets (session ids, tokens) are stored.

@@ -62,6 +62,10 @@ impl Api {
     async fn fuer(url: &str, email: &'static str, passwort: &str, zweck: &str) -> Api {
         let (c, r) = plankammer_tests::login_at(url, email, passwort).await;
         assert_eq!(r.status(), 303, "login of {email}");
+        // Staff of an authority that requires the second factor set it up at first login.
+        if r.headers()["location"] == "/anmelden/zweiter-faktor" {
+            plankammer_tests::zweiter_faktor_einrichten_at(&c, url).await;
+        }
         let csrf = plankammer_tests::session_csrf(&c, url).await;
         let r = c
             .post(format!("{url}/api/v1/tokens"))

@@ -142,9 +142,12 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
 }
 
 impl TestApp {
+    /// A tenant whose staff sign in with the password alone (the second factor has its own
+    /// tests: `zweitfaktor::*`, which switch it on).
     pub async fn tenant(&self, slug: &str) -> i64 {
         let name = format!("Bauaufsicht {slug}");
-        self.db
+        let id = self
+            .db
             .create_tenant(
                 &TenantSlug::parse(slug).expect("slug"),
                 &name,
@@ -152,7 +155,12 @@ impl TestApp {
             )
             .await
             .expect("create tenant")
-            .id
+            .id;
+        self.db
+            .zweiter_faktor_pflicht_jetzt(id, false)
+            .await
+            .expect("second factor off");
+        id
     }
 
     /// Creates an account through the operator's step (`plankammer user add`): audited, the
@@ -274,6 +282,34 @@ pub async fn login_at(
         .await
         .expect("post login");
     (c, r)
+}
+
+/// Completes a login that waits for setting up its second factor (the authority requires
+/// one and the person has none yet), as a person with an authenticator app would: reads
+/// the key from the page, types the current code. Returns the secret.
+pub async fn zweiter_faktor_einrichten_at(c: &reqwest::Client, url: &str) -> Vec<u8> {
+    let seite = c
+        .get(format!("{url}/anmelden/zweiter-faktor"))
+        .send()
+        .await
+        .expect("second step")
+        .text()
+        .await
+        .expect("body");
+    let marker = "data-testid=\"totp-schluessel\">";
+    let start = seite.find(marker).expect("the set-up shows the key") + marker.len();
+    let ende = seite[start..].find('<').expect("end of key") + start;
+    let geheimnis = plankammer_domain::totp::base32_lesen(&seite[start..ende]).expect("base32 key");
+    let token = csrf_from(&seite).expect("the form has a CSRF token");
+    let code = plankammer_domain::totp::code(&geheimnis, plankammer_storage::now_millis());
+    let r = c
+        .post(format!("{url}/anmelden/zweiter-faktor"))
+        .form(&[("_csrf", token.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .expect("post code");
+    assert_eq!(r.status(), 200, "the set-up is confirmed");
+    geheimnis
 }
 
 /// The session's CSRF token, read from the start page.

@@ -207,12 +207,19 @@ impl Welt {
     /// Another tenant with a name of the test's choosing, made by the operator's step
     /// (`plankammer tenant add`; audited).
     pub async fn behoerde(&self, slug: &str, name: &str) -> i64 {
-        self.app
+        let id = self
+            .app
             .verfahren
             .tenant_anlegen(&Betreiber::an_der_konsole(), slug, name)
             .await
             .expect("create tenant")
-            .id
+            .id;
+        self.app
+            .db
+            .zweiter_faktor_pflicht_jetzt(id, false)
+            .await
+            .expect("second factor off");
+        id
     }
 
     /// An account with a name of the test's choosing in any tenant, made by the operator's

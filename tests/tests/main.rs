@@ -12,3 +12,4 @@ mod registrierung;
 mod unterlagen;
 mod web;
 mod zugriff;
+mod zweitfaktor;

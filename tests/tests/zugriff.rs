@@ -96,6 +96,13 @@ fn zeilen() -> Vec<Zeile> {
         z("GET /barrierefreiheit",                          "+ + + + + + + + +"),
         z("GET /leichte-sprache",                           "+ + + + + + + + +"),
         z("POST /anmelden",                                 "+ + + + + + + + +"),
+        // The second step of a login exists only for a login waiting for its code (a
+        // cookie the matrix never holds): everyone else is sent to the login page.
+        z("GET /anmelden/zweiter-faktor",                   "- - - - - - - - -"),
+        z("POST /anmelden/zweiter-faktor",                  "- - - - - - - - -"),
+        z("GET /konto/zweiter-faktor",                      "- + + + + + + + +"),
+        z("POST /konto/zweiter-faktor",                     "- + + + + + + + +"),
+        z("POST /konto/zweiter-faktor/abschalten",          "- + + + + + + + +"),
         // Self-registration: public; a signed-in person is sent on to the start page.
         z("GET /registrieren",                              "+ + + + + + + + +"),
         z("POST /registrieren",                             "+ + + + + + + + +"),
@@ -155,6 +162,7 @@ fn zeilen() -> Vec<Zeile> {
         z("GET /verwaltung/benutzer/{id}",                 "- - - - - + - - -"),
         z("POST /verwaltung/benutzer/{id}",                "- - - - - + - - -"),
         z("POST /verwaltung/benutzer/einladungen/{id}/zurueckziehen", "- - - - - + - - -"),
+        z("POST /verwaltung/zweiter-faktor",                "- - - - - + - - -"),
         z("GET /verwaltung/stellen",                        "- - - - - + - - -"),
         z("POST /verwaltung/stellen",                       "- - - - - + - - -"),
         z("POST /verwaltung/stellen/{sid}",                 "- - - - - + - - -"),
@@ -770,6 +778,8 @@ impl Matrix {
             ),
             ("rolle", "antragsteller".into()),
             ("behoerde", self.welt.tenant.to_string()),
+            ("pflicht", "nein".into()),
+            ("code", "123456".into()),
             ("user_id", stelle_b_mitglied),
             (
                 "rechtsbehelfsbelehrung",

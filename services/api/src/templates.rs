@@ -37,6 +37,14 @@ const PAGES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/pages/behoerde_waehlen.html"),
     ),
     (
+        "zweiter_faktor.html",
+        include_str!("../../../web/templates/pages/zweiter_faktor.html"),
+    ),
+    (
+        "wiederherstellungscodes.html",
+        include_str!("../../../web/templates/pages/wiederherstellungscodes.html"),
+    ),
+    (
         "zugang.html",
         include_str!("../../../web/templates/pages/zugang.html"),
     ),

@@ -19,6 +19,7 @@ pub mod nebenbestimmung;
 pub mod notification;
 pub mod papierformat;
 pub mod plausibilitaet;
+pub mod totp;
 pub mod verfahren;
 pub mod vorgang;
 pub mod zeit;

@@ -39,6 +39,7 @@ pub mod pruefung;
 pub mod verwaltung;
 pub mod zugang;
 pub mod zugriff;
+pub mod zweitfaktor;
 
 mod ablauf;
 mod mitteilung;

@@ -73,6 +73,8 @@ pub enum Kontoaenderung {
     PasswortLink,
     /// Every session in the authority ends and the person's tokens for it are revoked.
     SitzungenBeenden,
+    /// The second factor is removed (a lost phone): the next login sets up a new one.
+    ZweitenFaktorZuruecksetzen,
 }
 
 // --- Stellen ----------------------------------------------------------------------------------
@@ -439,6 +441,10 @@ impl Verfahren {
             Kontoaenderung::SitzungenBeenden => {
                 let n = Db::zugaenge_beenden(&mut tx, user_id, tenant_id, now).await?;
                 ("user.sessions_end", json!({ "sessions": n }))
+            }
+            Kontoaenderung::ZweitenFaktorZuruecksetzen => {
+                Db::zweitfaktor_entfernen(&mut tx, user_id).await?;
+                ("user.mfa_disable", json!({ "by": "admin" }))
             }
             Kontoaenderung::PasswortLink => unreachable!("handled above"),
         };

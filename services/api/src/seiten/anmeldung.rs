@@ -85,6 +85,8 @@ struct LoginQuery {
     abgemeldet: Option<String>,
     /// Set after a new password was set with the link of the mail.
     passwort: Option<String>,
+    /// Set when a login waiting for its second factor ended (expired, too many codes).
+    abgelaufen: Option<String>,
 }
 
 /// Only our own paths are valid targets after login (no open redirect).
@@ -135,6 +137,10 @@ async fn login_form(
     }
     let hinweis = if q.passwort.is_some() {
         Some("Ihr neues Passwort gilt. Sie wurden überall abgemeldet; bitte melden Sie sich an.")
+    } else if q.abgelaufen.is_some() {
+        Some(
+            "Die Anmeldung ist abgelaufen, oder der Code war zu oft falsch. Bitte melden Sie sich erneut an.",
+        )
     } else {
         q.abgemeldet.as_ref().map(|_| "Sie wurden abgemeldet.")
     };
@@ -265,35 +271,15 @@ async fn login(
         );
     };
     st.db.login_settle(reservation, true, now).await?;
-    let jar = sitzung::sitzung_oeffnen(&st, jar, member.user.id, member.tenant.id).await?;
-    st.db
-        .audit_now(
-            AuditEvent {
-                tenant_id: Some(member.tenant.id),
-                actor_user_id: Some(member.user.id),
-                action: "login.success",
-                object_type: "user",
-                object_id: Some(member.user.id.to_string()),
-                detail: serde_json::json!({ "via": "password" }),
-            },
-            now,
-        )
-        .await?;
-    tracing::info!(
-        user_id = member.user.id,
-        tenant_id = member.tenant.id,
-        "logged in"
-    );
-    // A person of several authorities says which one they work for now (the first is
-    // open meanwhile, so the choice can be skipped).
-    if mehrere {
-        let ziel = format!(
-            "/konto/behoerde?weiter={}",
-            url::form_urlencoded::byte_serialize(weiter.as_bytes()).collect::<String>()
-        );
-        return Ok((jar, Redirect::to(&ziel)).into_response());
-    }
-    Ok((jar, Redirect::to(&weiter)).into_response())
+    super::zweitfaktor::nach_dem_passwort(
+        &st,
+        jar,
+        member.user.id,
+        member.tenant.id,
+        weiter,
+        mehrere,
+    )
+    .await
 }
 
 async fn logout(

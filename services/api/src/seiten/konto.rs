@@ -102,6 +102,12 @@ async fn konto_page(
         })
         .collect();
     let behoerden = st.verfahren.meine_behoerden(user.akteur()).await?.len();
+    let zweiter_faktor = st
+        .db
+        .zweitfaktor(user.user_id())
+        .await?
+        .is_some_and(|z| z.bestaetigt);
+    let codes_offen = st.db.wiederherstellungscodes_offen(user.user_id()).await?;
     let vorgaenge: Vec<_> = sichtbar
         .into_iter()
         .map(|a| {
@@ -113,6 +119,7 @@ async fn konto_page(
         "konto.html",
         context! {
             layout => layout(user, "/konto"), tokens, neu, fehler, sitzungen, behoerden, vorgaenge,
+            zweiter_faktor, codes_offen,
             tage_standard => SCHLUESSEL_TAGE_STANDARD, tage_hoechstens => SCHLUESSEL_TAGE_HOECHSTENS,
         },
     )?;

@@ -23,6 +23,7 @@ pub mod registrierung;
 pub mod verwaltung;
 pub mod vorgang;
 pub mod zugang;
+pub mod zweitfaktor;
 
 use crate::AppState;
 use axum::Router;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(anmeldung::router())
         .merge(registrierung::router())
         .merge(zugang::router())
+        .merge(zweitfaktor::router())
         .merge(barrierefreiheit::router())
         .merge(konto::router())
         .merge(vorgang::router())

@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
             "/verwaltung/benutzer/einladungen/{id}/zurueckziehen",
             post(einladung_zurueckziehen),
         )
+        .route("/verwaltung/zweiter-faktor", post(pflicht_setzen))
 }
 
 #[derive(Serialize)]
@@ -83,11 +84,12 @@ async fn benutzer_page(
         .iter()
         .map(|r| context! { code => r.code(), name => r.bezeichnung() })
         .collect();
+    let pflicht = st.db.zweiter_faktor_pflicht(user.tenant_id()).await?;
     let html = render(
         "benutzer.html",
         context! {
             layout => layout(user, "/verwaltung/benutzer"), members, einladungen, rollen, fehler,
-            hinweis, eingabe,
+            hinweis, eingabe, pflicht,
         },
     )?;
     Ok((status, html).into_response())
@@ -156,6 +158,24 @@ async fn create_benutzer(
     }
 }
 
+#[derive(Deserialize)]
+struct PflichtForm {
+    #[serde(default)]
+    pflicht: String,
+}
+
+/// Requires (or no longer requires) a second factor of the authority's staff.
+async fn pflicht_setzen(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<PflichtForm>,
+) -> PageResult<Redirect> {
+    st.verfahren
+        .zweiter_faktor_pflicht_setzen(user.akteur(), f.pflicht == "ja")
+        .await?;
+    Ok(Redirect::to("/verwaltung/benutzer#zweiter-faktor"))
+}
+
 /// Withdraws an open invitation of the own authority.
 async fn einladung_zurueckziehen(
     State(st): State<AppState>,
@@ -202,11 +222,12 @@ async fn detail_page(
         .map(|r| context! { code => r.code(), name => r.bezeichnung() })
         .collect();
     let selbst = id == user.user_id();
+    let zweiter_faktor = st.db.zweitfaktor(id).await?.is_some_and(|z| z.bestaetigt);
     let html = render(
         "benutzer_detail.html",
         context! {
             layout => layout(user, "/verwaltung/benutzer"), person, rollen, rolle_code, selbst,
-            hinweis, fehler,
+            hinweis, fehler, zweiter_faktor,
         },
     )?;
     Ok((status, html).into_response())
@@ -227,6 +248,9 @@ async fn benutzer_detail(
         Some("passwort") => {
             Some("Die Person erhält eine E-Mail mit einem Link, der eine Stunde gilt.")
         }
+        Some("zweiter_faktor") => Some(
+            "Der zweite Faktor ist zurückgesetzt; bei der nächsten Anmeldung richtet die Person einen neuen ein.",
+        ),
         Some("sitzungen") => Some(
             "Alle Sitzungen der Person in Ihrer Behörde sind beendet, ihre Zugangsschlüssel widerrufen.",
         ),
@@ -254,6 +278,7 @@ async fn benutzer_aendern(
         "entsperren" => Kontoaenderung::Entsperren,
         "passwort" => Kontoaenderung::PasswortLink,
         "sitzungen" => Kontoaenderung::SitzungenBeenden,
+        "zweiter_faktor" => Kontoaenderung::ZweitenFaktorZuruecksetzen,
         "rolle" => match Role::from_code(&f.rolle) {
             Some(r) => Kontoaenderung::Rolle(r),
             None => {
