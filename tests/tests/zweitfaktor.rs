@@ -216,3 +216,56 @@ async fn an_applicant_sets_up_the_factor_in_the_account_and_switches_it_off() {
     let r = app.try_login(&c3, "architekt@x.de", PASSWORD).await;
     assert_eq!(r.headers()["location"], "/start");
 }
+
+/// A person invited as staff into an authority that requires the factor sets it up before
+/// the first session, as at any login.
+#[tokio::test]
+async fn invited_staff_set_up_the_factor_before_their_first_session() {
+    let app = spawn_app().await;
+    let t = app.tenant("kassel").await;
+    app.db.zweiter_faktor_pflicht_jetzt(t, true).await.unwrap();
+    let admin = app.user(t, "admin@x.de", Role::Admin).await;
+    let admin = plankammer_verfahren::Akteur::aus(&app.db.member(admin, t).await.unwrap());
+    app.verfahren
+        .zugang_einladen(
+            &admin,
+            &plankammer_verfahren::zugang::NeueEinladung {
+                email: "neu@x.de",
+                name: "Nora Neu",
+                rolle: Role::Bauaufsicht,
+            },
+        )
+        .await
+        .unwrap();
+    let body: String = sqlx::query_scalar(
+        "SELECT body_text FROM outbox WHERE recipient = 'neu@x.de' AND kind = 'einladung_behoerde'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let start = body.find("/zugang/").unwrap();
+    let link: String = body[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    let c = app.client();
+    let (_, seite) = text(&c, format!("{}{link}", app.url)).await;
+    let csrf = csrf_from(&seite).unwrap();
+    let r = c
+        .post(format!("{}{link}", app.url))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("name", "Nora Neu"),
+            ("passwort", "Tulpen im Februar, 7 Stück"),
+            ("passwort_wiederholung", "Tulpen im Februar, 7 Stück"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/anmelden/zweiter-faktor");
+    assert!(!eingeloggt(&app, &c).await, "no session before the factor");
+    let geheimnis = plankammer_tests::zweiter_faktor_einrichten_at(&c, &app.url).await;
+    assert_eq!(geheimnis.len(), totp::GEHEIMNIS_BYTES);
+    assert!(eingeloggt(&app, &c).await);
+}

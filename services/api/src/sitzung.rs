@@ -372,6 +372,29 @@ pub fn anon_csrf(
     (jar.add(cookie), token)
 }
 
+/// Opens a session for the person in this tenant and puts its cookie in the jar (the
+/// pre-login CSRF cookie goes). Every way in ends here: login, registration, invitations,
+/// the choice of the authority.
+pub async fn sitzung_oeffnen(
+    st: &AppState,
+    jar: CookieJar,
+    user_id: i64,
+    tenant_id: i64,
+) -> Result<CookieJar, AppError> {
+    let ttl = st.config.session_ttl;
+    let session = st
+        .db
+        .create_session(user_id, tenant_id, now_millis(), ttl.as_millis() as i64)
+        .await?;
+    Ok(jar
+        .add(session_cookie(
+            session.secret,
+            st.config.secure_cookies,
+            ttl,
+        ))
+        .add(removal_cookie(ANON_CSRF_COOKIE)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::client_addr;
@@ -410,27 +433,4 @@ mod tests {
         assert_eq!(client_addr(&kopf(&["203.0.113.9"]), proxy, 2), "10.0.0.2");
         assert_eq!(client_addr(&kopf(&["nicht-ip"]), proxy, 1), "10.0.0.2");
     }
-}
-
-/// Opens a session for the person in this tenant and puts its cookie in the jar (the
-/// pre-login CSRF cookie goes). Every way in ends here: login, registration, invitations,
-/// the choice of the authority.
-pub async fn sitzung_oeffnen(
-    st: &AppState,
-    jar: CookieJar,
-    user_id: i64,
-    tenant_id: i64,
-) -> Result<CookieJar, AppError> {
-    let ttl = st.config.session_ttl;
-    let session = st
-        .db
-        .create_session(user_id, tenant_id, now_millis(), ttl.as_millis() as i64)
-        .await?;
-    Ok(jar
-        .add(session_cookie(
-            session.secret,
-            st.config.secure_cookies,
-            ttl,
-        ))
-        .add(removal_cookie(ANON_CSRF_COOKIE)))
 }

@@ -145,8 +145,10 @@ async fn zugang_konto(
         Err(e) => return Err(e.into()),
     };
     tracing::info!(user_id, tenant_id, "invited person created an account");
-    let jar = sitzung::sitzung_oeffnen(&st, jar, user_id, tenant_id).await?;
-    Ok((jar, Redirect::to("/start")).into_response())
+    // Staff of an authority that requires a second factor set it up before the first
+    // session, as at any login.
+    super::zweitfaktor::nach_dem_passwort(&st, jar, user_id, tenant_id, "/start".into(), false)
+        .await
 }
 
 /// A signed-in person accepts with the invited address and continues in the new authority.
@@ -173,6 +175,7 @@ async fn zugang_annehmen(
         Err(e) => return Err(e.into()),
     };
     st.db.delete_session(&u.0.secret).await?;
-    let jar = sitzung::sitzung_oeffnen(&st, jar, u.user_id(), tenant_id).await?;
-    Ok((jar, Redirect::to("/start")).into_response())
+    let jar = jar.add(sitzung::removal_cookie(sitzung::SESSION_COOKIE));
+    super::zweitfaktor::nach_dem_passwort(&st, jar, u.user_id(), tenant_id, "/start".into(), false)
+        .await
 }
