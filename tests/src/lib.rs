@@ -286,8 +286,9 @@ pub async fn login_at(
 
 /// Completes a login that waits for setting up its second factor (the authority requires
 /// one and the person has none yet), as a person with an authenticator app would: reads
-/// the key from the page, types the current code. Returns the secret.
-pub async fn zweiter_faktor_einrichten_at(c: &reqwest::Client, url: &str) -> Vec<u8> {
+/// the key from the page, types the current code. Returns the secret and the session
+/// cookie (`pk_sitzung=…`) the confirmation set.
+pub async fn zweiter_faktor_einrichten_at(c: &reqwest::Client, url: &str) -> (Vec<u8>, String) {
     let seite = c
         .get(format!("{url}/anmelden/zweiter-faktor"))
         .send()
@@ -309,7 +310,16 @@ pub async fn zweiter_faktor_einrichten_at(c: &reqwest::Client, url: &str) -> Vec
         .await
         .expect("post code");
     assert_eq!(r.status(), 200, "the set-up is confirmed");
-    geheimnis
+    let sitzung = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("pk_sitzung="))
+        .and_then(|c| c.split(';').next())
+        .expect("the confirmation opens a session")
+        .to_string();
+    (geheimnis, sitzung)
 }
 
 /// The session's CSRF token, read from the start page.

@@ -265,7 +265,7 @@ async fn invited_staff_set_up_the_factor_before_their_first_session() {
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/anmelden/zweiter-faktor");
     assert!(!eingeloggt(&app, &c).await, "no session before the factor");
-    let geheimnis = plankammer_tests::zweiter_faktor_einrichten_at(&c, &app.url).await;
+    let (geheimnis, _) = plankammer_tests::zweiter_faktor_einrichten_at(&c, &app.url).await;
     assert_eq!(geheimnis.len(), totp::GEHEIMNIS_BYTES);
     assert!(eingeloggt(&app, &c).await);
 }

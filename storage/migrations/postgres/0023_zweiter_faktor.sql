@@ -2,7 +2,7 @@
 -- requires it of its staff (Bauaufsicht, Fachstelle, Administration) by default; after the
 -- password, the login waits in anmeldevorgaenge (ten minutes, five tries) for the code.
 CREATE TABLE zweitfaktoren (
-    user_id          BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    user_id          BIGINT NOT NULL PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
     -- The shared secret, hex. Every code is derived from it; it never leaves the server
     -- again after the person set up their app.
     geheimnis        TEXT NOT NULL,
@@ -19,7 +19,7 @@ CREATE TABLE wiederherstellungscodes (
 );
 CREATE INDEX wiederherstellungscodes_user ON wiederherstellungscodes(user_id);
 CREATE TABLE anmeldevorgaenge (
-    token_hash    TEXT PRIMARY KEY,
+    token_hash    TEXT NOT NULL PRIMARY KEY,
     user_id       BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     tenant_id     BIGINT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
     weiter        TEXT NOT NULL,

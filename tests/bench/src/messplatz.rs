@@ -129,7 +129,7 @@ impl Messplatz {
                 &plankammer_verfahren::verwaltung::NeuesKonto {
                     email,
                     name: "Messung",
-                    passwort: "messung-messung-messung",
+                    passwort: "Tulpen im Februar, sieben Stueck",
                     rolle: plankammer_domain::Role::Antragsteller,
                 },
             )
