@@ -24,6 +24,9 @@ impl Proc {
         let err = out.try_clone().expect("clone log");
         let mut cmd = Command::new(binary);
         cmd.args(args).stdin(Stdio::null()).stdout(out).stderr(err);
+        // Its own process group, so that what it starts (ChromeDriver's Chromium, the
+        // worker's sandbox children) ends with it when the test drops it.
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         for v in [
             "DATABASE_URL",
             "OBJECT_STORE_URL",
@@ -81,9 +84,16 @@ impl Proc {
 
 impl Drop for Proc {
     fn drop(&mut self) {
+        // The whole group: a browser left behind by ChromeDriver would outlive the test
+        // (each CI run used to leave some eight Chromiums running).
+        let gruppe = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &gruppe])
+            .stderr(Stdio::null())
+            .status();
         if let Ok(None) = self.child.try_wait() {
             let _ = self.child.kill();
-            let _ = self.child.wait();
         }
+        let _ = self.child.wait();
     }
 }
