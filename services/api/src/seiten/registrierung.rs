@@ -168,11 +168,9 @@ async fn bestaetigen(
     let (user_id, tenant_id) = match st.verfahren.registrierung_bestaetigen(&secret).await {
         Ok(x) => x,
         Err(e @ (Fehler::Ungueltig(_) | Fehler::Konflikt(_))) => {
-            let status = match e {
-                Fehler::Konflikt(_) => StatusCode::CONFLICT,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            let m = AppError::from(e).meldung();
+            let e = AppError::from(e);
+            let status = e.status();
+            let m = e.meldung();
             let html = crate::templates::render_error_page(status, &m);
             return Ok((status, html).into_response());
         }

@@ -131,12 +131,10 @@ async fn zugang_konto(
     {
         Ok(x) => x,
         Err(e @ (Fehler::Ungueltig(_) | Fehler::Konflikt(_))) => {
-            let status = match e {
-                Fehler::Konflikt(_) => StatusCode::CONFLICT,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
+            let e = AppError::from(e);
+            let status = e.status();
             let ein = Eingabe {
-                fehler: Some(AppError::from(e).meldung()),
+                fehler: Some(e.meldung()),
                 name: f.name.trim(),
                 status,
             };
@@ -161,12 +159,10 @@ async fn zugang_annehmen(
     let tenant_id = match st.verfahren.zugang_annehmen(u.akteur(), &secret).await {
         Ok(t) => t,
         Err(e @ (Fehler::Ungueltig(_) | Fehler::Konflikt(_))) => {
-            let status = match e {
-                Fehler::Konflikt(_) => StatusCode::CONFLICT,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
+            let e = AppError::from(e);
+            let status = e.status();
             let ein = Eingabe {
-                fehler: Some(AppError::from(e).meldung()),
+                fehler: Some(e.meldung()),
                 name: "",
                 status,
             };

@@ -96,28 +96,22 @@ async fn vollenden(
     via: &str,
 ) -> PageResult<Response> {
     let jar = sitzung::sitzung_oeffnen(st, jar, user_id, tenant_id).await?;
-    st.db
-        .audit_now(
-            AuditEvent {
-                tenant_id: Some(tenant_id),
-                actor_user_id: Some(user_id),
-                action: "login.success",
-                object_type: "user",
-                object_id: Some(user_id.to_string()),
-                detail: serde_json::json!({ "via": via }),
-            },
-            now_millis(),
-        )
-        .await?;
+    audit_login(st, user_id, tenant_id, via).await?;
     tracing::info!(user_id, tenant_id, "logged in");
+    Ok((jar, Redirect::to(&ziel_nach_anmeldung(weiter, mehrere))).into_response())
+}
+
+/// Where a finished login goes: the page asked for, or first the choice of the authority
+/// for a person of several.
+fn ziel_nach_anmeldung(weiter: &str, mehrere: bool) -> String {
     if mehrere {
-        let ziel = format!(
+        format!(
             "/konto/behoerde?weiter={}",
             url::form_urlencoded::byte_serialize(weiter.as_bytes()).collect::<String>()
-        );
-        return Ok((jar, Redirect::to(&ziel)).into_response());
+        )
+    } else {
+        weiter.to_string()
     }
-    Ok((jar, Redirect::to(weiter)).into_response())
 }
 
 fn vorgang_token(jar: &CookieJar) -> Option<String> {
@@ -239,16 +233,8 @@ async fn code_pruefen(
                     st.db.anmeldevorgang_beenden(&hash).await?;
                     let jar =
                         sitzung::sitzung_oeffnen(&st, fertig(jar), v.user_id, v.tenant_id).await?;
-                    audit_login(&st, &v, "password+totp").await?;
-                    let weiter = if v.mehrere {
-                        format!(
-                            "/konto/behoerde?weiter={}",
-                            url::form_urlencoded::byte_serialize(v.weiter.as_bytes())
-                                .collect::<String>()
-                        )
-                    } else {
-                        v.weiter.clone()
-                    };
+                    audit_login(&st, v.user_id, v.tenant_id, "password+totp").await?;
+                    let weiter = ziel_nach_anmeldung(&v.weiter, v.mehrere);
                     let html = render("wiederherstellungscodes.html", context! { codes, weiter })?;
                     Ok((StatusCode::OK, jar, html).into_response())
                 }
@@ -308,15 +294,20 @@ async fn code_pruefen(
     }
 }
 
-async fn audit_login(st: &AppState, v: &Anmeldevorgang, via: &str) -> Result<(), AppError> {
+async fn audit_login(
+    st: &AppState,
+    user_id: i64,
+    tenant_id: i64,
+    via: &str,
+) -> Result<(), AppError> {
     st.db
         .audit_now(
             AuditEvent {
-                tenant_id: Some(v.tenant_id),
-                actor_user_id: Some(v.user_id),
+                tenant_id: Some(tenant_id),
+                actor_user_id: Some(user_id),
                 action: "login.success",
                 object_type: "user",
-                object_id: Some(v.user_id.to_string()),
+                object_id: Some(user_id.to_string()),
                 detail: serde_json::json!({ "via": via }),
             },
             now_millis(),

@@ -116,11 +116,9 @@ async fn einladung_konto(
     {
         Ok(x) => x,
         Err(e @ (Fehler::Ungueltig(_) | Fehler::Konflikt(_))) => {
-            let status = match e {
-                Fehler::Konflikt(_) => StatusCode::CONFLICT,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            let m = AppError::from(e).meldung();
+            let e = AppError::from(e);
+            let status = e.status();
+            let m = e.meldung();
             return einladung_seite(&st, jar, None, &secret, Some(m), f.name.trim(), status).await;
         }
         Err(e) => return Err(e.into()),

@@ -146,12 +146,9 @@ async fn create_benutzer(
     match st.verfahren.zugang_einladen(user.akteur(), &neu).await {
         Ok(_) => Ok(Redirect::to("/verwaltung/benutzer?eingeladen=1").into_response()),
         Err(e @ (Fehler::Ungueltig(_) | Fehler::Konflikt(_) | Fehler::ZuViele(_))) => {
-            let status = match e {
-                Fehler::Konflikt(_) => StatusCode::CONFLICT,
-                Fehler::ZuViele(_) => StatusCode::TOO_MANY_REQUESTS,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            let m = AppError::from(e).meldung();
+            let e = AppError::from(e);
+            let status = e.status();
+            let m = e.meldung();
             benutzer_page(&st, &user, Some(m), Some(&f), None, status).await
         }
         Err(e) => Err(e.into()),
@@ -317,12 +314,9 @@ async fn benutzer_aendern(
                 .into_response(),
         ),
         Err(e @ (Fehler::Ungueltig(_) | Fehler::Konflikt(_) | Fehler::ZuViele(_))) => {
-            let status = match e {
-                Fehler::Konflikt(_) => StatusCode::CONFLICT,
-                Fehler::ZuViele(_) => StatusCode::TOO_MANY_REQUESTS,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            let m = AppError::from(e).meldung();
+            let e = AppError::from(e);
+            let status = e.status();
+            let m = e.meldung();
             detail_page(&st, &user, id, None, Some(m), status).await
         }
         Err(e) => Err(e.into()),
