@@ -33,25 +33,29 @@ def main() -> int:
             unknown.append(f"crate {p['name']} {p['version']}: no licence declared")
         elif not acceptable(lic):
             bad.append(f"crate {p['name']} {p['version']}: {lic}")
-    lock = ROOT / "web" / "package-lock.json"
-    npm = json.loads(lock.read_text())
-    for path, info in npm.get("packages", {}).items():
-        if not path:
-            continue
-        pkg_json = ROOT / "web" / path / "package.json"
-        lic = info.get("license")
-        if lic is None and pkg_json.exists():
-            lic = json.loads(pkg_json.read_text()).get("license")
-        if not lic:
-            unknown.append(f"npm {path}: no licence declared")
-        elif not acceptable(str(lic)):
-            bad.append(f"npm {path}: {lic}")
+    # The shipped web assets, and the test-only OpenID provider (never shipped, checked all
+    # the same).
+    npm_pakete = 0
+    for ordner in ("web", "tests/oidc-provider"):
+        npm = json.loads((ROOT / ordner / "package-lock.json").read_text())
+        for path, info in npm.get("packages", {}).items():
+            if not path:
+                continue
+            npm_pakete += 1
+            pkg_json = ROOT / ordner / path / "package.json"
+            lic = info.get("license")
+            if lic is None and pkg_json.exists():
+                lic = json.loads(pkg_json.read_text()).get("license")
+            if not lic:
+                unknown.append(f"npm {ordner}/{path}: no licence declared")
+            elif not acceptable(str(lic)):
+                bad.append(f"npm {ordner}/{path}: {lic}")
     for line in bad + unknown:
         print("Lizenzproblem:", line)
     crates = sum(1 for p in meta["packages"] if p["source"] is not None)
     if bad or unknown:
         return 1
-    print(f"Lizenzen geprüft: {crates} Crates, {len(npm.get('packages', {})) - 1} npm-Pakete, keine AGPL/GPL.")
+    print(f"Lizenzen geprüft: {crates} Crates, {npm_pakete} npm-Pakete, keine AGPL/GPL.")
     return 0
 
 

@@ -52,4 +52,9 @@ if $want_test; then
     python3 -m venv .tools/venv
     .tools/venv/bin/pip install -q --disable-pip-version-check "moto[server]==5.2.5"
   fi
+  # The OpenID provider the sign-in tests run against (oidc-provider from npm, MIT).
+  if [ ! -f tests/oidc-provider/node_modules/.package-lock.json ] || [ tests/oidc-provider/package-lock.json -nt tests/oidc-provider/node_modules/.package-lock.json ]; then
+    echo "Installiere den OpenID-Testanbieter (npm ci) nach tests/oidc-provider …"
+    (cd tests/oidc-provider && npm ci --no-audit --no-fund --loglevel=error)
+  fi
 fi

@@ -44,6 +44,8 @@ pub struct Config {
     /// How often each worker offers the hourly maintenance and deadline jobs (the hour key
     /// keeps them hourly; a short interval only makes them start sooner after a restart).
     pub maintenance_interval: Duration,
+    /// OpenID Connect providers (`OIDC_ANBIETER` and `OIDC_<ID>_*`); none by default.
+    pub oidc: Vec<plankammer_api::oidc::AnbieterConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -191,7 +193,19 @@ impl Config {
                 });
             }
         };
+        let oidc = plankammer_api::oidc::anbieter_aus(|n| {
+            std::env::var(n)
+                .ok()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        })
+        .map_err(|e| ConfigError {
+            // Named once at start-up; the few bytes stay.
+            var: Box::leak(e.var.into_boxed_str()),
+            problem: e.problem,
+        })?;
         Ok(Config {
+            oidc,
             data_dir,
             database_url,
             object_store_url,

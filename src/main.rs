@@ -755,6 +755,7 @@ async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Resul
         api.upload_file_timeout = config.upload_file_timeout;
         api.barrierefreiheit_kontakt = config.barrierefreiheit_kontakt.clone();
         api.mail_domain = mail_domain(config);
+        api.oidc = config.oidc.clone();
         if !config
             .web_dir
             .join("node_modules/@kern-ux/native/dist/kern.min.css")

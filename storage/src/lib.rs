@@ -16,6 +16,7 @@ pub mod beteiligung;
 pub mod blobs;
 pub mod dokumente;
 pub mod fristen;
+pub mod identitaeten;
 pub mod jobs;
 pub mod login_limit;
 pub mod mitteilung;

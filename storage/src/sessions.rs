@@ -28,6 +28,10 @@ pub struct Session {
     pub tenant_id: i64,
     pub csrf_token: String,
     pub expires_at: Millis,
+    /// The OpenID provider the person signed in through (None: a local password).
+    pub anbieter: Option<String>,
+    /// The trust level (acr) that provider reported for this sign-in.
+    pub niveau: Option<String>,
 }
 
 /// What the browser gets: the secret for the cookie (shown once, stored hashed).
@@ -67,6 +71,8 @@ impl Db {
                 tenant_id,
                 csrf_token,
                 expires_at,
+                anbieter: None,
+                niveau: None,
             },
         })
     }
@@ -74,7 +80,7 @@ impl Db {
     /// The live session for this secret, if any. A disabled user has no live session.
     pub async fn session(&self, secret: &str, now: Millis) -> Result<Option<Session>> {
         let row = sqlx::query(
-            "SELECT s.user_id, s.tenant_id, s.csrf_token, s.expires_at FROM sessions s \
+            "SELECT s.user_id, s.tenant_id, s.csrf_token, s.expires_at, s.anbieter, s.niveau FROM sessions s \
              JOIN users u ON u.id = s.user_id \
              WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
         )
@@ -88,6 +94,8 @@ impl Db {
                 tenant_id: r.try_get("tenant_id")?,
                 csrf_token: r.try_get("csrf_token")?,
                 expires_at: r.try_get("expires_at")?,
+                anbieter: r.try_get("anbieter")?,
+                niveau: r.try_get("niveau")?,
             }),
             None => None,
         })

@@ -6,6 +6,7 @@
 //! message that says how to provide it (`scripts/setup.sh` installs everything).
 
 pub mod browser;
+pub mod oidc;
 pub mod pdf;
 pub mod process;
 pub mod routen;
@@ -110,6 +111,12 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
+    spawn_app_on(free_port(), adjust).await
+}
+
+/// Like [`spawn_app_with`], on a port chosen before (an OpenID provider needs the redirect
+/// address before the app starts).
+pub async fn spawn_app_on(port: u16, adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
     let dir = TempDir::new();
     let db_url = fresh_database_url(dir.path()).await;
     let db = Db::connect(&db_url).await.expect("connect test database");
@@ -119,7 +126,6 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
         dir.path().join("dokumente").display()
     ))
     .expect("blob store");
-    let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
     let mut config = ApiConfig::for_url(&url, repo_root().join("web"));
     adjust(&mut config);

@@ -7,6 +7,7 @@ mod dokumente;
 mod einladung;
 mod freizeichnung;
 mod mail_smtp;
+mod oidc;
 mod openapi;
 mod registrierung;
 mod unterlagen;

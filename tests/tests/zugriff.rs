@@ -104,6 +104,14 @@ fn zeilen() -> Vec<Zeile> {
         z("POST /konto/zweiter-faktor",                     "- + + + + + + + +"),
         z("POST /konto/zweiter-faktor/abschalten",          "- + + + + + + + +"),
         // Self-registration: public; a signed-in person is sent on to the start page.
+        // Sign-in through an OpenID provider: the matrix's instance has none configured
+        // (starting one is 404 for everyone); the way back without the browser's sign-in
+        // cookie is refused (403) for everyone alike.
+        z("POST /anmelden/extern",                          "- - - - - - - - -"),
+        z("GET /anmelden/extern/rueckkehr",                 "- - - - - - - - -"),
+        z("GET /anmelden/extern/behoerde",                  "- - - - - - - - -"),
+        z("POST /anmelden/extern/behoerde",                 "- - - - - - - - -"),
+        z("POST /konto/extern/verbinden",                   "- - - - - - - - -"),
         z("GET /registrieren",                              "+ + + + + + + + +"),
         z("POST /registrieren",                             "+ + + + + + + + +"),
         z("GET /registrieren/{secret}",                     "+ + + + + + + + +"),
@@ -163,6 +171,10 @@ fn zeilen() -> Vec<Zeile> {
         z("POST /verwaltung/benutzer/{id}",                "- - - - - + - - -"),
         z("POST /verwaltung/benutzer/einladungen/{id}/zurueckziehen", "- - - - - + - - -"),
         z("POST /verwaltung/zweiter-faktor",                "- - - - - + - - -"),
+        z("GET /verwaltung/anmeldung",                      "- - - - - + - - -"),
+        z("POST /verwaltung/anmeldung",                     "- - - - - + - - -"),
+        z("POST /verwaltung/anmeldung/gruppen",             "- - - - - + - - -"),
+        z("POST /verwaltung/anmeldung/gruppen/{id}/loeschen", "- - - - - + - - -"),
         z("GET /verwaltung/stellen",                        "- - - - - + - - -"),
         z("POST /verwaltung/stellen",                       "- - - - - + - - -"),
         z("POST /verwaltung/stellen/{sid}",                 "- - - - - + - - -"),
@@ -345,6 +357,8 @@ struct Matrix {
     job_id: i64,
     /// The open invitation to the authority.
     zugang_id: i64,
+    /// A mapping of a group to a role.
+    gruppe_id: i64,
     vorlage: Vorlage,
     _ordner: plankammer_storage::testing::tempfile_dir::TempDir,
 }
@@ -573,6 +587,22 @@ async fn baue_welt() -> Matrix {
         tx.commit().await.expect("commit");
         id
     };
+    // A mapping of a staff provider's group to a role.
+    let gruppe_id = {
+        let mut tx = w.app.db.begin().await.expect("tx");
+        let id = Db::gruppenzuordnung_anlegen(
+            &mut tx,
+            w.tenant,
+            "bauaufsicht",
+            Role::Bauaufsicht,
+            None,
+            now_millis(),
+        )
+        .await
+        .expect("mapping");
+        tx.commit().await.expect("commit");
+        id
+    };
 
     // Everyone signs in and has an API token.
     let instanz = Instanz::neu(w.app.db.clone(), w.app.blobs.clone());
@@ -626,6 +656,7 @@ async fn baue_welt() -> Matrix {
         stelle_b,
         job_id,
         zugang_id,
+        gruppe_id,
         vorlage,
         _ordner: ordner,
     }
@@ -682,6 +713,7 @@ impl Matrix {
                 ("secret", "zugang") => ZUGANG.into(),
                 ("secret", _) => EINLADUNG_E.into(),
                 ("id", "einladungen" | "invitations") => self.zugang_id.to_string(),
+                ("id", "gruppen") => self.gruppe_id.to_string(),
                 ("verfahren", _) => {
                     plankammer_domain::verfahren::Verfahrensart::VereinfachtesVerfahren
                         .slug()
@@ -780,6 +812,8 @@ impl Matrix {
             ("behoerde", self.welt.tenant.to_string()),
             ("pflicht", "nein".into()),
             ("code", "123456".into()),
+            ("anbieter", "servicekonto".into()),
+            ("gruppe", "bauaufsicht-neu".into()),
             ("user_id", stelle_b_mitglied),
             (
                 "rechtsbehelfsbelehrung",

@@ -14,6 +14,7 @@ pub mod api;
 pub mod betrieb;
 pub mod error;
 pub mod gemeinsam;
+pub mod oidc;
 pub mod security;
 pub mod seiten;
 pub mod sitzung;
@@ -65,6 +66,8 @@ pub struct ApiConfig {
     /// Where people report barriers (the feedback contact of the Erklärung zur
     /// Barrierefreiheit, § 4 Abs. 2 Nr. 2 HVBIT): an e-mail address.
     pub barrierefreiheit_kontakt: String,
+    /// The OpenID Connect providers people may sign in through (none: local accounts only).
+    pub oidc: Vec<oidc::AnbieterConfig>,
 }
 
 impl ApiConfig {
@@ -88,6 +91,7 @@ impl ApiConfig {
             upload_idle_timeout: Hochladegrenzen::default().leerlauf,
             upload_file_timeout: Hochladegrenzen::default().gesamt,
             barrierefreiheit_kontakt: format!("barrierefreiheit@{host}"),
+            oidc: Vec::new(),
         }
     }
 
@@ -118,6 +122,8 @@ pub struct AppState {
     pub blobs: BlobStore,
     pub config: Arc<ApiConfig>,
     pub metrics: Arc<betrieb::Metrics>,
+    /// The OpenID providers and their cached discovery documents and keys.
+    pub oidc: Arc<oidc::Oidc>,
 }
 
 impl AppState {
@@ -127,6 +133,7 @@ impl AppState {
             verfahren,
             db,
             blobs,
+            oidc: Arc::new(oidc::Oidc::neu(config.oidc.clone())),
             config: Arc::new(config),
             metrics: Arc::new(betrieb::Metrics::default()),
         }

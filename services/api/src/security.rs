@@ -72,6 +72,16 @@ pub async fn ablehnungen(req: Request, next: Next) -> Response {
 
 /// HSTS under an https `PUBLIC_URL`: a year, subdomains included (the authority's host
 /// serves nothing over plain http once it is on https).
+/// The default policy with further form targets (the origins of the OpenID providers).
+pub fn csp_mit_formularzielen(ziele: &[String]) -> String {
+    let mut csp = CSP.to_string();
+    for z in ziele {
+        csp.push(' ');
+        csp.push_str(z);
+    }
+    csp
+}
+
 pub const HSTS: &str = "max-age=31536000; includeSubDomains";
 
 pub async fn headers(State(st): State<AppState>, req: Request, next: Next) -> Response {
@@ -83,12 +93,11 @@ pub async fn headers(State(st): State<AppState>, req: Request, next: Next) -> Re
             HeaderValue::from_static(HSTS),
         );
     }
-    // A handler may set a stricter policy (downloads: `sandbox`); otherwise the default.
+    // A handler may set a stricter policy (downloads: `sandbox`); otherwise the default,
+    // whose form-action also names the OpenID providers (sign-in and sign-out forms end
+    // there with a redirect).
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        );
+        h.insert(header::CONTENT_SECURITY_POLICY, st.oidc.csp().clone());
     }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

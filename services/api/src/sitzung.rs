@@ -4,6 +4,7 @@
 //! the request's extensions; the extractors below read it. Access rules that depend on the
 //! role are decided in the domain (`Role::may_…`) and checked here in one place.
 
+use crate::oidc::Anbieterart;
 use crate::{AppError, AppState, error::ApiError};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -11,9 +12,10 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use plankammer_domain::Role;
+use plankammer_domain::vertrauensniveau::Vertrauensniveau;
 use plankammer_storage::accounts::Member;
 use plankammer_storage::now_millis;
-use plankammer_verfahren::Akteur;
+use plankammer_verfahren::{Akteur, Anmeldeweg};
 use time as cookie_time;
 
 pub const SESSION_COOKIE: &str = "pk_sitzung";
@@ -28,6 +30,8 @@ pub struct SessionInfo {
     pub member: Member,
     /// The person as the procedure knows them.
     pub akteur: Akteur,
+    /// The OpenID provider the person signed in through (None: a local password).
+    pub anbieter: Option<String>,
 }
 
 /// Middleware: resolve the session cookie once, for the extractors and the CSRF guard.
@@ -43,11 +47,19 @@ pub async fn resolve_session(
         match state.db.session(&secret, now_millis()).await {
             Ok(Some(s)) => match state.db.member(s.user_id, s.tenant_id).await {
                 Ok(member) => {
+                    let niveau = s.niveau.as_deref().and_then(Vertrauensniveau::from_code);
+                    let weg = match s.anbieter.as_deref().map(|a| state.oidc.anbieter(a)) {
+                        None => Anmeldeweg::Passwort,
+                        Some(Some(a)) if a.art == Anbieterart::Buerger => Anmeldeweg::Servicekonto,
+                        // A staff provider, or one no longer configured: the tenant only.
+                        Some(_) => Anmeldeweg::Behoerdenkonto,
+                    };
                     info = Some(SessionInfo {
                         secret,
                         csrf_token: s.csrf_token,
-                        akteur: Akteur::aus(&member),
+                        akteur: Akteur::aus(&member).angemeldet(weg, niveau),
                         member,
+                        anbieter: s.anbieter,
                     })
                 }
                 Err(plankammer_storage::StoreError::NotFound) => {}
@@ -381,11 +393,28 @@ pub async fn sitzung_oeffnen(
     user_id: i64,
     tenant_id: i64,
 ) -> Result<CookieJar, AppError> {
+    sitzung_oeffnen_ueber(st, jar, user_id, tenant_id, None).await
+}
+
+/// Like [`sitzung_oeffnen`], for a sign-in through an OpenID provider: the session keeps
+/// the provider (for signing out there too) and the trust level it reported.
+pub async fn sitzung_oeffnen_ueber(
+    st: &AppState,
+    jar: CookieJar,
+    user_id: i64,
+    tenant_id: i64,
+    herkunft: Option<(&str, Option<&str>)>,
+) -> Result<CookieJar, AppError> {
     let ttl = st.config.session_ttl;
     let session = st
         .db
         .create_session(user_id, tenant_id, now_millis(), ttl.as_millis() as i64)
         .await?;
+    if let Some((anbieter, niveau)) = herkunft {
+        st.db
+            .sitzung_herkunft(&session.secret, anbieter, niveau)
+            .await?;
+    }
     Ok(jar
         .add(session_cookie(
             session.secret,

@@ -169,6 +169,14 @@ const PAGES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/pages/passwort_vergessen.html"),
     ),
     (
+        "verwaltung_anmeldung.html",
+        include_str!("../../../web/templates/pages/verwaltung_anmeldung.html"),
+    ),
+    (
+        "anmelden_behoerde.html",
+        include_str!("../../../web/templates/pages/anmelden_behoerde.html"),
+    ),
+    (
         "registrieren.html",
         include_str!("../../../web/templates/pages/registrieren.html"),
     ),

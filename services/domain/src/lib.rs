@@ -21,6 +21,7 @@ pub mod papierformat;
 pub mod plausibilitaet;
 pub mod totp;
 pub mod verfahren;
+pub mod vertrauensniveau;
 pub mod vorgang;
 pub mod zeit;
 pub mod zeitleiste;

@@ -2,6 +2,7 @@
 //! the command line. (The clock acts too: the steps of [`crate::fristen`] take no actor.)
 
 use plankammer_domain::Role;
+use plankammer_domain::vertrauensniveau::Vertrauensniveau;
 use plankammer_domain::zugriff;
 use plankammer_storage::accounts::Member;
 
@@ -17,6 +18,24 @@ pub struct Akteur {
     pub email: String,
     /// The tenant's name (the Behörde).
     pub behoerde: String,
+    /// The trust level of the sign-in, where an OpenID provider reported one (None: a local
+    /// password or an access token, no assurance of identity).
+    pub niveau: Option<Vertrauensniveau>,
+    /// How the person signed in (decides which other authorities they may switch to).
+    pub anmeldeweg: Anmeldeweg,
+}
+
+/// How a session began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Anmeldeweg {
+    /// A local password (with the second factor where the authority requires it), an
+    /// access token, or the operator.
+    #[default]
+    Passwort,
+    /// The citizens' provider (Servicekonto, BundID): applicant memberships only.
+    Servicekonto,
+    /// An authority's own provider: that authority only.
+    Behoerdenkonto,
 }
 
 impl Akteur {
@@ -28,7 +47,16 @@ impl Akteur {
             name: m.user.display_name.clone(),
             email: m.user.email.clone(),
             behoerde: m.tenant.name.clone(),
+            niveau: None,
+            anmeldeweg: Anmeldeweg::Passwort,
         }
+    }
+
+    /// The same person, signed in this way at this trust level.
+    pub fn angemeldet(mut self, weg: Anmeldeweg, niveau: Option<Vertrauensniveau>) -> Akteur {
+        self.anmeldeweg = weg;
+        self.niveau = niveau;
+        self
     }
 
     /// What the domain's access rules need.

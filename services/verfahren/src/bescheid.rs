@@ -1234,6 +1234,8 @@ impl Verfahren {
             name: sachbearbeitung.display_name,
             email: sachbearbeitung.email,
             behoerde: e.behoerde.clone(),
+            niveau: None,
+            anmeldeweg: Default::default(),
         };
         let tenor = e.entwurf().tenor;
         let datum = datum_de(e.datum);

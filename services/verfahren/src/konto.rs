@@ -2,7 +2,7 @@
 //! tokens for machine clients, each change audited and confirmed by mail.
 
 use crate::Verfahren;
-use crate::akteur::Akteur;
+use crate::akteur::{Akteur, Anmeldeweg};
 use crate::fehler::{Ergebnis, Fehler};
 use plankammer_domain::notification::Notification;
 use plankammer_storage::audit::AuditEvent;
@@ -505,24 +505,72 @@ impl Verfahren {
 }
 
 impl Verfahren {
-    /// The authorities the person belongs to, with the role in each ("Behörde wählen").
+    /// The authorities the person may work for in this session, with the role in each
+    /// ("Behörde wählen"). A session of the citizens' provider reaches only applicant
+    /// memberships; one of an authority's provider only that authority; a password session
+    /// no staff membership of an authority that switched passwords off.
     pub async fn meine_behoerden(
         &self,
         akteur: &Akteur,
     ) -> Ergebnis<Vec<plankammer_storage::accounts::Member>> {
-        Ok(self.db.memberships_of(akteur.user_id).await?)
+        let mut erlaubt = Vec::new();
+        for m in self.db.memberships_of(akteur.user_id).await? {
+            if self
+                .zulaessig(akteur.anmeldeweg, Some(akteur.tenant_id), &m)
+                .await?
+            {
+                erlaubt.push(m);
+            }
+        }
+        Ok(erlaubt)
+    }
+
+    /// The memberships a password (and second factor) may open: every applicant
+    /// membership, staff memberships only where the authority did not switch passwords off.
+    pub async fn mitgliedschaften_mit_passwort(
+        &self,
+        user_id: i64,
+    ) -> Ergebnis<Vec<plankammer_storage::accounts::Member>> {
+        let mut erlaubt = Vec::new();
+        for m in self.db.memberships_of(user_id).await? {
+            if self.zulaessig(Anmeldeweg::Passwort, None, &m).await? {
+                erlaubt.push(m);
+            }
+        }
+        Ok(erlaubt)
+    }
+
+    async fn zulaessig(
+        &self,
+        weg: Anmeldeweg,
+        sitzung_in: Option<i64>,
+        m: &plankammer_storage::accounts::Member,
+    ) -> Ergebnis<bool> {
+        Ok(match weg {
+            Anmeldeweg::Servicekonto => m.role == plankammer_domain::Role::Antragsteller,
+            Anmeldeweg::Behoerdenkonto => Some(m.tenant.id) == sitzung_in,
+            Anmeldeweg::Passwort => {
+                m.role == plankammer_domain::Role::Antragsteller
+                    || self
+                        .db
+                        .anmeldeeinstellungen(m.tenant.id)
+                        .await?
+                        .lokale_anmeldung
+            }
+        })
     }
 
     /// The person switches to another authority they belong to (audited there); the
     /// adapter then opens a session for it. Another tenant is simply not found.
     pub async fn behoerde_wechseln(&self, akteur: &Akteur, tenant_id: i64) -> Ergebnis<()> {
-        self.db
-            .member(akteur.user_id, tenant_id)
-            .await
-            .map_err(|e| match e {
-                plankammer_storage::StoreError::NotFound => Fehler::NichtGefunden,
-                e => e.into(),
-            })?;
+        if !self
+            .meine_behoerden(akteur)
+            .await?
+            .iter()
+            .any(|m| m.tenant.id == tenant_id)
+        {
+            return Err(Fehler::NichtGefunden);
+        }
         self.db
             .audit_now(
                 AuditEvent {

@@ -29,6 +29,7 @@ pub mod bescheid;
 pub mod beteiligung;
 pub mod demo;
 pub mod dokumente;
+pub mod extern_anmeldung;
 pub mod fachstelle;
 pub mod fehler;
 pub mod freizeichnung;
@@ -45,7 +46,7 @@ mod ablauf;
 mod mitteilung;
 
 pub use ablauf::statuszeile;
-pub use akteur::{Akteur, Betreiber};
+pub use akteur::{Akteur, Anmeldeweg, Betreiber};
 pub use fehler::{Ergebnis, Fehler};
 pub use mitteilung::An;
 

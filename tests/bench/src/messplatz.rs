@@ -142,6 +142,8 @@ impl Messplatz {
             name: "Messung".into(),
             email: email.into(),
             behoerde: "Messung".into(),
+            niveau: None,
+            anmeldeweg: Default::default(),
         };
         let (_, secret) = verfahren
             .schluessel_erstellen(

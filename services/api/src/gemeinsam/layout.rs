@@ -39,6 +39,7 @@ pub fn layout(user: &CurrentUser, current: &str) -> minijinja::Value {
         nav.push(("/verwaltung/aktenzeichen", "Aktenzeichen"));
         nav.push(("/verwaltung/stellen", "Stellen"));
         nav.push(("/verwaltung/bescheid", "Bescheidvorlage"));
+        nav.push(("/verwaltung/anmeldung", "Anmeldung"));
     }
     nav.push(("/konto", "Mein Konto"));
     let nav: Vec<NavItem> = nav

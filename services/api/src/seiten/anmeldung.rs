@@ -108,9 +108,9 @@ pub(crate) fn safe_return_to(p: Option<&str>) -> &str {
     }
 }
 
-fn login_page(
+pub(crate) fn login_page(
+    st: &AppState,
     jar: CookieJar,
-    secure: bool,
     status: StatusCode,
     fehler: Option<&str>,
     hinweis: Option<&str>,
@@ -118,10 +118,24 @@ fn login_page(
     weiter: &str,
 ) -> PageResult<Response> {
     // The double-submit token of the login form (login CSRF).
-    let (jar, token) = sitzung::anon_csrf(jar, secure);
+    let (jar, token) = sitzung::anon_csrf(jar, st.config.secure_cookies);
+    let anbieter: Vec<_> = st
+        .oidc
+        .alle()
+        .iter()
+        .map(|a| {
+            context! {
+                id => a.id, label => a.label,
+                buerger => a.art == crate::oidc::Anbieterart::Buerger,
+            }
+        })
+        .collect();
     let html = render(
         "anmelden.html",
-        context! { csrf => token, fehler, hinweis, email, weiter },
+        context! {
+            csrf => token, fehler, hinweis, email, weiter, anbieter,
+            hat_buerger => st.oidc.alle().iter().any(|a| a.art == crate::oidc::Anbieterart::Buerger),
+        },
     )?;
     Ok((status, jar, html).into_response())
 }
@@ -145,15 +159,7 @@ async fn login_form(
         q.abgemeldet.as_ref().map(|_| "Sie wurden abgemeldet.")
     };
     let weiter = safe_return_to(q.weiter.as_deref()).to_string();
-    login_page(
-        jar,
-        st.config.secure_cookies,
-        StatusCode::OK,
-        None,
-        hinweis,
-        "",
-        &weiter,
-    )
+    login_page(&st, jar, StatusCode::OK, None, hinweis, "", &weiter)
 }
 
 #[derive(Deserialize)]
@@ -172,7 +178,6 @@ async fn login(
 ) -> PageResult<Response> {
     let now = now_millis();
     let weiter = safe_return_to(f.weiter.as_deref()).to_string();
-    let secure = st.config.secure_cookies;
     let reservation = match st
         .db
         .login_reservieren(&f.email, &addr, st.config.login_limits, now)
@@ -195,8 +200,8 @@ async fn login(
                 "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie {minutes} Minuten und versuchen Sie es dann erneut."
             );
             return login_page(
+                &st,
                 jar,
-                secure,
                 StatusCode::TOO_MANY_REQUESTS,
                 Some(&msg),
                 None,
@@ -221,8 +226,8 @@ async fn login(
             tracing::warn!("login turned away: every password slot busy");
             st.db.login_release(reservation).await?;
             let mut r = login_page(
+                &st,
                 jar,
-                secure,
                 StatusCode::SERVICE_UNAVAILABLE,
                 Some(
                     "Die Anmeldung ist gerade stark ausgelastet. Bitte versuchen Sie es in einer Minute erneut.",
@@ -240,9 +245,27 @@ async fn login(
     };
     let user_id = creds.as_ref().map(|(id, _)| *id);
     let members = match (ok, user_id) {
-        (true, Some(id)) => st.db.memberships_of(id).await?,
+        (true, Some(id)) => st.verfahren.mitgliedschaften_mit_passwort(id).await?,
         _ => Vec::new(),
     };
+    // The right password, but every authority of the person signs its staff in through
+    // its own provider: say so (only someone who knows the password learns it).
+    if let (true, Some(id), true) = (ok, user_id, members.is_empty())
+        && !st.db.memberships_of(id).await?.is_empty()
+    {
+        st.db.login_settle(reservation, true, now).await?;
+        return login_page(
+            &st,
+            jar,
+            StatusCode::FORBIDDEN,
+            Some(
+                "Ihre Behörde meldet ihre Beschäftigten über ihren eigenen Anmeldedienst an. Bitte wählen Sie unten die Anmeldung Ihrer Behörde.",
+            ),
+            None,
+            &f.email,
+            &weiter,
+        );
+    }
     let mehrere = members.len() > 1;
     let Some(member) = members.into_iter().next() else {
         st.db.login_settle(reservation, false, now).await?;
@@ -261,8 +284,8 @@ async fn login(
             .await?;
         let msg = "E-Mail-Adresse oder Passwort ist nicht richtig.";
         return login_page(
+            &st,
             jar,
-            secure,
             StatusCode::UNAUTHORIZED,
             Some(msg),
             None,
@@ -301,9 +324,19 @@ async fn logout(
             now_millis(),
         )
         .await?;
+    // Signed in through a provider: end the session there too, where it offers that
+    // (RP-initiated logout); it sends the browser back to the sign-in page.
+    let ziel = match user.0.anbieter.as_deref().and_then(|a| st.oidc.anbieter(a)) {
+        Some(a) => st
+            .oidc
+            .abmelde_url(a, &st.config.public_url)
+            .await
+            .map(|u| u.to_string()),
+        None => None,
+    };
     Ok((
         jar.add(sitzung::removal_cookie(SESSION_COOKIE)),
-        Redirect::to("/anmelden?abgemeldet=1"),
+        Redirect::to(ziel.as_deref().unwrap_or("/anmelden?abgemeldet=1")),
     )
         .into_response())
 }

@@ -4,6 +4,7 @@
 //! | module | who | what |
 //! |---|---|---|
 //! | [`anmeldung`] | everyone | sign in and out, the start page of each role |
+//! | [`extern_anmeldung`] | everyone | sign-in through an OpenID provider (Servicekonto, the authority's directory) |
 //! | [`konto`] | everyone | one's own account and access tokens |
 //! | [`vorgang`] | applicants, Bauaufsicht | the case page: Angaben, checklist, documents and uploads, timeline |
 //! | [`antragsteller`] | applicants | Angaben, invitation of the Bauherrschaft, submission, Nachreichung |
@@ -16,6 +17,7 @@ pub mod anmeldung;
 pub mod antragsteller;
 pub mod barrierefreiheit;
 pub mod bauaufsicht;
+pub mod extern_anmeldung;
 pub mod fachstelle;
 pub mod konto;
 pub mod plan;
@@ -32,6 +34,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(anmeldung::router())
         .merge(registrierung::router())
+        .merge(extern_anmeldung::router())
         .merge(zugang::router())
         .merge(zweitfaktor::router())
         .merge(barrierefreiheit::router())

@@ -103,7 +103,7 @@ async fn vollenden(
 
 /// Where a finished login goes: the page asked for, or first the choice of the authority
 /// for a person of several.
-fn ziel_nach_anmeldung(weiter: &str, mehrere: bool) -> String {
+pub(crate) fn ziel_nach_anmeldung(weiter: &str, mehrere: bool) -> String {
     if mehrere {
         format!(
             "/konto/behoerde?weiter={}",
@@ -294,7 +294,7 @@ async fn code_pruefen(
     }
 }
 
-async fn audit_login(
+pub(crate) async fn audit_login(
     st: &AppState,
     user_id: i64,
     tenant_id: i64,

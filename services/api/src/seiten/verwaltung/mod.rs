@@ -2,6 +2,7 @@
 //! Aktenzeichen format, the Bescheid template.
 
 pub mod aktenzeichen;
+pub mod anmeldung;
 pub mod benutzer;
 pub mod bescheidvorlage;
 pub mod checklisten;
@@ -14,6 +15,7 @@ use axum::Router;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(benutzer::router())
+        .merge(anmeldung::router())
         .merge(jobs::router())
         .merge(checklisten::router())
         .merge(aktenzeichen::router())
