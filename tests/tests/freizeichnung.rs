@@ -429,3 +429,69 @@ async fn a_nachreichung_asks_again_for_plans_but_not_for_nachweise() {
     let f = v.nachreichen(&architektin, fall.id).await.unwrap();
     assert_eq!(f.nummer, 3);
 }
+
+/// The trust level of the sign-in (issue 13): shown in the record of the Freizeichnung and
+/// the submission, and a tenant may require a least level for submitting.
+#[tokio::test]
+async fn a_tenant_can_require_a_trust_level_for_submission_and_the_record_names_it() {
+    use plankammer_domain::vertrauensniveau::Vertrauensniveau;
+    use plankammer_verfahren::Anmeldeweg;
+    let w = Welt::neu().await;
+    let fall = entwurf_mit_bauherrschaft(&w, 9).await;
+    let v = &w.app.verfahren;
+    let berta = w
+        .akteur(BERTA)
+        .await
+        .angemeldet(Anmeldeweg::Servicekonto, Some(Vertrauensniveau::Hoch));
+    v.freizeichnen(&berta, fall.id).await.unwrap();
+    let admin = w.akteur(plankammer_tests::welt::ADMIN).await;
+    v.anmeldeeinstellungen_setzen(
+        &admin,
+        &plankammer_storage::identitaeten::Anmeldeeinstellungen {
+            lokale_anmeldung: true,
+            mindest_niveau: Some("substantiell".into()),
+        },
+        false,
+    )
+    .await
+    .unwrap();
+    let architektin = w.akteur(ARCHITEKTIN).await;
+    // A password session has no level; a low one is not enough.
+    for a in [
+        architektin.clone(),
+        architektin
+            .clone()
+            .angemeldet(Anmeldeweg::Servicekonto, Some(Vertrauensniveau::Niedrig)),
+    ] {
+        match v.einreichen(&a, fall.id).await {
+            Err(Fehler::Konflikt(m)) => assert!(m.contains("„substantiell“"), "{m}"),
+            other => panic!("submitted below the level: {other:?}"),
+        }
+    }
+    assert_eq!(w.app.db.antrag(fall.id).await.unwrap().zustand, "entwurf");
+    let mit_niveau = architektin.angemeldet(
+        Anmeldeweg::Servicekonto,
+        Some(Vertrauensniveau::Substantiell),
+    );
+    v.einreichen(&mit_niveau, fall.id).await.unwrap();
+    let texte: Vec<String> = w
+        .app
+        .db
+        .ereignisse(fall.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.text)
+        .collect();
+    assert!(
+        texte
+            .iter()
+            .any(|t| t.contains("freigezeichnet") && t.contains("Vertrauensniveau „hoch“")),
+        "{texte:?}"
+    );
+    assert!(
+        texte.iter().any(|t| t.starts_with("Antrag eingereicht")
+            && t.contains("Vertrauensniveau „substantiell“")),
+        "{texte:?}"
+    );
+}

@@ -21,6 +21,7 @@ use plankammer_domain::verfahren::{
     Auswertung, Behebung, Checkliste, HochgeladenesDokument, Mangel, Verfahrensart,
     standard_checkliste,
 };
+use plankammer_domain::vertrauensniveau::Vertrauensniveau;
 use plankammer_domain::vorgang::{Ereignis, Zustand};
 use plankammer_domain::zeitleiste::Eintragsart;
 use plankammer_domain::{Email, Role, zugriff};
@@ -543,11 +544,16 @@ impl Verfahren {
             .map_err(Fehler::bei(Konflikt::SchonFreigezeichnet, bereits))?;
         let text = if erneut {
             format!(
-                "Bauherrschaft {} hat den geänderten Antrag erneut freigezeichnet",
-                ich.name
+                "Bauherrschaft {} hat den geänderten Antrag erneut freigezeichnet{}",
+                ich.name,
+                niveau_zusatz(akteur)
             )
         } else {
-            format!("Bauherrschaft {} hat den Antrag freigezeichnet", ich.name)
+            format!(
+                "Bauherrschaft {} hat den Antrag freigezeichnet{}",
+                ich.name,
+                niveau_zusatz(akteur)
+            )
         };
         let weiter = match p {
             Phase::Entwurf => {
@@ -735,6 +741,26 @@ impl Verfahren {
 
     // --- Submission and Nachreichung -----------------------------------------------------
 
+    /// The tenant may require a least trust level of the sign-in for submitting (a
+    /// Servicekonto at „substantiell“, say); a password or token session has none.
+    async fn niveau_genuegt(&self, akteur: &Akteur, tenant_id: i64) -> Ergebnis<()> {
+        let e = self.db.anmeldeeinstellungen(tenant_id).await?;
+        let Some(mindest) = e
+            .mindest_niveau
+            .as_deref()
+            .and_then(Vertrauensniveau::from_code)
+        else {
+            return Ok(());
+        };
+        if akteur.niveau.is_some_and(|n| n >= mindest) {
+            return Ok(());
+        }
+        Err(Fehler::konflikt(format!(
+            "Ihre Bauaufsichtsbehörde verlangt zum Einreichen eine Anmeldung mit dem Vertrauensniveau „{}“. Bitte melden Sie sich ab und mit Ihrem Servicekonto (zum Beispiel mit dem Online-Ausweis) wieder an.",
+            mindest.bezeichnung()
+        )))
+    }
+
     /// The owner submits: checklist, Angaben and Freizeichnung must be complete; the case
     /// gets its Aktenzeichen, the current set is frozen as Fassung 1, and the applicants get
     /// the Eingangsbestätigung — in one transaction.
@@ -749,6 +775,7 @@ impl Verfahren {
         let v = a
             .verfahren
             .ok_or_else(|| Fehler::ungueltig("Bitte wählen Sie zuerst die Verfahrensart."))?;
+        self.niveau_genuegt(akteur, a.tenant_id).await?;
         let docs = self.hochgeladene(a.id).await?;
         let aw = self.checkliste_fuer(a.tenant_id, v).await?.auswerten(&docs);
         let gruende = self.einreichungshindernisse(&a, Some(&aw)).await?;
@@ -788,8 +815,9 @@ impl Verfahren {
                 ereignis: Ereignis::Einreichen,
                 akteur: Some(akteur),
                 text: &format!(
-                    "Antrag eingereicht, Aktenzeichen {az}, Fassung 1 mit {} Unterlagen",
-                    docs.len()
+                    "Antrag eingereicht, Aktenzeichen {az}, Fassung 1 mit {} Unterlagen{}",
+                    docs.len(),
+                    niveau_zusatz(akteur)
                 ),
                 mail: Some(("Eingangsbestätigung", &mail_text)),
                 frist: None,
@@ -817,6 +845,7 @@ impl Verfahren {
                 "Es sind keine Unterlagen nachgefordert; eine Nachreichung ist jetzt nicht möglich.",
             ));
         }
+        self.niveau_genuegt(akteur, a.tenant_id).await?;
         let docs = self.hochgeladene(a.id).await?;
         if let Some(d) = docs.iter().find(|d| !d.verarbeitet) {
             return Err(Fehler::ungueltig(format!(
@@ -852,7 +881,11 @@ impl Verfahren {
         let mut tx = self.db.begin().await?;
         let fassung = Db::friere_fassung(&mut tx, a.id, akteur.user_id, now).await?;
         self.frozen_set_is_signed(&mut tx, &a).await?;
-        let text = format!("Unterlagen nachgereicht (Fassung {})", fassung.nummer);
+        let text = format!(
+            "Unterlagen nachgereicht (Fassung {}){}",
+            fassung.nummer,
+            niveau_zusatz(akteur)
+        );
         self.wechsle(
             &mut tx,
             &a,
@@ -1129,5 +1162,14 @@ impl Verfahren {
             .into_iter()
             .filter(|e| !fuer_antragsteller || e.art.fuer_antragsteller())
             .collect())
+    }
+}
+
+/// „ (Anmeldung mit Vertrauensniveau „substantiell“)“ for the timeline, when the sign-in
+/// reported a level.
+fn niveau_zusatz(akteur: &Akteur) -> String {
+    match akteur.niveau {
+        Some(n) => format!(" (Anmeldung mit Vertrauensniveau „{}“)", n.bezeichnung()),
+        None => String::new(),
     }
 }

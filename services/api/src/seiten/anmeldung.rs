@@ -135,6 +135,7 @@ pub(crate) fn login_page(
         context! {
             csrf => token, fehler, hinweis, email, weiter, anbieter,
             hat_buerger => st.oidc.alle().iter().any(|a| a.art == crate::oidc::Anbieterart::Buerger),
+            hat_behoerde => st.oidc.alle().iter().any(|a| a.art == crate::oidc::Anbieterart::Behoerde),
         },
     )?;
     Ok((status, jar, html).into_response())

@@ -48,9 +48,15 @@ async fn konto_page(
     st: &AppState,
     user: &CurrentUser,
     neu: Option<(String, String)>,
-    fehler: Option<String>,
+    // Err: what went wrong; Ok: a success note.
+    meldung: Option<Result<String, String>>,
     status: StatusCode,
 ) -> PageResult<Response> {
+    let (hinweis, fehler) = match meldung {
+        Some(Ok(h)) => (Some(h), None),
+        Some(Err(f)) => (None, Some(f)),
+        None => (None, None),
+    };
     let now = plankammer_storage::now_millis();
     // The cases a token may be bound to: the newest ones the person sees (a Fachstelle
     // sees cases through its requests and binds a token through the API).
@@ -108,6 +114,23 @@ async fn konto_page(
         .await?
         .is_some_and(|z| z.bestaetigt);
     let codes_offen = st.db.wiederherstellungscodes_offen(user.user_id()).await?;
+    // The providers a person may link their account to: the Servicekonto for applicants,
+    // the authority's own for its staff.
+    let verbunden = st.db.identitaeten_von(user.user_id()).await?;
+    let anmeldedienste: Vec<_> = st
+        .oidc
+        .alle()
+        .iter()
+        .filter(|a| match a.art {
+            crate::oidc::Anbieterart::Buerger => {
+                user.role() == plankammer_domain::Role::Antragsteller
+            }
+            crate::oidc::Anbieterart::Behoerde => {
+                a.behoerde.as_deref() == Some(user.member().tenant.slug.as_str())
+            }
+        })
+        .map(|a| context! { id => a.id, label => a.label, verbunden => verbunden.contains(&a.id) })
+        .collect();
     let vorgaenge: Vec<_> = sichtbar
         .into_iter()
         .map(|a| {
@@ -119,15 +142,27 @@ async fn konto_page(
         "konto.html",
         context! {
             layout => layout(user, "/konto"), tokens, neu, fehler, sitzungen, behoerden, vorgaenge,
-            zweiter_faktor, codes_offen,
+            zweiter_faktor, codes_offen, anmeldedienste, hinweis,
             tage_standard => SCHLUESSEL_TAGE_STANDARD, tage_hoechstens => SCHLUESSEL_TAGE_HOECHSTENS,
         },
     )?;
     Ok((status, html).into_response())
 }
 
-async fn konto(State(st): State<AppState>, user: CurrentUser) -> PageResult<Response> {
-    konto_page(&st, &user, None, None, StatusCode::OK).await
+#[derive(Deserialize, Default)]
+struct KontoQuery {
+    verbunden: Option<String>,
+}
+
+async fn konto(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<KontoQuery>,
+) -> PageResult<Response> {
+    let hinweis = q
+        .verbunden
+        .map(|_| "Ihr Konto ist mit dem Anmeldedienst verbunden. Sie können sich ab jetzt auch dort anmelden.".to_string());
+    konto_page(&st, &user, None, hinweis.map(Ok), StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -210,7 +245,7 @@ async fn create_token(
                 &st,
                 &user,
                 None,
-                Some(m.join(" ")),
+                Some(Err(m.join(" "))),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
