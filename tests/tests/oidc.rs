@@ -604,3 +604,48 @@ async fn an_authority_with_its_own_provider_can_switch_local_passwords_off() {
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("Anmeldedienst"));
 }
+
+#[tokio::test]
+async fn starting_sign_ins_is_limited_per_address() {
+    // A provider on a closed port: every start that gets past the limit answers 503.
+    let tot = plankammer_api::oidc::AnbieterConfig {
+        id: "tot".into(),
+        art: Anbieterart::Buerger,
+        issuer: format!("http://127.0.0.1:{}", free_port()),
+        client_id: "a".into(),
+        client_secret: "b".into(),
+        scopes: vec!["openid".into()],
+        label: "Mit Servicekonto anmelden".into(),
+        behoerde: None,
+        gruppen_claim: "groups".into(),
+    };
+    let app = plankammer_tests::spawn_app_with(move |c| c.oidc = vec![tot]).await;
+    let c = client();
+    let seite = c
+        .get(format!("{}/anmelden", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_from(&seite).unwrap();
+    let max = plankammer_api::seiten::extern_anmeldung::MAX_ANMELDUNGEN_JE_ADRESSE_STUNDE;
+    for i in 0..max {
+        let r = c
+            .post(format!("{}/anmelden/extern", app.url))
+            .form(&[("_csrf", csrf.as_str()), ("anbieter", "tot")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 503, "start {i}");
+    }
+    let r = c
+        .post(format!("{}/anmelden/extern", app.url))
+        .form(&[("_csrf", csrf.as_str()), ("anbieter", "tot")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.text().await.unwrap().contains("sehr viele Anmeldungen"));
+}

@@ -7,7 +7,7 @@
 
 use crate::error::PageResult;
 use crate::oidc::{ANMELDUNG_GUELTIG_MS, Anbieterart, OidcFehler};
-use crate::seiten::anmeldung::{login_page, safe_return_to};
+use crate::seiten::anmeldung::{ClientAddr, login_page, safe_return_to};
 use crate::sitzung::{self, CurrentUser};
 use crate::templates::render;
 use crate::{AppError, AppState};
@@ -32,6 +32,8 @@ const COOKIE_PFAD: &str = "/anmelden/extern";
 const MAX_STATE: usize = 256;
 /// Longest authorization code we pass on to the provider.
 const MAX_CODE: usize = 4096;
+/// Sign-ins one client address may start per hour (each stores a row until it expires).
+pub const MAX_ANMELDUNGEN_JE_ADRESSE_STUNDE: i64 = 60;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -130,9 +132,29 @@ async fn starten(
 
 async fn beginnen(
     State(st): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     jar: CookieJar,
     Form(f): Form<BeginnForm>,
 ) -> PageResult<Response> {
+    if !st
+        .db
+        .anfrage_erlaubt(
+            "oidc",
+            &addr,
+            3600 * 1000,
+            MAX_ANMELDUNGEN_JE_ADRESSE_STUNDE,
+            now_millis(),
+        )
+        .await?
+    {
+        tracing::warn!("OIDC sign-in refused by the rate limit");
+        return fehlerseite(
+            &st,
+            jar,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Von Ihrem Anschluss wurden in der letzten Stunde sehr viele Anmeldungen begonnen. Bitte warten Sie etwas und versuchen Sie es dann erneut.",
+        );
+    }
     let weiter = safe_return_to(f.weiter.as_deref()).to_string();
     starten(&st, jar, &f.anbieter, weiter, None).await
 }
