@@ -33,6 +33,39 @@ async fn code_senden(app: &TestApp, c: &Client, code: &str) -> (u16, Option<Stri
     (r.status().as_u16(), loc, r.text().await.unwrap())
 }
 
+/// Reads the set-up's QR code (inline SVG: one path of unit rectangles) back, as a phone's
+/// camera would: the text it holds.
+fn qr_aus(seite: &str) -> String {
+    let start = seite.find("<svg ").expect("the set-up shows a QR code");
+    let svg = &seite[start..seite[start..].find("</svg>").unwrap() + start];
+    let zahl = |a: &str| -> usize {
+        let i = svg.find(&format!(" {a}=\"")).unwrap() + a.len() + 3;
+        svg[i..i + svg[i..].find('"').unwrap()].parse().unwrap()
+    };
+    let (b, h) = (zahl("width"), zahl("height"));
+    let mut dunkel = vec![false; b * h];
+    let d_start = svg.find(" d=\"").unwrap() + 4;
+    let d = &svg[d_start..d_start + svg[d_start..].find('"').unwrap()];
+    // "M{l} {t}h{w}v{h}H{l}V{t}" per rectangle.
+    for teil in d.split('M').filter(|t| !t.is_empty()) {
+        let zahlen: Vec<usize> = teil
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|t| !t.is_empty())
+            .map(|t| t.parse().unwrap())
+            .collect();
+        let (l, t, w, hh) = (zahlen[0], zahlen[1], zahlen[2], zahlen[3]);
+        for y in t..t + hh {
+            for x in l..l + w {
+                dunkel[y * b + x] = true;
+            }
+        }
+    }
+    let mut bild = rqrr::PreparedImage::prepare_from_bitmap(b, h, |x, y| dunkel[y * b + x]);
+    let gitter = bild.detect_grids();
+    assert_eq!(gitter.len(), 1, "one QR code");
+    gitter[0].decode().expect("a readable QR code").1
+}
+
 fn schluessel_aus(seite: &str) -> Vec<u8> {
     let marker = "data-testid=\"totp-schluessel\">";
     let start = seite.find(marker).expect("the key is shown") + marker.len();
@@ -77,6 +110,14 @@ async fn staff_set_up_the_factor_at_login_and_then_need_a_code_applicants_do_not
     assert_eq!(s, 200);
     assert!(seite.contains("Zweiten Faktor einrichten"));
     let geheimnis = schluessel_aus(&seite);
+    // The QR code holds the otpauth link with the same key.
+    let qr = qr_aus(&seite);
+    assert!(qr.starts_with("otpauth://totp/"), "{qr}");
+    let im_qr = qr
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("secret="))
+        .expect("the key in the link");
+    assert_eq!(base32_decode(im_qr), geheimnis);
     let (_, nochmal) = text(&c, format!("{}/anmelden/zweiter-faktor", app.url)).await;
     assert_eq!(
         schluessel_aus(&nochmal),

@@ -24,6 +24,25 @@ use plankammer_verfahren::Fehler;
 use plankammer_verfahren::zweitfaktor::Anmeldeschritt;
 use serde::Deserialize;
 
+/// The `otpauth://` link as a QR code to scan with the authenticator app: inline SVG
+/// (nothing loaded, nothing the CSP would have to allow), safe to put in the page as it is.
+fn qr_svg(link: &str) -> Option<minijinja::Value> {
+    let code =
+        qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    // Inline in HTML the XML declaration has no place.
+    let svg = svg.split_once("?>").map_or(svg.as_str(), |(_, s)| s).replacen(
+        "<svg ",
+        "<svg role=\"img\" aria-label=\"QR-Code mit dem Schlüssel für die Authenticator-App\" class=\"pk-qr\" ",
+        1,
+    );
+    Some(minijinja::Value::from_safe_string(svg))
+}
+
 /// The cookie naming a login that waits for its second factor.
 const ANMELDUNG_COOKIE: &str = "pk_anmeldung";
 /// How long a login waits for the code.
@@ -157,7 +176,7 @@ async fn zeige(
                 "zweiter_faktor.html",
                 context! {
                     csrf, fehler => seite.fehler, einrichten => true,
-                    schluessel => e.schluessel, link => e.link, behoerde => tenant.name,
+                    schluessel => e.schluessel, qr => qr_svg(&e.link), link => e.link, behoerde => tenant.name,
                     aktion => "/anmelden/zweiter-faktor",
                 },
             )?
@@ -332,7 +351,7 @@ async fn konto_seite(
         "zweiter_faktor.html",
         context! {
             layout => layout(user, "/konto"), csrf => user.0.csrf_token.clone(), fehler,
-            einrichten => true, schluessel => e.schluessel, link => e.link,
+            einrichten => true, schluessel => e.schluessel, qr => qr_svg(&e.link), link => e.link,
             behoerde => user.member().tenant.name.clone(), aktion => "/konto/zweiter-faktor",
             im_konto => true,
         },
