@@ -210,6 +210,33 @@ impl Db {
         Ok(())
     }
 
+    /// Keeps the organisation the provider reported (None leaves the stored one).
+    pub async fn organisation_setzen(
+        tx: &mut Tx,
+        user_id: i64,
+        organisation: Option<&str>,
+    ) -> Result<()> {
+        if let Some(o) = organisation {
+            sqlx::query("UPDATE users SET organisation = $2 WHERE id = $1")
+                .bind(user_id)
+                .bind(o)
+                .execute(tx.c())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The organisation of a person, if a provider reported one.
+    pub async fn organisation(&self, user_id: i64) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar::<_, Option<String>>("SELECT organisation FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(self.pool())
+                .await?
+                .flatten(),
+        )
+    }
+
     /// The providers an account is linked to (for "Mein Konto").
     pub async fn identitaeten_von(&self, user_id: i64) -> Result<Vec<String>> {
         let rows = sqlx::query(

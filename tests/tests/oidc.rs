@@ -115,6 +115,16 @@ async fn an_applicant_signs_in_with_the_servicekonto_gets_an_account_and_keeps_i
         1
     );
     assert_eq!(audit(&w, "user.register").await.len(), 1);
+    // The organisation the provider reported is kept and shown under „Mein Konto“.
+    let konto = c
+        .get(format!("{}/konto", w.app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(konto.contains("Büro Architektin"), "{konto}");
     // The account has no password: the login form does not open it.
     let r = w.app.try_login(&client(), "anna@buero.example", "").await;
     assert_eq!(r.status(), 401);

@@ -81,6 +81,19 @@ fn name_aus(i: &Identitaet, email: &Email) -> String {
     einzeilig.trim().to_string()
 }
 
+/// The organisation from the claims, bounded and on one line (None: not reported).
+fn organisation_aus(i: &Identitaet) -> Option<String> {
+    let o: String = i
+        .organisation
+        .as_deref()?
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(crate::antrag::MAX_NAME)
+        .collect();
+    let o = o.trim();
+    (!o.is_empty()).then(|| o.to_string())
+}
+
 impl Verfahren {
     /// An applicant came back from the citizens' provider.
     pub async fn buerger_extern_anmelden(&self, i: &Identitaet) -> Ergebnis<ExterneAnmeldung> {
@@ -121,6 +134,7 @@ impl Verfahren {
                 user.id
             }
         };
+        Db::organisation_setzen(&mut tx, user_id, organisation_aus(i).as_deref()).await?;
         tx.commit().await?;
         // Only the person's applicant memberships: a citizens' account never opens a staff
         // role (staff sign in through their authority).

@@ -117,6 +117,7 @@ async fn konto_page(
     // The providers a person may link their account to: the Servicekonto for applicants,
     // the authority's own for its staff.
     let verbunden = st.db.identitaeten_von(user.user_id()).await?;
+    let organisation = st.db.organisation(user.user_id()).await?;
     let anmeldedienste: Vec<_> = st
         .oidc
         .alle()
@@ -142,7 +143,7 @@ async fn konto_page(
         "konto.html",
         context! {
             layout => layout(user, "/konto"), tokens, neu, fehler, sitzungen, behoerden, vorgaenge,
-            zweiter_faktor, codes_offen, anmeldedienste, hinweis,
+            zweiter_faktor, codes_offen, anmeldedienste, hinweis, organisation,
             tage_standard => SCHLUESSEL_TAGE_STANDARD, tage_hoechstens => SCHLUESSEL_TAGE_HOECHSTENS,
         },
     )?;
