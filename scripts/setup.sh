@@ -11,7 +11,7 @@ want_test=false
 
 # OCR: tesseract-rs links the system libtesseract (never downloads at build time).
 packages=(build-essential pkg-config ca-certificates nodejs npm python3 python3-venv
-          libtesseract-dev libleptonica-dev tesseract-ocr-deu clang libclang-dev)
+          libtesseract-dev libleptonica-dev tesseract-ocr-deu clang libclang-dev libxml2-dev)
 if $want_test; then
   packages+=(chromium chromium-driver postgresql qpdf poppler-utils fonts-dejavu-core)
 fi

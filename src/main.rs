@@ -79,11 +79,27 @@ enum Command {
         /// Duration: 14T, 2W, 1M, 3M …
         dauer: String,
     },
+    /// XBau 2.6 messages.
+    Xbau {
+        #[command(subcommand)]
+        command: XbauCommand,
+    },
     /// Internal: the sandboxed child that reads one untrusted file from standard input.
     #[command(hide = true)]
     Sandbox {
         #[command(subcommand)]
         aufgabe: SandboxCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum XbauCommand {
+    /// Check messages offline against the shipped XBau 2.6 / Kernmodul 1.3.0 schemas: one
+    /// line per file (`gültig: <message>` or its findings with XBau error codes). Exit code
+    /// 1 when any file is not valid.
+    Pruefen {
+        #[arg(required = true)]
+        dateien: Vec<std::path::PathBuf>,
     },
 }
 
@@ -233,6 +249,13 @@ fn main() -> std::process::ExitCode {
                 std::process::ExitCode::from(2)
             }
         };
+    }
+    // Checking XBau messages is offline work too.
+    if let Some(Command::Xbau {
+        command: XbauCommand::Pruefen { dateien },
+    }) = &cli.command
+    {
+        return xbau_pruefen(dateien);
     }
     let config = match Config::from_env() {
         Ok(c) => c,
@@ -416,9 +439,47 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
         Some(Command::Stelle { command }) => stelle_command(&config, command).await,
         Some(Command::Jobs { command }) => jobs_command(&config, command).await,
         Some(Command::Inspect { files }) => inspect(&config, files).await,
-        Some(Command::Sandbox { .. } | Command::Frist { .. }) => {
+        Some(Command::Sandbox { .. } | Command::Frist { .. } | Command::Xbau { .. }) => {
             unreachable!("handled before start-up")
         }
+    }
+}
+
+/// `plankammer xbau pruefen`: every file checked, every finding printed.
+fn xbau_pruefen(dateien: &[std::path::PathBuf]) -> std::process::ExitCode {
+    let mut alle_gueltig = true;
+    for d in dateien {
+        let name = d.display();
+        // Read at most one byte more than a message may have: the check names the size.
+        let inhalt = match std::fs::File::open(d).and_then(|f| {
+            use std::io::Read;
+            let mut v = Vec::new();
+            f.take(plankammer_xbau::pruefung::MAX_NACHRICHT as u64 + 1)
+                .read_to_end(&mut v)?;
+            Ok(v)
+        }) {
+            Ok(v) => v,
+            Err(e) => {
+                println!("{name}: nicht lesbar ({e})");
+                alle_gueltig = false;
+                continue;
+            }
+        };
+        match plankammer_xbau::pruefen(&inhalt) {
+            Ok(g) => println!("{name}: gültig: {}", g.nachricht),
+            Err(befunde) => {
+                alle_gueltig = false;
+                println!("{name}: ungültig");
+                for b in befunde {
+                    println!("  {b}");
+                }
+            }
+        }
+    }
+    if alle_gueltig {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
     }
 }
 

@@ -25,12 +25,72 @@ async fn a_wrong_setting_stops_start_up_naming_the_variable() {
         ("MAIL_FROM", "kein absender"),
         ("TRUST_PROXY", "vielleicht"),
         ("TRUST_PROXY", "9"),
+        ("OIDC_ANBIETER", "Groß"),
     ] {
         let (code, out) = site.run(&["migrate"], &[(var, value.to_string())]);
         assert_eq!(code, 2, "{var}={value}: {out}");
         assert!(out.contains(var), "{var} named in: {out}");
         assert!(out.contains("Konfigurationsfehler"));
     }
+}
+
+/// `plankammer xbau pruefen`: offline, one line per file, exit code 1 when one is not
+/// valid; an XML bomb is refused before the parser.
+#[tokio::test]
+async fn xbau_messages_are_checked_offline_against_the_schemas() {
+    use plankammer_xbau::nachrichten::*;
+    let site = Site::new().await;
+    let ordner = site.dir.path();
+    let behoerde = |k: &str| Behoerde {
+        verzeichnisdienst: "DVDV".into(),
+        kennung: k.into(),
+        name: k.into(),
+    };
+    let gueltig = eingangsbestaetigung(&Eingangsbestaetigung {
+        kopf: Kopf {
+            uuid: neue_uuid(),
+            erstellt: chrono::Utc::now(),
+            autor: behoerde("bauaufsicht"),
+            leser: behoerde("portal"),
+        },
+        bezug: Bezug::default(),
+        information: None,
+    });
+    std::fs::write(ordner.join("gut.xml"), &gueltig).unwrap();
+    std::fs::write(
+        ordner.join("bombe.xml"),
+        "<?xml version=\"1.0\"?><!DOCTYPE a [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]><a>&b;</a>",
+    )
+    .unwrap();
+    std::fs::write(
+        ordner.join("falsch.xml"),
+        gueltig.replace("<nachrichtenkopf.g2g>", "<fremd/><nachrichtenkopf.g2g>"),
+    )
+    .unwrap();
+    let pfad = |n: &str| ordner.join(n).display().to_string();
+    let (code, out) = site.run(&["xbau", "pruefen", &pfad("gut.xml")], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("gültig: prozessnachrichten.eingangsbestaetigung.1120"),
+        "{out}"
+    );
+    let (code, out) = site.run(
+        &[
+            "xbau",
+            "pruefen",
+            &pfad("gut.xml"),
+            &pfad("bombe.xml"),
+            &pfad("falsch.xml"),
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("bombe.xml: ungültig\n  X000"), "{out}");
+    assert!(out.contains("falsch.xml: ungültig\n  X001"), "{out}");
+    assert!(
+        out.contains("fremd"),
+        "the finding names the element: {out}"
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,140 @@
+//! XBau 2.6 for Plankammer (issue 14): the messages it builds from its cases, and the check
+//! of every message against the official schemas — outgoing ones before they leave,
+//! incoming ones before they are read.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`pruefung`] | the XSD validator (libxml2) with its limits against hostile input |
+//! | [`nachrichten`] | builders of outgoing messages (1120, 1121, 1170) |
+
+mod dateien;
+pub mod nachrichten;
+pub mod pruefung;
+
+pub use pruefung::{Befund, Fehlerkennzahl, Geprueft, pruefen};
+
+/// An outgoing message that is not valid is a bug in Plankammer: it never leaves.
+#[derive(Debug, thiserror::Error)]
+#[error("outgoing XBau message {nachricht} is not schema-valid: {befunde:?}")]
+pub struct UngueltigeAusgabe {
+    pub nachricht: String,
+    pub befunde: Vec<Befund>,
+}
+
+/// Validates an outgoing message; the XML back when it is valid.
+pub fn ausgehend(nachricht: &str, xml: String) -> Result<String, UngueltigeAusgabe> {
+    match pruefen(xml.as_bytes()) {
+        Ok(_) => Ok(xml),
+        Err(befunde) => Err(UngueltigeAusgabe {
+            nachricht: nachricht.to_string(),
+            befunde,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nachrichten::*;
+    use super::*;
+    use chrono::TimeZone;
+
+    fn kopf() -> Kopf {
+        Kopf {
+            uuid: "6f1c2a4e-1d2b-4c3a-9e8f-0a1b2c3d4e5f".into(),
+            erstellt: chrono::Utc.with_ymd_and_hms(2026, 12, 4, 9, 30, 0).unwrap(),
+            autor: Behoerde {
+                verzeichnisdienst: "DVDV".into(),
+                kennung: "bauaufsicht-kassel".into(),
+                name: "Bauaufsicht Kassel".into(),
+            },
+            leser: Behoerde {
+                verzeichnisdienst: "DVDV".into(),
+                kennung: "bauportal-hessen".into(),
+                name: "Bauportal Hessen".into(),
+            },
+        }
+    }
+
+    fn bezug() -> Bezug {
+        Bezug {
+            referenz: Some("0a7d8c4e-2b1f-4e6a-8c3d-5f9e1a2b3c4d".into()),
+            vorgang: Some("BA-2026-00017".into()),
+        }
+    }
+
+    /// Each outgoing message type, built from fixed values, is valid against the schemas
+    /// and stays as it was (snapshot).
+    #[test]
+    fn outgoing_messages_are_schema_valid_and_stable() {
+        let status = status_fuer_antragsportal(&StatusFuerAntragsportal {
+            kopf: kopf(),
+            bezug: bezug(),
+            status: "14".into(),
+            frist: chrono::NaiveDate::from_ymd_opt(2027, 1, 15),
+            begruendung: Some(
+                "Bitte reichen Sie den Lageplan nach & prüfen <Sie> die Maße.".into(),
+            ),
+        });
+        let eingang = eingangsbestaetigung(&Eingangsbestaetigung {
+            kopf: kopf(),
+            bezug: bezug(),
+            information: Some("Ihr Antrag ist eingegangen.".into()),
+        });
+        let az = aktenzeichen(&Aktenzeichenmitteilung {
+            kopf: kopf(),
+            bezug: bezug(),
+        });
+        for (name, xml) in [
+            ("status_1170", &status),
+            ("eingangsbestaetigung_1120", &eingang),
+            ("aktenzeichen_1121", &az),
+        ] {
+            match pruefen(xml.as_bytes()) {
+                Ok(g) => assert!(g.nachricht.ends_with(&name[name.len() - 4..]), "{g:?}"),
+                Err(b) => panic!("{name} is not valid:\n{b:#?}\n{xml}"),
+            }
+            insta::assert_snapshot!(name, xml);
+        }
+        // The reason is HTML5 in base64, escaped before it was encoded.
+        let b64 = status
+            .split("<begruendung><text>")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap();
+        use base64::Engine;
+        let html = String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            html,
+            "<p>Bitte reichen Sie den Lageplan nach &amp; prüfen &lt;Sie&gt; die Maße.</p>"
+        );
+    }
+
+    #[test]
+    fn an_invalid_outgoing_message_never_leaves() {
+        let mut b = bezug();
+        // A reference that is no UUID breaks the schema's pattern.
+        b.referenz = Some("keine-uuid".into());
+        let xml = eingangsbestaetigung(&Eingangsbestaetigung {
+            kopf: kopf(),
+            bezug: b,
+            information: None,
+        });
+        let e = ausgehend("1120", xml).unwrap_err();
+        assert_eq!(e.befunde[0].kennzahl, Fehlerkennzahl::X001);
+    }
+
+    #[test]
+    fn uuids_are_version_4() {
+        let u = neue_uuid();
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
+        assert_ne!(u, neue_uuid());
+    }
+}

@@ -1,0 +1,201 @@
+//! Building outgoing messages. Each builder writes the XML of one message type from plain
+//! values (the adapters fill them from a case); [`crate::ausgehend`] validates before
+//! anything leaves.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+
+/// Product attributes every message carries.
+pub const PRODUKT: &str = "Plankammer";
+pub const PRODUKTHERSTELLER: &str = "Plankammer (EUPL-1.2)";
+
+/// An authority as the XÖV header names it: its identifier in a directory service and its
+/// name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Behoerde {
+    /// The directory service, `DVDV` for the Deutsches Verwaltungsdiensteverzeichnis.
+    pub verzeichnisdienst: String,
+    pub kennung: String,
+    pub name: String,
+}
+
+/// The XÖV header: which message, when, from whom, to whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kopf {
+    pub uuid: String,
+    pub erstellt: DateTime<Utc>,
+    pub autor: Behoerde,
+    pub leser: Behoerde,
+}
+
+/// What a message refers to: the applicant's message it answers (its UUID) and the
+/// authority's Aktenzeichen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bezug {
+    pub referenz: Option<String>,
+    pub vorgang: Option<String>,
+}
+
+/// A new random UUID (version 4) for a message.
+pub fn neue_uuid() -> String {
+    let mut b: [u8; 16] = rand::random();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// Text for XML content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '&' => o.push_str("&amp;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            // Characters XML 1.0 does not allow are dropped (they never belong in a message).
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// `Text`: one `textabsatz` per paragraph (blank lines separate paragraphs).
+fn text(tag: &str, t: &str) -> String {
+    let mut s = format!("<{tag}>");
+    for absatz in t.split("\n\n").map(str::trim).filter(|a| !a.is_empty()) {
+        s.push_str(&format!("<textabsatz>{}</textabsatz>", esc(absatz)));
+    }
+    s.push_str(&format!("</{tag}>"));
+    s
+}
+
+/// `TextFormatiert`: the text as HTML5 flow content (paragraphs), base64-encoded.
+fn text_formatiert(tag: &str, t: &str) -> String {
+    use base64::Engine;
+    let html: String = t
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| format!("<p>{}</p>", esc(a)))
+        .collect();
+    format!(
+        "<{tag}><text>{}</text></{tag}>",
+        base64::engine::general_purpose::STANDARD.encode(html.as_bytes())
+    )
+}
+
+fn behoerde(tag: &str, b: &Behoerde) -> String {
+    format!(
+        "<{tag}><verzeichnisdienst listVersionID=\"2\"><code>{}</code></verzeichnisdienst><kennung>{}</kennung><name>{}</name></{tag}>",
+        esc(&b.verzeichnisdienst),
+        esc(&b.kennung),
+        esc(&b.name)
+    )
+}
+
+/// The Kernmodul's header (`nachrichtenkopf.g2g`) for message type `typ` (e.g. `1170`).
+fn kopf_kernmodul(k: &Kopf, typ: &str) -> String {
+    format!(
+        "<nachrichtenkopf.g2g><identifikation.nachricht><nachrichtenUUID>{}</nachrichtenUUID>\
+         <nachrichtentyp listURI=\"urn:xoev-de:xbau-kernmodul:codeliste:xbau-kernmodul-nachrichten\" listVersionID=\"3.0\"><code>{typ}</code></nachrichtentyp>\
+         <erstellungszeitpunkt>{}</erstellungszeitpunkt></identifikation.nachricht>{}{}</nachrichtenkopf.g2g>",
+        esc(&k.uuid),
+        k.erstellt.to_rfc3339_opts(SecondsFormat::Secs, true),
+        behoerde("leser", &k.leser),
+        behoerde("autor", &k.autor),
+    )
+}
+
+fn bezug(b: &Bezug) -> String {
+    if b.referenz.is_none() && b.vorgang.is_none() {
+        return String::new();
+    }
+    let mut s = String::from("<bezug>");
+    if let Some(r) = &b.referenz {
+        s.push_str(&format!("<referenz>{}</referenz>", esc(r)));
+    }
+    if let Some(v) = &b.vorgang {
+        s.push_str(&format!("<vorgang>{}</vorgang>", esc(v)));
+    }
+    s.push_str("</bezug>");
+    s
+}
+
+fn wurzel_kernmodul(name: &str, inhalt: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xbauk:{name} xmlns:xbauk=\"{}\" produkt=\"{PRODUKT}\" produkthersteller=\"{}\" produktversion=\"{}\" standard=\"XBau-Kernmodul\" version=\"1.3.0\">{inhalt}</xbauk:{name}>\n",
+        crate::pruefung::NS_KERNMODUL,
+        esc(PRODUKTHERSTELLER),
+        env!("CARGO_PKG_VERSION"),
+    )
+}
+
+/// `prozessnachrichten.statusFuerAntragsportal.1170`: the case's status
+/// (`statusbauportal` 3.0) for the applicant's portal, with a deadline where one runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusFuerAntragsportal {
+    pub kopf: Kopf,
+    pub bezug: Bezug,
+    /// The `statusbauportal` 3.0 code (two digits).
+    pub status: String,
+    pub frist: Option<NaiveDate>,
+    pub begruendung: Option<String>,
+}
+
+pub fn status_fuer_antragsportal(n: &StatusFuerAntragsportal) -> String {
+    let mut inhalt = kopf_kernmodul(&n.kopf, "1170");
+    inhalt.push_str(&bezug(&n.bezug));
+    inhalt.push_str(&format!(
+        "<statusAntragsportal listURI=\"urn:xoev-de:xbau:codeliste:statusbauportal\" listVersionID=\"3.0\"><code>{}</code></statusAntragsportal>",
+        esc(&n.status)
+    ));
+    if let Some(f) = n.frist {
+        inhalt.push_str(&format!("<frist>{}</frist>", f.format("%Y-%m-%d")));
+    }
+    if let Some(b) = &n.begruendung {
+        inhalt.push_str(&text_formatiert("begruendung", b));
+    }
+    wurzel_kernmodul("prozessnachrichten.statusFuerAntragsportal.1170", &inhalt)
+}
+
+/// `prozessnachrichten.eingangsbestaetigung.1120`: the application arrived and is being
+/// handled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Eingangsbestaetigung {
+    pub kopf: Kopf,
+    pub bezug: Bezug,
+    pub information: Option<String>,
+}
+
+pub fn eingangsbestaetigung(n: &Eingangsbestaetigung) -> String {
+    let mut inhalt = kopf_kernmodul(&n.kopf, "1120");
+    inhalt.push_str(&bezug(&n.bezug));
+    if let Some(i) = &n.information {
+        inhalt.push_str(&text("information", i));
+    }
+    wurzel_kernmodul("prozessnachrichten.eingangsbestaetigung.1120", &inhalt)
+}
+
+/// `prozessnachrichten.aktenzeichen.1121`: the Aktenzeichen the authority handles the
+/// application under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Aktenzeichenmitteilung {
+    pub kopf: Kopf,
+    pub bezug: Bezug,
+}
+
+pub fn aktenzeichen(n: &Aktenzeichenmitteilung) -> String {
+    let mut inhalt = kopf_kernmodul(&n.kopf, "1121");
+    inhalt.push_str(&bezug(&n.bezug));
+    wurzel_kernmodul("prozessnachrichten.aktenzeichen.1121", &inhalt)
+}
