@@ -237,6 +237,16 @@ impl Db {
         )
     }
 
+    /// Whether the account is disabled, in the caller's transaction.
+    pub async fn konto_deaktiviert(tx: &mut Tx, user_id: i64) -> Result<bool> {
+        let d: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT disabled_at FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(tx.c())
+                .await?;
+        Ok(matches!(d, Some(Some(_))))
+    }
+
     /// The providers an account is linked to (for "Mein Konto").
     pub async fn identitaeten_von(&self, user_id: i64) -> Result<Vec<String>> {
         let rows = sqlx::query(
@@ -292,21 +302,53 @@ impl Db {
         )
     }
 
-    /// The Stellen of this tenant (its own and the Land-wide ones) the person is a member of.
-    pub async fn stellen_des_mitglieds(
+    /// The Stellen of this tenant the group mapping made the person a member of.
+    pub async fn stellen_durch_anmeldedienst(
         tx: &mut Tx,
         user_id: i64,
         tenant_id: i64,
     ) -> Result<Vec<i64>> {
         let rows = sqlx::query(
             "SELECT s.id FROM stellen_mitglieder m JOIN stellen s ON s.id = m.stelle_id \
-             WHERE m.user_id = $1 AND (s.tenant_id = $2 OR s.tenant_id IS NULL) ORDER BY s.id",
+             WHERE m.user_id = $1 AND s.tenant_id = $2 AND m.durch_anmeldedienst = 1 ORDER BY s.id",
         )
         .bind(user_id)
         .bind(tenant_id)
         .fetch_all(tx.c())
         .await?;
         rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+    }
+
+    /// Makes the person a member of the Stelle through the group mapping; a membership an
+    /// admin gave stays theirs.
+    pub async fn stellenmitglied_durch_anmeldedienst(
+        tx: &mut Tx,
+        stelle_id: i64,
+        user_id: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO stellen_mitglieder (stelle_id, user_id, durch_anmeldedienst) VALUES ($1, $2, 1) \
+             ON CONFLICT (stelle_id, user_id) DO NOTHING",
+        )
+        .bind(stelle_id)
+        .bind(user_id)
+        .execute(tx.c())
+        .await?;
+        Ok(())
+    }
+
+    /// Staff of the tenant (active, not applicants) without a link to this provider: they
+    /// could not sign in if passwords were switched off.
+    pub async fn beschaeftigte_ohne_anbieter(&self, tenant_id: i64, anbieter: &str) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM memberships m WHERE m.tenant_id = $1 AND m.role <> 'antragsteller' \
+             AND m.gesperrt_at IS NULL AND NOT EXISTS (SELECT 1 FROM externe_identitaeten e \
+             WHERE e.user_id = m.user_id AND e.anbieter = $2)",
+        )
+        .bind(tenant_id)
+        .bind(anbieter)
+        .fetch_one(self.pool())
+        .await?)
     }
 
     pub async fn gruppenzuordnungen(&self, tenant_id: i64) -> Result<Vec<Gruppenzuordnung>> {

@@ -451,7 +451,7 @@ async fn a_tenant_can_require_a_trust_level_for_submission_and_the_record_names_
             lokale_anmeldung: true,
             mindest_niveau: Some("substantiell".into()),
         },
-        false,
+        None,
     )
     .await
     .unwrap();

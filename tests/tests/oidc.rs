@@ -98,9 +98,9 @@ async fn an_applicant_signs_in_with_the_servicekonto_gets_an_account_and_keeps_i
     architektin(&w, "sk-4711", "anna@buero.example").await;
     let c = client();
     let cb = bis_zur_rueckkehr(&c, &w.app.url, "servicekonto", "sk-4711").await;
-    let (status, loc, _) = rueckkehr(&c, &cb).await;
+    let (status, loc, body) = rueckkehr(&c, &cb).await;
     // One authority in the installation: nothing to choose, straight in.
-    assert_eq!(status, 303);
+    assert_eq!(status, 303, "{body}");
     assert_eq!(loc.as_deref(), Some("/start"));
     let me = angemeldet(&w, &c).await.expect("signed in");
     assert_eq!(me["email"], "anna@buero.example");
@@ -578,12 +578,40 @@ async fn an_authority_with_its_own_provider_can_switch_local_passwords_off() {
         .user(w.tenant, "bauherr@privat.example", Role::Antragsteller)
         .await;
     let (c, csrf) = w.app.login("admin@musterstadt.example").await;
-    let r = c
-        .post(format!("{}/verwaltung/anmeldung", w.app.url))
-        .form(&[("_csrf", csrf.as_str()), ("mindest_niveau", "")])
-        .send()
-        .await
-        .unwrap();
+    let abschalten = || {
+        c.post(format!("{}/verwaltung/anmeldung", w.app.url))
+            .form(&[("_csrf", csrf.as_str()), ("mindest_niveau", "")])
+            .send()
+    };
+    // Two staff accounts have never come through the provider: they would be locked out.
+    let r = abschalten().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("2 Beschäftigte"));
+    // Each links the account (as at a first sign-in through the provider).
+    for (email, sub) in [
+        ("admin@musterstadt.example", "ad-admin"),
+        ("ba@musterstadt.example", "ad-ba"),
+    ] {
+        let u = w
+            .app
+            .db
+            .user_by_email(&plankammer_domain::Email::parse(email).unwrap())
+            .await
+            .unwrap();
+        w.app
+            .verfahren
+            .identitaet_verbinden(
+                u.id,
+                &plankammer_verfahren::extern_anmeldung::Identitaet {
+                    anbieter: "musterstadt".into(),
+                    subject: sub.into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let r = abschalten().await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(audit(&w, "tenant.anmeldung").await.len(), 1);
     // Staff with a password: refused, with a pointer to the authority's sign-in.
@@ -658,4 +686,317 @@ async fn starting_sign_ins_is_limited_per_address() {
         .unwrap();
     assert_eq!(r.status(), 429);
     assert!(r.text().await.unwrap().contains("sehr viele Anmeldungen"));
+}
+
+/// Signs in through `anbieter` as `login` in a fresh browser; the callback's answer.
+async fn anmelden(w: &Welt, anbieter: &str, login: &str) -> (Client, u16, Option<String>, String) {
+    let c = client();
+    let cb = bis_zur_rueckkehr(&c, &w.app.url, anbieter, login).await;
+    let (s, loc, body) = rueckkehr(&c, &cb).await;
+    (c, s, loc, body)
+}
+
+async fn konto_id(w: &Welt, email: &str) -> i64 {
+    w.app
+        .db
+        .user_by_email(&plankammer_domain::Email::parse(email).unwrap())
+        .await
+        .unwrap()
+        .id
+}
+
+/// Review of the sign-in (issue 13): a staff account that is linked to the citizens'
+/// provider never gets a staff session through it — not by the sign-in, not by a session
+/// row that says otherwise, not by linking from „Mein Konto“.
+#[tokio::test]
+async fn a_staff_account_linked_to_the_servicekonto_never_opens_a_staff_session() {
+    let w = welt().await;
+    let ba = w
+        .app
+        .user(w.tenant, "ba@musterstadt.example", Role::Bauaufsicht)
+        .await;
+    // Mein Konto offers staff no Servicekonto; asking anyway finds no such provider.
+    let (c, csrf) = w.app.login("ba@musterstadt.example").await;
+    let r = c
+        .post(format!("{}/konto/extern/verbinden", w.app.url))
+        .form(&[("_csrf", csrf.as_str()), ("anbieter", "servicekonto")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    // A link made some other way (an old one, say): the sign-in refuses the staff role.
+    w.app
+        .verfahren
+        .identitaet_verbinden(
+            ba,
+            &plankammer_verfahren::extern_anmeldung::Identitaet {
+                anbieter: "servicekonto".into(),
+                subject: "sk-ba".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    w.idp
+        .konto(json!({"login": "sk-ba", "sub": "sk-ba", "email": "ba@musterstadt.example", "email_verified": true}))
+        .await;
+    let (c, status, _, body) = anmelden(&w, "servicekonto", "sk-ba").await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("Beschäftigten dieser Behörde"), "{body}");
+    assert!(angemeldet(&w, &c).await.is_none());
+    // A session row that claims the Servicekonto for a staff role is no session.
+    let neu = w
+        .app
+        .db
+        .create_session(ba, w.tenant, plankammer_storage::now_millis(), 3_600_000)
+        .await
+        .unwrap();
+    w.app
+        .db
+        .sitzung_herkunft(&neu.secret, "servicekonto", Some("hoch"))
+        .await
+        .unwrap();
+    let r = client()
+        .get(format!("{}/api/v1/me", w.app.url))
+        .header("cookie", format!("pk_sitzung={}", neu.secret))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn switching_the_authority_keeps_the_way_in_and_the_trust_level() {
+    let w = welt().await;
+    let zweite = w.app.tenant("nachbarstadt").await;
+    architektin(&w, "sk-7", "sieben@buero.example").await;
+    let (c, status, loc, _) = anmelden(&w, "servicekonto", "sk-7").await;
+    assert_eq!(
+        (status, loc.as_deref()),
+        (303, Some("/anmelden/extern/behoerde"))
+    );
+    let seite = c
+        .get(format!("{}/anmelden/extern/behoerde", w.app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_from(&seite).unwrap();
+    c.post(format!("{}/anmelden/extern/behoerde", w.app.url))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("behoerde", &w.tenant.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let uid = konto_id(&w, "sieben@buero.example").await;
+    w.app
+        .verfahren
+        .antragsteller_behoerde_waehlen(uid, zweite)
+        .await
+        .unwrap();
+    // Two authorities: the next sign-in asks which; the switch keeps provider and level.
+    let (c, status, loc, _) = anmelden(&w, "servicekonto", "sk-7").await;
+    assert_eq!(status, 303);
+    assert!(loc.unwrap().starts_with("/konto/behoerde"));
+    let csrf = plankammer_tests::session_csrf(&c, &w.app.url).await;
+    let r = c
+        .post(format!("{}/konto/behoerde", w.app.url))
+        .form(&[("_csrf", csrf.as_str()), ("behoerde", &zweite.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let me = angemeldet(&w, &c).await.expect("signed in");
+    assert_eq!(me["behoerde"]["id"], zweite);
+    let (anbieter, niveau): (Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT anbieter, niveau FROM sessions WHERE user_id = $1 AND tenant_id = $2",
+    )
+    .bind(uid)
+    .bind(zweite)
+    .fetch_one(w.app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(anbieter.as_deref(), Some("servicekonto"));
+    assert_eq!(niveau.as_deref(), Some("substantiell"));
+}
+
+#[tokio::test]
+async fn the_directory_cannot_undo_a_deactivation_and_a_missing_groups_claim_changes_nothing() {
+    let w = welt().await;
+    w.app
+        .user(w.tenant, "admin@musterstadt.example", Role::Admin)
+        .await;
+    let stelle = w
+        .app
+        .db
+        .lege_stelle_an(Some(w.tenant), "Brandschutz", "", None, 0)
+        .await
+        .unwrap();
+    let land = w
+        .app
+        .db
+        .lege_stelle_an(None, "Landesamt für Denkmalpflege", "", None, 0)
+        .await
+        .unwrap();
+    admin_ordnet_zu(&w, "ba", "bauaufsicht", None).await;
+    admin_ordnet_zu(&w, "bs", "fachstelle", Some(stelle)).await;
+    // A Land-wide Stelle is the operator's: no mapping to it.
+    let (c, csrf) = w.app.login("admin@musterstadt.example").await;
+    let r = c
+        .post(format!("{}/verwaltung/anmeldung/gruppen", w.app.url))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("gruppe", "denkmal"),
+            ("rolle", "fachstelle"),
+            ("stelle", &land.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+
+    let person = |gruppen: serde_json::Value| {
+        let mut k = json!({"login": "p", "sub": "ad-p", "email": "p@musterstadt.example", "email_verified": true});
+        if !gruppen.is_null() {
+            k["groups"] = gruppen;
+        }
+        k
+    };
+    w.idp.konto(person(json!(["ba", "bs"]))).await;
+    assert_eq!(anmelden(&w, "musterstadt", "p").await.1, 303);
+    let uid = konto_id(&w, "p@musterstadt.example").await;
+    assert!(w.app.db.ist_stellenmitglied(stelle, uid).await.unwrap());
+
+    // No groups claim at all (a missing mapper): refused, and nothing taken away.
+    w.idp.konto(person(serde_json::Value::Null)).await;
+    let (_, status, _, body) = anmelden(&w, "musterstadt", "p").await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("keine Gruppen"), "{body}");
+    assert!(w.app.db.member(uid, w.tenant).await.is_ok());
+    assert!(w.app.db.ist_stellenmitglied(stelle, uid).await.unwrap());
+
+    // The admin deletes the Brandschutz mapping: the Stelle membership it gave goes at
+    // the next sign-in.
+    let bs_id = w
+        .app
+        .db
+        .gruppenzuordnungen(w.tenant)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|z| z.gruppe == "bs")
+        .unwrap()
+        .id;
+    let r = c
+        .post(format!(
+            "{}/verwaltung/anmeldung/gruppen/{bs_id}/loeschen",
+            w.app.url
+        ))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    w.idp.konto(person(json!(["ba", "bs"]))).await;
+    assert_eq!(anmelden(&w, "musterstadt", "p").await.1, 303);
+    assert!(!w.app.db.ist_stellenmitglied(stelle, uid).await.unwrap());
+
+    // The admin deactivates the person; the directory removes and re-adds the group: the
+    // deactivation stands.
+    let admin = w
+        .app
+        .db
+        .member(konto_id(&w, "admin@musterstadt.example").await, w.tenant)
+        .await
+        .unwrap();
+    w.app
+        .verfahren
+        .konto_aendern(
+            &plankammer_verfahren::Akteur::aus(&admin),
+            uid,
+            plankammer_verfahren::verwaltung::Kontoaenderung::Sperren,
+        )
+        .await
+        .unwrap();
+    w.idp.konto(person(json!(["alle"]))).await;
+    assert_eq!(anmelden(&w, "musterstadt", "p").await.1, 403);
+    w.idp.konto(person(json!(["ba"]))).await;
+    let (c2, status, _, body) = anmelden(&w, "musterstadt", "p").await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("gesperrt"), "{body}");
+    assert!(angemeldet(&w, &c2).await.is_none());
+}
+
+#[tokio::test]
+async fn linking_is_for_the_person_who_asked_and_asks_the_provider_again() {
+    let w = welt().await;
+    w.app
+        .user(w.tenant, "a@privat.example", Role::Antragsteller)
+        .await;
+    w.app
+        .user(w.tenant, "b@privat.example", Role::Antragsteller)
+        .await;
+    w.idp
+        .konto(json!({"login": "sk-a", "sub": "sk-a", "email": "a@privat.example", "email_verified": true}))
+        .await;
+    // A asks to link and goes to the provider …
+    let (c, csrf) = w.app.login("a@privat.example").await;
+    let r = c
+        .post(format!("{}/konto/extern/verbinden", w.app.url))
+        .form(&[("_csrf", csrf.as_str()), ("anbieter", "servicekonto")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let ziel = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        ziel.contains("prompt=login"),
+        "the provider asks again: {ziel}"
+    );
+    let mut ziel = ziel;
+    for _ in 0..10 {
+        if ziel.contains("/anmelden/extern/rueckkehr") {
+            break;
+        }
+        let r = c.get(&ziel).send().await.unwrap();
+        if r.status().is_redirection() {
+            ziel = url::Url::parse(&ziel)
+                .unwrap()
+                .join(r.headers()["location"].to_str().unwrap())
+                .unwrap()
+                .to_string();
+            continue;
+        }
+        let u = r.url().to_string();
+        let r = c
+            .post(format!("{}/login", u.trim_end_matches('/')))
+            .form(&[("login", "sk-a")])
+            .send()
+            .await
+            .unwrap();
+        ziel = url::Url::parse(&u)
+            .unwrap()
+            .join(r.headers()["location"].to_str().unwrap())
+            .unwrap()
+            .to_string();
+    }
+    // … but meanwhile B signed in in this browser: the link is refused.
+    let csrf = plankammer_tests::session_csrf(&c, &w.app.url).await;
+    c.post(format!("{}/abmelden", w.app.url))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let r = w.app.try_login(&c, "b@privat.example", PASSWORD).await;
+    assert_eq!(r.status(), 303);
+    let (status, _, _) = rueckkehr(&c, &ziel).await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        zaehle(&w, "SELECT COUNT(*) FROM externe_identitaeten").await,
+        0
+    );
 }

@@ -124,16 +124,20 @@ pub struct AppState {
     pub metrics: Arc<betrieb::Metrics>,
     /// The OpenID providers and their cached discovery documents and keys.
     pub oidc: Arc<oidc::Oidc>,
+    /// The pages' Content-Security-Policy (its form-action names the providers).
+    pub csp: axum::http::HeaderValue,
 }
 
 impl AppState {
     pub fn new(db: Db, blobs: BlobStore, config: ApiConfig) -> AppState {
         let verfahren = Verfahren::neu(db.clone(), blobs.clone(), config.einstellungen());
+        let oidc = Arc::new(oidc::Oidc::neu(config.oidc.clone()));
         AppState {
             verfahren,
             db,
             blobs,
-            oidc: Arc::new(oidc::Oidc::neu(config.oidc.clone())),
+            csp: security::csp_header(oidc.ursprungs_liste()),
+            oidc,
             config: Arc::new(config),
             metrics: Arc::new(betrieb::Metrics::default()),
         }

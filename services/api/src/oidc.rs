@@ -195,8 +195,7 @@ pub struct Oidc {
     anbieter: Vec<AnbieterConfig>,
     http: openidconnect::reqwest::Client,
     cache: Mutex<HashMap<String, Zwischenspeicher>>,
-    /// The Content-Security-Policy of pages: form-action names the providers' origins.
-    csp: axum::http::HeaderValue,
+    origins: Vec<String>,
 }
 
 impl Oidc {
@@ -216,19 +215,18 @@ impl Oidc {
             .collect();
         origins.sort();
         origins.dedup();
-        let csp =
-            axum::http::HeaderValue::from_str(&crate::security::csp_mit_formularzielen(&origins))
-                .unwrap_or_else(|_| axum::http::HeaderValue::from_static(crate::security::CSP));
         Oidc {
             anbieter,
             http,
             cache: Mutex::new(HashMap::new()),
-            csp,
+            origins,
         }
     }
 
-    pub fn csp(&self) -> &axum::http::HeaderValue {
-        &self.csp
+    /// The providers' origins: sign-in and sign-out forms end there with a redirect, so
+    /// the pages' form-action must name them.
+    pub fn ursprungs_liste(&self) -> &[String] {
+        &self.origins
     }
 
     pub fn alle(&self) -> &[AnbieterConfig] {
@@ -285,10 +283,13 @@ impl Oidc {
     }
 
     /// The URL to send the person to, and what to remember until they come back.
+    /// `anmelden_erzwingen`: the provider must ask for the credentials again even when it
+    /// has a session (linking an account: whoever sits at the browser proves who they are).
     pub async fn beginnen(
         &self,
         a: &AnbieterConfig,
         public_url: &str,
+        anmelden_erzwingen: bool,
     ) -> Result<Beginn, OidcFehler> {
         let m = self.metadaten(a, false).await?;
         let client = CoreClient::from_provider_metadata(
@@ -305,6 +306,9 @@ impl Oidc {
                 Nonce::new_random,
             )
             .set_pkce_challenge(challenge);
+        if anmelden_erzwingen {
+            anfrage = anfrage.add_prompt(openidconnect::core::CoreAuthPrompt::Login);
+        }
         for s in a.scopes.iter().filter(|s| *s != "openid") {
             anfrage = anfrage.add_scope(Scope::new(s.clone()));
         }
@@ -389,16 +393,19 @@ impl Oidc {
         // signature was just checked.
         let zusatz = nutzlast(id_token);
         let text = |k: &str| zusatz.get(k).and_then(|v| v.as_str()).map(str::to_string);
-        let gruppen = match zusatz.get(&a.gruppen_claim) {
-            Some(serde_json::Value::Array(v)) => v
-                .iter()
-                .filter_map(|g| g.as_str())
-                .filter(|g| g.len() <= MAX_GRUPPENNAME)
-                .take(MAX_GRUPPEN)
-                .map(str::to_string)
-                .collect(),
-            Some(serde_json::Value::String(g)) => vec![g.clone()],
-            _ => Vec::new(),
+        // The groups, and whether the provider reported them at all: a missing claim (or a
+        // list longer than we look at) must not read as "in no group".
+        let (gruppen, gruppen_gemeldet): (Vec<String>, bool) = match zusatz.get(&a.gruppen_claim) {
+            Some(serde_json::Value::Array(v)) if v.len() <= MAX_GRUPPEN => (
+                v.iter()
+                    .filter_map(|g| g.as_str())
+                    .filter(|g| g.len() <= MAX_GRUPPENNAME)
+                    .map(str::to_string)
+                    .collect(),
+                true,
+            ),
+            Some(serde_json::Value::String(g)) => (vec![g.clone()], true),
+            _ => (Vec::new(), false),
         };
         let name = claims
             .name()
@@ -422,6 +429,7 @@ impl Oidc {
             name,
             organisation: text("organization").or_else(|| text("organisation")),
             gruppen,
+            gruppen_gemeldet,
             acr: claims.auth_context_ref().map(|a| a.to_string()),
         })
     }

@@ -73,13 +73,13 @@ pub async fn ablehnungen(req: Request, next: Next) -> Response {
 /// HSTS under an https `PUBLIC_URL`: a year, subdomains included (the authority's host
 /// serves nothing over plain http once it is on https).
 /// The default policy with further form targets (the origins of the OpenID providers).
-pub fn csp_mit_formularzielen(ziele: &[String]) -> String {
+pub fn csp_header(ziele: &[String]) -> HeaderValue {
     let mut csp = CSP.to_string();
     for z in ziele {
         csp.push(' ');
         csp.push_str(z);
     }
-    csp
+    HeaderValue::from_str(&csp).unwrap_or_else(|_| HeaderValue::from_static(CSP))
 }
 
 pub const HSTS: &str = "max-age=31536000; includeSubDomains";
@@ -97,7 +97,7 @@ pub async fn headers(State(st): State<AppState>, req: Request, next: Next) -> Re
     // whose form-action also names the OpenID providers (sign-in and sign-out forms end
     // there with a redirect).
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        h.insert(header::CONTENT_SECURITY_POLICY, st.oidc.csp().clone());
+        h.insert(header::CONTENT_SECURITY_POLICY, st.csp.clone());
     }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

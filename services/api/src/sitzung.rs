@@ -54,6 +54,25 @@ pub async fn resolve_session(
                         // A staff provider, or one no longer configured: the tenant only.
                         Some(_) => Anmeldeweg::Behoerdenkonto,
                     };
+                    // The way in bounds the role: a citizens' provider opens applicant
+                    // memberships only, an authority's provider its own authority only.
+                    // A session that got around that (by any path) is no session.
+                    let passt = match weg {
+                        Anmeldeweg::Passwort => true,
+                        Anmeldeweg::Servicekonto => member.role == Role::Antragsteller,
+                        Anmeldeweg::Behoerdenkonto => s
+                            .anbieter
+                            .as_deref()
+                            .and_then(|a| state.oidc.anbieter(a))
+                            .is_some_and(|a| {
+                                a.behoerde.as_deref() == Some(member.tenant.slug.as_str())
+                            }),
+                    };
+                    if !passt {
+                        tracing::warn!("session refused: its way in does not allow this role");
+                        req.extensions_mut().insert(None::<SessionInfo>);
+                        return next.run(req).await;
+                    }
                     info = Some(SessionInfo {
                         secret,
                         csrf_token: s.csrf_token,

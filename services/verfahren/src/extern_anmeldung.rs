@@ -38,6 +38,9 @@ pub struct Identitaet {
     pub name: Option<String>,
     pub organisation: Option<String>,
     pub gruppen: Vec<String>,
+    /// The provider reported the groups (the claim was there, and not longer than
+    /// [`MAX_GRUPPEN`]): only then is a missing group a reason to take access away.
+    pub gruppen_gemeldet: bool,
     /// The `acr` claim as the provider sent it.
     pub acr: Option<String>,
 }
@@ -94,6 +97,12 @@ fn organisation_aus(i: &Identitaet) -> Option<String> {
     (!o.is_empty()).then(|| o.to_string())
 }
 
+fn deaktiviert() -> Fehler {
+    Fehler::konflikt(
+        "Ihr Konto bei Plankammer ist deaktiviert. Bitte wenden Sie sich an die Bauaufsichtsbehörde.",
+    )
+}
+
 impl Verfahren {
     /// An applicant came back from the citizens' provider.
     pub async fn buerger_extern_anmelden(&self, i: &Identitaet) -> Ergebnis<ExterneAnmeldung> {
@@ -102,6 +111,9 @@ impl Verfahren {
         let mut tx = self.db.begin().await?;
         let user_id = match Db::identitaet(&mut tx, &i.anbieter, &i.subject).await? {
             Some(uid) => {
+                if Db::konto_deaktiviert(&mut tx, uid).await? {
+                    return Err(deaktiviert());
+                }
                 Db::identitaet_gesehen(&mut tx, &i.anbieter, &i.subject, niveau, now).await?;
                 uid
             }
@@ -194,24 +206,36 @@ impl Verfahren {
             )
         })?;
         let mut tx = self.db.begin().await?;
-        if Db::mitgliedschaft_in(&mut tx, user_id, tenant_id)
-            .await?
-            .is_none()
-        {
-            Db::add_membership(&mut tx, user_id, tenant_id, Role::Antragsteller, now).await?;
-            Db::audit(
-                &mut tx,
-                AuditEvent {
-                    tenant_id: Some(tenant_id),
-                    actor_user_id: Some(user_id),
-                    action: "member.add",
-                    object_type: "user",
-                    object_id: Some(user_id.to_string()),
-                    detail: json!({ "role": "antragsteller", "via": "oidc" }),
-                },
-                now,
-            )
-            .await?;
+        match Db::mitgliedschaft_in(&mut tx, user_id, tenant_id).await? {
+            Some((Role::Antragsteller, false)) => {}
+            Some((Role::Antragsteller, true)) => {
+                return Err(Fehler::konflikt(
+                    "Ihr Zugang zu dieser Bauaufsichtsbehörde ist gesperrt. Bitte wenden Sie sich an die Behörde.",
+                ));
+            }
+            // A staff membership is never opened through the citizens' provider (no second
+            // factor, no directory): the person signs in the way their authority set.
+            Some(_) => {
+                return Err(Fehler::konflikt(
+                    "Ihr Konto gehört zu den Beschäftigten dieser Behörde. Bitte melden Sie sich so an, wie Ihre Behörde es vorsieht (Passwort oder Anmeldedienst der Behörde).",
+                ));
+            }
+            None => {
+                Db::add_membership(&mut tx, user_id, tenant_id, Role::Antragsteller, now).await?;
+                Db::audit(
+                    &mut tx,
+                    AuditEvent {
+                        tenant_id: Some(tenant_id),
+                        actor_user_id: Some(user_id),
+                        action: "member.add",
+                        object_type: "user",
+                        object_id: Some(user_id.to_string()),
+                        detail: json!({ "role": "antragsteller", "via": "oidc" }),
+                    },
+                    now,
+                )
+                .await?;
+            }
         }
         tx.commit().await?;
         Ok(())
@@ -219,21 +243,35 @@ impl Verfahren {
 
     /// A person came back from the staff provider of `tenant_id`: their role and Stellen
     /// follow the mapped groups. Without a mapped group the person gets no access (and
-    /// loses the membership they had); the refusal is audited.
+    /// loses the membership they had, unless the admin deactivated it: that stands); the
+    /// refusal is audited. A provider that reported no groups at all (a missing mapper, a
+    /// wrong claim name, a cut list) changes nothing and lets nobody in.
     pub async fn personal_extern_anmelden(
         &self,
         i: &Identitaet,
         tenant_id: i64,
     ) -> Ergebnis<ExterneAnmeldung> {
         let now = now_millis();
+        if !i.gruppen_gemeldet {
+            self.db
+                .audit_now(
+                    AuditEvent {
+                        tenant_id: Some(tenant_id),
+                        actor_user_id: None,
+                        action: "login.oidc.ohne_gruppen",
+                        object_type: "user",
+                        object_id: None,
+                        detail: json!({ "anbieter": i.anbieter }),
+                    },
+                    now,
+                )
+                .await?;
+            return Err(Fehler::konflikt(
+                "Der Anmeldedienst Ihrer Behörde hat keine Gruppen übermittelt; ohne sie kann Plankammer Ihnen keine Rolle geben. Bitte wenden Sie sich an die Administration Ihrer Behörde.",
+            ));
+        }
         let zuordnungen = self.db.gruppenzuordnungen(tenant_id).await?;
-        let gruppen: Vec<&str> = i
-            .gruppen
-            .iter()
-            .take(MAX_GRUPPEN)
-            .map(String::as_str)
-            .filter(|g| g.len() <= MAX_GRUPPENNAME)
-            .collect();
+        let gruppen: Vec<&str> = i.gruppen.iter().map(String::as_str).collect();
         let passend: Vec<&Gruppenzuordnung> = zuordnungen
             .iter()
             .filter(|z| gruppen.contains(&z.gruppe.as_str()))
@@ -242,18 +280,30 @@ impl Verfahren {
         let niveau = i.niveau().map(|n| n.code());
         let mut tx = self.db.begin().await?;
         let verknuepft = Db::identitaet(&mut tx, &i.anbieter, &i.subject).await?;
+        if let Some(uid) = verknuepft
+            && Db::konto_deaktiviert(&mut tx, uid).await?
+        {
+            return Err(deaktiviert());
+        }
         let Some(rolle) = rolle else {
-            // No mapped group: no access, and an existing membership ends now.
+            // No mapped group: no access, and the membership ends now (with its sessions,
+            // tokens and the Stellen the mapping gave). A deactivated membership stays as
+            // the admin left it; its sessions end all the same.
             let entfernt = match verknuepft {
                 Some(uid) => {
-                    let verwaltete: Vec<i64> =
-                        zuordnungen.iter().filter_map(|z| z.stelle_id).collect();
-                    for s in Db::stellen_des_mitglieds(&mut tx, uid, tenant_id).await? {
-                        if verwaltete.contains(&s) {
-                            Db::entferne_stellenmitglied_in(&mut tx, s, uid).await?;
-                        }
+                    for s in Db::stellen_durch_anmeldedienst(&mut tx, uid, tenant_id).await? {
+                        Db::entferne_stellenmitglied_in(&mut tx, s, uid).await?;
                     }
-                    Db::mitgliedschaft_entfernen(&mut tx, uid, tenant_id, now).await?
+                    match Db::mitgliedschaft_in(&mut tx, uid, tenant_id).await? {
+                        Some((_, true)) => {
+                            Db::zugaenge_beenden(&mut tx, uid, tenant_id, now).await?;
+                            false
+                        }
+                        Some(_) => {
+                            Db::mitgliedschaft_entfernen(&mut tx, uid, tenant_id, now).await?
+                        }
+                        None => false,
+                    }
                 }
                 None => false,
             };
@@ -331,18 +381,15 @@ impl Verfahren {
             }
             Some(_) => {}
         }
-        // The Stellen the mappings name: joined where a group maps to them, left where
-        // none does any more. Stellen no mapping names are the admin's to manage.
-        let verwaltete: Vec<i64> = zuordnungen.iter().filter_map(|z| z.stelle_id).collect();
+        // The Stellen the mapped groups name: joined; those the mapping gave earlier and no
+        // group names any more (or whose mapping was deleted): left. Memberships an admin
+        // gave are the admin's.
         let soll: Vec<i64> = passend.iter().filter_map(|z| z.stelle_id).collect();
-        let ist = Db::stellen_des_mitglieds(&mut tx, user_id, tenant_id).await?;
-        for s in soll.iter().filter(|s| !ist.contains(s)) {
-            Db::neues_stellenmitglied(&mut tx, *s, user_id).await?;
+        let ist = Db::stellen_durch_anmeldedienst(&mut tx, user_id, tenant_id).await?;
+        for s in &soll {
+            Db::stellenmitglied_durch_anmeldedienst(&mut tx, *s, user_id).await?;
         }
-        for s in ist
-            .iter()
-            .filter(|s| verwaltete.contains(s) && !soll.contains(s))
-        {
+        for s in ist.iter().filter(|s| !soll.contains(s)) {
             Db::entferne_stellenmitglied_in(&mut tx, *s, user_id).await?;
         }
         tx.commit().await?;
@@ -451,8 +498,13 @@ impl Verfahren {
                 ));
             }
             (Role::Fachstelle, Some(s)) => {
+                // Only the tenant's own Stellen: members of Land-wide ones are the
+                // operator's to choose.
                 let stellen = self.db.stellen_fuer(akteur.tenant_id).await?;
-                if !stellen.iter().any(|st| st.id == s) {
+                if !stellen
+                    .iter()
+                    .any(|st| st.id == s && st.tenant_id == Some(akteur.tenant_id))
+                {
                     return Err(Fehler::ungueltig("Diese Stelle gibt es hier nicht."));
                 }
                 Some(s)
@@ -517,19 +569,31 @@ impl Verfahren {
     }
 
     /// Switches local passwords of the tenant's staff on or off and sets the least trust
-    /// level for submitting. Switching local passwords off needs a staff provider for the
-    /// tenant (`hat_anbieter`), or nobody could sign in any more.
+    /// level for submitting. Switching local passwords off needs the tenant's staff
+    /// provider (`anbieter`, its id) and every active staff account linked to it (each
+    /// signs in there once, or links it under „Mein Konto“), or someone would be locked out.
     pub async fn anmeldeeinstellungen_setzen(
         &self,
         akteur: &Akteur,
         e: &Anmeldeeinstellungen,
-        hat_anbieter: bool,
+        anbieter: Option<&str>,
     ) -> Ergebnis<()> {
         nur_admin(akteur)?;
-        if !e.lokale_anmeldung && !hat_anbieter {
-            return Err(Fehler::ungueltig(
-                "Die Anmeldung mit Passwort lässt sich nur abschalten, wenn für Ihre Behörde ein Anmeldedienst eingerichtet ist.",
-            ));
+        if !e.lokale_anmeldung {
+            let Some(anbieter) = anbieter else {
+                return Err(Fehler::ungueltig(
+                    "Die Anmeldung mit Passwort lässt sich nur abschalten, wenn für Ihre Behörde ein Anmeldedienst eingerichtet ist.",
+                ));
+            };
+            let offen = self
+                .db
+                .beschaeftigte_ohne_anbieter(akteur.tenant_id, anbieter)
+                .await?;
+            if offen > 0 {
+                return Err(Fehler::ungueltig(format!(
+                    "{offen} Beschäftigte haben ihr Konto noch nicht mit dem Anmeldedienst verbunden und könnten sich ohne Passwort nicht mehr anmelden. Sie verbinden es, indem sie sich einmal über den Anmeldedienst anmelden oder unter „Mein Konto“ „Jetzt verbinden“ wählen."
+                )));
+            }
         }
         if let Some(n) = e.mindest_niveau.as_deref()
             && Vertrauensniveau::from_code(n).is_none()

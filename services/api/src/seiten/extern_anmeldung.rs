@@ -103,7 +103,11 @@ async fn starten(
     let Some(a) = st.oidc.anbieter(anbieter) else {
         return Err(AppError::NotFound);
     };
-    let beginn = match st.oidc.beginnen(a, &st.config.public_url).await {
+    let beginn = match st
+        .oidc
+        .beginnen(a, &st.config.public_url, verbinden_user_id.is_some())
+        .await
+    {
         Ok(b) => b,
         Err(e) => {
             tracing::warn!(anbieter = %a.id, error = %e, "OIDC sign-in could not start");
@@ -136,6 +140,9 @@ async fn beginnen(
     jar: CookieJar,
     Form(f): Form<BeginnForm>,
 ) -> PageResult<Response> {
+    if st.oidc.anbieter(&f.anbieter).is_none() {
+        return Err(AppError::NotFound);
+    }
     if !st
         .db
         .anfrage_erlaubt(
@@ -166,6 +173,18 @@ async fn verbinden(
     user: CurrentUser,
     Form(f): Form<BeginnForm>,
 ) -> PageResult<Response> {
+    // Only what „Mein Konto“ offers: applicants the citizens' provider, staff their own
+    // authority's provider. Anything else is no provider for this person.
+    let erlaubt = st.oidc.anbieter(&f.anbieter).is_some_and(|a| match a.art {
+        Anbieterart::Buerger => user.role() == plankammer_domain::Role::Antragsteller,
+        Anbieterart::Behoerde => {
+            a.behoerde.as_deref() == Some(user.member().tenant.slug.as_str())
+                && user.role() != plankammer_domain::Role::Antragsteller
+        }
+    });
+    if !erlaubt {
+        return Err(AppError::NotFound);
+    }
     starten(&st, jar, &f.anbieter, "/konto".into(), Some(user.user_id())).await
 }
 
@@ -202,6 +221,7 @@ async fn fehlschlag_audit(
 
 async fn rueckkehr(
     State(st): State<AppState>,
+    axum::Extension(sitzung): axum::Extension<Option<crate::sitzung::SessionInfo>>,
     jar: CookieJar,
     Query(q): Query<Rueckkehr>,
 ) -> PageResult<Response> {
@@ -211,7 +231,10 @@ async fn rueckkehr(
     // The state must be the one this browser started with (login CSRF), …
     let Some(state) = state.filter(|s| im_browser.as_deref() == Some(s.as_str())) else {
         tracing::warn!("OIDC callback refused: state missing or not this browser's");
-        fehlschlag_audit(&st, None, "state").await?;
+        // Audited only when this browser started a sign-in: a bare request writes nothing.
+        if im_browser.is_some() {
+            fehlschlag_audit(&st, None, "state").await?;
+        }
         return fehlerseite(&st, jar, StatusCode::FORBIDDEN, NICHT_HIER_BEGONNEN);
     };
     let state_hash = sha256_hex(&state);
@@ -280,6 +303,11 @@ async fn rueckkehr(
     };
     let jar = ohne_oidc_cookie(jar);
     if let Some(uid) = a.verbinden_user_id {
+        // Linking is for the person who asked for it, still signed in in this browser.
+        if sitzung.as_ref().map(|s| s.member.user.id) != Some(uid) {
+            tracing::warn!("OIDC link refused: the signed-in person is not the one who asked");
+            return fehlerseite(&st, jar, StatusCode::FORBIDDEN, NICHT_HIER_BEGONNEN);
+        }
         return match st.verfahren.identitaet_verbinden(uid, &identitaet).await {
             Ok(()) => Ok((jar, Redirect::to("/konto?verbunden=1")).into_response()),
             Err(e) => Err(e.into()),
@@ -295,10 +323,11 @@ async fn rueckkehr(
                         .personal_extern_anmelden(&identitaet, t.id)
                         .await
                 }
-                Err(_) => {
+                Err(plankammer_storage::StoreError::NotFound) => {
                     tracing::error!(anbieter = %anbieter.id, "staff provider names an unknown tenant");
                     Err(Fehler::KeineBerechtigung)
                 }
+                Err(e) => Err(e.into()),
             }
         }
     };

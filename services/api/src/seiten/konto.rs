@@ -339,6 +339,10 @@ async fn behoerde_wechseln(
         .behoerde_wechseln(user.akteur(), f.behoerde)
         .await?;
     st.db.delete_session(&user.0.secret).await?;
-    let jar = crate::sitzung::sitzung_oeffnen(&st, jar, user.user_id(), f.behoerde).await?;
+    // The new session began the way this one did: same provider, same trust level.
+    let niveau = user.akteur().niveau.map(|n| n.code());
+    let herkunft = user.0.anbieter.as_deref().map(|a| (a, niveau));
+    let jar = crate::sitzung::sitzung_oeffnen_ueber(&st, jar, user.user_id(), f.behoerde, herkunft)
+        .await?;
     Ok((jar, Redirect::to(&weiter)).into_response())
 }

@@ -126,10 +126,13 @@ async fn einstellungen_setzen(
         lokale_anmeldung: f.lokale_anmeldung.is_some(),
         mindest_niveau: Some(f.mindest_niveau).filter(|n| !n.is_empty()),
     };
-    let hat_anbieter = st.oidc.fuer_behoerde(&u.member().tenant.slug).is_some();
+    let anbieter = st
+        .oidc
+        .fuer_behoerde(&u.member().tenant.slug)
+        .map(|a| a.id.clone());
     match st
         .verfahren
-        .anmeldeeinstellungen_setzen(u.akteur(), &e, hat_anbieter)
+        .anmeldeeinstellungen_setzen(u.akteur(), &e, anbieter.as_deref())
         .await
     {
         Ok(()) => Ok(Redirect::to("/verwaltung/anmeldung?ok=gespeichert").into_response()),
