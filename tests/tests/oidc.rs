@@ -477,6 +477,34 @@ async fn tampered_or_replayed_callbacks_and_bad_id_tokens_are_refused() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    // The used code under a fresh sign-in of the attacker's own (a valid state and cookie
+    // of theirs): the provider refuses the code a second time, so no session either.
+    let alter_code = url::Url::parse(&cb)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let angreifer = client();
+    let eigener = bis_zur_rueckkehr(&angreifer, &w.app.url, "servicekonto", "sk-9").await;
+    let mut u = url::Url::parse(&eigener).unwrap();
+    let paare: Vec<(String, String)> = u
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "code" {
+                alter_code.clone()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    u.query_pairs_mut().clear().extend_pairs(paare);
+    let (status, _, body) = rueckkehr(&angreifer, u.as_str()).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("nicht bestätigt"), "{body}");
+    assert!(angemeldet(&w, &angreifer).await.is_none());
 
     // ID tokens the provider's answer carries, altered and re-signed: every one refused,
     // no session, audited.
