@@ -101,6 +101,14 @@ enum XbauCommand {
         #[arg(required = true)]
         dateien: Vec<std::path::PathBuf>,
     },
+    /// Write the XBau messages of a case (1120, 1121, one 1170 per change of state), each
+    /// validated, into a folder as NN_<message>.xml.
+    Export {
+        #[arg(long)]
+        vorgang: i64,
+        #[arg(long)]
+        ordner: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -439,6 +447,25 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
         Some(Command::Stelle { command }) => stelle_command(&config, command).await,
         Some(Command::Jobs { command }) => jobs_command(&config, command).await,
         Some(Command::Inspect { files }) => inspect(&config, files).await,
+        Some(Command::Xbau {
+            command: XbauCommand::Export { vorgang, ordner },
+        }) => {
+            let db = connect(&config).await?;
+            let nachrichten = verfahren(&config, &db)?
+                .xbau_nachrichten(&Betreiber::an_der_konsole(), vorgang)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            std::fs::create_dir_all(&ordner)
+                .with_context(|| format!("creating {}", ordner.display()))?;
+            for (i, n) in nachrichten.iter().enumerate() {
+                let datei = ordner.join(format!("{:02}_{}.xml", i + 1, n.name));
+                std::fs::write(&datei, &n.xml)
+                    .with_context(|| format!("writing {}", datei.display()))?;
+                println!("{}", datei.display());
+            }
+            println!("{} Nachrichten, alle gültig.", nachrichten.len());
+            Ok(())
+        }
         Some(Command::Sandbox { .. } | Command::Frist { .. } | Command::Xbau { .. }) => {
             unreachable!("handled before start-up")
         }

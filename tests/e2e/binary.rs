@@ -93,6 +93,73 @@ async fn xbau_messages_are_checked_offline_against_the_schemas() {
     );
 }
 
+/// `plankammer xbau export`: a real case's messages (the demo's complete case: submitted,
+/// checked, complete) are written, each valid, and read back valid by `xbau pruefen`.
+#[tokio::test]
+async fn a_cases_xbau_messages_are_exported_valid() {
+    let site = Site::new().await;
+    let (code, out) = site.run(&["demo", "--nur-daten"], &[]);
+    assert_eq!(code, 0, "{out}");
+    let db = site.db().await;
+    let fall = site.demo_fall(&db).await;
+    let ordner = site.dir.path().join("xbau");
+    let (code, out) = site.run(
+        &[
+            "xbau",
+            "export",
+            "--vorgang",
+            &fall.id.to_string(),
+            "--ordner",
+            &ordner.display().to_string(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}");
+    let mut dateien: Vec<String> = std::fs::read_dir(&ordner)
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    dateien.sort();
+    assert!(dateien[0].ends_with("01_prozessnachrichten.eingangsbestaetigung.1120.xml"));
+    assert!(dateien[1].ends_with("02_prozessnachrichten.aktenzeichen.1121.xml"));
+    let status: Vec<&String> = dateien
+        .iter()
+        .filter(|d| d.contains("statusFuerAntragsportal.1170"))
+        .collect();
+    assert!(status.len() >= 2, "one per change of state: {dateien:?}");
+    let az = fall.aktenzeichen.unwrap().to_string();
+    let eingang = std::fs::read_to_string(&dateien[0]).unwrap();
+    assert!(
+        eingang.contains(&format!("<vorgang>{az}</vorgang>")),
+        "{eingang}"
+    );
+    let mut args = vec!["xbau", "pruefen"];
+    args.extend(dateien.iter().map(String::as_str));
+    let (code, out) = site.run(&args, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.matches("gültig:").count(), dateien.len(), "{out}");
+    // The same case exported again gives the same messages (stable UUIDs).
+    let (code, _) = site.run(
+        &[
+            "xbau",
+            "export",
+            "--vorgang",
+            &fall.id.to_string(),
+            "--ordner",
+            &site.dir.path().join("xbau2").display().to_string(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0);
+    let zweit = std::fs::read_to_string(
+        site.dir
+            .path()
+            .join("xbau2/01_prozessnachrichten.eingangsbestaetigung.1120.xml"),
+    )
+    .unwrap();
+    assert_eq!(zweit, eingang);
+}
+
 #[tokio::test]
 async fn admin_commands_create_tenants_and_users() {
     let site = Site::new().await;

@@ -38,6 +38,7 @@ pub mod konto;
 pub mod plan;
 pub mod pruefung;
 pub mod verwaltung;
+pub mod xbau;
 pub mod zugang;
 pub mod zugriff;
 pub mod zweitfaktor;

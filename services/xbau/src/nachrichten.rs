@@ -51,6 +51,26 @@ pub fn neue_uuid() -> String {
     )
 }
 
+/// A UUID derived from a name (stable across exports of the same message): the first 16
+/// bytes of its SHA-256, marked as RFC 9562 version 8 (custom).
+pub fn uuid_aus(name: &str) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(name.as_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&d[..16]);
+    b[6] = (b[6] & 0x0f) | 0x80;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
 /// Text for XML content and attribute values.
 pub fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
