@@ -127,6 +127,18 @@ async fn a_cases_xbau_messages_are_exported_valid() {
         .filter(|d| d.contains("statusFuerAntragsportal.1170"))
         .collect();
     assert!(status.len() >= 2, "one per change of state: {dateien:?}");
+    // The formelle Prüfung ended with the documents complete.
+    let pruefung: Vec<String> = dateien
+        .iter()
+        .filter(|d| d.contains("formellePruefung.0201"))
+        .map(|d| std::fs::read_to_string(d).unwrap())
+        .collect();
+    assert!(
+        pruefung
+            .iter()
+            .any(|x| x.contains("<xbau:antragVollstaendig>true</xbau:antragVollstaendig>")),
+        "{pruefung:?}"
+    );
     let az = fall.aktenzeichen.unwrap().to_string();
     let eingang = std::fs::read_to_string(&dateien[0]).unwrap();
     assert!(

@@ -12,5 +12,6 @@ mod openapi;
 mod registrierung;
 mod unterlagen;
 mod web;
+mod xbau;
 mod zugriff;
 mod zweitfaktor;

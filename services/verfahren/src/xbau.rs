@@ -1,16 +1,22 @@
 //! XBau messages of a case (issue 14): built from what the case records, validated before
-//! they are handed out. Today: the Eingangsbestätigung (1120), the Aktenzeichen (1121) and
-//! one status message for the applicant's portal (1170) per change of state. A case
-//! submitted in the browser has Plankammer itself as its portal.
+//! they are handed out. Today: the Eingangsbestätigung (1120), the Aktenzeichen (1121), the
+//! result of the formelle Prüfung (0201: one per Nachforderung with its Befunde and
+//! deadline, one when the documents were declared complete) and one status message for the
+//! applicant's portal (1170) per change of state. A case submitted in the browser has
+//! Plankammer itself as its portal.
 
 use crate::Verfahren;
 use crate::akteur::Betreiber;
 use crate::fehler::{Ergebnis, Fehler};
 use chrono::{TimeZone, Utc};
+use plankammer_domain::frist::FristArt;
+use plankammer_domain::vorgang::Zustand;
 use plankammer_xbau::nachrichten::{
-    Aktenzeichenmitteilung, Behoerde, Bezug, Eingangsbestaetigung, Kopf, StatusFuerAntragsportal,
-    aktenzeichen, eingangsbestaetigung, status_fuer_antragsportal, uuid_aus,
+    Aktenzeichenmitteilung, Befundzeile, Behoerde, Bezug, Eingangsbestaetigung, FormellePruefung,
+    Kopf, StatusFuerAntragsportal, aktenzeichen, eingangsbestaetigung, formelle_pruefung,
+    status_fuer_antragsportal, uuid_aus,
 };
+use std::collections::BTreeMap;
 
 /// One outgoing message: its type's name (the file name's stem) and its XML.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +86,68 @@ impl Verfahren {
                 }),
             ));
         }
-        for e in self.db.ereignisse(a.id).await? {
+        // The formelle Prüfung: each Nachforderung round with its Befunde and deadline.
+        let anlagearten: BTreeMap<i64, String> = self
+            .db
+            .dokumente(a.id)
+            .await?
+            .into_iter()
+            .filter_map(|d| d.anlageart.map(|x| (d.id, x.code().to_string())))
+            .collect();
+        let mut runden: BTreeMap<i64, Vec<plankammer_storage::antrag::Befund>> = BTreeMap::new();
+        for b in self.db.befunde(a.id).await? {
+            runden.entry(b.runde).or_default().push(b);
+        }
+        let nachforderungsfristen: Vec<_> = self
+            .db
+            .fristen(a.id)
+            .await?
+            .into_iter()
+            .filter(|f| f.art == FristArt::Nachforderung)
+            .collect();
+        for (i, (runde, befunde)) in runden.iter().enumerate() {
+            let at = befunde
+                .iter()
+                .map(|b| b.created_at)
+                .max()
+                .unwrap_or(a.created_at);
+            aus.push((
+                "baugenehmigung.formellePruefung.0201".to_string(),
+                formelle_pruefung(&FormellePruefung {
+                    kopf: kopf("0201", &format!("runde-{runde}"), at),
+                    bezug: bezug.clone(),
+                    vollstaendig: false,
+                    befunde: befunde
+                        .iter()
+                        .map(|b| Befundzeile {
+                            art: b.code.clone(),
+                            anlageart: b.dokument_id.and_then(|d| anlagearten.get(&d).cloned()),
+                            beschreibung: b.text.clone(),
+                        })
+                        .collect(),
+                    frist: nachforderungsfristen.get(i).map(|f| f.ende),
+                    anschreiben: None,
+                }),
+            ));
+        }
+        let ereignisse = self.db.ereignisse(a.id).await?;
+        if let Some(e) = ereignisse
+            .iter()
+            .find(|e| e.zustand == Some(Zustand::Vollstaendig))
+        {
+            aus.push((
+                "baugenehmigung.formellePruefung.0201".to_string(),
+                formelle_pruefung(&FormellePruefung {
+                    kopf: kopf("0201", "vollstaendig", e.at),
+                    bezug: bezug.clone(),
+                    vollstaendig: true,
+                    befunde: Vec::new(),
+                    frist: None,
+                    anschreiben: Some(e.text.clone()),
+                }),
+            ));
+        }
+        for e in ereignisse {
             let Some(status) = e.status_code else {
                 continue;
             };

@@ -84,7 +84,27 @@ mod tests {
             kopf: kopf(),
             bezug: bezug(),
         });
+        let pruefung = formelle_pruefung(&FormellePruefung {
+            kopf: kopf(),
+            bezug: bezug(),
+            vollstaendig: false,
+            befunde: vec![
+                Befundzeile {
+                    art: "1".into(),
+                    anlageart: Some("2001".into()),
+                    beschreibung: "Die Grundrisse sind nicht bemaßt.".into(),
+                },
+                Befundzeile {
+                    art: "2".into(),
+                    anlageart: None,
+                    beschreibung: "Der Lageplan fehlt.".into(),
+                },
+            ],
+            frist: chrono::NaiveDate::from_ymd_opt(2027, 1, 15),
+            anschreiben: Some("Bitte reichen Sie die Unterlagen nach.".into()),
+        });
         for (name, xml) in [
+            ("formelle_pruefung_0201", &pruefung),
             ("status_1170", &status),
             ("eingangsbestaetigung_1120", &eingang),
             ("aktenzeichen_1121", &az),

@@ -219,3 +219,96 @@ pub fn aktenzeichen(n: &Aktenzeichenmitteilung) -> String {
     inhalt.push_str(&bezug(&n.bezug));
     wurzel_kernmodul("prozessnachrichten.aktenzeichen.1121", &inhalt)
 }
+
+/// The XBau 2.6 header (`nachrichtenkopf.g2g`, unqualified) for message type `typ`
+/// (e.g. `0201`).
+fn kopf_xbau(k: &Kopf, typ: &str) -> String {
+    format!(
+        "<nachrichtenkopf.g2g><identifikation.nachricht><nachrichtenUUID>{}</nachrichtenUUID>\
+         <nachrichtentyp listURI=\"urn:xoev-de:xbau:codeliste:xbau-nachrichten\" listVersionID=\"4.0\"><code>{typ}</code></nachrichtentyp>\
+         <erstellungszeitpunkt>{}</erstellungszeitpunkt></identifikation.nachricht>{}{}</nachrichtenkopf.g2g>",
+        esc(&k.uuid),
+        k.erstellt.to_rfc3339_opts(SecondsFormat::Secs, true),
+        behoerde("leser", &k.leser),
+        behoerde("autor", &k.autor),
+    )
+}
+
+fn wurzel_xbau(name: &str, inhalt: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xbau:{name} xmlns:xbau=\"{}\" produkt=\"{PRODUKT}\" produkthersteller=\"{}\" produktversion=\"{}\" standard=\"XBau-Hochbau\" version=\"2.6\">{inhalt}</xbau:{name}>\n",
+        crate::pruefung::NS_XBAU,
+        esc(PRODUKTHERSTELLER),
+        env!("CARGO_PKG_VERSION"),
+    )
+}
+
+/// One Befund of the formelle Prüfung.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Befundzeile {
+    /// `formellebefundeart` 2.0 code.
+    pub art: String,
+    /// The `anlagen` 3.0 code of the document it concerns, if one.
+    pub anlageart: Option<String>,
+    pub beschreibung: String,
+}
+
+/// `baugenehmigung.formellePruefung.0201`: the result of the formelle Prüfung — complete,
+/// or the Befunde with the deadline to answer them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormellePruefung {
+    pub kopf: Kopf,
+    pub bezug: Bezug,
+    pub vollstaendig: bool,
+    pub befunde: Vec<Befundzeile>,
+    pub frist: Option<NaiveDate>,
+    pub anschreiben: Option<String>,
+}
+
+pub fn formelle_pruefung(n: &FormellePruefung) -> String {
+    let mut inhalt = kopf_xbau(&n.kopf, "0201");
+    let b = bezug(&n.bezug);
+    if !b.is_empty() {
+        inhalt.push_str(
+            &b.replace("<bezug>", "<xbau:bezug>")
+                .replace("</bezug>", "</xbau:bezug>"),
+        );
+    }
+    inhalt.push_str(&format!(
+        "<xbau:antragVollstaendig>{}</xbau:antragVollstaendig>",
+        n.vollstaendig
+    ));
+    if !n.befunde.is_empty() || n.frist.is_some() {
+        inhalt.push_str("<xbau:befundFrist>");
+        if !n.befunde.is_empty() {
+            inhalt.push_str("<xbau:befundliste>");
+            for b in &n.befunde {
+                inhalt.push_str("<xbau:befund>");
+                inhalt.push_str(&format!(
+                    "<xbau:artDesBefundes listURI=\"urn:xoev-de:xbau:codeliste:formellebefundeart\" listVersionID=\"2.0\"><code>{}</code></xbau:artDesBefundes>",
+                    esc(&b.art)
+                ));
+                if let Some(a) = &b.anlageart {
+                    inhalt.push_str(&format!(
+                        "<xbau:betroffeneAnlage listVersionID=\"3.0\"><code>{}</code></xbau:betroffeneAnlage>",
+                        esc(a)
+                    ));
+                }
+                inhalt.push_str(&text("xbau:beschreibung", &b.beschreibung));
+                inhalt.push_str("</xbau:befund>");
+            }
+            inhalt.push_str("</xbau:befundliste>");
+        }
+        if let Some(f) = n.frist {
+            inhalt.push_str(&format!(
+                "<xbau:frist>{}</xbau:frist>",
+                f.format("%Y-%m-%d")
+            ));
+        }
+        inhalt.push_str("</xbau:befundFrist>");
+    }
+    if let Some(a) = &n.anschreiben {
+        inhalt.push_str(&text("xbau:anschreiben", a));
+    }
+    wurzel_xbau("baugenehmigung.formellePruefung.0201", &inhalt)
+}
