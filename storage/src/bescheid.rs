@@ -457,4 +457,14 @@ impl Db {
             .await?;
         Ok(())
     }
+
+    /// The size of a stored blob (the Bescheid PDF's, say), if it is registered.
+    pub async fn blob_groesse(&self, sha256: &str) -> Result<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT groesse FROM blobs WHERE sha256 = $1")
+                .bind(sha256)
+                .fetch_optional(self.pool())
+                .await?,
+        )
+    }
 }

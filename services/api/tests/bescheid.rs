@@ -447,6 +447,41 @@ async fn draft_carries_over_validates_issues_and_the_architect_downloads() {
     assert!(html.contains("data-erlassen=\"ja\""));
     assert_eq!(app.db.antrag(w.fall).await.unwrap().zustand, "genehmigt");
 
+    // The issued Bescheid as XBau 0205: valid, with its Nebenbestimmung and the files
+    // beside it (the Bescheid PDF and the stamped plans, each with size and SHA-256).
+    let nachrichten = app
+        .verfahren
+        .xbau_nachrichten(&plankammer_verfahren::Betreiber::an_der_konsole(), w.fall)
+        .await
+        .unwrap();
+    let b = nachrichten
+        .iter()
+        .find(|n| n.name == "baugenehmigung.bescheid.0205")
+        .expect("the Bescheid as 0205");
+    assert!(
+        b.xml
+            .contains("<xbau:istGenehmigung>true</xbau:istGenehmigung>")
+    );
+    assert!(b.xml.contains("<xbau:nebenbestimmung>"), "{}", b.xml);
+    let akte = app.db.aktueller_bescheid(w.fall).await.unwrap().unwrap();
+    let plaene = app.db.bescheid_plaene(akte.id).await.unwrap();
+    let gestempelt = plaene
+        .iter()
+        .filter(|p| p.gestempelt_version_id.is_some())
+        .count();
+    assert!(gestempelt >= 1);
+    assert_eq!(
+        b.xml.matches("<anlage>").count(),
+        1 + gestempelt,
+        "{}",
+        b.xml
+    );
+    assert!(b.xml.contains(&format!(
+        "hashValue=\"sha256:{}\"",
+        akte.pdf_sha256.clone().unwrap()
+    )));
+    plankammer_xbau::pruefen(b.xml.as_bytes()).unwrap();
+
     // The architect: the section on the case page, both downloads audited as attachments.
     let (arch, _) = app.login("architektin@example.org").await;
     let (s, html) = get(&arch, format!("{}/vorgaenge/{}", app.url, w.fall)).await;

@@ -9,6 +9,7 @@ use crate::Verfahren;
 use crate::akteur::Betreiber;
 use crate::fehler::{Ergebnis, Fehler};
 use chrono::{TimeZone, Utc};
+use plankammer_domain::bescheid::Tenor;
 use plankammer_domain::frist::FristArt;
 use plankammer_domain::vorgang::Zustand;
 use plankammer_xbau::nachrichten::{
@@ -16,6 +17,7 @@ use plankammer_xbau::nachrichten::{
     Kopf, StatusFuerAntragsportal, aktenzeichen, eingangsbestaetigung, formelle_pruefung,
     status_fuer_antragsportal, uuid_aus,
 };
+use plankammer_xbau::nachrichten::{AnlageMeta, BescheidNachricht, NebenbestimmungZeile, bescheid};
 use std::collections::BTreeMap;
 
 /// One outgoing message: its type's name (the file name's stem) and its XML.
@@ -144,6 +146,64 @@ impl Verfahren {
                     befunde: Vec::new(),
                     frist: None,
                     anschreiben: Some(e.text.clone()),
+                }),
+            ));
+        }
+        // The Bescheid, once issued, with its PDF and the stamped plans beside it.
+        if let Some(b) = self.db.aktueller_bescheid(a.id).await?
+            && b.ist_erlassen()
+        {
+            let mut beilagen = Vec::new();
+            if let Some(sha) = &b.pdf_sha256 {
+                let nummer = b.nummer.clone().unwrap_or_default();
+                beilagen.push(AnlageMeta {
+                    bezeichnung: format!("{} Nr. {nummer}", b.inhalt.tenor.bezeichnung()),
+                    anlageart: None,
+                    version: Some(1),
+                    mime_type: "application/pdf".into(),
+                    dokument_id: format!("urn:plankammer:bescheid:{}", b.id),
+                    dateiname: format!("bescheid-{}.pdf", nummer.replace('/', "-")),
+                    groesse: self.db.blob_groesse(sha).await?.unwrap_or(1).max(1) as u64,
+                    sha256: sha.clone(),
+                });
+            }
+            for p in self.db.bescheid_plaene(b.id).await? {
+                let Some(vid) = p.gestempelt_version_id else {
+                    continue;
+                };
+                let v = self.db.version(vid).await?;
+                beilagen.push(AnlageMeta {
+                    bezeichnung: format!("{} (mit Genehmigungsvermerk)", p.bezeichnung),
+                    anlageart: p.anlageart.map(|x| x.code().to_string()),
+                    version: Some(v.nummer.max(1) as u64),
+                    mime_type: "application/pdf".into(),
+                    dokument_id: format!("urn:plankammer:version:{}", v.id),
+                    dateiname: v.dateiname.clone(),
+                    groesse: v.groesse.max(1) as u64,
+                    sha256: v.sha256.clone(),
+                });
+            }
+            let at = b.erlassen_at.unwrap_or(b.created_at);
+            aus.push((
+                "baugenehmigung.bescheid.0205".to_string(),
+                bescheid(&BescheidNachricht {
+                    kopf: kopf("0205", &b.id.to_string(), at),
+                    bezug: bezug.clone(),
+                    ist_genehmigung: b.inhalt.tenor == Tenor::Genehmigung,
+                    nebenbestimmungen: b
+                        .inhalt
+                        .nebenbestimmungen
+                        .iter()
+                        .map(|n| NebenbestimmungZeile {
+                            art: n.art.clone(),
+                            text: n.text.clone(),
+                        })
+                        .collect(),
+                    begruendung: Some(b.inhalt.begruendung.clone())
+                        .filter(|t| !t.trim().is_empty()),
+                    rechtsbehelfsbelehrung: Some(b.inhalt.rechtsbehelfsbelehrung.clone())
+                        .filter(|t| !t.trim().is_empty()),
+                    anlagen: beilagen,
                 }),
             ));
         }

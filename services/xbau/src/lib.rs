@@ -103,7 +103,33 @@ mod tests {
             frist: chrono::NaiveDate::from_ymd_opt(2027, 1, 15),
             anschreiben: Some("Bitte reichen Sie die Unterlagen nach.".into()),
         });
+        let bescheid_xml = bescheid(&BescheidNachricht {
+            kopf: kopf(),
+            bezug: bezug(),
+            ist_genehmigung: true,
+            nebenbestimmungen: vec![NebenbestimmungZeile {
+                art: "2".into(),
+                text: "Die Zufahrt ist für die Feuerwehr freizuhalten.".into(),
+            }],
+            begruendung: Some(
+                "Das Vorhaben entspricht den öffentlich-rechtlichen Vorschriften.".into(),
+            ),
+            rechtsbehelfsbelehrung: Some(
+                "Gegen diesen Bescheid kann Widerspruch erhoben werden.".into(),
+            ),
+            anlagen: vec![AnlageMeta {
+                bezeichnung: "Baugenehmigung Nr. BG-2026-0001".into(),
+                anlageart: None,
+                version: Some(1),
+                mime_type: "application/pdf".into(),
+                dokument_id: "urn:plankammer:bescheid:1".into(),
+                dateiname: "bescheid.pdf".into(),
+                groesse: 12345,
+                sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+            }],
+        });
         for (name, xml) in [
+            ("bescheid_0205", &bescheid_xml),
             ("formelle_pruefung_0201", &pruefung),
             ("status_1170", &status),
             ("eingangsbestaetigung_1120", &eingang),

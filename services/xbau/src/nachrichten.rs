@@ -312,3 +312,110 @@ pub fn formelle_pruefung(n: &FormellePruefung) -> String {
     }
     wurzel_xbau("baugenehmigung.formellePruefung.0201", &inhalt)
 }
+
+/// A file beside a message (XBau intends the bytes to travel next to the XML): what it is
+/// and how to check it (size and SHA-256).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnlageMeta {
+    pub bezeichnung: String,
+    /// `anlagen` 3.0 code.
+    pub anlageart: Option<String>,
+    pub version: Option<u64>,
+    pub mime_type: String,
+    /// A stable id of the file (Plankammer's document version).
+    pub dokument_id: String,
+    pub dateiname: String,
+    pub groesse: u64,
+    pub sha256: String,
+}
+
+fn anlagen(liste: &[AnlageMeta]) -> String {
+    if liste.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("<xbau:anlagen>");
+    for a in liste {
+        s.push_str("<anlage>");
+        s.push_str(&format!(
+            "<bezeichnung>{}</bezeichnung>",
+            esc(&a.bezeichnung)
+        ));
+        if let Some(v) = a.version {
+            s.push_str(&format!("<versionsnummer>{v}</versionsnummer>"));
+        }
+        if let Some(art) = &a.anlageart {
+            s.push_str(&format!(
+                "<anlageart listVersionID=\"3.0\"><code>{}</code></anlageart>",
+                esc(art)
+            ));
+        }
+        s.push_str(&format!(
+            // XBau leaves the list of media types open: the IANA registry (RFC 6838).
+            "<mimeType listURI=\"urn:ietf:rfc:6838\" listVersionID=\"2013\"><code>{}</code></mimeType>",
+            esc(&a.mime_type)
+        ));
+        s.push_str(&format!(
+            "<anhangOderVerlinkung><anhang filesize=\"{}\" hashValue=\"sha256:{}\"><dokumentid>{}</dokumentid><dateiname>{}</dateiname></anhang></anhangOderVerlinkung>",
+            a.groesse.max(1),
+            esc(&a.sha256),
+            esc(&a.dokument_id),
+            esc(&a.dateiname)
+        ));
+        s.push_str("</anlage>");
+    }
+    s.push_str("</xbau:anlagen>");
+    s
+}
+
+/// One Nebenbestimmung of a Bescheid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NebenbestimmungZeile {
+    /// `nebenbestimmungart` 3.0 code.
+    pub art: String,
+    pub text: String,
+}
+
+/// `baugenehmigung.bescheid.0205`: the Bescheid, with the Bescheid PDF and the stamped
+/// plans as files beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BescheidNachricht {
+    pub kopf: Kopf,
+    pub bezug: Bezug,
+    pub ist_genehmigung: bool,
+    pub nebenbestimmungen: Vec<NebenbestimmungZeile>,
+    pub begruendung: Option<String>,
+    pub rechtsbehelfsbelehrung: Option<String>,
+    pub anlagen: Vec<AnlageMeta>,
+}
+
+pub fn bescheid(n: &BescheidNachricht) -> String {
+    let mut inhalt = kopf_xbau(&n.kopf, "0205");
+    let b = bezug(&n.bezug);
+    if !b.is_empty() {
+        inhalt.push_str(
+            &b.replace("<bezug>", "<xbau:bezug>")
+                .replace("</bezug>", "</xbau:bezug>"),
+        );
+    }
+    inhalt.push_str("<xbau:bescheid>");
+    inhalt.push_str(&format!(
+        "<xbau:tenor><xbau:istGenehmigung>{}</xbau:istGenehmigung></xbau:tenor>",
+        n.ist_genehmigung
+    ));
+    for nb in &n.nebenbestimmungen {
+        inhalt.push_str(&format!(
+            "<xbau:nebenbestimmung><xbau:art listURI=\"urn:xoev-de:xbau:codeliste:nebenbestimmungart\" listVersionID=\"3.0\"><code>{}</code></xbau:art>{}</xbau:nebenbestimmung>",
+            esc(&nb.art),
+            text_formatiert("xbau:nebenbestimmung", &nb.text)
+        ));
+    }
+    if let Some(b) = &n.begruendung {
+        inhalt.push_str(&text_formatiert("xbau:begruendung", b));
+    }
+    if let Some(r) = &n.rechtsbehelfsbelehrung {
+        inhalt.push_str(&text("xbau:rechtshelfsbelehrung", r));
+    }
+    inhalt.push_str("</xbau:bescheid>");
+    inhalt.push_str(&anlagen(&n.anlagen));
+    wurzel_xbau("baugenehmigung.bescheid.0205", &inhalt)
+}
