@@ -98,6 +98,10 @@ enum XbauCommand {
     /// line per file (`gültig: <message>` or its findings with XBau error codes). Exit code
     /// 1 when any file is not valid.
     Pruefen {
+        /// Write a refusal (`prozessnachrichten.rueckweisung.G2G.1100`, itself validated)
+        /// for each message that is not valid into this folder, as `<file>.1100.xml`.
+        #[arg(long)]
+        antworten: Option<std::path::PathBuf>,
         #[arg(required = true)]
         dateien: Vec<std::path::PathBuf>,
     },
@@ -260,10 +264,10 @@ fn main() -> std::process::ExitCode {
     }
     // Checking XBau messages is offline work too.
     if let Some(Command::Xbau {
-        command: XbauCommand::Pruefen { dateien },
+        command: XbauCommand::Pruefen { dateien, antworten },
     }) = &cli.command
     {
-        return xbau_pruefen(dateien);
+        return xbau_pruefen(dateien, antworten.as_deref());
     }
     let config = match Config::from_env() {
         Ok(c) => c,
@@ -473,7 +477,10 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
 }
 
 /// `plankammer xbau pruefen`: every file checked, every finding printed.
-fn xbau_pruefen(dateien: &[std::path::PathBuf]) -> std::process::ExitCode {
+fn xbau_pruefen(
+    dateien: &[std::path::PathBuf],
+    antworten: Option<&std::path::Path>,
+) -> std::process::ExitCode {
     let mut alle_gueltig = true;
     for d in dateien {
         let name = d.display();
@@ -497,8 +504,14 @@ fn xbau_pruefen(dateien: &[std::path::PathBuf]) -> std::process::ExitCode {
             Err(befunde) => {
                 alle_gueltig = false;
                 println!("{name}: ungültig");
-                for b in befunde {
+                for b in &befunde {
                     println!("  {b}");
+                }
+                if let Some(ordner) = antworten {
+                    match xbau_rueckweisung(d, &inhalt, &befunde, ordner) {
+                        Ok(p) => println!("  Rückweisung: {}", p.display()),
+                        Err(e) => println!("  Rückweisung nicht geschrieben: {e}"),
+                    }
                 }
             }
         }
@@ -508,6 +521,43 @@ fn xbau_pruefen(dateien: &[std::path::PathBuf]) -> std::process::ExitCode {
     } else {
         std::process::ExitCode::FAILURE
     }
+}
+
+/// The refusal of one message, validated like every outgoing message.
+fn xbau_rueckweisung(
+    datei: &std::path::Path,
+    inhalt: &[u8],
+    befunde: &[plankammer_xbau::Befund],
+    ordner: &std::path::Path,
+) -> Result<std::path::PathBuf> {
+    use plankammer_xbau::nachrichten::{Behoerde, Kopf, Rueckweisung, neue_uuid, rueckweisung};
+    let behoerde = |k: &str, n: &str| Behoerde {
+        verzeichnisdienst: "DVDV".into(),
+        kennung: k.into(),
+        name: n.into(),
+    };
+    let xml = rueckweisung(&Rueckweisung {
+        kopf: Kopf {
+            uuid: neue_uuid(),
+            erstellt: chrono::Utc::now(),
+            autor: behoerde("plankammer", "Plankammer"),
+            leser: behoerde("absender", "Absender der Nachricht"),
+        },
+        gruende: befunde
+            .iter()
+            .map(|b| (b.kennzahl.code().to_string(), b.to_string()))
+            .collect(),
+        nachricht: Some(inhalt.to_vec()),
+    });
+    let xml = plankammer_xbau::ausgehend("1100", xml)?;
+    std::fs::create_dir_all(ordner)?;
+    let name = datei
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "nachricht".into());
+    let ziel = ordner.join(format!("{name}.1100.xml"));
+    std::fs::write(&ziel, xml)?;
+    Ok(ziel)
 }
 
 fn sandbox_child(aufgabe: &SandboxCommand) -> std::process::ExitCode {

@@ -91,6 +91,25 @@ async fn xbau_messages_are_checked_offline_against_the_schemas() {
         out.contains("fremd"),
         "the finding names the element: {out}"
     );
+    // With --antworten, each refused message gets its refusal (1100), itself valid.
+    let antworten = ordner.join("antworten");
+    let (code, out) = site.run(
+        &[
+            "xbau",
+            "pruefen",
+            "--antworten",
+            &antworten.display().to_string(),
+            &pfad("falsch.xml"),
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "{out}");
+    let zurueck = antworten.join("falsch.xml.1100.xml");
+    let xml = std::fs::read_to_string(&zurueck).expect("the refusal is written");
+    assert!(xml.contains("<code>X001</code>"), "{xml}");
+    let (code, out) = site.run(&["xbau", "pruefen", &zurueck.display().to_string()], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("rueckweisung.G2G.1100"));
 }
 
 /// `plankammer xbau export`: a real case's messages (the demo's complete case: submitted,

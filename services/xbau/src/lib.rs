@@ -128,7 +128,22 @@ mod tests {
                 sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
             }],
         });
+        let zurueck = rueckweisung(&Rueckweisung {
+            kopf: kopf(),
+            gruende: vec![
+                (
+                    "X001".into(),
+                    "Element „unbekannt“: This element is not expected.".into(),
+                ),
+                (
+                    "S000".into(),
+                    "Der Bauantrag nennt keine Bauherrschaft.".into(),
+                ),
+            ],
+            nachricht: Some(b"<x/>".to_vec()),
+        });
         for (name, xml) in [
+            ("rueckweisung_1100", &zurueck),
             ("bescheid_0205", &bescheid_xml),
             ("formelle_pruefung_0201", &pruefung),
             ("status_1170", &status),

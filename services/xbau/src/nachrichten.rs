@@ -419,3 +419,49 @@ pub fn bescheid(n: &BescheidNachricht) -> String {
     inhalt.push_str(&anlagen(&n.anlagen));
     wurzel_xbau("baugenehmigung.bescheid.0205", &inhalt)
 }
+
+/// `prozessnachrichten.rueckweisung.G2G.1100`: a message that cannot be taken, with the
+/// XBau error codes and reasons, and (where small enough) the refused message itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rueckweisung {
+    pub kopf: Kopf,
+    /// (`xbau-fehlerkennzahlen` 2.2 code, text).
+    pub gruende: Vec<(String, String)>,
+    /// The refused message, returned to its sender (base64 in the XML).
+    pub nachricht: Option<Vec<u8>>,
+}
+
+/// Refused messages larger than this are not sent back inside the refusal.
+pub const MAX_ZURUECK: usize = 1024 * 1024;
+
+pub fn rueckweisung(n: &Rueckweisung) -> String {
+    use base64::Engine;
+    let mut inhalt = kopf_kernmodul(&n.kopf, "1100");
+    inhalt.push_str("<rueckweisungDaten>");
+    for (code, text) in &n.gruende {
+        // datatypeC (DIN 91379): typographic quotes become plain ones, control characters go.
+        let text: String = text
+            .chars()
+            .map(|c| match c {
+                '„' | '“' | '”' => '"',
+                '‚' | '‘' | '’' => '\'',
+                '–' | '—' => '-',
+                c => c,
+            })
+            .take(2000)
+            .collect();
+        inhalt.push_str(&format!(
+            "<rueckweisungsgrund><grund listVersionID=\"2.2\"><code>{}</code></grund><fehlertext>{}</fehlertext></rueckweisungsgrund>",
+            esc(code),
+            esc(&text)
+        ));
+    }
+    if let Some(m) = n.nachricht.as_ref().filter(|m| m.len() <= MAX_ZURUECK) {
+        inhalt.push_str(&format!(
+            "<nachricht>{}</nachricht>",
+            base64::engine::general_purpose::STANDARD.encode(m)
+        ));
+    }
+    inhalt.push_str("</rueckweisungDaten>");
+    wurzel_kernmodul("prozessnachrichten.rueckweisung.G2G.1100", &inhalt)
+}
