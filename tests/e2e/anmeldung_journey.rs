@@ -181,6 +181,29 @@ async fn architects_and_staff_get_in_through_providers_and_local_accounts() {
             .contains("Sabine Hoffmann"),
         "the account carries the provider's name"
     );
+    // Mein Konto names the office the provider reported and the linked Servicekonto.
+    r.folge("a.pk-nav__link[href='/konto']").await;
+    r.warte_auf("[data-testid=anmeldedienst-servicekonto]")
+        .await;
+    assert!(
+        r.text("[data-testid=organisation]")
+            .await
+            .contains("Architektur Hoffmann")
+    );
+    assert!(
+        r.text("[data-testid=anmeldedienst-servicekonto]")
+            .await
+            .contains("verbunden")
+    );
+    assert_eq!(
+        r.js("return document.querySelector('[data-testid=anmeldedienst-kassel]') === null")
+            .await,
+        Some(serde_json::Value::Bool(true)),
+        "an applicant is not offered the authority's provider"
+    );
+    r.bild_und_schmal("konto_nach_servicekonto").await;
+    r.gehe("/start").await;
+    r.warte_auf("[data-testid=antrag-neu]").await;
     r.folge("[data-testid=antrag-neu]").await;
     r.warte_auf("[data-testid=angaben-formular]").await;
     r.bild("neuer_antrag_nach_servicekonto").await;

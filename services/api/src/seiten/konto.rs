@@ -128,9 +128,16 @@ async fn konto_page(
             }
             crate::oidc::Anbieterart::Behoerde => {
                 a.behoerde.as_deref() == Some(user.member().tenant.slug.as_str())
+                    && user.role() != plankammer_domain::Role::Antragsteller
             }
         })
-        .map(|a| context! { id => a.id, label => a.label, verbunden => verbunden.contains(&a.id) })
+        .map(|a| {
+            let name = match a.art {
+                crate::oidc::Anbieterart::Buerger => "Servicekonto",
+                crate::oidc::Anbieterart::Behoerde => "Anmeldedienst Ihrer Behörde",
+            };
+            context! { id => a.id, name, verbunden => verbunden.contains(&a.id) }
+        })
         .collect();
     let vorgaenge: Vec<_> = sichtbar
         .into_iter()
