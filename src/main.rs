@@ -459,6 +459,13 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
                 .xbau_nachrichten(&Betreiber::an_der_konsole(), vorgang)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+            // Never mixed with an earlier export: the folder must be new or empty.
+            if std::fs::read_dir(&ordner).is_ok_and(|mut d| d.next().is_some()) {
+                bail!(
+                    "Der Ordner {} ist nicht leer; bitte einen neuen oder leeren Ordner angeben.",
+                    ordner.display()
+                );
+            }
             std::fs::create_dir_all(&ordner)
                 .with_context(|| format!("creating {}", ordner.display()))?;
             for (i, n) in nachrichten.iter().enumerate() {

@@ -64,5 +64,17 @@ async fn the_formelle_pruefung_of_a_case_travels_as_valid_0201_messages() {
     for m in &n {
         plankammer_xbau::pruefen(m.xml.as_bytes()).unwrap_or_else(|b| panic!("{}: {b:?}", m.name));
     }
-    assert!(n.iter().filter(|m| m.name.ends_with("1170")).count() >= 1);
+    // The status message of the Nachforderung names its deadline.
+    let frist_text = format!("<frist>{}</frist>", frist.format("%Y-%m-%d"));
+    assert!(
+        n.iter()
+            .any(|m| m.name.ends_with("1170") && m.xml.contains(&frist_text)),
+        "{n:#?}"
+    );
+    // Exported again: the same messages with the same UUIDs.
+    let wieder = v
+        .xbau_nachrichten(&Betreiber::an_der_konsole(), fall.id)
+        .await
+        .unwrap();
+    assert_eq!(wieder, n);
 }

@@ -107,7 +107,7 @@ impl Verfahren {
             .into_iter()
             .filter(|f| f.art == FristArt::Nachforderung)
             .collect();
-        for (i, (runde, befunde)) in runden.iter().enumerate() {
+        for (runde, befunde) in &runden {
             let at = befunde
                 .iter()
                 .map(|b| b.created_at)
@@ -127,7 +127,7 @@ impl Verfahren {
                             beschreibung: b.text.clone(),
                         })
                         .collect(),
-                    frist: nachforderungsfristen.get(i).map(|f| f.ende),
+                    frist: frist_um(&nachforderungsfristen, at),
                     anschreiben: None,
                 }),
             ));
@@ -217,11 +217,36 @@ impl Verfahren {
                     kopf: kopf("1170", &e.id.to_string(), e.at),
                     bezug: bezug.clone(),
                     status,
-                    frist: None,
+                    // A Nachforderung names its deadline.
+                    frist: if e.zustand == Some(Zustand::Nachforderung) {
+                        frist_um(&nachforderungsfristen, e.at)
+                    } else {
+                        None
+                    },
                     begruendung: Some(e.text.clone()),
                 }),
             ));
         }
+        // Each message's UUID names its key and its content: the same message exported
+        // again keeps its UUID, a changed one (a corrected name, another Befund) gets a
+        // new one, so no receiver drops a correction as a duplicate.
+        let aus: Vec<(String, String)> = aus
+            .into_iter()
+            .map(|(name, xml)| {
+                let platzhalter = xml
+                    .split("<nachrichtenUUID>")
+                    .nth(1)
+                    .and_then(|r| r.split('<').next())
+                    .unwrap_or_default()
+                    .to_string();
+                let inhalt = xml.replacen(&platzhalter, "", 1);
+                let uuid = uuid_aus(&format!(
+                    "{platzhalter}:{}",
+                    plankammer_storage::sha256_hex(&inhalt)
+                ));
+                (name, xml.replacen(&platzhalter, &uuid, 1))
+            })
+            .collect();
         // Validation is CPU work (libxml2): off the async threads.
         tokio::task::spawn_blocking(move || {
             aus.into_iter()
@@ -238,4 +263,14 @@ impl Verfahren {
         .await
         .map_err(Fehler::intern)?
     }
+}
+
+/// The Nachforderung deadline set with the step at `at` (same moment, within a few
+/// seconds).
+fn frist_um(fristen: &[plankammer_storage::antrag::Frist], at: i64) -> Option<chrono::NaiveDate> {
+    fristen
+        .iter()
+        .filter(|f| (f.created_at - at).abs() <= 5_000)
+        .min_by_key(|f| (f.created_at - at).abs())
+        .map(|f| f.ende)
 }

@@ -71,6 +71,47 @@ pub fn uuid_aus(name: &str) -> String {
     )
 }
 
+/// A value for DIN SPEC 91379's datatypes C and D (names, identifiers): characters
+/// outside the common subset of both become their plain form (typographic quotes and
+/// dashes) or `?`; line breaks and tabs become spaces.
+pub fn din(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            ' '..='~' => c,
+            '\u{A0}'..='\u{AC}' | '\u{AE}'..='\u{17E}' | '’' | '€' => c,
+            '„' | '“' | '”' => '"',
+            '‚' | '‘' => '\'',
+            '–' | '—' | '•' | '‐' | '‑' => '-',
+            '\t' | '\n' | '\r' => ' ',
+            _ => '?',
+        })
+        .collect()
+}
+
+/// A file name as XBau's `Dateiname` allows it: letters, digits, German umlauts and a
+/// few signs, and an extension.
+pub fn dateiname(s: &str) -> String {
+    let erlaubt = |c: char| c.is_ascii_alphanumeric() || "ÄÖÜäöüß -_!=+~,;.#°§$%()[]".contains(c);
+    let (stamm, endung) = match s.rsplit_once('.') {
+        Some((a, b))
+            if !a.is_empty() && !b.is_empty() && b.chars().all(|c| c.is_ascii_alphanumeric()) =>
+        {
+            (a, b)
+        }
+        _ => (s, "bin"),
+    };
+    let stamm: String = stamm
+        .chars()
+        .map(|c| if erlaubt(c) { c } else { '_' })
+        .collect();
+    let stamm = if stamm.is_empty() {
+        "datei".to_string()
+    } else {
+        stamm
+    };
+    format!("{stamm}.{endung}")
+}
+
 /// Text for XML content and attribute values.
 pub fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
@@ -83,6 +124,7 @@ pub fn esc(s: &str) -> String {
             '\'' => o.push_str("&apos;"),
             // Characters XML 1.0 does not allow are dropped (they never belong in a message).
             c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            '\u{FFFE}' | '\u{FFFF}' => {}
             c => o.push(c),
         }
     }
@@ -117,9 +159,9 @@ fn text_formatiert(tag: &str, t: &str) -> String {
 fn behoerde(tag: &str, b: &Behoerde) -> String {
     format!(
         "<{tag}><verzeichnisdienst listVersionID=\"2\"><code>{}</code></verzeichnisdienst><kennung>{}</kennung><name>{}</name></{tag}>",
-        esc(&b.verzeichnisdienst),
-        esc(&b.kennung),
-        esc(&b.name)
+        esc(&din(&b.verzeichnisdienst)),
+        esc(&din(&b.kennung)),
+        esc(&din(&b.name))
     )
 }
 
@@ -145,7 +187,7 @@ fn bezug(b: &Bezug) -> String {
         s.push_str(&format!("<referenz>{}</referenz>", esc(r)));
     }
     if let Some(v) = &b.vorgang {
-        s.push_str(&format!("<vorgang>{}</vorgang>", esc(v)));
+        s.push_str(&format!("<vorgang>{}</vorgang>", esc(&din(v))));
     }
     s.push_str("</bezug>");
     s
@@ -359,7 +401,7 @@ fn anlagen(liste: &[AnlageMeta]) -> String {
             a.groesse.max(1),
             esc(&a.sha256),
             esc(&a.dokument_id),
-            esc(&a.dateiname)
+            esc(&dateiname(&a.dateiname))
         ));
         s.push_str("</anlage>");
     }
@@ -439,17 +481,8 @@ pub fn rueckweisung(n: &Rueckweisung) -> String {
     let mut inhalt = kopf_kernmodul(&n.kopf, "1100");
     inhalt.push_str("<rueckweisungDaten>");
     for (code, text) in &n.gruende {
-        // datatypeC (DIN 91379): typographic quotes become plain ones, control characters go.
-        let text: String = text
-            .chars()
-            .map(|c| match c {
-                '„' | '“' | '”' => '"',
-                '‚' | '‘' | '’' => '\'',
-                '–' | '—' => '-',
-                c => c,
-            })
-            .take(2000)
-            .collect();
+        // datatypeC (DIN 91379); libxml2's texts can quote whole patterns: kept short.
+        let text: String = din(text).chars().take(500).collect();
         inhalt.push_str(&format!(
             "<rueckweisungsgrund><grund listVersionID=\"2.2\"><code>{}</code></grund><fehlertext>{}</fehlertext></rueckweisungsgrund>",
             esc(code),
@@ -464,4 +497,25 @@ pub fn rueckweisung(n: &Rueckweisung) -> String {
     }
     inhalt.push_str("</rueckweisungDaten>");
     wurzel_kernmodul("prozessnachrichten.rueckweisung.G2G.1100", &inhalt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_file_names_are_made_fit_for_din_91379() {
+        assert_eq!(
+            din("Stadt Kassel – Bauaufsicht „Mitte“ 😀"),
+            "Stadt Kassel - Bauaufsicht \"Mitte\" ?"
+        );
+        assert_eq!(din("Müller\tGeb.\nÉcole"), "Müller Geb. École");
+        assert_eq!(
+            dateiname("Grundriss EG & OG (Entwurf).pdf"),
+            "Grundriss EG _ OG (Entwurf).pdf"
+        );
+        assert_eq!(dateiname("plan"), "plan.bin");
+        assert_eq!(dateiname("été@büro.PDF"), "_t__büro.PDF");
+        assert_eq!(esc("a\u{FFFE}b\u{1}c"), "abc");
+    }
 }

@@ -24,8 +24,9 @@ pub const NS_XBAU: &str = "http://www.xleitstelle.de/xbau/2/6";
 pub const NS_KERNMODUL: &str = "http://www.xleitstelle.de/xbau/kernmodul/1/3/0";
 
 /// The largest message read: the documents travel beside the message, so the XML itself
-/// stays small (the biggest real `0200` are a few hundred kilobytes).
-pub const MAX_NACHRICHT: usize = 20 * 1024 * 1024;
+/// stays small (the biggest real `0200` are a few hundred kilobytes). The bound also caps
+/// what libxml2 may collect as findings for a hostile message.
+pub const MAX_NACHRICHT: usize = 5 * 1024 * 1024;
 
 /// Most findings reported for one message (a broken message can have thousands).
 pub const MAX_BEFUNDE: usize = 50;
@@ -104,8 +105,7 @@ fn schema_ordner() -> Result<&'static Path, String> {
                 h.update(inhalt);
             }
             let kennung = hex::encode(&h.finalize()[..8]);
-            let ordner = std::env::temp_dir().join(format!("plankammer-xbau-{kennung}"));
-            std::fs::create_dir_all(&ordner).map_err(|e| format!("schema folder: {e}"))?;
+            let ordner = eigener_ordner(&std::env::temp_dir(), &kennung)?;
             let mut dateien: Vec<(&str, &[u8])> = DATEIEN.to_vec();
             // The messages of XBau 2.6 are spread over one file per procedure; one schema
             // that includes them all validates any of them.
@@ -117,14 +117,59 @@ fn schema_ordner() -> Result<&'static Path, String> {
                     continue;
                 }
                 // Written beside and renamed: another process may read it meanwhile.
-                let tmp = ordner.join(format!(".{name}.{}", std::process::id()));
-                std::fs::write(&tmp, inhalt).map_err(|e| format!("writing {name}: {e}"))?;
+                let tmp = ordner.join(format!(
+                    ".{name}.{}.{}",
+                    std::process::id(),
+                    hex::encode(rand::random::<[u8; 8]>())
+                ));
+                {
+                    use std::io::Write;
+                    let mut f = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(&tmp)
+                        .map_err(|e| format!("writing {name}: {e}"))?;
+                    f.write_all(inhalt)
+                        .map_err(|e| format!("writing {name}: {e}"))?;
+                }
                 std::fs::rename(&tmp, &ziel).map_err(|e| format!("writing {name}: {e}"))?;
             }
             Ok(ordner)
         })
         .as_deref()
         .map_err(Clone::clone)
+}
+
+/// A folder only this user can write: the shared one of this schema version when it is
+/// ours (owned by us, mode 0700, no symlink), else a fresh one of this process. Another
+/// local user can neither plant schemas nor links there.
+fn eigener_ordner(basis: &Path, kennung: &str) -> Result<PathBuf, String> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+    let uid = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
+    let unser = |p: &Path| {
+        std::fs::symlink_metadata(p).is_ok_and(|m| {
+            m.is_dir()
+                && !m.file_type().is_symlink()
+                && Some(m.uid()) == uid
+                && m.permissions().mode() & 0o077 == 0
+        })
+    };
+    let geteilt = basis.join(format!("plankammer-xbau-{kennung}"));
+    let _ = std::fs::DirBuilder::new().mode(0o700).create(&geteilt);
+    if unser(&geteilt) {
+        return Ok(geteilt);
+    }
+    let eigen = basis.join(format!(
+        "plankammer-xbau-{kennung}-{}-{}",
+        std::process::id(),
+        hex::encode(rand::random::<[u8; 8]>())
+    ));
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&eigen)
+        .map_err(|e| format!("schema folder: {e}"))?;
+    let _ = std::fs::set_permissions(&eigen, std::fs::Permissions::from_mode(0o700));
+    Ok(eigen)
 }
 
 const ALLE_XBAU: &str = "plankammer-alle-xbau-nachrichten.xsd";
@@ -177,16 +222,47 @@ pub fn pruefen(xml: &[u8]) -> Result<Geprueft, Vec<Befund>> {
             ),
         ));
     }
+    // UTF-8 only (XBau's encoding): in UTF-16 or another encoding a DOCTYPE would not be
+    // seen by the byte check below.
+    if xml.contains(&0) || xml.starts_with(&[0xFE, 0xFF]) || xml.starts_with(&[0xFF, 0xFE]) {
+        return Err(befund(
+            Fehlerkennzahl::X000,
+            "Die Nachricht ist nicht in UTF-8 kodiert; XBau-Nachrichten sind UTF-8.",
+        ));
+    }
+    if let Some(kopf) = xml.get(..xml.len().min(200))
+        && let Ok(kopf) = std::str::from_utf8(kopf.split(|b| *b == b'>').next().unwrap_or(kopf))
+        && kopf.starts_with("<?xml")
+        && let Some(i) = kopf.find("encoding")
+    {
+        let wert = kopf[i + 8..]
+            .trim_start_matches([' ', '='])
+            .trim_start_matches(['"', '\''])
+            .split(['"', '\''])
+            .next()
+            .unwrap_or("");
+        if !wert.eq_ignore_ascii_case("utf-8") {
+            return Err(befund(
+                Fehlerkennzahl::X000,
+                format!("Die Nachricht ist als „{wert}“ kodiert; XBau-Nachrichten sind UTF-8."),
+            ));
+        }
+    }
     if xml.windows(9).any(|w| w == b"<!DOCTYPE") || xml.windows(8).any(|w| w == b"<!ENTITY") {
         return Err(befund(
             Fehlerkennzahl::X000,
             "Die Nachricht enthält eine Dokumenttyp-Deklaration (DOCTYPE/ENTITY); XBau-Nachrichten haben keine, sie wird aus Sicherheitsgründen nicht gelesen.",
         ));
     }
+    // No repairs: a broken message is broken (the schema must judge the bytes that were
+    // sent, not a tree libxml2 mended); bytes as UTF-8 whatever they declare.
     let optionen = ParserOptions {
+        recover: false,
         no_net: true,
         no_error: true,
         no_warning: true,
+        encoding: Some("UTF-8"),
+        ignore_enc: true,
         ..Default::default()
     };
     let doc = match Parser::default().parse_string_with_options(xml, optionen) {
@@ -261,6 +337,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_schema_folder_someone_else_could_write_is_not_used() {
+        use std::os::unix::fs::PermissionsExt;
+        let basis = std::env::temp_dir().join(format!(
+            "pk-xbau-test-{}-{}",
+            std::process::id(),
+            hex::encode(rand::random::<[u8; 4]>())
+        ));
+        std::fs::create_dir_all(&basis).unwrap();
+        // Our own, private: reused.
+        let a = eigener_ordner(&basis, "k1").unwrap();
+        assert_eq!(a, basis.join("plankammer-xbau-k1"));
+        assert_eq!(eigener_ordner(&basis, "k1").unwrap(), a);
+        // Writable by others (as if planted): a fresh folder of this process instead.
+        let fremd = basis.join("plankammer-xbau-k2");
+        std::fs::create_dir(&fremd).unwrap();
+        std::fs::set_permissions(&fremd, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let b = eigener_ordner(&basis, "k2").unwrap();
+        assert_ne!(b, fremd);
+        let m = std::fs::metadata(&b).unwrap().permissions().mode();
+        assert_eq!(m & 0o077, 0, "private");
+        // A symlink in its place is not followed.
+        let ziel = basis.join("woanders");
+        std::fs::create_dir(&ziel).unwrap();
+        std::os::unix::fs::symlink(&ziel, basis.join("plankammer-xbau-k3")).unwrap();
+        assert_ne!(
+            eigener_ordner(&basis, "k3").unwrap(),
+            basis.join("plankammer-xbau-k3")
+        );
+        let _ = std::fs::remove_dir_all(&basis);
+    }
+
+    #[test]
     fn the_schemas_compile() {
         for datei in [ALLE_XBAU, "xbau-kernmodul-prozessnachrichten.xsd"] {
             if let Err(e) = kompiliert(datei) {
@@ -284,6 +392,29 @@ mod tests {
         assert_eq!(b[0].kennzahl, Fehlerkennzahl::X000);
         let b = pruefen(b"<a xmlns=\"urn:anders\"/>").unwrap_err();
         assert_eq!(b[0].kennzahl, Fehlerkennzahl::V001);
+        // UTF-16 (where a byte search would not see a DOCTYPE) and another declared
+        // encoding are refused; so is a truncated message (no repairs).
+        let utf16: Vec<u8> = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><!DOCTYPE a><a/>"
+            .encode_utf16()
+            .flat_map(|c| c.to_le_bytes())
+            .collect();
+        assert_eq!(
+            pruefen(&utf16).unwrap_err()[0].kennzahl,
+            Fehlerkennzahl::X000
+        );
+        let latin = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a/>";
+        assert!(
+            pruefen(latin).unwrap_err()[0]
+                .meldung
+                .contains("ISO-8859-1")
+        );
+        let abgeschnitten = format!(
+            "<x:prozessnachrichten.statusFuerAntragsportal.1170 xmlns:x=\"{NS_KERNMODUL}\" produkt=\"P\" produkthersteller=\"H\" standard=\"XBau-Kernmodul\" version=\"1.3.0\"><bezug>"
+        );
+        assert_eq!(
+            pruefen(abgeschnitten.as_bytes()).unwrap_err()[0].kennzahl,
+            Fehlerkennzahl::X000
+        );
         let gross = vec![b' '; MAX_NACHRICHT + 1];
         assert_eq!(
             pruefen(&gross).unwrap_err()[0].kennzahl,
