@@ -481,6 +481,17 @@ async fn draft_carries_over_validates_issues_and_the_architect_downloads() {
         akte.pdf_sha256.clone().unwrap()
     )));
     plankammer_xbau::pruefen(b.xml.as_bytes()).unwrap();
+    // The requests to the Stellen (0300): one per request, with the documents in scope.
+    let auf: Vec<_> = nachrichten
+        .iter()
+        .filter(|n| n.name == "beteiligung.aufforderung.0300")
+        .collect();
+    let anfragen = app.db.beteiligungen(w.fall).await.unwrap();
+    assert_eq!(auf.len(), anfragen.len());
+    assert!(
+        auf.iter()
+            .all(|n| n.xml.contains("<xbau:frist>") && n.xml.contains("<anlage>"))
+    );
 
     // The architect: the section on the case page, both downloads audited as attachments.
     let (arch, _) = app.login("architektin@example.org").await;

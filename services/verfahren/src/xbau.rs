@@ -1,8 +1,9 @@
 //! XBau messages of a case (issue 14): built from what the case records, validated before
 //! they are handed out. Today: the Eingangsbestätigung (1120), the Aktenzeichen (1121), the
 //! result of the formelle Prüfung (0201: one per Nachforderung with its Befunde and
-//! deadline, one when the documents were declared complete) and one status message for the
-//! applicant's portal (1170) per change of state. A case submitted in the browser has
+//! deadline, one when the documents were declared complete), each request to a Stelle
+//! (0300, with the documents in scope and the deadline), the Bescheid (0205) and one status
+//! message for the applicant's portal (1170) per change of state. A case submitted in the browser has
 //! Plankammer itself as its portal.
 
 use crate::Verfahren;
@@ -18,6 +19,7 @@ use plankammer_xbau::nachrichten::{
     status_fuer_antragsportal, uuid_aus,
 };
 use plankammer_xbau::nachrichten::{AnlageMeta, BescheidNachricht, NebenbestimmungZeile, bescheid};
+use plankammer_xbau::nachrichten::{Aufforderung, aufforderung};
 use std::collections::BTreeMap;
 
 /// One outgoing message: its type's name (the file name's stem) and its XML.
@@ -146,6 +148,47 @@ impl Verfahren {
                     befunde: Vec::new(),
                     frist: None,
                     anschreiben: Some(e.text.clone()),
+                }),
+            ));
+        }
+        // Each request to a Stelle (0300) with the documents in scope and its deadline.
+        let dokumente = self.db.dokumente(a.id).await?;
+        for b in self.db.beteiligungen(a.id).await? {
+            let beilagen: Vec<AnlageMeta> = dokumente
+                .iter()
+                .filter(|d| b.umfang.as_ref().is_none_or(|u| u.contains(&d.id)))
+                .filter_map(|d| {
+                    let v = d.versionen.last()?;
+                    Some(AnlageMeta {
+                        bezeichnung: d.bezeichnung.clone(),
+                        anlageart: d.anlageart.as_ref().map(|x| x.code().to_string()),
+                        version: Some(v.nummer.max(1) as u64),
+                        mime_type: "application/pdf".into(),
+                        dokument_id: format!("urn:plankammer:version:{}", v.id),
+                        dateiname: v.dateiname.clone(),
+                        groesse: v.groesse.max(1) as u64,
+                        sha256: v.sha256.clone(),
+                    })
+                })
+                .collect();
+            aus.push((
+                "beteiligung.aufforderung.0300".to_string(),
+                aufforderung(&Aufforderung {
+                    kopf: kopf("0300", &b.id.to_string(), b.angefragt_at),
+                    bezug: bezug.clone(),
+                    referenz: uuid_aus(&format!("plankammer:{}:beteiligung:{}", tenant.slug, b.id)),
+                    stelle: b.stelle_name.clone(),
+                    rolle: b.rolle.code().to_string(),
+                    grund: b.grund.clone().filter(|g| !g.trim().is_empty()),
+                    bauvorhaben: a.bezeichnung.clone(),
+                    anlagen: beilagen,
+                    frist: b.ende,
+                    rechtsfolge: Some(format!(
+                        "Äußert sich die Stelle nicht bis zum {}: {} ({}).",
+                        b.ende.format("%d.%m.%Y"),
+                        b.schweigefolge.folge_text(),
+                        b.rechtsgrundlage
+                    )),
                 }),
             ));
         }

@@ -90,12 +90,12 @@ mod tests {
             vollstaendig: false,
             befunde: vec![
                 Befundzeile {
-                    art: "1".into(),
+                    art: "01".into(),
                     anlageart: Some("2001".into()),
                     beschreibung: "Die Grundrisse sind nicht bemaßt.".into(),
                 },
                 Befundzeile {
-                    art: "2".into(),
+                    art: "02".into(),
                     anlageart: None,
                     beschreibung: "Der Lageplan fehlt.".into(),
                 },
@@ -142,7 +142,31 @@ mod tests {
             ],
             nachricht: Some(b"<x/>".to_vec()),
         });
+        let auf = aufforderung(&Aufforderung {
+            kopf: kopf(),
+            bezug: bezug(),
+            referenz: "1b2c3d4e-5f60-4718-8a9b-0c1d2e3f4a5b".into(),
+            stelle: "Brandschutzdienststelle – Landkreis".into(),
+            rolle: "2".into(),
+            grund: Some("Bitte prüfen Sie die Rettungswege.".into()),
+            bauvorhaben: "Neubau Einfamilienhaus mit Garage".into(),
+            anlagen: vec![AnlageMeta {
+                bezeichnung: "Grundriss EG".into(),
+                anlageart: Some("2001".into()),
+                version: Some(2),
+                mime_type: "application/pdf".into(),
+                dokument_id: "urn:plankammer:version:7".into(),
+                dateiname: "grundriss_eg.pdf".into(),
+                groesse: 52345,
+                sha256: "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae".into(),
+            }],
+            frist: chrono::NaiveDate::from_ymd_opt(2027, 2, 1).unwrap(),
+            rechtsfolge: Some(
+                "Äußern Sie sich nicht bis zum Fristende, gilt Ihre Zustimmung als erteilt.".into(),
+            ),
+        });
         for (name, xml) in [
+            ("aufforderung_0300", &auf),
             ("rueckweisung_1100", &zurueck),
             ("bescheid_0205", &bescheid_xml),
             ("formelle_pruefung_0201", &pruefung),

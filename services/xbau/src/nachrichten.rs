@@ -499,6 +499,64 @@ pub fn rueckweisung(n: &Rueckweisung) -> String {
     wurzel_kernmodul("prozessnachrichten.rueckweisung.G2G.1100", &inhalt)
 }
 
+/// `beteiligung.aufforderung.0300`: a Stelle is asked for its statement on the documents
+/// in scope, by a deadline, with the legal effect of silence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Aufforderung {
+    pub kopf: Kopf,
+    pub bezug: Bezug,
+    /// The request's own reference (a UUID), which the Stelle's answers name.
+    pub referenz: String,
+    pub stelle: String,
+    /// `beteiligungrolle` 2.0 code.
+    pub rolle: String,
+    pub grund: Option<String>,
+    pub bauvorhaben: String,
+    pub anlagen: Vec<AnlageMeta>,
+    pub frist: NaiveDate,
+    pub rechtsfolge: Option<String>,
+}
+
+pub fn aufforderung(n: &Aufforderung) -> String {
+    let mut inhalt = kopf_xbau(&n.kopf, "0300");
+    let b = bezug(&n.bezug);
+    if !b.is_empty() {
+        inhalt.push_str(
+            &b.replace("<bezug>", "<xbau:bezug>")
+                .replace("</bezug>", "</xbau:bezug>"),
+        );
+    }
+    inhalt.push_str(&format!(
+        "<xbau:referenzAufforderung><xbau:referenzAuftrag>{}</xbau:referenzAuftrag></xbau:referenzAufforderung>",
+        esc(&n.referenz)
+    ));
+    inhalt.push_str(&format!(
+        "<xbau:zuBeteiligendeStelle>{}</xbau:zuBeteiligendeStelle>",
+        esc(&din(&n.stelle))
+    ));
+    inhalt.push_str(&format!(
+        "<xbau:anliegenBeteiligung><xbau:rolle listURI=\"urn:xoev-de:xbau:codeliste:beteiligungrolle\" listVersionID=\"2.0\"><code>{}</code></xbau:rolle>",
+        esc(&n.rolle)
+    ));
+    if let Some(g) = &n.grund {
+        inhalt.push_str(&text_formatiert("xbau:grundDerBeteiligung", g));
+    }
+    inhalt.push_str("</xbau:anliegenBeteiligung>");
+    inhalt.push_str(&format!(
+        "<xbau:bauvorhaben><xbau:bezeichnungDesBauvorhabens>{}</xbau:bezeichnungDesBauvorhabens></xbau:bauvorhaben>",
+        esc(&din(&n.bauvorhaben))
+    ));
+    inhalt.push_str(&anlagen(&n.anlagen));
+    inhalt.push_str(&format!(
+        "<xbau:frist>{}</xbau:frist>",
+        n.frist.format("%Y-%m-%d")
+    ));
+    if let Some(r) = &n.rechtsfolge {
+        inhalt.push_str(&text("xbau:rechtsfolgeFristversaeumnis", r));
+    }
+    wurzel_xbau("beteiligung.aufforderung.0300", &inhalt)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
