@@ -78,3 +78,67 @@ async fn the_formelle_pruefung_of_a_case_travels_as_valid_0201_messages() {
         .unwrap();
     assert_eq!(wieder, n);
 }
+
+#[tokio::test]
+async fn a_request_to_a_stelle_and_its_withdrawal_travel_as_0300_and_0304() {
+    use plankammer_verfahren::beteiligung::{Anfrage, Beteiligen};
+    let w = Welt::neu().await;
+    let v = &w.app.verfahren;
+    let ba = w.akteur(BAUAUFSICHT).await;
+    let stelle = w
+        .stelle("Untere Naturschutzbehörde", "unb@example.org", None)
+        .await;
+    let fall = w.fall(Fallangaben::nummer(6)).eingereicht().await;
+    v.vollstaendig_erklaeren(&ba, fall.id).await.unwrap();
+    let bids = v
+        .stellen_anfragen(
+            &ba,
+            fall.id,
+            &Beteiligen {
+                anfragen: vec![Anfrage {
+                    stelle_id: stelle.id,
+                    ..Anfrage::default()
+                }],
+                ..Beteiligen::default()
+            },
+        )
+        .await
+        .unwrap();
+    v.beteiligung_zurueckziehen(&ba, bids[0], "Das Vorhaben wurde geändert.")
+        .await
+        .unwrap();
+    let n = v
+        .xbau_nachrichten(&Betreiber::an_der_konsole(), fall.id)
+        .await
+        .unwrap();
+    let auf = n
+        .iter()
+        .find(|m| m.name == "beteiligung.aufforderung.0300")
+        .expect("the request");
+    let rueck = n
+        .iter()
+        .find(|m| m.name == "beteiligung.ruecknahme.0304")
+        .expect("its withdrawal");
+    assert!(auf.xml.contains("Untere Naturschutzbeh"), "{}", auf.xml);
+    assert!(
+        auf.xml.contains("<anlage>"),
+        "the plan is in scope: {}",
+        auf.xml
+    );
+    // The withdrawal names the request it withdraws, and why.
+    let referenz = |x: &str| {
+        x.split("<xbau:referenzAuftrag>")
+            .nth(1)
+            .and_then(|r| r.split('<').next())
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(referenz(&auf.xml), referenz(&rueck.xml));
+    assert!(rueck.xml.contains("Das Vorhaben wurde geändert."));
+    // The completeness went out as 0201 too.
+    assert!(n.iter().any(|m| {
+        m.name == "baugenehmigung.formellePruefung.0201"
+            && m.xml
+                .contains("<xbau:antragVollstaendig>true</xbau:antragVollstaendig>")
+    }));
+}

@@ -19,7 +19,9 @@ use plankammer_xbau::nachrichten::{
     status_fuer_antragsportal, uuid_aus,
 };
 use plankammer_xbau::nachrichten::{AnlageMeta, BescheidNachricht, NebenbestimmungZeile, bescheid};
-use plankammer_xbau::nachrichten::{Aufforderung, aufforderung};
+use plankammer_xbau::nachrichten::{
+    Aufforderung, RuecknahmeBeteiligung, aufforderung, ruecknahme_beteiligung,
+};
 use std::collections::BTreeMap;
 
 /// One outgoing message: its type's name (the file name's stem) and its XML.
@@ -151,8 +153,10 @@ impl Verfahren {
                 }),
             ));
         }
-        // Each request to a Stelle (0300) with the documents in scope and its deadline.
+        // Each request to a Stelle (0300) with the documents in scope and its deadline; a
+        // withdrawn one also as its withdrawal (0304).
         let dokumente = self.db.dokumente(a.id).await?;
+        let zeitleiste = self.db.ereignisse(a.id).await?;
         for b in self.db.beteiligungen(a.id).await? {
             let beilagen: Vec<AnlageMeta> = dokumente
                 .iter()
@@ -179,7 +183,8 @@ impl Verfahren {
                     referenz: uuid_aus(&format!("plankammer:{}:beteiligung:{}", tenant.slug, b.id)),
                     stelle: b.stelle_name.clone(),
                     rolle: b.rolle.code().to_string(),
-                    grund: b.grund.clone().filter(|g| !g.trim().is_empty()),
+                    // The case worker's note to the Stelle (`grund` is a change of state's).
+                    grund: Some(b.notiz.clone()).filter(|g| !g.trim().is_empty()),
                     bauvorhaben: a.bezeichnung.clone(),
                     anlagen: beilagen,
                     frist: b.ende,
@@ -191,6 +196,27 @@ impl Verfahren {
                     )),
                 }),
             ));
+            if b.zustand == plankammer_domain::beteiligung::BeteiligungsZustand::Zurueckgezogen {
+                let praefix = format!("Anfrage an „{}“ zurückgezogen", b.stelle_name);
+                let at = zeitleiste
+                    .iter()
+                    .filter(|e| e.text.starts_with(&praefix))
+                    .map(|e| e.at)
+                    .next_back()
+                    .unwrap_or(b.angefragt_at);
+                aus.push((
+                    "beteiligung.ruecknahme.0304".to_string(),
+                    ruecknahme_beteiligung(&RuecknahmeBeteiligung {
+                        kopf: kopf("0304", &b.id.to_string(), at),
+                        bezug: bezug.clone(),
+                        referenz: uuid_aus(&format!(
+                            "plankammer:{}:beteiligung:{}",
+                            tenant.slug, b.id
+                        )),
+                        information: b.grund.clone().filter(|g| !g.trim().is_empty()),
+                    }),
+                ));
+            }
         }
         // The Bescheid, once issued, with its PDF and the stamped plans beside it.
         if let Some(b) = self.db.aktueller_bescheid(a.id).await?

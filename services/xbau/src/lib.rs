@@ -165,7 +165,14 @@ mod tests {
                 "Äußern Sie sich nicht bis zum Fristende, gilt Ihre Zustimmung als erteilt.".into(),
             ),
         });
+        let rueck = ruecknahme_beteiligung(&RuecknahmeBeteiligung {
+            kopf: kopf(),
+            bezug: bezug(),
+            referenz: "1b2c3d4e-5f60-4718-8a9b-0c1d2e3f4a5b".into(),
+            information: Some("Der Antrag wurde zurückgenommen.".into()),
+        });
         for (name, xml) in [
+            ("ruecknahme_0304", &rueck),
             ("aufforderung_0300", &auf),
             ("rueckweisung_1100", &zurueck),
             ("bescheid_0205", &bescheid_xml),

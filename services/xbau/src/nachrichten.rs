@@ -557,6 +557,35 @@ pub fn aufforderung(n: &Aufforderung) -> String {
     wurzel_xbau("beteiligung.aufforderung.0300", &inhalt)
 }
 
+/// `beteiligung.ruecknahme.0304`: the Bauaufsicht withdraws a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuecknahmeBeteiligung {
+    pub kopf: Kopf,
+    pub bezug: Bezug,
+    /// The reference of the request (its 0300's `referenzAuftrag`).
+    pub referenz: String,
+    pub information: Option<String>,
+}
+
+pub fn ruecknahme_beteiligung(n: &RuecknahmeBeteiligung) -> String {
+    let mut inhalt = kopf_xbau(&n.kopf, "0304");
+    let b = bezug(&n.bezug);
+    if !b.is_empty() {
+        inhalt.push_str(
+            &b.replace("<bezug>", "<xbau:bezug>")
+                .replace("</bezug>", "</xbau:bezug>"),
+        );
+    }
+    inhalt.push_str(&format!(
+        "<xbau:referenzAufforderung><xbau:referenzAuftrag>{}</xbau:referenzAuftrag></xbau:referenzAufforderung>",
+        esc(&n.referenz)
+    ));
+    if let Some(i) = &n.information {
+        inhalt.push_str(&text("xbau:information", i));
+    }
+    wurzel_xbau("beteiligung.ruecknahme.0304", &inhalt)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
