@@ -197,6 +197,13 @@ enum TenantCommand {
     },
     /// List tenants.
     List,
+    /// Register the authority's identifier in the DVDV, the author of its XBau messages.
+    XbauKennung {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        kennung: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -446,6 +453,17 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
             for t in db.tenants().await? {
                 println!("{}\t{}\t{}", t.id, t.slug, t.name);
             }
+            Ok(())
+        }
+        Some(Command::Tenant {
+            command: TenantCommand::XbauKennung { slug, kennung },
+        }) => {
+            let db = connect(&config).await?;
+            verfahren(&config, &db)?
+                .xbau_kennung_setzen(&Betreiber::an_der_konsole(), &slug, &kennung)
+                .await
+                .map_err(fehler)?;
+            println!("Kennung im DVDV für {slug}: {kennung}");
             Ok(())
         }
         Some(Command::Stelle { command }) => stelle_command(&config, command).await,

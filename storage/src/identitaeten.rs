@@ -449,6 +449,29 @@ impl Db {
         Ok(())
     }
 
+    /// The tenant's DVDV identifier for XBau messages, if the operator registered one.
+    pub async fn xbau_kennung(&self, tenant_id: i64) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar::<_, Option<String>>(
+            "SELECT xbau_kennung FROM tenants WHERE id = $1",
+        )
+        .bind(tenant_id)
+        .fetch_optional(self.pool())
+        .await?
+        .flatten())
+    }
+
+    pub async fn xbau_kennung_setzen(tx: &mut Tx, tenant_id: i64, kennung: &str) -> Result<bool> {
+        Ok(
+            sqlx::query("UPDATE tenants SET xbau_kennung = $2 WHERE id = $1")
+                .bind(tenant_id)
+                .bind(kennung)
+                .execute(tx.c())
+                .await?
+                .rows_affected()
+                == 1,
+        )
+    }
+
     /// Marks where a session came from: the provider (for signing out there too) and the
     /// trust level of the sign-in.
     pub async fn sitzung_herkunft(

@@ -119,6 +119,24 @@ async fn a_cases_xbau_messages_are_exported_valid() {
     let site = Site::new().await;
     let (code, out) = site.run(&["demo", "--nur-daten"], &[]);
     assert_eq!(code, 0, "{out}");
+    // The operator registers the authority's DVDV identifier: the author of its messages.
+    let kennung = |k: &str| {
+        site.run(
+            &[
+                "tenant",
+                "xbau-kennung",
+                "--slug",
+                "bauaufsicht-musterstadt",
+                "--kennung",
+                k,
+            ],
+            &[],
+        )
+    };
+    let (code, out) = kennung("bau:06999000");
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = kennung("<böse>");
+    assert_ne!(code, 0, "{out}");
     let db = site.db().await;
     let fall = site.demo_fall(&db).await;
     let ordner = site.dir.path().join("xbau");
@@ -163,6 +181,10 @@ async fn a_cases_xbau_messages_are_exported_valid() {
     assert!(
         eingang.contains(&format!("<vorgang>{az}</vorgang>")),
         "{eingang}"
+    );
+    assert!(
+        eingang.contains("<kennung>bau:06999000</kennung><name>Bauaufsicht Musterstadt"),
+        "the author is the registered authority: {eingang}"
     );
     let mut args = vec!["xbau", "pruefen"];
     args.extend(dateien.iter().map(String::as_str));

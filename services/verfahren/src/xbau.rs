@@ -50,9 +50,15 @@ impl Verfahren {
     ) -> Ergebnis<Vec<XbauNachricht>> {
         let a = self.db.antrag(vorgang_id).await?;
         let tenant = self.db.tenant(a.tenant_id).await?;
+        // The authority's DVDV identifier, once the operator registered it
+        // (`plankammer tenant xbau-kennung`); until then its slug stands in.
         let autor = Behoerde {
             verzeichnisdienst: "DVDV".into(),
-            kennung: tenant.slug.clone(),
+            kennung: self
+                .db
+                .xbau_kennung(tenant.id)
+                .await?
+                .unwrap_or_else(|| tenant.slug.clone()),
             name: tenant.name.clone(),
         };
         let kopf = |typ: &str, schluessel: &str, at: i64| Kopf {
@@ -342,4 +348,48 @@ fn frist_um(fristen: &[plankammer_storage::antrag::Frist], at: i64) -> Option<ch
         .filter(|f| (f.created_at - at).abs() <= 5_000)
         .min_by_key(|f| (f.created_at - at).abs())
         .map(|f| f.ende)
+}
+
+/// Longest DVDV identifier taken.
+pub const MAX_XBAU_KENNUNG: usize = 100;
+
+impl Verfahren {
+    /// The operator registers the authority's DVDV identifier (audited): from then on its
+    /// XBau messages name it as their author.
+    pub async fn xbau_kennung_setzen(
+        &self,
+        _betreiber: &Betreiber,
+        tenant_slug: &str,
+        kennung: &str,
+    ) -> Ergebnis<()> {
+        let kennung = kennung.trim();
+        if kennung.is_empty()
+            || kennung.len() > MAX_XBAU_KENNUNG
+            || !kennung
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ":.-_".contains(c))
+        {
+            return Err(Fehler::ungueltig(format!(
+                "Die Kennung im DVDV besteht aus Buchstaben, Ziffern und : . - _ (höchstens {MAX_XBAU_KENNUNG} Zeichen), z. B. bau:06611000."
+            )));
+        }
+        let tenant = self.db.tenant_by_slug(tenant_slug).await?;
+        let mut tx = self.db.begin().await?;
+        plankammer_storage::Db::xbau_kennung_setzen(&mut tx, tenant.id, kennung).await?;
+        plankammer_storage::Db::audit(
+            &mut tx,
+            plankammer_storage::audit::AuditEvent {
+                tenant_id: Some(tenant.id),
+                actor_user_id: None,
+                action: "tenant.xbau_kennung",
+                object_type: "tenant",
+                object_id: Some(tenant.id.to_string()),
+                detail: serde_json::json!({ "kennung": kennung }),
+            },
+            plankammer_storage::now_millis(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }
