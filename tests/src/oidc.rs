@@ -175,7 +175,19 @@ pub async fn bis_zur_rueckkehr(
         .await
         .expect("start sign-in");
     assert_eq!(r.status(), 303, "the sign-in goes to the provider");
-    let mut ziel = ort(&r, app_url);
+    let ziel = ort(&r, app_url);
+    beim_anbieter(c, app_url, ziel, login).await
+}
+
+/// From the provider's authorization URL `ziel`: signs in as `login` and returns the
+/// callback URL the provider sends the browser back to (not yet followed).
+pub async fn beim_anbieter(
+    c: &reqwest::Client,
+    app_url: &str,
+    ziel: String,
+    login: &str,
+) -> String {
+    let mut ziel = ziel;
     let rueckkehr = format!("{app_url}/anmelden/extern/rueckkehr");
     for _ in 0..20 {
         if ziel.starts_with(&rueckkehr) {

@@ -6,7 +6,7 @@
 
 use plankammer_api::oidc::Anbieterart;
 use plankammer_domain::Role;
-use plankammer_tests::oidc::{OidcProvider, bis_zur_rueckkehr};
+use plankammer_tests::oidc::{OidcProvider, beim_anbieter, bis_zur_rueckkehr};
 use plankammer_tests::{PASSWORD, TestApp, csrf_from, free_port, spawn_app_on};
 use reqwest::Client;
 use serde_json::json;
@@ -202,34 +202,8 @@ async fn a_new_applicant_chooses_the_authority_and_is_never_linked_by_address_al
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let mut ziel = r.headers()["location"].to_str().unwrap().to_string();
-    // (walk the provider with the same client)
-    for _ in 0..10 {
-        if ziel.contains("/anmelden/extern/rueckkehr") {
-            break;
-        }
-        let r = lc.get(&ziel).send().await.unwrap();
-        if r.status().is_redirection() {
-            ziel = url::Url::parse(&ziel)
-                .unwrap()
-                .join(r.headers()["location"].to_str().unwrap())
-                .unwrap()
-                .to_string();
-            continue;
-        }
-        let u = r.url().to_string();
-        let r = lc
-            .post(format!("{}/login", u.trim_end_matches('/')))
-            .form(&[("login", "sk-1")])
-            .send()
-            .await
-            .unwrap();
-        ziel = url::Url::parse(&u)
-            .unwrap()
-            .join(r.headers()["location"].to_str().unwrap())
-            .unwrap()
-            .to_string();
-    }
+    let ziel = r.headers()["location"].to_str().unwrap().to_string();
+    let ziel = beim_anbieter(&lc, &w.app.url, ziel, "sk-1").await;
     let (status, loc, _) = rueckkehr(&lc, &ziel).await;
     assert_eq!((status, loc.as_deref()), (303, Some("/konto?verbunden=1")));
     assert_eq!(audit(&w, "user.link").await.len(), 1);
@@ -985,33 +959,7 @@ async fn linking_is_for_the_person_who_asked_and_asks_the_provider_again() {
         ziel.contains("prompt=login"),
         "the provider asks again: {ziel}"
     );
-    let mut ziel = ziel;
-    for _ in 0..10 {
-        if ziel.contains("/anmelden/extern/rueckkehr") {
-            break;
-        }
-        let r = c.get(&ziel).send().await.unwrap();
-        if r.status().is_redirection() {
-            ziel = url::Url::parse(&ziel)
-                .unwrap()
-                .join(r.headers()["location"].to_str().unwrap())
-                .unwrap()
-                .to_string();
-            continue;
-        }
-        let u = r.url().to_string();
-        let r = c
-            .post(format!("{}/login", u.trim_end_matches('/')))
-            .form(&[("login", "sk-a")])
-            .send()
-            .await
-            .unwrap();
-        ziel = url::Url::parse(&u)
-            .unwrap()
-            .join(r.headers()["location"].to_str().unwrap())
-            .unwrap()
-            .to_string();
-    }
+    let ziel = beim_anbieter(&c, &w.app.url, ziel, "sk-a").await;
     // … but meanwhile B signed in in this browser: the link is refused.
     let csrf = plankammer_tests::session_csrf(&c, &w.app.url).await;
     c.post(format!("{}/abmelden", w.app.url))

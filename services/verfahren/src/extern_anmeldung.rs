@@ -117,34 +117,7 @@ impl Verfahren {
                 Db::identitaet_gesehen(&mut tx, &i.anbieter, &i.subject, niveau, now).await?;
                 uid
             }
-            None => {
-                let email = self.verifizierte_adresse(i)?;
-                let name = name_aus(i, &email);
-                let user = Db::create_user(&mut tx, &email, &name, "", now)
-                    .await
-                    .map_err(|e| match e {
-                        plankammer_storage::StoreError::Konflikt(Konflikt::EmailVergeben) => {
-                            konto_vorhanden()
-                        }
-                        e => e.into(),
-                    })?;
-                Db::identitaet_anlegen(&mut tx, &i.anbieter, &i.subject, user.id, niveau, now)
-                    .await?;
-                Db::audit(
-                    &mut tx,
-                    AuditEvent {
-                        tenant_id: None,
-                        actor_user_id: Some(user.id),
-                        action: "user.register",
-                        object_type: "user",
-                        object_id: Some(user.id.to_string()),
-                        detail: json!({ "via": "oidc", "anbieter": i.anbieter, "niveau": niveau }),
-                    },
-                    now,
-                )
-                .await?;
-                user.id
-            }
+            None => self.konto_fuer_identitaet(&mut tx, i, None, now).await?,
         };
         Db::organisation_setzen(&mut tx, user_id, organisation_aus(i).as_deref()).await?;
         tx.commit().await?;
@@ -177,6 +150,44 @@ impl Verfahren {
                 mehrere: !rest.is_empty(),
             }),
         }
+    }
+
+    /// The first sign-in of a provider's subject: a new account (no password) from the
+    /// verified claims, linked to the subject, audited. Never an existing account by its
+    /// address: that is a conflict with a pointer to „Mein Konto“.
+    async fn konto_fuer_identitaet(
+        &self,
+        tx: &mut plankammer_storage::Tx,
+        i: &Identitaet,
+        tenant_id: Option<i64>,
+        now: i64,
+    ) -> Ergebnis<i64> {
+        let niveau = i.niveau().map(|n| n.code());
+        let email = self.verifizierte_adresse(i)?;
+        let name = name_aus(i, &email);
+        let user = Db::create_user(tx, &email, &name, "", now)
+            .await
+            .map_err(|e| match e {
+                plankammer_storage::StoreError::Konflikt(Konflikt::EmailVergeben) => {
+                    konto_vorhanden()
+                }
+                e => e.into(),
+            })?;
+        Db::identitaet_anlegen(tx, &i.anbieter, &i.subject, user.id, niveau, now).await?;
+        Db::audit(
+            tx,
+            AuditEvent {
+                tenant_id,
+                actor_user_id: Some(user.id),
+                action: "user.register",
+                object_type: "user",
+                object_id: Some(user.id.to_string()),
+                detail: json!({ "via": "oidc", "anbieter": i.anbieter, "niveau": niveau }),
+            },
+            now,
+        )
+        .await?;
+        Ok(user.id)
     }
 
     fn verifizierte_adresse(&self, i: &Identitaet) -> Ergebnis<Email> {
@@ -333,32 +344,8 @@ impl Verfahren {
                 uid
             }
             None => {
-                let email = self.verifizierte_adresse(i)?;
-                let name = name_aus(i, &email);
-                let user = Db::create_user(&mut tx, &email, &name, "", now)
-                    .await
-                    .map_err(|e| match e {
-                        plankammer_storage::StoreError::Konflikt(Konflikt::EmailVergeben) => {
-                            konto_vorhanden()
-                        }
-                        e => e.into(),
-                    })?;
-                Db::identitaet_anlegen(&mut tx, &i.anbieter, &i.subject, user.id, niveau, now)
-                    .await?;
-                Db::audit(
-                    &mut tx,
-                    AuditEvent {
-                        tenant_id: Some(tenant_id),
-                        actor_user_id: Some(user.id),
-                        action: "user.register",
-                        object_type: "user",
-                        object_id: Some(user.id.to_string()),
-                        detail: json!({ "via": "oidc", "anbieter": i.anbieter }),
-                    },
-                    now,
-                )
-                .await?;
-                user.id
+                self.konto_fuer_identitaet(&mut tx, i, Some(tenant_id), now)
+                    .await?
             }
         };
         match Db::mitgliedschaft_in(&mut tx, user_id, tenant_id).await? {

@@ -276,6 +276,25 @@ fn kopf_xbau(k: &Kopf, typ: &str) -> String {
     )
 }
 
+/// The `bezug` of an XBau 2.6 message: the element is XBau's (qualified), its content the
+/// Kernmodul's (unqualified).
+fn bezug_xbau(b: &Bezug) -> String {
+    let s = bezug(b);
+    if s.is_empty() {
+        return s;
+    }
+    s.replace("<bezug>", "<xbau:bezug>")
+        .replace("</bezug>", "</xbau:bezug>")
+}
+
+/// The reference of a Beteiligung request, which every later message about it names.
+fn referenz_aufforderung(referenz: &str) -> String {
+    format!(
+        "<xbau:referenzAufforderung><xbau:referenzAuftrag>{}</xbau:referenzAuftrag></xbau:referenzAufforderung>",
+        esc(referenz)
+    )
+}
+
 fn wurzel_xbau(name: &str, inhalt: &str) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xbau:{name} xmlns:xbau=\"{}\" produkt=\"{PRODUKT}\" produkthersteller=\"{}\" produktversion=\"{}\" standard=\"XBau-Hochbau\" version=\"2.6\">{inhalt}</xbau:{name}>\n",
@@ -309,13 +328,7 @@ pub struct FormellePruefung {
 
 pub fn formelle_pruefung(n: &FormellePruefung) -> String {
     let mut inhalt = kopf_xbau(&n.kopf, "0201");
-    let b = bezug(&n.bezug);
-    if !b.is_empty() {
-        inhalt.push_str(
-            &b.replace("<bezug>", "<xbau:bezug>")
-                .replace("</bezug>", "</xbau:bezug>"),
-        );
-    }
+    inhalt.push_str(&bezug_xbau(&n.bezug));
     inhalt.push_str(&format!(
         "<xbau:antragVollstaendig>{}</xbau:antragVollstaendig>",
         n.vollstaendig
@@ -432,13 +445,7 @@ pub struct BescheidNachricht {
 
 pub fn bescheid(n: &BescheidNachricht) -> String {
     let mut inhalt = kopf_xbau(&n.kopf, "0205");
-    let b = bezug(&n.bezug);
-    if !b.is_empty() {
-        inhalt.push_str(
-            &b.replace("<bezug>", "<xbau:bezug>")
-                .replace("</bezug>", "</xbau:bezug>"),
-        );
-    }
+    inhalt.push_str(&bezug_xbau(&n.bezug));
     inhalt.push_str("<xbau:bescheid>");
     inhalt.push_str(&format!(
         "<xbau:tenor><xbau:istGenehmigung>{}</xbau:istGenehmigung></xbau:tenor>",
@@ -519,17 +526,8 @@ pub struct Aufforderung {
 
 pub fn aufforderung(n: &Aufforderung) -> String {
     let mut inhalt = kopf_xbau(&n.kopf, "0300");
-    let b = bezug(&n.bezug);
-    if !b.is_empty() {
-        inhalt.push_str(
-            &b.replace("<bezug>", "<xbau:bezug>")
-                .replace("</bezug>", "</xbau:bezug>"),
-        );
-    }
-    inhalt.push_str(&format!(
-        "<xbau:referenzAufforderung><xbau:referenzAuftrag>{}</xbau:referenzAuftrag></xbau:referenzAufforderung>",
-        esc(&n.referenz)
-    ));
+    inhalt.push_str(&bezug_xbau(&n.bezug));
+    inhalt.push_str(&referenz_aufforderung(&n.referenz));
     inhalt.push_str(&format!(
         "<xbau:zuBeteiligendeStelle>{}</xbau:zuBeteiligendeStelle>",
         esc(&din(&n.stelle))
@@ -569,17 +567,8 @@ pub struct RuecknahmeBeteiligung {
 
 pub fn ruecknahme_beteiligung(n: &RuecknahmeBeteiligung) -> String {
     let mut inhalt = kopf_xbau(&n.kopf, "0304");
-    let b = bezug(&n.bezug);
-    if !b.is_empty() {
-        inhalt.push_str(
-            &b.replace("<bezug>", "<xbau:bezug>")
-                .replace("</bezug>", "</xbau:bezug>"),
-        );
-    }
-    inhalt.push_str(&format!(
-        "<xbau:referenzAufforderung><xbau:referenzAuftrag>{}</xbau:referenzAuftrag></xbau:referenzAufforderung>",
-        esc(&n.referenz)
-    ));
+    inhalt.push_str(&bezug_xbau(&n.bezug));
+    inhalt.push_str(&referenz_aufforderung(&n.referenz));
     if let Some(i) = &n.information {
         inhalt.push_str(&text("xbau:information", i));
     }
