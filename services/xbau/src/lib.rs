@@ -5,9 +5,11 @@
 //! | module | what |
 //! |---|---|
 //! | [`pruefung`] | the XSD validator (libxml2) with its limits against hostile input |
-//! | [`nachrichten`] | builders of outgoing messages (1120, 1121, 1170) |
+//! | [`nachrichten`] | builders of outgoing messages (1100, 1120, 1121, 1170, 0201, 0205, 0300, 0304) |
+//! | [`eingang`] | incoming messages read (any header; 0200/0202, 1130, 0303, 0305) and built (those and 1180) |
 
 mod dateien;
+pub mod eingang;
 pub mod nachrichten;
 pub mod pruefung;
 

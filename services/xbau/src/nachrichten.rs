@@ -132,7 +132,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// `Text`: one `textabsatz` per paragraph (blank lines separate paragraphs).
-fn text(tag: &str, t: &str) -> String {
+pub(crate) fn text(tag: &str, t: &str) -> String {
     let mut s = format!("<{tag}>");
     for absatz in t.split("\n\n").map(str::trim).filter(|a| !a.is_empty()) {
         s.push_str(&format!("<textabsatz>{}</textabsatz>", esc(absatz)));
@@ -142,7 +142,7 @@ fn text(tag: &str, t: &str) -> String {
 }
 
 /// `TextFormatiert`: the text as HTML5 flow content (paragraphs), base64-encoded.
-fn text_formatiert(tag: &str, t: &str) -> String {
+pub(crate) fn text_formatiert(tag: &str, t: &str) -> String {
     use base64::Engine;
     let html: String = t
         .split("\n\n")
@@ -156,7 +156,7 @@ fn text_formatiert(tag: &str, t: &str) -> String {
     )
 }
 
-fn behoerde(tag: &str, b: &Behoerde) -> String {
+pub(crate) fn behoerde(tag: &str, b: &Behoerde) -> String {
     format!(
         "<{tag}><verzeichnisdienst listVersionID=\"2\"><code>{}</code></verzeichnisdienst><kennung>{}</kennung><name>{}</name></{tag}>",
         esc(&din(&b.verzeichnisdienst)),
@@ -166,7 +166,7 @@ fn behoerde(tag: &str, b: &Behoerde) -> String {
 }
 
 /// The Kernmodul's header (`nachrichtenkopf.g2g`) for message type `typ` (e.g. `1170`).
-fn kopf_kernmodul(k: &Kopf, typ: &str) -> String {
+pub(crate) fn kopf_kernmodul(k: &Kopf, typ: &str) -> String {
     format!(
         "<nachrichtenkopf.g2g><identifikation.nachricht><nachrichtenUUID>{}</nachrichtenUUID>\
          <nachrichtentyp listURI=\"urn:xoev-de:xbau-kernmodul:codeliste:xbau-kernmodul-nachrichten\" listVersionID=\"3.0\"><code>{typ}</code></nachrichtentyp>\
@@ -178,7 +178,7 @@ fn kopf_kernmodul(k: &Kopf, typ: &str) -> String {
     )
 }
 
-fn bezug(b: &Bezug) -> String {
+pub(crate) fn bezug(b: &Bezug) -> String {
     if b.referenz.is_none() && b.vorgang.is_none() {
         return String::new();
     }
@@ -193,7 +193,7 @@ fn bezug(b: &Bezug) -> String {
     s
 }
 
-fn wurzel_kernmodul(name: &str, inhalt: &str) -> String {
+pub(crate) fn wurzel_kernmodul(name: &str, inhalt: &str) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xbauk:{name} xmlns:xbauk=\"{}\" produkt=\"{PRODUKT}\" produkthersteller=\"{}\" produktversion=\"{}\" standard=\"XBau-Kernmodul\" version=\"1.3.0\">{inhalt}</xbauk:{name}>\n",
         crate::pruefung::NS_KERNMODUL,
@@ -264,7 +264,7 @@ pub fn aktenzeichen(n: &Aktenzeichenmitteilung) -> String {
 
 /// The XBau 2.6 header (`nachrichtenkopf.g2g`, unqualified) for message type `typ`
 /// (e.g. `0201`).
-fn kopf_xbau(k: &Kopf, typ: &str) -> String {
+pub(crate) fn kopf_xbau(k: &Kopf, typ: &str) -> String {
     format!(
         "<nachrichtenkopf.g2g><identifikation.nachricht><nachrichtenUUID>{}</nachrichtenUUID>\
          <nachrichtentyp listURI=\"urn:xoev-de:xbau:codeliste:xbau-nachrichten\" listVersionID=\"4.0\"><code>{typ}</code></nachrichtentyp>\
@@ -278,7 +278,7 @@ fn kopf_xbau(k: &Kopf, typ: &str) -> String {
 
 /// The `bezug` of an XBau 2.6 message: the element is XBau's (qualified), its content the
 /// Kernmodul's (unqualified).
-fn bezug_xbau(b: &Bezug) -> String {
+pub(crate) fn bezug_xbau(b: &Bezug) -> String {
     let s = bezug(b);
     if s.is_empty() {
         return s;
@@ -288,14 +288,14 @@ fn bezug_xbau(b: &Bezug) -> String {
 }
 
 /// The reference of a Beteiligung request, which every later message about it names.
-fn referenz_aufforderung(referenz: &str) -> String {
+pub(crate) fn referenz_aufforderung(referenz: &str) -> String {
     format!(
         "<xbau:referenzAufforderung><xbau:referenzAuftrag>{}</xbau:referenzAuftrag></xbau:referenzAufforderung>",
         esc(referenz)
     )
 }
 
-fn wurzel_xbau(name: &str, inhalt: &str) -> String {
+pub(crate) fn wurzel_xbau(name: &str, inhalt: &str) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xbau:{name} xmlns:xbau=\"{}\" produkt=\"{PRODUKT}\" produkthersteller=\"{}\" produktversion=\"{}\" standard=\"XBau-Hochbau\" version=\"2.6\">{inhalt}</xbau:{name}>\n",
         crate::pruefung::NS_XBAU,
@@ -384,17 +384,20 @@ pub struct AnlageMeta {
     pub sha256: String,
 }
 
-fn anlagen(liste: &[AnlageMeta]) -> String {
+pub(crate) fn anlagen(liste: &[AnlageMeta]) -> String {
     if liste.is_empty() {
         return String::new();
     }
     let mut s = String::from("<xbau:anlagen>");
     for a in liste {
         s.push_str("<anlage>");
-        s.push_str(&format!(
-            "<bezeichnung>{}</bezeichnung>",
-            esc(&a.bezeichnung)
-        ));
+        // XBau's rules forbid empty elements: what is not known is left out.
+        if !a.bezeichnung.trim().is_empty() {
+            s.push_str(&format!(
+                "<bezeichnung>{}</bezeichnung>",
+                esc(&a.bezeichnung)
+            ));
+        }
         if let Some(v) = a.version {
             s.push_str(&format!("<versionsnummer>{v}</versionsnummer>"));
         }
@@ -404,13 +407,17 @@ fn anlagen(liste: &[AnlageMeta]) -> String {
                 esc(art)
             ));
         }
+        if !a.mime_type.trim().is_empty() {
+            s.push_str(&format!(
+                // XBau leaves the list of media types open: the IANA registry (RFC 6838).
+                "<mimeType listURI=\"urn:ietf:rfc:6838\" listVersionID=\"2013\"><code>{}</code></mimeType>",
+                esc(&a.mime_type)
+            ));
+        }
         s.push_str(&format!(
-            // XBau leaves the list of media types open: the IANA registry (RFC 6838).
-            "<mimeType listURI=\"urn:ietf:rfc:6838\" listVersionID=\"2013\"><code>{}</code></mimeType>",
-            esc(&a.mime_type)
-        ));
-        s.push_str(&format!(
-            "<anhangOderVerlinkung><anhang filesize=\"{}\" hashValue=\"sha256:{}\"><dokumentid>{}</dokumentid><dateiname>{}</dateiname></anhang></anhangOderVerlinkung>",
+            // The schema's documentation asks for the bare hex digits (SHA2-256); the
+            // algorithm prefix is Plankammer's (the reader in `eingang` takes both).
+            "<anhangOderVerlinkung><anhang filesize=\"{}\" hashValue=\"{}\"><dokumentid>{}</dokumentid><dateiname>{}</dateiname></anhang></anhangOderVerlinkung>",
             a.groesse.max(1),
             esc(&a.sha256),
             esc(&a.dokument_id),
