@@ -113,6 +113,51 @@ enum XbauCommand {
         #[arg(long)]
         ordner: std::path::PathBuf,
     },
+    /// Register a partner system of an authority: an application portal (`portal`) or a
+    /// Fachstelle's own system (`stelle`), by its DVDV identifier. Prints its secret once
+    /// (for `Authorization: Bearer` on /api/v1/xbau).
+    Partner {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, value_parser = ["portal", "stelle"])]
+        art: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        kennung: String,
+        /// For a Fachstelle's system: the id of the Stelle it answers for.
+        #[arg(long)]
+        stelle: Option<i64>,
+    },
+    /// Take a message and the files beside it in, through the same path as the HTTP
+    /// exchange (validation, Plankammer's minimum, hashes, the procedure step). The answer
+    /// (1180 or 1100) goes into the partner's outbox. Exit code 1 when refused.
+    Import {
+        #[arg(long)]
+        tenant: String,
+        /// The sending partner's DVDV identifier (default: the message's author).
+        #[arg(long)]
+        partner: Option<String>,
+        nachricht: std::path::PathBuf,
+        dateien: Vec<std::path::PathBuf>,
+    },
+    /// The folder adapter: messages `<name>.xml` in the inbox with their files in `<name>/`;
+    /// outgoing messages written to the outbox as `<uuid>.xml` with files in `<uuid>/`.
+    Ordner {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        eingang: std::path::PathBuf,
+        #[arg(long)]
+        ausgang: std::path::PathBuf,
+        /// One round, then exit (otherwise one round every `--sekunden`).
+        #[arg(long)]
+        einmal: bool,
+        #[arg(long, default_value_t = 5)]
+        sekunden: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -494,6 +539,150 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
             }
             println!("{} Nachrichten, alle gültig.", nachrichten.len());
             Ok(())
+        }
+        Some(Command::Xbau {
+            command:
+                XbauCommand::Partner {
+                    tenant,
+                    art,
+                    name,
+                    kennung,
+                    stelle,
+                },
+        }) => {
+            let db = connect(&config).await?;
+            let art = plankammer_storage::xbau::PartnerArt::from_code(&art)
+                .context("--art portal|stelle")?;
+            let (p, secret) = verfahren(&config, &db)?
+                .xbau_partner_anlegen_betreiber(
+                    &Betreiber::an_der_konsole(),
+                    &tenant,
+                    art,
+                    &name,
+                    &kennung,
+                    stelle,
+                )
+                .await
+                .map_err(fehler)?;
+            println!(
+                "Partnersystem {} eingetragen: {} ({})",
+                p.id, p.name, p.kennung
+            );
+            println!("Zugangsschlüssel (wird nur jetzt angezeigt): {secret}");
+            Ok(())
+        }
+        Some(Command::Xbau {
+            command:
+                XbauCommand::Import {
+                    tenant,
+                    partner,
+                    nachricht,
+                    dateien,
+                },
+        }) => {
+            use plankammer_verfahren::xbau_austausch::{
+                EingehendeNachricht, Empfang, beilage_von_datei,
+            };
+            let db = connect(&config).await?;
+            let v = verfahren(&config, &db)?;
+            let xml = {
+                use std::io::Read;
+                let f = std::fs::File::open(&nachricht)
+                    .with_context(|| format!("opening {}", nachricht.display()))?;
+                let mut b = Vec::new();
+                f.take(plankammer_xbau::pruefung::MAX_NACHRICHT as u64 + 1)
+                    .read_to_end(&mut b)?;
+                b
+            };
+            let kennung = match partner {
+                Some(k) => k,
+                None => plankammer_xbau::eingang::kopf_lesen(&xml)
+                    .ok()
+                    .and_then(|k| k.autor)
+                    .map(|a| a.kennung)
+                    .context("Die Nachricht nennt keinen Autor; bitte --partner angeben.")?,
+            };
+            let p = v
+                .xbau_partner_des_tenants(&Betreiber::an_der_konsole(), &tenant, &kennung)
+                .await
+                .map_err(fehler)?;
+            let mut beilagen = Vec::new();
+            for d in &dateien {
+                beilagen.push(
+                    beilage_von_datei(d)
+                        .await
+                        .with_context(|| format!("reading {}", d.display()))?,
+                );
+            }
+            match v
+                .xbau_empfangen(
+                    &p,
+                    EingehendeNachricht { xml, beilagen },
+                    hochladegrenzen(&config),
+                )
+                .await
+                .map_err(fehler)?
+            {
+                Empfang::Angenommen {
+                    uuid, aktenzeichen, ..
+                } => {
+                    println!(
+                        "angenommen: {uuid}{}",
+                        aktenzeichen
+                            .map(|a| format!(", Aktenzeichen {a}"))
+                            .unwrap_or_default()
+                    );
+                    Ok(())
+                }
+                Empfang::Zurueckgewiesen { gruende, .. } => {
+                    for (code, text) in &gruende {
+                        println!("{code}: {text}");
+                    }
+                    bail!("Die Nachricht wurde zurückgewiesen (Rückweisung 1100 im Postausgang).")
+                }
+            }
+        }
+        Some(Command::Xbau {
+            command:
+                XbauCommand::Ordner {
+                    tenant,
+                    partner,
+                    eingang,
+                    ausgang,
+                    einmal,
+                    sekunden,
+                },
+        }) => {
+            use plankammer_verfahren::xbau_austausch::Ordnerpostweg;
+            let db = connect(&config).await?;
+            let v = verfahren(&config, &db)?;
+            let p = v
+                .xbau_partner_des_tenants(&Betreiber::an_der_konsole(), &tenant, &partner)
+                .await
+                .map_err(fehler)?;
+            for o in [&eingang, &ausgang] {
+                std::fs::create_dir_all(o).with_context(|| format!("creating {}", o.display()))?;
+            }
+            let weg = Ordnerpostweg { eingang, ausgang };
+            loop {
+                let r = v
+                    .xbau_postweg(&p, &weg, hochladegrenzen(&config))
+                    .await
+                    .map_err(fehler)?;
+                if einmal || r != Default::default() {
+                    println!(
+                        "angenommen: {}, zurückgewiesen: {}, zugestellt: {}",
+                        r.angenommen, r.zurueckgewiesen, r.zugestellt
+                    );
+                }
+                if einmal {
+                    return Ok(());
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(sekunden.max(1))) => {}
+                    _ = tokio::signal::ctrl_c() => return Ok(()),
+                }
+            }
         }
         Some(Command::Sandbox { .. } | Command::Frist { .. } | Command::Xbau { .. }) => {
             unreachable!("handled before start-up")
@@ -1053,6 +1242,16 @@ pub(crate) fn verfahren(config: &Config, db: &Db) -> Result<Verfahren> {
 
 /// A refusal of the procedure as the operator reads it: its German sentences (an internal
 /// error with its English cause, for the log).
+/// The limits of an upload, as the server applies them.
+fn hochladegrenzen(config: &Config) -> plankammer_verfahren::dokumente::Hochladegrenzen {
+    plankammer_verfahren::dokumente::Hochladegrenzen {
+        datei: config.upload_max_file,
+        vorgang: config.upload_max_case,
+        leerlauf: config.upload_idle_timeout,
+        gesamt: config.upload_file_timeout,
+    }
+}
+
 pub(crate) fn fehler(e: Fehler) -> anyhow::Error {
     match e {
         Fehler::NichtGefunden => anyhow::anyhow!("nicht gefunden"),

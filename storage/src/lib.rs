@@ -30,6 +30,7 @@ pub mod testing;
 pub mod tokens;
 pub mod uhr;
 pub mod verwaltung;
+pub mod xbau;
 pub mod zugang;
 pub mod zweitfaktor;
 

@@ -13,5 +13,6 @@ mod registrierung;
 mod unterlagen;
 mod web;
 mod xbau;
+mod xbau_austausch;
 mod zugriff;
 mod zweitfaktor;

@@ -175,6 +175,18 @@ fn zeilen() -> Vec<Zeile> {
         z("POST /verwaltung/anmeldung",                     "- - - - - + - - -"),
         z("POST /verwaltung/anmeldung/gruppen",             "- - - - - + - - -"),
         z("POST /verwaltung/anmeldung/gruppen/{id}/loeschen", "- - - - - + - - -"),
+        // XBau: the tenant admin's partners and journal; the exchange answers only a
+        // partner's secret, which nobody here holds.
+        z("GET /verwaltung/xbau",                           "- - - - - + - - -"),
+        z("POST /verwaltung/xbau/partner",                  "- - - - - + - - -"),
+        z("POST /verwaltung/xbau/partner/{id}/widerrufen",  "- - - - - + - - -"),
+        z("GET /verwaltung/xbau/nachrichten/{id}",          "- - - - - + - - -"),
+        z("POST /verwaltung/xbau/nachrichten/{id}/erneut",  "- - - - - + - - -"),
+        z("POST /api/v1/xbau/nachrichten",                  "- - - - - - - - -"),
+        z("GET /api/v1/xbau/postausgang",                   "- - - - - - - - -"),
+        z("GET /api/v1/xbau/postausgang/{uuid}",            "- - - - - - - - -"),
+        z("GET /api/v1/xbau/postausgang/{uuid}/anlagen/{nr}", "- - - - - - - - -"),
+        z("POST /api/v1/xbau/postausgang/{uuid}/abgeholt",  "- - - - - - - - -"),
         z("GET /verwaltung/stellen",                        "- - - - - + - - -"),
         z("POST /verwaltung/stellen",                       "- - - - - + - - -"),
         z("POST /verwaltung/stellen/{sid}",                 "- - - - - + - - -"),
@@ -359,6 +371,10 @@ struct Matrix {
     zugang_id: i64,
     /// A mapping of a group to a role.
     gruppe_id: i64,
+    /// An XBau partner of the first tenant, and the refusal (1100) of a message it sent.
+    xbau_partner_id: i64,
+    xbau_journal_id: i64,
+    xbau_uuid: String,
     vorlage: Vorlage,
     _ordner: plankammer_storage::testing::tempfile_dir::TempDir,
 }
@@ -604,6 +620,36 @@ async fn baue_welt() -> Matrix {
         id
     };
 
+    // An XBau portal of the first tenant sent something that is not XML: the journal has
+    // the message and its refusal (1100), which waits in the portal's outbox. Nobody of
+    // the matrix holds the portal's secret.
+    let (xbau_partner_id, xbau_journal_id, xbau_uuid) = {
+        let p = v
+            .xbau_partner_anlegen_betreiber(
+                &plankammer_verfahren::Betreiber::an_der_konsole(),
+                "kreis-a",
+                plankammer_storage::xbau::PartnerArt::Portal,
+                "Antragsportal",
+                "portal:matrix",
+                None,
+            )
+            .await
+            .expect("partner")
+            .0;
+        v.xbau_empfangen(
+            &p,
+            plankammer_verfahren::xbau_austausch::EingehendeNachricht {
+                xml: b"kein XML".to_vec(),
+                beilagen: Vec::new(),
+            },
+            Hochladegrenzen::default(),
+        )
+        .await
+        .expect("refused");
+        let aus = v.xbau_postausgang(&p).await.expect("outbox");
+        (p.id, aus[0].id, aus[0].uuid.clone())
+    };
+
     // Everyone signs in and has an API token.
     let instanz = Instanz::neu(w.app.db.clone(), w.app.blobs.clone());
     let anonym = Zugang::Anonym {
@@ -657,6 +703,9 @@ async fn baue_welt() -> Matrix {
         job_id,
         zugang_id,
         gruppe_id,
+        xbau_partner_id,
+        xbau_journal_id,
+        xbau_uuid,
         vorlage,
         _ordner: ordner,
     }
@@ -714,6 +763,10 @@ impl Matrix {
                 ("secret", _) => EINLADUNG_E.into(),
                 ("id", "einladungen" | "invitations") => self.zugang_id.to_string(),
                 ("id", "gruppen") => self.gruppe_id.to_string(),
+                ("id", "partner") => self.xbau_partner_id.to_string(),
+                ("id", "nachrichten") => self.xbau_journal_id.to_string(),
+                ("uuid", _) => self.xbau_uuid.clone(),
+                ("nr", _) => "0".into(),
                 ("verfahren", _) => {
                     plankammer_domain::verfahren::Verfahrensart::VereinfachtesVerfahren
                         .slug()
@@ -814,6 +867,8 @@ impl Matrix {
             ("code", "123456".into()),
             ("anbieter", "servicekonto".into()),
             ("gruppe", "bauaufsicht-neu".into()),
+            ("art", "portal".into()),
+            ("kennung", "portal:neu".into()),
             ("user_id", stelle_b_mitglied),
             (
                 "rechtsbehelfsbelehrung",

@@ -173,6 +173,14 @@ const PAGES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/pages/verwaltung_anmeldung.html"),
     ),
     (
+        "verwaltung_xbau.html",
+        include_str!("../../../web/templates/pages/verwaltung_xbau.html"),
+    ),
+    (
+        "verwaltung_xbau_nachricht.html",
+        include_str!("../../../web/templates/pages/verwaltung_xbau_nachricht.html"),
+    ),
+    (
         "anmelden_behoerde.html",
         include_str!("../../../web/templates/pages/anmelden_behoerde.html"),
     ),

@@ -796,6 +796,22 @@ impl Verfahren {
                 Fehler::ungueltig(satz)
             });
         }
+        let herkunft = niveau_zusatz(akteur);
+        self.eingang_verbuchen(akteur, &a, docs.len(), "Antrag eingereicht", &herkunft)
+            .await
+    }
+
+    /// The submission itself, once its preconditions hold: the Aktenzeichen, the change of
+    /// state with the Eingangsbestätigung, Fassung 1 — in one transaction. The browser's
+    /// [`Verfahren::einreichen`] and the receipt of an XBau `0200` both end here.
+    pub(crate) async fn eingang_verbuchen(
+        &self,
+        akteur: &Akteur,
+        a: &Antrag,
+        unterlagen: usize,
+        was: &str,
+        zusatz: &str,
+    ) -> Ergebnis<Eingang> {
         let now = now_millis();
         let jahr = i64::from(heute_berlin().year());
         let mut tx = self.db.begin().await?;
@@ -806,7 +822,7 @@ impl Verfahren {
         let mail_text = format!(
             "Ihr Antrag ist bei der Bauaufsicht eingegangen.\nAktenzeichen: {az}\nEingegangen am: {}\nDie eingereichten Unterlagen sind als Fassung 1 gespeichert ({} Unterlagen). Die Bauaufsicht prüft nun, ob der Antrag vollständig ist.",
             plankammer_domain::zeit::format_berlin(now),
-            docs.len()
+            unterlagen
         );
         self.wechsle(
             &mut tx,
@@ -815,9 +831,7 @@ impl Verfahren {
                 ereignis: Ereignis::Einreichen,
                 akteur: Some(akteur),
                 text: &format!(
-                    "Antrag eingereicht, Aktenzeichen {az}, Fassung 1 mit {} Unterlagen{}",
-                    docs.len(),
-                    niveau_zusatz(akteur)
+                    "{was}, Aktenzeichen {az}, Fassung 1 mit {unterlagen} Unterlagen{zusatz}"
                 ),
                 mail: Some(("Eingangsbestätigung", &mail_text)),
                 frist: None,
@@ -827,12 +841,12 @@ impl Verfahren {
         .await?;
         Db::setze_eingereicht(&mut tx, a.id, &az, now).await?;
         let fassung = Db::friere_fassung(&mut tx, a.id, akteur.user_id, now).await?;
-        self.frozen_set_is_signed(&mut tx, &a).await?;
+        self.frozen_set_is_signed(&mut tx, a).await?;
         tx.commit().await?;
         Ok(Eingang {
             aktenzeichen: az,
             fassung: fassung.nummer,
-            unterlagen: docs.len(),
+            unterlagen,
         })
     }
 

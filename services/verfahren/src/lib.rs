@@ -39,6 +39,7 @@ pub mod plan;
 pub mod pruefung;
 pub mod verwaltung;
 pub mod xbau;
+pub mod xbau_austausch;
 pub mod zugang;
 pub mod zugriff;
 pub mod zweitfaktor;

@@ -29,6 +29,45 @@ use std::collections::BTreeMap;
 pub struct XbauNachricht {
     pub name: String,
     pub xml: String,
+    /// The files beside it (their bytes in the blob store).
+    pub beilagen: Vec<plankammer_storage::xbau::Beilage>,
+}
+
+/// The authority's DVDV identifier, once the operator registered it
+/// (`plankammer tenant xbau-kennung`); until then its slug stands in.
+pub(crate) async fn kennung_der_behoerde(
+    db: &plankammer_storage::Db,
+    tenant: &plankammer_storage::accounts::Tenant,
+) -> Ergebnis<String> {
+    Ok(db
+        .xbau_kennung(tenant.id)
+        .await?
+        .unwrap_or_else(|| tenant.slug.clone()))
+}
+
+/// The authority as the author of its messages.
+pub(crate) async fn autor_der_behoerde(
+    db: &plankammer_storage::Db,
+    tenant: &plankammer_storage::accounts::Tenant,
+) -> Ergebnis<Behoerde> {
+    Ok(Behoerde {
+        verzeichnisdienst: "DVDV".into(),
+        kennung: kennung_der_behoerde(db, tenant).await?,
+        name: tenant.name.clone(),
+    })
+}
+
+fn beilagen_aus(liste: &[AnlageMeta]) -> Vec<plankammer_storage::xbau::Beilage> {
+    liste
+        .iter()
+        .map(|a| plankammer_storage::xbau::Beilage {
+            dokumentid: a.dokument_id.clone(),
+            dateiname: plankammer_xbau::nachrichten::dateiname(&a.dateiname),
+            sha256: a.sha256.clone(),
+            groesse: a.groesse as i64,
+            mime: a.mime_type.clone(),
+        })
+        .collect()
 }
 
 /// The portal that browser-submitted cases came through: Plankammer itself.
@@ -48,18 +87,35 @@ impl Verfahren {
         _betreiber: &Betreiber,
         vorgang_id: i64,
     ) -> Ergebnis<Vec<XbauNachricht>> {
+        let partner = match self.db.xbau_partner_des_vorgangs(vorgang_id).await? {
+            Some(p) => Some(self.db.xbau_partner(p).await?),
+            None => None,
+        };
+        self.xbau_nachrichten_an(vorgang_id, partner.as_ref()).await
+    }
+
+    /// The messages of a case, addressed to the portal it came through (`None`: it was
+    /// submitted in the browser, Plankammer is its portal).
+    pub(crate) async fn xbau_nachrichten_an(
+        &self,
+        vorgang_id: i64,
+        portal: Option<&plankammer_storage::xbau::XbauPartner>,
+    ) -> Ergebnis<Vec<XbauNachricht>> {
         let a = self.db.antrag(vorgang_id).await?;
         let tenant = self.db.tenant(a.tenant_id).await?;
-        // The authority's DVDV identifier, once the operator registered it
-        // (`plankammer tenant xbau-kennung`); until then its slug stands in.
-        let autor = Behoerde {
-            verzeichnisdienst: "DVDV".into(),
-            kennung: self
-                .db
-                .xbau_kennung(tenant.id)
-                .await?
-                .unwrap_or_else(|| tenant.slug.clone()),
-            name: tenant.name.clone(),
+        let autor = autor_der_behoerde(&self.db, &tenant).await?;
+        let leser = match portal {
+            Some(p) => Behoerde {
+                verzeichnisdienst: "DVDV".into(),
+                kennung: p.kennung.clone(),
+                name: p.name.clone(),
+            },
+            None => eigenes_portal(),
+        };
+        // Answers to a portal name the message the case came with.
+        let eingang_uuid = match portal {
+            Some(_) => self.db.eingangsnachricht(a.id).await?,
+            None => None,
         };
         let kopf = |typ: &str, schluessel: &str, at: i64| Kopf {
             uuid: uuid_aus(&format!(
@@ -71,13 +127,16 @@ impl Verfahren {
                 .single()
                 .unwrap_or_else(Utc::now),
             autor: autor.clone(),
-            leser: eigenes_portal(),
+            leser: leser.clone(),
         };
         let bezug = Bezug {
-            referenz: None,
+            referenz: eingang_uuid.clone(),
             vorgang: a.aktenzeichen.as_ref().map(|z| z.to_string()),
         };
         let mut aus = Vec::new();
+        // The files beside a message, by its position in `aus`.
+        let mut beilagen_je: BTreeMap<usize, Vec<plankammer_storage::xbau::Beilage>> =
+            BTreeMap::new();
         if let Some(eingang) = a.eingereicht_at {
             aus.push((
                 "prozessnachrichten.eingangsbestaetigung.1120".to_string(),
@@ -164,6 +223,20 @@ impl Verfahren {
         let dokumente = self.db.dokumente(a.id).await?;
         let zeitleiste = self.db.ereignisse(a.id).await?;
         for b in self.db.beteiligungen(a.id).await? {
+            // A request goes to the Stelle: to its own system where it is reached through
+            // XBau, else to the Stelle as Plankammer knows it.
+            let an_stelle = match self.db.xbau_partner_der_stelle(b.stelle_id).await? {
+                Some(p) => Behoerde {
+                    verzeichnisdienst: "DVDV".into(),
+                    kennung: p.kennung,
+                    name: p.name,
+                },
+                None => Behoerde {
+                    verzeichnisdienst: "DVDV".into(),
+                    kennung: format!("plankammer-stelle-{}", b.stelle_id),
+                    name: b.stelle_name.clone(),
+                },
+            };
             let beilagen: Vec<AnlageMeta> = dokumente
                 .iter()
                 .filter(|d| b.umfang.as_ref().is_none_or(|u| u.contains(&d.id)))
@@ -181,10 +254,14 @@ impl Verfahren {
                     })
                 })
                 .collect();
+            beilagen_je.insert(aus.len(), beilagen_aus(&beilagen));
             aus.push((
                 "beteiligung.aufforderung.0300".to_string(),
                 aufforderung(&Aufforderung {
-                    kopf: kopf("0300", &b.id.to_string(), b.angefragt_at),
+                    kopf: Kopf {
+                        leser: an_stelle.clone(),
+                        ..kopf("0300", &b.id.to_string(), b.angefragt_at)
+                    },
                     bezug: bezug.clone(),
                     referenz: uuid_aus(&format!("plankammer:{}:beteiligung:{}", tenant.slug, b.id)),
                     stelle: b.stelle_name.clone(),
@@ -213,7 +290,10 @@ impl Verfahren {
                 aus.push((
                     "beteiligung.ruecknahme.0304".to_string(),
                     ruecknahme_beteiligung(&RuecknahmeBeteiligung {
-                        kopf: kopf("0304", &b.id.to_string(), at),
+                        kopf: Kopf {
+                            leser: an_stelle.clone(),
+                            ..kopf("0304", &b.id.to_string(), at)
+                        },
                         bezug: bezug.clone(),
                         referenz: uuid_aus(&format!(
                             "plankammer:{}:beteiligung:{}",
@@ -259,6 +339,7 @@ impl Verfahren {
                 });
             }
             let at = b.erlassen_at.unwrap_or(b.created_at);
+            beilagen_je.insert(aus.len(), beilagen_aus(&beilagen));
             aus.push((
                 "baugenehmigung.bescheid.0205".to_string(),
                 bescheid(&BescheidNachricht {
@@ -305,9 +386,10 @@ impl Verfahren {
         // Each message's UUID names its key and its content: the same message exported
         // again keeps its UUID, a changed one (a corrected name, another Befund) gets a
         // new one, so no receiver drops a correction as a duplicate.
-        let aus: Vec<(String, String)> = aus
+        let aus: Vec<(String, String, Vec<plankammer_storage::xbau::Beilage>)> = aus
             .into_iter()
-            .map(|(name, xml)| {
+            .enumerate()
+            .map(|(i, (name, xml))| {
                 let platzhalter = xml
                     .split("<nachrichtenUUID>")
                     .nth(1)
@@ -319,15 +401,23 @@ impl Verfahren {
                     "{platzhalter}:{}",
                     plankammer_storage::sha256_hex(&inhalt)
                 ));
-                (name, xml.replacen(&platzhalter, &uuid, 1))
+                (
+                    name,
+                    xml.replacen(&platzhalter, &uuid, 1),
+                    beilagen_je.remove(&i).unwrap_or_default(),
+                )
             })
             .collect();
         // Validation is CPU work (libxml2): off the async threads.
         tokio::task::spawn_blocking(move || {
             aus.into_iter()
-                .map(|(name, xml)| {
+                .map(|(name, xml, beilagen)| {
                     plankammer_xbau::ausgehend(&name, xml)
-                        .map(|xml| XbauNachricht { name, xml })
+                        .map(|xml| XbauNachricht {
+                            name,
+                            xml,
+                            beilagen,
+                        })
                         .map_err(|e| {
                             tracing::error!(error = %e, "an outgoing XBau message is not valid");
                             Fehler::intern(e)
@@ -363,16 +453,7 @@ impl Verfahren {
         kennung: &str,
     ) -> Ergebnis<()> {
         let kennung = kennung.trim();
-        if kennung.is_empty()
-            || kennung.len() > MAX_XBAU_KENNUNG
-            || !kennung
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || ":.-_".contains(c))
-        {
-            return Err(Fehler::ungueltig(format!(
-                "Die Kennung im DVDV besteht aus Buchstaben, Ziffern und : . - _ (höchstens {MAX_XBAU_KENNUNG} Zeichen), z. B. bau:06611000."
-            )));
-        }
+        kennung_pruefen(kennung)?;
         let tenant = self.db.tenant_by_slug(tenant_slug).await?;
         let mut tx = self.db.begin().await?;
         plankammer_storage::Db::xbau_kennung_setzen(&mut tx, tenant.id, kennung).await?;
@@ -391,5 +472,127 @@ impl Verfahren {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// A DVDV identifier as Plankammer takes it.
+pub(crate) fn kennung_pruefen(kennung: &str) -> Ergebnis<()> {
+    if kennung.is_empty()
+        || kennung.len() > MAX_XBAU_KENNUNG
+        || !kennung
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ":.-_".contains(c))
+    {
+        return Err(Fehler::ungueltig(format!(
+            "Die Kennung im DVDV besteht aus Buchstaben, Ziffern und : . - _ (höchstens {MAX_XBAU_KENNUNG} Zeichen), z. B. bau:06611000."
+        )));
+    }
+    Ok(())
+}
+
+impl Verfahren {
+    /// The case as a Bauantrag (`0200`) to another authority `an` — what a portal sends, and
+    /// what moves a case from one Plankammer to another: its Angaben, and its current
+    /// documents as files beside the message. Validated like every outgoing message.
+    pub async fn xbau_antrag(
+        &self,
+        _betreiber: &Betreiber,
+        vorgang_id: i64,
+        an: &Behoerde,
+    ) -> Ergebnis<XbauNachricht> {
+        use plankammer_xbau::eingang::{Bauantrag, Entwurfsverfasser, Person, antrag};
+        let a = self.db.antrag(vorgang_id).await?;
+        let tenant = self.db.tenant(a.tenant_id).await?;
+        let g = a.angaben.clone().ok_or_else(|| {
+            Fehler::ungueltig(
+                "Der Vorgang hat noch keine Angaben; er kann nicht als Bauantrag gesendet werden.",
+            )
+        })?;
+        let v = a.verfahren.ok_or_else(|| {
+            Fehler::ungueltig(
+                "Der Vorgang hat keine Verfahrensart; er kann nicht als Bauantrag gesendet werden.",
+            )
+        })?;
+        let anlagen: Vec<AnlageMeta> = self
+            .db
+            .dokumente(a.id)
+            .await?
+            .iter()
+            .filter_map(|d| {
+                let v = d.versionen.last()?;
+                Some(AnlageMeta {
+                    bezeichnung: d.bezeichnung.clone(),
+                    anlageart: d.anlageart.as_ref().map(|x| x.code().to_string()),
+                    version: Some(v.nummer.max(1) as u64),
+                    mime_type: "application/pdf".into(),
+                    dokument_id: format!("urn:plankammer:version:{}", v.id),
+                    dateiname: v.dateiname.clone(),
+                    groesse: v.groesse.max(1) as u64,
+                    sha256: v.sha256.clone(),
+                })
+            })
+            .collect();
+        let n = Bauantrag {
+            kopf: Kopf {
+                uuid: uuid_aus(&format!(
+                    "plankammer:{}:{}:0200:{}",
+                    tenant.slug, a.id, an.kennung
+                )),
+                erstellt: Utc::now(),
+                autor: autor_der_behoerde(&self.db, &tenant).await?,
+                leser: an.clone(),
+            },
+            // The sender's own id of the application (a UUID).
+            referenz_antragsservice: Some(uuid_aus(&format!(
+                "plankammer:{}:vorgang:{}",
+                tenant.slug, a.id
+            ))),
+            empfaenger: Some(an.clone()),
+            verfahrensart: v.slug().to_string(),
+            bezeichnung: a.bezeichnung.clone(),
+            massnahme: g.bauvorhaben.massnahme.clone(),
+            gebaeudeklasse: g.bauvorhaben.gebaeudeklasse.clone(),
+            strasse: g.grundstueck.strasse.clone(),
+            hausnummer: g.grundstueck.hausnummer.clone(),
+            plz: g.grundstueck.plz.clone(),
+            ort: g.grundstueck.ort.clone(),
+            gemeinde_ags: g.grundstueck.gemeinde_ags.clone(),
+            gemeinde: g.grundstueck.gemeinde.clone(),
+            gemarkung: g.grundstueck.gemarkung.clone(),
+            flur: g.grundstueck.flur.clone(),
+            flurstuecke: g
+                .grundstueck
+                .flurstuecke
+                .iter()
+                .map(|f| (f.zaehler, f.nenner))
+                .collect(),
+            bauherr: Person {
+                name: g.bauherrschaft.name.clone(),
+                anschrift: g.bauherrschaft.anschrift.clone(),
+                email: g.bauherrschaft.email.clone(),
+            },
+            entwurfsverfasser: Entwurfsverfasser {
+                name: g.entwurfsverfasser.name.clone(),
+                kammer: g.entwurfsverfasser.kammer.clone(),
+                mitgliedsnummer: g.entwurfsverfasser.mitgliedsnummer.clone(),
+            },
+            anlagen: anlagen.clone(),
+        };
+        let xml = antrag(&n);
+        let name = "baugenehmigung.antrag.0200".to_string();
+        let beilagen = beilagen_aus(&anlagen);
+        tokio::task::spawn_blocking(move || {
+            plankammer_xbau::ausgehend(&name, xml).map(|xml| XbauNachricht {
+                name,
+                xml,
+                beilagen,
+            })
+        })
+        .await
+        .map_err(Fehler::intern)?
+        .map_err(|e| {
+            tracing::error!(error = %e, "an outgoing XBau message is not valid");
+            Fehler::intern(e)
+        })
     }
 }

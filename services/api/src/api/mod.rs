@@ -16,6 +16,7 @@ pub mod pruefung;
 pub mod seite;
 pub mod verwaltung;
 pub mod vorgaenge;
+pub mod xbau;
 
 use crate::AppState;
 use axum::Router;
@@ -33,9 +34,12 @@ pub fn router() -> Router<AppState> {
         .merge(fachstelle::router())
         .merge(plan::router())
         .merge(bescheid::router())
+        .merge(xbau::router())
 }
 
 /// Routes that read large bodies (uploads): no default body limit, they enforce their own.
 pub fn upload_router() -> Router<AppState> {
-    dokumente::upload_router().merge(fachstelle::upload_router())
+    dokumente::upload_router()
+        .merge(fachstelle::upload_router())
+        .merge(xbau::upload_router())
 }

@@ -63,6 +63,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         super::fachstelle::Doc::openapi(),
         super::plan::Doc::openapi(),
         super::bescheid::Doc::openapi(),
+        super::xbau::Doc::openapi(),
     ] {
         doc.merge(teil);
     }

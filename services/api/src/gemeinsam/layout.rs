@@ -40,6 +40,7 @@ pub fn layout(user: &CurrentUser, current: &str) -> minijinja::Value {
         nav.push(("/verwaltung/stellen", "Stellen"));
         nav.push(("/verwaltung/bescheid", "Bescheidvorlage"));
         nav.push(("/verwaltung/anmeldung", "Anmeldung"));
+        nav.push(("/verwaltung/xbau", "XBau"));
     }
     nav.push(("/konto", "Mein Konto"));
     let nav: Vec<NavItem> = nav

@@ -8,6 +8,7 @@ pub mod bescheidvorlage;
 pub mod checklisten;
 pub mod jobs;
 pub mod stellen;
+pub mod xbau;
 
 use crate::AppState;
 use axum::Router;
@@ -21,4 +22,5 @@ pub fn router() -> Router<AppState> {
         .merge(aktenzeichen::router())
         .merge(stellen::router())
         .merge(bescheidvorlage::router())
+        .merge(xbau::router())
 }
