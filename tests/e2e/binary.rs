@@ -112,6 +112,136 @@ async fn xbau_messages_are_checked_offline_against_the_schemas() {
     assert!(out.contains("rueckweisung.G2G.1100"));
 }
 
+/// `plankammer xbau partner`, `ordner` and `import`: a portal is registered at the console,
+/// its Bauantrag (the development fixture, with its two plans beside it) arrives in the
+/// inbox folder and becomes a submitted case; the answers are written to the outbox folder,
+/// each valid; the same message imported again is refused as a duplicate (S050).
+#[tokio::test]
+async fn a_bauantrag_arrives_through_the_folder_adapter_and_again_through_import() {
+    let site = Site::new().await;
+    let (code, out) = site.run(&["demo", "--nur-daten"], &[]);
+    assert_eq!(code, 0, "{out}");
+    let slug = "bauaufsicht-musterstadt";
+    let (code, out) = site.run(
+        &[
+            "tenant",
+            "xbau-kennung",
+            "--slug",
+            slug,
+            "--kennung",
+            "bau:06611000",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = site.run(
+        &[
+            "xbau",
+            "partner",
+            "--tenant",
+            slug,
+            "--art",
+            "portal",
+            "--name",
+            "Bauportal Hessen",
+            "--kennung",
+            "psw:0600000001",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("pkx_"), "the secret is printed once: {out}");
+    let fixtures = plankammer_tests::repo_root().join("services/xbau/tests/nachrichten");
+    let eingang = site.dir.path().join("eingang");
+    let ausgang = site.dir.path().join("ausgang");
+    std::fs::create_dir_all(eingang.join("antrag")).unwrap();
+    std::fs::copy(
+        fixtures.join("entwicklung-0200.xml"),
+        eingang.join("antrag.xml"),
+    )
+    .unwrap();
+    for f in ["grundriss.pdf", "stellplatznachweis.pdf"] {
+        std::fs::copy(
+            fixtures.join("anlagen").join(f),
+            eingang.join("antrag").join(f),
+        )
+        .unwrap();
+    }
+    let ordner = |e: &std::path::Path, a: &std::path::Path| {
+        site.run(
+            &[
+                "xbau",
+                "ordner",
+                "--tenant",
+                slug,
+                "--partner",
+                "psw:0600000001",
+                "--eingang",
+                &e.display().to_string(),
+                "--ausgang",
+                &a.display().to_string(),
+                "--einmal",
+            ],
+            &[],
+        )
+    };
+    let (code, out) = ordner(&eingang, &ausgang);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("angenommen: 1, zurückgewiesen: 0"), "{out}");
+    assert!(eingang.join("angenommen/antrag.xml").is_file());
+    assert!(eingang.join("angenommen/antrag/grundriss.pdf").is_file());
+    let mut antworten: Vec<String> = std::fs::read_dir(&ausgang)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .map(|p| p.display().to_string())
+        .collect();
+    antworten.sort();
+    let alle = antworten
+        .iter()
+        .map(|a| std::fs::read_to_string(a).unwrap())
+        .collect::<String>();
+    assert!(alle.contains("eingangsbestaetigung.1120"), "{antworten:?}");
+    assert!(alle.contains("aktenzeichen.1121"), "{antworten:?}");
+    let mut args = vec!["xbau", "pruefen"];
+    args.extend(antworten.iter().map(String::as_str));
+    let (code, out) = site.run(&args, &[]);
+    assert_eq!(code, 0, "{out}");
+    // Delivered once: the next round writes nothing new.
+    let (code, out) = ordner(&eingang, &ausgang);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("zugestellt: 0"), "{out}");
+    // The same message through `xbau import`: refused as a duplicate, nothing twice.
+    let (code, out) = site.run(
+        &[
+            "xbau",
+            "import",
+            "--tenant",
+            slug,
+            &eingang.join("angenommen/antrag.xml").display().to_string(),
+            &eingang
+                .join("angenommen/antrag/grundriss.pdf")
+                .display()
+                .to_string(),
+            &eingang
+                .join("angenommen/antrag/stellplatznachweis.pdf")
+                .display()
+                .to_string(),
+        ],
+        &[],
+    );
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("S050"), "{out}");
+    let db = site.db().await;
+    let tenant = db.tenant_by_slug(slug).await.unwrap();
+    let p = db
+        .xbau_partner_mit_kennung(tenant.id, "psw:0600000001")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(db.vorgaenge_des_partners(p.id).await.unwrap().len(), 1);
+}
+
 /// `plankammer xbau export`: a real case's messages (the demo's complete case: submitted,
 /// checked, complete) are written, each valid, and read back valid by `xbau pruefen`.
 #[tokio::test]

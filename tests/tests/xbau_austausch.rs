@@ -626,6 +626,11 @@ async fn a_stelle_reached_through_xbau_gets_0300_and_its_0303_is_recorded_as_in_
     assert!(matches!(e, Empfang::Angenommen { .. }), "{e:?}");
     let liste = w.app.db.stellungnahmen(bids[0]).await.unwrap();
     assert_eq!(liste.len(), 1);
+    // Its one request answered, the Beteiligung closed as after a browser's Stellungnahme.
+    assert_eq!(
+        w.app.db.antrag(fall.id).await.unwrap().zustand,
+        Zustand::BeteiligungAbgeschlossen
+    );
     assert_eq!(
         liste[0].zustimmung,
         plankammer_domain::beteiligung::Zustimmung::MitNebenbestimmungen

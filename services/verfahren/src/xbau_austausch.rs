@@ -344,6 +344,15 @@ impl Verfahren {
         if !akteur.ist(Role::Admin) {
             return Err(Fehler::KeineBerechtigung);
         }
+        // Messages are journalled when they are due to a partner: the first page brings
+        // the partners' outboxes up to date, so the admin sees what waits for them.
+        if vor.is_none() {
+            for p in self.db.xbau_partner_liste(akteur.tenant_id).await? {
+                if p.widerrufen_at.is_none() {
+                    self.xbau_postausgang(&p).await?;
+                }
+            }
+        }
         Ok(self.db.journal(akteur.tenant_id, vor, 100).await?)
     }
 
@@ -523,7 +532,40 @@ impl Verfahren {
         partner: &XbauPartner,
         uuid: &str,
     ) -> Ergebnis<JournalEintrag> {
-        Ok(self.db.ausgehende_nachricht(partner.id, uuid).await?)
+        let e = self.db.ausgehende_nachricht(partner.id, uuid).await?;
+        // A Stelle's system fetching its request is the Stelle opening it (as a member
+        // does in the browser: the work on it starts, audited as a read of the case).
+        if partner.art == PartnerArt::Stelle
+            && e.nachricht == "beteiligung.aufforderung.0300"
+            && let Some(b) = self.anfrage_der_stelle(partner, &e.xml).await?
+        {
+            let tenant = self.db.tenant(partner.tenant_id).await?;
+            self.anfrage_oeffnen(&akteur_des_partners(partner, &tenant.name), b)
+                .await?;
+        }
+        Ok(e)
+    }
+
+    /// The request (to the partner's Stelle) a 0300 names.
+    async fn anfrage_der_stelle(&self, partner: &XbauPartner, xml: &str) -> Ergebnis<Option<i64>> {
+        let Some(referenz) = plankammer_xbau::eingang::aufforderung_referenz_lesen(xml.as_bytes())
+        else {
+            return Ok(None);
+        };
+        let tenant = self.db.tenant(partner.tenant_id).await?;
+        Ok(self
+            .db
+            .beteiligungen_fuer_mitglied(partner.user_id)
+            .await?
+            .into_iter()
+            .find(|b| {
+                plankammer_xbau::nachrichten::uuid_aus(&format!(
+                    "plankammer:{}:beteiligung:{}",
+                    tenant.slug, b.id
+                ))
+                .eq_ignore_ascii_case(referenz.trim())
+            })
+            .map(|b| b.id))
     }
 
     /// A file beside an outgoing message, for its partner (audited as a document read).
