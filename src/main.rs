@@ -1064,6 +1064,7 @@ async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Resul
         let verfahren = verfahren(config, &db)?;
         plankammer_workers::fristen::register(&mut registry, verfahren.clone());
         plankammer_workers::beteiligung::register(&mut registry, verfahren.clone());
+        plankammer_workers::xbau::register(&mut registry, verfahren.clone());
         plankammer_workers::bescheid::register(
             &mut registry,
             std::sync::Arc::new(plankammer_workers::bescheid::BescheidConfig::new(

@@ -6,12 +6,15 @@
 //! 2. the portal posts a Bauantrag (`0200`, the development fixture with its two plans
 //!    beside it) over `/api/v1/xbau`: it becomes a submitted case;
 //! 3. the case worker finds it in the browser inbox, its plans checked by the pipeline;
-//! 4. the formelle Prüfung ends complete (`0201`), the Stelle is asked and its system
+//! 4. a Nachforderung reaches the portal (`0201` with its Befund and deadline); the portal
+//!    answers with the changed application (`0202`, a new plan beside it), which becomes
+//!    Fassung 2 once the pipeline checked the plan;
+//! 5. the formelle Prüfung ends complete (`0201`), the Stelle is asked and its system
 //!    fetches the `0300` with the plans, answers with a `0303` carrying a Nebenbestimmung;
-//! 5. the Bescheid is issued with that Nebenbestimmung; the portal fetches the status
+//! 6. the Bescheid is issued with that Nebenbestimmung; the portal fetches the status
 //!    messages (`1170`) and the Bescheid (`0205`) with the Bescheid PDF beside it, every
 //!    message schema-valid;
-//! 6. the admin reads the journal in the browser.
+//! 7. the admin reads the journal in the browser.
 //!
 //! Screenshots: target/test-artifacts/xbau_journey-<backend>/NN_….png.
 
@@ -244,12 +247,93 @@ async fn a_portal_submits_over_xbau_a_stelle_answers_over_xbau_and_the_bescheid_
     r.bild_und_schmal("vorgang_aus_xbau").await;
     r.abmelden().await;
 
-    // --- 4. Complete; the Stelle is asked through XBau and answers. ----------------------
+    // --- 4. A Nachforderung (0201); the portal answers with a changed application (0202),
+    // whose new plan the pipeline checks before it becomes Fassung 2. --------------------
     let sb = db
         .user_by_email(&plankammer_domain::account::Email::parse(SACHBEARBEITUNG).unwrap())
         .await
         .unwrap();
     let ba = Akteur::aus(&db.member(sb.id, tenant.id).await.unwrap());
+    let verfahrensart = db.antrag(id).await.unwrap().verfahren.unwrap();
+    let frist = plankammer_verfahren::pruefung::vorschlag_nachforderung(
+        verfahrensart,
+        plankammer_storage::heute_berlin(),
+    )
+    .unwrap()
+    .ende;
+    v.nachfordern(
+        &ba,
+        id,
+        &[plankammer_verfahren::pruefung::Befundangabe {
+            code: "01".into(),
+            text: "Der Lageplan fehlt.".into(),
+            dokument_id: None,
+        }],
+        &frist.format("%Y-%m-%d").to_string(),
+    )
+    .await
+    .unwrap();
+    let nachforderung = abholen(&url, &portal).await;
+    let (_, befunde, _) = nachforderung
+        .iter()
+        .find(|(n, _, _)| n == "baugenehmigung.formellePruefung.0201")
+        .expect("the Nachforderung reaches the portal");
+    assert!(befunde.contains("Der Lageplan fehlt."), "{befunde}");
+    assert!(befunde.contains(&format!(
+        "<xbau:frist>{}</xbau:frist>",
+        frist.format("%Y-%m-%d")
+    )));
+    let original = plankammer_xbau::eingang::kopf_lesen(xml.as_bytes()).unwrap();
+    let mut geaendert = plankammer_xbau::eingang::antrag_lesen(xml.as_bytes()).unwrap();
+    let lageplan = std::fs::read(fixtures.join("anlagen/lageplan.pdf")).unwrap();
+    geaendert.kopf.uuid = neue_uuid();
+    geaendert.anlagen = vec![plankammer_xbau::nachrichten::AnlageMeta {
+        bezeichnung: "Lageplan".into(),
+        anlageart: None,
+        version: Some(1),
+        mime_type: "application/pdf".into(),
+        dokument_id: "urn:portal:lageplan".into(),
+        dateiname: "lageplan.pdf".into(),
+        groesse: lageplan.len() as u64,
+        sha256: {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(&lageplan))
+        },
+    }];
+    let aenderung = plankammer_xbau::eingang::antrag_geaendert(
+        &geaendert,
+        &Bezug {
+            referenz: Some(original.uuid.clone()),
+            vorgang: Some(az.clone()),
+        },
+    );
+    let r3 = reqwest::Client::new()
+        .post(format!("{url}/api/v1/xbau/nachrichten"))
+        .bearer_auth(&portal)
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("nachricht", aenderung)
+                .part(
+                    "datei",
+                    reqwest::multipart::Part::bytes(lageplan).file_name("lageplan.pdf"),
+                ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r3.status(), 200, "{}", r3.text().await.unwrap());
+    wait_for("the changed application as Fassung 2", JOB, || async {
+        let a = db.antrag(id).await.ok()?;
+        (a.zustand == plankammer_domain::vorgang::Zustand::Nachgereicht).then_some(())
+    })
+    .await;
+    assert_eq!(
+        v.hochgeladene(id).await.unwrap().len(),
+        3,
+        "the Lageplan joined the set"
+    );
+
+    // --- 5. Complete; the Stelle is asked through XBau and answers. ----------------------
     v.vollstaendig_erklaeren(&ba, id).await.unwrap();
     v.stellen_anfragen(
         &ba,
@@ -313,7 +397,7 @@ async fn a_portal_submits_over_xbau_a_stelle_answers_over_xbau_and_the_bescheid_
         .unwrap();
     assert_eq!(r2.status(), 200, "{}", r2.text().await.unwrap());
 
-    // --- 5. The Bescheid carries the Nebenbestimmung; the portal gets it back. -----------
+    // --- 6. The Bescheid carries the Nebenbestimmung; the portal gets it back. -----------
     let a = db.antrag(id).await.unwrap();
     let formular = v.standard_formular(&a).await.unwrap();
     v.entwurf_speichern(&ba, id, &formular).await.unwrap();
@@ -367,7 +451,7 @@ async fn a_portal_submits_over_xbau_a_stelle_answers_over_xbau_and_the_bescheid_
         anlage["sha256"].as_str().unwrap()
     );
 
-    // --- 6. The admin's journal. ---------------------------------------------------------
+    // --- 7. The admin's journal. ---------------------------------------------------------
     r.anmelden(ADMIN, PASSWORT).await;
     r.folge("a.pk-nav__link[href='/verwaltung/xbau']").await;
     r.warte_auf("[data-testid=journal]").await;
@@ -376,6 +460,7 @@ async fn a_portal_submits_over_xbau_a_stelle_answers_over_xbau_and_the_bescheid_
         "baugenehmigung.antrag.0200",
         "beteiligung.aufforderung.0300",
         "beteiligung.stellungnahme.0303",
+        "baugenehmigung.antragGeaendert.0202",
         "baugenehmigung.bescheid.0205",
     ] {
         assert!(journal.contains(n), "{n} in the journal: {journal}");

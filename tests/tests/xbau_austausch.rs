@@ -263,6 +263,16 @@ async fn hostile_and_incomplete_messages_are_refused_with_their_code_and_store_n
             beilagen.clone(),
             "V001",
         ),
+        (
+            "another XBau version",
+            text.replace(
+                "http://www.xleitstelle.de/xbau/2/6",
+                "http://www.xleitstelle.de/xbau/2/5",
+            )
+            .into_bytes(),
+            beilagen.clone(),
+            "V000",
+        ),
         ("missing file", xml.clone(), beilagen[1..].to_vec(), "A001"),
         (
             "unknown addressee",
@@ -312,7 +322,7 @@ async fn hostile_and_incomplete_messages_are_refused_with_their_code_and_store_n
     }
     // Each refusal is a valid 1100 in the outbox, with its reason.
     let aus = postausgang(&w, &p).await;
-    assert_eq!(aus.len(), 8);
+    assert_eq!(aus.len(), 9);
     assert!(
         aus.iter()
             .all(|(n, _)| n == "prozessnachrichten.rueckweisung.G2G.1100")
@@ -726,4 +736,77 @@ async fn the_admin_registers_a_portal_in_the_browser_and_reads_the_journal() {
         .unwrap();
     assert!(detail.contains("&lt;"), "the XML is shown as text");
     assert!(detail.contains("erneut-senden") || detail.contains("Gründe der Zurückweisung"));
+}
+
+#[tokio::test]
+async fn a_changed_application_is_taken_only_for_its_own_case_while_documents_are_asked_for() {
+    use plankammer_xbau::eingang::{antrag_geaendert, antrag_lesen, kopf_lesen};
+    use plankammer_xbau::nachrichten::{Bezug, neue_uuid};
+    let w = Welt::neu().await;
+    let fall = w.fall(Fallangaben::nummer(12)).eingereicht().await;
+    let p = portal_bei_b(&w).await;
+    let ablage = Zwischenablage::neu().await.unwrap();
+    let (xml, beilagen) = antrag_an_b(&w, fall.id, &ablage).await;
+    let e = empfangen(&w, &p, xml.clone(), beilagen.clone()).await;
+    let Empfang::Angenommen {
+        vorgang_id: Some(neu),
+        ..
+    } = e
+    else {
+        panic!("{e:?}")
+    };
+    let original = kopf_lesen(&xml).unwrap().uuid;
+    let aenderung = |referenz: &str| {
+        let mut a = antrag_lesen(&xml).unwrap();
+        a.kopf.uuid = neue_uuid();
+        antrag_geaendert(
+            &a,
+            &Bezug {
+                referenz: Some(referenz.to_string()),
+                vorgang: None,
+            },
+        )
+        .into_bytes()
+    };
+    // Nothing is asked for (the case was just submitted): the sequence is refused.
+    let e = empfangen(&w, &p, aenderung(&original), beilagen.clone()).await;
+    assert_eq!(codes(&e), ["S101"]);
+    // A change of a case nobody knows.
+    let e = empfangen(&w, &p, aenderung(&neue_uuid()), beilagen.clone()).await;
+    assert_eq!(codes(&e), ["S090"]);
+    // In a Nachforderung, the same files as before change nothing: refused, no Fassung.
+    let ba = w
+        .konto(
+            w.fremder_tenant,
+            "sb-b@example.org",
+            "SB B",
+            Role::Bauaufsicht,
+        )
+        .await;
+    let frist = plankammer_verfahren::pruefung::vorschlag_nachforderung(
+        plankammer_domain::verfahren::Verfahrensart::VereinfachtesVerfahren,
+        plankammer_storage::heute_berlin(),
+    )
+    .unwrap()
+    .ende;
+    w.app
+        .verfahren
+        .nachfordern(
+            &ba,
+            neu,
+            &[plankammer_verfahren::pruefung::Befundangabe {
+                code: "01".into(),
+                text: "Der Lageplan fehlt.".into(),
+                dokument_id: None,
+            }],
+            &frist.format("%Y-%m-%d").to_string(),
+        )
+        .await
+        .unwrap();
+    let e = empfangen(&w, &p, aenderung(&original), beilagen).await;
+    assert_eq!(codes(&e), ["S999"]);
+    assert_eq!(
+        w.app.db.antrag(neu).await.unwrap().zustand,
+        Zustand::Nachforderung
+    );
 }

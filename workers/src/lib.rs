@@ -19,5 +19,6 @@ pub mod pdf;
 pub mod pipeline;
 pub mod runner;
 pub mod sandbox;
+pub mod xbau;
 
 pub use runner::{JobContext, JobError, Registry, Worker, WorkerConfig};

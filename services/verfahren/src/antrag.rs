@@ -860,6 +860,19 @@ impl Verfahren {
             ));
         }
         self.niveau_genuegt(akteur, a.tenant_id).await?;
+        self.nachreichung_verbuchen(akteur, &a, "").await
+    }
+
+    /// The Nachreichung once its sender may make it: every document checked, the
+    /// Freizeichnungen in order, then the next Fassung. The browser's
+    /// [`Verfahren::nachreichen`] and a portal's changed application (XBau `0202`) end here.
+    pub(crate) async fn nachreichung_verbuchen(
+        &self,
+        akteur: &Akteur,
+        a: &Antrag,
+        herkunft: &str,
+    ) -> Ergebnis<Fassung> {
+        let a = a.clone();
         let docs = self.hochgeladene(a.id).await?;
         if let Some(d) = docs.iter().find(|d| !d.verarbeitet) {
             return Err(Fehler::ungueltig(format!(
@@ -896,7 +909,7 @@ impl Verfahren {
         let fassung = Db::friere_fassung(&mut tx, a.id, akteur.user_id, now).await?;
         self.frozen_set_is_signed(&mut tx, &a).await?;
         let text = format!(
-            "Unterlagen nachgereicht (Fassung {}){}",
+            "Unterlagen nachgereicht (Fassung {}){}{herkunft}",
             fassung.nummer,
             niveau_zusatz(akteur)
         );

@@ -31,6 +31,9 @@ use plankammer_xbau::eingang::{Quittierung, antrag_lesen, kopf_lesen, quittierun
 use plankammer_xbau::nachrichten::{Behoerde, Bezug, Kopf, Rueckweisung, neue_uuid, rueckweisung};
 use std::path::PathBuf;
 
+/// The job that turns a portal's changed application into the next Fassung.
+pub const XBAU_NACHREICHEN: &str = "xbau.nachreichen";
+
 /// Most files beside one message (a Bauantrag has a few dozen).
 pub const MAX_BEILAGEN: usize = 200;
 
@@ -904,7 +907,7 @@ impl Verfahren {
             )]));
         }
         let unterstuetzt = match partner.art {
-            PartnerArt::Portal => k.typ == "0200",
+            PartnerArt::Portal => k.typ == "0200" || k.typ == "0202",
             PartnerArt::Stelle => k.typ == "0303" || k.typ == "0305",
         };
         if !unterstuetzt {
@@ -961,6 +964,12 @@ impl Verfahren {
                     .await?;
                 Ok((Some(v), None))
             }
+            "0202" => {
+                let (v, az) = self
+                    .aenderung_aufnehmen(partner, tenant, k, xml, beilagen, grenzen, id)
+                    .await?;
+                Ok((Some(v), az))
+            }
             _ => {
                 let (v, az) = self
                     .antrag_aufnehmen(partner, &tenant.name, xml, beilagen, grenzen)
@@ -968,6 +977,161 @@ impl Verfahren {
                 Ok((Some(v), Some(az)))
             }
         }
+    }
+
+    /// A `0202`: the portal's changed application while documents are asked for (a
+    /// Nachforderung). Its documents are taken as in the browser — a changed file as the
+    /// next version of the document of the same name, a new one as a new document, an
+    /// unchanged one not at all — and once the pipeline checked them all, the set becomes
+    /// the next Fassung (the job `xbau.nachreichen`, [`Verfahren::xbau_nachreichen`]). The
+    /// Angaben do not change after submission (as in the browser); a 0202's are not taken.
+    #[allow(clippy::too_many_arguments)]
+    async fn aenderung_aufnehmen(
+        &self,
+        partner: &XbauPartner,
+        tenant: &plankammer_storage::accounts::Tenant,
+        k: &plankammer_xbau::eingang::Eingang,
+        xml: &[u8],
+        beilagen: &[Beilagedatei],
+        grenzen: Hochladegrenzen,
+        journal_id: i64,
+    ) -> Result<(i64, Option<String>), Nein> {
+        let antrag = antrag_lesen(xml).map_err(|fehlt| {
+            Nein::gruende(fehlt.into_iter().map(|t| grund("S999", t)).collect())
+        })?;
+        // The case: named by the 0200 it changes, or by its Aktenzeichen; the partner's own.
+        let mut vorgang = None;
+        if let Some(r) = &k.bezug_referenz {
+            vorgang = self.db.vorgang_der_nachricht(tenant.id, r).await?;
+        }
+        if vorgang.is_none()
+            && let Some(az) = &k.bezug_vorgang
+        {
+            for v in self.db.vorgaenge_des_partners(partner.id).await? {
+                let a = self.db.antrag(v).await?;
+                if a.aktenzeichen
+                    .as_ref()
+                    .is_some_and(|x| x.as_str() == az.trim())
+                {
+                    vorgang = Some(v);
+                }
+            }
+        }
+        let Some(vorgang_id) = vorgang else {
+            return Err(Nein::gruende(vec![grund(
+                "S090",
+                "Der Antrag, den die Nachricht ändert, ist nicht bekannt (bezug/referenz: UUID des Bauantrags, oder bezug/vorgang: Aktenzeichen).",
+            )]));
+        };
+        if self.db.xbau_partner_des_vorgangs(vorgang_id).await? != Some(partner.id) {
+            return Err(Nein::gruende(vec![grund(
+                "S090",
+                "Der Antrag, den die Nachricht ändert, kam nicht über dieses Partnersystem.",
+            )]));
+        }
+        let a = self.db.antrag(vorgang_id).await?;
+        if a.zustand != plankammer_domain::vorgang::Zustand::Nachforderung {
+            return Err(Nein::Gruende(
+                vec![grund(
+                    "S101",
+                    "Es sind keine Unterlagen nachgefordert; der Antrag kann jetzt nicht geändert werden.",
+                )],
+                Some(vorgang_id),
+            ));
+        }
+        let zuordnung = dateien_zuordnen(&antrag.anlagen, beilagen, grenzen)?;
+        let akteur = akteur_des_partners(partner, &tenant.name);
+        let vorhanden = self.db.dokumente(vorgang_id).await?;
+        let mut neu = 0;
+        for (anlage, datei) in &zuordnung {
+            if vorhanden.iter().any(|d| {
+                d.versionen
+                    .last()
+                    .is_some_and(|v| v.sha256.eq_ignore_ascii_case(&anlage.sha256))
+            }) {
+                continue;
+            }
+            let art = anlage
+                .anlageart
+                .as_deref()
+                .and_then(|c| Anlageart::parse(c).ok());
+            let ziel = match vorhanden
+                .iter()
+                .find(|d| d.bezeichnung == anlage.bezeichnung)
+            {
+                Some(d) => Ziel::NeueVersion { dokument_id: d.id },
+                None => Ziel::NeuesDokument {
+                    bezeichnung: &anlage.bezeichnung,
+                    anlageart: art.as_ref(),
+                },
+            };
+            self.hochladen(
+                &akteur,
+                &a,
+                ziel,
+                &anlage.dateiname,
+                grenzen,
+                datei_strom(datei.pfad.clone()),
+            )
+            .await
+            .map_err(|e| hochladefehler(e, &anlage.dateiname, vorgang_id))?;
+            neu += 1;
+        }
+        if neu == 0 {
+            return Err(Nein::Gruende(
+                vec![grund(
+                    "S999",
+                    "Die Nachricht ändert nichts: Jede Datei ist bereits die aktuelle Fassung einer Unterlage des Antrags.",
+                )],
+                Some(vorgang_id),
+            ));
+        }
+        // The next Fassung once the pipeline checked every document.
+        let now = now_millis();
+        let mut tx = self.db.begin().await?;
+        let mut job = plankammer_storage::jobs::NewJob::new(
+            XBAU_NACHREICHEN,
+            serde_json::json!({ "vorgang_id": vorgang_id, "partner_id": partner.id }),
+            now,
+        );
+        job.tenant_id = Some(tenant.id);
+        job.vorgang_id = Some(vorgang_id);
+        job.max_attempts = 30;
+        job.dedupe_key = Some(format!("{XBAU_NACHREICHEN}:{journal_id}"));
+        Db::enqueue(&mut tx, &job, now).await?;
+        tx.commit().await?;
+        Ok((vorgang_id, a.aktenzeichen.as_ref().map(|z| z.to_string())))
+    }
+
+    /// The job after a `0202`: the changed set becomes the next Fassung once every document
+    /// is checked. `Ok(None)`: still being checked (the job tries again later).
+    pub async fn xbau_nachreichen(
+        &self,
+        vorgang_id: i64,
+        partner_id: i64,
+    ) -> Ergebnis<Option<plankammer_storage::antrag::Fassung>> {
+        let partner = self.db.xbau_partner(partner_id).await?;
+        let a = self.db.antrag(vorgang_id).await?;
+        if self.db.xbau_partner_des_vorgangs(vorgang_id).await? != Some(partner.id) {
+            return Err(Fehler::NichtGefunden);
+        }
+        if self
+            .hochgeladene(vorgang_id)
+            .await?
+            .iter()
+            .any(|d| !d.verarbeitet)
+        {
+            return Ok(None);
+        }
+        let tenant = self.db.tenant(partner.tenant_id).await?;
+        let f = self
+            .nachreichung_verbuchen(
+                &akteur_des_partners(&partner, &tenant.name),
+                &a,
+                &format!(" über XBau (von „{}“)", partner.name),
+            )
+            .await?;
+        Ok(Some(f))
     }
 
     /// A Stelle's answer through XBau (0303 Stellungnahme, 0305 Zwischennachricht), taken
@@ -1112,104 +1276,7 @@ impl Verfahren {
                     .collect(),
             ));
         }
-        // Each anlage has its file, with the size and hash the entry names; no file is left
-        // over; the limits of an upload in the browser hold.
-        let mut gruende = Vec::new();
-        if antrag.anlagen.len() > MAX_BEILAGEN {
-            gruende.push(grund(
-                "A007",
-                format!(
-                    "Die Nachricht nennt {} Anlagen; höchstens {MAX_BEILAGEN} werden angenommen.",
-                    antrag.anlagen.len()
-                ),
-            ));
-        }
-        let mut zuordnung: Vec<(&plankammer_xbau::nachrichten::AnlageMeta, &Beilagedatei)> =
-            Vec::new();
-        let mut benutzt = vec![false; beilagen.len()];
-        let mut summe: u64 = 0;
-        for a in &antrag.anlagen {
-            let gefunden = beilagen
-                .iter()
-                .enumerate()
-                .find(|(i, b)| !benutzt[*i] && (b.name == a.dateiname || b.name == a.dokument_id));
-            let Some((i, b)) = gefunden else {
-                gruende.push(grund(
-                    "A001",
-                    format!(
-                        "Die Datei zur Anlage „{}“ ({}) fehlt.",
-                        a.bezeichnung, a.dateiname
-                    ),
-                ));
-                continue;
-            };
-            benutzt[i] = true;
-            summe = summe.saturating_add(b.groesse);
-            if !a.sha256.eq_ignore_ascii_case(&b.sha256) || a.groesse != b.groesse {
-                gruende.push(grund(
-                    "A006",
-                    format!(
-                        "Die Datei „{}“ stimmt nicht mit ihrer Anlage überein (Größe oder SHA-256-Prüfsumme weichen ab); sie wurde verändert oder unvollständig übertragen.",
-                        a.dateiname
-                    ),
-                ));
-            }
-            if a.mime_type != "application/pdf" {
-                gruende.push(grund(
-                    "A005",
-                    format!(
-                        "Die Anlage „{}“ hat den Typ {}; Bauvorlagen nimmt Plankammer als PDF (application/pdf) entgegen.",
-                        a.bezeichnung, a.mime_type
-                    ),
-                ));
-            }
-            if b.groesse > grenzen.datei {
-                gruende.push(grund(
-                    "A004",
-                    format!(
-                        "Die Datei „{}“ ist größer als {}.",
-                        a.dateiname,
-                        crate::dokumente::mb(grenzen.datei)
-                    ),
-                ));
-            }
-            zuordnung.push((a, b));
-        }
-        for (i, b) in beilagen.iter().enumerate() {
-            if !benutzt[i] {
-                gruende.push(grund(
-                    "S999",
-                    format!(
-                        "Die Datei „{}“ gehört zu keiner Anlage der Nachricht.",
-                        b.name
-                    ),
-                ));
-            }
-        }
-        if summe > grenzen.vorgang {
-            gruende.push(grund(
-                "A008",
-                format!(
-                    "Die Anlagen sind zusammen größer als {}.",
-                    crate::dokumente::mb(grenzen.vorgang)
-                ),
-            ));
-        }
-        let mut gesehen = std::collections::HashSet::new();
-        for (a, _) in &zuordnung {
-            if !gesehen.insert(a.sha256.to_ascii_lowercase()) {
-                gruende.push(grund(
-                    "S999",
-                    format!(
-                        "Die Datei „{}“ ist zweimal beigefügt (gleicher Inhalt).",
-                        a.dateiname
-                    ),
-                ));
-            }
-        }
-        if !gruende.is_empty() {
-            return Err(Nein::gruende(gruende));
-        }
+        let zuordnung = dateien_zuordnen(&antrag.anlagen, beilagen, grenzen)?;
         // From here on, the steps of the browser.
         let akteur = akteur_des_partners(partner, behoerde);
         let vorgang_id = self.anlegen(&akteur, &eingabe).await?;
@@ -1235,23 +1302,7 @@ impl Verfahren {
                     datei_strom(b.pfad.clone()),
                 )
                 .await
-                .map_err(|e| {
-                    let code = match &e {
-                        HochladeFehler::KeinPdf(_) | HochladeFehler::Leer => "A005",
-                        HochladeFehler::DateiZuGross(_) => "A004",
-                        HochladeFehler::VorgangVoll(_) | HochladeFehler::AnfrageVoll(_) => "A008",
-                        HochladeFehler::ZuVieleUnterlagen(_) => "A007",
-                        HochladeFehler::Doppelt(_) => "S999",
-                        HochladeFehler::Verfahren(f) if matches!(f, Fehler::Intern(_)) => {
-                            return Nein::Fehler(Fehler::intern(f));
-                        }
-                        HochladeFehler::Verfahren(_) => "S999",
-                    };
-                    Nein::Gruende(
-                        vec![grund(code, format!("„{}“: {}", a.dateiname, e.meldung()))],
-                        Some(vorgang_id),
-                    )
-                })?;
+                .map_err(|e| hochladefehler(e, &a.dateiname, vorgang_id))?;
             if !v.sha256.eq_ignore_ascii_case(&a.sha256) {
                 return Err(Nein::Gruende(
                     vec![grund(
@@ -1278,6 +1329,138 @@ impl Verfahren {
             .map_err(|f| Nein::Gruende(vec![grund("S999", f.to_string())], Some(vorgang_id)))?;
         Ok((vorgang_id, eingang.aktenzeichen.to_string()))
     }
+}
+
+/// Each `anlage` has its file, with the size and hash the entry names; no file is left
+/// over; the limits of an upload in the browser hold.
+fn dateien_zuordnen<'a>(
+    anlagen: &'a [plankammer_xbau::nachrichten::AnlageMeta],
+    beilagen: &'a [Beilagedatei],
+    grenzen: Hochladegrenzen,
+) -> Result<
+    Vec<(
+        &'a plankammer_xbau::nachrichten::AnlageMeta,
+        &'a Beilagedatei,
+    )>,
+    Nein,
+> {
+    // Each anlage has its file, with the size and hash the entry names; no file is left
+    // over; the limits of an upload in the browser hold.
+    let mut gruende = Vec::new();
+    if anlagen.len() > MAX_BEILAGEN {
+        gruende.push(grund(
+            "A007",
+            format!(
+                "Die Nachricht nennt {} Anlagen; höchstens {MAX_BEILAGEN} werden angenommen.",
+                anlagen.len()
+            ),
+        ));
+    }
+    let mut zuordnung: Vec<(&plankammer_xbau::nachrichten::AnlageMeta, &Beilagedatei)> = Vec::new();
+    let mut benutzt = vec![false; beilagen.len()];
+    let mut summe: u64 = 0;
+    for a in anlagen {
+        let gefunden = beilagen
+            .iter()
+            .enumerate()
+            .find(|(i, b)| !benutzt[*i] && (b.name == a.dateiname || b.name == a.dokument_id));
+        let Some((i, b)) = gefunden else {
+            gruende.push(grund(
+                "A001",
+                format!(
+                    "Die Datei zur Anlage „{}“ ({}) fehlt.",
+                    a.bezeichnung, a.dateiname
+                ),
+            ));
+            continue;
+        };
+        benutzt[i] = true;
+        summe = summe.saturating_add(b.groesse);
+        if !a.sha256.eq_ignore_ascii_case(&b.sha256) || a.groesse != b.groesse {
+            gruende.push(grund(
+                    "A006",
+                    format!(
+                        "Die Datei „{}“ stimmt nicht mit ihrer Anlage überein (Größe oder SHA-256-Prüfsumme weichen ab); sie wurde verändert oder unvollständig übertragen.",
+                        a.dateiname
+                    ),
+                ));
+        }
+        if a.mime_type != "application/pdf" {
+            gruende.push(grund(
+                    "A005",
+                    format!(
+                        "Die Anlage „{}“ hat den Typ {}; Bauvorlagen nimmt Plankammer als PDF (application/pdf) entgegen.",
+                        a.bezeichnung, a.mime_type
+                    ),
+                ));
+        }
+        if b.groesse > grenzen.datei {
+            gruende.push(grund(
+                "A004",
+                format!(
+                    "Die Datei „{}“ ist größer als {}.",
+                    a.dateiname,
+                    crate::dokumente::mb(grenzen.datei)
+                ),
+            ));
+        }
+        zuordnung.push((a, b));
+    }
+    for (i, b) in beilagen.iter().enumerate() {
+        if !benutzt[i] {
+            gruende.push(grund(
+                "S999",
+                format!(
+                    "Die Datei „{}“ gehört zu keiner Anlage der Nachricht.",
+                    b.name
+                ),
+            ));
+        }
+    }
+    if summe > grenzen.vorgang {
+        gruende.push(grund(
+            "A008",
+            format!(
+                "Die Anlagen sind zusammen größer als {}.",
+                crate::dokumente::mb(grenzen.vorgang)
+            ),
+        ));
+    }
+    let mut gesehen = std::collections::HashSet::new();
+    for (a, _) in &zuordnung {
+        if !gesehen.insert(a.sha256.to_ascii_lowercase()) {
+            gruende.push(grund(
+                "S999",
+                format!(
+                    "Die Datei „{}“ ist zweimal beigefügt (gleicher Inhalt).",
+                    a.dateiname
+                ),
+            ));
+        }
+    }
+    if !gruende.is_empty() {
+        return Err(Nein::gruende(gruende));
+    }
+    Ok(zuordnung)
+}
+
+/// An upload step's refusal as the XBau error code and words.
+fn hochladefehler(e: HochladeFehler, dateiname: &str, vorgang_id: i64) -> Nein {
+    let code = match &e {
+        HochladeFehler::KeinPdf(_) | HochladeFehler::Leer => "A005",
+        HochladeFehler::DateiZuGross(_) => "A004",
+        HochladeFehler::VorgangVoll(_) | HochladeFehler::AnfrageVoll(_) => "A008",
+        HochladeFehler::ZuVieleUnterlagen(_) => "A007",
+        HochladeFehler::Doppelt(_) => "S999",
+        HochladeFehler::Verfahren(f) if matches!(f, Fehler::Intern(_)) => {
+            return Nein::Fehler(Fehler::intern(f));
+        }
+        HochladeFehler::Verfahren(_) => "S999",
+    };
+    Nein::Gruende(
+        vec![grund(code, format!("„{dateiname}“: {}", e.meldung()))],
+        Some(vorgang_id),
+    )
 }
 
 /// Why a message was not taken: the sender's reasons (with the case if one was begun), or

@@ -38,6 +38,8 @@ pub enum Fehlerkennzahl {
     X000,
     /// X001: not valid against the schema.
     X001,
+    /// V000: an XBau version Plankammer does not handle (another XBau namespace).
+    V000,
     /// V001: a message type Plankammer does not handle (an unknown namespace).
     V001,
 }
@@ -47,6 +49,7 @@ impl Fehlerkennzahl {
         match self {
             Fehlerkennzahl::X000 => "X000",
             Fehlerkennzahl::X001 => "X001",
+            Fehlerkennzahl::V000 => "V000",
             Fehlerkennzahl::V001 => "V001",
         }
     }
@@ -288,6 +291,15 @@ pub fn pruefen(xml: &[u8]) -> Result<Geprueft, Vec<Befund>> {
     let schema = match namensraum.as_str() {
         NS_XBAU => &XBAU,
         NS_KERNMODUL => &KERNMODUL,
+        // Another version of XBau or of its Kernmodul: the service is not offered in it.
+        n if n.starts_with("http://www.xleitstelle.de/xbau/") => {
+            return Err(befund(
+                Fehlerkennzahl::V000,
+                format!(
+                    "Die XBau-Version des Namensraums „{n}“ verarbeitet Plankammer nicht; es nimmt XBau 2.6 ({NS_XBAU}) und das XBau-Kernmodul 1.3.0 ({NS_KERNMODUL}) entgegen."
+                ),
+            ));
+        }
         _ => {
             return Err(befund(
                 Fehlerkennzahl::V001,
@@ -392,6 +404,9 @@ mod tests {
         assert_eq!(b[0].kennzahl, Fehlerkennzahl::X000);
         let b = pruefen(b"<a xmlns=\"urn:anders\"/>").unwrap_err();
         assert_eq!(b[0].kennzahl, Fehlerkennzahl::V001);
+        // XBau, but another version of it: the version is not offered (V000).
+        let b = pruefen(b"<a xmlns=\"http://www.xleitstelle.de/xbau/2/5\"/>").unwrap_err();
+        assert_eq!(b[0].kennzahl, Fehlerkennzahl::V000);
         // UTF-16 (where a byte search would not see a DOCTYPE) and another declared
         // encoding are refused; so is a truncated message (no repairs).
         let utf16: Vec<u8> = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><!DOCTYPE a><a/>"
