@@ -810,3 +810,112 @@ async fn a_changed_application_is_taken_only_for_its_own_case_while_documents_ar
         Zustand::Nachforderung
     );
 }
+
+#[tokio::test]
+async fn a_portals_1130_withdraws_the_application_through_the_applicants_step() {
+    use plankammer_xbau::eingang::{Ruecknahme, kopf_lesen, ruecknahme};
+    use plankammer_xbau::nachrichten::{Bezug, Kopf, neue_uuid};
+    let w = Welt::neu().await;
+    let fall = w.fall(Fallangaben::nummer(13)).eingereicht().await;
+    let p = portal_bei_b(&w).await;
+    let ablage = Zwischenablage::neu().await.unwrap();
+    let (xml, beilagen) = antrag_an_b(&w, fall.id, &ablage).await;
+    let Empfang::Angenommen {
+        vorgang_id: Some(neu),
+        ..
+    } = empfangen(&w, &p, xml.clone(), beilagen).await
+    else {
+        panic!("not taken")
+    };
+    let k = kopf_lesen(&xml).unwrap();
+    let r = |uuid: String| {
+        ruecknahme(&Ruecknahme {
+            kopf: Kopf {
+                uuid,
+                erstellt: chrono::Utc::now(),
+                autor: k.autor.clone().unwrap(),
+                leser: k.leser.clone().unwrap(),
+            },
+            bezug: Bezug {
+                referenz: Some(k.uuid.clone()),
+                vorgang: None,
+            },
+            begruendung: Some("Das Grundstück wird nicht gekauft.".into()),
+        })
+        .into_bytes()
+    };
+    let e = empfangen(&w, &p, r(neue_uuid()), vec![]).await;
+    assert!(matches!(e, Empfang::Angenommen { .. }), "{e:?}");
+    assert_eq!(
+        w.app.db.antrag(neu).await.unwrap().zustand,
+        Zustand::Zurueckgezogen
+    );
+    let zeitleiste = w.app.db.ereignisse(neu).await.unwrap();
+    assert!(
+        zeitleiste.iter().any(|z| z.text
+            == "Antrag zurückgezogen über XBau (von „Plankammer Kreis A“). Grund: Das Grundstück wird nicht gekauft."),
+        "{zeitleiste:?}"
+    );
+    // The portal learns the status 15 (Rücknahme des Vorgangs bestätigt).
+    let aus = postausgang(&w, &p).await;
+    assert!(
+        aus.iter()
+            .any(|(n, x)| n.ends_with(".1170") && x.contains("<code>15</code>")),
+        "{:?}",
+        aus.iter().map(|a| &a.0).collect::<Vec<_>>()
+    );
+    // Withdrawn is final: another 1130 breaks the sequence.
+    let e = empfangen(&w, &p, r(neue_uuid()), vec![]).await;
+    assert_eq!(codes(&e), ["S101"]);
+}
+
+#[tokio::test]
+async fn the_owner_withdraws_the_application_and_the_deadlines_end() {
+    let w = Welt::neu().await;
+    let fall = w.fall(Fallangaben::nummer(14)).eingereicht().await;
+    let v = &w.app.verfahren;
+    let architektin = w.akteur(plankammer_tests::welt::ARCHITEKTIN).await;
+    let ba = w.akteur(plankammer_tests::welt::BAUAUFSICHT).await;
+    // Nobody else withdraws someone's application.
+    assert!(v.zurueckziehen(&ba, fall.id, "").await.is_err());
+    let frist = plankammer_verfahren::pruefung::vorschlag_nachforderung(
+        plankammer_domain::verfahren::Verfahrensart::VereinfachtesVerfahren,
+        plankammer_storage::heute_berlin(),
+    )
+    .unwrap()
+    .ende;
+    v.nachfordern(
+        &ba,
+        fall.id,
+        &[plankammer_verfahren::pruefung::Befundangabe {
+            code: "01".into(),
+            text: "Der Lageplan fehlt.".into(),
+            dokument_id: None,
+        }],
+        &frist.format("%Y-%m-%d").to_string(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        v.zurueckziehen(&architektin, fall.id, &"x".repeat(2001))
+            .await
+            .is_err(),
+        "an overlong reason"
+    );
+    v.zurueckziehen(&architektin, fall.id, "").await.unwrap();
+    assert_eq!(
+        w.app.db.antrag(fall.id).await.unwrap().zustand,
+        Zustand::Zurueckgezogen
+    );
+    assert!(
+        w.app
+            .db
+            .fristen(fall.id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|f| f.zustand == plankammer_domain::frist::FristZustand::Erledigt),
+        "the Nachforderung's deadline ended"
+    );
+    assert!(v.zurueckziehen(&architektin, fall.id, "").await.is_err());
+}

@@ -32,6 +32,9 @@ use plankammer_storage::{
     Db, Konflikt, StoreError, heute_berlin, now_millis, random_token, sha256_hex,
 };
 
+/// Longest reason of a withdrawal taken.
+pub const MAX_RUECKNAHMEGRUND: usize = 2000;
+
 /// Longest name of an invited person.
 pub const MAX_NAME: usize = 200;
 
@@ -848,6 +851,95 @@ impl Verfahren {
             fassung: fassung.nummer,
             unterlagen,
         })
+    }
+
+    /// The owner withdraws the application (Rücknahme des Antrags): the case ends in
+    /// „Zurückgezogen“ (status 15, reported to the portal), its deadlines end, the
+    /// applicants get the confirmation and the Bauaufsicht is told — in one transaction.
+    /// Requests to Stellen still open stay for the Bauaufsicht to withdraw (only it may).
+    /// `grund` is optional. The browser and a portal's `1130` both end here.
+    pub async fn zurueckziehen(
+        &self,
+        akteur: &Akteur,
+        vorgang_id: i64,
+        grund: &str,
+    ) -> Ergebnis<()> {
+        let a = self.eigener_vorgang(akteur, vorgang_id).await?;
+        self.ruecknahme_verbuchen(akteur, &a, grund, "").await
+    }
+
+    pub(crate) async fn ruecknahme_verbuchen(
+        &self,
+        akteur: &Akteur,
+        a: &Antrag,
+        grund: &str,
+        herkunft: &str,
+    ) -> Ergebnis<()> {
+        let grund = grund.trim();
+        if grund.chars().count() > MAX_RUECKNAHMEGRUND {
+            return Err(Fehler::ungueltig(format!(
+                "Der Grund ist zu lang (höchstens {MAX_RUECKNAHMEGRUND} Zeichen)."
+            )));
+        }
+        let offene_anfragen = self
+            .db
+            .beteiligungen(a.id)
+            .await?
+            .into_iter()
+            .filter(|b| b.zustand.ist_offen())
+            .count();
+        let now = now_millis();
+        let zusatz = if grund.is_empty() {
+            String::new()
+        } else {
+            format!(". Grund: {grund}")
+        };
+        let text = format!("Antrag zurückgezogen{herkunft}{zusatz}");
+        let mut tx = self.db.begin().await?;
+        self.wechsle(
+            &mut tx,
+            a,
+            Wechsel {
+                ereignis: Ereignis::Zurueckziehen,
+                akteur: Some(akteur),
+                text: &text,
+                mail: Some((
+                    "Rücknahme des Antrags bestätigt",
+                    "Die Bauaufsicht hat die Rücknahme Ihres Antrags erhalten. Der Antrag wird nicht weiter bearbeitet.",
+                )),
+                frist: None,
+            },
+            now,
+        )
+        .await?;
+        for art in FristArt::ALL {
+            Db::erledige_fristen(&mut tx, a.id, art, now).await?;
+        }
+        let offen = if offene_anfragen > 0 {
+            format!(
+                " {offene_anfragen} Anfrage(n) an Stellen sind noch offen: Bitte ziehen Sie sie zurück."
+            )
+        } else {
+            String::new()
+        };
+        self.benachrichtige(
+            &mut tx,
+            a,
+            &[An::Bauaufsicht],
+            Mitteilung {
+                titel: "Antrag zurückgezogen",
+                text: &format!(
+                    "Die Antragstellerseite hat den Antrag zurückgezogen{zusatz}.{offen}"
+                ),
+                status: Some(statuszeile(Zustand::Zurueckgezogen)),
+                frist: None,
+                pfad: None,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The owner answers a Nachforderung: once every document is checked, the current set

@@ -907,7 +907,7 @@ impl Verfahren {
             )]));
         }
         let unterstuetzt = match partner.art {
-            PartnerArt::Portal => k.typ == "0200" || k.typ == "0202",
+            PartnerArt::Portal => matches!(k.typ.as_str(), "0200" | "0202" | "1130"),
             PartnerArt::Stelle => k.typ == "0303" || k.typ == "0305",
         };
         if !unterstuetzt {
@@ -964,6 +964,31 @@ impl Verfahren {
                     .await?;
                 Ok((Some(v), None))
             }
+            "1130" => {
+                let r = plankammer_xbau::eingang::ruecknahme_lesen(xml).map_err(|f| {
+                    Nein::gruende(f.into_iter().map(|t| grund("S999", t)).collect())
+                })?;
+                let vorgang_id = self.vorgang_des_bezugs(partner, tenant, k).await?;
+                let a = self.db.antrag(vorgang_id).await?;
+                self.ruecknahme_verbuchen(
+                    &akteur_des_partners(partner, &tenant.name),
+                    &a,
+                    r.begruendung.as_deref().unwrap_or_default(),
+                    &format!(" über XBau (von „{}“)", partner.name),
+                )
+                .await
+                .map_err(|f| match f {
+                    Fehler::Konflikt(t) => Nein::Gruende(vec![grund("S101", t)], Some(vorgang_id)),
+                    f => match Nein::from(f) {
+                        Nein::Gruende(g, _) => Nein::Gruende(g, Some(vorgang_id)),
+                        n => n,
+                    },
+                })?;
+                Ok((
+                    Some(vorgang_id),
+                    a.aktenzeichen.as_ref().map(|z| z.to_string()),
+                ))
+            }
             "0202" => {
                 let (v, az) = self
                     .aenderung_aufnehmen(partner, tenant, k, xml, beilagen, grenzen, id)
@@ -999,36 +1024,7 @@ impl Verfahren {
         let antrag = antrag_lesen(xml).map_err(|fehlt| {
             Nein::gruende(fehlt.into_iter().map(|t| grund("S999", t)).collect())
         })?;
-        // The case: named by the 0200 it changes, or by its Aktenzeichen; the partner's own.
-        let mut vorgang = None;
-        if let Some(r) = &k.bezug_referenz {
-            vorgang = self.db.vorgang_der_nachricht(tenant.id, r).await?;
-        }
-        if vorgang.is_none()
-            && let Some(az) = &k.bezug_vorgang
-        {
-            for v in self.db.vorgaenge_des_partners(partner.id).await? {
-                let a = self.db.antrag(v).await?;
-                if a.aktenzeichen
-                    .as_ref()
-                    .is_some_and(|x| x.as_str() == az.trim())
-                {
-                    vorgang = Some(v);
-                }
-            }
-        }
-        let Some(vorgang_id) = vorgang else {
-            return Err(Nein::gruende(vec![grund(
-                "S090",
-                "Der Antrag, den die Nachricht ändert, ist nicht bekannt (bezug/referenz: UUID des Bauantrags, oder bezug/vorgang: Aktenzeichen).",
-            )]));
-        };
-        if self.db.xbau_partner_des_vorgangs(vorgang_id).await? != Some(partner.id) {
-            return Err(Nein::gruende(vec![grund(
-                "S090",
-                "Der Antrag, den die Nachricht ändert, kam nicht über dieses Partnersystem.",
-            )]));
-        }
+        let vorgang_id = self.vorgang_des_bezugs(partner, tenant, k).await?;
         let a = self.db.antrag(vorgang_id).await?;
         if a.zustand != plankammer_domain::vorgang::Zustand::Nachforderung {
             return Err(Nein::Gruende(
@@ -1101,6 +1097,46 @@ impl Verfahren {
         Db::enqueue(&mut tx, &job, now).await?;
         tx.commit().await?;
         Ok((vorgang_id, a.aktenzeichen.as_ref().map(|z| z.to_string())))
+    }
+
+    /// The partner's case a message is about: named by the `0200` it came with
+    /// (`bezug/referenz`) or by its Aktenzeichen (`bezug/vorgang`).
+    async fn vorgang_des_bezugs(
+        &self,
+        partner: &XbauPartner,
+        tenant: &plankammer_storage::accounts::Tenant,
+        k: &plankammer_xbau::eingang::Eingang,
+    ) -> Result<i64, Nein> {
+        let mut vorgang = None;
+        if let Some(r) = &k.bezug_referenz {
+            vorgang = self.db.vorgang_der_nachricht(tenant.id, r).await?;
+        }
+        if vorgang.is_none()
+            && let Some(az) = &k.bezug_vorgang
+        {
+            for v in self.db.vorgaenge_des_partners(partner.id).await? {
+                let a = self.db.antrag(v).await?;
+                if a.aktenzeichen
+                    .as_ref()
+                    .is_some_and(|x| x.as_str() == az.trim())
+                {
+                    vorgang = Some(v);
+                }
+            }
+        }
+        let Some(vorgang_id) = vorgang else {
+            return Err(Nein::gruende(vec![grund(
+                "S090",
+                "Der Antrag, um den es geht, ist nicht bekannt (bezug/referenz: UUID des Bauantrags, oder bezug/vorgang: Aktenzeichen).",
+            )]));
+        };
+        if self.db.xbau_partner_des_vorgangs(vorgang_id).await? != Some(partner.id) {
+            return Err(Nein::gruende(vec![grund(
+                "S090",
+                "Der Antrag, um den es geht, kam nicht über dieses Partnersystem.",
+            )]));
+        }
+        Ok(vorgang_id)
     }
 
     /// The job after a `0202`: the changed set becomes the next Fassung once every document

@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{id}/freizeichnung", post(freizeichnen))
         .route("/api/v1/cases/{id}/einreichung", post(einreichen))
         .route("/api/v1/cases/{id}/nachreichung", post(nachreichen))
+        .route("/api/v1/cases/{id}/ruecknahme", post(zuruecknehmen))
         .route("/api/v1/cases/{id}/zeitleiste", get(zeitleiste))
         .route("/api/v1/cases/{id}/fassungen", get(fassungen))
         .route(
@@ -66,6 +67,7 @@ pub fn router() -> Router<AppState> {
         freizeichnen,
         einreichen,
         nachreichen,
+        zuruecknehmen,
         zeitleiste,
         fassungen,
         fassungsvergleich,
@@ -93,6 +95,7 @@ pub fn router() -> Router<AppState> {
         Aenderung,
         BeteiligterOut,
         EinladungIn,
+        RuecknahmeIn,
         EingangOut,
         FassungOut,
         FassungsDokumentOut,
@@ -617,6 +620,28 @@ pub async fn nachreichen(
             dokumente,
         }),
     ))
+}
+
+/// Why the application is withdrawn (optional).
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+#[schema(example = json!({ "grund": "Das Grundstück wird nicht gekauft." }))]
+pub struct RuecknahmeIn {
+    pub grund: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/ruecknahme", tag = "vorgaenge", params(("id" = i64, Path)), request_body = RuecknahmeIn,
+    responses((status = 204, description = "Zurückgenommen: der Vorgang ist beendet (Status 15), die Fristen enden, Antragsteller und Bauaufsicht werden benachrichtigt"), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody, description = "Ein Entwurf oder ein abgeschlossener Vorgang kann nicht zurückgezogen werden"), (status = 422, body = ApiErrorBody)))]
+pub async fn zuruecknehmen(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    JsonEingabe(body): JsonEingabe<RuecknahmeIn>,
+) -> ApiResult<StatusCode> {
+    st.verfahren
+        .zurueckziehen(caller.akteur(), id, &body.grund)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// An entry of the timeline.

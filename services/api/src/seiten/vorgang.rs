@@ -794,6 +794,7 @@ async fn fallakte(st: &AppState, u: &CurrentUser, a: &Antrag) -> Result<Value, A
         "darf_einreichen": eigentuemer && entwurf && hindernisse.is_empty(),
         "hindernisse": hindernisse,
         "darf_nachreichen": eigentuemer && zustand == Zustand::Nachforderung,
+        "darf_zurueckziehen": eigentuemer && zustand.ist_in_bearbeitung(),
         "nachreichungshindernisse": nachreichungshindernisse,
         "darf_freizeichnen": darf_freizeichnen,
         "erneut_freizeichnen": erneut_freizeichnen,

@@ -1,6 +1,6 @@
 //! The applicant's way to the Bauaufsicht: inviting the Bauherrschaft and its
 //! Freizeichnung, submitting (Aktenzeichen, Fassung 1, Eingangsbestätigung), answering a
-//! Nachforderung, removing a document from the current set (the card's confirmation,
+//! Nachforderung, withdrawing the application, removing a document from the current set (the card's confirmation,
 //! for the owner and the Bauaufsicht).
 
 use crate::AppState;
@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
         .route("/vorgaenge/{id}/freizeichnen", post(freizeichnen))
         .route("/vorgaenge/{id}/einreichen", post(einreichen))
         .route("/vorgaenge/{id}/nachreichen", post(nachreichen))
+        .route("/vorgaenge/{id}/zurueckziehen", post(zurueckziehen))
         .route(
             "/vorgaenge/{id}/dokumente/{did}/entfernen",
             post(dokument_entfernen),
@@ -70,6 +71,22 @@ async fn nachreichen(
     Path(id): Path<i64>,
 ) -> PageResult<Redirect> {
     st.verfahren.nachreichen(u.akteur(), id).await?;
+    Ok(Redirect::to(&format!("/vorgaenge/{id}")))
+}
+
+#[derive(Deserialize)]
+struct RuecknahmeForm {
+    #[serde(default)]
+    grund: String,
+}
+
+async fn zurueckziehen(
+    State(st): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<RuecknahmeForm>,
+) -> PageResult<Redirect> {
+    st.verfahren.zurueckziehen(u.akteur(), id, &f.grund).await?;
     Ok(Redirect::to(&format!("/vorgaenge/{id}")))
 }
 
