@@ -919,3 +919,102 @@ async fn the_owner_withdraws_the_application_and_the_deadlines_end() {
     );
     assert!(v.zurueckziehen(&architektin, fall.id, "").await.is_err());
 }
+
+#[tokio::test]
+async fn a_huge_attachment_over_http_is_refused_while_it_arrives_and_nothing_is_kept() {
+    // A small limit per file, as an operator may set it (UPLOAD_MAX_FILE_MB).
+    let app = plankammer_tests::spawn_app_with(|c| c.upload_max_file = 1_000_000).await;
+    let w = Welt::mit(app).await;
+    let fall = w.fall(Fallangaben::nummer(15)).eingereicht().await;
+    let (p, secret) = w
+        .app
+        .verfahren
+        .xbau_partner_anlegen_betreiber(
+            &Betreiber::an_der_konsole(),
+            "kreis-b",
+            PartnerArt::Portal,
+            "Plankammer Kreis A",
+            "kreis-a",
+            None,
+        )
+        .await
+        .unwrap();
+    let n = w
+        .app
+        .verfahren
+        .xbau_antrag(&Betreiber::an_der_konsole(), fall.id, &an_b())
+        .await
+        .unwrap();
+    // 3 MB of "PDF" beside the message: refused at the limit, the rest not read.
+    let mut gross = b"%PDF-1.4\n".to_vec();
+    gross.resize(3_000_000, b' ');
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/xbau/nachrichten", w.app.url))
+        .bearer_auth(&secret)
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("nachricht", n.xml.clone())
+                .part(
+                    "datei",
+                    reqwest::multipart::Part::bytes(gross)
+                        .file_name(n.beilagen[0].dateiname.clone()),
+                ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let j: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        j["detail"].as_str().unwrap().contains("größer als"),
+        "a German reason: {j}"
+    );
+    assert!(
+        w.app
+            .db
+            .vorgaenge_des_partners(p.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The server is still up.
+    let liste = reqwest::Client::new()
+        .get(format!("{}/api/v1/xbau/postausgang", w.app.url))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(liste.status(), 200);
+}
+
+#[tokio::test]
+async fn the_spool_of_a_message_is_removed_with_it() {
+    let ablage = Zwischenablage::neu().await.unwrap();
+    let b = ablage
+        .aufnehmen(
+            "plan.pdf",
+            futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(
+                b"%PDF-1.4 klein",
+            ))]),
+            1_000,
+        )
+        .await
+        .unwrap();
+    assert!(b.pfad.is_file());
+    // Beyond its limit a file is refused with German words, while it arrives.
+    let zu_gross = ablage
+        .aufnehmen(
+            "gross.pdf",
+            futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(vec![
+                0u8;
+                2_000
+            ]))]),
+            1_000,
+        )
+        .await
+        .unwrap_err();
+    assert!(zu_gross.contains("größer als"), "{zu_gross}");
+    let ordner = b.pfad.parent().unwrap().to_path_buf();
+    drop(ablage);
+    assert!(!ordner.exists(), "the spool folder is gone");
+}
