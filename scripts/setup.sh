@@ -13,7 +13,9 @@ want_test=false
 packages=(build-essential pkg-config ca-certificates nodejs npm python3 python3-venv
           libtesseract-dev libleptonica-dev tesseract-ocr-deu clang libclang-dev libxml2-dev)
 if $want_test; then
-  packages+=(chromium chromium-driver postgresql qpdf poppler-utils fonts-dejavu-core)
+  # default-jre-headless and libsaxonhe-java (MPL-2.0): the XBau schematron rules (XSLT 2).
+  packages+=(chromium chromium-driver postgresql qpdf poppler-utils fonts-dejavu-core
+             default-jre-headless libsaxonhe-java)
 fi
 
 missing=()
