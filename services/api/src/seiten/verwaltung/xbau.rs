@@ -93,6 +93,9 @@ async fn seite(
     status: StatusCode,
 ) -> PageResult<Response> {
     let partner = st.verfahren.xbau_partner_liste(u.akteur()).await?;
+    // The authority's own identifier, as its messages name it.
+    let eigene_kennung = st.db.xbau_kennung(u.tenant_id()).await?;
+    let kennung_dvdv = eigene_kennung.as_deref().is_some_and(dvdv_form);
     let journal = st.verfahren.xbau_journal(u.akteur(), vor).await?;
     let namen: std::collections::HashMap<i64, String> =
         partner.iter().map(|p| (p.id, p.name.clone())).collect();
@@ -145,6 +148,7 @@ async fn seite(
         context! {
             layout => layout(u, "/verwaltung/xbau"),
             partner, journal, hinweis, fehler, weiter, stellen,
+            eigene_kennung, kennung_dvdv,
             neu => neu.map(|(name, secret)| context! { name, secret }),
         },
     )?;
@@ -161,6 +165,17 @@ struct PartnerForm {
     kennung: String,
     #[serde(default)]
     stelle: String,
+}
+
+/// The form the XBau rules ask of a DVDV identifier (`sch-xbau-001`): three lowercase
+/// letters, a colon, digits.
+fn dvdv_form(k: &str) -> bool {
+    k.split_once(':').is_some_and(|(a, b)| {
+        a.len() == 3
+            && a.chars().all(|c| c.is_ascii_lowercase())
+            && !b.is_empty()
+            && b.chars().all(|c| c.is_ascii_digit())
+    })
 }
 
 async fn partner_anlegen(
