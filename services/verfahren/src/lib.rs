@@ -40,6 +40,7 @@ pub mod pruefung;
 pub mod verwaltung;
 pub mod xbau;
 pub mod xbau_austausch;
+pub mod xbau_transport;
 pub mod zugang;
 pub mod zugriff;
 pub mod zweitfaktor;
