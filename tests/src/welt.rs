@@ -382,3 +382,36 @@ impl FallBau<'_> {
 pub async fn gespeicherte_angaben(app: &TestApp, vorgang_id: i64) -> Option<Angaben> {
     app.db.antrag(vorgang_id).await.expect("case").angaben
 }
+
+/// What a worker leaves behind once every stage of every version of the case is done: a
+/// version that has no stage yet gets its first, then every stage's job has succeeded.
+pub async fn pipeline_fertig(app: &TestApp, vorgang_id: i64) {
+    let tenant: i64 = sqlx::query_scalar("SELECT tenant_id FROM vorgaenge WHERE id = $1")
+        .bind(vorgang_id)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("the case");
+    let versionen: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM dokument_versionen WHERE vorgang_id = $1")
+            .bind(vorgang_id)
+            .fetch_all(app.db.pool())
+            .await
+            .expect("its versions");
+    for v in versionen {
+        if app.db.stufen(v).await.expect("stages").is_empty() {
+            let mut tx = app.db.begin().await.expect("tx");
+            Db::enqueue_stufe(&mut tx, v, tenant, "validate", now_millis())
+                .await
+                .expect("stage");
+            tx.commit().await.expect("commit");
+        }
+    }
+    sqlx::query(
+        "UPDATE jobs SET state = 'succeeded', progress = 100 WHERE id IN (SELECT job_id FROM dokument_stufen \
+         WHERE version_id IN (SELECT id FROM dokument_versionen WHERE vorgang_id = $1))",
+    )
+    .bind(vorgang_id)
+    .execute(app.db.pool())
+    .await
+    .expect("jobs done");
+}

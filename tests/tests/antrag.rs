@@ -40,18 +40,6 @@ async fn hochladen(
         .unwrap()
 }
 
-/// What a worker leaves behind once every stage of every version is done.
-async fn pipeline_fertig(app: &TestApp, id: i64) {
-    sqlx::query(
-        "UPDATE jobs SET state = 'succeeded', progress = 100 WHERE id IN (SELECT job_id FROM dokument_stufen \
-         WHERE version_id IN (SELECT id FROM dokument_versionen WHERE vorgang_id = $1))",
-    )
-    .bind(id)
-    .execute(app.db.pool())
-    .await
-    .unwrap();
-}
-
 async fn get(c: &Client, url: String) -> (u16, String) {
     let r = c.get(url).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
@@ -192,7 +180,7 @@ async fn the_architect_prepares_the_bauherrschaft_signs_and_the_application_is_s
         frag.contains("hx-get=\"/vorgaenge/") && frag.contains("wird noch geprüft"),
         "{frag}"
     );
-    pipeline_fertig(&app, id).await;
+    plankammer_tests::welt::pipeline_fertig(&app, id).await;
     let (_, frag) = get(&c, format!("{}/vorgaenge/{id}/checkliste", app.url)).await;
     assert!(!frag.contains("hx-get="), "done: no more polling");
     assert!(frag.contains("data-anlageart=\"2001\" data-vorhanden=\"ja\""));
@@ -225,7 +213,7 @@ async fn the_architect_prepares_the_bauherrschaft_signs_and_the_application_is_s
     assert_eq!(app.db.dokumente(id).await.unwrap().len(), vorher);
     let r = hochladen(&app, &c, &csrf, id, "02_Grundriss_KG.pdf", "1101").await;
     assert_eq!(r.status(), 200);
-    pipeline_fertig(&app, id).await;
+    plankammer_tests::welt::pipeline_fertig(&app, id).await;
 
     // Confirming (or correcting) a document's type: only codes of the XBau list.
     let did: i64 =
@@ -496,7 +484,7 @@ async fn the_architect_prepares_the_bauherrschaft_signs_and_the_application_is_s
         .await
         .unwrap();
     assert!(r.status().is_client_error(), "{}", r.status());
-    pipeline_fertig(&app, id).await;
+    plankammer_tests::welt::pipeline_fertig(&app, id).await;
     let entfernen = docs[0].dokument_id;
     let (s, _, _) = post(
         &c,

@@ -9,7 +9,7 @@ use plankammer_domain::Role;
 use plankammer_domain::freizeichnung::Aenderung;
 use plankammer_domain::verfahren::{Checkliste, Verfahrensart};
 use plankammer_storage::{Db, now_millis, sha256_hex};
-use plankammer_tests::welt::{ARCHITEKTIN, Fall, Fallangaben, Welt, angaben};
+use plankammer_tests::welt::{self, ARCHITEKTIN, Fall, Fallangaben, Welt, angaben};
 use plankammer_verfahren::Fehler;
 use plankammer_verfahren::dokumente::{Hochladegrenzen, Ziel};
 use plankammer_verfahren::freizeichnung::FreizeichnungsZustand;
@@ -63,35 +63,8 @@ async fn entwurf_mit_bauherrschaft(w: &Welt, nr: i64) -> Fall {
         .einladung_annehmen(&berta, &geheim)
         .await
         .unwrap();
-    pipeline_fertig(w, fall.id).await;
+    welt::pipeline_fertig(&w.app, fall.id).await;
     fall
-}
-
-/// What a worker leaves behind: every version of the case checked.
-async fn pipeline_fertig(w: &Welt, id: i64) {
-    let versionen: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM dokument_versionen WHERE vorgang_id = $1")
-            .bind(id)
-            .fetch_all(w.app.db.pool())
-            .await
-            .unwrap();
-    for v in versionen {
-        if w.app.db.stufen(v).await.unwrap().is_empty() {
-            let mut tx = w.app.db.begin().await.unwrap();
-            Db::enqueue_stufe(&mut tx, v, w.tenant, "validate", now_millis())
-                .await
-                .unwrap();
-            tx.commit().await.unwrap();
-        }
-    }
-    sqlx::query(
-        "UPDATE jobs SET state = 'succeeded', progress = 100 WHERE id IN (SELECT job_id FROM dokument_stufen \
-         WHERE version_id IN (SELECT id FROM dokument_versionen WHERE vorgang_id = $1))",
-    )
-    .bind(id)
-    .execute(w.app.db.pool())
-    .await
-    .unwrap();
 }
 
 /// The architect uploads `ziel` (a unique PDF).
@@ -221,7 +194,7 @@ async fn a_new_version_invalidates_the_freizeichnung_until_it_is_given_again() {
         1,
         "{arten:?}"
     );
-    pipeline_fertig(&w, fall.id).await;
+    welt::pipeline_fertig(&w.app, fall.id).await;
 
     // The checklist blocks, submission is refused with 409.
     let a = w.app.db.antrag(fall.id).await.unwrap();
@@ -382,7 +355,7 @@ async fn a_nachreichung_asks_again_for_plans_but_not_for_nachweise() {
         FreizeichnungsZustand::Gueltig
     );
     assert_eq!(erneut_mails(&w, BERTA).await, 0);
-    pipeline_fertig(&w, fall.id).await;
+    welt::pipeline_fertig(&w.app, fall.id).await;
     let f = v.nachreichen(&architektin, fall.id).await.unwrap();
     assert_eq!(f.nummer, 2);
     let gezeigt: i64 = sqlx::query_scalar(
@@ -406,7 +379,7 @@ async fn a_nachreichung_asks_again_for_plans_but_not_for_nachweise() {
         "grundriss-index-c",
     )
     .await;
-    pipeline_fertig(&w, fall.id).await;
+    welt::pipeline_fertig(&w.app, fall.id).await;
     let s = stand(&w, fall.id).await;
     assert_eq!(s.zustand, FreizeichnungsZustand::Ungueltig);
     assert_eq!(

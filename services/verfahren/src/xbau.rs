@@ -241,7 +241,12 @@ impl Verfahren {
                 .iter()
                 .filter(|d| b.umfang.as_ref().is_none_or(|u| u.contains(&d.id)))
                 .filter_map(|d| {
-                    let v = d.versionen.last()?;
+                    // The version the Stelle was sent: the latest at the time of the
+                    // request (a stamped plan or a later Fassung is not what it saw).
+                    let v = d
+                        .versionen
+                        .iter()
+                        .rfind(|v| v.created_at <= b.angefragt_at)?;
                     Some(AnlageMeta {
                         bezeichnung: d.bezeichnung.clone(),
                         anlageart: d.anlageart.as_ref().map(|x| x.code().to_string()),
