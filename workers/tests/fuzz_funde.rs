@@ -144,6 +144,7 @@ fn every_fuzz_finding_ends_in_the_expected_result() {
             &bytes,
             &LeseGrenzen {
                 max_ocr_ms_gesamt: 0,
+                max_ocr_ms_schriftfelder: 0,
                 ..LeseGrenzen::default()
             },
         );

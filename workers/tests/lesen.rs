@@ -61,6 +61,7 @@ fn within_the_time_there_is_no_such_finding() {
 fn a_document_over_its_ocr_budget_leaves_later_pages_unread_and_says_so_once() {
     let grenzen = LeseGrenzen {
         max_ocr_ms_gesamt: 0,
+        max_ocr_ms_schriftfelder: 0,
         ..LeseGrenzen::default()
     };
     let r = lese(&scan("10_Scan_Grundriss_KG.pdf"), &grenzen);
@@ -84,4 +85,32 @@ fn blank_pages_are_not_rendered_or_read() {
             .all(|s| s.quelle.is_none() && s.ocr_ms.is_none())
     );
     assert!(r.feststellungen.is_empty(), "{:?}", r.feststellungen);
+}
+
+#[test]
+fn title_blocks_come_first_when_there_is_no_time_left_for_full_text() {
+    // No time for full text at all: the scanned plan's title block is still read, and its
+    // fields with it; the page says that its full text was left out.
+    let grenzen = LeseGrenzen {
+        max_ocr_ms_gesamt: 0,
+        ..LeseGrenzen::default()
+    };
+    let r = lese(&scan("10_Scan_Grundriss_KG.pdf"), &grenzen);
+    let s = &r.seiten[0];
+    assert_eq!(s.quelle.as_deref(), Some("ocr"));
+    let sf = s.schriftfeld.as_deref().expect("the title block");
+    assert_eq!(s.text, sf, "the page's text is its title block");
+    assert!(
+        r.feststellungen
+            .iter()
+            .any(|f| f.code == "ocr.volltext_ausgelassen"),
+        "{:?}",
+        r.feststellungen
+    );
+    let f = plankammer_workers::pdf::metadaten::felder(sf, "ocr", 1, s.konfidenz);
+    assert!(
+        f.iter()
+            .any(|x| x.feld == "plannummer" && x.wert == "A-100"),
+        "{f:?}"
+    );
 }

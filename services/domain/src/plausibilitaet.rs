@@ -11,6 +11,10 @@
 use crate::antrag::Angaben;
 use serde::Serialize;
 
+/// A field read from a plan with less confidence (0–1) than this is a suggestion for a
+/// person to confirm: shown as such, never compared with the Angaben or taken silently.
+pub const SICHER_AB: f64 = 0.6;
+
 /// What was read from one plan's title block.
 #[derive(Debug, Clone, Default)]
 pub struct Schriftfeld<'a> {

@@ -179,7 +179,12 @@ impl Verfahren {
                 continue;
             };
             let meta = self.db.metadaten(ver.id).await?;
-            let feld = |n: &str| meta.iter().find(|m| m.feld == n);
+            // Only what was read with confidence is held against the Angaben.
+            let feld = |n: &str| {
+                meta.iter().find(|m| {
+                    m.feld == n && m.konfidenz >= plankammer_domain::plausibilitaet::SICHER_AB
+                })
+            };
             let bauherr = feld("bauherr").map(|m| m.wert.clone());
             let ev = feld("entwurfsverfasser").map(|m| m.wert.clone());
             // The Grundstück is looked for only on a plan (a sheet whose title block gave a

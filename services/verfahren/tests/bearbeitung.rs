@@ -473,4 +473,21 @@ async fn title_blocks_that_name_someone_else_are_a_warning_not_a_block() {
             "„Grundriss EG“: Das Schriftfeld nennt das Grundstück „Lindenweg 12, Flurstück 123/4“ nicht.".to_string(),
         ]
     );
+    // Read with little confidence (a poor scan), the same names are only suggestions: not
+    // held against the Angaben — nor is the Grundstück, as no scale or number was sure.
+    let unsicher = |f: &str, wert: &str| MetaFeld {
+        konfidenz: plankammer_domain::plausibilitaet::SICHER_AB - 0.1,
+        ..feld(f, wert)
+    };
+    w.db.replace_metadaten(
+        w.versionen[1],
+        &[
+            unsicher("bauherr", "Familie Schneider"),
+            unsicher("entwurfsverfasser", "Architekturbüro Weber"),
+            unsicher("massstab", "1:100"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(w.v.plan_abweichungen(&a).await.unwrap().is_empty());
 }

@@ -10,6 +10,7 @@ use plankammer_workers::pdf::lesen::{LeseGrenzen, Leseergebnis, lese};
 fuzz_target!(|data: &[u8]| {
     let g = LeseGrenzen {
         max_ocr_ms_gesamt: 0,
+        max_ocr_ms_schriftfelder: 0,
         ..LeseGrenzen::default()
     };
     let r = lese(data, &g);

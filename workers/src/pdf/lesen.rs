@@ -26,10 +26,21 @@ pub struct LeseGrenzen {
     /// Time OCR may spend on one page (title block and whole page together).
     #[serde(default = "standard_ocr_ms_je_seite")]
     pub max_ocr_ms_je_seite: u64,
-    /// Time OCR may spend on the whole document; later pages are left unread (with a
-    /// finding) rather than letting the sandbox's own time limit kill the stage.
+    /// Time OCR may spend on the full text of the whole document (for search). Title blocks
+    /// come first: a page's full text is read only while the title blocks of the pages
+    /// after it still fit in [`LeseGrenzen::max_ocr_ms_schriftfelder`].
     #[serde(default = "standard_ocr_ms_gesamt")]
     pub max_ocr_ms_gesamt: u64,
+    /// Time all OCR of the document may take (title blocks and full text): below the
+    /// sandbox's own limits, so that pages beyond it are left unread with a finding rather
+    /// than the stage killed with everything read so far.
+    #[serde(default = "standard_ocr_ms_schriftfelder")]
+    pub max_ocr_ms_schriftfelder: u64,
+}
+
+fn standard_ocr_ms_schriftfelder() -> u64 {
+    // 80 % of the default sandbox CPU limit (120 s).
+    96_000
 }
 
 fn standard_ocr_ms_je_seite() -> u64 {
@@ -52,6 +63,7 @@ impl Default for LeseGrenzen {
             sprache: "deu".into(),
             max_ocr_ms_je_seite: standard_ocr_ms_je_seite(),
             max_ocr_ms_gesamt: standard_ocr_ms_gesamt(),
+            max_ocr_ms_schriftfelder: standard_ocr_ms_schriftfelder(),
         }
     }
 }
@@ -67,13 +79,12 @@ impl LeseGrenzen {
         sandbox_zeit: Duration,
         sandbox_cpu: Duration,
     ) -> LeseGrenzen {
+        let sandbox = sandbox_zeit.min(sandbox_cpu).mul_f64(0.8);
         LeseGrenzen {
             tessdata,
             max_ocr_ms_je_seite: je_seite.as_millis() as u64,
-            max_ocr_ms_gesamt: je_dokument
-                .min(sandbox_zeit.mul_f64(0.8))
-                .min(sandbox_cpu.mul_f64(0.8))
-                .as_millis() as u64,
+            max_ocr_ms_gesamt: je_dokument.min(sandbox).as_millis() as u64,
+            max_ocr_ms_schriftfelder: sandbox.as_millis() as u64,
             ..Default::default()
         }
     }
@@ -190,6 +201,9 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
     let mut maler: Option<Result<rendern::Seitenmaler, String>> = None;
     let ocr_start = Instant::now();
     let mut budget_erschoepft = false;
+    let mut volltext_ausgelassen = false;
+    // Time spent on title blocks so far, and how many.
+    let mut schriftfeld_ms = (0u64, 0u64);
     let mut seiten = Vec::with_capacity(pages.len());
     for (i, pid) in pages.iter().enumerate() {
         let nummer = i as u32 + 1;
@@ -197,11 +211,21 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
             .extract_text_with_limit(&[nummer], g.max_dekomprimiert)
             .unwrap_or_default();
         if sichtbare_zeichen(&layer) >= g.min_textzeichen {
+            // The title block by geometry: each label with the value right of it or below
+            // it in its cell, whatever order the text was written in.
+            let hoehe_pt = doc
+                .get_dictionary(*pid)
+                .ok()
+                .map(|p| super::pruefen::page_size(&doc, p).1)
+                .unwrap_or(842.0);
+            let woerter = super::textlage::woerter(&doc, *pid, g.max_dekomprimiert, hoehe_pt);
+            let schriftfeld =
+                Some(super::metadaten::ordne_schriftfeld(&woerter)).filter(|t| !t.is_empty());
             seiten.push(SeitenText {
                 nummer,
                 quelle: Some("textebene".into()),
                 text: layer,
-                schriftfeld: None,
+                schriftfeld,
                 konfidenz: None,
                 ocr_ms: None,
             });
@@ -220,13 +244,13 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
             seiten.push(leer);
             continue;
         }
-        if ocr_start.elapsed().as_millis() as u64 >= g.max_ocr_ms_gesamt {
+        if ocr_start.elapsed().as_millis() as u64 >= g.max_ocr_ms_schriftfelder {
             if !budget_erschoepft {
                 budget_erschoepft = true;
                 feststellungen.push(katalog::grenze_erreicht(
                     &format!(
                         "Texterkennung ab Seite {nummer} nicht mehr ausgeführt (Zeitlimit {} s je Dokument)",
-                        g.max_ocr_ms_gesamt / 1000
+                        g.max_ocr_ms_schriftfelder / 1000
                     ),
                     Some(nummer),
                 ));
@@ -331,14 +355,34 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
         let mut konfidenz = None;
         if let Some(rect) = rect {
             engine.setze_zeitlimit(budget);
+            let t0 = Instant::now();
             if let Ok((woerter, k, ende)) = engine.woerter(&img, dpi, rect) {
                 konfidenz = Some(k);
                 zeitlimit |= ende == Ende::Zeitlimit;
                 // Rebuilt cell by cell from the word boxes, in the text-layer layout.
                 schriftfeld = Some(super::metadaten::ordne_schriftfeld(&woerter));
             }
+            schriftfeld_ms.0 += t0.elapsed().as_millis() as u64;
+            schriftfeld_ms.1 += 1;
         }
-        if volltext && !zeitlimit {
+        // The full text (for search) only while the title blocks of the pages after this
+        // one still fit, estimated from those read so far.
+        let verbraucht = ocr_start.elapsed().as_millis() as u64;
+        let je_schriftfeld = schriftfeld_ms.0 / schriftfeld_ms.1.max(1);
+        let reserve = je_schriftfeld * (pages.len() - i - 1) as u64;
+        let volltext_zeit =
+            verbraucht < g.max_ocr_ms_gesamt && verbraucht + reserve < g.max_ocr_ms_schriftfelder;
+        if volltext && !volltext_zeit {
+            if !volltext_ausgelassen {
+                volltext_ausgelassen = true;
+                feststellungen.push(Feststellung {
+                    code: "ocr.volltext_ausgelassen".into(),
+                    schwere: Schwere::Hinweis,
+                    meldung: format!("Ab Seite {nummer} wurde nur das Schriftfeld erkannt, nicht der ganze Plan: die Zeit für die Texterkennung reichte nicht für beides (Schriftfelder zuerst)."),
+                    seite: Some(nummer),
+                });
+            }
+        } else if volltext && !zeitlimit {
             engine.setze_zeitlimit(budget.saturating_sub(start.elapsed()));
             if let Ok(t) = engine.erkenne(&img, dpi, None) {
                 konfidenz = Some(t.konfidenz);

@@ -33,43 +33,65 @@ pub const PLANARTEN: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
-const LABELS: &[(&str, &[&str])] = &[
-    ("bauherr", &["bauherrschaft", "bauherrin", "bauherr"]),
-    ("bauvorhaben", &["bauvorhaben", "vorhaben"]),
-    ("planinhalt", &["planinhalt", "planbezeichnung", "inhalt"]),
-    ("geschoss", &["geschoss", "ebene"]),
-    ("massstab", &["maßstab", "massstab"]),
-    (
-        "plannummer",
-        &[
-            "plan-nr.",
-            "plan-nr",
-            "plannummer",
-            "plan nr.",
-            "zeichnungsnummer",
-            "blatt-nr.",
-        ],
-    ),
-    ("index", &["index"]),
-    ("datum", &["datum"]),
-    (
-        "entwurfsverfasser",
-        &["entwurfsverfasserin", "entwurfsverfasser", "planverfasser"],
-    ),
-];
+/// A printed label of a title block field (`daten/schriftfeld-labels.tsv`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    /// The field it names; `None` for cells that hold no field we read.
+    pub feld: Option<&'static str>,
+    /// 1 is strongest; see the data file.
+    pub rang: u8,
+    /// Only a label alone on its line (or followed by a colon).
+    pub allein: bool,
+    /// As printed in the data file.
+    pub text: &'static str,
+    schluessel: String,
+}
 
-/// Labels of title block cells that hold no field we read; they bound their neighbours' cells.
-const GRENZ_LABELS: &[&str] = &[
-    "format",
-    "blatt",
-    "gez.",
-    "änderung",
-    "gezeichnet",
-    "geprüft",
-];
+/// The label table, read once from the data file compiled in.
+pub fn labels() -> &'static [Label] {
+    static TABELLE: std::sync::OnceLock<Vec<Label>> = std::sync::OnceLock::new();
+    TABELLE.get_or_init(|| {
+        include_str!("daten/schriftfeld-labels.tsv")
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .map(|l| {
+                let c: Vec<&'static str> = l.split('\t').collect();
+                assert_eq!(c.len(), 4, "schriftfeld-labels.tsv: four columns: {l}");
+                Label {
+                    feld: (c[0] != "-").then_some(c[0]),
+                    rang: c[1].parse().expect("schriftfeld-labels.tsv: rank"),
+                    allein: match c[2] {
+                        "allein" => true,
+                        "frei" => false,
+                        x => panic!("schriftfeld-labels.tsv: form {x}"),
+                    },
+                    text: c[3],
+                    schluessel: schluessel(c[3]),
+                }
+            })
+            .collect()
+    })
+}
 
-/// Words that, before a label, make it another label ("Anschrift Bauherr", "Unterschrift Bauherr").
-const NOT_A_LABEL_BEFORE: &[&str] = &["anschrift", "unterschrift", "unterschriften"];
+/// How a label is compared: lower case, without a trailing colon, spaces and hyphens.
+fn schluessel(s: &str) -> String {
+    s.trim()
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .trim_end_matches(':')
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The label a printed word (or a few words joined) is, if any.
+pub fn label_fuer(text: &str) -> Option<&'static Label> {
+    let k = schluessel(text);
+    if k.is_empty() {
+        return None;
+    }
+    labels().iter().find(|l| l.schluessel == k)
+}
 
 fn normalise(line: &str) -> String {
     line.trim()
@@ -77,33 +99,22 @@ fn normalise(line: &str) -> String {
         .to_string()
 }
 
-/// If `line` starts with a label, the field and the rest of the line.
-fn label_of(line: &str) -> Option<(&'static str, String)> {
+/// If `line` starts with a label (one to three words), the label and the rest of the line.
+fn label_of(line: &str) -> Option<(&'static Label, String)> {
     let n = normalise(line);
-    let lower = n.to_lowercase();
-    if NOT_A_LABEL_BEFORE.iter().any(|w| lower.starts_with(w)) {
-        return None;
-    }
-    for (feld, labels) in LABELS {
-        for l in *labels {
-            if let Some(rest) = lower.strip_prefix(l) {
-                // A whole word: nothing or punctuation/space follows.
-                if rest.is_empty() || rest.starts_with([' ', ':', '\t']) {
-                    let cut = n
-                        .char_indices()
-                        .nth(l.chars().count())
-                        .map(|(i, _)| i)
-                        .unwrap_or(n.len());
-                    return Some((
-                        feld,
-                        n[cut..]
-                            .trim_start_matches([':', ' ', '\t'])
-                            .trim()
-                            .to_string(),
-                    ));
-                }
-            }
+    let woerter: Vec<&str> = n.split_whitespace().collect();
+    for k in (1..=woerter.len().min(3)).rev() {
+        let kopf = woerter[..k].concat();
+        let Some(l) = label_fuer(&kopf) else {
+            continue;
+        };
+        let rest = woerter[k..].join(" ");
+        let rest = rest.trim_start_matches([':', ' ']).trim().to_string();
+        // "Architektin Sabine Hoffmann" is a value, "Architektin:" or "Architektin" a label.
+        if l.allein && !rest.is_empty() && !woerter[k - 1].ends_with(':') {
+            return None;
         }
+        return Some((l, rest));
     }
     None
 }
@@ -119,26 +130,91 @@ fn massstab(s: &str) -> Option<String> {
     (!digits.is_empty() && digits.len() <= 5).then(|| format!("1:{digits}"))
 }
 
-fn datum(s: &str) -> Option<String> {
-    // dd.mm.yyyy anywhere in the value.
+/// Every German date (`14.09.2026`, `4.9.2026`) in `s`, as `YYYY-MM-DD`, in order.
+fn daten(s: &str) -> Vec<String> {
     let b: Vec<char> = s.chars().collect();
-    for i in 0..b.len() {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        // A date starts at a digit that does not continue a number.
+        if !b[i].is_ascii_digit() || (i > 0 && (b[i - 1].is_ascii_digit() || b[i - 1] == '.')) {
+            i += 1;
+            continue;
+        }
         let w: String = b[i..].iter().take(10).collect();
-        let p: Vec<&str> = w.split('.').collect();
-        if p.len() == 3
-            && p[0].len() == 2
-            && p[1].len() == 2
-            && p[2].len() == 4
-            && p.iter().all(|x| x.chars().all(|c| c.is_ascii_digit()))
-        {
-            let (d, m, y): (u32, u32, i32) =
-                (p[0].parse().ok()?, p[1].parse().ok()?, p[2].parse().ok()?);
-            if chrono::NaiveDate::from_ymd_opt(y, m, d).is_some() {
-                return Some(format!("{y:04}-{m:02}-{d:02}"));
+        let teile: Vec<&str> = w.splitn(3, '.').collect();
+        if teile.len() == 3 {
+            let jahr: String = teile[2].chars().take_while(char::is_ascii_digit).collect();
+            let (d, m) = (teile[0], teile[1]);
+            let ziffern = |x: &str, n: std::ops::RangeInclusive<usize>| {
+                n.contains(&x.len()) && x.chars().all(|c| c.is_ascii_digit())
+            };
+            let danach = b.get(i + d.len() + m.len() + 2 + jahr.len());
+            if ziffern(d, 1..=2)
+                && ziffern(m, 1..=2)
+                && jahr.len() == 4
+                && !danach.is_some_and(char::is_ascii_digit)
+                && let (Ok(d), Ok(m), Ok(y)) = (d.parse(), m.parse(), jahr.parse::<i32>())
+                && (1900..=2200).contains(&y)
+                && let Some(x) = chrono::NaiveDate::from_ymd_opt(y, m, d)
+            {
+                out.push(x.format("%Y-%m-%d").to_string());
+                i += 6;
+                continue;
             }
         }
+        i += 1;
     }
-    None
+    out
+}
+
+fn datum(s: &str) -> Option<String> {
+    daten(s).into_iter().next()
+}
+
+/// Scales that drawings use (DIN ISO 5455 and the usual building scales).
+const MASSSTAEBE: &[u32] = &[
+    1, 2, 5, 10, 20, 25, 33, 50, 75, 100, 125, 150, 200, 250, 500, 750, 1000, 1250, 2000, 2500,
+    5000, 10000,
+];
+
+/// Every scale `1:n` (`1 : 100`, `M 1:50`) standing in `s`, n one of [`MASSSTAEBE`].
+fn massstaebe(s: &str) -> Vec<String> {
+    let t: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut out = Vec::new();
+    for i in 0..t.len().saturating_sub(2) {
+        if t[i] == '1'
+            && t[i + 1] == ':'
+            && (i == 0 || !t[i - 1].is_ascii_digit())
+            && let Some(n) = t[i + 2..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit() || **c == '.')
+                .filter(|c| c.is_ascii_digit())
+                .collect::<String>()
+                .parse::<u32>()
+                .ok()
+            && MASSSTAEBE.contains(&n)
+        {
+            out.push(format!("1:{n}"));
+        }
+    }
+    out
+}
+
+/// A plan number standing on its own in the shape offices use: letters, a hyphen, digits
+/// (`A-101`, `EG-01`, `GR-102a`).
+fn plannummer_muster(wort: &str) -> bool {
+    let w = wort.trim_end_matches([',', ';']);
+    let Some((vorne, hinten)) = w.split_once('-') else {
+        return false;
+    };
+    let ziffern: String = hinten.chars().take_while(char::is_ascii_digit).collect();
+    let rest = &hinten[ziffern.len()..];
+    (1..=3).contains(&vorne.len())
+        && vorne.chars().all(|c| c.is_ascii_uppercase())
+        && (2..=4).contains(&ziffern.len())
+        && rest.len() <= 1
+        && rest.chars().all(|c| c.is_ascii_lowercase())
 }
 
 fn geschoss_aus(text: &str) -> Option<String> {
@@ -199,17 +275,76 @@ fn plausibel(feld: &str, wert: &str) -> Option<String> {
     }
 }
 
-/// Reads the fields of one page's text.
-pub fn felder(text: &str, quelle: &str, seite: u32, ocr_konfidenz: Option<f32>) -> Vec<Feld> {
-    let basis = match ocr_konfidenz {
+/// How much less a value is trusted when no label stands before it.
+const OHNE_LABEL: f64 = 0.7;
+
+/// Below this confidence a field is a suggestion for a person to confirm, never taken.
+pub const SICHER_AB: f64 = plankammer_domain::plausibilitaet::SICHER_AB;
+
+/// How a title block rebuilt from OCR'd words carries each value's word confidence: at the
+/// end of the value line, `Wert\t[87]` (0–100).
+pub const KONFIDENZ: &str = "\t[";
+
+/// A line and the OCR confidence its own words carry, if it says.
+fn mit_konfidenz(line: &str) -> (&str, Option<f32>) {
+    if let Some((t, k)) = line.rsplit_once(KONFIDENZ)
+        && let Some(k) = k.strip_suffix(']').and_then(|k| k.parse::<f32>().ok())
+    {
+        return (t.trim(), Some(k));
+    }
+    (line, None)
+}
+
+/// Confidence of a field (0–1) from OCR's (0–100); text layer: 0.95.
+fn aus_ocr(k: Option<f32>) -> f64 {
+    match k {
         Some(k) => (k as f64 / 100.0 * 0.9).clamp(0.05, 0.9),
         None => 0.95,
-    };
-    let lines: Vec<&str> = text
+    }
+}
+
+/// Reads the fields of one page's text.
+pub fn felder(text: &str, quelle: &str, seite: u32, ocr_konfidenz: Option<f32>) -> Vec<Feld> {
+    let basis = aus_ocr(ocr_konfidenz);
+    let zeilen: Vec<(&str, Option<f32>)> = text
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
+        .map(mit_konfidenz)
         .collect();
+    // Per line: its words' own confidence where OCR gave one, else the page's.
+    let sicherheit = |i: usize| match zeilen.get(i).and_then(|z| z.1) {
+        Some(k) => aus_ocr(Some(k)),
+        None => basis,
+    };
+    let lines: Vec<&str> = zeilen.iter().map(|z| z.0).collect();
+    // Every labelled value: (field, rank, line, value). The strongest label wins, and
+    // among equals the first (revision tables further down repeat "Index" and "Datum").
+    let mut kandidaten: Vec<(&'static str, u8, usize, String, f64)> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some((label, rest)) = label_of(line) else {
+            continue;
+        };
+        let Some(feld) = label.feld else {
+            continue;
+        };
+        // OCR style: value on the same line; text layer: on the next line (unless that is a label).
+        let (candidate, von) = if !rest.is_empty() {
+            (Some(rest), i)
+        } else {
+            (
+                lines
+                    .get(i + 1)
+                    .filter(|n| label_of(n).is_none())
+                    .map(|s| s.to_string()),
+                i + 1,
+            )
+        };
+        if let Some(v) = candidate.and_then(|c| plausibel(feld, &c)) {
+            kandidaten.push((feld, label.rang, i, v, sicherheit(von)));
+        }
+    }
+    kandidaten.sort_by_key(|(f, rang, i, _, _)| (*f, *rang, *i));
     let mut out: Vec<Feld> = Vec::new();
     let push = |out: &mut Vec<Feld>, feld: &str, wert: String, k: f64| {
         if !out.iter().any(|f| f.feld == feld) {
@@ -222,33 +357,48 @@ pub fn felder(text: &str, quelle: &str, seite: u32, ocr_konfidenz: Option<f32>) 
             });
         }
     };
-    for (i, line) in lines.iter().enumerate() {
-        let Some((feld, rest)) = label_of(line) else {
-            continue;
-        };
-        if out.iter().any(|f| f.feld == feld) {
-            continue;
-        }
-        // OCR style: value on the same line; text layer: on the next line (unless that is a label).
-        let candidate = if !rest.is_empty() {
-            Some(rest)
-        } else {
-            lines
-                .get(i + 1)
-                .filter(|n| label_of(n).is_none())
-                .map(|s| s.to_string())
-        };
-        if let Some(v) = candidate.and_then(|c| plausibel(feld, &c)) {
-            push(&mut out, feld, v, basis);
+    for (feld, rang, _, wert, sicher) in kandidaten {
+        // A weak label ("Blatt", "Stand") is trusted a little less.
+        let k = if rang == 1 { sicher } else { sicher * 0.95 };
+        push(&mut out, feld, wert, k);
+    }
+    // Values that stand without their label, with less confidence: a scale, a date, a plan
+    // number in the usual shape. One distinct value is a good guess; several are not.
+    let einzig = |werte: Vec<String>| -> Option<(String, bool)> {
+        let mut v = werte;
+        let erster = v.first()?.clone();
+        v.sort();
+        v.dedup();
+        Some((erster, v.len() == 1))
+    };
+    if !out.iter().any(|f| f.feld == "massstab")
+        && let Some((m, eindeutig)) = einzig(lines.iter().flat_map(|l| massstaebe(l)).collect())
+    {
+        let k = if eindeutig { OHNE_LABEL } else { 0.5 };
+        push(&mut out, "massstab", m, basis * k);
+    }
+    if !out.iter().any(|f| f.feld == "datum") {
+        let alle: Vec<String> = lines.iter().flat_map(|l| daten(l)).collect();
+        // Several dates (a revision table): the latest is the plan's Stand.
+        if let Some(spaetestes) = alle.iter().max().cloned() {
+            let mut v = alle.clone();
+            v.sort();
+            v.dedup();
+            let k = if v.len() == 1 { OHNE_LABEL } else { 0.5 };
+            push(&mut out, "datum", spaetestes, basis * k);
         }
     }
-    // Fallbacks from the whole text, with less confidence.
-    if !out.iter().any(|f| f.feld == "massstab")
-        && let Some(m) = lines
-            .iter()
-            .find_map(|l| l.strip_prefix("M ").and_then(massstab))
+    if !out.iter().any(|f| f.feld == "plannummer")
+        && let Some((n, true)) = einzig(
+            lines
+                .iter()
+                .flat_map(|l| l.split_whitespace())
+                .filter(|w| plannummer_muster(w))
+                .map(|w| w.trim_end_matches([',', ';']).to_string())
+                .collect(),
+        )
     {
-        push(&mut out, "massstab", m, basis * 0.8);
+        push(&mut out, "plannummer", n, basis * 0.5);
     }
     let planinhalt = out
         .iter()
@@ -337,43 +487,77 @@ pub fn felder_des_dokuments(seiten: &[SeitenEingabe<'_>]) -> Vec<Feld> {
 /// order mixes the cells, the boxes do not.
 pub fn ordne_schriftfeld(woerter: &[super::ocr::Wort]) -> String {
     use super::ocr::Wort;
-    // Labels: a word (or two, "Plan-Nr." may come as "Plan-" "Nr.") that names a field.
+    // Labels: a word (or two or three: "Plan-Nr." may come as "Plan-" "Nr.", "Plan Nr.")
+    // that names a field, from the label table.
     struct Label {
         links: i32,
         oben: i32,
         rechts: i32,
         hoehe: i32,
         name: String,
+        feld: Option<&'static str>,
         idx: Vec<usize>,
     }
+    let gleiche_zeile = |a: &Wort, b: &Wort| (a.oben - b.oben).abs() < a.hoehe.max(b.hoehe) / 2;
+    // A word "alone" on its line: nothing printed close to its left or right.
+    let allein = |von: usize, bis: usize| {
+        let (a, b) = (&woerter[von], &woerter[bis]);
+        let luecke = a.hoehe.max(1) * 3 / 2;
+        b.text.ends_with(':')
+            || !woerter.iter().enumerate().any(|(k, o)| {
+                (k < von || k > bis)
+                    && gleiche_zeile(a, o)
+                    && ((o.links + o.breite <= a.links && a.links - (o.links + o.breite) < luecke)
+                        || (o.links >= b.links + b.breite
+                            && o.links - (b.links + b.breite) < luecke))
+            })
+    };
+    // A label begins its phrase: "Bauherr" in "Unterschrift Bauherr" or "Architektin" in
+    // "Dipl.-Ing. Architektin …" is not one.
+    let beginnt = |i: usize| {
+        let a = &woerter[i];
+        !woerter.iter().any(|o| {
+            gleiche_zeile(a, o)
+                && o.links + o.breite <= a.links + 1
+                && a.links - (o.links + o.breite) < a.hoehe.max(1) * 3 / 2
+                && !std::ptr::eq(a, o)
+        })
+    };
     let mut labels: Vec<Label> = Vec::new();
     let mut i = 0;
     while i < woerter.len() {
         let w = &woerter[i];
-        let one = w.text.clone();
-        let two = woerter
-            .get(i + 1)
-            .filter(|n| (n.oben - w.oben).abs() < w.hoehe / 2)
-            .map(|n| format!("{}{}", w.text, n.text));
-        let matched = [two.clone().map(|t| (t, 2)), Some((one, 1))]
-            .into_iter()
-            .flatten()
-            .find(|(t, _)| {
-                let lower = t
-                    .trim_start_matches(|c: char| !c.is_alphanumeric())
-                    .trim_end_matches(':')
-                    .to_lowercase();
-                LABELS.iter().any(|(_, ls)| ls.iter().any(|l| lower == *l))
-                    || GRENZ_LABELS.contains(&lower.as_str())
-            });
-        if let Some((text, n)) = matched {
+        let mut treffer = None;
+        for n in (1..=3).rev() {
+            let Some(teile) = woerter.get(i..i + n) else {
+                continue;
+            };
+            if teile.iter().any(|t| !gleiche_zeile(w, t)) {
+                continue;
+            }
+            let text: String = teile.iter().map(|t| t.text.as_str()).collect();
+            if let Some(l) = label_fuer(&text)
+                && beginnt(i)
+                && (!l.allein || allein(i, i + n - 1))
+            {
+                let name = teile
+                    .iter()
+                    .map(|t| t.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                treffer = Some((name, l.feld, n));
+                break;
+            }
+        }
+        if let Some((name, feld, n)) = treffer {
             let last = &woerter[i + n - 1];
             labels.push(Label {
                 links: w.links,
                 oben: w.oben,
                 rechts: last.links + last.breite,
                 hoehe: w.hoehe.max(1),
-                name: text,
+                name,
+                feld,
                 idx: (i..i + n).collect(),
             });
             i += n;
@@ -387,10 +571,7 @@ pub fn ordne_schriftfeld(woerter: &[super::ocr::Wort]) -> String {
         w.konfidenz >= 40.0 || w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 3
     };
     let mut out = String::new();
-    for l in labels
-        .iter()
-        .filter(|l| !GRENZ_LABELS.contains(&l.name.to_lowercase().as_str()))
-    {
+    for l in labels.iter().filter(|l| l.feld.is_some()) {
         // The cell reaches right to the next label on the same row.
         let rechts_grenze = labels
             .iter()
@@ -402,46 +583,68 @@ pub fn ordne_schriftfeld(woerter: &[super::ocr::Wort]) -> String {
             let mitte = w.links + w.breite / 2;
             mitte >= l.links - l.hoehe && mitte < rechts_grenze
         };
-        // Below the label: the first line of words in the cell.
-        let darunter: Vec<(usize, &Wort)> = woerter
+        // Right of the label on its line ("Maßstab: 1:100", a label column beside a value
+        // column): the phrase that starts within twenty label heights and runs on without
+        // a wide gap. Where there is one, it is the value.
+        let auf_der_zeile = |w: &Wort| {
+            let unten = |x: &Wort| x.oben + x.hoehe;
+            (unten(w) - (l.oben + l.hoehe)).abs() < l.hoehe.max(w.hoehe) * 3 / 5
+                || ((w.oben + w.hoehe / 2) - (l.oben + l.hoehe / 2)).abs() < l.hoehe / 2
+        };
+        let mut rechts: Vec<&Wort> = woerter
             .iter()
             .enumerate()
             .filter(|(k, w)| {
                 !is_label_word(*k)
                     && lesbar(w)
-                    && in_spalte(w)
-                    && w.oben > l.oben + l.hoehe / 2
-                    && w.oben < l.oben + l.hoehe * 5
+                    && auf_der_zeile(w)
+                    && w.links >= l.rechts
+                    && w.links < rechts_grenze
             })
+            .map(|(_, w)| w)
             .collect();
-        // The first printed line below the label: the topmost word's line, as tesseract grouped
-        // it (robust to a slightly rotated scan, where a long line drifts up or down).
-        let erste = darunter
-            .iter()
-            .min_by_key(|(_, w)| (w.oben, w.links))
-            .map(|(_, w)| w.zeile);
-        let mut wert: Vec<&Wort> = match erste {
-            Some(z) => darunter
-                .iter()
-                .filter(|(_, w)| w.zeile == z)
-                .map(|(_, w)| *w)
-                .collect(),
-            None => Vec::new(),
-        };
+        rechts.sort_by_key(|w| w.links);
+        let mut wert: Vec<&Wort> = Vec::new();
+        let mut ende = l.rechts;
+        for w in rechts {
+            let luecke = w.links - ende;
+            let erlaubt = if wert.is_empty() {
+                l.hoehe * 20
+            } else {
+                w.hoehe.max(l.hoehe) * 3
+            };
+            if luecke > erlaubt {
+                break;
+            }
+            ende = w.links + w.breite;
+            wert.push(w);
+        }
         if wert.is_empty() {
-            // The value on the label's own line, right of it.
-            wert = woerter
+            // Below the label: the first line of words in the cell.
+            let darunter: Vec<(usize, &Wort)> = woerter
                 .iter()
                 .enumerate()
                 .filter(|(k, w)| {
                     !is_label_word(*k)
                         && lesbar(w)
-                        && (w.oben - l.oben).abs() < l.hoehe
-                        && w.links > l.rechts
-                        && w.links < rechts_grenze
+                        && in_spalte(w)
+                        && w.oben > l.oben + l.hoehe / 2
+                        && w.oben < l.oben + l.hoehe * 5
                 })
-                .map(|(_, w)| w)
                 .collect();
+            // The first printed line below the label: the topmost word's line, as tesseract
+            // grouped it (robust to a slightly rotated scan, where a long line drifts).
+            let erste = darunter
+                .iter()
+                .min_by_key(|(_, w)| (w.oben, w.links))
+                .map(|(_, w)| w.zeile);
+            if let Some(z) = erste {
+                wert = darunter
+                    .iter()
+                    .filter(|(_, w)| w.zeile == z)
+                    .map(|(_, w)| *w)
+                    .collect();
+            }
         }
         wert.sort_by_key(|w| w.links);
         let text: Vec<&str> = wert.iter().map(|w| w.text.as_str()).collect();
@@ -449,6 +652,11 @@ pub fn ordne_schriftfeld(woerter: &[super::ocr::Wort]) -> String {
             out.push_str(&l.name);
             out.push('\n');
             out.push_str(&text.join(" "));
+            // OCR's confidence in the value: its least certain word (see [`KONFIDENZ`]).
+            let k = wert.iter().map(|w| w.konfidenz).fold(100.0f32, f32::min);
+            if k < 99.5 {
+                out.push_str(&format!("{KONFIDENZ}{:.0}]", k.max(0.0)));
+            }
             out.push('\n');
         }
     }
@@ -537,6 +745,72 @@ mod tests {
         assert_eq!(get(&f, "plannummer"), Some("A-100"));
         assert_eq!(get(&f, "index"), Some("A"));
         assert_eq!(get(&f, "datum"), Some("2026-08-28"));
+    }
+
+    #[test]
+    fn each_ocr_field_carries_the_confidence_of_its_own_words() {
+        let mut words = vec![
+            w("Maßstab", 0, 100, 60, 10),
+            w("Datum", 200, 100, 40, 10),
+            w("1:100", 0, 120, 60, 20),
+            w("28.08.2026", 200, 120, 120, 20),
+        ];
+        words[3].konfidenz = 35.0;
+        let text = ordne_schriftfeld(&words);
+        assert!(text.contains("28.08.2026\t[35]"), "{text}");
+        // The page's mean confidence (80) is not what counts.
+        let f = felder(&text, "ocr", 1, Some(80.0));
+        let k = |n: &str| f.iter().find(|x| x.feld == n).unwrap().konfidenz;
+        assert!((k("massstab") - 0.81).abs() < 0.01, "{f:?}");
+        assert!(k("datum") < SICHER_AB, "a guess to confirm: {f:?}");
+        assert_eq!(get(&f, "datum"), Some("2026-08-28"));
+    }
+
+    #[test]
+    fn the_labels_people_use_are_understood_and_the_strongest_wins() {
+        let t = "Blatt\n3\nAuftraggeber:\nStadtwerke Kassel GmbH\nDarstellung\nSchnitt B-B\nMst.\n1 : 50\nZeichnungs-Nr.\nS-02\nStand\n3.11.2026\nPlanverfasser\nArchitektin Eva Roth\nÄnderungsindex\nc";
+        let f = felder(t, "textebene", 1, None);
+        assert_eq!(get(&f, "bauherr"), Some("Stadtwerke Kassel GmbH"));
+        assert_eq!(get(&f, "planinhalt"), Some("Schnitt B-B"));
+        assert_eq!(get(&f, "massstab"), Some("1:50"));
+        assert_eq!(
+            get(&f, "plannummer"),
+            Some("S-02"),
+            "Zeichnungs-Nr. over Blatt"
+        );
+        assert_eq!(get(&f, "datum"), Some("2026-11-03"));
+        assert_eq!(get(&f, "entwurfsverfasser"), Some("Architektin Eva Roth"));
+        assert_eq!(get(&f, "index"), Some("c"));
+        assert_eq!(get(&f, "planart"), Some("Schnitt"));
+        // Upper case and colons as well.
+        let f = felder("MASSSTAB: 1:200\nPLAN-NR.: A-7\n", "textebene", 1, None);
+        assert_eq!(get(&f, "massstab"), Some("1:200"));
+        assert_eq!(get(&f, "plannummer"), Some("A-7"));
+    }
+
+    #[test]
+    fn values_without_labels_are_found_with_less_confidence() {
+        let f = felder(
+            "Wohnhaus Berger\nGrundriss Obergeschoss 1:100\nA-204\n14.09.2026\n",
+            "textebene",
+            1,
+            None,
+        );
+        assert_eq!(get(&f, "massstab"), Some("1:100"));
+        assert_eq!(get(&f, "datum"), Some("2026-09-14"));
+        assert_eq!(get(&f, "plannummer"), Some("A-204"));
+        for n in ["massstab", "datum", "plannummer"] {
+            let k = f.iter().find(|x| x.feld == n).unwrap().konfidenz;
+            assert!(k < 0.95 * 0.75, "{n}: {k}");
+        }
+        // Several dates (a revision table): the latest, as a guess only.
+        let f = felder("01.02.2026\n14.09.2026\n03.05.2026", "textebene", 1, None);
+        assert_eq!(get(&f, "datum"), Some("2026-09-14"));
+        assert!(f[0].konfidenz < SICHER_AB);
+        // Not scales or dates: 1:7, 31.02.2026, a phone number.
+        let f = felder("1:7\n31.02.2026\n0561 12.34.5678", "textebene", 1, None);
+        assert_eq!(get(&f, "massstab"), None);
+        assert_eq!(get(&f, "datum"), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod ocr;
 pub mod pruefen;
 pub mod rendern;
 pub mod stempel;
+pub mod textlage;
 pub mod vorschau;
 
 pub use pruefen::{Grenzen, Pruefergebnis, SeitenInfo, pruefe};

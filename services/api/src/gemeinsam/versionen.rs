@@ -155,6 +155,29 @@ pub async fn version_view(db: &Db, ver: Version) -> Result<VersionView, AppError
     if meta.iter().any(|x| x.quelle == "ocr") && !teile.is_empty() {
         teile.push("per Texterkennung".into());
     }
+    // What was read with little confidence is a suggestion: named, for a person to check.
+    let mut unsicher: Vec<&str> = [
+        ("planart", "Planart"),
+        ("geschoss", "Geschoss"),
+        ("massstab", "Maßstab"),
+        ("plannummer", "Plan-Nr."),
+        ("index", "Index"),
+        ("datum", "Datum"),
+    ]
+    .iter()
+    .filter(|(f, _)| {
+        meta.iter()
+            .any(|x| x.feld == *f && x.konfidenz < plankammer_domain::plausibilitaet::SICHER_AB)
+    })
+    .map(|(_, name)| *name)
+    .collect();
+    unsicher.dedup();
+    if !unsicher.is_empty() && !teile.is_empty() {
+        teile.push(format!(
+            "unsicher erkannt, bitte prüfen: {}",
+            unsicher.join(", ")
+        ));
+    }
     Ok(VersionView {
         id: ver.id,
         nummer: ver.nummer,
