@@ -123,6 +123,138 @@ pub fn schriftfeld_bereich(w: u32, h: u32, dpi: u32) -> (u32, u32, u32, u32) {
     (w - rw, h - rh, rw, rh)
 }
 
+/// Where the title block is, from the page's own structure (issue 15): the text lines that
+/// tesseract's layout analysis finds at low resolution (boxes in pixels of an image `w` ×
+/// `h` at `dpi`). Title blocks are where short lines of text crowd together along the
+/// edge of the sheet: a box in a corner, a strip along the right edge, or a band along the
+/// bottom. Each such window is scored by the lines in it per area; the best one, shrunk to
+/// its lines and a margin, is the title block. `None` when no window holds enough lines.
+pub fn schriftfeld_finden(
+    zeilen: &[(i32, i32, i32, i32)],
+    w: u32,
+    h: u32,
+    dpi: u32,
+) -> Option<(u32, u32, u32, u32)> {
+    let mm = |px: i32| f64::from(px) / f64::from(dpi) * 25.4;
+    let (bw, bh) = (mm(w as i32), mm(h as i32));
+    // Lines in mm; very long ones (a heading across the sheet, a hatch) are no cells.
+    let linien: Vec<(f64, f64, f64, f64)> = zeilen
+        .iter()
+        .map(|&(l, t, r, b)| (mm(l), mm(t), mm(r), mm(b)))
+        .filter(|(l, t, r, b)| r - l > 1.0 && b - t > 0.8 && b - t < 25.0 && r - l < 250.0)
+        .collect();
+    // Windows (left, top, right, bottom in mm): corners, the right strip, the bottom band.
+    let (kw, kh) = (210.0f64.min(bw), 160.0f64.min(bh));
+    let streifen = 110.0f64.min(bw);
+    let band = 80.0f64.min(bh);
+    let fenster = [
+        (bw - kw, bh - kh, bw, bh),
+        (bw - kw, 0.0, bw, kh),
+        (0.0, bh - kh, kw, bh),
+        (bw - streifen, 0.0, bw, bh),
+        (0.0, bh - band, bw, bh),
+    ];
+    let mut best: Option<(f64, (f64, f64, f64, f64))> = None;
+    for f in fenster {
+        let drin: Vec<&(f64, f64, f64, f64)> = linien
+            .iter()
+            .filter(|(l, t, r, b)| {
+                let (cx, cy) = ((l + r) / 2.0, (t + b) / 2.0);
+                cx >= f.0 && cx <= f.2 && cy >= f.1 && cy <= f.3
+            })
+            .collect();
+        if drin.len() < 4 {
+            continue;
+        }
+        // The lines' own extent in the window, and how densely they fill it.
+        let l = drin.iter().map(|z| z.0).fold(f64::MAX, f64::min);
+        let t = drin.iter().map(|z| z.1).fold(f64::MAX, f64::min);
+        let r = drin.iter().map(|z| z.2).fold(f64::MIN, f64::max);
+        let b = drin.iter().map(|z| z.3).fold(f64::MIN, f64::max);
+        let flaeche = ((r - l).max(20.0) * (b - t).max(20.0)).max(1.0);
+        let score = drin.len() as f64 / flaeche.sqrt();
+        if best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, (l, t, r, b)));
+        }
+    }
+    let (_, (l, t, r, b)) = best?;
+    let px = |v: f64| (v / 25.4 * f64::from(dpi)).round().max(0.0) as u32;
+    let rand = 6.0;
+    let (x0, y0) = (
+        px((l - rand).max(0.0)).min(w),
+        px((t - rand).max(0.0)).min(h),
+    );
+    let (x1, y1) = (px(r + rand).min(w), px(b + rand).min(h));
+    (x1 > x0 && y1 > y0).then(|| (x0, y0, x1 - x0, y1 - y0))
+}
+
+/// Where else the title block of a page image at `dpi` may be, best guess first: where
+/// the layout analysis (of a copy at [`ORTUNG_DPI`]) finds text lines crowding along an
+/// edge, then a strip along the right edge, a band along the bottom, the top right and the
+/// bottom left corner. Tried when the standard place (bottom right) gave too little.
+fn andere_schriftfelder(
+    engine: &Ocr,
+    img: &image::GrayImage,
+    dpi: u32,
+) -> Vec<(u32, u32, u32, u32)> {
+    let (w, h) = img.dimensions();
+    let faktor = f64::from(ORTUNG_DPI) / f64::from(dpi.max(1));
+    let gefunden = if faktor < 0.9 {
+        let klein = image::imageops::resize(
+            img,
+            ((f64::from(w) * faktor).round() as u32).max(1),
+            ((f64::from(h) * faktor).round() as u32).max(1),
+            image::imageops::FilterType::Triangle,
+        );
+        engine
+            .textzeilen(&klein, ORTUNG_DPI)
+            .ok()
+            .and_then(|z| schriftfeld_finden(&z, klein.width(), klein.height(), ORTUNG_DPI))
+            .map(|(x, y, rw, rh)| {
+                let g = |v: u32| (f64::from(v) / faktor).round() as u32;
+                let (x, y) = (g(x).min(w), g(y).min(h));
+                (x, y, g(rw).min(w - x), g(rh).min(h - y))
+            })
+    } else {
+        engine
+            .textzeilen(img, dpi)
+            .ok()
+            .and_then(|z| schriftfeld_finden(&z, w, h, dpi))
+    };
+    let px = |mm: f64| ((mm / 25.4 * f64::from(dpi)).round() as u32).max(1);
+    let (sw, bh, kw, kh) = (
+        px(110.0).min(w),
+        px(80.0).min(h),
+        px(210.0).min(w),
+        px(160.0).min(h),
+    );
+    gefunden
+        .into_iter()
+        .chain([
+            (w - sw, 0, sw, h),
+            (0, h - bh, w, bh),
+            (w - kw, 0, kw, kh),
+            (0, h - kh, kw, kh),
+        ])
+        .filter(|r| r.2 > 0 && r.3 > 0)
+        .collect()
+}
+
+/// How many fields a title block text gives (Planart and Anlageart aside: they come from
+/// any text).
+fn ergiebig(text: &str) -> usize {
+    super::metadaten::felder(text, "ocr", 1, None)
+        .iter()
+        .filter(|f| f.feld != "planart" && f.feld != "anlageart")
+        .count()
+}
+
+/// Fields a title block at its standard place must give for the other places not to be tried.
+const GENUG_FELDER: usize = 4;
+
+/// Resolution of the layout analysis that locates the title block.
+pub const ORTUNG_DPI: u32 = 100;
+
 /// Whether the page draws anything at all: a page without content streams (or only empty
 /// ones) is blank and needs no OCR. Checks the stored lengths only; nothing is decompressed.
 fn hat_inhalt(doc: &Document, page: lopdf::ObjectId) -> bool {
@@ -362,6 +494,32 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                 // Rebuilt cell by cell from the word boxes, in the text-layer layout.
                 schriftfeld = Some(super::metadaten::ordne_schriftfeld(&woerter));
             }
+            // Too little at the standard place: the title block is elsewhere (a strip, a
+            // band, another corner). The place that gives the most fields wins.
+            let mut bestes = schriftfeld.as_deref().map(ergiebig).unwrap_or(0);
+            if bestes < GENUG_FELDER && !zeitlimit {
+                for r in andere_schriftfelder(engine, &img, dpi) {
+                    let rest = budget.saturating_sub(t0.elapsed());
+                    if rest.is_zero() {
+                        zeitlimit = true;
+                        break;
+                    }
+                    engine.setze_zeitlimit(rest);
+                    if let Ok((woerter, k, ende)) = engine.woerter(&img, dpi, r) {
+                        zeitlimit |= ende == Ende::Zeitlimit;
+                        let text = super::metadaten::ordne_schriftfeld(&woerter);
+                        let n = ergiebig(&text);
+                        if n > bestes {
+                            bestes = n;
+                            konfidenz = Some(k);
+                            schriftfeld = Some(text);
+                        }
+                    }
+                    if bestes >= GENUG_FELDER {
+                        break;
+                    }
+                }
+            }
             schriftfeld_ms.0 += t0.elapsed().as_millis() as u64;
             schriftfeld_ms.1 += 1;
         }
@@ -429,6 +587,80 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Text line boxes (pixels at 100 dpi) of an A1 landscape sheet (841 × 594 mm): room
+    /// labels spread over the drawing, plus the title block's lines in `feld`.
+    fn blatt(feld: &[(f64, f64)]) -> Vec<(i32, i32, i32, i32)> {
+        let px = |mm: f64| (mm / 25.4 * 100.0).round() as i32;
+        let mut z: Vec<(i32, i32, i32, i32)> = [
+            (120.0, 80.0),
+            (300.0, 150.0),
+            (450.0, 300.0),
+            (200.0, 420.0),
+            (600.0, 200.0),
+            (700.0, 90.0),
+            (380.0, 480.0),
+        ]
+        .iter()
+        .map(|&(x, y)| (px(x), px(y), px(x + 30.0), px(y + 4.0)))
+        .collect();
+        z.extend(
+            feld.iter()
+                .map(|&(x, y)| (px(x), px(y), px(x + 40.0), px(y + 3.0))),
+        );
+        z
+    }
+
+    #[test]
+    fn the_title_block_is_found_where_its_lines_crowd() {
+        let (w, h) = (3311, 2339);
+        let mm = |p: u32| f64::from(p) / 100.0 * 25.4;
+        // A strip along the right edge, 60 mm wide, from the top to the bottom.
+        let strip: Vec<(f64, f64)> = (0..28)
+            .map(|i| (775.0 + f64::from(i % 2) * 5.0, 20.0 + f64::from(i) * 20.0))
+            .collect();
+        let (x, y, rw, rh) = schriftfeld_finden(&blatt(&strip), w, h, 100).unwrap();
+        assert!(mm(x) > 760.0 && mm(x) < 775.0, "{}", mm(x));
+        assert!(
+            mm(y) < 20.0 && mm(y + rh) > 560.0,
+            "{} {}",
+            mm(y),
+            mm(y + rh)
+        );
+        assert!(mm(x + rw) <= 841.0);
+        // A box bottom right, 180 × 80 mm.
+        let box_: Vec<(f64, f64)> = (0..16)
+            .map(|i| {
+                (
+                    640.0 + f64::from(i % 4) * 45.0,
+                    505.0 + f64::from(i / 4) * 20.0,
+                )
+            })
+            .collect();
+        let (x, y, rw, rh) = schriftfeld_finden(&blatt(&box_), w, h, 100).unwrap();
+        assert!(mm(x) > 625.0 && mm(x) < 640.0, "{}", mm(x));
+        assert!(mm(y) > 490.0 && mm(y) < 505.0, "{}", mm(y));
+        assert!(mm(x + rw) > 815.0 && mm(y + rh) > 570.0);
+        // A band along the bottom across the whole sheet.
+        let band: Vec<(f64, f64)> = (0..18)
+            .map(|i| {
+                (
+                    30.0 + f64::from(i / 2) * 90.0,
+                    555.0 + f64::from(i % 2) * 15.0,
+                )
+            })
+            .collect();
+        let (x, y, rw, _) = schriftfeld_finden(&blatt(&band), w, h, 100).unwrap();
+        assert!(
+            mm(x) < 40.0 && mm(x + rw) > 780.0,
+            "{} {}",
+            mm(x),
+            mm(x + rw)
+        );
+        assert!(mm(y) > 540.0, "{}", mm(y));
+        // No crowd anywhere: nothing found, the caller falls back to bottom right.
+        assert_eq!(schriftfeld_finden(&blatt(&[]), w, h, 100), None);
+    }
 
     #[test]
     fn title_block_region_is_bottom_right_and_clipped() {

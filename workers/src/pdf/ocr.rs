@@ -149,6 +149,37 @@ impl Ocr {
     }
 }
 
+impl Ocr {
+    /// The text lines tesseract's layout analysis finds in `img` (no recognition: fast),
+    /// as (left, top, right, bottom) pixel boxes.
+    pub fn textzeilen(
+        &self,
+        img: &GrayImage,
+        dpi: u32,
+    ) -> Result<Vec<(i32, i32, i32, i32)>, String> {
+        use tesseract_rs::TessPageIteratorLevel::RIL_TEXTLINE;
+        let (w, h) = img.dimensions();
+        self.api
+            .set_image(img.as_raw(), w as i32, h as i32, 1, w as i32)
+            .map_err(|e| e.to_string())?;
+        self.api
+            .set_source_resolution(dpi.clamp(70, 1200) as i32)
+            .map_err(|e| e.to_string())?;
+        let it = self.api.analyse_layout().map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        it.begin().map_err(|e| e.to_string())?;
+        loop {
+            if let Ok(b) = it.bounding_box(RIL_TEXTLINE) {
+                out.push(b);
+            }
+            if out.len() > 20_000 || !it.next(RIL_TEXTLINE).map_err(|e| e.to_string())? {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Words (level 5) of tesseract's TSV output.
 pub fn parse_tsv(tsv: &str) -> Vec<Wort> {
     tsv.lines()
