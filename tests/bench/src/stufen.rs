@@ -96,8 +96,17 @@ pub fn genauigkeit(dir: &Path) -> Result<()> {
     for (art, (ok, n)) in &a.per_art {
         println!("{art}: {ok}/{n} Felder exakt = {:.1} %", a.prozent(art));
     }
-    for ((art, feld), (ok, n)) in &a.per_field {
-        println!("  {art:7} {feld:18} {ok}/{n}");
+    let prozent = |(ok, n): &(u32, u32)| *ok as f64 / (*n).max(1) as f64 * 100.0;
+    for ((art, feld), s) in &a.per_field {
+        println!("  {art:7} {feld:18} {}/{} = {:.1} %", s.0, s.1, prozent(s));
+    }
+    println!("je Schriftfeld-Layout:");
+    for (layout, s) in &a.per_layout {
+        println!("  {layout:32} {}/{} = {:.1} %", s.0, s.1, prozent(s));
+    }
+    println!("je Quelle:");
+    for (quelle, s) in &a.per_quelle {
+        println!("  {quelle:10} {}/{} = {:.1} %", s.0, s.1, prozent(s));
     }
     for m in &a.misses {
         println!("  abweichend: {m}");
