@@ -439,13 +439,8 @@ impl<'f> Canvas<'f> {
     /// glyph units are scaled by `size / unitsPerEm` and rotated by (`cos`, `sin`). One
     /// filled path (nonzero winding, like a glyph) per line.
     fn text_outlines(&mut self, ox: f64, oy: f64, size: f64, font: FontKind, rot: Pt, s: &str) {
-        let (embedded, x_scale) = match font {
-            FontKind::Regular => (&self.fonts.regular, 1.0),
-            FontKind::Bold => (&self.fonts.bold, 1.0),
-            // As in `Fonts::text_width`: DejaVu narrowed to Helvetica's widths.
-            FontKind::Helvetica => (&self.fonts.regular, 0.88),
-            FontKind::HelveticaBold => (&self.fonts.bold, 0.86),
-        };
+        // As in `Fonts::text_width` (Helvetica: DejaVu narrowed to Helvetica's widths).
+        let (embedded, x_scale) = self.fonts.program(font);
         let Ok(face) = ttf_parser::Face::parse(&embedded.program, 0) else {
             // The subset is built and checked when the fonts load; it always parses.
             return;

@@ -1,5 +1,7 @@
 //! Fonts: DejaVu Sans embedded as a subset TrueType simple font with WinAnsiEncoding, and
 //! the standard (non-embedded) Helvetica for the one sheet that must lack an embedded font.
+//! DejaVu Serif, Sans Mono and Sans Condensed (same package) are embedded the same way for
+//! the title-block corpus, which varies the typeface from office to office.
 //!
 //! The subset keeps exactly the glyphs of the WinAnsi repertoire (plus the components of
 //! composite glyphs), renumbered densely, without hinting instructions. It is the same for
@@ -23,6 +25,18 @@ pub enum FontKind {
     Helvetica,
     /// Helvetica-Bold, not embedded.
     HelveticaBold,
+    /// DejaVu Serif, embedded.
+    Serif,
+    /// DejaVu Serif Bold, embedded.
+    SerifBold,
+    /// DejaVu Sans Mono, embedded.
+    Mono,
+    /// DejaVu Sans Mono Bold, embedded.
+    MonoBold,
+    /// DejaVu Sans Condensed, embedded.
+    Condensed,
+    /// DejaVu Sans Condensed Bold, embedded.
+    CondensedBold,
 }
 
 impl FontKind {
@@ -33,11 +47,28 @@ impl FontKind {
             FontKind::Bold => "F2",
             FontKind::Helvetica => "F3",
             FontKind::HelveticaBold => "F4",
+            FontKind::Serif => "F5",
+            FontKind::SerifBold => "F6",
+            FontKind::Mono => "F7",
+            FontKind::MonoBold => "F8",
+            FontKind::Condensed => "F9",
+            FontKind::CondensedBold => "F10",
+        }
+    }
+
+    /// The family name, e.g. `DejaVu Sans Condensed` (Helvetica for the standard font).
+    pub fn family(self) -> &'static str {
+        match self {
+            FontKind::Regular | FontKind::Bold => "DejaVu Sans",
+            FontKind::Helvetica | FontKind::HelveticaBold => "Helvetica",
+            FontKind::Serif | FontKind::SerifBold => "DejaVu Serif",
+            FontKind::Mono | FontKind::MonoBold => "DejaVu Sans Mono",
+            FontKind::Condensed | FontKind::CondensedBold => "DejaVu Sans Condensed",
         }
     }
 
     pub fn is_embedded(self) -> bool {
-        matches!(self, FontKind::Regular | FontKind::Bold)
+        !matches!(self, FontKind::Helvetica | FontKind::HelveticaBold)
     }
 }
 
@@ -126,11 +157,17 @@ pub struct EmbeddedFont {
 pub struct Fonts {
     pub regular: EmbeddedFont,
     pub bold: EmbeddedFont,
+    pub serif: EmbeddedFont,
+    pub serif_bold: EmbeddedFont,
+    pub mono: EmbeddedFont,
+    pub mono_bold: EmbeddedFont,
+    pub condensed: EmbeddedFont,
+    pub condensed_bold: EmbeddedFont,
 }
 
 impl Fonts {
-    /// Loads DejaVu Sans and DejaVu Sans Bold from `dir` (default [`DEJAVU_DIR`], or the
-    /// environment variable `PLANKAMMER_DEJAVU_DIR`).
+    /// Loads DejaVu Sans, Serif, Sans Mono and Sans Condensed, each regular and bold, from
+    /// `dir` (default [`DEJAVU_DIR`], or the environment variable `PLANKAMMER_DEJAVU_DIR`).
     pub fn load_default() -> Result<Self> {
         let dir = std::env::var_os("PLANKAMMER_DEJAVU_DIR")
             .map(PathBuf::from)
@@ -148,28 +185,56 @@ impl Fonts {
                 )
             })
         };
+        let font = |file: &str, base: &str, bold: bool| -> Result<EmbeddedFont> {
+            EmbeddedFont::from_ttf(&read(file)?, base, bold)
+        };
         Ok(Fonts {
-            regular: EmbeddedFont::from_ttf(&read("DejaVuSans.ttf")?, "PKSAMA+DejaVuSans", false)?,
-            bold: EmbeddedFont::from_ttf(
-                &read("DejaVuSans-Bold.ttf")?,
-                "PKSAMB+DejaVuSans-Bold",
+            regular: font("DejaVuSans.ttf", "PKSAMA+DejaVuSans", false)?,
+            bold: font("DejaVuSans-Bold.ttf", "PKSAMB+DejaVuSans-Bold", true)?,
+            serif: font("DejaVuSerif.ttf", "PKSAMC+DejaVuSerif", false)?,
+            serif_bold: font("DejaVuSerif-Bold.ttf", "PKSAMD+DejaVuSerif-Bold", true)?,
+            mono: font("DejaVuSansMono.ttf", "PKSAME+DejaVuSansMono", false)?,
+            mono_bold: font(
+                "DejaVuSansMono-Bold.ttf",
+                "PKSAMF+DejaVuSansMono-Bold",
+                true,
+            )?,
+            condensed: font(
+                "DejaVuSansCondensed.ttf",
+                "PKSAMG+DejaVuSansCondensed",
+                false,
+            )?,
+            condensed_bold: font(
+                "DejaVuSansCondensed-Bold.ttf",
+                "PKSAMH+DejaVuSansCondensed-Bold",
                 true,
             )?,
         })
     }
 
+    /// The font program behind `kind` and the horizontal factor applied to its widths.
+    /// Helvetica is not embedded; its metrics are close to DejaVu Sans's, a bit narrower.
+    pub fn program(&self, kind: FontKind) -> (&EmbeddedFont, f64) {
+        match kind {
+            FontKind::Regular => (&self.regular, 1.0),
+            FontKind::Bold => (&self.bold, 1.0),
+            FontKind::Helvetica => (&self.regular, 0.88),
+            FontKind::HelveticaBold => (&self.bold, 0.86),
+            FontKind::Serif => (&self.serif, 1.0),
+            FontKind::SerifBold => (&self.serif_bold, 1.0),
+            FontKind::Mono => (&self.mono, 1.0),
+            FontKind::MonoBold => (&self.mono_bold, 1.0),
+            FontKind::Condensed => (&self.condensed, 1.0),
+            FontKind::CondensedBold => (&self.condensed_bold, 1.0),
+        }
+    }
+
     /// Width of `s` in points at `size` points.
     pub fn text_width(&self, font: FontKind, size: f64, s: &str) -> f64 {
-        let (widths, factor) = match font {
-            FontKind::Regular => (&self.regular.widths, 1.0),
-            FontKind::Bold => (&self.bold.widths, 1.0),
-            // Helvetica is not embedded; its metrics are close to DejaVu's, a bit narrower.
-            FontKind::Helvetica => (&self.regular.widths, 0.88),
-            FontKind::HelveticaBold => (&self.bold.widths, 0.86),
-        };
+        let (program, factor) = self.program(font);
         let units: u32 = encode_winansi(s)
             .iter()
-            .map(|b| widths[*b as usize] as u32)
+            .map(|b| program.widths[*b as usize] as u32)
             .sum();
         units as f64 / 1000.0 * size * factor
     }
@@ -599,22 +664,23 @@ fn build_cmap(entries: &[(u16, u16)]) -> Vec<u8> {
 /// A minimal name table (Windows Unicode records for family, style, full and PostScript name).
 fn build_name(full: &str) -> Vec<u8> {
     let bold = full.contains("Bold");
-    let family = "DejaVu Sans";
+    // "DejaVu Sans Mono Bold" -> family "DejaVu Sans Mono", PostScript "DejaVuSansMono-Bold".
+    let family = full.replace(" Bold", "");
     let style = if bold { "Bold" } else { "Book" };
-    let ps = if bold {
-        "DejaVuSans-Bold"
-    } else {
-        "DejaVuSans"
-    };
+    let ps = format!(
+        "{}{}",
+        family.replace(' ', ""),
+        if bold { "-Bold" } else { "" }
+    );
     let records: [(u16, &str); 5] = [
         (
             0,
             "Copyright (c) 2003 by Bitstream, Inc. / DejaVu changes are in public domain",
         ),
-        (1, family),
+        (1, &family),
         (2, style),
         (4, full),
-        (6, ps),
+        (6, &ps),
     ];
     let mut strings = Vec::new();
     let mut out = Vec::new();
@@ -664,7 +730,16 @@ mod tests {
     #[test]
     fn subset_parses_and_maps_umlauts() {
         let fonts = Fonts::load_default().expect("DejaVu fonts");
-        for f in [&fonts.regular, &fonts.bold] {
+        for f in [
+            &fonts.regular,
+            &fonts.bold,
+            &fonts.serif,
+            &fonts.serif_bold,
+            &fonts.mono,
+            &fonts.mono_bold,
+            &fonts.condensed,
+            &fonts.condensed_bold,
+        ] {
             let face = ttf_parser::Face::parse(&f.program, 0).expect("subset parses");
             assert!(face.number_of_glyphs() > 200 && face.number_of_glyphs() < 400);
             for c in ['A', 'ß', 'ü', 'Ä', '€', '²', '„'] {

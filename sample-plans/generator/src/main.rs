@@ -3,14 +3,45 @@
 //! ```text
 //! plankammer-sample-plans einfamilienhaus [OUT_DIR]   the committed set (default: sample-plans/einfamilienhaus)
 //! plankammer-sample-plans gross OUT_DIR [SEITEN]      the large benchmark PDF (~300 pages, ~200 MB), not committed
+//! plankammer-sample-plans schriftfelder --split entwicklung|evaluation [--anzahl N] OUT_DIR
+//!                                                     the title-block corpus (default 120 sheets), not committed
 //! ```
 
 use anyhow::{Context, Result, bail};
-use plankammer_sample_plans::{font::Fonts, set};
+use plankammer_sample_plans::{font::Fonts, schriftfelder, set, vokabular::Split};
 use std::path::PathBuf;
 
 fn usage() -> &'static str {
-    "Aufruf:\n  plankammer-sample-plans einfamilienhaus [AUSGABE_ORDNER]\n  plankammer-sample-plans gross AUSGABE_ORDNER [SEITEN]"
+    "Aufruf:\n  plankammer-sample-plans einfamilienhaus [AUSGABE_ORDNER]\n  plankammer-sample-plans gross AUSGABE_ORDNER [SEITEN]\n  plankammer-sample-plans schriftfelder --split entwicklung|evaluation [--anzahl N] AUSGABE_ORDNER"
+}
+
+/// `--split S [--anzahl N] DIR`, in any order.
+fn schriftfelder_args(args: &[String]) -> Result<(Split, usize, PathBuf)> {
+    let mut split = None;
+    let mut anzahl = schriftfelder::STANDARD_ANZAHL;
+    let mut dir = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--split" => {
+                let s = it.next().context(usage())?;
+                split = Some(
+                    Split::parse(s)
+                        .with_context(|| format!("--split {s}: entwicklung oder evaluation"))?,
+                );
+            }
+            "--anzahl" => {
+                anzahl = it
+                    .next()
+                    .context(usage())?
+                    .parse()
+                    .context("--anzahl muss eine Zahl sein")?;
+            }
+            other if other.starts_with("--") => bail!("unbekannte Option {other}\n{}", usage()),
+            other => dir = Some(PathBuf::from(other)),
+        }
+    }
+    Ok((split.context(usage())?, anzahl, dir.context(usage())?))
 }
 
 fn human(bytes: u64) -> String {
@@ -40,6 +71,11 @@ fn main() -> Result<()> {
                 None => 300,
             };
             let w = set::gross(&fonts, &dir, pages)?;
+            (dir, w)
+        }
+        Some("schriftfelder") => {
+            let (split, anzahl, dir) = schriftfelder_args(&args[1..])?;
+            let w = schriftfelder::korpus(&fonts, &dir, split, anzahl)?;
             (dir, w)
         }
         _ => bail!("{}", usage()),

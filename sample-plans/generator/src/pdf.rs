@@ -89,10 +89,9 @@ impl<'f> PdfDoc<'f> {
             return Ok(*id);
         }
         let id = match kind {
-            FontKind::Regular => embed_font(&mut self.doc, &self.fonts.regular)?,
-            FontKind::Bold => embed_font(&mut self.doc, &self.fonts.bold)?,
             FontKind::Helvetica => standard_font(&mut self.doc, "Helvetica"),
             FontKind::HelveticaBold => standard_font(&mut self.doc, "Helvetica-Bold"),
+            _ => embed_font(&mut self.doc, self.fonts.program(kind).0)?,
         };
         self.font_ids.insert(kind, id);
         Ok(id)
@@ -100,6 +99,14 @@ impl<'f> PdfDoc<'f> {
 
     /// Adds a vector page drawn on `canvas`.
     pub fn add_canvas_page(&mut self, canvas: Canvas<'_>) -> Result<()> {
+        self.add_canvas_page_rotated(canvas, 0)
+    }
+
+    /// Adds a vector page drawn on `canvas` that is stored turned and shown upright through
+    /// the page's `/Rotate` (0, 90 or 270), as some plotter drivers write landscape sheets:
+    /// with 90 the MediaBox is the canvas turned to portrait, the drawing is turned a quarter
+    /// counter-clockwise onto it, and `/Rotate 90` (clockwise for viewing) turns it back.
+    pub fn add_canvas_page_rotated(&mut self, canvas: Canvas<'_>, rotate: i64) -> Result<()> {
         let (w, h) = (canvas.width_mm(), canvas.height_mm());
         if !canvas.unencodable().is_empty() {
             anyhow::bail!(
@@ -113,7 +120,23 @@ impl<'f> PdfDoc<'f> {
             let id = self.font_id(kind)?;
             font_dict.set(kind.resource_name(), id);
         }
-        let mut stream = Stream::new(Dictionary::new(), canvas.into_content());
+        let (content, page_w, page_h) = match rotate {
+            0 => (canvas.into_content(), w, h),
+            90 | 270 => {
+                // (x, y) -> (h - y, x) for 90, (y, w - x) for 270, on a page of h x w.
+                let cm = if rotate == 90 {
+                    format!("q 0 1 -1 0 {} 0 cm\n", fmt_num(h * PT_PER_MM))
+                } else {
+                    format!("q 0 -1 1 0 0 {} cm\n", fmt_num(w * PT_PER_MM))
+                };
+                let mut c = cm.into_bytes();
+                c.extend_from_slice(&canvas.into_content());
+                c.extend_from_slice(b"Q\n");
+                (c, h, w)
+            }
+            other => anyhow::bail!("/Rotate {other} wird nicht unterstützt"),
+        };
+        let mut stream = Stream::new(Dictionary::new(), content);
         stream.compress()?;
         let content_id = self.doc.add_object(stream);
         // A page without text operators (text drawn as outlines) lists no fonts at all.
@@ -125,7 +148,23 @@ impl<'f> PdfDoc<'f> {
                 "ProcSet" => vec!["PDF".into(), "Text".into()],
             }
         };
-        self.push_page(w, h, content_id, resources);
+        self.push_page(page_w, page_h, content_id, resources);
+        if rotate != 0 {
+            self.rotate_last_page(rotate)?;
+        }
+        Ok(())
+    }
+
+    /// Sets `/Rotate` (a multiple of 90, clockwise for viewing) on the page added last.
+    pub fn rotate_last_page(&mut self, degrees: i64) -> Result<()> {
+        let id = *self
+            .kids
+            .last()
+            .ok_or_else(|| anyhow::anyhow!("keine Seite zum Drehen"))?;
+        self.doc
+            .get_object_mut(id)?
+            .as_dict_mut()?
+            .set("Rotate", degrees);
         Ok(())
     }
 

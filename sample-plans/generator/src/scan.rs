@@ -168,6 +168,57 @@ fn sample(src: &Gray, x: f64, y: f64) -> f64 {
     a * (1.0 - fy) + b * fy
 }
 
+/// A 3 × 3 box blur (soft optics of a cheap scanner); the edge pixels are kept.
+pub fn box_blur(src: &Gray) -> Gray {
+    let (w, h) = (src.w as usize, src.h as usize);
+    if w < 3 || h < 3 {
+        return src.clone();
+    }
+    // Horizontal pass into sums of three, then vertical.
+    let mut rows = vec![0u16; w * h];
+    for y in 0..h {
+        let r = &src.px[y * w..(y + 1) * w];
+        let o = &mut rows[y * w..(y + 1) * w];
+        o[0] = r[0] as u16 * 3;
+        o[w - 1] = r[w - 1] as u16 * 3;
+        for x in 1..w - 1 {
+            o[x] = r[x - 1] as u16 + r[x] as u16 + r[x + 1] as u16;
+        }
+    }
+    let mut px = src.px.clone();
+    for y in 1..h - 1 {
+        for x in 0..w {
+            let s = rows[(y - 1) * w + x] as u32
+                + rows[y * w + x] as u32
+                + rows[(y + 1) * w + x] as u32;
+            px[y * w + x] = ((s + 4) / 9) as u8;
+        }
+    }
+    Gray {
+        w: src.w,
+        h: src.h,
+        px,
+    }
+}
+
+/// The image turned by a quarter: counter-clockwise (as seen) with `ccw`, else clockwise.
+pub fn quarter_turn(src: &Gray, ccw: bool) -> Gray {
+    let (w, h) = (src.w as usize, src.h as usize);
+    let mut px = vec![0u8; w * h];
+    // New image: h wide, w high.
+    for y in 0..h {
+        for x in 0..w {
+            let (nx, ny) = if ccw { (y, w - 1 - x) } else { (h - 1 - y, x) };
+            px[ny * h + nx] = src.px[y * w + x];
+        }
+    }
+    Gray {
+        w: src.h,
+        h: src.w,
+        px,
+    }
+}
+
 /// Encodes a gray image for a PDF image XObject.
 pub fn encode(img: &Gray, spec: &ScanSpec) -> Result<ImageData> {
     let data = match spec.filter {
@@ -224,6 +275,29 @@ pub fn decode(img: &ImageData) -> Result<Gray> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quarter_turns_and_blur() {
+        // 3 wide, 2 high: a b c / d e f.
+        let g = Gray {
+            w: 3,
+            h: 2,
+            px: vec![1, 2, 3, 4, 5, 6],
+        };
+        let l = quarter_turn(&g, true);
+        assert_eq!((l.w, l.h), (2, 3));
+        // Counter-clockwise: the right column comes up on top.
+        assert_eq!(l.px, vec![3, 6, 2, 5, 1, 4]);
+        let r = quarter_turn(&g, false);
+        assert_eq!(r.px, vec![4, 1, 5, 2, 6, 3]);
+        assert_eq!(quarter_turn(&l, false).px, g.px);
+        let flat = Gray {
+            w: 5,
+            h: 5,
+            px: vec![100; 25],
+        };
+        assert_eq!(box_blur(&flat).px, flat.px);
+    }
 
     #[test]
     fn degrade_is_deterministic_and_sized() {

@@ -342,6 +342,7 @@ fn seite(n: u32, paper: Paper, landscape: bool, dpi: Option<u32>, angle: f64) ->
         dpi,
         drehung_grad: r2(angle),
         inhalt: None,
+        rotate: None,
     }
 }
 
@@ -378,6 +379,10 @@ pub fn vector_file(fonts: &Fonts, id: SheetId, datei: &str) -> Result<Built> {
         schriftfeld: Some(s.schriftfeld),
         schriftfeld_bereich_mm: Some(Bereich::from_rect(s.bereich)),
         schriftarten_eingebettet: s.embedded,
+        layout: None,
+        split: None,
+        label_variante: None,
+        gestaltung: None,
     };
     Ok(Built { bytes, truth })
 }
@@ -421,6 +426,10 @@ pub fn scan_truth(fonts: &Fonts, def: &ScanDef) -> Result<(GroundTruth, DocInfo,
         schriftfeld_bereich_mm: Some(Bereich::rotated(s.bereich, def.angles[0], w, h)),
         // An image-only PDF has no fonts, so none is missing.
         schriftarten_eingebettet: true,
+        layout: None,
+        split: None,
+        label_variante: None,
+        gestaltung: None,
     };
     let mut info = s.info;
     info.title = format!("Scan: {}", info.title);
@@ -611,6 +620,7 @@ fn index_entry(t: &GroundTruth, gt: &str, bytes: u64) -> IndexEntry {
         anlageart: t.anlageart.clone(),
         seiten: t.seiten.len(),
         bytes,
+        layout: None,
     }
 }
 
@@ -823,6 +833,10 @@ pub fn gross_with(
         schriftfeld: None,
         schriftfeld_bereich_mm: None,
         schriftarten_eingebettet: embedded_all,
+        layout: None,
+        split: None,
+        label_variante: None,
+        gestaltung: None,
     };
     let mut written = Vec::new();
     write(dir, datei, &bytes, &mut written)?;

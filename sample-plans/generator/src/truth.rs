@@ -2,6 +2,7 @@
 //! The shape is fixed; the pipeline and its accuracy benchmark read it.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroundTruth {
@@ -18,6 +19,65 @@ pub struct GroundTruth {
     pub schriftfeld: Option<Schriftfeld>,
     pub schriftfeld_bereich_mm: Option<Bereich>,
     pub schriftarten_eingebettet: bool,
+    /// Title-block corpus only: the layout of the title block, e.g. `streifen_rechts`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub layout: Option<String>,
+    /// Title-block corpus only: `entwicklung` or `evaluation`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub split: Option<String>,
+    /// Title-block corpus only: per field of `schriftfeld` that the sheet has, the label
+    /// printed for it exactly as printed (case, colon), or `null` when the value stands
+    /// without a label. Fields the title block does not have are missing.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub label_variante: Option<BTreeMap<String, Option<String>>>,
+    /// Title-block corpus only: how the title block is drawn and the sheet scanned.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub gestaltung: Option<Gestaltung>,
+}
+
+/// How a corpus sheet's title block is drawn (and, for scans, how it was scanned).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Gestaltung {
+    /// `oben` (label above its value) or `links` (label left of its value, same line).
+    pub label_lage: String,
+    /// Whether cells are ruled with lines.
+    pub linien: bool,
+    /// Label and value written as one text run (`Maßstab: 1:100`), not two.
+    pub einzeilig: bool,
+    pub grossbuchstaben: bool,
+    pub doppelpunkt: bool,
+    /// Font families, e.g. `DejaVu Sans Condensed`.
+    pub schrift_label: String,
+    pub schrift_wert: String,
+    /// Font sizes (em height) in mm.
+    pub label_mm: f64,
+    pub wert_mm: f64,
+    /// Labels of the other cells (not fields): Format, Blatt, gezeichnet, Telefon …
+    pub weitere_zellen: Vec<String>,
+    /// A revision table (Änderungen) next to the title block, outside its rectangle.
+    pub revisionstabelle: bool,
+    /// `hoch` or `quer`: the drawing as drawn (for quarter-turned scans not the page's).
+    pub zeichnung_ausrichtung: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub scan: Option<ScanGestaltung>,
+}
+
+/// The scan parameters of a corpus sheet.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScanGestaltung {
+    pub dpi: u32,
+    /// `jpeg` or `flate`.
+    pub kodierung: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub jpeg_qualitaet: Option<u8>,
+    /// Standard deviation of the pixel noise, grey levels.
+    pub rauschen: f64,
+    /// A 3 × 3 box blur before the noise.
+    pub unschaerfe: bool,
+    /// Skew, degrees counter-clockwise.
+    pub schraeglage_grad: f64,
+    /// Quarter turn of the content in the stored image: 0, 90 (counter-clockwise) or -90.
+    pub vierteldrehung_grad: i32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -33,6 +93,10 @@ pub struct Seite {
     /// Only in the large benchmark set, where pages differ: what this page is.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub inhalt: Option<Box<SeitenInhalt>>,
+    /// The page's `/Rotate` (90 or 270), only where it is set. Sizes, `drehung_grad` and
+    /// `schriftfeld_bereich_mm` are then those of the page as displayed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rotate: Option<i64>,
 }
 
 /// Per-page ground truth of the mixed benchmark file.
@@ -132,6 +196,9 @@ pub struct IndexEntry {
     pub anlageart: Option<String>,
     pub seiten: usize,
     pub bytes: u64,
+    /// Title-block corpus only: the layout of the title block.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub layout: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
