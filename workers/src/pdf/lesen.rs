@@ -115,11 +115,12 @@ fn sichtbare_zeichen(s: &str) -> usize {
 }
 
 /// The title block region of a page image: DIN EN ISO 7200 puts it bottom right, at most
-/// 180 mm wide; we take 200 × 110 mm (clipped) to allow for margins and skew.
+/// 180 mm wide; we take 230 × 125 mm (clipped) to allow for margins, skew and the wider
+/// boxes offices draw.
 pub fn schriftfeld_bereich(w: u32, h: u32, dpi: u32) -> (u32, u32, u32, u32) {
     let px = |mm: f64| (mm / 25.4 * dpi as f64).round() as u32;
-    let rw = px(200.0).min(w);
-    let rh = px(110.0).min(h);
+    let rw = px(230.0).min(w);
+    let rh = px(125.0).min(h);
     (w - rw, h - rh, rw, rh)
 }
 
@@ -240,6 +241,22 @@ fn andere_schriftfelder(
         .collect()
 }
 
+/// The text of OCR'd words, line by line as tesseract grouped them.
+fn text_aus_woertern(woerter: &[super::ocr::Wort]) -> String {
+    let mut out = String::new();
+    let mut zeile = None;
+    for w in woerter {
+        if zeile.is_some_and(|z| z != w.zeile) {
+            out.push('\n');
+        } else if zeile.is_some() {
+            out.push(' ');
+        }
+        out.push_str(&w.text);
+        zeile = Some(w.zeile);
+    }
+    out
+}
+
 /// How many fields a title block text gives (Planart and Anlageart aside: they come from
 /// any text).
 fn ergiebig(text: &str) -> usize {
@@ -289,7 +306,13 @@ fn gezeichnet(
     {
         let img = maler.grau(index, dpi, None, g.max_volltext_pixel)?;
         let (iw, ih) = img.dimensions();
-        let rect = (!nur_a4).then(|| schriftfeld_bereich(iw, ih, dpi));
+        // An A4 page is read whole, once, with the boxes of its words: its text, and a
+        // title block wherever it stands (a small plan) or none (a text document).
+        let rect = Some(if nur_a4 {
+            (0, 0, iw, ih)
+        } else {
+            schriftfeld_bereich(iw, ih, dpi)
+        });
         return Some((img, dpi, rect, true));
     }
     let dpi = RENDER_DPI[0];
@@ -459,10 +482,26 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
         let start = Instant::now();
         let auftrag = match scan {
             Some(img) => {
+                // The scan as a viewer shows it: a page turned by /Rotate is turned back
+                // upright before OCR (the page size is already the displayed one).
+                let drehung = page
+                    .and_then(|p| super::pruefen::inherited(&doc, p, b"Rotate"))
+                    .and_then(|o| o.as_i64().ok())
+                    .map_or(0, |r| r.rem_euclid(360));
+                let img = match drehung {
+                    90 => image::imageops::rotate90(&img),
+                    180 => image::imageops::rotate180(&img),
+                    270 => image::imageops::rotate270(&img),
+                    _ => img,
+                };
                 let (iw, ih) = img.dimensions();
                 let dpi = super::pruefen::dpi(u64::from(iw), u64::from(ih), pw_mm, ph_mm).max(50);
                 let volltext = (iw as u64) * (ih as u64) <= g.max_volltext_pixel;
-                let rect = (!nur_a4).then(|| schriftfeld_bereich(iw, ih, dpi));
+                let rect = Some(if nur_a4 {
+                    (0, 0, iw, ih)
+                } else {
+                    schriftfeld_bereich(iw, ih, dpi)
+                });
                 Some((img, dpi, rect, volltext))
             }
             None => {
@@ -485,6 +524,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
         let mut schriftfeld = None;
         let mut text = String::new();
         let mut konfidenz = None;
+        let ganz = rect.is_some_and(|r| r == (0, 0, img.width(), img.height()));
         if let Some(rect) = rect {
             engine.setze_zeitlimit(budget);
             let t0 = Instant::now();
@@ -492,12 +532,16 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                 konfidenz = Some(k);
                 zeitlimit |= ende == Ende::Zeitlimit;
                 // Rebuilt cell by cell from the word boxes, in the text-layer layout.
-                schriftfeld = Some(super::metadaten::ordne_schriftfeld(&woerter));
+                schriftfeld = Some(super::metadaten::ordne_schriftfeld(&woerter))
+                    .filter(|t| !ganz || !t.is_empty());
+                if ganz {
+                    text = text_aus_woertern(&woerter);
+                }
             }
             // Too little at the standard place: the title block is elsewhere (a strip, a
             // band, another corner). The place that gives the most fields wins.
             let mut bestes = schriftfeld.as_deref().map(ergiebig).unwrap_or(0);
-            if bestes < GENUG_FELDER && !zeitlimit {
+            if bestes < GENUG_FELDER && !zeitlimit && !ganz {
                 for r in andere_schriftfelder(engine, &img, dpi) {
                     let rest = budget.saturating_sub(t0.elapsed());
                     if rest.is_zero() {
@@ -530,7 +574,9 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
         let reserve = je_schriftfeld * (pages.len() - i - 1) as u64;
         let volltext_zeit =
             verbraucht < g.max_ocr_ms_gesamt && verbraucht + reserve < g.max_ocr_ms_schriftfelder;
-        if volltext && !volltext_zeit {
+        if ganz {
+            // Read whole already.
+        } else if volltext && !volltext_zeit {
             if !volltext_ausgelassen {
                 volltext_ausgelassen = true;
                 feststellungen.push(Feststellung {
@@ -664,10 +710,10 @@ mod tests {
 
     #[test]
     fn title_block_region_is_bottom_right_and_clipped() {
-        // A1 landscape at 100 dpi: 3311 × 2339 px; 200 × 110 mm is 787 × 433 px.
+        // A1 landscape at 100 dpi: 3311 × 2339 px; 230 × 125 mm is 906 × 492 px.
         assert_eq!(
             schriftfeld_bereich(3311, 2339, 100),
-            (3311 - 787, 2339 - 433, 787, 433)
+            (3311 - 906, 2339 - 492, 906, 492)
         );
         // A small image: the whole image.
         assert_eq!(schriftfeld_bereich(100, 100, 300), (0, 0, 100, 100));

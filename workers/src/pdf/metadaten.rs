@@ -108,7 +108,15 @@ fn label_of(line: &str) -> Option<(&'static Label, String)> {
         let Some(l) = label_fuer(&kopf) else {
             continue;
         };
-        let rest = woerter[k..].join(" ");
+        // The value runs to the next label on the line ("Plan-Nr. A-201 Index A").
+        let danach = &woerter[k..];
+        let ende = (1..danach.len())
+            .find(|&j| {
+                label_fuer(danach[j])
+                    .is_some_and(|n| (n.feld.is_some() && !n.allein) || danach[j].ends_with(':'))
+            })
+            .unwrap_or(danach.len());
+        let rest = danach[..ende].join(" ");
         let rest = rest.trim_start_matches([':', ' ']).trim().to_string();
         // "Architektin Sabine Hoffmann" is a value, "Architektin:" or "Architektin" a label.
         if l.allein && !rest.is_empty() && !woerter[k - 1].ends_with(':') {
@@ -130,7 +138,7 @@ fn massstab(s: &str) -> Option<String> {
     (!digits.is_empty() && digits.len() <= 5).then(|| format!("1:{digits}"))
 }
 
-/// Every German date (`14.09.2026`, `4.9.2026`) in `s`, as `YYYY-MM-DD`, in order.
+/// Every German date (`14.09.2026`, `4.9.2026`, `18.04.26`) in `s`, as `YYYY-MM-DD`, in order.
 fn daten(s: &str) -> Vec<String> {
     let b: Vec<char> = s.chars().collect();
     let mut out = Vec::new();
@@ -150,11 +158,13 @@ fn daten(s: &str) -> Vec<String> {
                 n.contains(&x.len()) && x.chars().all(|c| c.is_ascii_digit())
             };
             let danach = b.get(i + d.len() + m.len() + 2 + jahr.len());
+            // Four digits, or two ("18.04.26": this century, as plans print it).
             if ziffern(d, 1..=2)
                 && ziffern(m, 1..=2)
-                && jahr.len() == 4
-                && !danach.is_some_and(char::is_ascii_digit)
+                && (jahr.len() == 4 || jahr.len() == 2)
+                && !danach.is_some_and(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
                 && let (Ok(d), Ok(m), Ok(y)) = (d.parse(), m.parse(), jahr.parse::<i32>())
+                && let y = if jahr.len() == 2 { 2000 + y } else { y }
                 && (1900..=2200).contains(&y)
                 && let Some(x) = chrono::NaiveDate::from_ymd_opt(y, m, d)
             {
@@ -250,11 +260,36 @@ fn plausibel(feld: &str, wert: &str) -> Option<String> {
             (t.chars().count() <= 3 && t.chars().all(|c| c.is_alphanumeric())).then_some(t)
         }
         "plannummer" => {
-            let t: String = w.split_whitespace().next()?.to_string();
-            (t.chars().count() <= 20 && t.chars().any(|c| c.is_ascii_digit())).then_some(t)
+            // "A-101", "2026-014-GR-02", and with a space "BA 03": up to three short words.
+            let teile: Vec<&str> = w.split_whitespace().take(3).collect();
+            let mut t = teile.first()?.to_string();
+            for n in &teile[1..] {
+                if n.chars().count() <= 4 && n.chars().any(|c| c.is_ascii_alphanumeric()) {
+                    t = format!("{t} {n}");
+                } else {
+                    break;
+                }
+            }
+            if !t.chars().any(|c| c.is_ascii_digit()) || t.chars().count() > 20 {
+                return None;
+            }
+            // A letter prefix ("OG-02") that OCR read with a zero: letters it is.
+            if let Some((vorne, hinten)) = t.split_once('-')
+                && (2..=3).contains(&vorne.len())
+                && vorne.chars().any(|c| c.is_ascii_uppercase())
+                && vorne.chars().all(|c| c.is_ascii_uppercase() || c == '0')
+            {
+                t = format!("{}-{hinten}", vorne.replace('0', "O"));
+            }
+            Some(t)
         }
         "geschoss" => {
-            let t = w.split_whitespace().next()?.to_uppercase();
+            // OCR reads the O of "OG" as a zero.
+            let t = w
+                .split_whitespace()
+                .next()?
+                .to_uppercase()
+                .replace("0G", "OG");
             (t.chars().count() <= 4)
                 .then_some(t)
                 .or_else(|| geschoss_aus(w))
@@ -344,7 +379,19 @@ pub fn felder(text: &str, quelle: &str, seite: u32, ocr_konfidenz: Option<f32>) 
             kandidaten.push((feld, label.rang, i, v, sicherheit(von)));
         }
     }
-    kandidaten.sort_by_key(|(f, rang, i, _, _)| (*f, *rang, *i));
+    // Where a revision table repeats "Index" and "Datum", the plan's own are the newest:
+    // among equal labels the latest date and the highest index win.
+    let neuer = |feld: &str, a: &str, b: &str| match feld {
+        "datum" => b.cmp(a),
+        "index" => (b.len(), b.to_lowercase()).cmp(&(a.len(), a.to_lowercase())),
+        _ => std::cmp::Ordering::Equal,
+    };
+    kandidaten.sort_by(|x, y| {
+        (x.0, x.1)
+            .cmp(&(y.0, y.1))
+            .then_with(|| neuer(x.0, &x.3, &y.3))
+            .then(x.2.cmp(&y.2))
+    });
     let mut out: Vec<Feld> = Vec::new();
     let push = |out: &mut Vec<Feld>, feld: &str, wert: String, k: f64| {
         if !out.iter().any(|f| f.feld == feld) {
@@ -565,7 +612,12 @@ pub fn ordne_schriftfeld(woerter: &[super::ocr::Wort]) -> String {
             i += 1;
         }
     }
-    let is_label_word = |k: usize| labels.iter().any(|l| l.idx.contains(&k));
+    // Label words are no values; nor are the words of cells that hold none of ours
+    // ("Unterschrift", "Format") where they did not stand alone as a label.
+    let is_label_word = |k: usize| {
+        labels.iter().any(|l| l.idx.contains(&k))
+            || label_fuer(&woerter[k].text).is_some_and(|l| l.feld.is_none())
+    };
     // Specks read as letters have low confidence; values worth reading do not.
     let lesbar = |w: &Wort| {
         w.konfidenz >= 40.0 || w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 3
@@ -807,6 +859,8 @@ mod tests {
         let f = felder("01.02.2026\n14.09.2026\n03.05.2026", "textebene", 1, None);
         assert_eq!(get(&f, "datum"), Some("2026-09-14"));
         assert!(f[0].konfidenz < SICHER_AB);
+        let f = felder("Stand\n18.04.26", "textebene", 1, None);
+        assert_eq!(get(&f, "datum"), Some("2026-04-18"));
         // Not scales or dates: 1:7, 31.02.2026, a phone number.
         let f = felder("1:7\n31.02.2026\n0561 12.34.5678", "textebene", 1, None);
         assert_eq!(get(&f, "massstab"), None);

@@ -142,7 +142,16 @@ impl Ocr {
         self.api
             .set_rectangle(rect.0 as i32, rect.1 as i32, rect.2 as i32, rect.3 as i32)
             .map_err(|e| e.to_string())?;
-        let ende = self.erkenne_bis_zur_frist()?;
+        // Title blocks are cells of short text among ruled lines, not paragraphs: sparse
+        // text finds them all; the reading order does not matter, the boxes pair them.
+        self.api
+            .set_page_seg_mode(tesseract_rs::TessPageSegMode::PSM_SPARSE_TEXT)
+            .map_err(|e| e.to_string())?;
+        let ende = self.erkenne_bis_zur_frist();
+        let _ = self
+            .api
+            .set_page_seg_mode(tesseract_rs::TessPageSegMode::PSM_SINGLE_BLOCK);
+        let ende = ende?;
         let tsv = self.api.get_tsv_text(0).map_err(|e| e.to_string())?;
         let konfidenz = self.api.mean_text_conf().unwrap_or(0) as f32;
         Ok((parse_tsv(&tsv), konfidenz, ende))
@@ -165,7 +174,15 @@ impl Ocr {
         self.api
             .set_source_resolution(dpi.clamp(70, 1200) as i32)
             .map_err(|e| e.to_string())?;
-        let it = self.api.analyse_layout().map_err(|e| e.to_string())?;
+        // Layout analysis finds blocks only in an automatic segmentation mode.
+        self.api
+            .set_page_seg_mode(tesseract_rs::TessPageSegMode::PSM_AUTO)
+            .map_err(|e| e.to_string())?;
+        let it = self.api.analyse_layout();
+        let _ = self
+            .api
+            .set_page_seg_mode(tesseract_rs::TessPageSegMode::PSM_SINGLE_BLOCK);
+        let it = it.map_err(|e| e.to_string())?;
         let mut out = Vec::new();
         it.begin().map_err(|e| e.to_string())?;
         loop {
