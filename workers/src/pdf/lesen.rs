@@ -509,7 +509,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                 gezeichnet(maler.as_ref().ok(), i, pw_mm, ph_mm, nur_a4, g)
             }
         };
-        let Some((img, dpi, rect, volltext)) = auftrag else {
+        let Some((mut img, dpi, rect, volltext)) = auftrag else {
             feststellungen.push(Feststellung {
                 code: "ocr.nicht_gezeichnet".into(),
                 schwere: Schwere::Hinweis,
@@ -560,6 +560,51 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                         }
                     }
                     if bestes >= GENUG_FELDER {
+                        break;
+                    }
+                }
+            }
+            // Still too little: a sheet scanned sideways (without /Rotate). Turned a quarter
+            // either way, its standard place and the place its layout suggests are tried;
+            // the turn that gives most fields is the page from now on (its full text too).
+            if bestes < GENUG_FELDER && !zeitlimit && !ganz {
+                for gedreht in [
+                    image::imageops::rotate90(&img),
+                    image::imageops::rotate270(&img),
+                ] {
+                    let (gw, gh) = gedreht.dimensions();
+                    let orte = std::iter::once(schriftfeld_bereich(gw, gh, dpi)).chain(
+                        andere_schriftfelder(engine, &gedreht, dpi)
+                            .into_iter()
+                            .take(1),
+                    );
+                    let mut besser = false;
+                    for r in orte {
+                        let rest = budget.saturating_sub(t0.elapsed());
+                        if rest.is_zero() {
+                            zeitlimit = true;
+                            break;
+                        }
+                        engine.setze_zeitlimit(rest);
+                        if let Ok((woerter, k, ende)) = engine.woerter(&gedreht, dpi, r) {
+                            zeitlimit |= ende == Ende::Zeitlimit;
+                            let text = super::metadaten::ordne_schriftfeld(&woerter);
+                            let n = ergiebig(&text);
+                            if n > bestes {
+                                bestes = n;
+                                konfidenz = Some(k);
+                                schriftfeld = Some(text);
+                                besser = true;
+                            }
+                        }
+                        if bestes >= GENUG_FELDER {
+                            break;
+                        }
+                    }
+                    if besser {
+                        img = gedreht;
+                    }
+                    if bestes >= GENUG_FELDER || zeitlimit {
                         break;
                     }
                 }
