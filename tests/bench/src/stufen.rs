@@ -142,7 +142,12 @@ pub fn ocr(file: &Path, grenzen: &LeseGrenzen) -> Result<()> {
     println!("{}: {iw} × {ih} px, etwa {dpi} dpi", file.display());
     let t = Instant::now();
     let _ = engine
-        .woerter(&img, dpi, pdf::lesen::schriftfeld_bereich(iw, ih, dpi))
+        .woerter(
+            &img,
+            dpi,
+            pdf::lesen::schriftfeld_bereich(iw, ih, dpi),
+            false,
+        )
         .map_err(|e| anyhow::anyhow!(e))?;
     let schriftfeld = t.elapsed().as_secs_f64();
     let t = Instant::now();

@@ -153,7 +153,7 @@ fn the_accuracy_bench_compares_with_the_ground_truth() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("vektor: "), "{out}");
     assert!(
-        out.contains("abweichend: 06_Schnitt_A-A.json: massstab"),
+        out.contains("abweichend: 06_Schnitt_A-A.json (standard, textebene): massstab"),
         "{out}"
     );
     assert!(!out.contains("abweichend: 01_Lageplan"), "{out}");

@@ -528,7 +528,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
         if let Some(rect) = rect {
             engine.setze_zeitlimit(budget);
             let t0 = Instant::now();
-            if let Ok((woerter, k, ende)) = engine.woerter(&img, dpi, rect) {
+            if let Ok((woerter, k, ende)) = engine.woerter(&img, dpi, rect, ganz) {
                 konfidenz = Some(k);
                 zeitlimit |= ende == Ende::Zeitlimit;
                 // Rebuilt cell by cell from the word boxes, in the text-layer layout.
@@ -542,14 +542,17 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
             // band, another corner). The place that gives the most fields wins.
             let mut bestes = schriftfeld.as_deref().map(ergiebig).unwrap_or(0);
             if bestes < GENUG_FELDER && !zeitlimit && !ganz {
-                for r in andere_schriftfelder(engine, &img, dpi) {
+                // The standard place again in sparse-text segmentation (it finds the cells
+                // of strips and bands that one block misses), then the other places.
+                let orte = std::iter::once(rect).chain(andere_schriftfelder(engine, &img, dpi));
+                for r in orte {
                     let rest = budget.saturating_sub(t0.elapsed());
                     if rest.is_zero() {
                         zeitlimit = true;
                         break;
                     }
                     engine.setze_zeitlimit(rest);
-                    if let Ok((woerter, k, ende)) = engine.woerter(&img, dpi, r) {
+                    if let Ok((woerter, k, ende)) = engine.woerter(&img, dpi, r, true) {
                         zeitlimit |= ende == Ende::Zeitlimit;
                         let text = super::metadaten::ordne_schriftfeld(&woerter);
                         let n = ergiebig(&text);
@@ -586,7 +589,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                             break;
                         }
                         engine.setze_zeitlimit(rest);
-                        if let Ok((woerter, k, ende)) = engine.woerter(&gedreht, dpi, r) {
+                        if let Ok((woerter, k, ende)) = engine.woerter(&gedreht, dpi, r, true) {
                             zeitlimit |= ende == Ende::Zeitlimit;
                             let text = super::metadaten::ordne_schriftfeld(&woerter);
                             let n = ergiebig(&text);

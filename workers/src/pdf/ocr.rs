@@ -126,11 +126,14 @@ impl Ocr {
     }
 
     /// Recognises the rectangle and returns its words with their boxes (from tesseract's TSV).
+    /// `sparse`: tesseract's sparse-text segmentation (cells of short text among ruled
+    /// lines, in any order), else one block (the standard title block reads best so).
     pub fn woerter(
         &self,
         img: &GrayImage,
         dpi: u32,
         rect: (u32, u32, u32, u32),
+        sparse: bool,
     ) -> Result<(Vec<Wort>, f32, Ende), String> {
         let (w, h) = img.dimensions();
         self.api
@@ -142,11 +145,11 @@ impl Ocr {
         self.api
             .set_rectangle(rect.0 as i32, rect.1 as i32, rect.2 as i32, rect.3 as i32)
             .map_err(|e| e.to_string())?;
-        // Title blocks are cells of short text among ruled lines, not paragraphs: sparse
-        // text finds them all; the reading order does not matter, the boxes pair them.
-        self.api
-            .set_page_seg_mode(tesseract_rs::TessPageSegMode::PSM_SPARSE_TEXT)
-            .map_err(|e| e.to_string())?;
+        if sparse {
+            self.api
+                .set_page_seg_mode(tesseract_rs::TessPageSegMode::PSM_SPARSE_TEXT)
+                .map_err(|e| e.to_string())?;
+        }
         let ende = self.erkenne_bis_zur_frist();
         let _ = self
             .api
