@@ -156,7 +156,7 @@ pub fn schriftfeld_finden(
         (0.0, bh - band, bw, bh),
     ];
     let mut best: Option<(f64, (f64, f64, f64, f64))> = None;
-    for f in fenster {
+    for (nr, f) in fenster.into_iter().enumerate() {
         let drin: Vec<&(f64, f64, f64, f64)> = linien
             .iter()
             .filter(|(l, t, r, b)| {
@@ -174,8 +174,15 @@ pub fn schriftfeld_finden(
         let b = drin.iter().map(|z| z.3).fold(f64::MIN, f64::max);
         let flaeche = ((r - l).max(20.0) * (b - t).max(20.0)).max(1.0);
         let score = drin.len() as f64 / flaeche.sqrt();
+        // A strip or a band keeps its whole length: small text at its far end may not
+        // have been seen as lines at this resolution.
+        let ausschnitt = match nr {
+            3 => (l, 0.0, bw, bh),
+            4 => (0.0, t, bw, bh),
+            _ => (l, t, r, b),
+        };
         if best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, (l, t, r, b)));
+            best = Some((score, ausschnitt));
         }
     }
     let (_, (l, t, r, b)) = best?;
@@ -266,8 +273,53 @@ fn ergiebig(text: &str) -> usize {
         .count()
 }
 
+/// Most labels per page whose value is read again on its own.
+const MAX_NACHLESEN: usize = 6;
+
+/// The value of a label that the block reading passed over: the place right of the label,
+/// then the place below it, each read as one line. A reading counts when it has letters or
+/// digits, is fairly certain and is no other label.
+fn nachlesen(
+    engine: &Ocr,
+    img: &image::GrayImage,
+    dpi: u32,
+    luecke: &super::metadaten::Luecke,
+) -> Option<(String, f32)> {
+    let (w, h) = (img.width() as i32, img.height() as i32);
+    for (x, y, rw, rh) in [luecke.rechts, luecke.darunter] {
+        let (x0, y0) = (x.clamp(0, w), y.clamp(0, h));
+        let (x1, y1) = ((x + rw).clamp(0, w), (y + rh).clamp(0, h));
+        // Too small to hold a letter.
+        if x1 - x0 < 4 || y1 - y0 < 4 {
+            continue;
+        }
+        let Ok((text, k)) = engine.zeile(
+            img,
+            dpi,
+            (x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32),
+        ) else {
+            continue;
+        };
+        let text = text
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_string();
+        let ist_label = text
+            .split_whitespace()
+            .any(|t| super::metadaten::label_fuer(t).is_some());
+        if k >= 50.0 && !text.is_empty() && !ist_label {
+            return Some((text, k));
+        }
+    }
+    None
+}
+
 /// Fields a title block at its standard place must give for the other places not to be tried.
 const GENUG_FELDER: usize = 4;
+
+/// Fields of a full title block (Bauherr, Bauvorhaben, Planinhalt, Maßstab, Plan-Nr., Datum,
+/// Entwurfsverfasser less one): fewer from one block, and the same place is read again in
+/// sparse-text segmentation.
+const VOLLE_FELDER: usize = 6;
 
 /// Resolution of the layout analysis that locates the title block.
 pub const ORTUNG_DPI: u32 = 100;
@@ -525,6 +577,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
         let mut text = String::new();
         let mut konfidenz = None;
         let ganz = rect.is_some_and(|r| r == (0, 0, img.width(), img.height()));
+        let mut luecken = Vec::new();
         if let Some(rect) = rect {
             engine.setze_zeitlimit(budget);
             let t0 = Instant::now();
@@ -532,8 +585,9 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                 konfidenz = Some(k);
                 zeitlimit |= ende == Ende::Zeitlimit;
                 // Rebuilt cell by cell from the word boxes, in the text-layer layout.
-                schriftfeld = Some(super::metadaten::ordne_schriftfeld(&woerter))
-                    .filter(|t| !ganz || !t.is_empty());
+                let (t, l) = super::metadaten::ordne_schriftfeld_mit_luecken(&woerter);
+                luecken = l;
+                schriftfeld = Some(t).filter(|t| !ganz || !t.is_empty());
                 if ganz {
                     text = text_aus_woertern(&woerter);
                 }
@@ -541,11 +595,16 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
             // Too little at the standard place: the title block is elsewhere (a strip, a
             // band, another corner). The place that gives the most fields wins.
             let mut bestes = schriftfeld.as_deref().map(ergiebig).unwrap_or(0);
-            if bestes < GENUG_FELDER && !zeitlimit && !ganz {
+            if bestes < VOLLE_FELDER && !zeitlimit && !ganz {
                 // The standard place again in sparse-text segmentation (it finds the cells
-                // of strips and bands that one block misses), then the other places.
-                let orte = std::iter::once(rect).chain(andere_schriftfelder(engine, &img, dpi));
-                for r in orte {
+                // of strips, bands and boxes with labels left of their values that one
+                // block misses), then, if still too little, the other places.
+                // The other places are looked for (a layout analysis) only when needed.
+                let mut orte = vec![rect];
+                let mut k = 0;
+                while k < orte.len() {
+                    let r = orte[k];
+                    k += 1;
                     let rest = budget.saturating_sub(t0.elapsed());
                     if rest.is_zero() {
                         zeitlimit = true;
@@ -554,16 +613,20 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                     engine.setze_zeitlimit(rest);
                     if let Ok((woerter, k, ende)) = engine.woerter(&img, dpi, r, true) {
                         zeitlimit |= ende == Ende::Zeitlimit;
-                        let text = super::metadaten::ordne_schriftfeld(&woerter);
+                        let (text, l) = super::metadaten::ordne_schriftfeld_mit_luecken(&woerter);
                         let n = ergiebig(&text);
                         if n > bestes {
                             bestes = n;
                             konfidenz = Some(k);
                             schriftfeld = Some(text);
+                            luecken = l;
                         }
                     }
-                    if bestes >= GENUG_FELDER {
+                    if bestes >= VOLLE_FELDER || (k > 1 && bestes >= GENUG_FELDER) {
                         break;
+                    }
+                    if k == 1 && bestes < GENUG_FELDER {
+                        orte.extend(andere_schriftfelder(engine, &img, dpi));
                     }
                 }
             }
@@ -591,12 +654,14 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                         engine.setze_zeitlimit(rest);
                         if let Ok((woerter, k, ende)) = engine.woerter(&gedreht, dpi, r, true) {
                             zeitlimit |= ende == Ende::Zeitlimit;
-                            let text = super::metadaten::ordne_schriftfeld(&woerter);
+                            let (text, l) =
+                                super::metadaten::ordne_schriftfeld_mit_luecken(&woerter);
                             let n = ergiebig(&text);
                             if n > bestes {
                                 bestes = n;
                                 konfidenz = Some(k);
                                 schriftfeld = Some(text);
+                                luecken = l;
                                 besser = true;
                             }
                         }
@@ -609,6 +674,26 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                     }
                     if bestes >= GENUG_FELDER || zeitlimit {
                         break;
+                    }
+                }
+            }
+            // Labels whose value was passed over: their cell read again as one line.
+            if let Some(text) = schriftfeld.as_mut()
+                && !zeitlimit
+            {
+                for luecke in luecken.iter().take(MAX_NACHLESEN) {
+                    let rest = budget.saturating_sub(t0.elapsed());
+                    if rest.is_zero() {
+                        break;
+                    }
+                    engine.setze_zeitlimit(rest);
+                    if let Some((wert, k)) = nachlesen(engine, &img, dpi, luecke) {
+                        text.push_str(&format!(
+                            "{}\n{wert}{}{:.0}]\n",
+                            luecke.label,
+                            super::metadaten::KONFIDENZ,
+                            k.clamp(0.0, 99.0)
+                        ));
                     }
                 }
             }

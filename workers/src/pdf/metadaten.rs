@@ -77,7 +77,7 @@ pub fn labels() -> &'static [Label] {
 fn schluessel(s: &str) -> String {
     s.trim()
         .trim_start_matches(|c: char| !c.is_alphanumeric())
-        .trim_end_matches(':')
+        .trim_end_matches([':', ';'])
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
         .flat_map(char::to_lowercase)
@@ -127,9 +127,22 @@ fn label_of(line: &str) -> Option<(&'static Label, String)> {
     None
 }
 
+/// The scale behind a Maßstab label. OCR may read the colon of `1 : 50` as another mark
+/// (`1;50`, `1e50`) or lose it (`150`); behind the label, a `1` with a usual scale after it
+/// is that scale.
 fn massstab(s: &str) -> Option<String> {
     let t = s.replace(' ', "");
-    let i = t.find("1:")?;
+    let Some(i) = t.find("1:") else {
+        let t = t.trim_start_matches(['M', 'm']);
+        let rest = t.strip_prefix('1')?;
+        let rest = rest.trim_start_matches([';', '.', ',', 'e', 'i', 'l', '|', '!', '/']);
+        let n: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        return (n.len() == rest.len())
+            .then(|| n.parse::<u32>().ok())
+            .flatten()
+            .filter(|n| *n >= 10 && MASSSTAEBE.contains(n))
+            .map(|n| format!("1:{n}"));
+    };
     let digits: String = t[i + 2..]
         .chars()
         .take_while(|c| c.is_ascii_digit() || *c == '.')
@@ -533,6 +546,21 @@ pub fn felder_des_dokuments(seiten: &[SeitenEingabe<'_>]) -> Vec<Feld> {
 /// grid: each cell has a small label at its top and the value below it; OCR's own reading
 /// order mixes the cells, the boxes do not.
 pub fn ordne_schriftfeld(woerter: &[super::ocr::Wort]) -> String {
+    ordne_schriftfeld_mit_luecken(woerter).0
+}
+
+/// A label whose value was not read (a lone letter OCR passed over, a date it could not
+/// segment): where its value would stand, right of it and below it (pixel boxes
+/// `x, y, w, h` of the words' image), to be read again line by line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Luecke {
+    pub label: String,
+    pub rechts: (i32, i32, i32, i32),
+    pub darunter: (i32, i32, i32, i32),
+}
+
+/// [`ordne_schriftfeld`], and the labels of fields that got no value.
+pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, Vec<Luecke>) {
     use super::ocr::Wort;
     // Labels: a word (or two or three: "Plan-Nr." may come as "Plan-" "Nr.", "Plan Nr.")
     // that names a field, from the label table.
@@ -570,48 +598,93 @@ pub fn ordne_schriftfeld(woerter: &[super::ocr::Wort]) -> String {
                 && !std::ptr::eq(a, o)
         })
     };
-    let mut labels: Vec<Label> = Vec::new();
-    let mut i = 0;
-    while i < woerter.len() {
-        let w = &woerter[i];
-        let mut treffer = None;
-        for n in (1..=3).rev() {
-            let Some(teile) = woerter.get(i..i + n) else {
-                continue;
-            };
-            if teile.iter().any(|t| !gleiche_zeile(w, t)) {
-                continue;
+    // Labels found in a first pass; a label word that also starts values ("Planung",
+    // "Darstellung") where it stands with its value close beside it is taken in a second
+    // pass when it stands in a column of labels that have their values beside them.
+    let finde = |spalten: &[i32], vorher: &[Label]| -> Vec<Label> {
+        // A word right after a label of the first pass is that label's value.
+        let wert_von_label = |i: usize| {
+            let w = &woerter[i];
+            // (Lines by their middles: a small label beside a large value.)
+            let mitte = |o: &Wort| o.oben + o.hoehe / 2;
+            let zeile = |a: &Wort, b: &Wort| (mitte(a) - mitte(b)).abs() < a.hoehe.max(b.hoehe) / 2;
+            vorher.iter().any(|m| {
+                let letztes = &woerter[*m.idx.last().unwrap_or(&0)];
+                zeile(letztes, w)
+                    && m.rechts <= w.links
+                    && !woerter
+                        .iter()
+                        .any(|o| zeile(o, w) && o.links >= m.rechts && o.links < w.links)
+            })
+        };
+        let mut labels: Vec<Label> = Vec::new();
+        let mut i = 0;
+        while i < woerter.len() {
+            let w = &woerter[i];
+            let mut treffer = None;
+            for n in (1..=3).rev() {
+                let Some(teile) = woerter.get(i..i + n) else {
+                    continue;
+                };
+                if teile.iter().any(|t| !gleiche_zeile(w, t)) {
+                    continue;
+                }
+                let text: String = teile.iter().map(|t| t.text.as_str()).collect();
+                if let Some(l) = label_fuer(&text)
+                    && beginnt(i)
+                    && (!l.allein
+                        || allein(i, i + n - 1)
+                        || (spalten.iter().any(|x| (x - w.links).abs() <= w.hoehe / 2)
+                            && !wert_von_label(i)))
+                {
+                    let name = teile
+                        .iter()
+                        .map(|t| t.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    treffer = Some((name, l.feld, n));
+                    break;
+                }
             }
-            let text: String = teile.iter().map(|t| t.text.as_str()).collect();
-            if let Some(l) = label_fuer(&text)
-                && beginnt(i)
-                && (!l.allein || allein(i, i + n - 1))
-            {
-                let name = teile
-                    .iter()
-                    .map(|t| t.text.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                treffer = Some((name, l.feld, n));
-                break;
+            if let Some((name, feld, n)) = treffer {
+                let last = &woerter[i + n - 1];
+                labels.push(Label {
+                    links: w.links,
+                    oben: w.oben,
+                    rechts: last.links + last.breite,
+                    hoehe: w.hoehe.max(1),
+                    name,
+                    feld,
+                    idx: (i..i + n).collect(),
+                });
+                i += n;
+            } else {
+                i += 1;
             }
         }
-        if let Some((name, feld, n)) = treffer {
-            let last = &woerter[i + n - 1];
-            labels.push(Label {
-                links: w.links,
-                oben: w.oben,
-                rechts: last.links + last.breite,
-                hoehe: w.hoehe.max(1),
-                name,
-                feld,
-                idx: (i..i + n).collect(),
-            });
-            i += n;
-        } else {
-            i += 1;
-        }
-    }
+        labels
+    };
+    let erste = finde(&[], &[]);
+    // Labels with a value word (no label) close right of them on their line.
+    let links_stehend: Vec<i32> = erste
+        .iter()
+        .filter(|l| {
+            let letztes = &woerter[*l.idx.last().unwrap_or(&0)];
+            woerter.iter().enumerate().any(|(k, o)| {
+                !erste.iter().any(|m| m.idx.contains(&k))
+                    && gleiche_zeile(letztes, o)
+                    && o.links >= l.rechts
+                    && o.links - l.rechts < l.hoehe * 3
+            })
+        })
+        .map(|l| l.links)
+        .collect();
+    let spalten = links_stehend;
+    let labels = if spalten.is_empty() {
+        erste
+    } else {
+        finde(&spalten, &erste)
+    };
     // Label words are no values; nor are the words of cells that hold none of ours
     // ("Unterschrift", "Format") where they did not stand alone as a label.
     let is_label_word = |k: usize| {
@@ -622,7 +695,20 @@ pub fn ordne_schriftfeld(woerter: &[super::ocr::Wort]) -> String {
     let lesbar = |w: &Wort| {
         w.konfidenz >= 40.0 || w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 3
     };
+    // The height of digits (as high as capitals in the common fonts), for the case of a
+    // lone letter whose capital and small form look alike ("c" or "C" as Index).
+    let ziffernhoehe = {
+        let mut h: Vec<i32> = woerter
+            .iter()
+            .filter(|w| w.text.chars().filter(|c| c.is_ascii_digit()).count() >= 2)
+            .map(|w| w.hoehe)
+            .collect();
+        h.sort_unstable();
+        h.get(h.len() / 2).copied()
+    };
     let mut out = String::new();
+    let mut gelesen: Vec<&str> = Vec::new();
+    let mut luecken: Vec<(&'static str, Luecke)> = Vec::new();
     for l in labels.iter().filter(|l| l.feld.is_some()) {
         // The cell reaches right to the next label on the same row.
         let rechts_grenze = labels
@@ -631,9 +717,20 @@ pub fn ordne_schriftfeld(woerter: &[super::ocr::Wort]) -> String {
             .map(|o| o.links)
             .min()
             .unwrap_or(i32::MAX);
+        // Below it, the cell reaches right to the next label on its row, and a word
+        // belongs to the nearest label left of it on about the same row (a band's cells
+        // are narrow, and the label of the next cell may sit a little higher or lower).
         let in_spalte = |w: &Wort| {
             let mitte = w.links + w.breite / 2;
-            mitte >= l.links - l.hoehe && mitte < rechts_grenze
+            mitte >= l.links - l.hoehe
+                && mitte < rechts_grenze
+                && !labels.iter().any(|o| {
+                    o.links > l.links
+                        && o.links - o.hoehe <= mitte
+                        && o.oben < w.oben
+                        && o.oben * 2 >= l.oben * 2 - l.hoehe * 5
+                        && w.oben < o.oben + o.hoehe * 5
+                })
         };
         // Right of the label on its line ("Maßstab: 1:100", a label column beside a value
         // column): the phrase that starts within twenty label heights and runs on without
@@ -699,7 +796,13 @@ pub fn ordne_schriftfeld(woerter: &[super::ocr::Wort]) -> String {
             }
         }
         wert.sort_by_key(|w| w.links);
-        let text: Vec<&str> = wert.iter().map(|w| w.text.as_str()).collect();
+        let mut text: Vec<String> = wert.iter().map(|w| w.text.clone()).collect();
+        // (Only OCR guesses; a text layer's words, confidence 100, are exact.)
+        if let ([w], Some(h)) = (wert.as_slice(), ziffernhoehe)
+            && w.konfidenz < 100.0
+        {
+            text[0] = gross_oder_klein(&w.text, w.hoehe, h);
+        }
         if !text.is_empty() {
             out.push_str(&l.name);
             out.push('\n');
@@ -710,9 +813,50 @@ pub fn ordne_schriftfeld(woerter: &[super::ocr::Wort]) -> String {
                 out.push_str(&format!("{KONFIDENZ}{:.0}]", k.max(0.0)));
             }
             out.push('\n');
+            gelesen.extend(l.feld);
+        } else if let Some(feld) = l.feld {
+            let h = l.hoehe;
+            let bis = rechts_grenze.min(l.links + h * 16);
+            luecken.push((
+                feld,
+                Luecke {
+                    label: l.name.clone(),
+                    rechts: (
+                        l.rechts + h / 3,
+                        l.oben - h / 2,
+                        (h * 12).min(bis - l.rechts),
+                        h * 2,
+                    ),
+                    darunter: (l.links - h / 2, l.oben + h, bis - l.links + h / 2, h * 3),
+                },
+            ));
         }
     }
-    out
+    // One gap per field that no label of it filled (revision tables repeat labels).
+    let mut offen: Vec<Luecke> = Vec::new();
+    for (feld, luecke) in luecken {
+        if !gelesen.contains(&feld) {
+            gelesen.push(feld);
+            offen.push(luecke);
+        }
+    }
+    (out, offen)
+}
+
+/// A lone letter whose capital and small form differ only in size (c, o, s, u, v, w, x, z):
+/// OCR guesses the case; its height against the digits' decides it.
+fn gross_oder_klein(text: &str, hoehe: i32, ziffernhoehe: i32) -> String {
+    let mut c = text.chars();
+    match (c.next(), c.next()) {
+        (Some(b), None) if "cosuvwxzCOSUVWXZ".contains(b) => {
+            if hoehe * 100 >= ziffernhoehe * 87 {
+                b.to_uppercase().collect()
+            } else {
+                b.to_lowercase().collect()
+            }
+        }
+        _ => text.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -816,6 +960,88 @@ mod tests {
         assert!((k("massstab") - 0.81).abs() < 0.01, "{f:?}");
         assert!(k("datum") < SICHER_AB, "a guess to confirm: {f:?}");
         assert_eq!(get(&f, "datum"), Some("2026-08-28"));
+    }
+
+    #[test]
+    fn labels_that_also_start_values_are_labels_in_a_column_of_labels() {
+        // Labels left of their values, no colons, one space between (a text layer).
+        let words = vec![
+            w("Darstellung", 0, 0, 110, 10),
+            w("Grundriss", 115, 0, 90, 10),
+            w("EG", 210, 0, 20, 10),
+            w("Blatt", 300, 20, 50, 10),
+            w("209", 355, 20, 30, 10),
+            w("Mst.", 300, 40, 40, 10),
+            w("1:100", 345, 40, 50, 10),
+            w("Bauherr", 0, 60, 70, 10),
+            w("Familie", 75, 60, 70, 10),
+            w("Roth", 150, 60, 40, 10),
+            w("Planung", 0, 80, 70, 10),
+            w("Eva", 75, 80, 30, 10),
+            w("Roth", 110, 80, 40, 10),
+        ];
+        let text = ordne_schriftfeld(&words);
+        let f = felder(&text, "textebene", 1, None);
+        assert_eq!(get(&f, "planinhalt"), Some("Grundriss EG"), "{text}");
+        assert_eq!(get(&f, "plannummer"), Some("209"), "{text}");
+        assert_eq!(get(&f, "entwurfsverfasser"), Some("Eva Roth"), "{text}");
+        assert_eq!(get(&f, "bauherr"), Some("Familie Roth"), "{text}");
+    }
+
+    #[test]
+    fn a_word_below_belongs_to_the_nearest_label_of_its_row() {
+        // A band: "Planbezeichnung" with its value below; far right, a little higher,
+        // "Auftraggeber" with its own value and address below.
+        let mut words = vec![
+            w("Planbezeichnung", 0, 30, 120, 15),
+            w("Obergeschoss", 0, 50, 160, 20),
+            w("Grundriss", 170, 50, 110, 20),
+            w("Auftraggeber", 3000, 0, 95, 15),
+            w("Dr.", 3000, 20, 22, 13),
+            w("Schäfer", 3030, 20, 60, 13),
+            w("Am", 3000, 40, 20, 10),
+            w("Mühlbach", 3025, 40, 56, 10),
+            w("Datum", 1500, 30, 46, 11),
+            w("12", 1400, 60, 20, 12),
+            w("c", 1600, 60, 11, 12),
+        ];
+        // OCR words (the lone letter's case is decided by its height).
+        for x in &mut words {
+            x.konfidenz = 90.0;
+        }
+        words.push(w("Index", 1600, 40, 40, 11));
+        words.last_mut().unwrap().konfidenz = 90.0;
+        let text = ordne_schriftfeld(&words);
+        let f = felder(&text, "ocr", 1, Some(90.0));
+        assert_eq!(
+            get(&f, "planinhalt"),
+            Some("Obergeschoss Grundriss"),
+            "{text}"
+        );
+        assert_eq!(get(&f, "bauherr"), Some("Dr. Schäfer"), "{text}");
+        assert_eq!(get(&f, "index"), Some("C"), "as high as the digits: {text}");
+        assert_eq!(gross_oder_klein("C", 8, 12), "c");
+        assert_eq!(gross_oder_klein("b", 8, 12), "b");
+        assert_eq!(gross_oder_klein("o", 12, 12), "O");
+    }
+
+    #[test]
+    fn a_scale_behind_its_label_survives_a_misread_colon() {
+        for (ocr, soll) in [
+            ("1e50", Some("1:50")),
+            ("1;100", Some("1:100")),
+            ("150", Some("1:50")),
+            ("M 1500", Some("1:500")),
+            ("1 : 200", Some("1:200")),
+            ("17", None),
+            ("1e7", None),
+            ("Bauantrag", None),
+        ] {
+            assert_eq!(massstab(ocr).as_deref(), soll, "{ocr}");
+        }
+        let f = felder("Datum;\n10.02.26\nM\n1e50\n", "ocr", 1, Some(80.0));
+        assert_eq!(get(&f, "massstab"), Some("1:50"));
+        assert_eq!(get(&f, "datum"), Some("2026-02-10"));
     }
 
     #[test]

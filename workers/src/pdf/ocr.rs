@@ -63,6 +63,13 @@ impl Ocr {
         })
     }
 
+    /// Sets one of tesseract's parameters (e.g. `thresholding_method`).
+    pub fn setze_variable(&self, name: &str, wert: &str) -> Result<(), String> {
+        self.api
+            .set_variable(name, wert)
+            .map_err(|e| format!("tesseract {name}={wert}: {e}"))
+    }
+
     /// Sets the time allowed for each following recognition (at least 1 ms).
     pub fn setze_zeitlimit(&mut self, zeitlimit: Duration) {
         self.zeitlimit = zeitlimit.max(Duration::from_millis(1));
@@ -162,6 +169,42 @@ impl Ocr {
 }
 
 impl Ocr {
+    /// Reads the rectangle as one line of text (a value in its cell): its text and the
+    /// confidence of its least certain word.
+    pub fn zeile(
+        &self,
+        img: &GrayImage,
+        dpi: u32,
+        rect: (u32, u32, u32, u32),
+    ) -> Result<(String, f32), String> {
+        let (w, h) = img.dimensions();
+        self.api
+            .set_image(img.as_raw(), w as i32, h as i32, 1, w as i32)
+            .map_err(|e| e.to_string())?;
+        self.api
+            .set_source_resolution(dpi.clamp(70, 1200) as i32)
+            .map_err(|e| e.to_string())?;
+        self.api
+            .set_rectangle(rect.0 as i32, rect.1 as i32, rect.2 as i32, rect.3 as i32)
+            .map_err(|e| e.to_string())?;
+        self.api
+            .set_page_seg_mode(tesseract_rs::TessPageSegMode::PSM_SINGLE_LINE)
+            .map_err(|e| e.to_string())?;
+        let ende = self.erkenne_bis_zur_frist();
+        let _ = self
+            .api
+            .set_page_seg_mode(tesseract_rs::TessPageSegMode::PSM_SINGLE_BLOCK);
+        ende?;
+        let woerter = parse_tsv(&self.api.get_tsv_text(0).map_err(|e| e.to_string())?);
+        let text = woerter
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let k = woerter.iter().map(|w| w.konfidenz).fold(100.0f32, f32::min);
+        Ok((text, if woerter.is_empty() { 0.0 } else { k }))
+    }
+
     /// The text lines tesseract's layout analysis finds in `img` (no recognition: fast),
     /// as (left, top, right, bottom) pixel boxes.
     pub fn textzeilen(
