@@ -151,8 +151,119 @@ fn massstab(s: &str) -> Option<String> {
     (!digits.is_empty() && digits.len() <= 5).then(|| format!("1:{digits}"))
 }
 
-/// Every German date (`14.09.2026`, `4.9.2026`, `18.04.26`) in `s`, as `YYYY-MM-DD`, in order.
+/// Every date in `s` as `YYYY-MM-DD`, in order: German numeric dates (`14.09.2026`,
+/// `4.9.2026`, `18.04.26`), ISO dates (`2026-09-14`) and dates with the month's name
+/// (`14. September 2026`, `14. Sept. 2026`).
 fn daten(s: &str) -> Vec<String> {
+    let mut alle = daten_numerisch(s);
+    alle.extend(daten_iso(s));
+    alle.extend(daten_monatsname(s));
+    alle.sort_by_key(|(pos, _)| *pos);
+    alle.into_iter().map(|(_, d)| d).collect()
+}
+
+/// ISO dates `YYYY-MM-DD` (not inside a longer number: "2026-042-AN-08" is none).
+fn daten_iso(s: &str) -> Vec<(usize, String)> {
+    let b: Vec<char> = s.chars().collect();
+    let ziffern = |von: usize, n: usize| {
+        b.get(von..von + n)
+            .is_some_and(|t| t.iter().all(char::is_ascii_digit))
+    };
+    let mut out = Vec::new();
+    for i in 0..b.len() {
+        if (i > 0 && (b[i - 1].is_ascii_digit() || b[i - 1] == '-'))
+            || !ziffern(i, 4)
+            || b.get(i + 4) != Some(&'-')
+            || !ziffern(i + 5, 2)
+            || b.get(i + 7) != Some(&'-')
+            || !ziffern(i + 8, 2)
+            || b.get(i + 10)
+                .is_some_and(|c| c.is_ascii_digit() || *c == '-')
+        {
+            continue;
+        }
+        let t: String = b[i..i + 10].iter().collect();
+        if let Ok(d) = chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d")
+            && (1900..=2200).contains(&chrono::Datelike::year(&d))
+        {
+            out.push((i, t));
+        }
+    }
+    out
+}
+
+/// German month names and their usual abbreviations.
+const MONATE: &[(&str, u32)] = &[
+    ("januar", 1),
+    ("jan", 1),
+    ("jänner", 1),
+    ("februar", 2),
+    ("feb", 2),
+    ("märz", 3),
+    ("maerz", 3),
+    ("mär", 3),
+    ("mrz", 3),
+    ("april", 4),
+    ("apr", 4),
+    ("mai", 5),
+    ("juni", 6),
+    ("jun", 6),
+    ("juli", 7),
+    ("jul", 7),
+    ("august", 8),
+    ("aug", 8),
+    ("september", 9),
+    ("sept", 9),
+    ("sep", 9),
+    ("oktober", 10),
+    ("okt", 10),
+    ("november", 11),
+    ("nov", 11),
+    ("dezember", 12),
+    ("dez", 12),
+];
+
+/// Dates with the month's name: `5. Dezember 2025`, `5. Dez. 2025`.
+fn daten_monatsname(s: &str) -> Vec<(usize, String)> {
+    // Words with their char positions.
+    let mut woerter: Vec<(usize, String)> = Vec::new();
+    let mut aktuell: Option<(usize, String)> = None;
+    for (i, c) in s.chars().enumerate() {
+        if c.is_whitespace() {
+            woerter.extend(aktuell.take());
+        } else {
+            aktuell.get_or_insert_with(|| (i, String::new())).1.push(c);
+        }
+    }
+    woerter.extend(aktuell);
+    let mut out = Vec::new();
+    for fenster in woerter.windows(3) {
+        let (pos, tag) = (&fenster[0].0, &fenster[0].1);
+        let Some(tag) = tag.strip_suffix('.').and_then(|t| t.parse::<u32>().ok()) else {
+            continue;
+        };
+        let name = fenster[1].1.trim_end_matches('.').to_lowercase();
+        let Some(monat) = MONATE.iter().find(|(n, _)| *n == name).map(|(_, m)| *m) else {
+            continue;
+        };
+        let jahr: String = fenster[2]
+            .1
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        if jahr.len() == 4
+            && let Ok(jahr) = jahr.parse::<i32>()
+            && (1900..=2200).contains(&jahr)
+            && let Some(d) = chrono::NaiveDate::from_ymd_opt(jahr, monat, tag)
+        {
+            out.push((*pos, d.format("%Y-%m-%d").to_string()));
+        }
+    }
+    out
+}
+
+/// German numeric dates with their char positions.
+fn daten_numerisch(s: &str) -> Vec<(usize, String)> {
     let b: Vec<char> = s.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -181,7 +292,7 @@ fn daten(s: &str) -> Vec<String> {
                 && (1900..=2200).contains(&y)
                 && let Some(x) = chrono::NaiveDate::from_ymd_opt(y, m, d)
             {
-                out.push(x.format("%Y-%m-%d").to_string());
+                out.push((i, x.format("%Y-%m-%d").to_string()));
                 i += 6;
                 continue;
             }
@@ -753,6 +864,20 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
             .map(|(_, w)| w)
             .collect();
         rechts.sort_by_key(|w| w.links);
+        // A value with a smaller line under it (its address) that OCR interleaves: the
+        // value's line is the one, among the words where the value starts, whose middle
+        // is nearest the label's.
+        let mitte = |w: &Wort| w.oben + w.hoehe / 2;
+        if let Some(start) = rechts.first().map(|w| w.links)
+            && let Some(anker) = rechts
+                .iter()
+                .filter(|w| w.links <= start + l.hoehe * 2)
+                .min_by_key(|w| (mitte(w) - (l.oben + l.hoehe / 2)).abs())
+                .copied()
+        {
+            rechts = linie_von(anker, &rechts);
+            rechts.sort_by_key(|w| w.links);
+        }
         let mut wert: Vec<&Wort> = Vec::new();
         let mut ende = l.rechts;
         for w in rechts {
@@ -783,15 +908,18 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
                 .collect();
             // The first printed line below the label: the topmost word's line, as tesseract
             // grouped it (robust to a slightly rotated scan, where a long line drifts).
+            // Words tesseract put in lines of their own (sparse text) join it where they
+            // stand on the same slightly slanted line.
             let erste = darunter
                 .iter()
                 .min_by_key(|(_, w)| (w.oben, w.links))
-                .map(|(_, w)| w.zeile);
-            if let Some(z) = erste {
-                wert = darunter
-                    .iter()
-                    .filter(|(_, w)| w.zeile == z)
-                    .map(|(_, w)| *w)
+                .map(|(_, w)| *w);
+            if let Some(e) = erste {
+                let kandidaten: Vec<&Wort> = darunter.iter().map(|(_, w)| *w).collect();
+                let linie = linie_von(e, &kandidaten);
+                wert = kandidaten
+                    .into_iter()
+                    .filter(|w| w.zeile == e.zeile || linie.iter().any(|v| std::ptr::eq(*v, *w)))
                     .collect();
             }
         }
@@ -841,6 +969,36 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
         }
     }
     (out, offen)
+}
+
+/// The printed line of `anker` among `woerter`: grown word by word from it, each next word
+/// close beside one already on the line with its middle within half a letter height of
+/// that word's (so a line of a skewed scan is followed, and the line below is not).
+fn linie_von<'a>(
+    anker: &'a super::ocr::Wort,
+    woerter: &[&'a super::ocr::Wort],
+) -> Vec<&'a super::ocr::Wort> {
+    let mitte = |w: &super::ocr::Wort| w.oben + w.hoehe / 2;
+    let mut linie = vec![anker];
+    loop {
+        let neu: Vec<&super::ocr::Wort> = woerter
+            .iter()
+            .copied()
+            .filter(|w| !linie.iter().any(|v| std::ptr::eq(*v, *w)))
+            .filter(|w| {
+                linie.iter().any(|v| {
+                    let h = v.hoehe.max(w.hoehe);
+                    let luecke =
+                        (w.links - (v.links + v.breite)).max(v.links - (w.links + w.breite));
+                    (mitte(v) - mitte(w)).abs() <= h / 2 && luecke < h * 4
+                })
+            })
+            .collect();
+        if neu.is_empty() {
+            return linie;
+        }
+        linie.extend(neu);
+    }
 }
 
 /// A lone letter whose capital and small form differ only in size (c, o, s, u, v, w, x, z):
@@ -1002,7 +1160,7 @@ mod tests {
             w("Am", 3000, 40, 20, 10),
             w("Mühlbach", 3025, 40, 56, 10),
             w("Datum", 1500, 30, 46, 11),
-            w("12", 1400, 60, 20, 12),
+            w("12", 1500, 60, 20, 12),
             w("c", 1600, 60, 11, 12),
         ];
         // OCR words (the lone letter's case is decided by its height).
@@ -1023,6 +1181,18 @@ mod tests {
         assert_eq!(gross_oder_klein("C", 8, 12), "c");
         assert_eq!(gross_oder_klein("b", 8, 12), "b");
         assert_eq!(gross_oder_klein("o", 12, 12), "O");
+    }
+
+    #[test]
+    fn dates_in_iso_form_and_with_month_names_are_dates() {
+        assert_eq!(
+            daten("Stand: 2026-07-23\n18. Juli 2026\nden 5. Dez. 2025\n6. März 2025"),
+            ["2026-07-23", "2026-07-18", "2025-12-05", "2025-03-06"]
+        );
+        // A plan number and a project number are none; nor is an impossible date.
+        assert!(daten("2026-042-AN-08 2026-033 31. Februar 2026 2026-13-01").is_empty());
+        let f = felder("Plandatum:\n17. April 2024\n", "textebene", 1, None);
+        assert_eq!(get(&f, "datum"), Some("2024-04-17"));
     }
 
     #[test]
