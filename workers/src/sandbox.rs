@@ -157,7 +157,11 @@ where
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    cmd.env_clear().env("RUST_LOG", "warn");
+    // One thread per tesseract: the worker runs several jobs side by side already, and
+    // OpenMP's spinning threads in each child doubled OCR time on two cores (sys time).
+    cmd.env_clear()
+        .env("RUST_LOG", "warn")
+        .env("OMP_THREAD_LIMIT", "1");
     if let Some(dir) = &cfg.lesbar {
         cmd.env(crate::einschluss::LESBAR_VAR, dir);
     }

@@ -108,6 +108,25 @@ enum BenchCommand {
 }
 
 fn main() -> std::process::ExitCode {
+    // tesseract's OpenMP reads its thread limit when the library loads, before main: the
+    // stages read here (`genauigkeit`, `ocr`, `seiten`) run one tesseract per core, as the
+    // worker's sandbox children do (OMP_THREAD_LIMIT=1), so this program starts itself
+    // again with that limit.
+    if std::env::var_os("OMP_THREAD_LIMIT").is_none()
+        && let Ok(selbst) = std::env::current_exe()
+    {
+        return match std::process::Command::new(selbst)
+            .args(std::env::args_os().skip(1))
+            .env("OMP_THREAD_LIMIT", "1")
+            .status()
+        {
+            Ok(s) => std::process::ExitCode::from(s.code().unwrap_or(1).clamp(0, 255) as u8),
+            Err(e) => {
+                eprintln!("Fehler: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
