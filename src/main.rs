@@ -172,6 +172,14 @@ enum SandboxCommand {
         #[arg(long)]
         grenzen: String,
     },
+    /// Validate, then read when readable, in one child; answer with the Untersuchung
+    /// (`plankammer inspect`).
+    Untersuchen {
+        #[arg(long)]
+        grenzen: String,
+        #[arg(long)]
+        lese: String,
+    },
     /// Render thumbnails and the large preview; answer with the Vorschauergebnis.
     Vorschau {
         #[arg(long)]
@@ -794,6 +802,13 @@ fn sandbox_child(aufgabe: &SandboxCommand) -> std::process::ExitCode {
                 pdf::lesen::lese(b, g)
             })
         }
+        SandboxCommand::Untersuchen { grenzen, lese } => {
+            let Ok(lese) = serde_json::from_str::<pdf::lesen::LeseGrenzen>(lese) else {
+                eprintln!("sandbox: invalid --lese");
+                return std::process::ExitCode::from(2);
+            };
+            child_task(grenzen, |b, g: &pdf::Grenzen| pdf::untersuche(b, g, &lese))
+        }
         SandboxCommand::Vorschau { grenzen } => {
             child_task(grenzen, |b, g: &pdf::vorschau::VorschauGrenzen| {
                 pdf::vorschau::vorschau(b, g)
@@ -824,105 +839,134 @@ where
     }
 }
 
-/// `plankammer inspect FILE…`: the validate stage on local files, through the same sandbox.
+/// `plankammer inspect FILE…`: the validate and read stages on local files, through the
+/// same sandbox as the pipeline: one confined child per file, as many side by side as there
+/// are cores, the results printed in the order of the files.
 async fn inspect(config: &Config, files: Vec<std::path::PathBuf>) -> Result<()> {
+    use futures::StreamExt;
+    use std::io::Write;
     let sandbox = sandbox_config(config)?;
     let grenzen = serde_json::to_string(&plankammer_workers::pdf::Grenzen::default())?;
     let lese = serde_json::to_string(&lese_grenzen(config))?;
+    let parallel = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut missing = Vec::new();
-    for path in files {
-        let bytes = match tokio::fs::read(&path).await {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("{}: {e}", path.display());
-                missing.push(path);
-                continue;
-            }
-        };
-        let size = bytes.len();
-        let kopie = bytes.clone();
-        let input =
-            futures::stream::iter([Ok::<_, std::convert::Infallible>(bytes::Bytes::from(bytes))]);
-        let result: serde_json::Value = match plankammer_workers::sandbox::run::<
-            serde_json::Value,
-            _,
-            _,
-        >(
-            &sandbox, &["pruefen", "--grenzen", &grenzen], input
-        )
-        .await
-        {
-            Ok(v) => v,
-            Err(e) if e.about_the_file() => serde_json::json!({
-                "lesbar": false,
-                "feststellungen": [plankammer_domain::feststellung::katalog::verarbeitung_abgebrochen(&e.grund())],
-            }),
-            Err(e) => bail!("{e}"),
-        };
-        let mut obj = serde_json::json!({ "datei": path.display().to_string(), "groesse": size });
-        if let (Some(o), Some(r)) = (obj.as_object_mut(), result.as_object()) {
-            o.extend(r.clone());
-        }
-        // Readable: extract the text (text layer or OCR) and read the plan metadata.
-        if result["lesbar"] == true && result["seitenzahl"].as_u64().unwrap_or(0) > 0 {
-            let input = futures::stream::iter([Ok::<_, std::convert::Infallible>(
-                bytes::Bytes::from(kopie),
-            )]);
-            match plankammer_workers::sandbox::run::<
-                plankammer_workers::pdf::lesen::Leseergebnis,
-                _,
-                _,
-            >(&sandbox, &["lesen", "--grenzen", &lese], input)
-            .await
-            {
-                Ok(gelesen) => {
-                    let eingaben: Vec<_> = gelesen
-                        .seiten
-                        .iter()
-                        .map(|s| plankammer_workers::pdf::metadaten::SeitenEingabe {
-                            nummer: s.nummer,
-                            quelle: s.quelle.as_deref().unwrap_or("textebene"),
-                            schriftfeld: s.schriftfeld.as_deref(),
-                            text: &s.text,
-                            konfidenz: s.konfidenz,
-                        })
-                        .collect();
-                    let metadaten =
-                        plankammer_workers::pdf::metadaten::felder_des_dokuments(&eingaben);
-                    let texte: Vec<_> = gelesen
-                        .seiten
-                        .iter()
-                        .map(|s| serde_json::json!({ "nummer": s.nummer, "quelle": s.quelle, "zeichen": s.text.chars().filter(|c| !c.is_whitespace()).count(), "ocr_ms": s.ocr_ms }))
-                        .collect();
-                    obj["text"] = serde_json::json!(texte);
-                    obj["metadaten"] = serde_json::to_value(&metadaten)?;
-                    if let Some(list) = obj["feststellungen"].as_array_mut() {
-                        list.extend(
-                            gelesen
-                                .feststellungen
-                                .iter()
-                                .filter_map(|f| serde_json::to_value(f).ok()),
-                        );
-                    }
+    let ergebnisse = futures::stream::iter(files)
+        .map(|path| {
+            let (sandbox, grenzen, lese) = (&sandbox, grenzen.as_str(), lese.as_str());
+            async move { (inspect_datei(sandbox, grenzen, lese, &path).await, path) }
+        })
+        .buffered(parallel);
+    futures::pin_mut!(ergebnisse);
+    while let Some((ergebnis, path)) = ergebnisse.next().await {
+        match ergebnis? {
+            Some(obj) => {
+                // A reader that went away (`| head`) ends the output, not with a panic.
+                if writeln!(std::io::stdout(), "{}", serde_json::to_string(&obj)?).is_err() {
+                    break;
                 }
-                Err(e) if e.about_the_file() => {
-                    if let Some(list) = obj["feststellungen"].as_array_mut() {
-                        list.push(serde_json::to_value(
-                            plankammer_domain::feststellung::katalog::verarbeitung_abgebrochen(
-                                &e.grund(),
-                            ),
-                        )?);
-                    }
-                }
-                Err(e) => bail!("{e}"),
             }
+            None => missing.push(path),
         }
-        println!("{}", serde_json::to_string(&obj)?);
     }
     if !missing.is_empty() {
         bail!("{} Datei(en) nicht lesbar", missing.len());
     }
     Ok(())
+}
+
+/// One file of `plankammer inspect`: its report, or `None` when it cannot be read from disk.
+async fn inspect_datei(
+    sandbox: &plankammer_workers::sandbox::SandboxConfig,
+    grenzen: &str,
+    lese: &str,
+    path: &std::path::Path,
+) -> Result<Option<serde_json::Value>> {
+    use plankammer_domain::feststellung::katalog::verarbeitung_abgebrochen;
+    use plankammer_workers::pdf::Untersuchung;
+    use plankammer_workers::pdf::metadaten::{SeitenEingabe, felder_des_dokuments};
+    let bytes = match tokio::fs::read(&path).await {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("{}: {e}", path.display());
+            return Ok(None);
+        }
+    };
+    let size = bytes.len();
+    // Cheap to clone (shared); only needed again when the child dies.
+    let bytes = bytes::Bytes::from(bytes);
+    let kopie = bytes.clone();
+    let input = futures::stream::iter([Ok::<_, std::convert::Infallible>(bytes)]);
+    let args = ["untersuchen", "--grenzen", grenzen, "--lese", lese];
+    let mut obj = serde_json::json!({ "datei": path.display().to_string(), "groesse": size });
+    let gelesen =
+        match plankammer_workers::sandbox::run::<Untersuchung, _, _>(sandbox, &args, input).await {
+            Ok(u) => {
+                if let (Some(o), serde_json::Value::Object(r)) =
+                    (obj.as_object_mut(), serde_json::to_value(&u.pruefung)?)
+                {
+                    o.extend(r);
+                }
+                u.gelesen
+            }
+            // The child died. If validation alone gets through, reading was what broke:
+            // report the validation with the abort as a finding, as the pipeline would.
+            Err(e) if e.about_the_file() => {
+                let input = futures::stream::iter([Ok::<_, std::convert::Infallible>(kopie)]);
+                let pruefen = ["pruefen", "--grenzen", grenzen];
+                match plankammer_workers::sandbox::run::<serde_json::Value, _, _>(
+                    sandbox, &pruefen, input,
+                )
+                .await
+                {
+                    Ok(serde_json::Value::Object(r)) => {
+                        if let Some(o) = obj.as_object_mut() {
+                            o.extend(r);
+                        }
+                    }
+                    Ok(_) => bail!("unreadable validation result"),
+                    Err(e2) if e2.about_the_file() => obj["lesbar"] = serde_json::json!(false),
+                    Err(e2) => bail!("{e2}"),
+                }
+                let abbruch = serde_json::to_value(verarbeitung_abgebrochen(&e.grund()))?;
+                match obj["feststellungen"].as_array_mut() {
+                    Some(list) => list.push(abbruch),
+                    None => obj["feststellungen"] = serde_json::json!([abbruch]),
+                }
+                None
+            }
+            Err(e) => bail!("{e}"),
+        };
+    // Readable: the text (text layer or OCR) and the plan metadata.
+    if let Some(gelesen) = gelesen {
+        let eingaben: Vec<_> = gelesen
+            .seiten
+            .iter()
+            .map(|s| SeitenEingabe {
+                nummer: s.nummer,
+                quelle: s.quelle.as_deref().unwrap_or("textebene"),
+                schriftfeld: s.schriftfeld.as_deref(),
+                text: &s.text,
+                konfidenz: s.konfidenz,
+            })
+            .collect();
+        let metadaten = felder_des_dokuments(&eingaben);
+        let texte: Vec<_> = gelesen
+            .seiten
+            .iter()
+            .map(|s| serde_json::json!({ "nummer": s.nummer, "quelle": s.quelle, "zeichen": s.text.chars().filter(|c| !c.is_whitespace()).count(), "ocr_ms": s.ocr_ms }))
+            .collect();
+        obj["text"] = serde_json::json!(texte);
+        obj["metadaten"] = serde_json::to_value(&metadaten)?;
+        if let Some(list) = obj["feststellungen"].as_array_mut() {
+            list.extend(
+                gelesen
+                    .feststellungen
+                    .iter()
+                    .filter_map(|f| serde_json::to_value(f).ok()),
+            );
+        }
+    }
+    Ok(Some(obj))
 }
 
 fn lese_grenzen(config: &Config) -> plankammer_workers::pdf::lesen::LeseGrenzen {

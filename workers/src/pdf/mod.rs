@@ -16,3 +16,20 @@ pub mod textlage;
 pub mod vorschau;
 
 pub use pruefen::{Grenzen, Pruefergebnis, SeitenInfo, pruefe};
+
+/// Validation and, when the file is readable, reading, in one sandboxed child: what
+/// `plankammer inspect` asks of each file. One process start instead of two is most of the
+/// time a small vector plan takes (the pipeline keeps them as separate, retryable stages).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Untersuchung {
+    pub pruefung: Pruefergebnis,
+    /// `None` when the file is not readable or has no pages.
+    pub gelesen: Option<lesen::Leseergebnis>,
+}
+
+/// Validates `bytes`, then reads them when they are readable.
+pub fn untersuche(bytes: &[u8], grenzen: &Grenzen, lese: &lesen::LeseGrenzen) -> Untersuchung {
+    let pruefung = pruefe(bytes, grenzen);
+    let gelesen = (pruefung.lesbar && pruefung.seitenzahl > 0).then(|| lesen::lese(bytes, lese));
+    Untersuchung { pruefung, gelesen }
+}
