@@ -119,6 +119,12 @@ pub(crate) const STEMPEL_UNERLASSEN: &str = "SELECT p.gestempelt_version_id FROM
      JOIN bescheide b ON b.id = p.bescheid_id \
      WHERE p.gestempelt_version_id IS NOT NULL AND b.zustand <> 'erlassen'";
 
+/// A stage that runs after everything else and that nobody waits for: a document counts as
+/// checked (it can be submitted, its card stops polling) while it is still queued.
+pub fn stufe_im_hintergrund(stufe: &str) -> bool {
+    stufe == "volltext"
+}
+
 impl Db {
     /// Opens a case (a draft), with the first entry of its timeline, on its own.
     pub async fn create_vorgang(
@@ -406,9 +412,35 @@ impl Db {
         stufe: &str,
         now: Millis,
     ) -> Result<()> {
+        Db::enqueue_stufe_mit(
+            conn,
+            version_id,
+            tenant_id,
+            stufe,
+            serde_json::json!({}),
+            now,
+        )
+        .await
+    }
+
+    /// [`Db::enqueue_stufe`] with more in the payload than the version (`mehr`, an object).
+    pub async fn enqueue_stufe_mit(
+        conn: &mut crate::Tx,
+        version_id: i64,
+        tenant_id: i64,
+        stufe: &str,
+        mehr: serde_json::Value,
+        now: Millis,
+    ) -> Result<()> {
         let kind = format!("pipeline.{stufe}");
-        let mut job =
-            crate::jobs::NewJob::new(&kind, serde_json::json!({ "version_id": version_id }), now);
+        let mut payload = mehr;
+        match payload.as_object_mut() {
+            Some(o) => {
+                o.insert("version_id".into(), version_id.into());
+            }
+            None => payload = serde_json::json!({ "version_id": version_id }),
+        }
+        let mut job = crate::jobs::NewJob::new(&kind, payload, now);
         job.tenant_id = Some(tenant_id);
         job.dedupe_key = Some(format!("{kind}:{version_id}"));
         job.vorgang_id =
@@ -428,10 +460,11 @@ impl Db {
         version_id: i64,
         tenant_id: i64,
         stufe: &str,
+        mehr: serde_json::Value,
         now: Millis,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        Db::enqueue_stufe(&mut tx, version_id, tenant_id, stufe, now).await?;
+        Db::enqueue_stufe_mit(&mut tx, version_id, tenant_id, stufe, mehr, now).await?;
         tx.commit().await
     }
 
@@ -479,7 +512,7 @@ impl Db {
             out.push((stufe, self.job(job_id).await?));
         }
         let order = |s: &str| {
-            ["validate", "extract", "metadata", "preview"]
+            ["validate", "extract", "metadata", "preview", "volltext"]
                 .iter()
                 .position(|x| *x == s)
                 .unwrap_or(9)
@@ -583,6 +616,23 @@ impl Db {
             .bind(version_id)
             .bind(nummer)
             .bind(schriftfeld)
+            .execute(self.pool())
+            .await?;
+        self.index_seite(version_id, nummer, text).await
+    }
+
+    /// Replaces the text of a page (for search) with its full text, read after its title
+    /// block; where the text came from and the title block stay.
+    pub async fn set_seiten_volltext(
+        &self,
+        version_id: i64,
+        nummer: i64,
+        text: &str,
+    ) -> Result<()> {
+        sqlx::query("UPDATE seiten SET text = $1 WHERE version_id = $2 AND nummer = $3")
+            .bind(text)
+            .bind(version_id)
+            .bind(nummer)
             .execute(self.pool())
             .await?;
         self.index_seite(version_id, nummer, text).await

@@ -58,13 +58,14 @@ pub struct NewJob {
 }
 
 impl NewJob {
-    /// The job's class: 1 for the document pipeline (bulk work that uploads create), 0 for
-    /// everything the law or a person waits for. Class 0 is always claimed first.
+    /// The job's class: 1 for the document pipeline (bulk work that uploads create), 2 for
+    /// its background stages that nobody waits for (the full text of scans, for search), 0
+    /// for everything the law or a person waits for. Lower classes are always claimed first.
     pub fn klasse(&self) -> i64 {
-        if self.kind.starts_with("pipeline.") {
-            1
-        } else {
-            0
+        match self.kind.strip_prefix("pipeline.") {
+            Some(stufe) if crate::dokumente::stufe_im_hintergrund(stufe) => 2,
+            Some(_) => 1,
+            None => 0,
         }
     }
 

@@ -785,3 +785,42 @@ async fn job_claims_are_fair_across_the_cases_of_a_tenant() {
         "after the flooding case's oldest, the other cases' jobs, ahead of 39 older ones"
     );
 }
+
+/// The full text of scans (for search) is claimed after every other pipeline stage, even
+/// when it has waited longest: the title blocks of later uploads are what people wait for.
+#[tokio::test]
+async fn full_text_jobs_wait_for_every_other_pipeline_job() {
+    let (db, _dir) = fresh_db().await;
+    let t = tenant(&db, "amt").await;
+    let job = |kind: &str, at: i64| {
+        let mut j = NewJob::new(kind, serde_json::json!({}), at);
+        j.tenant_id = Some(t.id);
+        j
+    };
+    let volltext = db
+        .enqueue_now(&job("pipeline.volltext", T0), T0)
+        .await
+        .unwrap()
+        .unwrap();
+    let extract = db
+        .enqueue_now(&job("pipeline.extract", T0 + 100), T0 + 100)
+        .await
+        .unwrap()
+        .unwrap();
+    let frist = db
+        .enqueue_now(&job("fristen.pruefen", T0 + 200), T0 + 200)
+        .await
+        .unwrap()
+        .unwrap();
+    let now = T0 + 1000;
+    let mut reihenfolge = Vec::new();
+    for w in 0..3 {
+        let j = db
+            .claim_job(&format!("w{w}"), now, 60_000)
+            .await
+            .unwrap()
+            .unwrap();
+        reihenfolge.push(j.id);
+    }
+    assert_eq!(reihenfolge, [frist, extract, volltext]);
+}

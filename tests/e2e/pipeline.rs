@@ -218,9 +218,14 @@ async fn sample_plans_are_read_from_the_text_layer_or_by_ocr() {
         .unwrap();
     let case = case["id"].as_i64().unwrap();
     let dir = plankammer_tests::repo_root().join("sample-plans/einfamilienhaus");
-    for (file, quelle) in [
-        ("03_Grundriss_EG.pdf", "textebene"),
-        ("11_Scan_Stellplatznachweis.pdf", "ocr"),
+    // A scanned plan's full text (for search) is a stage of its own, after everything
+    // else; an A4 scan is read whole at once, like a text layer.
+    let vier = ["validate", "extract", "metadata", "preview"];
+    let fuenf = ["validate", "extract", "metadata", "preview", "volltext"];
+    for (file, quelle, erwartet) in [
+        ("03_Grundriss_EG.pdf", "textebene", &vier[..]),
+        ("11_Scan_Stellplatznachweis.pdf", "ocr", &vier[..]),
+        ("13_Scan_Lageplan.pdf", "ocr", &fuenf[..]),
     ] {
         let bytes = std::fs::read(dir.join(file)).unwrap();
         let r = c
@@ -241,7 +246,9 @@ async fn sample_plans_are_read_from_the_text_layer_or_by_ocr() {
                 async move {
                     let v: Value = c.get(&u).send().await.ok()?.json().await.ok()?;
                     let stufen = v["stufen"].as_array()?;
-                    (stufen.len() == 4 && stufen.iter().all(|s| s["zustand"] == "succeeded"))
+                    let namen: Vec<&str> =
+                        stufen.iter().filter_map(|s| s["stufe"].as_str()).collect();
+                    (namen == erwartet && stufen.iter().all(|s| s["zustand"] == "succeeded"))
                         .then_some(v)
                 }
             },
@@ -280,9 +287,33 @@ async fn sample_plans_are_read_from_the_text_layer_or_by_ocr() {
                 assert_eq!(meta("anlageart").unwrap()["wert"], "2001");
                 assert_eq!(meta("plannummer").unwrap()["quelle"], "textebene");
             }
-            _ => {
+            "11_Scan_Stellplatznachweis.pdf" => {
                 assert_eq!(meta("planart").unwrap()["wert"], "Stellplatznachweis");
                 assert_eq!(meta("planart").unwrap()["quelle"], "ocr");
+            }
+            _ => {
+                assert_eq!(meta("plannummer").unwrap()["wert"], "A-001");
+                assert_eq!(meta("plannummer").unwrap()["quelle"], "ocr");
+                // The legend stands far from the title block: only the volltext stage
+                // read it, and search finds it there.
+                let treffer: Value = c
+                    .get(format!(
+                        "{url}/api/v1/cases/{case}/search?q=Grundstücksdaten"
+                    ))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                assert!(
+                    treffer["eintraege"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|t| t["version_id"] == id),
+                    "{treffer}"
+                );
             }
         }
     }

@@ -181,6 +181,25 @@ async fn the_architect_prepares_the_bauherrschaft_signs_and_the_application_is_s
         "{frag}"
     );
     plankammer_tests::welt::pipeline_fertig(&app, id).await;
+    // A scan's full text for search, still queued behind all other work, holds nothing up.
+    let version: i64 =
+        sqlx::query_scalar("SELECT id FROM dokument_versionen WHERE vorgang_id = $1 LIMIT 1")
+            .bind(id)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    plankammer_storage::Db::enqueue_stufe_mit(
+        &mut tx,
+        version,
+        t,
+        "volltext",
+        serde_json::json!({ "seiten": [{ "nummer": 1, "drehung": 0 }] }),
+        plankammer_storage::now_millis(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
     let (_, frag) = get(&c, format!("{}/vorgaenge/{id}/checkliste", app.url)).await;
     assert!(!frag.contains("hx-get="), "done: no more polling");
     assert!(frag.contains("data-anlageart=\"2001\" data-vorhanden=\"ja\""));

@@ -1,9 +1,11 @@
 //! The document pipeline as durable jobs. Each stage reads the stored bytes, does its work
 //! in the sandbox, and replaces its results (so a rerun leaves one set of results).
 //!
-//! Stages: `pipeline.validate` → `pipeline.extract`. (metadata and preview follow.)
+//! Stages: `pipeline.validate` → `pipeline.extract` (text layers, title blocks) →
+//! `pipeline.metadata`; beside them `pipeline.preview`, and after everything else
+//! `pipeline.volltext`, the full text of scanned pages for search, which nobody waits for.
 
-use crate::pdf::lesen::{LeseGrenzen, Leseergebnis};
+use crate::pdf::lesen::{LeseGrenzen, Leseergebnis, OffeneSeite, Volltext};
 use crate::pdf::{Grenzen, Pruefergebnis};
 use crate::runner::{JobContext, JobError, Registry};
 use crate::sandbox::{self, SandboxConfig};
@@ -16,6 +18,7 @@ pub const VALIDATE: &str = "pipeline.validate";
 pub const EXTRACT: &str = "pipeline.extract";
 pub const METADATA: &str = "pipeline.metadata";
 pub const PREVIEW: &str = "pipeline.preview";
+pub const VOLLTEXT: &str = "pipeline.volltext";
 /// Hourly: removes what failed uploads left in the document store.
 pub const AUFRAEUMEN_DOKUMENTE: &str = "wartung.dokumente";
 
@@ -30,6 +33,7 @@ pub struct Pipeline {
 pub fn register(reg: &mut Registry, p: Arc<Pipeline>) {
     let p2 = p.clone();
     let p4 = p.clone();
+    let p5 = p.clone();
     let p3 = p.blobs.clone();
     reg.register(VALIDATE, move |ctx| {
         let p = p.clone();
@@ -40,6 +44,10 @@ pub fn register(reg: &mut Registry, p: Arc<Pipeline>) {
         async move { extract(ctx, &p).await }
     });
     reg.register(METADATA, metadata);
+    reg.register(VOLLTEXT, move |ctx| {
+        let p = p5.clone();
+        async move { volltext(ctx, &p).await }
+    });
     reg.register(PREVIEW, move |ctx| {
         let p = p4.clone();
         async move { preview(ctx, &p).await }
@@ -57,12 +65,23 @@ async fn next_stage(
     version: &plankammer_storage::dokumente::Version,
     kind: &str,
 ) -> Result<(), JobError> {
+    next_stage_mit(ctx, version, kind, serde_json::json!({})).await
+}
+
+/// [`next_stage`] with more in the job's payload than the version.
+async fn next_stage_mit(
+    ctx: &JobContext,
+    version: &plankammer_storage::dokumente::Version,
+    kind: &str,
+    mehr: serde_json::Value,
+) -> Result<(), JobError> {
     let stufe = kind.trim_start_matches("pipeline.");
     ctx.db
         .reihe_stufe_ein(
             version.id,
             version.tenant_id,
             stufe,
+            mehr,
             plankammer_storage::now_millis(),
         )
         .await?;
@@ -167,8 +186,13 @@ async fn extract(ctx: JobContext, p: &Pipeline) -> Result<(), JobError> {
         .get_stream(&version.sha256)
         .await
         .map_err(|e| JobError::retry(format!("Dokumentenspeicher: {e}")))?;
+    // Title blocks now; the full text of scans in the volltext stage, after all else.
+    let grenzen = LeseGrenzen {
+        volltext: Volltext::Spaeter,
+        ..p.lese_grenzen.clone()
+    };
     let grenzen =
-        serde_json::to_string(&p.lese_grenzen).map_err(|e| JobError::permanent(e.to_string()))?;
+        serde_json::to_string(&grenzen).map_err(|e| JobError::permanent(e.to_string()))?;
     let ergebnis = match sandbox::run::<Leseergebnis, _, _>(
         &p.sandbox,
         &["lesen", "--grenzen", &grenzen],
@@ -216,7 +240,92 @@ async fn extract(ctx: JobContext, p: &Pipeline) -> Result<(), JobError> {
             ergebnis.seiten.len()
         ),
     );
-    next_stage(&ctx, &version, METADATA).await
+    next_stage(&ctx, &version, METADATA).await?;
+    let offen: Vec<OffeneSeite> = ergebnis
+        .seiten
+        .iter()
+        .filter_map(|s| {
+            s.volltext_offen.map(|drehung| OffeneSeite {
+                nummer: s.nummer,
+                drehung,
+            })
+        })
+        .collect();
+    if !offen.is_empty() {
+        next_stage_mit(
+            &ctx,
+            &version,
+            VOLLTEXT,
+            serde_json::json!({ "seiten": offen }),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The full text of the scanned pages the extract stage left for later (for search): the
+/// title block text those pages carry until then is replaced by the whole page's.
+async fn volltext(ctx: JobContext, p: &Pipeline) -> Result<(), JobError> {
+    let id = version_id(&ctx)?;
+    let offen: Vec<OffeneSeite> = serde_json::from_value(ctx.payload()["seiten"].clone())
+        .map_err(|e| JobError::permanent(format!("Auftrag ohne Seitenliste: {e}")))?;
+    let version = match ctx.db.version(id).await {
+        Ok(v) => v,
+        Err(plankammer_storage::StoreError::NotFound) => {
+            return Err(JobError::permanent(format!(
+                "Version {id} gibt es nicht (mehr)"
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    ctx.progress(
+        5,
+        format!("Volltext von {} Seite(n) wird erkannt", offen.len()),
+    );
+    let (_, stream) = p
+        .blobs
+        .get_stream(&version.sha256)
+        .await
+        .map_err(|e| JobError::retry(format!("Dokumentenspeicher: {e}")))?;
+    let grenzen = LeseGrenzen {
+        volltext: Volltext::Nur(offen),
+        ..p.lese_grenzen.clone()
+    };
+    let grenzen =
+        serde_json::to_string(&grenzen).map_err(|e| JobError::permanent(e.to_string()))?;
+    let ergebnis = match sandbox::run::<Leseergebnis, _, _>(
+        &p.sandbox,
+        &["lesen", "--grenzen", &grenzen],
+        stream,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) if e.about_the_file() => {
+            tracing::warn!(version_id = id, error = %e, "the sandbox could not read a file's full text");
+            ctx.db
+                .replace_feststellungen(
+                    id,
+                    "volltext",
+                    &[katalog::verarbeitung_abgebrochen(&e.grund())],
+                )
+                .await?;
+            return Ok(());
+        }
+        Err(e) => return Err(JobError::retry(e.to_string())),
+    };
+    let mut gelesen = 0;
+    for s in ergebnis.seiten.iter().filter(|s| !s.text.trim().is_empty()) {
+        ctx.db
+            .set_seiten_volltext(id, i64::from(s.nummer), &s.text)
+            .await?;
+        gelesen += 1;
+    }
+    ctx.db
+        .replace_feststellungen(id, "volltext", &ergebnis.feststellungen)
+        .await?;
+    ctx.progress(100, format!("Volltext von {gelesen} Seite(n) erkannt"));
+    Ok(())
 }
 
 /// Plan metadata from the title block text of the first pages; a warning when the type the

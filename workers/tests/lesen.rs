@@ -114,3 +114,68 @@ fn title_blocks_come_first_when_there_is_no_time_left_for_full_text() {
         "{f:?}"
     );
 }
+
+#[test]
+fn the_extract_stage_reads_title_blocks_and_leaves_full_text_for_later() {
+    use plankammer_workers::pdf::lesen::{OffeneSeite, Volltext};
+    let pdf = scan("13_Scan_Lageplan.pdf");
+    // Title blocks only: the page carries its title block as text and says that its full
+    // text is still to be read (upright: no quarter turn).
+    let spaeter = lese(
+        &pdf,
+        &LeseGrenzen {
+            volltext: Volltext::Spaeter,
+            ..LeseGrenzen::default()
+        },
+    );
+    let s = &spaeter.seiten[0];
+    assert_eq!(s.quelle.as_deref(), Some("ocr"));
+    assert_eq!(s.volltext_offen, Some(0));
+    let sf = s.schriftfeld.as_deref().expect("the title block");
+    assert_eq!(s.text, sf);
+    assert!(
+        spaeter
+            .feststellungen
+            .iter()
+            .all(|f| f.code != "ocr.volltext_ausgelassen"),
+        "nothing left out, only later: {:?}",
+        spaeter.feststellungen
+    );
+    // The volltext stage: only the pages named, only their full text.
+    let nur = lese(
+        &pdf,
+        &LeseGrenzen {
+            volltext: Volltext::Nur(vec![OffeneSeite {
+                nummer: 1,
+                drehung: 0,
+            }]),
+            ..LeseGrenzen::default()
+        },
+    );
+    assert_eq!(nur.seiten.len(), 1);
+    let v = &nur.seiten[0];
+    assert_eq!((v.nummer, v.quelle.as_deref()), (1, Some("ocr")));
+    assert!(v.schriftfeld.is_none() && v.volltext_offen.is_none());
+    let zeichen = |t: &str| t.chars().filter(|c| c.is_alphanumeric()).count();
+    assert!(
+        zeichen(&v.text) > 2 * zeichen(sf),
+        "the whole page says more than its title block: {:?}",
+        v.text
+    );
+    // Read in one go (inspect), nothing is left for later.
+    let sofort = lese(&pdf, &LeseGrenzen::default());
+    assert!(zeichen(&sofort.seiten[0].text) > 2 * zeichen(sf));
+    assert_eq!(sofort.seiten[0].volltext_offen, None);
+    // A page not named is not read at all.
+    let keine = lese(
+        &pdf,
+        &LeseGrenzen {
+            volltext: Volltext::Nur(vec![OffeneSeite {
+                nummer: 2,
+                drehung: 0,
+            }]),
+            ..LeseGrenzen::default()
+        },
+    );
+    assert!(keine.seiten.is_empty());
+}

@@ -126,9 +126,10 @@ impl Verfahren {
             let stufen = self.db.stufen(ver.id).await?;
             let fehlgeschlagen = stufen.iter().any(|(_, j)| j.state == JobState::Failed);
             let verarbeitet = !stufen.is_empty()
-                && stufen
-                    .iter()
-                    .all(|(_, j)| matches!(j.state, JobState::Succeeded | JobState::Failed));
+                && stufen.iter().all(|(s, j)| {
+                    matches!(j.state, JobState::Succeeded | JobState::Failed)
+                        || plankammer_storage::dokumente::stufe_im_hintergrund(s)
+                });
             let mut schlimmste = self
                 .db
                 .feststellungen(ver.id)

@@ -737,26 +737,42 @@ pub async fn worker(plankammer: PathBuf, dir: &Path, zeitgrenze_min: u64) -> Res
     let beobachter = beobachte(pid, true, stop.clone());
     let pfad = format!("/api/v1/cases/{vorgang}/documents");
     let grenze = std::time::Duration::from_secs(60 * zeitgrenze_min);
+    // When every version's stages that `nur` accepts have ended (a stage queues the next
+    // one before it ends, so none is missed).
+    let beendet = |docs: &serde_json::Value, nur: &dyn Fn(&str) -> bool| {
+        docs.as_array().is_some_and(|docs| {
+            docs.iter().all(|d| {
+                d["versionen"].as_array().is_some_and(|vs| {
+                    vs.iter().all(|v| {
+                        v["stufen"].as_array().is_some_and(|st| {
+                            !st.is_empty()
+                                && st
+                                    .iter()
+                                    .filter(|s| nur(s["stufe"].as_str().unwrap_or("")))
+                                    .all(|s| {
+                                        s["zustand"] == "succeeded" || s["zustand"] == "failed"
+                                    })
+                        })
+                    })
+                })
+            })
+        })
+    };
+    // Metadata of every sheet: validate, extract (title blocks) and metadata ended; the
+    // previews and the full text for search may still run.
+    let mut metadaten_nach: Option<f64> = None;
     let dokumente = loop {
         if let Err(e) = site.pruefe_kinder() {
             stoppe(&stop, beobachter);
             return Err(e);
         }
         let docs = site.alle(&pfad)?;
-        let fertig = docs.as_array().is_some_and(|docs| {
-            docs.iter().all(|d| {
-                d["versionen"].as_array().is_some_and(|vs| {
-                    vs.iter().all(|v| {
-                        v["stufen"].as_array().is_some_and(|st| {
-                            !st.is_empty()
-                                && st.iter().all(|s| {
-                                    s["zustand"] == "succeeded" || s["zustand"] == "failed"
-                                })
-                        })
-                    })
-                })
-            })
-        });
+        if metadaten_nach.is_none()
+            && beendet(&docs, &|s| matches!(s, "validate" | "extract" | "metadata"))
+        {
+            metadaten_nach = Some(start.elapsed().as_secs_f64());
+        }
+        let fertig = beendet(&docs, &|_| true);
         if fertig {
             break docs;
         }
@@ -783,10 +799,11 @@ pub async fn worker(plankammer: PathBuf, dir: &Path, zeitgrenze_min: u64) -> Res
         .map(|v| v["seiten"].as_array().map_or(0, Vec::len))
         .sum();
     // Per stage in pipeline order: (succeeded, failed).
-    let mut stufen: Vec<(String, usize, usize)> = ["validate", "extract", "metadata", "preview"]
-        .iter()
-        .map(|s| (s.to_string(), 0, 0))
-        .collect();
+    let mut stufen: Vec<(String, usize, usize)> =
+        ["validate", "extract", "metadata", "preview", "volltext"]
+            .iter()
+            .map(|s| (s.to_string(), 0, 0))
+            .collect();
     for v in &versionen {
         for s in v["stufen"].as_array().into_iter().flatten() {
             let name = s["stufe"].as_str().unwrap_or("?");
@@ -819,9 +836,15 @@ pub async fn worker(plankammer: PathBuf, dir: &Path, zeitgrenze_min: u64) -> Res
         .flat_map(|v| v["seiten"].as_array().into_iter().flatten())
         .filter(|s| s["text_quelle"].is_string())
         .count();
+    let metadaten_nach = metadaten_nach.unwrap_or(dauer);
+    println!(
+        "Planangaben aller Blätter (Prüfung, Schriftfelder, Metadaten) nach {metadaten_nach:.1} s \
+         = {:.2} Seiten/s",
+        seiten as f64 / metadaten_nach
+    );
     println!(
         "Verarbeitung: {} Dokumente, {seiten} Seiten ({mit_text} mit gelesenem Text) in \
-         {dauer:.1} s = {:.2} Seiten/s",
+         {dauer:.1} s = {:.2} Seiten/s (mit Vorschauen und Volltext)",
         versionen.len(),
         seiten as f64 / dauer
     );

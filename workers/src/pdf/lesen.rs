@@ -36,6 +36,33 @@ pub struct LeseGrenzen {
     /// than the stage killed with everything read so far.
     #[serde(default = "standard_ocr_ms_schriftfelder")]
     pub max_ocr_ms_schriftfelder: u64,
+    /// When the full text of scanned pages is read.
+    #[serde(default)]
+    pub volltext: Volltext,
+}
+
+/// When the full text of a scanned page (for search) is read. Title blocks are what people
+/// wait for; the full text of a large scan takes several times as long and is read later, in
+/// a stage of its own at lower priority (issue 15).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Volltext {
+    /// Each page's title block, then its whole text (`plankammer inspect`).
+    #[default]
+    Sofort,
+    /// Title blocks only; each page whose full text is still to be read says so
+    /// ([`SeitenText::volltext_offen`]). The pipeline's extract stage.
+    Spaeter,
+    /// Only the full text of these pages. The pipeline's volltext stage.
+    Nur(Vec<OffeneSeite>),
+}
+
+/// A page whose full text is still to be read, and how the title block reading found it
+/// turned: degrees clockwise beyond its /Rotate (a sheet scanned sideways), 0, 90 or 270.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct OffeneSeite {
+    pub nummer: u32,
+    pub drehung: u16,
 }
 
 fn standard_ocr_ms_schriftfelder() -> u64 {
@@ -64,6 +91,7 @@ impl Default for LeseGrenzen {
             max_ocr_ms_je_seite: standard_ocr_ms_je_seite(),
             max_ocr_ms_gesamt: standard_ocr_ms_gesamt(),
             max_ocr_ms_schriftfelder: standard_ocr_ms_schriftfelder(),
+            volltext: Volltext::Sofort,
         }
     }
 }
@@ -102,6 +130,10 @@ pub struct SeitenText {
     /// OCR confidence 0–100.
     pub konfidenz: Option<f32>,
     pub ocr_ms: Option<u64>,
+    /// The full text is still to be read ([`Volltext::Spaeter`]), with the page turned by
+    /// this many degrees beyond its /Rotate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volltext_offen: Option<u16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -412,8 +444,19 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
     // Time spent on title blocks so far, and how many.
     let mut schriftfeld_ms = (0u64, 0u64);
     let mut seiten = Vec::with_capacity(pages.len());
+    let nur: Option<&[OffeneSeite]> = match &g.volltext {
+        Volltext::Nur(seiten) => Some(seiten),
+        _ => None,
+    };
     for (i, pid) in pages.iter().enumerate() {
         let nummer = i as u32 + 1;
+        let drehung_offen = match nur {
+            None => 0,
+            Some(seiten) => match seiten.iter().find(|o| o.nummer == nummer) {
+                Some(o) => o.drehung,
+                None => continue,
+            },
+        };
         let layer = doc
             .extract_text_with_limit(&[nummer], g.max_dekomprimiert)
             .unwrap_or_default();
@@ -435,6 +478,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                 schriftfeld,
                 konfidenz: None,
                 ocr_ms: None,
+                volltext_offen: None,
             });
             continue;
         }
@@ -446,6 +490,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
             schriftfeld: None,
             konfidenz: None,
             ocr_ms: None,
+            volltext_offen: None,
         };
         if !hat_inhalt(&doc, *pid) {
             seiten.push(leer);
@@ -578,7 +623,16 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
         let mut konfidenz = None;
         let ganz = rect.is_some_and(|r| r == (0, 0, img.width(), img.height()));
         let mut luecken = Vec::new();
-        if let Some(rect) = rect {
+        // Degrees the title block reading turned the page beyond its /Rotate.
+        let mut gedreht_um = 0u16;
+        if nur.is_some() {
+            // The full text only, of the page as the title block reading found it.
+            img = match drehung_offen {
+                90 => image::imageops::rotate90(&img),
+                270 => image::imageops::rotate270(&img),
+                _ => img,
+            };
+        } else if let Some(rect) = rect {
             engine.setze_zeitlimit(budget);
             let t0 = Instant::now();
             if let Ok((woerter, k, ende)) = engine.woerter(&img, dpi, rect, ganz) {
@@ -634,9 +688,9 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
             // either way, its standard place and the place its layout suggests are tried;
             // the turn that gives most fields is the page from now on (its full text too).
             if bestes < GENUG_FELDER && !zeitlimit && !ganz {
-                for gedreht in [
-                    image::imageops::rotate90(&img),
-                    image::imageops::rotate270(&img),
+                for (grad, gedreht) in [
+                    (90u16, image::imageops::rotate90(&img)),
+                    (270, image::imageops::rotate270(&img)),
                 ] {
                     let (gw, gh) = gedreht.dimensions();
                     let orte = std::iter::once(schriftfeld_bereich(gw, gh, dpi)).chain(
@@ -671,6 +725,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                     }
                     if besser {
                         img = gedreht;
+                        gedreht_um = grad;
                     }
                     if bestes >= GENUG_FELDER || zeitlimit {
                         break;
@@ -707,8 +762,11 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
         let reserve = je_schriftfeld * (pages.len() - i - 1) as u64;
         let volltext_zeit =
             verbraucht < g.max_ocr_ms_gesamt && verbraucht + reserve < g.max_ocr_ms_schriftfelder;
-        if ganz {
+        let mut volltext_offen = None;
+        if ganz && nur.is_none() {
             // Read whole already.
+        } else if volltext && g.volltext == Volltext::Spaeter {
+            volltext_offen = Some(gedreht_um);
         } else if volltext && !volltext_zeit {
             if !volltext_ausgelassen {
                 volltext_ausgelassen = true;
@@ -755,6 +813,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
             schriftfeld,
             konfidenz,
             ocr_ms: Some(start.elapsed().as_millis() as u64),
+            volltext_offen,
         });
     }
     Leseergebnis {

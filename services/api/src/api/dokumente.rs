@@ -80,7 +80,8 @@ pub struct Doc;
 
 #[derive(Serialize, ToSchema)]
 pub struct StageOut {
-    /// `validate`, `extract`, `metadata` or `preview`.
+    /// `validate`, `extract`, `metadata`, `preview` or `volltext` (the full text of scanned
+    /// pages, for search, after everything else).
     pub stufe: String,
     /// `queued`, `running`, `succeeded` or `failed`.
     pub zustand: String,

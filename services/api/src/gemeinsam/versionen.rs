@@ -57,6 +57,7 @@ fn stufe_name(s: &str) -> &'static str {
         "extract" => "Text lesen",
         "metadata" => "Planangaben",
         "preview" => "Vorschau",
+        "volltext" => "Volltext für die Suche",
         _ => "Schritt",
     }
 }
@@ -74,7 +75,8 @@ pub async fn version_view(db: &Db, ver: Version) -> Result<VersionView, AppError
             JobState::Succeeded => ("fertig", "fertig"),
             JobState::Failed => ("fehlgeschlagen", "fehlgeschlagen"),
         };
-        laufend |= matches!(j.state, JobState::Queued | JobState::Running);
+        laufend |= matches!(j.state, JobState::Queued | JobState::Running)
+            && !plankammer_storage::dokumente::stufe_im_hintergrund(&s);
         fehlgeschlagen |= j.state == JobState::Failed;
         stufen.push(StufeView {
             name: stufe_name(&s),
