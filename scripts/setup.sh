@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 want_test=false
 [ "${1:-}" = "--test" ] && want_test=true
 
-# OCR: tesseract-rs links the system libtesseract (never downloads at build time).
+# OCR: tesseract-rs links the system libtesseract (never downloads at build time) and only
+# asks pkg-config. clang/libclang stay: the libxml binding (XBau schema checks) generates its
+# declarations with bindgen at build time.
 packages=(build-essential pkg-config ca-certificates nodejs npm python3 python3-venv
           libtesseract-dev libleptonica-dev tesseract-ocr-deu clang libclang-dev libxml2-dev)
 if $want_test; then

@@ -764,3 +764,105 @@ async fn the_sandbox_child_cannot_open_files_sockets_or_programs() {
     );
     assert!(b.einschluss.vollstaendig() || kernel_abi <= 0);
 }
+
+/// The image ships what the server serves: every asset folder of
+/// `plankammer_api::security::ASSET_ORDNER` is copied from the build stage to the same place
+/// below `WEB_DIR` (a folder left out made the plan viewer fail in the image: pdf.js).
+#[test]
+fn the_image_copies_every_asset_folder_the_server_serves() {
+    let root = plankammer_tests::repo_root();
+    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    assert!(dockerfile.contains("WEB_DIR=/opt/plankammer/web"));
+    let mut fehlt = Vec::new();
+    for (pfad, ordner) in plankammer_api::security::ASSET_ORDNER {
+        assert!(
+            root.join("web").join(ordner).is_dir(),
+            "{pfad}: web/{ordner} is not there (scripts/setup.sh installs it)"
+        );
+        let zeile = format!("COPY --from=build /src/web/{ordner} /opt/plankammer/web/{ordner}");
+        if !dockerfile.lines().any(|l| l.trim() == zeile) {
+            fehlt.push(zeile);
+        }
+    }
+    assert!(
+        fehlt.is_empty(),
+        "missing in the Dockerfile:\n{}",
+        fehlt.join("\n")
+    );
+}
+
+/// The image's runtime stage installs the Debian package of every shared library the
+/// binary links (as `readelf -d` names them; the base image brings libc and libgcc), and
+/// nothing for building: no compiler, no -dev package.
+#[test]
+fn the_image_runtime_has_the_libraries_the_binary_links_and_no_build_tools() {
+    let root = plankammer_tests::repo_root();
+    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    let laufzeit = dockerfile.split("\nFROM ").last().expect("a runtime stage");
+    let pakete: Vec<&str> = laufzeit
+        .lines()
+        .filter(|l| l.contains("apt-get install"))
+        .flat_map(|l| l.split_whitespace())
+        .collect();
+    assert!(
+        pakete
+            .iter()
+            .all(|p| !p.ends_with("-dev") && !["clang", "gcc", "cargo", "npm"].contains(p)),
+        "{pakete:?}"
+    );
+    let elf = std::process::Command::new("readelf")
+        .args(["-d", env!("CARGO_BIN_EXE_plankammer")])
+        .output()
+        .expect("readelf (binutils)");
+    assert!(elf.status.success());
+    let noetig: Vec<String> = String::from_utf8_lossy(&elf.stdout)
+        .lines()
+        .filter(|l| l.contains("(NEEDED)"))
+        .filter_map(|l| l.split('[').nth(1)?.split(']').next().map(str::to_string))
+        .collect();
+    assert!(
+        noetig.iter().any(|l| l.starts_with("libtesseract")),
+        "{noetig:?}"
+    );
+    for lib in &noetig {
+        // Where the linker found it on this (Debian) machine, and its package.
+        let pfad = std::process::Command::new("sh")
+            .args([
+                "-c",
+                &format!("ldconfig -p | awk '$1 == \"{lib}\" {{print $NF; exit}}'"),
+            ])
+            .output()
+            .unwrap();
+        let pfad = String::from_utf8_lossy(&pfad.stdout).trim().to_string();
+        assert!(!pfad.is_empty(), "{lib} not found by ldconfig");
+        let echt = std::fs::canonicalize(&pfad).unwrap();
+        // dpkg knows a file under the path its package ships it at: /lib or /usr/lib.
+        let paket = [pfad.clone(), echt.display().to_string()]
+            .iter()
+            .flat_map(|p| match p.strip_prefix("/usr") {
+                Some(ohne) => [p.clone(), ohne.to_string()],
+                None => [p.clone(), format!("/usr{p}")],
+            })
+            .find_map(|p| {
+                let o = std::process::Command::new("dpkg")
+                    .args(["-S", &p])
+                    .output()
+                    .ok()?;
+                o.status.success().then(|| {
+                    String::from_utf8_lossy(&o.stdout)
+                        .split(':')
+                        .next()
+                        .unwrap()
+                        .to_string()
+                })
+            })
+            .unwrap_or_else(|| panic!("no Debian package owns {pfad}"));
+        if ["libc6", "libgcc-s1"].contains(&paket.as_str()) {
+            continue;
+        }
+        assert!(
+            pakete.contains(&paket.as_str()),
+            "{lib} ({paket}) is not installed in the image's runtime stage: {pakete:?}"
+        );
+    }
+}

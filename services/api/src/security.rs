@@ -290,41 +290,34 @@ fn erstes_csrf_feld(prefix: &[u8], boundary: &str) -> Option<Option<String>> {
     Some(String::from_utf8(wert[..ende].to_vec()).ok())
 }
 
-/// `/static/…` from `web/static`; `/static/kern/…`, `/static/htmx/…` and `/static/pdfjs/…`
-/// from the npm packages.
+/// What `/static/…` serves, as (URL prefix, folder below the web directory): the page
+/// assets of `web/static`, and of the npm packages only what the pages load (KERN UX, htmx;
+/// of pdf.js the built library, its fonts, CMaps and the decoders' fallback), never a
+/// package's other files. The Dockerfile copies each folder into the image (a test checks).
+pub const ASSET_ORDNER: &[(&str, &str)] = &[
+    ("/static/kern", "node_modules/@kern-ux/native/dist"),
+    ("/static/htmx", "node_modules/htmx.org/dist"),
+    ("/static/pdfjs/build", "node_modules/pdfjs-dist/build"),
+    (
+        "/static/pdfjs/standard_fonts",
+        "node_modules/pdfjs-dist/standard_fonts",
+    ),
+    ("/static/pdfjs/cmaps", "node_modules/pdfjs-dist/cmaps"),
+    ("/static/pdfjs/wasm", "node_modules/pdfjs-dist/wasm"),
+    ("/static", "static"),
+];
+
+/// The router of [`ASSET_ORDNER`].
 pub fn static_router(web_dir: &Path) -> Router<AppState> {
     let cache = SetResponseHeaderLayer::overriding(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),
     );
-    Router::new()
-        .nest_service(
-            "/static/kern",
-            ServeDir::new(web_dir.join("node_modules/@kern-ux/native/dist")),
-        )
-        .nest_service(
-            "/static/htmx",
-            ServeDir::new(web_dir.join("node_modules/htmx.org/dist")),
-        )
-        // pdf.js (the plan viewer): only the built library, its fonts, CMaps and the
-        // decoders' fallback, never the package's other files.
-        .nest_service(
-            "/static/pdfjs/build",
-            ServeDir::new(web_dir.join("node_modules/pdfjs-dist/build")),
-        )
-        .nest_service(
-            "/static/pdfjs/standard_fonts",
-            ServeDir::new(web_dir.join("node_modules/pdfjs-dist/standard_fonts")),
-        )
-        .nest_service(
-            "/static/pdfjs/cmaps",
-            ServeDir::new(web_dir.join("node_modules/pdfjs-dist/cmaps")),
-        )
-        .nest_service(
-            "/static/pdfjs/wasm",
-            ServeDir::new(web_dir.join("node_modules/pdfjs-dist/wasm")),
-        )
-        .nest_service("/static", ServeDir::new(web_dir.join("static")))
+    ASSET_ORDNER
+        .iter()
+        .fold(Router::new(), |r, (pfad, ordner)| {
+            r.nest_service(pfad, ServeDir::new(web_dir.join(ordner)))
+        })
         .layer(cache)
 }
 
