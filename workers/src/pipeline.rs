@@ -181,76 +181,89 @@ async fn extract(ctx: JobContext, p: &Pipeline) -> Result<(), JobError> {
         Err(e) => return Err(e.into()),
     };
     ctx.progress(5, "Text wird gelesen");
-    let (_, stream) = p
-        .blobs
-        .get_stream(&version.sha256)
+    // Title blocks now; the full text of scans in the volltext stage, after all else. A
+    // document whose title blocks take longer than one child may run is read by several
+    // children in turn, each from where the last stopped: every page's title block is read,
+    // whatever the document's size.
+    let mut ab_seite = 0u32;
+    let mut feststellungen = Vec::new();
+    let mut offen: Vec<OffeneSeite> = Vec::new();
+    let (mut gelesen, mut ocr) = (0usize, 0usize);
+    loop {
+        let (_, stream) = p
+            .blobs
+            .get_stream(&version.sha256)
+            .await
+            .map_err(|e| JobError::retry(format!("Dokumentenspeicher: {e}")))?;
+        let grenzen = LeseGrenzen {
+            volltext: Volltext::Spaeter,
+            ab_seite,
+            ..p.lese_grenzen.clone()
+        };
+        let grenzen =
+            serde_json::to_string(&grenzen).map_err(|e| JobError::permanent(e.to_string()))?;
+        let ergebnis = match sandbox::run::<Leseergebnis, _, _>(
+            &p.sandbox,
+            &["lesen", "--grenzen", &grenzen],
+            stream,
+        )
         .await
-        .map_err(|e| JobError::retry(format!("Dokumentenspeicher: {e}")))?;
-    // Title blocks now; the full text of scans in the volltext stage, after all else.
-    let grenzen = LeseGrenzen {
-        volltext: Volltext::Spaeter,
-        ..p.lese_grenzen.clone()
-    };
-    let grenzen =
-        serde_json::to_string(&grenzen).map_err(|e| JobError::permanent(e.to_string()))?;
-    let ergebnis = match sandbox::run::<Leseergebnis, _, _>(
-        &p.sandbox,
-        &["lesen", "--grenzen", &grenzen],
-        stream,
-    )
-    .await
-    {
-        Ok(r) => r,
-        Err(e) if e.about_the_file() => {
-            tracing::warn!(version_id = id, error = %e, "the sandbox could not read a file");
+        {
+            Ok(r) => r,
+            Err(e) if e.about_the_file() => {
+                tracing::warn!(version_id = id, error = %e, "the sandbox could not read a file");
+                feststellungen.push(katalog::verarbeitung_abgebrochen(&e.grund()));
+                if ab_seite == 0 {
+                    ctx.db
+                        .replace_feststellungen(id, "extract", &feststellungen)
+                        .await?;
+                    return Ok(());
+                }
+                // The pages read before still count; the metadata follows from them.
+                break;
+            }
+            Err(e) => return Err(JobError::retry(e.to_string())),
+        };
+        for s in &ergebnis.seiten {
             ctx.db
-                .replace_feststellungen(
+                .set_seiten_text(
                     id,
-                    "extract",
-                    &[katalog::verarbeitung_abgebrochen(&e.grund())],
+                    i64::from(s.nummer),
+                    &s.text,
+                    s.quelle.as_deref(),
+                    s.schriftfeld.as_deref(),
                 )
                 .await?;
-            return Ok(());
         }
-        Err(e) => return Err(JobError::retry(e.to_string())),
-    };
-    for s in &ergebnis.seiten {
-        ctx.db
-            .set_seiten_text(
-                id,
-                i64::from(s.nummer),
-                &s.text,
-                s.quelle.as_deref(),
-                s.schriftfeld.as_deref(),
-            )
-            .await?;
-    }
-    ctx.db
-        .replace_feststellungen(id, "extract", &ergebnis.feststellungen)
-        .await?;
-    let ocr = ergebnis
-        .seiten
-        .iter()
-        .filter(|s| s.quelle.as_deref() == Some("ocr"))
-        .count();
-    ctx.progress(
-        100,
-        format!(
-            "{} Seite(n) gelesen, {ocr} davon per Texterkennung",
-            ergebnis.seiten.len()
-        ),
-    );
-    next_stage(&ctx, &version, METADATA).await?;
-    let offen: Vec<OffeneSeite> = ergebnis
-        .seiten
-        .iter()
-        .filter_map(|s| {
+        gelesen += ergebnis.seiten.len();
+        ocr += ergebnis
+            .seiten
+            .iter()
+            .filter(|s| s.quelle.as_deref() == Some("ocr"))
+            .count();
+        offen.extend(ergebnis.seiten.iter().filter_map(|s| {
             s.volltext_offen.map(|drehung| OffeneSeite {
                 nummer: s.nummer,
                 drehung,
             })
-        })
-        .collect();
+        }));
+        feststellungen.extend(ergebnis.feststellungen);
+        match ergebnis.weiter_ab {
+            Some(n) if n > ab_seite => {
+                ctx.progress(50, format!("Schriftfelder bis Seite {} gelesen", n - 1));
+                ab_seite = n;
+            }
+            _ => break,
+        }
+    }
+    ctx.db
+        .replace_feststellungen(id, "extract", &feststellungen)
+        .await?;
+    ctx.progress(
+        100,
+        format!("{gelesen} Seite(n) gelesen, {ocr} davon per Texterkennung"),
+    );
+    next_stage(&ctx, &version, METADATA).await?;
     if !offen.is_empty() {
         next_stage_mit(
             &ctx,

@@ -179,3 +179,46 @@ fn the_extract_stage_reads_title_blocks_and_leaves_full_text_for_later() {
     );
     assert!(keine.seiten.is_empty());
 }
+
+#[test]
+fn title_blocks_beyond_one_childs_time_are_read_on_by_the_next_child() {
+    use plankammer_workers::pdf::lesen::Volltext;
+    // No time at all: each child still reads one page, then says where to go on; reading
+    // on from there, children in turn read every page once.
+    let pdf = scan("12_Scan_Baubeschreibung.pdf");
+    let mut ab_seite = 0;
+    let mut gelesen = Vec::new();
+    for _ in 0..10 {
+        let r = lese(
+            &pdf,
+            &LeseGrenzen {
+                volltext: Volltext::Spaeter,
+                max_ocr_ms_schriftfelder: 0,
+                ab_seite,
+                ..LeseGrenzen::default()
+            },
+        );
+        assert!(
+            r.feststellungen
+                .iter()
+                .all(|f| f.code != "verarbeitung.grenze"),
+            "nothing left unread: {:?}",
+            r.feststellungen
+        );
+        assert_eq!(r.seiten.len(), 1, "one page per child without time");
+        gelesen.extend(r.seiten.iter().map(|s| (s.nummer, s.quelle.clone())));
+        match r.weiter_ab {
+            Some(n) => {
+                assert!(n > ab_seite, "each child gets further");
+                ab_seite = n;
+            }
+            None => break,
+        }
+    }
+    assert_eq!(
+        gelesen,
+        (1..=3)
+            .map(|n| (n, Some("ocr".to_string())))
+            .collect::<Vec<_>>()
+    );
+}

@@ -39,6 +39,10 @@ pub struct LeseGrenzen {
     /// When the full text of scanned pages is read.
     #[serde(default)]
     pub volltext: Volltext,
+    /// Pages before this one are left out: a document whose title blocks take longer than
+    /// one child may run is read by several, each going on where the last stopped.
+    #[serde(default)]
+    pub ab_seite: u32,
 }
 
 /// When the full text of a scanned page (for search) is read. Title blocks are what people
@@ -92,6 +96,7 @@ impl Default for LeseGrenzen {
             max_ocr_ms_gesamt: standard_ocr_ms_gesamt(),
             max_ocr_ms_schriftfelder: standard_ocr_ms_schriftfelder(),
             volltext: Volltext::Sofort,
+            ab_seite: 0,
         }
     }
 }
@@ -140,6 +145,11 @@ pub struct SeitenText {
 pub struct Leseergebnis {
     pub seiten: Vec<SeitenText>,
     pub feststellungen: Vec<Feststellung>,
+    /// With [`Volltext::Spaeter`]: the time of this child ran out before this page; read
+    /// on from here in the next child ([`LeseGrenzen::ab_seite`]). Never the page it
+    /// started at, so each child gets further.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weiter_ab: Option<u32>,
 }
 
 fn sichtbare_zeichen(s: &str) -> usize {
@@ -419,6 +429,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
             return Leseergebnis {
                 seiten: vec![],
                 feststellungen: vec![katalog::verschluesselt()],
+                weiter_ab: None,
             };
         }
         Err(e) => {
@@ -427,6 +438,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                 feststellungen: vec![katalog::beschaedigt(
                     &e.to_string().chars().take(160).collect::<String>(),
                 )],
+                weiter_ab: None,
             };
         }
     };
@@ -448,8 +460,12 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
         Volltext::Nur(seiten) => Some(seiten),
         _ => None,
     };
+    let mut weiter_ab = None;
     for (i, pid) in pages.iter().enumerate() {
         let nummer = i as u32 + 1;
+        if nummer < g.ab_seite {
+            continue;
+        }
         let drehung_offen = match nur {
             None => 0,
             Some(seiten) => match seiten.iter().find(|o| o.nummer == nummer) {
@@ -496,7 +512,14 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
             seiten.push(leer);
             continue;
         }
-        if ocr_start.elapsed().as_millis() as u64 >= g.max_ocr_ms_schriftfelder {
+        let ueber_zeit = ocr_start.elapsed().as_millis() as u64 >= g.max_ocr_ms_schriftfelder;
+        // The pipeline reads on in another child, unless this one has read nothing yet (then
+        // this page still: every child gets further).
+        if ueber_zeit && g.volltext == Volltext::Spaeter && schriftfeld_ms.1 > 0 {
+            weiter_ab = Some(nummer);
+            break;
+        }
+        if ueber_zeit && g.volltext != Volltext::Spaeter {
             if !budget_erschoepft {
                 budget_erschoepft = true;
                 feststellungen.push(katalog::grenze_erreicht(
@@ -571,6 +594,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                 return Leseergebnis {
                     seiten,
                     feststellungen,
+                    weiter_ab: None,
                 };
             }
         };
@@ -819,6 +843,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
     Leseergebnis {
         seiten,
         feststellungen,
+        weiter_ab,
     }
 }
 
