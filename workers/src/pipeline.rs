@@ -337,6 +337,11 @@ async fn volltext(ctx: JobContext, p: &Pipeline) -> Result<(), JobError> {
     ctx.db
         .replace_feststellungen(id, "volltext", &ergebnis.feststellungen)
         .await?;
+    // What the title blocks did not say may stand elsewhere on the sheet (a scale under a
+    // drawing): the plan data again, now from the whole pages.
+    if gelesen > 0 {
+        leite_metadaten_ab(&ctx, id).await?;
+    }
     ctx.progress(100, format!("Volltext von {gelesen} Seite(n) erkannt"));
     Ok(())
 }
@@ -345,6 +350,14 @@ async fn volltext(ctx: JobContext, p: &Pipeline) -> Result<(), JobError> {
 /// uploader chose differs from the one recognised.
 async fn metadata(ctx: JobContext) -> Result<(), JobError> {
     let id = version_id(&ctx)?;
+    let n = leite_metadaten_ab(&ctx, id).await?;
+    ctx.progress(100, format!("{n} Angaben erkannt"));
+    Ok(())
+}
+
+/// The plan data of a version from its stored page texts (title blocks first, then the
+/// pages' whole text), replacing what was derived before; how many fields were found.
+async fn leite_metadaten_ab(ctx: &JobContext, id: i64) -> Result<usize, JobError> {
     let version = ctx.db.version(id).await.map_err(|e| match e {
         plankammer_storage::StoreError::NotFound => {
             JobError::permanent(format!("Version {id} gibt es nicht (mehr)"))
@@ -395,8 +408,7 @@ async fn metadata(ctx: JobContext) -> Result<(), JobError> {
     ctx.db
         .replace_feststellungen(id, "metadata", &feststellungen)
         .await?;
-    ctx.progress(100, format!("{} Angaben erkannt", found.len()));
-    Ok(())
+    Ok(found.len())
 }
 
 /// Temporary objects older than a day are uploads that died mid-way; content objects older
