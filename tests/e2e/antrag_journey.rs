@@ -328,7 +328,7 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
             && docs[1] == hochgeladen
             && docs[2]
                 .as_array()
-                .is_some_and(|z| z.iter().all(|x| x == "fertig"))
+                .is_some_and(|z| z.iter().all(|x| x == "fertig" || x == "folgt"))
         {
             break s;
         }
@@ -870,7 +870,7 @@ async fn an_antrag_from_the_first_upload_to_complete_documents_in_a_real_browser
         &format!(
             "const a = {schnitt_css}; const d = document.querySelector('[data-testid=dokumente]'); \
              return a && d && d.dataset.laufend === 'nein' && a.innerText.includes('Version 2 (1 frühere)') \
-             && Array.from(a.querySelectorAll('[data-testid=stufe-zustand]')).every(s => s.textContent.trim() === 'fertig');"
+             && Array.from(a.querySelectorAll('[data-testid=stufe-zustand]')).every(s => ['fertig', 'folgt'].includes(s.textContent.trim()));"
         ),
     )
     .await;

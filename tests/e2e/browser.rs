@@ -249,7 +249,7 @@ async fn upload_plans_and_watch_the_check_in_a_real_browser() {
             .collect();
         if laufend.as_deref() == Some("nein")
             && states.len() >= 2
-            && states.iter().all(|s| s == "fertig")
+            && states.iter().all(|s| s == "fertig" || s == "folgt")
         {
             break;
         }

@@ -69,14 +69,16 @@ pub async fn version_view(db: &Db, ver: Version) -> Result<VersionView, AppError
     let mut stufen = Vec::new();
     let mut fehlgeschlagen = false;
     for (s, j) in db.stufen(ver.id).await? {
+        let hintergrund = plankammer_storage::dokumente::stufe_im_hintergrund(&s);
         let (zustand, code) = match j.state {
+            // Nobody waits for it: the list stops refreshing, so it says what will happen.
+            JobState::Queued | JobState::Running if hintergrund => ("folgt", "folgt"),
             JobState::Queued => ("wartet", "wartet"),
             JobState::Running => ("läuft", "laeuft"),
             JobState::Succeeded => ("fertig", "fertig"),
             JobState::Failed => ("fehlgeschlagen", "fehlgeschlagen"),
         };
-        laufend |= matches!(j.state, JobState::Queued | JobState::Running)
-            && !plankammer_storage::dokumente::stufe_im_hintergrund(&s);
+        laufend |= matches!(j.state, JobState::Queued | JobState::Running) && !hintergrund;
         fehlgeschlagen |= j.state == JobState::Failed;
         stufen.push(StufeView {
             name: stufe_name(&s),
