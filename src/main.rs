@@ -883,7 +883,6 @@ async fn inspect_datei(
 ) -> Result<Option<serde_json::Value>> {
     use plankammer_domain::feststellung::katalog::verarbeitung_abgebrochen;
     use plankammer_workers::pdf::Untersuchung;
-    use plankammer_workers::pdf::metadaten::{SeitenEingabe, felder_des_dokuments};
     let bytes = match tokio::fs::read(&path).await {
         Ok(b) => b,
         Err(e) => {
@@ -938,18 +937,7 @@ async fn inspect_datei(
         };
     // Readable: the text (text layer or OCR) and the plan metadata.
     if let Some(gelesen) = gelesen {
-        let eingaben: Vec<_> = gelesen
-            .seiten
-            .iter()
-            .map(|s| SeitenEingabe {
-                nummer: s.nummer,
-                quelle: s.quelle.as_deref().unwrap_or("textebene"),
-                schriftfeld: s.schriftfeld.as_deref(),
-                text: &s.text,
-                konfidenz: s.konfidenz,
-            })
-            .collect();
-        let metadaten = felder_des_dokuments(&eingaben);
+        let metadaten = gelesen.felder();
         let texte: Vec<_> = gelesen
             .seiten
             .iter()

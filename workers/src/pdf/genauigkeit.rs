@@ -4,7 +4,6 @@
 //! and by `plankammer-bench genauigkeit` (tests/bench).
 
 use super::lesen::{LeseGrenzen, lese};
-use super::metadaten::{SeitenEingabe, felder_des_dokuments};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -84,19 +83,8 @@ pub fn evaluate(dir: &std::path::Path) -> Auswertung {
             .first()
             .and_then(|s| s.quelle.clone())
             .unwrap_or_else(|| "nichts".into());
-        let eingaben: Vec<SeitenEingabe> = gelesen
-            .seiten
-            .iter()
-            .map(|s| SeitenEingabe {
-                nummer: s.nummer,
-                quelle: s.quelle.as_deref().unwrap_or("textebene"),
-                schriftfeld: s.schriftfeld.as_deref(),
-                text: &s.text,
-                konfidenz: s.konfidenz,
-            })
-            .collect();
         // As the metadata stage does.
-        let found = felder_des_dokuments(&eingaben);
+        let found = gelesen.felder();
         let mut expected: Vec<(String, Option<String>)> = FIELDS
             .iter()
             .map(|f| {

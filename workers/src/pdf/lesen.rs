@@ -152,6 +152,25 @@ pub struct Leseergebnis {
     pub weiter_ab: Option<u32>,
 }
 
+impl Leseergebnis {
+    /// The plan data of what was read, as the metadata stage derives it from the stored
+    /// page texts (for `plankammer inspect` and the accuracy bench, which keep no store).
+    pub fn felder(&self) -> Vec<super::metadaten::Feld> {
+        let eingaben: Vec<super::metadaten::SeitenEingabe> = self
+            .seiten
+            .iter()
+            .map(|s| super::metadaten::SeitenEingabe {
+                nummer: s.nummer,
+                quelle: s.quelle.as_deref().unwrap_or("textebene"),
+                schriftfeld: s.schriftfeld.as_deref(),
+                text: &s.text,
+                konfidenz: s.konfidenz,
+            })
+            .collect();
+        super::metadaten::felder_des_dokuments(&eingaben)
+    }
+}
+
 fn sichtbare_zeichen(s: &str) -> usize {
     s.chars().filter(|c| !c.is_whitespace()).count()
 }
