@@ -88,6 +88,19 @@ async fn next_stage_mit(
     Ok(())
 }
 
+/// The version a stage works on; one that is gone (its case deleted) ends the job for good.
+async fn version_des_auftrags(
+    ctx: &JobContext,
+    id: i64,
+) -> Result<plankammer_storage::dokumente::Version, JobError> {
+    ctx.db.version(id).await.map_err(|e| match e {
+        plankammer_storage::StoreError::NotFound => {
+            JobError::permanent(format!("Version {id} gibt es nicht (mehr)"))
+        }
+        other => other.into(),
+    })
+}
+
 fn version_id(ctx: &JobContext) -> Result<i64, JobError> {
     ctx.payload()["version_id"]
         .as_i64()
@@ -118,15 +131,7 @@ pub async fn pruefe_blob(
 
 async fn validate(ctx: JobContext, p: &Pipeline) -> Result<(), JobError> {
     let id = version_id(&ctx)?;
-    let version = match ctx.db.version(id).await {
-        Ok(v) => v,
-        Err(plankammer_storage::StoreError::NotFound) => {
-            return Err(JobError::permanent(format!(
-                "Version {id} gibt es nicht (mehr)"
-            )));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let version = version_des_auftrags(&ctx, id).await?;
     ctx.progress(10, "Datei wird geprüft");
     let ergebnis = match pruefe_blob(p, &version.sha256).await? {
         Ok(r) => r,
@@ -171,15 +176,7 @@ async fn validate(ctx: JobContext, p: &Pipeline) -> Result<(), JobError> {
 
 async fn extract(ctx: JobContext, p: &Pipeline) -> Result<(), JobError> {
     let id = version_id(&ctx)?;
-    let version = match ctx.db.version(id).await {
-        Ok(v) => v,
-        Err(plankammer_storage::StoreError::NotFound) => {
-            return Err(JobError::permanent(format!(
-                "Version {id} gibt es nicht (mehr)"
-            )));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let version = version_des_auftrags(&ctx, id).await?;
     ctx.progress(5, "Text wird gelesen");
     // Title blocks now; the full text of scans in the volltext stage, after all else. A
     // document whose title blocks take longer than one child may run is read by several
@@ -282,15 +279,7 @@ async fn volltext(ctx: JobContext, p: &Pipeline) -> Result<(), JobError> {
     let id = version_id(&ctx)?;
     let offen: Vec<OffeneSeite> = serde_json::from_value(ctx.payload()["seiten"].clone())
         .map_err(|e| JobError::permanent(format!("Auftrag ohne Seitenliste: {e}")))?;
-    let version = match ctx.db.version(id).await {
-        Ok(v) => v,
-        Err(plankammer_storage::StoreError::NotFound) => {
-            return Err(JobError::permanent(format!(
-                "Version {id} gibt es nicht (mehr)"
-            )));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let version = version_des_auftrags(&ctx, id).await?;
     ctx.progress(
         5,
         format!("Volltext von {} Seite(n) wird erkannt", offen.len()),
@@ -358,12 +347,7 @@ async fn metadata(ctx: JobContext) -> Result<(), JobError> {
 /// The plan data of a version from its stored page texts (title blocks first, then the
 /// pages' whole text), replacing what was derived before; how many fields were found.
 async fn leite_metadaten_ab(ctx: &JobContext, id: i64) -> Result<usize, JobError> {
-    let version = ctx.db.version(id).await.map_err(|e| match e {
-        plankammer_storage::StoreError::NotFound => {
-            JobError::permanent(format!("Version {id} gibt es nicht (mehr)"))
-        }
-        other => other.into(),
-    })?;
+    let version = version_des_auftrags(ctx, id).await?;
     let texte = ctx.db.seiten_texte(id).await?;
     let eingaben: Vec<crate::pdf::metadaten::SeitenEingabe> = texte
         .iter()
@@ -458,12 +442,7 @@ async fn aufraeumen(ctx: JobContext, blobs: &BlobStore) -> Result<(), JobError> 
 async fn preview(ctx: JobContext, p: &Pipeline) -> Result<(), JobError> {
     use base64::Engine;
     let id = version_id(&ctx)?;
-    let version = ctx.db.version(id).await.map_err(|e| match e {
-        plankammer_storage::StoreError::NotFound => {
-            JobError::permanent(format!("Version {id} gibt es nicht (mehr)"))
-        }
-        other => other.into(),
-    })?;
+    let version = version_des_auftrags(&ctx, id).await?;
     ctx.progress(5, "Vorschau wird erzeugt");
     let (_, stream) = p
         .blobs
