@@ -325,12 +325,14 @@ fn text_aus_woertern(woerter: &[super::ocr::Wort]) -> String {
     out
 }
 
-/// How many fields a title block text gives (Planart and Anlageart aside: they come from
-/// any text).
+/// How many fields a title block text gives surely (Planart and Anlageart aside: they
+/// come from any text). A value OCR was unsure of ("3" for a bold "Ansicht West") does
+/// not count: a reading with several of them is worth another try.
 fn ergiebig(text: &str) -> usize {
     super::metadaten::felder(text, "ocr", 1, None)
         .iter()
         .filter(|f| f.feld != "planart" && f.feld != "anlageart")
+        .filter(|f| f.konfidenz >= super::metadaten::SICHER_AB)
         .count()
 }
 
@@ -785,13 +787,22 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                         break;
                     }
                     engine.setze_zeitlimit(rest);
-                    if let Some((wert, k)) = nachlesen(engine, &img, dpi, luecke) {
-                        text.push_str(&format!(
-                            "{}\n{wert}{}{:.0}]\n",
-                            luecke.label,
-                            super::metadaten::KONFIDENZ,
-                            k.clamp(0.0, 99.0)
-                        ));
+                    let Some((wert, k)) = nachlesen(engine, &img, dpi, luecke) else {
+                        continue;
+                    };
+                    let neu = format!(
+                        "{}\n{wert}{}{:.0}]\n",
+                        luecke.label,
+                        super::metadaten::KONFIDENZ,
+                        k.clamp(0.0, 99.0)
+                    );
+                    match &luecke.bisher {
+                        // An uncertain value: replaced where the second reading is surer.
+                        Some((zeile, alt)) if k > *alt => {
+                            *text = text.replacen(&format!("{}\n{zeile}\n", luecke.label), &neu, 1);
+                        }
+                        Some(_) => {}
+                        None => text.push_str(&neu),
                     }
                 }
             }

@@ -81,16 +81,84 @@ fn schluessel(s: &str) -> String {
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
         .flat_map(char::to_lowercase)
+        // OCR often loses the dots of an umlaut ("Anderung"); no two labels differ by one.
+        .map(|c| match c {
+            'ä' => 'a',
+            'ö' => 'o',
+            'ü' => 'u',
+            c => c,
+        })
         .collect()
 }
 
-/// The label a printed word (or a few words joined) is, if any.
+/// The label a printed word (or a few words joined) is, if any. A trailing full stop or
+/// comma that is not part of the label ("Bauherrin." where OCR read a speck as a dot,
+/// "Zeichnungs-Nr" without its dot) does not matter.
 pub fn label_fuer(text: &str) -> Option<&'static Label> {
     let k = schluessel(text);
     if k.is_empty() {
         return None;
     }
-    labels().iter().find(|l| l.schluessel == k)
+    let ohne_punkt = |s: &str| s.trim_end_matches(['.', ',']).to_string();
+    labels().iter().find(|l| l.schluessel == k).or_else(|| {
+        let k = ohne_punkt(&k);
+        (!k.is_empty())
+            .then(|| labels().iter().find(|l| ohne_punkt(&l.schluessel) == k))
+            .flatten()
+    })
+}
+
+/// Edit distance (insertions, deletions, substitutions) of two short strings.
+fn abstand(a: &[char], b: &[char]) -> usize {
+    let mut vorher: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut jetzt = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            jetzt[j + 1] = (vorher[j] + usize::from(ca != cb))
+                .min(vorher[j + 1] + 1)
+                .min(jetzt[j] + 1);
+        }
+        vorher = jetzt;
+    }
+    vorher[b.len()]
+}
+
+/// [`label_fuer`] for one word OCR may have misread ("Panverfasser", "Basnerrschaft"): a
+/// long label (eight letters or more) also matches with one wrong letter in four. Only
+/// labels that never begin a value (form `frei`) are matched so loosely, and the nearest
+/// one wins; a tie between two fields is no match.
+pub fn label_fuer_ocr(text: &str) -> Option<&'static Label> {
+    if let Some(l) = label_fuer(text) {
+        return Some(l);
+    }
+    let k: Vec<char> = schluessel(text)
+        .trim_end_matches(['.', ','])
+        .chars()
+        .collect();
+    if k.len() < 8 || !k.iter().all(|c| c.is_alphabetic() || *c == '.') {
+        return None;
+    }
+    let mut beste: Option<(usize, &'static Label)> = None;
+    let mut gleichstand = false;
+    for l in labels().iter().filter(|l| !l.allein && l.feld.is_some()) {
+        let lk: Vec<char> = l.schluessel.trim_end_matches('.').chars().collect();
+        if lk.len() < 8 || lk.len().abs_diff(k.len()) > lk.len() / 4 {
+            continue;
+        }
+        let d = abstand(&k, &lk);
+        if d * 4 > lk.len() {
+            continue;
+        }
+        match beste {
+            Some((bd, bl)) if d == bd && bl.feld != l.feld => gleichstand = true,
+            Some((bd, _)) if d >= bd => {}
+            _ => {
+                beste = Some((d, l));
+                gleichstand = false;
+            }
+        }
+    }
+    beste.filter(|_| !gleichstand).map(|(_, l)| l)
 }
 
 fn normalise(line: &str) -> String {
@@ -132,6 +200,23 @@ fn label_of(line: &str) -> Option<(&'static Label, String)> {
 /// is that scale.
 fn massstab(s: &str) -> Option<String> {
     let t = s.replace(' ', "");
+    // A "1" that OCR read as a look-alike ("ı:100", "l:50") or with a speck beside it
+    // ("12:200", "ı1:100"): one or two marks before the colon, the first a one, and a
+    // usual scale after it.
+    if !t.contains("1:")
+        && let Some((vor, nach)) = t.split_once(':')
+    {
+        let vor: Vec<char> = vor.trim_start_matches(['M', 'm', '.']).chars().collect();
+        let n: String = nach.chars().take_while(char::is_ascii_digit).collect();
+        if (1..=2).contains(&vor.len())
+            && matches!(vor[0], '1' | 'ı' | 'l' | 'I' | '|' | 'i' | '!')
+            && let Ok(n) = n.parse::<u32>()
+            && n >= 10
+            && MASSSTAEBE.contains(&n)
+        {
+            return Some(format!("1:{n}"));
+        }
+    }
     let Some(i) = t.find("1:") else {
         let t = t.trim_start_matches(['M', 'm']);
         let rest = t.strip_prefix('1')?;
@@ -429,7 +514,9 @@ fn plausibel(feld: &str, wert: &str) -> Option<String> {
             {
                 t = rest.trim_end();
             }
-            (!t.is_empty() && t.chars().count() <= 200).then(|| t.to_string())
+            // A name or a title has letters: a lone "3" or "1:100" is another cell's.
+            (t.chars().filter(|c| c.is_alphabetic()).count() >= 2 && t.chars().count() <= 200)
+                .then(|| t.to_string())
         }
     }
 }
@@ -668,7 +755,17 @@ pub struct Luecke {
     pub label: String,
     pub rechts: (i32, i32, i32, i32),
     pub darunter: (i32, i32, i32, i32),
+    /// A value was read, but so uncertainly ([`NACHLESEN_UNTER`]) that its place (then
+    /// `rechts`) is read again: its value line as it stands in the text, with its
+    /// confidence, to be replaced by a more certain reading.
+    pub bisher: Option<(String, f32)>,
 }
+
+/// OCR confidence (0–100) below which a word may be a misread label.
+const UNSICHERES_WORT: f32 = 60.0;
+
+/// OCR confidence (0–100) below which a value is read again on its own.
+pub const NACHLESEN_UNTER: f32 = 40.0;
 
 /// [`ordne_schriftfeld`], and the labels of fields that got no value.
 pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, Vec<Luecke>) {
@@ -726,6 +823,27 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
                     && !woerter
                         .iter()
                         .any(|o| zeile(o, w) && o.links >= m.rechts && o.links < w.links)
+            }) || vorher.iter().any(|m| {
+                // The first line under a label that has nothing beside it, where its cell
+                // starts: the label's value ("Planverfasser" over "Architektin Katrin
+                // Haas"). (Under a label with its value beside it stands the next label.)
+                let letztes = &woerter[*m.idx.last().unwrap_or(&0)];
+                let daneben = woerter.iter().enumerate().any(|(k, o)| {
+                    !vorher.iter().any(|v| v.idx.contains(&k))
+                        && gleiche_zeile(letztes, o)
+                        && o.links >= m.rechts
+                        && o.links - m.rechts < m.hoehe * 3
+                });
+                !daneben
+                    && (m.links - w.links).abs() <= m.hoehe
+                    && w.oben > m.oben + m.hoehe / 2
+                    && w.oben <= m.oben + m.hoehe * 3
+                    && !woerter.iter().any(|o| {
+                        o.oben > m.oben + m.hoehe / 2
+                            && o.oben + o.hoehe <= w.oben
+                            && o.links < w.links + w.breite
+                            && o.links + o.breite > m.links
+                    })
             })
         };
         let mut labels: Vec<Label> = Vec::new();
@@ -741,29 +859,62 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
                     continue;
                 }
                 let text: String = teile.iter().map(|t| t.text.as_str()).collect();
-                if let Some(l) = label_fuer(&text)
+                // One word OCR was unsure of may be a misread label ("Bauverein", read
+                // surely, is no "Bauherrin"); a text layer's words are exact.
+                let gefunden = if n == 1 && teile[0].konfidenz < UNSICHERES_WORT {
+                    label_fuer_ocr(&text)
+                } else {
+                    label_fuer(&text)
+                };
+                if let Some(l) = gefunden
                     && beginnt(i)
                     && (!l.allein
                         || allein(i, i + n - 1)
                         || (spalten.iter().any(|x| (x - w.links).abs() <= w.hoehe / 2)
                             && !wert_von_label(i)))
                 {
-                    let name = teile
+                    let gedruckt = teile
                         .iter()
                         .map(|t| t.text.as_str())
                         .collect::<Vec<_>>()
                         .join(" ");
+                    // A misread label is written as the table prints it, so the text
+                    // reading below knows it again.
+                    let name = if label_fuer(&gedruckt).is_some() {
+                        gedruckt
+                    } else {
+                        l.text.to_string()
+                    };
                     treffer = Some((name, l.feld, n));
                     break;
                 }
             }
             if let Some((name, feld, n)) = treffer {
                 let last = &woerter[i + n - 1];
+                // A speck OCR took into the word's box makes it too tall: a printed word
+                // is at most about twice as high as its letters are wide on average. The
+                // speck is the value's line where that begins inside the box (the top
+                // stays), else mostly the cell's rule above the label (the bottom stays).
+                let rechts = last.links + last.breite;
+                let zeichen = name.chars().filter(|c| !c.is_whitespace()).count().max(1) as i32;
+                let hoehe = w.hoehe.min((rechts - w.links) * 22 / (10 * zeichen)).max(1);
+                let unten = w.oben + w.hoehe;
+                let wert_im_kasten = woerter.iter().any(|o| {
+                    o.links < rechts
+                        && o.links + o.breite > w.links
+                        && o.oben > w.oben + hoehe / 2
+                        && o.oben <= unten + hoehe / 4
+                });
+                let oben = if wert_im_kasten {
+                    w.oben
+                } else {
+                    unten - hoehe
+                };
                 labels.push(Label {
                     links: w.links,
-                    oben: w.oben,
-                    rechts: last.links + last.breite,
-                    hoehe: w.hoehe.max(1),
+                    oben,
+                    rechts,
+                    hoehe,
                     name,
                     feld,
                     idx: (i..i + n).collect(),
@@ -820,6 +971,7 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
     let mut out = String::new();
     let mut gelesen: Vec<&str> = Vec::new();
     let mut luecken: Vec<(&'static str, Luecke)> = Vec::new();
+    let mut unsicher: Vec<(&'static str, Luecke)> = Vec::new();
     for l in labels.iter().filter(|l| l.feld.is_some()) {
         // The cell reaches right to the next label on the same row.
         let rechts_grenze = labels
@@ -851,23 +1003,26 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
             (unten(w) - (l.oben + l.hoehe)).abs() < l.hoehe.max(w.hoehe) * 3 / 5
                 || ((w.oben + w.hoehe / 2) - (l.oben + l.hoehe / 2)).abs() < l.hoehe / 2
         };
-        let mut rechts: Vec<&Wort> = woerter
+        let mitte = |w: &Wort| w.oben + w.hoehe / 2;
+        // Words right of the label within two lines of it: on a skewed scan a long value's
+        // far end drifts off the label's line, and is followed along its own line below.
+        let nahe: Vec<&Wort> = woerter
             .iter()
             .enumerate()
             .filter(|(k, w)| {
                 !is_label_word(*k)
                     && lesbar(w)
-                    && auf_der_zeile(w)
                     && w.links >= l.rechts
                     && w.links < rechts_grenze
+                    && (mitte(w) - (l.oben + l.hoehe / 2)).abs() < l.hoehe.max(w.hoehe) * 2
             })
             .map(|(_, w)| w)
             .collect();
+        let mut rechts: Vec<&Wort> = nahe.iter().copied().filter(|w| auf_der_zeile(w)).collect();
         rechts.sort_by_key(|w| w.links);
         // A value with a smaller line under it (its address) that OCR interleaves: the
         // value's line is the one, among the words where the value starts, whose middle
         // is nearest the label's.
-        let mitte = |w: &Wort| w.oben + w.hoehe / 2;
         if let Some(start) = rechts.first().map(|w| w.links)
             && let Some(anker) = rechts
                 .iter()
@@ -875,7 +1030,15 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
                 .min_by_key(|w| (mitte(w) - (l.oben + l.hoehe / 2)).abs())
                 .copied()
         {
-            rechts = linie_von(anker, &rechts);
+            // (Left of the anchor only words level with the label: a line above or below
+            // may reach further left.)
+            rechts = linie_von(anker, &nahe)
+                .into_iter()
+                .filter(|w| {
+                    w.links >= anker.links
+                        || (mitte(w) - (l.oben + l.hoehe / 2)).abs() <= l.hoehe.max(w.hoehe) * 3 / 4
+                })
+                .collect();
             rechts.sort_by_key(|w| w.links);
         }
         let mut wert: Vec<&Wort> = Vec::new();
@@ -893,6 +1056,25 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
             ende = w.links + w.breite;
             wert.push(w);
         }
+        // A value must be one of its field: "2024-10-18" right of "Maßstab" is the next
+        // cell's date, "Beschreibung" below "Datum" a revision table's heading. Such a
+        // reading is passed over (below is tried, else the place is read again). A dash
+        // ("Index: –") is a value that says there is none.
+        let gilt = |wert: &[&Wort]| {
+            let mut v: Vec<&&Wort> = wert.iter().collect();
+            v.sort_by_key(|w| w.links);
+            let text = v
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            matches!(text.trim(), "-" | "–" | "—")
+                || l.feld.is_some_and(|f| plausibel(f, &text).is_some())
+        };
+        if !wert.is_empty() && !gilt(&wert) {
+            wert.clear();
+        }
+        let von_unten = wert.is_empty();
         if wert.is_empty() {
             // Below the label: the first line of words in the cell.
             let darunter: Vec<(usize, &Wort)> = woerter
@@ -923,6 +1105,9 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
                     .collect();
             }
         }
+        if !wert.is_empty() && !gilt(&wert) {
+            wert.clear();
+        }
         wert.sort_by_key(|w| w.links);
         let mut text: Vec<String> = wert.iter().map(|w| w.text.clone()).collect();
         // (Only OCR guesses; a text layer's words, confidence 100, are exact.)
@@ -934,14 +1119,78 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
         if !text.is_empty() {
             out.push_str(&l.name);
             out.push('\n');
-            out.push_str(&text.join(" "));
+            let mut zeile = text.join(" ");
             // OCR's confidence in the value: its least certain word (see [`KONFIDENZ`]).
             let k = wert.iter().map(|w| w.konfidenz).fold(100.0f32, f32::min);
             if k < 99.5 {
-                out.push_str(&format!("{KONFIDENZ}{:.0}]", k.max(0.0)));
+                zeile.push_str(&format!("{KONFIDENZ}{:.0}]", k.max(0.0)));
             }
+            out.push_str(&zeile);
             out.push('\n');
             gelesen.extend(l.feld);
+            // A column of a revision table: "Datum" or "Index" over one row per revision.
+            // Every row is written as a value of the label; the newest wins (see
+            // [`felder`]), as where the table repeats its labels.
+            if von_unten && matches!(l.feld, Some("datum" | "index")) {
+                let mut letzte = wert.clone();
+                for _ in 0..20 {
+                    let unten = letzte.iter().map(|w| w.oben + w.hoehe).max().unwrap_or(0);
+                    let hoehe = letzte
+                        .iter()
+                        .map(|w| w.hoehe)
+                        .max()
+                        .unwrap_or(l.hoehe)
+                        .max(1);
+                    let darunter: Vec<&Wort> = woerter
+                        .iter()
+                        .enumerate()
+                        .filter(|(k, w)| {
+                            let mitte = w.links + w.breite / 2;
+                            !is_label_word(*k)
+                                && lesbar(w)
+                                && mitte >= l.links - l.hoehe
+                                && mitte < rechts_grenze
+                                && w.oben >= unten - hoehe / 3
+                                && w.oben < unten + hoehe * 2
+                        })
+                        .map(|(_, w)| w)
+                        .collect();
+                    let Some(e) = darunter.iter().min_by_key(|w| (w.oben, w.links)).copied() else {
+                        break;
+                    };
+                    let mut zeile = linie_von(e, &darunter);
+                    zeile.sort_by_key(|w| w.links);
+                    if !gilt(&zeile) {
+                        break;
+                    }
+                    let t = zeile.iter().map(|w| w.text.as_str()).collect::<Vec<_>>();
+                    out.push_str(&format!("{}\n{}", l.name, t.join(" ")));
+                    let k = zeile.iter().map(|w| w.konfidenz).fold(100.0f32, f32::min);
+                    if k < 99.5 {
+                        out.push_str(&format!("{KONFIDENZ}{:.0}]", k.max(0.0)));
+                    }
+                    out.push('\n');
+                    letzte = zeile;
+                }
+            }
+            if k < NACHLESEN_UNTER
+                && let Some(feld) = l.feld
+            {
+                let x0 = wert.iter().map(|w| w.links).min().unwrap_or(0);
+                let y0 = wert.iter().map(|w| w.oben).min().unwrap_or(0);
+                let x1 = wert.iter().map(|w| w.links + w.breite).max().unwrap_or(0);
+                let y1 = wert.iter().map(|w| w.oben + w.hoehe).max().unwrap_or(0);
+                let rand = (y1 - y0).max(l.hoehe) / 2;
+                unsicher.push((
+                    feld,
+                    Luecke {
+                        label: l.name.clone(),
+                        rechts: (x0 - rand, y0 - rand, x1 - x0 + 2 * rand, y1 - y0 + 2 * rand),
+                        darunter: (0, 0, 0, 0),
+                        bisher: Some((zeile, k)),
+                    },
+                ));
+            }
         } else if let Some(feld) = l.feld {
             let h = l.hoehe;
             let bis = rechts_grenze.min(l.links + h * 16);
@@ -956,6 +1205,7 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
                         h * 2,
                     ),
                     darunter: (l.links - h / 2, l.oben + h, bis - l.links + h / 2, h * 3),
+                    bisher: None,
                 },
             ));
         }
@@ -965,6 +1215,14 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
     for (feld, luecke) in luecken {
         if !gelesen.contains(&feld) {
             gelesen.push(feld);
+            offen.push(luecke);
+        }
+    }
+    // Then the uncertain values, one per field.
+    let mut nochmal: Vec<&str> = Vec::new();
+    for (feld, luecke) in unsicher {
+        if !nochmal.contains(&feld) {
+            nochmal.push(feld);
             offen.push(luecke);
         }
     }
@@ -1184,6 +1442,131 @@ mod tests {
     }
 
     #[test]
+    fn misread_labels_are_still_labels_where_ocr_was_unsure() {
+        // A speck read as a full stop, a label printed without its dot.
+        assert_eq!(
+            label_fuer("BAUHERRIN.").and_then(|l| l.feld),
+            Some("bauherr")
+        );
+        assert_eq!(
+            label_fuer("Zeichnungs-Nr").and_then(|l| l.feld),
+            Some("plannummer")
+        );
+        assert_eq!(
+            label_fuer("Projekt.").and_then(|l| l.feld),
+            Some("bauvorhaben")
+        );
+        assert_eq!(label_fuer("Anderung:").and_then(|l| l.feld), Some("index"));
+        // One wrong letter in four of a long label, where OCR itself was unsure.
+        assert_eq!(
+            label_fuer_ocr("enrwurrsverrassern").and_then(|l| l.feld),
+            Some("entwurfsverfasser")
+        );
+        assert_eq!(
+            label_fuer_ocr("Panverfasser").and_then(|l| l.feld),
+            Some("entwurfsverfasser")
+        );
+        // Short words, and words that are too far from every label, are not.
+        assert!(label_fuer_ocr("Bauamt").is_none());
+        assert!(label_fuer_ocr("Reihenhäusern").is_none());
+        assert!(label_fuer_ocr("Wintergarten").is_none());
+        let mut words = vec![
+            w("Panverfasser", 0, 0, 100, 10),
+            w("Eva", 0, 20, 30, 20),
+            w("Roth", 35, 20, 40, 20),
+            w("Bauverein", 300, 20, 80, 20),
+            w("Kassel", 385, 20, 60, 20),
+            w("Bauherrin", 300, 0, 80, 10),
+        ];
+        words[0].konfidenz = 40.0;
+        let text = ordne_schriftfeld(&words);
+        let f = felder(&text, "ocr", 1, Some(80.0));
+        assert_eq!(get(&f, "entwurfsverfasser"), Some("Eva Roth"), "{text}");
+        // "Bauverein", read surely, is a value and not a misread "Bauherrin".
+        assert_eq!(get(&f, "bauherr"), Some("Bauverein Kassel"), "{text}");
+    }
+
+    #[test]
+    fn a_long_value_on_a_skewed_scan_is_followed_along_its_line() {
+        // The value climbs off the label's line, 8 px a word (a scan skewed by 2°); the
+        // smaller address line below is not part of it.
+        let words = vec![
+            w("Bauherr:", 0, 100, 80, 14),
+            w("Berg", 180, 98, 40, 20),
+            w("Ziegler", 230, 90, 60, 20),
+            w("Grundbesitz", 300, 82, 100, 20),
+            w("GbR", 410, 74, 40, 20),
+            w("Ahornring", 180, 122, 70, 12),
+            w("42", 255, 120, 20, 12),
+        ];
+        let text = ordne_schriftfeld(&words);
+        let f = felder(&text, "ocr", 1, Some(80.0));
+        assert_eq!(
+            get(&f, "bauherr"),
+            Some("Berg Ziegler Grundbesitz GbR"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_value_that_is_not_of_its_field_is_passed_over() {
+        // Right of "Maßstab" stands the next cell's date; the scale is below.
+        let words = vec![
+            w("Maßstab", 0, 0, 60, 10),
+            w("18.10.2024", 100, 0, 90, 12),
+            w("1:100", 0, 20, 50, 20),
+        ];
+        let (text, luecken) = ordne_schriftfeld_mit_luecken(&words);
+        assert_eq!(
+            get(&felder(&text, "ocr", 1, Some(80.0)), "massstab"),
+            Some("1:100"),
+            "{text}"
+        );
+        assert!(luecken.is_empty());
+        // Nothing of the field anywhere: its place is read again.
+        let words = vec![w("Plandatum", 0, 0, 60, 10), w("IF", 0, 20, 20, 20)];
+        let (text, luecken) = ordne_schriftfeld_mit_luecken(&words);
+        assert!(!text.contains("IF"), "{text}");
+        assert_eq!(luecken.len(), 1);
+        assert_eq!(luecken[0].label, "Plandatum");
+        // A value read with little confidence is kept, and its place read again.
+        let mut words = vec![w("Plan-Nr.", 0, 0, 60, 10), w("Be25", 0, 20, 40, 20)];
+        words[1].konfidenz = 5.0;
+        let (text, luecken) = ordne_schriftfeld_mit_luecken(&words);
+        assert!(text.contains("Be25\t[5]"), "{text}");
+        assert_eq!(luecken.len(), 1);
+        assert_eq!(luecken[0].bisher, Some(("Be25\t[5]".to_string(), 5.0)));
+        assert_eq!(luecken[0].rechts, (-10, 10, 60, 40));
+    }
+
+    #[test]
+    fn the_newest_row_of_a_revision_table_is_the_plans_date_and_index() {
+        // "Index | Datum | Beschreibung" over three rows, oldest first (a text layer).
+        let mut words = vec![
+            w("Index", 0, 0, 40, 10),
+            w("Datum", 100, 0, 40, 10),
+            w("Beschreibung", 200, 0, 90, 10),
+            w("A", 0, 15, 10, 10),
+            w("27.03.2026", 100, 15, 80, 10),
+            w("Erstausgabe", 200, 15, 90, 10),
+            w("B", 0, 30, 10, 10),
+            w("26.04.2026", 100, 30, 80, 10),
+            w("Brandschutz", 200, 30, 90, 10),
+            w("C", 0, 45, 10, 10),
+            w("09.05.2026", 100, 45, 80, 10),
+            w("Stellplätze", 200, 45, 90, 10),
+            w("Fiktive", 100, 70, 60, 8),
+        ];
+        for x in &mut words {
+            x.konfidenz = 100.0;
+        }
+        let text = ordne_schriftfeld(&words);
+        let f = felder(&text, "textebene", 1, None);
+        assert_eq!(get(&f, "datum"), Some("2026-05-09"), "{text}");
+        assert_eq!(get(&f, "index"), Some("C"), "{text}");
+    }
+
+    #[test]
     fn dates_in_iso_form_and_with_month_names_are_dates() {
         assert_eq!(
             daten("Stand: 2026-07-23\n18. Juli 2026\nden 5. Dez. 2025\n6. März 2025"),
@@ -1203,6 +1586,13 @@ mod tests {
             ("150", Some("1:50")),
             ("M 1500", Some("1:500")),
             ("1 : 200", Some("1:200")),
+            // A one read as a look-alike, or with a speck before the colon.
+            ("ı:100", Some("1:100")),
+            ("12: 200", Some("1:200")),
+            ("ı1:100", Some("1:100")),
+            ("M.l:50", Some("1:50")),
+            ("22: 200", None),
+            ("1x:7", None),
             ("17", None),
             ("1e7", None),
             ("Bauantrag", None),
@@ -1274,5 +1664,9 @@ mod tests {
         assert_eq!(get(&f, "datum"), None);
         assert_eq!(get(&f, "massstab"), None);
         assert_eq!(get(&f, "geschoss"), None);
+        // A title or a name has letters.
+        let f = felder("Planinhalt\n1:100\nBauherr\n3\n", "ocr", 1, Some(90.0));
+        assert_eq!(get(&f, "planinhalt"), None);
+        assert_eq!(get(&f, "bauherr"), None);
     }
 }
