@@ -866,3 +866,225 @@ fn the_image_runtime_has_the_libraries_the_binary_links_and_no_build_tools() {
         );
     }
 }
+
+/// One process of a topology: its role (`postgres`, `s3`, `s3-bucket`, `smtp`, `migrate`,
+/// `serve`, `worker`, `loadbalancer`) and, for Plankammer's own processes, the names of the
+/// variables it is given.
+type Dienst = (String, std::collections::BTreeSet<String>);
+
+/// `compose.yaml`, read as far as the topology goes: services by indentation, the role from
+/// the image (Plankammer's from its command), the variables of `x-plankammer`'s
+/// `environment: &env` and what a service adds to it. Enough YAML for this file, no more.
+fn compose_dienste(compose: &str) -> Result<Vec<Dienst>, String> {
+    let einzug = |l: &str| l.len() - l.trim_start().len();
+    let zeilen: Vec<&str> = compose
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .collect();
+    let schluessel = |l: &str| l.trim().split(':').next().unwrap_or_default().to_string();
+    // The block below line `i`: the lines indented deeper than it.
+    let block = |i: usize| -> Vec<&str> {
+        let e = einzug(zeilen[i]);
+        zeilen[i + 1..]
+            .iter()
+            .take_while(|l| einzug(l) > e)
+            .copied()
+            .collect()
+    };
+    let anker = zeilen
+        .iter()
+        .position(|l| l.trim() == "environment: &env")
+        .ok_or("compose.yaml: no `environment: &env` in x-plankammer")?;
+    let gemeinsam: std::collections::BTreeSet<String> =
+        block(anker).iter().map(|l| schluessel(l)).collect();
+    let start = zeilen
+        .iter()
+        .position(|l| *l == "services:")
+        .ok_or("compose.yaml: no services")?;
+    let mut dienste = Vec::new();
+    for (i, zeile) in zeilen.iter().enumerate().skip(start + 1) {
+        if einzug(zeile) == 0 {
+            break;
+        }
+        if einzug(zeile) != 2 {
+            continue;
+        }
+        let name = schluessel(zeile);
+        let inhalt = block(i);
+        let feld = |k: &str| {
+            inhalt
+                .iter()
+                .find(|l| einzug(l) == 4 && schluessel(l) == k)
+                .map(|l| l.trim()[k.len() + 1..].trim().to_string())
+        };
+        if inhalt.iter().any(|l| l.trim() == "<<: *plankammer") {
+            let befehl = feld("command").ok_or(format!("{name}: no command"))?;
+            let rolle = befehl
+                .trim_matches(|c| c == '[' || c == ']')
+                .split(',')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .trim_matches('"')
+                .to_string();
+            let mut variablen = gemeinsam.clone();
+            if let Some(j) = inhalt
+                .iter()
+                .position(|l| einzug(l) == 4 && l.trim() == "environment:")
+            {
+                let e = einzug(inhalt[j]);
+                for l in inhalt[j + 1..].iter().take_while(|l| einzug(l) > e) {
+                    if l.trim() != "<<: *env" {
+                        variablen.insert(schluessel(l));
+                    }
+                }
+            }
+            dienste.push((rolle, variablen));
+            continue;
+        }
+        let bild = feld("image").ok_or(format!("{name}: no image"))?;
+        let rolle = match bild.as_str() {
+            b if b.starts_with("postgres") => "postgres",
+            b if b.starts_with("minio/minio") => "s3",
+            b if b.starts_with("minio/mc") => "s3-bucket",
+            b if b.contains("mailpit") => "smtp",
+            b if b.starts_with("caddy") => "loadbalancer",
+            b => return Err(format!("{name}: image {b} has no role here yet")),
+        };
+        dienste.push((rolle.to_string(), Default::default()));
+    }
+    dienste.sort();
+    Ok(dienste)
+}
+
+/// `scripts/cluster.sh`, read the same way: every `starte NAME …` (a process) and `einmal
+/// NAME …` (a step) line is one service, its role the name without a `-N` suffix; a
+/// Plankammer process gets the names of the `PLANKAMMER_ENV=(…)` array, and of
+/// `WORKER_ENV=(…)` where the line passes it, and must run the subcommand of its role.
+fn skript_dienste(skript: &str) -> Result<Vec<Dienst>, String> {
+    let feld = |name: &str| -> Result<std::collections::BTreeSet<String>, String> {
+        let kopf = format!("{name}=(");
+        let mut zeilen = skript.lines().skip_while(|l| l.trim() != kopf);
+        if zeilen.next().is_none() {
+            return Err(format!("scripts/cluster.sh: no {kopf}"));
+        }
+        Ok(zeilen
+            .take_while(|l| l.trim() != ")")
+            .map(|l| {
+                l.trim()
+                    .trim_start_matches('"')
+                    .split('=')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect())
+    };
+    let gemeinsam = feld("PLANKAMMER_ENV")?;
+    let worker = feld("WORKER_ENV")?;
+    let mut dienste = Vec::new();
+    for zeile in skript.lines().map(str::trim) {
+        let mut woerter = zeile.split_whitespace();
+        if !matches!(woerter.next(), Some("starte" | "einmal")) {
+            continue;
+        }
+        let name = woerter.next().ok_or(format!("no name: {zeile}"))?;
+        let rolle = match name.rsplit_once('-') {
+            Some((r, n)) if n.chars().all(|c| c.is_ascii_digit()) => r,
+            _ => name,
+        };
+        let mut variablen = std::collections::BTreeSet::new();
+        if ["migrate", "serve", "worker"].contains(&rolle) {
+            if zeile.split_whitespace().last() != Some(rolle) {
+                return Err(format!("{name} does not run `plankammer {rolle}`: {zeile}"));
+            }
+            if zeile.contains("\"${PLANKAMMER_ENV[@]}\"") {
+                variablen.extend(gemeinsam.iter().cloned());
+            }
+            if zeile.contains("\"${WORKER_ENV[@]}\"") {
+                variablen.extend(worker.iter().cloned());
+            }
+        }
+        dienste.push((rolle.to_string(), variablen));
+    }
+    dienste.sort();
+    Ok(dienste)
+}
+
+/// `scripts/cluster.sh` runs what `compose.yaml` describes: the same services (PostgreSQL,
+/// S3 and its bucket, SMTP, migrate, two servers, two workers, the load balancer) and the
+/// same Plankammer variables for each (names; the values differ by host).
+#[test]
+fn the_cluster_script_runs_the_topology_of_compose() {
+    let root = plankammer_tests::repo_root();
+    let compose = compose_dienste(&std::fs::read_to_string(root.join("compose.yaml")).unwrap())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let skript = skript_dienste(&std::fs::read_to_string(root.join("scripts/cluster.sh")).unwrap())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rollen = |d: &[Dienst]| d.iter().map(|(r, _)| r.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        rollen(&compose),
+        [
+            "loadbalancer",
+            "migrate",
+            "postgres",
+            "s3",
+            "s3-bucket",
+            "serve",
+            "serve",
+            "smtp",
+            "worker",
+            "worker"
+        ],
+        "compose.yaml read as expected"
+    );
+    let serve = &compose.iter().find(|(r, _)| r == "serve").unwrap().1;
+    for v in [
+        "DATABASE_URL",
+        "OBJECT_STORE_URL",
+        "MAIL_URL",
+        "PUBLIC_URL",
+        "BIND",
+    ] {
+        assert!(serve.contains(v), "{v} read from compose.yaml: {serve:?}");
+    }
+    assert_eq!(rollen(&compose), rollen(&skript), "the same services");
+    for ((rolle, c), (_, s)) in compose.iter().zip(&skript) {
+        assert_eq!(
+            c,
+            s,
+            "{rolle}: only in compose.yaml {:?}, only in scripts/cluster.sh {:?}",
+            c.difference(s).collect::<Vec<_>>(),
+            s.difference(c).collect::<Vec<_>>()
+        );
+    }
+}
+
+/// The comparison above notices a variable the script forgot, a server only one side has,
+/// and a process that runs the wrong subcommand.
+#[test]
+fn the_topology_comparison_notices_what_differs() {
+    let root = plankammer_tests::repo_root();
+    let compose = std::fs::read_to_string(root.join("compose.yaml")).unwrap();
+    let skript = std::fs::read_to_string(root.join("scripts/cluster.sh")).unwrap();
+    let c = compose_dienste(&compose).unwrap();
+    assert_eq!(c, skript_dienste(&skript).unwrap());
+    let ohne_variable: String = skript
+        .lines()
+        .filter(|l| !l.trim().starts_with("\"TRUST_PROXY="))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(c, skript_dienste(&ohne_variable).unwrap());
+    let dritter_server = compose.replace(
+        "  serve-2:\n",
+        "  serve-3:\n    <<: *plankammer\n    command: [\"serve\"]\n  serve-2:\n",
+    );
+    assert_ne!(
+        compose_dienste(&dritter_server).unwrap(),
+        skript_dienste(&skript).unwrap()
+    );
+    let worker_statt_server = skript.replacen("\"$BIN\" serve\n", "\"$BIN\" worker\n", 1);
+    assert!(skript_dienste(&worker_statt_server).is_err());
+    let unbekannt = compose.replace("image: axllent/mailpit", "image: anderer/fänger");
+    assert!(compose_dienste(&unbekannt).is_err());
+}
