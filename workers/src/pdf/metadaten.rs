@@ -397,21 +397,32 @@ const MASSSTAEBE: &[u32] = &[
     5000, 10000,
 ];
 
-/// Every scale `1:n` (`1 : 100`, `M 1:50`) standing in `s`, n one of [`MASSSTAEBE`].
+/// Every scale `1:n` (`1 : 100`, `M 1:50`) standing in `s`, n one of [`MASSSTAEBE`]. The
+/// one must not end a number ("2025-067 1:500" is the scale 1:500, "11:30" none).
 fn massstaebe(s: &str) -> Vec<String> {
-    let t: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let t: Vec<char> = s.chars().collect();
     let mut out = Vec::new();
-    for i in 0..t.len().saturating_sub(2) {
-        if t[i] == '1'
-            && t[i + 1] == ':'
-            && (i == 0 || !t[i - 1].is_ascii_digit())
-            && let Some(n) = t[i + 2..]
-                .iter()
-                .take_while(|c| c.is_ascii_digit() || **c == '.')
-                .filter(|c| c.is_ascii_digit())
-                .collect::<String>()
-                .parse::<u32>()
-                .ok()
+    for i in 0..t.len() {
+        if t[i] != '1' || (i > 0 && t[i - 1].is_ascii_digit()) {
+            continue;
+        }
+        let mut k = i + 1;
+        while t.get(k).is_some_and(|c| *c == ' ') {
+            k += 1;
+        }
+        if t.get(k) != Some(&':') {
+            continue;
+        }
+        k += 1;
+        while t.get(k).is_some_and(|c| *c == ' ') {
+            k += 1;
+        }
+        if let Ok(n) = t[k..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit() || **c == '.')
+            .filter(|c| c.is_ascii_digit())
+            .collect::<String>()
+            .parse::<u32>()
             && MASSSTAEBE.contains(&n)
         {
             out.push(format!("1:{n}"));
@@ -658,6 +669,12 @@ pub fn felder(text: &str, quelle: &str, seite: u32, ocr_konfidenz: Option<f32>) 
     {
         push(&mut out, "plannummer", n, basis * 0.5);
     }
+    // The kind of plan comes from the title block's fields, not from what no label
+    // claimed (a text document's title block is all such words; its page text follows).
+    let paare_ende = lines
+        .iter()
+        .position(|l| *l == OHNE_LABEL_ZEILE)
+        .unwrap_or(lines.len());
     let planinhalt = out
         .iter()
         .find(|f| f.feld == "planinhalt")
@@ -665,7 +682,7 @@ pub fn felder(text: &str, quelle: &str, seite: u32, ocr_konfidenz: Option<f32>) 
     if planinhalt.is_none() {
         // Text documents carry their kind as a heading instead of a Planinhalt field.
         if let Some((name, _, _)) = PLANARTEN.iter().find(|(_, _, keys)| {
-            lines
+            lines[..paare_ende]
                 .iter()
                 .take(3)
                 .any(|l| keys.iter().any(|k| l.to_lowercase().starts_with(k)))
@@ -688,7 +705,7 @@ pub fn felder(text: &str, quelle: &str, seite: u32, ocr_konfidenz: Option<f32>) 
     } else {
         basis * 0.6
     };
-    let haystack = basis_text.unwrap_or_else(|| text.to_lowercase());
+    let haystack = basis_text.unwrap_or_else(|| lines[..paare_ende].join("\n").to_lowercase());
     if let Some((name, code, _)) = PLANARTEN
         .iter()
         .find(|(_, _, keys)| keys.iter().any(|key| haystack.contains(key)))
@@ -760,6 +777,9 @@ pub struct Luecke {
     /// confidence, to be replaced by a more certain reading.
     pub bisher: Option<(String, f32)>,
 }
+
+/// The line of a rebuilt title block after which stand the words no label claimed.
+pub const OHNE_LABEL_ZEILE: &str = "(ohne Label)";
 
 /// OCR confidence (0–100) below which a word may be a misread label.
 const UNSICHERES_WORT: f32 = 60.0;
@@ -970,6 +990,8 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
     };
     let mut out = String::new();
     let mut gelesen: Vec<&str> = Vec::new();
+    // Words taken as values (the rest is written after the pairs).
+    let mut benutzt: Vec<*const Wort> = Vec::new();
     let mut luecken: Vec<(&'static str, Luecke)> = Vec::new();
     let mut unsicher: Vec<(&'static str, Luecke)> = Vec::new();
     for l in labels.iter().filter(|l| l.feld.is_some()) {
@@ -1128,6 +1150,7 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
             out.push_str(&zeile);
             out.push('\n');
             gelesen.extend(l.feld);
+            benutzt.extend(wert.iter().map(|w| *w as *const Wort));
             // A column of a revision table: "Datum" or "Index" over one row per revision.
             // Every row is written as a value of the label; the newest wins (see
             // [`felder`]), as where the table repeats its labels.
@@ -1170,6 +1193,7 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
                         out.push_str(&format!("{KONFIDENZ}{:.0}]", k.max(0.0)));
                     }
                     out.push('\n');
+                    benutzt.extend(zeile.iter().map(|w| *w as *const Wort));
                     letzte = zeile;
                 }
             }
@@ -1209,6 +1233,49 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
                 },
             ));
         }
+    }
+    // What no label claimed, line by line as OCR grouped it: a scale or a date in a cell
+    // without a label ("1:50" alone in a corner) is still found by its shape, with less
+    // confidence (see [`felder`]).
+    let rest: Vec<&Wort> = woerter
+        .iter()
+        .enumerate()
+        .filter(|(k, w)| {
+            // (No label word either, even one the geometry did not take as a label: a
+            // label alone on a line would take the next line as its value.)
+            !is_label_word(*k)
+                && !labels.iter().any(|l| l.idx.contains(k))
+                && label_fuer(&w.text).is_none()
+                && lesbar(w)
+                && !benutzt.contains(&(*w as *const Wort))
+        })
+        .map(|(_, w)| w)
+        .collect();
+    if !rest.is_empty() {
+        out.push_str(OHNE_LABEL_ZEILE);
+        out.push('\n');
+    }
+    let mut zeile: Option<(i32, i32, i32)> = None;
+    let mut k_zeile = 100.0f32;
+    for w in rest {
+        if zeile.is_some_and(|z| z != w.zeile) {
+            if k_zeile < 99.5 {
+                out.push_str(&format!("{KONFIDENZ}{:.0}]", k_zeile.max(0.0)));
+            }
+            out.push('\n');
+            k_zeile = 100.0;
+        } else if zeile.is_some() {
+            out.push(' ');
+        }
+        out.push_str(&w.text);
+        k_zeile = k_zeile.min(w.konfidenz);
+        zeile = Some(w.zeile);
+    }
+    if zeile.is_some() {
+        if k_zeile < 99.5 {
+            out.push_str(&format!("{KONFIDENZ}{:.0}]", k_zeile.max(0.0)));
+        }
+        out.push('\n');
     }
     // One gap per field that no label of it filled (revision tables repeat labels).
     let mut offen: Vec<Luecke> = Vec::new();
@@ -1526,7 +1593,8 @@ mod tests {
         // Nothing of the field anywhere: its place is read again.
         let words = vec![w("Plandatum", 0, 0, 60, 10), w("IF", 0, 20, 20, 20)];
         let (text, luecken) = ordne_schriftfeld_mit_luecken(&words);
-        assert!(!text.contains("IF"), "{text}");
+        assert!(!text.contains("Plandatum\nIF"), "{text}");
+        assert_eq!(get(&felder(&text, "ocr", 1, Some(80.0)), "datum"), None);
         assert_eq!(luecken.len(), 1);
         assert_eq!(luecken[0].label, "Plandatum");
         // A value read with little confidence is kept, and its place read again.
@@ -1537,6 +1605,28 @@ mod tests {
         assert_eq!(luecken.len(), 1);
         assert_eq!(luecken[0].bisher, Some(("Be25\t[5]".to_string(), 5.0)));
         assert_eq!(luecken[0].rechts, (-10, 10, 60, 40));
+    }
+
+    #[test]
+    fn what_no_label_claims_is_still_read_by_its_shape() {
+        // A scale alone in a cell, a project number before it on the line; a label the
+        // geometry did not take stays out of the rest (it would take the next line).
+        let words = vec![
+            w("Bauherr", 0, 0, 60, 10),
+            w("Familie", 0, 15, 60, 12),
+            w("Roth", 65, 15, 40, 12),
+            w("2025-067", 300, 40, 70, 12),
+            w("1:500", 380, 40, 45, 12),
+            w("Planung", 0, 60, 60, 10),
+            w("Fiktive", 0, 200, 50, 8),
+            w("Beispieldaten", 55, 200, 90, 8),
+        ];
+        let text = ordne_schriftfeld(&words);
+        let f = felder(&text, "ocr", 1, Some(90.0));
+        assert_eq!(get(&f, "bauherr"), Some("Familie Roth"), "{text}");
+        assert_eq!(get(&f, "massstab"), Some("1:500"), "{text}");
+        assert!(f.iter().find(|x| x.feld == "massstab").unwrap().konfidenz < 0.7);
+        assert_eq!(get(&f, "entwurfsverfasser"), None, "{text}");
     }
 
     #[test]
@@ -1647,6 +1737,9 @@ mod tests {
         assert!(f[0].konfidenz < SICHER_AB);
         let f = felder("Stand\n18.04.26", "textebene", 1, None);
         assert_eq!(get(&f, "datum"), Some("2026-04-18"));
+        // A scale after a number on its line (a project number in the same row).
+        let f = felder("2025-067 1:500\n", "ocr", 1, Some(90.0));
+        assert_eq!(get(&f, "massstab"), Some("1:500"));
         // Not scales or dates: 1:7, 31.02.2026, a phone number.
         let f = felder("1:7\n31.02.2026\n0561 12.34.5678", "textebene", 1, None);
         assert_eq!(get(&f, "massstab"), None);
