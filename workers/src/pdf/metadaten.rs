@@ -803,12 +803,15 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
     }
     let gleiche_zeile = |a: &Wort, b: &Wort| (a.oben - b.oben).abs() < a.hoehe.max(b.hoehe) / 2;
     // A word "alone" on its line: nothing printed close to its left or right.
+    // A mark with no letter or digit ("-|", "—" where OCR read a rule) is no neighbour.
+    let speck = |o: &Wort| !o.text.chars().any(char::is_alphanumeric);
     let allein = |von: usize, bis: usize| {
         let (a, b) = (&woerter[von], &woerter[bis]);
         let luecke = a.hoehe.max(1) * 3 / 2;
         b.text.ends_with(':')
             || !woerter.iter().enumerate().any(|(k, o)| {
                 (k < von || k > bis)
+                    && !speck(o)
                     && gleiche_zeile(a, o)
                     && ((o.links + o.breite <= a.links && a.links - (o.links + o.breite) < luecke)
                         || (o.links >= b.links + b.breite
@@ -820,7 +823,8 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
     let beginnt = |i: usize| {
         let a = &woerter[i];
         !woerter.iter().any(|o| {
-            gleiche_zeile(a, o)
+            !speck(o)
+                && gleiche_zeile(a, o)
                 && o.links + o.breite <= a.links + 1
                 && a.links - (o.links + o.breite) < a.hoehe.max(1) * 3 / 2
                 && !std::ptr::eq(a, o)
@@ -871,7 +875,8 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
         while i < woerter.len() {
             let w = &woerter[i];
             let mut treffer = None;
-            for n in (1..=3).rev() {
+            // (A label does not start at a speck: "-|" "Änderung" is "Änderung".)
+            for n in (1..=3).rev().filter(|_| !speck(w)) {
                 let Some(teile) = woerter.get(i..i + n) else {
                     continue;
                 };
@@ -1551,6 +1556,18 @@ mod tests {
         assert_eq!(get(&f, "entwurfsverfasser"), Some("Eva Roth"), "{text}");
         // "Bauverein", read surely, is a value and not a misread "Bauherrin".
         assert_eq!(get(&f, "bauherr"), Some("Bauverein Kassel"), "{text}");
+        // A speck where OCR read a rule ("-|") is no neighbour of a label that must stand
+        // alone, and no part of it.
+        let words = vec![
+            w("-|", 560, 12, 2, 2),
+            w("Änderung", 590, 0, 100, 24),
+            w("D", 592, 38, 20, 24),
+            w("Datum", 900, 2, 70, 19),
+            w("11.10.2025", 902, 34, 170, 25),
+        ];
+        let text = ordne_schriftfeld(&words);
+        let f = felder(&text, "ocr", 1, Some(90.0));
+        assert_eq!(get(&f, "index"), Some("D"), "{text}");
     }
 
     #[test]
