@@ -1156,10 +1156,28 @@ async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Resul
             config.public_url,
             app.local_addr()
         );
+        // On shutdown the server closes its listener and finishes the requests in flight,
+        // but for no longer than SHUTDOWN_GRACE_SECS: a client that stalls must not keep
+        // the process alive until the supervisor kills it.
         let s = shutdown.clone();
+        let grace = config.shutdown_grace;
         tasks.spawn(async move {
-            if let Err(e) = app.run(s).await {
-                tracing::error!(error = %e, "server stopped with an error");
+            let frist = async {
+                s.cancelled().await;
+                tokio::time::sleep(grace).await;
+            };
+            tokio::select! {
+                r = app.run(s.clone()) => {
+                    if let Err(e) = r {
+                        tracing::error!(error = %e, "server stopped with an error");
+                    }
+                }
+                () = frist => {
+                    tracing::warn!(
+                        grace_secs = grace.as_secs(),
+                        "requests still in flight after the shutdown grace; the server stops without them"
+                    );
+                }
             }
         });
     }

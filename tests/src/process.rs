@@ -1,7 +1,7 @@
 //! The real `plankammer` binary as a child process, with its output kept in a log file.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
 pub struct Proc {
@@ -65,20 +65,41 @@ impl Proc {
 
     /// SIGTERM, then wait up to `timeout` for a clean exit; returns the exit code.
     pub fn terminate(&mut self, timeout: Duration) -> Option<i32> {
+        self.sigterm();
+        match self.wait_exit(timeout) {
+            Some(status) => status.code(),
+            None => panic!(
+                "{} did not stop within {timeout:?} after SIGTERM; log:\n{}",
+                self.name,
+                self.output()
+            ),
+        }
+    }
+
+    /// Sends SIGTERM and returns at once (the process decides how long it takes).
+    pub fn sigterm(&self) {
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    }
+
+    /// Has the process ended (without waiting)?
+    pub fn exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
+    /// Waits up to `timeout` for the process to end; `None` if it is still running then.
+    /// Blocks the thread: call it from a test thread, or through `spawn_blocking`.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let start = std::time::Instant::now();
-        while start.elapsed() < timeout {
+        loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                return status.code();
+                return Some(status);
+            }
+            if start.elapsed() >= timeout {
+                return None;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!(
-            "{} did not stop within {timeout:?} after SIGTERM; log:\n{}",
-            self.name,
-            self.output()
-        );
     }
 }
 
