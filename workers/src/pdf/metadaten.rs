@@ -483,7 +483,12 @@ fn plausibel(feld: &str, wert: &str) -> Option<String> {
             // "A-101", "2026-014-GR-02", and with a space "BA 03": up to three short words.
             let teile: Vec<&str> = w.split_whitespace().take(3).collect();
             let mut t = teile.first()?.to_string();
-            for n in &teile[1..] {
+            // A number complete in its first word ("LP-06") takes nothing after it (a
+            // neighbouring cell's "06"); "BA" takes its "03".
+            let vollstaendig = t.contains('-')
+                && t.chars().any(|c| c.is_ascii_digit())
+                && t.chars().any(|c| c.is_alphabetic());
+            for n in teile[1..].iter().filter(|_| !vollstaendig) {
                 if n.chars().count() <= 4 && n.chars().any(|c| c.is_ascii_alphanumeric()) {
                     t = format!("{t} {n}");
                 } else {
@@ -520,7 +525,12 @@ fn plausibel(feld: &str, wert: &str) -> Option<String> {
                 .trim_start_matches(|c: char| !c.is_alphanumeric())
                 .trim_end();
             while let Some(rest) = t
-                .strip_suffix(|c: char| matches!(c, ';' | '|' | ',' | '_' | ':'))
+                .strip_suffix(|c: char| {
+                    matches!(
+                        c,
+                        ';' | '|' | ',' | '_' | ':' | '°' | '\'' | '"' | '`' | '´'
+                    )
+                })
                 .or_else(|| t.strip_suffix(" ."))
             {
                 t = rest.trim_end();
@@ -1095,8 +1105,19 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
                 .map(|w| w.text.as_str())
                 .collect::<Vec<_>>()
                 .join(" ");
+            // A row of labels ("Projekt 2 Auftraggeber") is no value: at least half of
+            // its words with letters would be labels.
+            let mit_buchstaben: Vec<&&&Wort> = v
+                .iter()
+                .filter(|w| w.text.chars().any(char::is_alphabetic))
+                .collect();
+            let labelwoerter = mit_buchstaben
+                .iter()
+                .filter(|w| label_fuer(&w.text).is_some_and(|x| x.feld.is_some()))
+                .count();
+            let aus_labels = !mit_buchstaben.is_empty() && labelwoerter * 2 >= mit_buchstaben.len();
             matches!(text.trim(), "-" | "–" | "—")
-                || l.feld.is_some_and(|f| plausibel(f, &text).is_some())
+                || (!aus_labels && l.feld.is_some_and(|f| plausibel(f, &text).is_some()))
         };
         if !wert.is_empty() && !gilt(&wert) {
             wert.clear();
@@ -1647,6 +1668,24 @@ mod tests {
     }
 
     #[test]
+    fn a_row_of_labels_is_no_value() {
+        // "Planung" alone over the next row's labels, not over a name.
+        let words = vec![
+            w("Planung", 0, 0, 60, 10),
+            w("Projekt", 0, 20, 60, 10),
+            w("2", 70, 20, 10, 10),
+            w("Auftraggeber", 90, 20, 90, 10),
+        ];
+        let (text, luecken) = ordne_schriftfeld_mit_luecken(&words);
+        let f = felder(&text, "ocr", 1, Some(90.0));
+        assert_eq!(get(&f, "entwurfsverfasser"), None, "{text}");
+        assert!(
+            luecken.iter().any(|l| l.label == "Planung"),
+            "read again: {luecken:?}"
+        );
+    }
+
+    #[test]
     fn the_newest_row_of_a_revision_table_is_the_plans_date_and_index() {
         // "Index | Datum | Beschreibung" over three rows, oldest first (a text layer).
         let mut words = vec![
@@ -1774,6 +1813,16 @@ mod tests {
         assert_eq!(get(&f, "datum"), None);
         assert_eq!(get(&f, "massstab"), None);
         assert_eq!(get(&f, "geschoss"), None);
+        // Specks at the end of a title; a plan number complete in its first word.
+        let f = felder(
+            "Planinhalt\nSchnitt B-B°\nPlan-Nr.\nLP-06 06\nBlatt-Nr.\nBA 03",
+            "ocr",
+            1,
+            Some(90.0),
+        );
+        assert_eq!(get(&f, "planinhalt"), Some("Schnitt B-B"));
+        assert_eq!(get(&f, "plannummer"), Some("LP-06"));
+        assert_eq!(plausibel("plannummer", "BA 03").as_deref(), Some("BA 03"));
         // A title or a name has letters.
         let f = felder("Planinhalt\n1:100\nBauherr\n3\n", "ocr", 1, Some(90.0));
         assert_eq!(get(&f, "planinhalt"), None);
