@@ -37,19 +37,7 @@ pub fn seiten(dir: &Path, grenzen: &LeseGrenzen, nur_textebene: bool) -> Result<
     let start = Instant::now();
     for (_, bytes) in &inputs {
         let r = pdf::pruefe(bytes, &pdf::Grenzen::default());
-        let gelesen = pdf::lesen::lese(bytes, grenzen);
-        let eingaben: Vec<_> = gelesen
-            .seiten
-            .iter()
-            .map(|s| pdf::metadaten::SeitenEingabe {
-                nummer: s.nummer,
-                quelle: s.quelle.as_deref().unwrap_or("textebene"),
-                schriftfeld: s.schriftfeld.as_deref(),
-                text: &s.text,
-                konfidenz: s.konfidenz,
-            })
-            .collect();
-        let _ = pdf::metadaten::felder_des_dokuments(&eingaben);
+        let _ = pdf::lesen::lese(bytes, grenzen).felder();
         pages += r.seitenzahl;
     }
     let ours = start.elapsed().as_secs_f64();

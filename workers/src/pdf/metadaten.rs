@@ -45,6 +45,8 @@ pub struct Label {
     /// As printed in the data file.
     pub text: &'static str,
     schluessel: String,
+    /// [`Label::schluessel`] without a trailing full stop or comma.
+    ohne_punkt: String,
 }
 
 /// The label table, read once from the data file compiled in.
@@ -67,6 +69,7 @@ pub fn labels() -> &'static [Label] {
                     },
                     text: c[3],
                     schluessel: schluessel(c[3]),
+                    ohne_punkt: schluessel(c[3]).trim_end_matches(['.', ',']).to_string(),
                 }
             })
             .collect()
@@ -99,11 +102,10 @@ pub fn label_fuer(text: &str) -> Option<&'static Label> {
     if k.is_empty() {
         return None;
     }
-    let ohne_punkt = |s: &str| s.trim_end_matches(['.', ',']).to_string();
     labels().iter().find(|l| l.schluessel == k).or_else(|| {
-        let k = ohne_punkt(&k);
+        let k = k.trim_end_matches(['.', ',']);
         (!k.is_empty())
-            .then(|| labels().iter().find(|l| ohne_punkt(&l.schluessel) == k))
+            .then(|| labels().iter().find(|l| l.ohne_punkt == k))
             .flatten()
     })
 }
@@ -141,7 +143,7 @@ pub fn label_fuer_ocr(text: &str) -> Option<&'static Label> {
     let mut beste: Option<(usize, &'static Label)> = None;
     let mut gleichstand = false;
     for l in labels().iter().filter(|l| !l.allein && l.feld.is_some()) {
-        let lk: Vec<char> = l.schluessel.trim_end_matches('.').chars().collect();
+        let lk: Vec<char> = l.ohne_punkt.chars().collect();
         if lk.len() < 8 || lk.len().abs_diff(k.len()) > lk.len() / 4 {
             continue;
         }
@@ -1167,12 +1169,8 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
         if !text.is_empty() {
             out.push_str(&l.name);
             out.push('\n');
-            let mut zeile = text.join(" ");
-            // OCR's confidence in the value: its least certain word (see [`KONFIDENZ`]).
-            let k = wert.iter().map(|w| w.konfidenz).fold(100.0f32, f32::min);
-            if k < 99.5 {
-                zeile.push_str(&format!("{KONFIDENZ}{:.0}]", k.max(0.0)));
-            }
+            let zeile = wertzeile(&text.join(" "), &wert);
+            let k = unsicherstes(&wert);
             out.push_str(&zeile);
             out.push('\n');
             gelesen.extend(l.feld);
@@ -1213,12 +1211,11 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
                         break;
                     }
                     let t = zeile.iter().map(|w| w.text.as_str()).collect::<Vec<_>>();
-                    out.push_str(&format!("{}\n{}", l.name, t.join(" ")));
-                    let k = zeile.iter().map(|w| w.konfidenz).fold(100.0f32, f32::min);
-                    if k < 99.5 {
-                        out.push_str(&format!("{KONFIDENZ}{:.0}]", k.max(0.0)));
-                    }
-                    out.push('\n');
+                    out.push_str(&format!(
+                        "{}\n{}\n",
+                        l.name,
+                        wertzeile(&t.join(" "), &zeile)
+                    ));
                     benutzt.extend(zeile.iter().map(|w| *w as *const Wort));
                     letzte = zeile;
                 }
@@ -1281,26 +1278,9 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
         out.push_str(OHNE_LABEL_ZEILE);
         out.push('\n');
     }
-    let mut zeile: Option<(i32, i32, i32)> = None;
-    let mut k_zeile = 100.0f32;
-    for w in rest {
-        if zeile.is_some_and(|z| z != w.zeile) {
-            if k_zeile < 99.5 {
-                out.push_str(&format!("{KONFIDENZ}{:.0}]", k_zeile.max(0.0)));
-            }
-            out.push('\n');
-            k_zeile = 100.0;
-        } else if zeile.is_some() {
-            out.push(' ');
-        }
-        out.push_str(&w.text);
-        k_zeile = k_zeile.min(w.konfidenz);
-        zeile = Some(w.zeile);
-    }
-    if zeile.is_some() {
-        if k_zeile < 99.5 {
-            out.push_str(&format!("{KONFIDENZ}{:.0}]", k_zeile.max(0.0)));
-        }
+    for zeile in rest.chunk_by(|a, b| a.zeile == b.zeile) {
+        let t = zeile.iter().map(|w| w.text.as_str()).collect::<Vec<_>>();
+        out.push_str(&wertzeile(&t.join(" "), zeile));
         out.push('\n');
     }
     // One gap per field that no label of it filled (revision tables repeat labels).
@@ -1320,6 +1300,22 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
         }
     }
     (out, offen)
+}
+
+/// OCR's confidence in a value: that of its least certain word (100 for none).
+fn unsicherstes(woerter: &[&super::ocr::Wort]) -> f32 {
+    woerter.iter().map(|w| w.konfidenz).fold(100.0f32, f32::min)
+}
+
+/// A value line of a rebuilt title block: the text, and where OCR was not sure of it, the
+/// confidence of its least certain word (see [`KONFIDENZ`]).
+fn wertzeile(text: &str, woerter: &[&super::ocr::Wort]) -> String {
+    let k = unsicherstes(woerter);
+    if k < 99.5 {
+        format!("{text}{KONFIDENZ}{:.0}]", k.max(0.0))
+    } else {
+        text.to_string()
+    }
 }
 
 /// The printed line of `anker` among `woerter`: grown word by word from it, each next word
