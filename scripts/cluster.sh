@@ -15,7 +15,7 @@
 #   CLUSTER_SERVE1_PORT=8181, CLUSTER_SERVE2_PORT=8182   the two servers
 #   CLUSTER_S3_PORT=8183, CLUSTER_SMTP_PORT=8125, CLUSTER_CADDY_ADMIN_PORT=8184
 #   CLUSTER_DB=plankammer_cluster   database on the machine's PostgreSQL (127.0.0.1:5432)
-#   CLUSTER_DIR=target/cluster      state: logs/, mail/, pids/, Caddyfile, plankammer.env
+#   CLUSTER_DIR=target/cluster      state: logs/, mail/, pids/, caddy/, plankammer.env
 #   PLANKAMMER_BIN=target/release/plankammer (built with `cargo build --release` if missing)
 #   RUST_LOG (default info) is passed to the Plankammer processes.
 #
@@ -386,32 +386,11 @@ starte worker-2 env -i "${BASIS_ENV[@]}" "${PLANKAMMER_ENV[@]}" "${WORKER_ENV[@]
 warte_bis serve-1 60 curl -fsS -o /dev/null "http://127.0.0.1:$SERVE1_PORT/readyz"
 warte_bis serve-2 60 curl -fsS -o /dev/null "http://127.0.0.1:$SERVE2_PORT/readyz"
 
-# The load balancer: round robin over the servers that answer /readyz (active checks every
-# 2 s; a refused connection also takes a server out for 10 s and the request is tried on the
-# other). Bodies are streamed, not buffered. Admin API on loopback; Caddy keeps its files
-# (autosave.json) in the state dir.
-cat >"$STATE/Caddyfile" <<EOF
-{
-	admin 127.0.0.1:$CADDY_ADMIN_PORT
-	auto_https off
-	storage file_system $STATE/caddy
-}
-
-http://:$LB_PORT {
-	bind 127.0.0.1
-	reverse_proxy 127.0.0.1:$SERVE1_PORT 127.0.0.1:$SERVE2_PORT {
-		lb_policy round_robin
-		lb_try_duration 5s
-		lb_try_interval 250ms
-		fail_duration 10s
-		health_uri /readyz
-		health_interval 2s
-		health_timeout 2s
-	}
-}
-EOF
+# The load balancer: scripts/cluster.Caddyfile (the fault tests use the same file).
 starte loadbalancer env XDG_CONFIG_HOME="$STATE/caddy" XDG_DATA_HOME="$STATE/caddy" \
-  caddy run --config "$STATE/Caddyfile" --adapter caddyfile
+  CLUSTER_STATE="$STATE" CLUSTER_PORT="$LB_PORT" CLUSTER_CADDY_ADMIN_PORT="$CADDY_ADMIN_PORT" \
+  CLUSTER_SERVE1="127.0.0.1:$SERVE1_PORT" CLUSTER_SERVE2="127.0.0.1:$SERVE2_PORT" \
+  caddy run --config "$ROOT/scripts/cluster.Caddyfile" --adapter caddyfile
 warte_bis loadbalancer 30 curl -fsS -o /dev/null "http://127.0.0.1:$LB_PORT/readyz"
 
 cat <<EOF

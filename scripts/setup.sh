@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Plankammer needs on a Debian machine, only what is missing. Idempotent.
 #   scripts/setup.sh          what running the product needs (build tools, web assets)
-#   scripts/setup.sh --test   and what the tests need (Chromium + ChromeDriver, PostgreSQL,
+#   scripts/setup.sh --test   and what the tests need (Chromium + ChromeDriver, PostgreSQL, Caddy,
 #                             an S3 test server in .tools/venv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +16,9 @@ packages=(build-essential pkg-config ca-certificates nodejs npm python3 python3-
           libtesseract-dev libleptonica-dev tesseract-ocr-deu clang libclang-dev libxml2-dev)
 if $want_test; then
   # default-jre-headless and libsaxonhe-java (MPL-2.0): the XBau schematron rules (XSLT 2).
+  # caddy (Apache-2.0): the load balancer of the cluster's fault tests (cluster_fehler).
   packages+=(chromium chromium-driver postgresql qpdf poppler-utils fonts-dejavu-core
-             default-jre-headless libsaxonhe-java)
+             default-jre-headless libsaxonhe-java caddy)
 fi
 
 missing=()

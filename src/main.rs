@@ -1312,6 +1312,7 @@ pub(crate) fn fehler(e: Fehler) -> anyhow::Error {
         Fehler::Speicherkonflikt(k) => {
             anyhow::anyhow!("{}", plankammer_api::error::konflikt_meldung(k))
         }
+        Fehler::NichtErreichbar(m) => anyhow::anyhow!("{m}"),
         Fehler::Intern(m) => anyhow::anyhow!("interner Fehler: {m}"),
     }
 }

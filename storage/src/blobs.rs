@@ -12,6 +12,7 @@ use object_store::path::Path;
 use object_store::{ObjectStore, WriteMultipart};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
@@ -25,6 +26,14 @@ pub enum BlobError {
     Config(String),
     #[error("not a SHA-256 hex digest")]
     BadDigest,
+}
+
+impl BlobError {
+    /// The store did not answer as it should (refused, timed out, an error status after the
+    /// retries): it is away for now. A missing object is not that, nor is bad input.
+    pub fn nicht_erreichbar(&self) -> bool {
+        matches!(self, BlobError::Store(e) if !matches!(e, object_store::Error::NotFound { .. }))
+    }
 }
 
 /// What was stored.
@@ -45,6 +54,17 @@ pub struct BlobStore {
 /// Parts of 8 MiB, at most 2 in flight: an upload holds at most ~24 MiB of buffers.
 const PART_SIZE: usize = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT: usize = 2;
+
+/// Retries of one S3 request that failed for a transient reason (connection refused, 5xx).
+pub const S3_VERSUCHE: usize = 4;
+/// No retry starts later than this after the first attempt: an S3 server that is away is
+/// reported within seconds (an upload is answered 503), not after object_store's default
+/// of three minutes.
+pub const S3_WIEDERHOLEN_BIS: Duration = Duration::from_secs(15);
+/// Connecting to the S3 server.
+pub const S3_VERBINDEN: Duration = Duration::from_secs(3);
+/// One S3 request from start to its last byte (a part of an upload is 8 MiB).
+pub const S3_ANFRAGE: Duration = Duration::from_secs(60);
 
 impl BlobStore {
     /// `file:///abs/path` (created if missing) or `s3://bucket` (credentials, region and
@@ -73,7 +93,18 @@ impl BlobStore {
                     "s3:// needs a bucket name and nothing else, e.g. s3://plankammer".into(),
                 ));
             }
-            let mut b = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
+            let mut b = object_store::aws::AmazonS3Builder::from_env()
+                .with_bucket_name(bucket)
+                .with_retry(object_store::RetryConfig {
+                    backoff: Default::default(),
+                    max_retries: S3_VERSUCHE,
+                    retry_timeout: S3_WIEDERHOLEN_BIS,
+                })
+                .with_client_options(
+                    object_store::ClientOptions::new()
+                        .with_connect_timeout(S3_VERBINDEN)
+                        .with_timeout(S3_ANFRAGE),
+                );
             let endpoint = std::env::var("AWS_ENDPOINT_URL")
                 .or_else(|_| std::env::var("AWS_ENDPOINT"))
                 .ok();

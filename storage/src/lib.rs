@@ -155,9 +155,13 @@ pub enum StoreError {
     Konflikt(Konflikt),
     #[error("invalid configuration: {0}")]
     Config(String),
-    /// The database failed (connection, query); the text is for the log.
+    /// The database failed (a query, a type); the text is for the log.
     #[error("database: {0}")]
     Db(String),
+    /// The database cannot be reached right now (refused, restarting, no connection free
+    /// within the pool's acquire timeout): worth trying again in a few seconds.
+    #[error("database unavailable: {0}")]
+    NichtErreichbar(String),
     #[error("migration: {0}")]
     Migrate(String),
     /// A mail template failed to render (a build defect the snapshot tests catch).
@@ -197,8 +201,27 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
                 StoreError::Konflikt(Konflikt::FehlenderVerweis)
             }
+            e if nicht_erreichbar(e) => StoreError::NichtErreichbar(err.to_string()),
             _ => StoreError::Db(err.to_string()),
         }
+    }
+}
+
+/// Errors that say the database is away rather than that a query was wrong: the pool found
+/// no connection in time, the socket broke, or PostgreSQL is shutting down or starting
+/// (SQLSTATE class 08 "connection exception", 57P01–57P03 "admin shutdown", "crash
+/// shutdown", "cannot connect now").
+fn nicht_erreichbar(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+        _ => false,
     }
 }
 
@@ -207,6 +230,11 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
         StoreError::Migrate(err.to_string())
     }
 }
+
+/// How long a request waits for a PostgreSQL connection before it is told the database is
+/// unavailable (503 with Retry-After): long enough for a burst of load, short enough that a
+/// database restart is an answer, not a hang.
+pub const ACQUIRE_TIMEOUT_PG: Duration = Duration::from_secs(5);
 
 /// The database handle: a pool plus the dialect it speaks.
 #[derive(Clone, Debug)]
@@ -271,7 +299,7 @@ impl Db {
             Backend::Postgres => {
                 AnyPoolOptions::new()
                     .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(10))
+                    .acquire_timeout(ACQUIRE_TIMEOUT_PG)
                     .connect_with(opts)
                     .await?
             }
@@ -374,5 +402,18 @@ mod tests {
             super::redact("sqlite:///var/lib/plankammer.db?mode=rwc"),
             "sqlite:///var/lib/plankammer.db?mode=rwc"
         );
+    }
+
+    #[test]
+    fn a_database_that_is_away_is_told_apart_from_a_query_that_failed() {
+        use super::StoreError;
+        let weg = |e: sqlx::Error| matches!(StoreError::from(e), StoreError::NichtErreichbar(_));
+        assert!(weg(sqlx::Error::PoolTimedOut));
+        assert!(weg(sqlx::Error::PoolClosed));
+        assert!(weg(sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused
+        ))));
+        assert!(!weg(sqlx::Error::RowNotFound));
+        assert!(!weg(sqlx::Error::ColumnNotFound("x".into())));
     }
 }

@@ -8,9 +8,11 @@
 pub mod browser;
 pub mod oidc;
 pub mod pdf;
+pub mod postgres;
 pub mod process;
 pub mod routen;
 pub mod s3;
+pub mod schalter;
 pub mod smtp;
 pub mod welt;
 pub mod zugriff;
@@ -119,7 +121,22 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
 pub async fn spawn_app_on(port: u16, adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
     let dir = TempDir::new();
     let db_url = fresh_database_url(dir.path()).await;
-    let db = Db::connect(&db_url).await.expect("connect test database");
+    spawn_app_im(dir, &db_url, port, adjust).await
+}
+
+/// The application in-process over a database that exists already (another process's:
+/// the cluster's fault tests seed a running cluster through the steps this way).
+pub async fn spawn_app_auf(db_url: &str) -> TestApp {
+    spawn_app_im(TempDir::new(), db_url, free_port(), |_| {}).await
+}
+
+async fn spawn_app_im(
+    dir: TempDir,
+    db_url: &str,
+    port: u16,
+    adjust: impl FnOnce(&mut ApiConfig),
+) -> TestApp {
+    let db = Db::connect(db_url).await.expect("connect test database");
     db.migrate().await.expect("migrate");
     let blobs = BlobStore::from_url(&format!(
         "file://{}",

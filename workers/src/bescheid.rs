@@ -91,7 +91,7 @@ pub type Fortschritt<'a> = &'a (dyn Fn(i64, String) + Send + Sync);
 /// fault of the store or the machine is tried again.
 fn job_fehler(e: Fehler) -> JobError {
     match e {
-        Fehler::Intern(m) => JobError::retry(m),
+        Fehler::Intern(m) | Fehler::NichtErreichbar(m) => JobError::retry(m),
         Fehler::Speicherkonflikt(k) => JobError::retry(k.to_string()),
         Fehler::Ungueltig(m) => JobError::permanent(m.join(" ")),
         Fehler::Konflikt(m) | Fehler::ZuGross(m) | Fehler::ZuViele(m) => JobError::permanent(m),

@@ -29,7 +29,7 @@ pub fn register(reg: &mut Registry, verfahren: Verfahren) {
                     Ok(())
                 }
                 Ok(None) => Err(JobError::retry("documents are still being checked")),
-                Err(Fehler::Intern(m)) => Err(JobError::retry(m)),
+                Err(Fehler::Intern(m) | Fehler::NichtErreichbar(m)) => Err(JobError::retry(m)),
                 Err(Fehler::Speicherkonflikt(k)) => Err(JobError::retry(k.to_string())),
                 // The case moved on (no Nachforderung any more): nothing to submit.
                 Err(e) => Err(JobError::permanent(e.to_string())),

@@ -32,9 +32,15 @@ pub enum AppError {
     TooManyRequests(String),
     #[error("payload too large")]
     TooLarge(String),
+    /// A store is away for now; the German sentence says which (503 with Retry-After).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
+
+/// Seconds a client is asked to wait before it tries again while a store is away.
+pub const RETRY_AFTER_SECS: u32 = 5;
 
 /// The German words for a conflict of the store that no step worded more precisely.
 pub fn konflikt_meldung(k: Konflikt) -> &'static str {
@@ -97,6 +103,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -112,6 +119,7 @@ impl AppError {
             AppError::Csrf => "sicherheitspruefung_fehlgeschlagen",
             AppError::TooManyRequests(_) => "zu_viele_anfragen",
             AppError::TooLarge(_) => "zu_gross",
+            AppError::Unavailable(_) => "nicht_erreichbar",
             AppError::Internal(_) => "interner_fehler",
         }
     }
@@ -127,6 +135,7 @@ impl AppError {
             AppError::Csrf => "Sicherheitsprüfung fehlgeschlagen",
             AppError::TooManyRequests(_) => "Zu viele Anfragen",
             AppError::TooLarge(_) => "Zu groß",
+            AppError::Unavailable(_) => "Vorübergehend nicht erreichbar",
             AppError::Internal(_) => "Interner Fehler",
         }
     }
@@ -137,9 +146,17 @@ impl AppError {
             AppError::NotLoggedIn { .. } => "Bitte melden Sie sich an.".into(),
             AppError::Forbidden => "Sie haben keine Berechtigung für diese Seite.".into(),
             AppError::NotFound => "Die angeforderte Seite wurde nicht gefunden.".into(),
-            AppError::Invalid(m) | AppError::Conflict(m) | AppError::TooManyRequests(m) | AppError::TooLarge(m) | AppError::Verweigert(m) => m.clone(),
+            AppError::Invalid(m) | AppError::Conflict(m) | AppError::TooManyRequests(m) | AppError::TooLarge(m) | AppError::Verweigert(m) | AppError::Unavailable(m) => m.clone(),
             AppError::Csrf => "Die Sicherheitsprüfung des Formulars ist fehlgeschlagen. Bitte laden Sie die Seite neu und versuchen Sie es erneut.".into(),
             AppError::Internal(_) => "Es ist ein interner Fehler aufgetreten. Bitte versuchen Sie es später erneut.".into(),
+        }
+    }
+
+    /// A store that is away: the client may try again after [`RETRY_AFTER_SECS`].
+    fn retry_after(&self, resp: &mut Response) {
+        if matches!(self, AppError::Unavailable(_)) {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
         }
     }
 
@@ -160,6 +177,7 @@ impl From<Fehler> for AppError {
             Fehler::Speicherkonflikt(k) => AppError::Conflict(konflikt_meldung(k).to_string()),
             Fehler::ZuGross(m) => AppError::TooLarge(m),
             Fehler::ZuViele(m) => AppError::TooManyRequests(m),
+            Fehler::NichtErreichbar(m) => AppError::Unavailable(m),
             Fehler::Intern(m) => AppError::Internal(m),
         }
     }
@@ -193,7 +211,9 @@ impl IntoResponse for AppError {
         }
         let status = self.status();
         let html = crate::templates::render_error_page(status, &self.meldung());
-        (status, html).into_response()
+        let mut resp = (status, html).into_response();
+        self.retry_after(&mut resp);
+        resp
     }
 }
 
@@ -259,6 +279,7 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        self.0.retry_after(&mut resp);
         if matches!(self.0, AppError::NotLoggedIn { .. }) {
             resp.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -286,6 +307,7 @@ mod tests {
             (Fehler::Speicherkonflikt(Konflikt::EmailVergeben), 409),
             (Fehler::ZuGross("x".into()), 413),
             (Fehler::ZuViele("x".into()), 429),
+            (Fehler::NichtErreichbar("x".into()), 503),
             (Fehler::Intern("x".into()), 500),
         ];
         for (f, status) in faelle {
@@ -305,5 +327,27 @@ mod tests {
         assert_eq!(b.typ, "https://plankammer.de/probleme/nicht-gefunden");
         assert_eq!(b.fehler, "nicht_gefunden");
         assert_eq!(b.detail, b.meldung);
+    }
+
+    #[test]
+    fn a_store_that_is_away_asks_pages_and_clients_to_come_back() {
+        let e = || {
+            AppError::from(Fehler::NichtErreichbar(
+                "Die Datenbank antwortet nicht.".into(),
+            ))
+        };
+        for resp in [e().into_response(), ApiError(e()).into_response()] {
+            assert_eq!(resp.status(), 503);
+            assert_eq!(
+                resp.headers().get(header::RETRY_AFTER).unwrap(),
+                &RETRY_AFTER_SECS.to_string()
+            );
+        }
+        let b = ApiErrorBody::aus(&e());
+        assert_eq!(b.fehler, "nicht_erreichbar");
+        assert_eq!(b.detail, "Die Datenbank antwortet nicht.");
+        // No other error carries it.
+        let resp = ApiError(AppError::Internal("x".into())).into_response();
+        assert!(resp.headers().get(header::RETRY_AFTER).is_none());
     }
 }

@@ -82,10 +82,10 @@ pub async fn resolve_session(
                     })
                 }
                 Err(plankammer_storage::StoreError::NotFound) => {}
-                Err(e) => return AppError::internal(e).into_response_for(&req),
+                Err(e) => return AppError::from(e).into_response_for(&req),
             },
             Ok(None) => {}
-            Err(e) => return AppError::internal(e).into_response_for(&req),
+            Err(e) => return AppError::from(e).into_response_for(&req),
         }
     }
     req.extensions_mut().insert(info);

@@ -349,7 +349,7 @@ impl Verfahren {
                 ))
                 .into());
             }
-            Err(e) => return Err(Fehler::intern(e).into()),
+            Err(e) => return Err(Fehler::speicher(e).into()),
         };
         let dateiname = sichere_dateiname(dateiname);
         let (dokument_id, bezeichnung, anlageart, anlage_von) = match ziel {
@@ -613,7 +613,7 @@ impl Verfahren {
                 .and_then(|s| s.vorschau_sha256),
         }
         .ok_or(Fehler::NichtGefunden)?;
-        let bytes = self.blobs.get_bytes(&sha).await.map_err(Fehler::intern)?;
+        let bytes = self.blobs.get_bytes(&sha).await.map_err(Fehler::speicher)?;
         let bild = match seite {
             None => "gross".to_string(),
             Some(n) => format!("seite {n}"),
@@ -635,7 +635,7 @@ impl Verfahren {
             .blobs
             .get_stream(sha256)
             .await
-            .map_err(Fehler::intern)?;
+            .map_err(Fehler::speicher)?;
         Ok(Inhalt {
             groesse,
             daten: daten.map(|r| r.map_err(std::io::Error::other)).boxed(),

@@ -27,6 +27,10 @@ pub enum Fehler {
     /// Too many attempts in a short time (429).
     #[error("too many requests: {0}")]
     ZuViele(String),
+    /// A store Plankammer needs is away for now (the database, the object store); a German
+    /// sentence saying what and that nothing was kept (503, try again later).
+    #[error("unavailable: {0}")]
+    NichtErreichbar(String),
     /// Not the person's fault; logged in English, answered generically (500).
     #[error("internal error: {0}")]
     Intern(String),
@@ -48,6 +52,18 @@ impl Fehler {
         Fehler::Intern(e.to_string())
     }
 
+    /// An error of the object store: bytes a row names but the store lacks are a defect
+    /// (500); everything else the store says (refused, timed out, 5xx after the retries)
+    /// means it is away for now (503).
+    pub fn speicher(e: plankammer_storage::blobs::BlobError) -> Fehler {
+        if e.nicht_erreichbar() {
+            tracing::warn!(error = %e, "object store unavailable");
+            Fehler::NichtErreichbar(SPEICHER_WEG.into())
+        } else {
+            Fehler::Intern(e.to_string())
+        }
+    }
+
     /// The store's conflict `k` in the words of this step; every other error as it is.
     pub(crate) fn bei(k: Konflikt, satz: &str) -> impl Fn(StoreError) -> Fehler + '_ {
         move |e| match e {
@@ -57,11 +73,21 @@ impl Fehler {
     }
 }
 
+/// What people read while the database is away.
+pub const DATENBANK_WEG: &str = "Plankammer ist gerade nicht erreichbar, weil die Datenbank nicht antwortet. Bitte versuchen Sie es in einigen Sekunden erneut.";
+
+/// What people read while the object store is away.
+pub const SPEICHER_WEG: &str = "Der Dokumentenspeicher ist gerade nicht erreichbar. Es wurde nichts gespeichert; bitte versuchen Sie es in einigen Minuten erneut.";
+
 impl From<StoreError> for Fehler {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => Fehler::NichtGefunden,
             StoreError::Konflikt(k) => Fehler::Speicherkonflikt(k),
+            StoreError::NichtErreichbar(e) => {
+                tracing::warn!(error = %e, "database unavailable");
+                Fehler::NichtErreichbar(DATENBANK_WEG.into())
+            }
             other => Fehler::Intern(other.to_string()),
         }
     }

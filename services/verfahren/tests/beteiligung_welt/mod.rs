@@ -50,7 +50,12 @@ pub struct Welt {
 /// Bauaufsicht), next to the fixture's tenants, whose case worker of `kreis-b` is the
 /// neighbour; the Stellen and accounts made by the operator's steps.
 pub async fn welt() -> Welt {
-    let w = welt::Welt::neu().await;
+    welt_mit(welt::Welt::neu().await).await
+}
+
+/// [`welt`] in a fixture the caller made (an application over another database: the
+/// cluster's fault tests seed a running cluster's PostgreSQL this way).
+pub async fn welt_mit(w: welt::Welt) -> Welt {
     let (db, v) = (w.app.db.clone(), w.app.verfahren.clone());
     let kreis = w.behoerde("kreis", "Bauaufsicht Kreis").await;
     let arch = w
@@ -114,10 +119,42 @@ pub async fn welt() -> Welt {
     ] {
         w.mitglied(s, &m.email).await;
     }
+    let (vorgang, dokumente, versionen) =
+        vollstaendiger_fall(&db, kreis, arch.user_id, "Neubau Garage").await;
+    Welt {
+        v,
+        db,
+        tenant: kreis,
+        arch,
+        ba,
+        ba_fremd,
+        fs1,
+        fs2,
+        gm,
+        unb,
+        brandschutz,
+        gemeinde,
+        naturschutz,
+        vorgang,
+        dokumente,
+        versionen,
+        seit: w.marke().await,
+        _basis: w,
+    }
+}
+
+/// A complete case of `tenant` by `antragsteller`: submitted, Fassung 1 with two documents
+/// (Lageplan, Grundriss EG), declared complete. The case, its documents and their versions.
+pub async fn vollstaendiger_fall(
+    db: &Db,
+    kreis: i64,
+    antragsteller: i64,
+    bezeichnung: &str,
+) -> (i64, [i64; 2], [i64; 2]) {
     // A complete case: submitted, Fassung 1 with two documents, declared complete.
     let now = now_millis();
     let vorgang = db
-        .create_vorgang(kreis, arch.user_id, "Neubau Garage", now)
+        .create_vorgang(kreis, antragsteller, bezeichnung, now)
         .await
         .unwrap()
         .id;
@@ -125,7 +162,7 @@ pub async fn welt() -> Welt {
     Db::setze_angaben(
         &mut tx,
         vorgang,
-        "Neubau Garage",
+        bezeichnung,
         Verfahrensart::VereinfachtesVerfahren,
         &Angaben::default(),
         now,
@@ -147,7 +184,7 @@ pub async fn welt() -> Welt {
                 sha256: &sha,
                 groesse: 1000,
                 dateiname: &format!("{name}.pdf"),
-                user_id: arch.user_id,
+                user_id: antragsteller,
             },
             now,
         )
@@ -165,7 +202,7 @@ pub async fn welt() -> Welt {
     )
     .await
     .unwrap();
-    Db::friere_fassung(&mut tx, vorgang, arch.user_id, now)
+    Db::friere_fassung(&mut tx, vorgang, antragsteller, now)
         .await
         .unwrap();
     Db::wechsle_zustand(
@@ -178,26 +215,7 @@ pub async fn welt() -> Welt {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    Welt {
-        v,
-        db,
-        tenant: kreis,
-        arch,
-        ba,
-        ba_fremd,
-        fs1,
-        fs2,
-        gm,
-        unb,
-        brandschutz,
-        gemeinde,
-        naturschutz,
-        vorgang,
-        dokumente,
-        versionen,
-        seit: w.marke().await,
-        _basis: w,
-    }
+    (vorgang, dokumente, versionen)
 }
 
 /// A request with the engine's deadline and every document.
