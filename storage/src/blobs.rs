@@ -93,33 +93,70 @@ impl BlobStore {
                     "s3:// needs a bucket name and nothing else, e.g. s3://plankammer".into(),
                 ));
             }
-            let mut b = object_store::aws::AmazonS3Builder::from_env()
-                .with_bucket_name(bucket)
-                .with_retry(object_store::RetryConfig {
-                    backoff: Default::default(),
-                    max_retries: S3_VERSUCHE,
-                    retry_timeout: S3_WIEDERHOLEN_BIS,
-                })
-                .with_client_options(
-                    object_store::ClientOptions::new()
-                        .with_connect_timeout(S3_VERBINDEN)
-                        .with_timeout(S3_ANFRAGE),
-                );
             let endpoint = std::env::var("AWS_ENDPOINT_URL")
                 .or_else(|_| std::env::var("AWS_ENDPOINT"))
                 .ok();
-            if let Some(ep) = endpoint {
-                b = b
-                    .with_allow_http(ep.starts_with("http://"))
-                    .with_endpoint(ep);
-            }
-            let s3 = b.build()?;
-            return Ok(BlobStore {
-                store: Arc::new(s3),
-                description: format!("S3 bucket {bucket}"),
-            });
+            return Self::s3_bauen(
+                object_store::aws::AmazonS3Builder::from_env(),
+                bucket,
+                endpoint.as_deref(),
+            );
         }
         Err(BlobError::Config("must start with file:// or s3://".into()))
+    }
+
+    /// An S3 bucket with its access given here rather than by the `AWS_*` variables (a test
+    /// process that talks to several servers).
+    pub fn s3_mit(
+        bucket: &str,
+        endpoint: &str,
+        access_key_id: &str,
+        secret_access_key: &str,
+        region: &str,
+    ) -> Result<BlobStore, BlobError> {
+        let b = object_store::aws::AmazonS3Builder::new()
+            .with_access_key_id(access_key_id)
+            .with_secret_access_key(secret_access_key)
+            .with_region(region);
+        Self::s3_bauen(b, bucket, Some(endpoint))
+    }
+
+    /// The bucket, the limits every S3 store gets (see [`S3_VERSUCHE`] and the constants
+    /// beside it; set key by key, so client options from the environment stay), and the
+    /// endpoint (plain HTTP allowed when it says so).
+    fn s3_bauen(
+        b: object_store::aws::AmazonS3Builder,
+        bucket: &str,
+        endpoint: Option<&str>,
+    ) -> Result<BlobStore, BlobError> {
+        use object_store::ClientConfigKey;
+        use object_store::aws::AmazonS3ConfigKey;
+        let sekunden = |d: Duration| format!("{}s", d.as_secs());
+        let mut b = b
+            .with_bucket_name(bucket)
+            .with_retry(object_store::RetryConfig {
+                backoff: Default::default(),
+                max_retries: S3_VERSUCHE,
+                retry_timeout: S3_WIEDERHOLEN_BIS,
+            })
+            .with_config(
+                AmazonS3ConfigKey::Client(ClientConfigKey::ConnectTimeout),
+                sekunden(S3_VERBINDEN),
+            )
+            .with_config(
+                AmazonS3ConfigKey::Client(ClientConfigKey::Timeout),
+                sekunden(S3_ANFRAGE),
+            );
+        if let Some(ep) = endpoint {
+            b = b
+                .with_allow_http(ep.starts_with("http://"))
+                .with_endpoint(ep);
+        }
+        let s3 = b.build()?;
+        Ok(BlobStore {
+            store: Arc::new(s3),
+            description: format!("S3 bucket {bucket}"),
+        })
     }
 
     pub fn description(&self) -> &str {

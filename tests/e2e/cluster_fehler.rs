@@ -10,6 +10,8 @@
 //! cluster that is a server gone away and back, while moto keeps the objects it holds only
 //! in memory.
 
+#[path = "../../services/verfahren/tests/bescheid_fall/mod.rs"]
+mod bescheid_fall;
 #[path = "../../services/verfahren/tests/beteiligung_welt/mod.rs"]
 mod beteiligung_welt;
 mod common;
@@ -340,6 +342,80 @@ impl Cluster {
             matches!(j.state, JobState::Succeeded | JobState::Failed).then_some(j)
         })
         .await
+    }
+
+    /// Waits until job `id` runs and `mitten` says it is in the middle, then kills the
+    /// worker holding it (SIGKILL); returns that worker's index and its id.
+    async fn toete_halter<F, Fut>(&mut self, id: i64, mitten: F) -> (usize, String)
+    where
+        F: Fn(Db) -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let db = self.db.clone();
+        let mitten = &mitten;
+        let halter = wait_for(
+            "a worker to be in the middle of the job",
+            Duration::from_secs(120),
+            || {
+                let db = db.clone();
+                async move {
+                    let j = db.job(id).await.ok()?;
+                    assert!(
+                        !matches!(j.state, JobState::Succeeded | JobState::Failed),
+                        "the job ended before it could be interrupted"
+                    );
+                    if j.state != JobState::Running || !mitten(db.clone()).await {
+                        return None;
+                    }
+                    j.lease_owner
+                }
+            },
+        )
+        .await;
+        // The lease owner is "worker:<host>:<pid>:<tag>".
+        let pid: u32 = halter.split(':').nth(2).unwrap().parse().unwrap();
+        let i = self
+            .worker
+            .iter()
+            .position(|w| w.as_ref().is_some_and(|p| p.child.id() == pid))
+            .unwrap_or_else(|| panic!("no worker with pid {pid}: {halter}"));
+        self.worker[i].as_mut().unwrap().kill_hard();
+        (i, halter)
+    }
+
+    /// The attempts of job `id` once it ended: the killed worker's lost its lease, another
+    /// worker's succeeded, and only one did.
+    async fn einmal_fertig(&self, id: i64, getoetet: &str) -> usize {
+        let db = self.db.clone();
+        let j = wait_for("the job to end", Duration::from_secs(180), || {
+            let db = db.clone();
+            async move {
+                let j = db.job(id).await.ok()?;
+                matches!(j.state, JobState::Succeeded | JobState::Failed).then_some(j)
+            }
+        })
+        .await;
+        assert_eq!(
+            j.state,
+            JobState::Succeeded,
+            "{:?}\n{}",
+            j.last_error,
+            self.logs()
+        );
+        let versuche = self.db.job_attempts(id).await.unwrap();
+        assert_eq!(versuche[0].worker, getoetet);
+        assert_eq!(
+            versuche[0].outcome.as_deref(),
+            Some("lease_lost"),
+            "{versuche:?}"
+        );
+        let erfolgreich: Vec<_> = versuche
+            .iter()
+            .filter(|a| a.outcome.as_deref() == Some("succeeded"))
+            .collect();
+        assert_eq!(erfolgreich.len(), 1, "{versuche:?}");
+        assert_ne!(erfolgreich[0].worker, getoetet);
+        versuche.len()
     }
 
     fn versatz_ms(&self) -> i64 {
@@ -1016,7 +1092,220 @@ async fn mails_wait_for_the_smtp_server_and_arrive_exactly_once() {
     );
 }
 
-// --- 5. Two workers race every scheduled job ------------------------------------------------
+// --- 5. A worker killed in the middle of OCR and of issuing a Bescheid ----------------------
+
+/// A scanned plan's text is being read (OCR in the sandbox) when its worker is killed: the
+/// other worker reads it once more and records it once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_killed_mid_ocr_leaves_the_other_to_read_the_scan_once() {
+    let mut c = Cluster::start(&[]).await;
+    let (token, fall) = c.token_und_fall().await;
+    let scan = std::fs::read(
+        plankammer_tests::repo_root().join("sample-plans/einfamilienhaus/10_Scan_Grundriss_KG.pdf"),
+    )
+    .unwrap();
+    let (status, body) = hochladen(&c.url, &token, fall, "Scan.pdf", scan, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(status, 201, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let version = v["id"].as_i64().unwrap();
+    let db = c.db.clone();
+    let extract = wait_for("the extract stage", Duration::from_secs(60), || {
+        let db = db.clone();
+        async move {
+            db.stufen(version)
+                .await
+                .ok()?
+                .into_iter()
+                .find(|(s, _)| s == "extract")
+                .map(|(_, j)| j.id)
+        }
+    })
+    .await;
+    let t = Instant::now();
+    let (_, getoetet) = c.toete_halter(extract, |_| async { true }).await;
+    let versuche = c.einmal_fertig(extract, &getoetet).await;
+    let dauer = t.elapsed();
+
+    // Read once: one page, each title block field once, the plan data there.
+    let seiten = c.db.seiten(version).await.unwrap();
+    assert_eq!(seiten.len(), 1, "{seiten:?}");
+    let felder = c.db.metadaten(version).await.unwrap();
+    let namen: BTreeSet<&str> = felder.iter().map(|f| f.feld.as_str()).collect();
+    assert_eq!(namen.len(), felder.len(), "a field twice: {felder:?}");
+    let db = c.db.clone();
+    wait_for("every stage of the scan", Duration::from_secs(180), || {
+        let db = db.clone();
+        async move {
+            let stufen = db.stufen(version).await.ok()?;
+            stufen
+                .iter()
+                .all(|(_, j)| j.state == JobState::Succeeded)
+                .then_some(())
+        }
+    })
+    .await;
+    let felder = c.db.metadaten(version).await.unwrap();
+    assert!(
+        felder.iter().any(|f| f.feld == "planinhalt"),
+        "the scan's title block was read: {felder:?}"
+    );
+    println!(
+        "Worker mitten in der Texterkennung getötet: der andere las den Scan ({versuche} Versuche, {:.1} s), \
+         {} Seite, {} Felder, jedes einmal; verloren: nichts",
+        dauer.as_secs_f64(),
+        seiten.len(),
+        felder.len()
+    );
+}
+
+/// A worker killed between stamping the first and the second plan of a Bescheid: the other
+/// worker stamps the second, issues the Bescheid once, and each plan has one stamped
+/// version, each person one mail.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_killed_mid_bescheid_leaves_one_stamped_version_and_one_mail() {
+    use plankammer_domain::Role;
+    use plankammer_domain::zeitleiste::Eintragsart;
+
+    let mut c = Cluster::start(&[]).await;
+    let blobs = plankammer_storage::blobs::BlobStore::s3_mit(
+        BUCKET,
+        &c.s3.endpoint,
+        "test",
+        "test",
+        "eu-central-1",
+    )
+    .unwrap();
+    let app = plankammer_tests::spawn_app_auf(&c.pg.url(), Some(blobs.clone())).await;
+    let w = plankammer_tests::welt::Welt::mit(app).await;
+    let kreis = w.behoerde("kreis", "Bauaufsicht Kreis").await;
+    let owner = w
+        .konto(
+            kreis,
+            "arch@example.org",
+            "Anna Architektin",
+            Role::Antragsteller,
+        )
+        .await;
+    let bh = w
+        .konto(kreis, "bh@example.org", "Erika Muster", Role::Antragsteller)
+        .await;
+    let ba = w
+        .konto(
+            kreis,
+            "ba@example.org",
+            "Bernd Bauaufsicht",
+            Role::Bauaufsicht,
+        )
+        .await;
+    let db = w.app.db.clone();
+    // Plans of 150 pages each: stamping one takes a moment.
+    let (fall, [lageplan, grundriss, _]) = bescheid_fall::fall(
+        &db,
+        &blobs,
+        kreis,
+        &owner,
+        Some(&bh),
+        "BA-2026-00017",
+        |name| plankammer_tests::pdf::a4_salted(150, name),
+    )
+    .await;
+    let v = w.app.verfahren.clone();
+    let a = db.antrag(fall).await.unwrap();
+    let entwurf = v.standard_formular(&a).await.unwrap();
+    v.entwurf_speichern(&ba, fall, &entwurf).await.unwrap();
+    let seit: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM outbox")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    v.erlassen(&ba, fall).await.unwrap();
+    let job: i64 = sqlx::query_scalar("SELECT id FROM jobs WHERE kind = 'bescheid.erlassen'")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+
+    // The first plan is stamped and recorded, the second is being stamped.
+    let t = Instant::now();
+    let (_, getoetet) = c
+        .toete_halter(job, |db| async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM bescheid_plaene WHERE gestempelt_version_id IS NOT NULL",
+            )
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+                == 1
+        })
+        .await;
+    let versuche = c.einmal_fertig(job, &getoetet).await;
+    let dauer = t.elapsed();
+
+    let a = db.antrag(fall).await.unwrap();
+    assert_eq!(a.zustand, plankammer_domain::vorgang::Zustand::Genehmigt);
+    let genehmigt = db
+        .ereignisse(fall)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.art == Eintragsart::Genehmigen)
+        .count();
+    assert_eq!(genehmigt, 1);
+    for dokument in [lageplan, grundriss] {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM dokument_versionen WHERE dokument_id = $1")
+                .bind(dokument)
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+        assert_eq!(n, 2, "the plan and one stamped version");
+    }
+    let bescheide: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM bescheid_plaene WHERE gestempelt_version_id IS NOT NULL",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(bescheide, 2);
+    // Each mail once per person, and delivered once.
+    let mails: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT recipient, subject, COUNT(*) FROM outbox WHERE id > $1 GROUP BY recipient, subject",
+    )
+    .bind(seit)
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    assert!(!mails.is_empty());
+    assert!(mails.iter().all(|m| m.2 == 1), "{mails:?}");
+    let db2 = db.clone();
+    wait_for("the mails delivered", Duration::from_secs(60), || {
+        let db = db2.clone();
+        async move {
+            let offen: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE id > $1 AND sent_at IS NULL")
+                    .bind(seit)
+                    .fetch_one(db.pool())
+                    .await
+                    .ok()?;
+            (offen == 0).then_some(())
+        }
+    })
+    .await;
+    let zugestellt = c
+        .smtp
+        .mails()
+        .iter()
+        .filter(|m| m.data.contains("BA-2026-00017"))
+        .count();
+    println!(
+        "Worker mitten im Erlass (zwischen zwei Stempeln) getötet: der andere erließ den Bescheid ({versuche} Versuche, \
+         {:.1} s); 2 Pläne je einmal gestempelt, {} E-Mails je einmal ({zugestellt} zugestellt); verloren: nichts",
+        dauer.as_secs_f64(),
+        mails.len()
+    );
+}
+
+// --- 6. Two workers race every scheduled job ------------------------------------------------
 
 /// Three months of the cluster's clock, a day at a time: both workers run the deadline
 /// sweeps and their schedulers at once (each sweep queued three times a day, the hourly
@@ -1028,7 +1317,7 @@ async fn two_workers_racing_the_scheduled_jobs_record_each_legal_effect_once() {
     use plankammer_domain::zeitleiste::Eintragsart;
 
     let c = Cluster::start(&[]).await;
-    let app = plankammer_tests::spawn_app_auf(&c.pg.url()).await;
+    let app = plankammer_tests::spawn_app_auf(&c.pg.url(), None).await;
     let w = welt_mit(plankammer_tests::welt::Welt::mit(app).await).await;
     let mut faelle = vec![w.vorgang];
     for i in 1..4 {

@@ -121,28 +121,32 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
 pub async fn spawn_app_on(port: u16, adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
     let dir = TempDir::new();
     let db_url = fresh_database_url(dir.path()).await;
-    spawn_app_im(dir, &db_url, port, adjust).await
+    spawn_app_im(dir, &db_url, None, port, adjust).await
 }
 
 /// The application in-process over a database that exists already (another process's:
-/// the cluster's fault tests seed a running cluster through the steps this way).
-pub async fn spawn_app_auf(db_url: &str) -> TestApp {
-    spawn_app_im(TempDir::new(), db_url, free_port(), |_| {}).await
+/// the cluster's fault tests seed a running cluster through the steps this way), and over
+/// `blobs` (default: a folder of its own).
+pub async fn spawn_app_auf(db_url: &str, blobs: Option<BlobStore>) -> TestApp {
+    spawn_app_im(TempDir::new(), db_url, blobs, free_port(), |_| {}).await
 }
 
 async fn spawn_app_im(
     dir: TempDir,
     db_url: &str,
+    blobs: Option<BlobStore>,
     port: u16,
     adjust: impl FnOnce(&mut ApiConfig),
 ) -> TestApp {
     let db = Db::connect(db_url).await.expect("connect test database");
     db.migrate().await.expect("migrate");
-    let blobs = BlobStore::from_url(&format!(
-        "file://{}",
-        dir.path().join("dokumente").display()
-    ))
-    .expect("blob store");
+    let blobs = blobs.unwrap_or_else(|| {
+        BlobStore::from_url(&format!(
+            "file://{}",
+            dir.path().join("dokumente").display()
+        ))
+        .expect("blob store")
+    });
     let url = format!("http://127.0.0.1:{port}");
     let mut config = ApiConfig::for_url(&url, repo_root().join("web"));
     adjust(&mut config);

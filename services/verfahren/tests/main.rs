@@ -4,6 +4,7 @@
 mod anfragen;
 mod bearbeitung;
 mod bescheid;
+mod bescheid_fall;
 mod beteiligung;
 mod beteiligung_welt;
 mod fachstelle;
