@@ -339,33 +339,28 @@ pub async fn eingang(faelle: u64, datenbank: &str, laeufe: usize) -> Result<()> 
     entfernt
 }
 
-async fn eingang_messen(
+/// What [`befuellen`] seeded.
+pub(crate) struct Befuellt {
+    /// The two Bauaufsichten (`bauaufsicht-a` with 60 % of the cases, `bauaufsicht-b`).
+    pub behoerden: Vec<i64>,
+    faelle: Vec<Fall>,
+    gemeinden: Vec<(&'static str, &'static str)>,
+    /// Seconds to generate and to insert the cases.
+    pub erzeugen: f64,
+    pub einfuegen: f64,
+}
+
+/// `n` cases of two Bauaufsichten (`bauaufsicht-a`, `bauaufsicht-b`) and ten applicants who
+/// cannot log in, inserted through the store (`Db::saee_vorgaenge`) into a migrated
+/// database. Deterministic: every run seeds the same cases.
+pub(crate) async fn befuellen(
     db: &plankammer_storage::Db,
     n: usize,
-    url: &str,
-    laeufe: usize,
-) -> Result<()> {
-    use plankammer_storage::antrag::EingangsFilter;
-    use plankammer_storage::testing::messung::{NeuerMessvorgang, ZEILEN_JE_INSERT};
-    use plankammer_storage::{Backend, Db, now_millis};
-
-    let jetzt = now_millis();
-    let heute = plankammer_storage::heute_berlin();
-    let t = Instant::now();
-    db.migrate().await.context("Messdatenbank migrieren")?;
-    let migration = t.elapsed().as_secs_f64();
-    let v = db.datenbankversion().await?;
-    let version: String = match db.backend() {
-        Backend::Sqlite => format!("SQLite {v} (temporäre Datei, WAL)"),
-        Backend::Postgres => {
-            format!(
-                "PostgreSQL {v} (frische Datenbank {}, danach gelöscht)",
-                plankammer_storage::redact(url)
-            )
-        }
-    };
-    println!("Eingang der Bauaufsicht: {n} Fälle, {version}");
-
+    jetzt: i64,
+    heute: chrono::NaiveDate,
+) -> Result<Befuellt> {
+    use plankammer_storage::Db;
+    use plankammer_storage::testing::messung::NeuerMessvorgang;
     // Two Bauaufsichten, ten applicants.
     let mut behoerden = Vec::new();
     for (slug, name) in [
@@ -436,6 +431,49 @@ async fn eingang_messen(
     for (f, id) in faelle.iter_mut().zip(ids) {
         f.id = id;
     }
+    Ok(Befuellt {
+        behoerden,
+        faelle,
+        gemeinden,
+        erzeugen,
+        einfuegen,
+    })
+}
+
+async fn eingang_messen(
+    db: &plankammer_storage::Db,
+    n: usize,
+    url: &str,
+    laeufe: usize,
+) -> Result<()> {
+    use plankammer_storage::antrag::EingangsFilter;
+    use plankammer_storage::testing::messung::ZEILEN_JE_INSERT;
+    use plankammer_storage::{Backend, now_millis};
+
+    let jetzt = now_millis();
+    let heute = plankammer_storage::heute_berlin();
+    let t = Instant::now();
+    db.migrate().await.context("Messdatenbank migrieren")?;
+    let migration = t.elapsed().as_secs_f64();
+    let v = db.datenbankversion().await?;
+    let version: String = match db.backend() {
+        Backend::Sqlite => format!("SQLite {v} (temporäre Datei, WAL)"),
+        Backend::Postgres => {
+            format!(
+                "PostgreSQL {v} (frische Datenbank {}, danach gelöscht)",
+                plankammer_storage::redact(url)
+            )
+        }
+    };
+    println!("Eingang der Bauaufsicht: {n} Fälle, {version}");
+
+    let Befuellt {
+        behoerden,
+        faelle,
+        gemeinden,
+        erzeugen,
+        einfuegen,
+    } = befuellen(db, n, jetzt, heute).await?;
     // PostgreSQL: statistics as autovacuum would gather them soon after such an insert.
     // SQLite: none, as in operation (Plankammer never runs ANALYZE there).
     let statistik = match db.backend() {

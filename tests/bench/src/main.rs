@@ -8,6 +8,7 @@
 //! the store (`plankammer_storage::testing`) and times the inbox's queries.
 
 mod eingang;
+mod last;
 mod messplatz;
 mod stufen;
 mod warteschlange;
@@ -88,6 +89,32 @@ enum BenchCommand {
         /// Timed runs per query.
         #[arg(long, default_value_t = 50)]
         laeufe: usize,
+    },
+    /// The scaled-out topology under load (scripts/cluster.sh, started and stopped here):
+    /// N cases seeded through the store; the inbox, the case page, the applicant's status
+    /// page and a download at fixed rates through the load balancer (oha), alone and while
+    /// plan uploads run all at once; p50/p95/p99, errors, upload throughput against cp and
+    /// the servers' memory. `scripts/last.sh` installs oha and builds what it needs.
+    Last {
+        #[arg(long, default_value_t = 100_000)]
+        faelle: u64,
+        /// Requests per second on the inbox (the case page and the status page get a
+        /// quarter of it each, the download a tenth).
+        #[arg(long, default_value_t = 200)]
+        rate: u32,
+        /// Seconds of each measurement.
+        #[arg(long, default_value_t = 30)]
+        dauer: u64,
+        /// Plan uploads at once during the second measurement (0: none).
+        #[arg(long, default_value_t = 50)]
+        uploads: usize,
+        #[arg(long, default_value_t = 20)]
+        upload_min_mb: u64,
+        #[arg(long, default_value_t = 200)]
+        upload_max_mb: u64,
+        /// The oha binary.
+        #[arg(long, env = "OHA", default_value = ".tools/oha/bin/oha")]
+        oha: PathBuf,
     },
     /// Job queue fairness: one tenant's flood of pipeline jobs against another tenant's
     /// jobs and the deadline sweeps; how long those waited (p50, p95, max).
@@ -173,6 +200,29 @@ async fn run(cli: Cli) -> Result<()> {
             arbeit_ms,
             datenbank,
         } => warteschlange::warteschlange(flut, arbeiter, arbeit_ms, &datenbank).await,
+        BenchCommand::Last {
+            faelle,
+            rate,
+            dauer,
+            uploads,
+            upload_min_mb,
+            upload_max_mb,
+            oha,
+        } => {
+            last::last(
+                plankammer(cli.plankammer)?,
+                last::Vorgaben {
+                    faelle,
+                    rate,
+                    dauer_s: dauer,
+                    uploads,
+                    min_mb: upload_min_mb,
+                    max_mb: upload_max_mb,
+                    oha,
+                },
+            )
+            .await
+        }
     }
 }
 

@@ -387,7 +387,7 @@ fn entchunken(mut daten: &[u8]) -> Option<Vec<u8>> {
 
 /// A valid one-page PDF of about `bytes` bytes: an uncompressed grey image of random
 /// pixels (incompressible), drawn over an A4 page. Written streaming, never held whole.
-fn schreibe_test_pdf(pfad: &Path, bytes: u64) -> Result<u64> {
+pub(crate) fn schreibe_test_pdf(pfad: &Path, bytes: u64) -> Result<u64> {
     let breite: u64 = 10_000;
     let hoehe = (bytes.saturating_sub(1_000) / breite).max(1);
     let pixel = breite * hoehe;
@@ -465,7 +465,7 @@ fn schreibe_test_pdf(pfad: &Path, bytes: u64) -> Result<u64> {
 }
 
 /// `VmRSS` and `VmHWM` of a process in bytes, if it still exists.
-fn speicher(pid: u32) -> Option<(u64, u64)> {
+pub(crate) fn speicher(pid: u32) -> Option<(u64, u64)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let feld = |name: &str| {
         status
@@ -530,12 +530,12 @@ fn sandbox_aufgabe(pid: u32) -> Option<String> {
 
 /// What the sampler saw.
 #[derive(Default)]
-struct Spitzen {
+pub(crate) struct Spitzen {
     /// Largest VmRSS sampled.
-    rss_max: u64,
+    pub(crate) rss_max: u64,
     /// VmHWM at the last sample.
     hwm: u64,
-    proben: u64,
+    pub(crate) proben: u64,
     /// Per sandbox child: task and its VmHWM at the last sample.
     kinder: std::collections::HashMap<u32, (String, u64)>,
     /// Largest sum of the VmRSS of sandbox children alive at one sample.
@@ -544,7 +544,7 @@ struct Spitzen {
 
 /// Samples the process `pid` (and, with `mit_kindern`, its sandbox children) every
 /// 10 ms until `stop` is set.
-fn beobachte(
+pub(crate) fn beobachte(
     pid: u32,
     mit_kindern: bool,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -582,7 +582,7 @@ fn beobachte(
     })
 }
 
-fn stoppe(
+pub(crate) fn stoppe(
     stop: &std::sync::Arc<std::sync::atomic::AtomicBool>,
     t: std::thread::JoinHandle<Spitzen>,
 ) -> Spitzen {
