@@ -459,7 +459,7 @@ pub async fn last(plankammer: PathBuf, v: Vorgaben) -> Result<()> {
         .as_i64()
         .context("Version")?;
 
-    let auftrag = vec![
+    let auftrag = [
         (
             "Eingang der Bauaufsicht /eingang",
             format!("{lb}/eingang"),
