@@ -31,6 +31,8 @@ pub struct Config {
     pub upload_max_file: u64,
     pub upload_max_case: u64,
     pub upload_max_files: usize,
+    /// Bytes all uploads of the process may hold in memory at once (UPLOAD_BUFFER_MB).
+    pub upload_buffer: u64,
     pub upload_idle_timeout: Duration,
     pub upload_file_timeout: Duration,
     pub sandbox_memory: u64,
@@ -245,6 +247,7 @@ impl Config {
             upload_max_file: 1_000_000 * parse_num("UPLOAD_MAX_FILE_MB", 250u64, 1, 100_000)?,
             upload_max_case: 1_000_000 * parse_num("UPLOAD_MAX_CASE_MB", 2_000u64, 1, 10_000_000)?,
             upload_max_files: parse_num("UPLOAD_MAX_FILES", 50usize, 1, 1000)?,
+            upload_buffer: (1 << 20) * parse_num("UPLOAD_BUFFER_MB", 64u64, 8, 65_536)?,
             upload_idle_timeout: Duration::from_secs(parse_num(
                 "UPLOAD_IDLE_TIMEOUT_SECS",
                 60u64,

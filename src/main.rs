@@ -1085,7 +1085,9 @@ async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Resul
         let mut registry = Registry::new();
         builtin::register(&mut registry);
         let pipeline = plankammer_workers::pipeline::Pipeline {
-            blobs: BlobStore::from_url(&config.object_store_url).context("OBJECT_STORE_URL")?,
+            blobs: BlobStore::from_url(&config.object_store_url)
+                .context("OBJECT_STORE_URL")?
+                .mit_puffer(config.upload_buffer),
             sandbox: sandbox_config(config)?,
             grenzen: plankammer_workers::pdf::Grenzen::default(),
             lese_grenzen: lese_grenzen(config),
@@ -1128,7 +1130,9 @@ async fn run_services(config: &Config, db: Db, serve: bool, work: bool) -> Resul
         ));
     }
     if serve {
-        let blobs = BlobStore::from_url(&config.object_store_url).context("OBJECT_STORE_URL")?;
+        let blobs = BlobStore::from_url(&config.object_store_url)
+            .context("OBJECT_STORE_URL")?
+            .mit_puffer(config.upload_buffer);
         let mut api = ApiConfig::for_url(&config.public_url, config.web_dir.clone());
         api.session_ttl = config.session_ttl;
         api.metrics_token = config.metrics_token.clone();
@@ -1285,7 +1289,9 @@ async fn stelle_command(config: &Config, command: StelleCommand) -> Result<()> {
 
 /// The procedure over the installation's store, for the operator's commands and the workers.
 pub(crate) fn verfahren(config: &Config, db: &Db) -> Result<Verfahren> {
-    let blobs = BlobStore::from_url(&config.object_store_url).context("OBJECT_STORE_URL")?;
+    let blobs = BlobStore::from_url(&config.object_store_url)
+        .context("OBJECT_STORE_URL")?
+        .mit_puffer(config.upload_buffer);
     let mut e = plankammer_verfahren::Einstellungen::fuer_url(&config.public_url);
     e.mail_domain = mail_domain(config);
     Ok(Verfahren::neu(db.clone(), blobs, e))

@@ -6,13 +6,15 @@
 //! ever held whole in memory, and an upload that passes its size limit is aborted and
 //! leaves nothing behind.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use futures::stream::FuturesUnordered;
 use futures::{Stream, StreamExt};
 use object_store::path::Path;
-use object_store::{ObjectStore, WriteMultipart};
+use object_store::{ObjectStore, PutPayload};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
@@ -36,6 +38,18 @@ impl BlobError {
     }
 }
 
+/// A part on its way to the store, in a task of its own (holding its share of the buffer).
+type Teil = tokio::task::JoinHandle<object_store::Result<()>>;
+
+fn teil_fertig(
+    r: Result<object_store::Result<()>, tokio::task::JoinError>,
+) -> Result<(), BlobError> {
+    match r {
+        Ok(r) => Ok(r?),
+        Err(e) => Err(BlobError::Source(format!("part upload task: {e}"))),
+    }
+}
+
 /// What was stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredBlob {
@@ -49,10 +63,17 @@ pub struct StoredBlob {
 pub struct BlobStore {
     store: Arc<dyn ObjectStore>,
     description: String,
+    /// The upload buffer of the process, in bytes: every part being filled or on its way
+    /// holds [`PART_SIZE`] of it (see [`BlobStore::mit_puffer`]).
+    puffer: Arc<Semaphore>,
 }
 
-/// Parts of 8 MiB, at most 2 in flight: an upload holds at most ~24 MiB of buffers.
+/// Parts of 8 MiB, at most 2 in flight: an upload holds at most ~24 MiB of buffers, and all
+/// uploads together no more than the store's buffer.
 const PART_SIZE: usize = 8 * 1024 * 1024;
+/// What all uploads through one store may hold in memory at once unless
+/// [`BlobStore::mit_puffer`] says otherwise: eight parts.
+pub const UPLOAD_PUFFER: u64 = 8 * PART_SIZE as u64;
 const PARTS_IN_FLIGHT: usize = 2;
 
 /// Retries of one S3 request that failed for a transient reason (connection refused, 5xx).
@@ -84,6 +105,7 @@ impl BlobStore {
             return Ok(BlobStore {
                 store: Arc::new(fs),
                 description: format!("local folder {path}"),
+                puffer: Arc::new(Semaphore::new(UPLOAD_PUFFER as usize)),
             });
         }
         if let Some(bucket) = url.strip_prefix("s3://") {
@@ -156,6 +178,7 @@ impl BlobStore {
         Ok(BlobStore {
             store: Arc::new(s3),
             description: format!("S3 bucket {bucket}"),
+            puffer: Arc::new(Semaphore::new(UPLOAD_PUFFER as usize)),
         })
     }
 
@@ -181,31 +204,72 @@ impl BlobStore {
         E: std::fmt::Display,
     {
         let tmp = Path::from(format!("tmp/{}", crate::random_token(16)));
-        let upload = self.store.put_multipart(&tmp).await?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
+        let mut upload = self.store.put_multipart(&tmp).await?;
         let mut hasher = Sha256::new();
         let mut size: u64 = 0;
+        // The part being filled, and the share of the process's buffer it holds; the parts
+        // on their way to the store, each holding its share until it is stored.
+        let mut teil = BytesMut::new();
+        let mut anteil: Option<OwnedSemaphorePermit> = None;
+        let mut unterwegs: FuturesUnordered<Teil> = FuturesUnordered::new();
+        let mut teile = 0usize;
         let result: Result<(), BlobError> = async {
-            while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(|e| BlobError::Source(e.to_string()))?;
-                size += chunk.len() as u64;
-                if size > limit {
-                    return Err(BlobError::TooLarge { limit });
+            loop {
+                let chunk = body.next().await;
+                let ende = chunk.is_none();
+                if let Some(chunk) = chunk {
+                    let chunk = chunk.map_err(|e| BlobError::Source(e.to_string()))?;
+                    size += chunk.len() as u64;
+                    if size > limit {
+                        return Err(BlobError::TooLarge { limit });
+                    }
+                    hasher.update(&chunk);
+                    if anteil.is_none() {
+                        anteil = Some(self.anteil(&mut unterwegs).await?);
+                    }
+                    teil.extend_from_slice(&chunk);
                 }
-                hasher.update(&chunk);
-                writer.wait_for_capacity(PARTS_IN_FLIGHT).await?;
-                writer.put(chunk);
+                // A full part goes (the last one whatever its size; an empty upload is one
+                // empty part): it takes its share of the buffer along.
+                while teil.len() >= PART_SIZE || (ende && (!teil.is_empty() || teile == 0)) {
+                    let n = teil.len().min(PART_SIZE);
+                    let daten = teil.split_to(n).freeze();
+                    let gehalten = match anteil.take() {
+                        Some(a) => a,
+                        None => self.anteil(&mut unterwegs).await?,
+                    };
+                    // Its own task: it goes on while this upload reads on or waits.
+                    let fertig = upload.put_part(PutPayload::from(daten));
+                    teile += 1;
+                    unterwegs.push(tokio::spawn(async move {
+                        let r = fertig.await;
+                        drop(gehalten);
+                        r
+                    }));
+                    if !teil.is_empty() && !ende {
+                        anteil = Some(self.anteil(&mut unterwegs).await?);
+                    }
+                }
+                if ende {
+                    break;
+                }
+            }
+            while let Some(r) = unterwegs.next().await {
+                teil_fertig(r)?;
             }
             Ok(())
         }
         .await;
         if let Err(e) = result {
             // Leave nothing behind: abort the multipart upload (and its parts).
-            let _ = writer.abort().await;
+            for t in unterwegs.iter() {
+                t.abort();
+            }
+            let _ = upload.abort().await;
             let _ = self.store.delete(&tmp).await;
             return Err(e);
         }
-        writer.finish().await?;
+        upload.complete().await?;
         let sha256 = hex::encode(hasher.finalize());
         let dest = Self::content_path(&sha256)?;
         let new = match self.store.head(&dest).await {
@@ -223,6 +287,39 @@ impl BlobStore {
             }
         };
         Ok(StoredBlob { sha256, size, new })
+    }
+
+    /// The share of the process's upload buffer for one part ([`PART_SIZE`]): waits while
+    /// this upload has [`PARTS_IN_FLIGHT`] parts on their way (finishing one of them), then
+    /// while other uploads hold the whole buffer. So many uploads at once take no more
+    /// memory than the buffer, and each of them slows down (TCP holds its client back)
+    /// rather than the server growing.
+    async fn anteil(
+        &self,
+        unterwegs: &mut FuturesUnordered<Teil>,
+    ) -> Result<OwnedSemaphorePermit, BlobError> {
+        while unterwegs.len() >= PARTS_IN_FLIGHT {
+            if let Some(r) = unterwegs.next().await {
+                teil_fertig(r)?;
+            }
+        }
+        Ok(self
+            .puffer
+            .clone()
+            .acquire_many_owned(PART_SIZE as u32)
+            .await
+            .expect("the buffer's semaphore is never closed"))
+    }
+
+    /// Bytes all uploads through this store may hold in memory at once (default
+    /// [`UPLOAD_PUFFER`]; at least one part).
+    pub fn mit_puffer(mut self, bytes: u64) -> BlobStore {
+        let bytes = usize::try_from(bytes)
+            .unwrap_or(usize::MAX)
+            .max(PART_SIZE)
+            .min(u32::MAX as usize);
+        self.puffer = Arc::new(Semaphore::new(bytes));
+        self
     }
 
     /// Stores bytes already in memory (small things: rendered previews, generated PDFs).

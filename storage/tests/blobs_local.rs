@@ -115,3 +115,68 @@ fn walk(p: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// The store's upload buffer bounds what all uploads hold at once: with room for one part,
+/// a second upload waits while the first holds it (its client slow), then both finish with
+/// their bytes intact. Uploads larger than the buffer go through it part by part.
+#[tokio::test]
+async fn uploads_at_once_share_the_buffer_and_wait_for_it() {
+    use futures::StreamExt;
+    use sha2::Digest;
+    let dir = TempDir::new();
+    let store = BlobStore::from_url(&format!("file://{}", dir.path().display()))
+        .unwrap()
+        .mit_puffer(1);
+    // A: one MB, then its client stalls.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let a_daten: Vec<u8> = (0..2_000_000u32).map(|i| (i % 241) as u8).collect();
+    tx.send(Ok(Bytes::copy_from_slice(&a_daten[..1_000_000])))
+        .await
+        .unwrap();
+    let a = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .put_stream(tokio_stream_aus(rx), 10_000_000)
+                .await
+                .unwrap()
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // B: 20 MB at once, more than the whole buffer.
+    let b_daten: Vec<u8> = (0..20_000_000u32).map(|i| (i % 239) as u8).collect();
+    let b = {
+        let (store, daten) = (store.clone(), b_daten.clone());
+        tokio::spawn(async move {
+            store
+                .put_stream(chunks(&daten, 65536), 30_000_000)
+                .await
+                .unwrap()
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!b.is_finished(), "B waits while A holds the buffer");
+    tx.send(Ok(Bytes::copy_from_slice(&a_daten[1_000_000..])))
+        .await
+        .unwrap();
+    drop(tx);
+    let (a, b) = (a.await.unwrap(), b.await.unwrap());
+    assert_eq!(a.sha256, hex::encode(sha2::Sha256::digest(&a_daten)));
+    assert_eq!(b.sha256, hex::encode(sha2::Sha256::digest(&b_daten)));
+    assert_eq!((a.size, b.size), (2_000_000, 20_000_000));
+    let (_, mut gelesen) = store.get_stream(&b.sha256).await.unwrap();
+    let mut n = 0;
+    while let Some(t) = gelesen.next().await {
+        n += t.unwrap().len();
+    }
+    assert_eq!(n, 20_000_000);
+    // An empty upload is one empty part.
+    let leer = store.put_stream(chunks(&[], 1), 10).await.unwrap();
+    assert_eq!(leer.size, 0);
+}
+
+fn tokio_stream_aus(
+    mut rx: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Unpin {
+    Box::pin(futures::stream::poll_fn(move |cx| rx.poll_recv(cx)))
+}

@@ -21,7 +21,7 @@ struct Messplatz {
 }
 
 /// Every variable of the configuration that would point a child elsewhere.
-const FREMDE_VARIABLEN: [&str; 16] = [
+const FREMDE_VARIABLEN: [&str; 17] = [
     "DATA_DIR",
     "DATABASE_URL",
     "OBJECT_STORE_URL",
@@ -36,6 +36,7 @@ const FREMDE_VARIABLEN: [&str; 16] = [
     "UPLOAD_MAX_FILE_MB",
     "UPLOAD_MAX_CASE_MB",
     "UPLOAD_MAX_FILES",
+    "UPLOAD_BUFFER_MB",
     "JOB_POLL_MS",
     "SHUTDOWN_GRACE_SECS",
 ];
