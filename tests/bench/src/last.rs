@@ -348,6 +348,32 @@ fn tabelle(titel: &str, zeilen: &[Zeile]) {
     }
 }
 
+/// CPU seconds (user + system) a process and its children that ended used so far.
+fn cpu_sekunden(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name in parentheses; utime is the 14th field overall.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = [11, 12, 13, 14]
+        .iter()
+        .filter_map(|i| f.get(*i)?.parse::<f64>().ok())
+        .sum();
+    Some(ticks / 100.0)
+}
+
+/// The processes of the cluster by name, for the CPU table.
+fn dienste(c: &Cluster) -> Vec<(&'static str, u32)> {
+    [
+        ("Caddy", "loadbalancer"),
+        ("serve-1", "serve-1"),
+        ("serve-2", "serve-2"),
+        ("S3 (moto)", "s3"),
+    ]
+    .into_iter()
+    .filter_map(|(n, d)| Some((n, c.pid(d).ok()?)))
+    .collect()
+}
+
 fn last_des_rechners() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|t| t.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -550,6 +576,12 @@ pub async fn last(plankammer: PathBuf, v: Vorgaben) -> Result<()> {
             .map(|p| beobachte(*p, false, stop.clone()))
             .collect();
         let dauer_lesen = v.dauer_s.max(10);
+        let prozesse = dienste(&cluster);
+        let cpu_vorher: Vec<f64> = prozesse
+            .iter()
+            .map(|(_, p)| cpu_sekunden(*p).unwrap_or(0.0))
+            .collect();
+        let cpu_start = Instant::now();
         let messungen: Vec<Messung> = auftrag
             .iter()
             .map(|(n, url, k, rate)| oha(&v.oha, n, url, &kopf_von(k), *rate, dauer_lesen))
@@ -580,6 +612,12 @@ pub async fn last(plankammer: PathBuf, v: Vorgaben) -> Result<()> {
             .map(auswerten)
             .collect::<Result<_>>()?;
         let spitzen: Vec<Spitzen> = beobachter.into_iter().map(|b| stoppe(&stop, b)).collect();
+        let wand = cpu_start.elapsed().as_secs_f64();
+        let cpu: Vec<String> = prozesse
+            .iter()
+            .zip(&cpu_vorher)
+            .map(|((n, p), v)| format!("{n} {:.0} s", cpu_sekunden(*p).unwrap_or(0.0) - v))
+            .collect();
         tabelle(
             &format!(
                 "Lesen, während {} Pläne ({}–{} MB, zusammen {:.0} MB) gleichzeitig hochgeladen werden, Last danach {}",
@@ -601,6 +639,11 @@ pub async fn last(plankammer: PathBuf, v: Vorgaben) -> Result<()> {
             } else {
                 format!("; Fehler: {}", fehler.join("; "))
             }
+        );
+        println!(
+            "CPU-Zeit in diesen {wand:.0} s ({kerne} Kerne = {:.0} s): {}",
+            kerne as f64 * wand,
+            cpu.join(", ")
         );
         for (i, (s, vorher)) in spitzen.iter().zip(&rss_vorher).enumerate() {
             println!(
