@@ -41,6 +41,21 @@ impl BlobError {
 /// A part on its way to the store, in a task of its own (holding its share of the buffer).
 type Teil = tokio::task::JoinHandle<object_store::Result<()>>;
 
+/// Sends a part in a task of its own: it goes on while its upload reads on or waits, and
+/// frees its share of the buffer when it is stored.
+fn teil_senden(
+    upload: &mut dyn object_store::MultipartUpload,
+    daten: BytesMut,
+    gehalten: OwnedSemaphorePermit,
+) -> Teil {
+    let fertig = upload.put_part(PutPayload::from(daten.freeze()));
+    tokio::spawn(async move {
+        let r = fertig.await;
+        drop(gehalten);
+        r
+    })
+}
+
 fn teil_fertig(
     r: Result<object_store::Result<()>, tokio::task::JoinError>,
 ) -> Result<(), BlobError> {
@@ -215,43 +230,39 @@ impl BlobStore {
         let mut teile = 0usize;
         let result: Result<(), BlobError> = async {
             loop {
-                let chunk = body.next().await;
-                let ende = chunk.is_none();
-                if let Some(chunk) = chunk {
-                    let chunk = chunk.map_err(|e| BlobError::Source(e.to_string()))?;
-                    size += chunk.len() as u64;
-                    if size > limit {
-                        return Err(BlobError::TooLarge { limit });
+                let Some(chunk) = body.next().await else {
+                    // The last part whatever its size; an empty upload is one empty part.
+                    if !teil.is_empty() || teile == 0 {
+                        let gehalten = match anteil.take() {
+                            Some(a) => a,
+                            None => self.anteil(&mut unterwegs).await?,
+                        };
+                        unterwegs.push(teil_senden(&mut *upload, teil.split(), gehalten));
+                        teile += 1;
                     }
-                    hasher.update(&chunk);
+                    break;
+                };
+                let mut chunk = chunk.map_err(|e| BlobError::Source(e.to_string()))?;
+                size += chunk.len() as u64;
+                if size > limit {
+                    return Err(BlobError::TooLarge { limit });
+                }
+                hasher.update(&chunk);
+                // Into parts of exactly PART_SIZE, each its own allocation: a part shares
+                // no memory with the next, so a stored part frees all of its bytes even
+                // while its upload waits for the next share.
+                while !chunk.is_empty() {
                     if anteil.is_none() {
                         anteil = Some(self.anteil(&mut unterwegs).await?);
+                        teil = BytesMut::with_capacity(PART_SIZE);
                     }
-                    teil.extend_from_slice(&chunk);
-                }
-                // A full part goes (the last one whatever its size; an empty upload is one
-                // empty part): it takes its share of the buffer along.
-                while teil.len() >= PART_SIZE || (ende && (!teil.is_empty() || teile == 0)) {
-                    let n = teil.len().min(PART_SIZE);
-                    let daten = teil.split_to(n).freeze();
-                    let gehalten = match anteil.take() {
-                        Some(a) => a,
-                        None => self.anteil(&mut unterwegs).await?,
-                    };
-                    // Its own task: it goes on while this upload reads on or waits.
-                    let fertig = upload.put_part(PutPayload::from(daten));
-                    teile += 1;
-                    unterwegs.push(tokio::spawn(async move {
-                        let r = fertig.await;
-                        drop(gehalten);
-                        r
-                    }));
-                    if !teil.is_empty() && !ende {
-                        anteil = Some(self.anteil(&mut unterwegs).await?);
+                    let n = (PART_SIZE - teil.len()).min(chunk.len());
+                    teil.extend_from_slice(&chunk.split_to(n));
+                    if teil.len() == PART_SIZE {
+                        let gehalten = anteil.take().expect("a share is held while filling");
+                        unterwegs.push(teil_senden(&mut *upload, teil.split(), gehalten));
+                        teile += 1;
                     }
-                }
-                if ende {
-                    break;
                 }
             }
             while let Some(r) = unterwegs.next().await {
