@@ -301,32 +301,9 @@ impl Cluster {
         out
     }
 
-    /// The architect's API token (made once with a session, as `api_journey` does) and a
-    /// draft case, both through the load balancer.
+    /// The architect's API token and a draft case, through the load balancer.
     async fn token_und_fall(&self) -> (String, i64) {
-        let (c, r) = plankammer_tests::login_at(&self.url, ARCHITEKTIN, PASSWORT).await;
-        assert_eq!(r.status(), 303, "login");
-        let csrf = plankammer_tests::session_csrf(&c, &self.url).await;
-        let r = c
-            .post(format!("{}/api/v1/tokens", self.url))
-            .header("x-csrf-token", csrf)
-            .json(&serde_json::json!({ "name": "CAD-Export" }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201, "token");
-        let v: serde_json::Value = r.json().await.unwrap();
-        let token = v["schluessel"].as_str().unwrap().to_string();
-        let r = reqwest::Client::new()
-            .post(format!("{}/api/v1/cases", self.url))
-            .bearer_auth(&token)
-            .json(&serde_json::json!({ "bezeichnung": "Neubau Lagerhalle" }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201, "draft");
-        let v: serde_json::Value = r.json().await.unwrap();
-        (token, v["id"].as_i64().unwrap())
+        common::token_und_entwurf(&self.url, ARCHITEKTIN, PASSWORT).await
     }
 
     /// The content objects in the bucket (`sha256/…`), asked of moto directly.
@@ -502,7 +479,7 @@ async fn hochladen(
         ))
         .bearer_auth(token)
         .header("content-type", "application/pdf")
-        .header("content-length", bytes_len(&bytes))
+        .header("content-length", bytes.len())
         .body(reqwest::Body::wrap_stream(body))
         .timeout(Duration::from_secs(120))
         .send()
@@ -510,10 +487,6 @@ async fn hochladen(
         .map_err(|e| e.to_string())?;
     let status = r.status().as_u16();
     Ok((status, r.text().await.unwrap_or_default()))
-}
-
-fn bytes_len(b: &[u8]) -> String {
-    b.len().to_string()
 }
 
 enum Anmeldung {
@@ -529,6 +502,26 @@ struct Antwort {
     status: Result<u16, String>,
     dauer: Duration,
     retry_after: Option<String>,
+}
+
+/// The architect's case and its documents read through the API, every `takt`.
+fn api_last(
+    c: &Cluster,
+    token: &str,
+    fall: i64,
+    takt: Duration,
+    stop: &Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<(Instant, Vec<Antwort>)> {
+    leselast(
+        c.url.clone(),
+        Anmeldung::Token(token.to_string()),
+        vec![
+            format!("/api/v1/cases/{fall}"),
+            format!("/api/v1/cases/{fall}/documents"),
+        ],
+        takt,
+        stop.clone(),
+    )
 }
 
 /// GETs `pfade` in turn through `url` until `stop`, every `takt`: with the token as a
@@ -592,16 +585,7 @@ async fn a_server_killed_mid_upload_loses_nothing_and_the_other_serves() {
     let (token, fall) = c.token_und_fall().await;
 
     let stop = Arc::new(AtomicBool::new(false));
-    let last = leselast(
-        c.url.clone(),
-        Anmeldung::Token(token.clone()),
-        vec![
-            format!("/api/v1/cases/{fall}"),
-            format!("/api/v1/cases/{fall}/documents"),
-        ],
-        Duration::from_millis(20),
-        stop.clone(),
-    );
+    let last = api_last(&c, &token, fall, Duration::from_millis(20), &stop);
 
     // Six uploads of 6 MB at about 3 MB/s: round robin puts about half on each server.
     let plaene: Vec<(String, Vec<u8>)> = (0..6)
@@ -1557,16 +1541,7 @@ async fn a_rolling_restart_under_load_drops_no_request() {
     let mut c = Cluster::start(&[("SHUTDOWN_GRACE_SECS", "30".to_string())]).await;
     let (token, fall) = c.token_und_fall().await;
     let stop = Arc::new(AtomicBool::new(false));
-    let last = leselast(
-        c.url.clone(),
-        Anmeldung::Token(token.clone()),
-        vec![
-            format!("/api/v1/cases/{fall}"),
-            format!("/api/v1/cases/{fall}/documents"),
-        ],
-        Duration::from_millis(10),
-        stop.clone(),
-    );
+    let last = api_last(&c, &token, fall, Duration::from_millis(10), &stop);
     // Uploads one after another (each 1 MB, sent over about a second) …
     let uploads = {
         let (url, token, stop) = (c.url.clone(), token.clone(), stop.clone());

@@ -119,3 +119,31 @@ pub async fn wait_ready(url: &str, proc: &Proc) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// An applicant's API token (made once with a session, as `api_journey` does) and a new
+/// draft case, both through `url`.
+pub async fn token_und_entwurf(url: &str, email: &str, passwort: &str) -> (String, i64) {
+    let (c, r) = plankammer_tests::login_at(url, email, passwort).await;
+    assert_eq!(r.status(), 303, "login");
+    let csrf = plankammer_tests::session_csrf(&c, url).await;
+    let r = c
+        .post(format!("{url}/api/v1/tokens"))
+        .header("x-csrf-token", csrf)
+        .json(&serde_json::json!({ "name": "CAD-Export" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "token");
+    let v: serde_json::Value = r.json().await.unwrap();
+    let token = v["schluessel"].as_str().unwrap().to_string();
+    let r = reqwest::Client::new()
+        .post(format!("{url}/api/v1/cases"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "bezeichnung": "Neubau Lagerhalle" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "draft");
+    let v: serde_json::Value = r.json().await.unwrap();
+    (token, v["id"].as_i64().unwrap())
+}

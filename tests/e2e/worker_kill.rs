@@ -162,30 +162,7 @@ impl Server {
         let proc = site.start(&["serve"], &env, "server");
         common::wait_ready(&url, &proc).await;
 
-        // A token, made once with the session (as `api_journey` does), and a draft.
-        let (c, r) = plankammer_tests::login_at(&url, ARCHITEKTIN, PASSWORT).await;
-        assert_eq!(r.status(), 303, "login");
-        let csrf = plankammer_tests::session_csrf(&c, &url).await;
-        let r = c
-            .post(format!("{url}/api/v1/tokens"))
-            .header("x-csrf-token", csrf)
-            .json(&serde_json::json!({ "name": "CAD-Export" }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201, "token");
-        let v: serde_json::Value = r.json().await.unwrap();
-        let token = v["schluessel"].as_str().unwrap().to_string();
-        let r = reqwest::Client::new()
-            .post(format!("{url}/api/v1/cases"))
-            .bearer_auth(&token)
-            .json(&serde_json::json!({ "bezeichnung": "Neubau Lagerhalle" }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201, "draft");
-        let v: serde_json::Value = r.json().await.unwrap();
-        let fall = v["id"].as_i64().unwrap();
+        let (token, fall) = common::token_und_entwurf(&url, ARCHITEKTIN, PASSWORT).await;
         Server {
             proc,
             site,

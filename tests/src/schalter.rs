@@ -45,9 +45,8 @@ impl Schalter {
                 .and_then(|()| socket.listen(1024))
             {
                 Ok(l) => break l,
-                Err(e) if versuche < 40 => {
+                Err(_) if versuche < 40 => {
                     versuche += 1;
-                    let _ = e;
                     std::thread::sleep(std::time::Duration::from_millis(50));
                 }
                 Err(e) => panic!("relay port {}: {e}", self.port),

@@ -70,13 +70,12 @@ impl Cluster {
             .stderr(log);
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let skript = cmd.spawn().context("scripts/cluster.sh")?;
-        let c = Cluster {
+        Ok(Cluster {
             skript,
             zustand,
             lb: "http://127.0.0.1:8280".into(),
             bin: bin.to_path_buf(),
-        };
-        Ok(c)
+        })
     }
 
     async fn bereit(&mut self) -> Result<()> {
@@ -402,7 +401,7 @@ pub async fn last(plankammer: PathBuf, v: Vorgaben) -> Result<()> {
     // N cases of two Bauaufsichten through the store, then the people who log in.
     let db = plankammer_storage::Db::connect(&cluster.variable("DATABASE_URL")?).await?;
     let t = Instant::now();
-    let b = crate::eingang::befuellen(
+    crate::eingang::befuellen(
         &db,
         v.faelle as usize,
         plankammer_storage::now_millis(),
@@ -415,7 +414,6 @@ pub async fn last(plankammer: PathBuf, v: Vorgaben) -> Result<()> {
         v.faelle,
         t.elapsed().as_secs_f64()
     );
-    let _ = b.behoerden;
     for (email, name, rolle) in [
         (SACHBEARBEITUNG, "Sachbearbeitung Last", "bauaufsicht"),
         (ARCHITEKTIN, "Architektin Last", "antragsteller"),
