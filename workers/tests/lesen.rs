@@ -222,3 +222,103 @@ fn title_blocks_beyond_one_childs_time_are_read_on_by_the_next_child() {
             .collect::<Vec<_>>()
     );
 }
+
+/// The scan `name` as if its sheet had been put on the scanner sideways: its image turned
+/// a quarter clockwise (`rechts`) or counter-clockwise, the page sized to it, no /Rotate.
+fn seitlich_gescannt(name: &str, rechts: bool) -> Vec<u8> {
+    use lopdf::{Document, Object, Stream, dictionary};
+    use plankammer_workers::pdf::bild;
+    let pdf = scan(name);
+    let doc = Document::load_mem(&pdf).unwrap();
+    let seite = *doc.get_pages().get(&1).unwrap();
+    let res = doc
+        .get_dictionary(seite)
+        .unwrap()
+        .get(b"Resources")
+        .and_then(|r| doc.dereference(r))
+        .map(|(_, o)| o.as_dict().unwrap().clone())
+        .unwrap();
+    let (stream, w, h) = bild::groesstes_bild(&doc, &res).unwrap();
+    let img = bild::dekodiere(stream, w, h, 80_000_000, 1 << 28).unwrap();
+    let img = if rechts {
+        image::imageops::rotate90(&img)
+    } else {
+        image::imageops::rotate270(&img)
+    };
+    let (iw, ih) = img.dimensions();
+    // 200 dpi, as the sample scan.
+    let (pw, ph) = (iw as f32 * 72.0 / 200.0, ih as f32 * 72.0 / 200.0);
+    let mut neu = Document::with_version("1.7");
+    let bild_id = neu.add_object(Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Image", "Width" => iw as i64,
+            "Height" => ih as i64, "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8,
+        },
+        img.into_raw(),
+    ));
+    let inhalt = neu.add_object(Stream::new(
+        dictionary! {},
+        format!("q {pw} 0 0 {ph} 0 0 cm /Im0 Do Q").into_bytes(),
+    ));
+    let seiten_id = neu.new_object_id();
+    let seite_id = neu.add_object(dictionary! {
+        "Type" => "Page", "Parent" => seiten_id,
+        "MediaBox" => vec![0.into(), 0.into(), pw.into(), ph.into()],
+        "Contents" => inhalt,
+        "Resources" => dictionary! { "XObject" => dictionary! { "Im0" => bild_id } },
+    });
+    neu.objects.insert(
+        seiten_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages", "Kids" => vec![seite_id.into()], "Count" => 1,
+        }),
+    );
+    let katalog = neu.add_object(dictionary! { "Type" => "Catalog", "Pages" => seiten_id });
+    neu.trailer.set("Root", katalog);
+    let mut out = Vec::new();
+    neu.save_to(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn a_sheet_scanned_sideways_is_turned_upright_and_read_like_the_upright_one() {
+    use plankammer_workers::pdf::lesen::Volltext;
+    let spaeter = LeseGrenzen {
+        volltext: Volltext::Spaeter,
+        ..LeseGrenzen::default()
+    };
+    let felder = |pdf: &[u8]| {
+        let mut f: Vec<(String, String)> = lese(pdf, &spaeter)
+            .felder()
+            .into_iter()
+            .filter(|f| f.konfidenz >= 0.6)
+            .map(|f| (f.feld, f.wert))
+            .collect();
+        f.sort();
+        f
+    };
+    let aufrecht = felder(&scan("13_Scan_Lageplan.pdf"));
+    assert!(
+        aufrecht
+            .iter()
+            .any(|(f, w)| f == "massstab" && w == "1:500"),
+        "{aufrecht:?}"
+    );
+    // Turned clockwise on the scanner, it is turned back by 270°, and the other way by 90°;
+    // the full text stage is told so.
+    for (rechts, zurueck) in [(true, 270u16), (false, 90)] {
+        let pdf = seitlich_gescannt("13_Scan_Lageplan.pdf", rechts);
+        let gelesen = lese(&pdf, &spaeter);
+        assert_eq!(gelesen.seiten[0].volltext_offen, Some(zurueck));
+        assert_eq!(
+            felder(&pdf),
+            aufrecht,
+            "turned {}",
+            if rechts {
+                "clockwise"
+            } else {
+                "counter-clockwise"
+            }
+        );
+    }
+}

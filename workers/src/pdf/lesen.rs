@@ -257,56 +257,274 @@ pub fn schriftfeld_finden(
     (x1 > x0 && y1 > y0).then(|| (x0, y0, x1 - x0, y1 - y0))
 }
 
-/// Where else the title block of a page image at `dpi` may be, best guess first: where
-/// the layout analysis (of a copy at [`ORTUNG_DPI`]) finds text lines crowding along an
-/// edge, then a strip along the right edge, a band along the bottom, the top right and the
-/// bottom left corner. Tried when the standard place (bottom right) gave too little.
+/// The layout of a page at low resolution: the text lines tesseract's layout analysis
+/// finds in a copy of the page made `k` times smaller ([`ORTUNG_DPI`] or a little more),
+/// in pixels of that copy. Found once per page, it tells which way up the sheet was
+/// scanned and where its title block may be, without reading a word.
+#[derive(Debug, Clone)]
+pub struct Lage {
+    /// Pixels of the page per pixel of the copy, each way.
+    k: u32,
+    /// The copy's size.
+    kw: u32,
+    kh: u32,
+    /// Its resolution.
+    dpi: u32,
+    zeilen: Vec<(i32, i32, i32, i32)>,
+}
+
+impl Lage {
+    /// The layout of `img` (scanned or rendered at `dpi`). `None` when tesseract finds none.
+    pub fn analysiere(engine: &Ocr, img: &image::GrayImage, dpi: u32) -> Option<Lage> {
+        // A whole number of pixels per pixel of the copy: a mean of k × k is exact and fast
+        // (a filtered resize of an A0 scan took longer than the layout analysis of its copy).
+        let k = (dpi / ORTUNG_DPI).max(1);
+        let klein;
+        let bild = if k > 1 {
+            klein = verkleinert(img, k);
+            &klein
+        } else {
+            img
+        };
+        let zeilen = engine.textzeilen(bild, dpi / k).ok()?;
+        Some(Lage {
+            k,
+            kw: bild.width(),
+            kh: bild.height(),
+            dpi: dpi / k,
+            zeilen,
+        })
+    }
+
+    /// Whether the sheet was scanned sideways: its text lines run from top to bottom, not
+    /// from left to right. Measured by the length of the lines that are clearly one or the
+    /// other: an upright plan has some vertical text too (dimensions along a vertical
+    /// axis), but far less than horizontal.
+    pub fn seitlich(&self) -> bool {
+        let (mut quer, mut hoch) = (0i64, 0i64);
+        for &(l, t, r, b) in &self.zeilen {
+            let (w, h) = (i64::from(r - l), i64::from(b - t));
+            if w > 2 * h {
+                quer += w;
+            } else if h > 2 * w {
+                hoch += h;
+            }
+        }
+        hoch > quer && hoch > 0
+    }
+
+    /// The longest vertical lines (at most `n`) in pixels of the page: the text to try
+    /// which way a sideways sheet reads.
+    fn hoechste_zeilen(&self, n: usize) -> Vec<(u32, u32, u32, u32)> {
+        let mm = |px: i32| f64::from(px) / f64::from(self.dpi) * 25.4;
+        // Lines of text, not a frame, a rule or a hatch: a line as thick as letters are
+        // high, a few words long.
+        let hoch: Vec<_> = self
+            .zeilen
+            .iter()
+            .filter(|(l, t, r, b)| {
+                let (dicke, laenge) = (mm(r - l), mm(b - t));
+                laenge > 2.0 * dicke
+                    && (1.5..=8.0).contains(&dicke)
+                    && (10.0..=150.0).contains(&laenge)
+            })
+            .copied()
+            .collect();
+        // Text crowds in the title block; a hatch or a lone dimension stands apart. The
+        // lines with most neighbours within 40 mm first, the longer of equals first.
+        let nah = (40.0 / 25.4 * f64::from(self.dpi)) as i32;
+        let mitte = |z: &(i32, i32, i32, i32)| ((z.0 + z.2) / 2, (z.1 + z.3) / 2);
+        let nachbarn: Vec<usize> = hoch
+            .iter()
+            .map(|z| {
+                let (x, y) = mitte(z);
+                hoch.iter()
+                    .filter(|o| {
+                        let (ox, oy) = mitte(o);
+                        (ox - x).abs() <= nah && (oy - y).abs() <= nah
+                    })
+                    .count()
+            })
+            .collect();
+        let mut hoch: Vec<_> = hoch.into_iter().zip(nachbarn).collect();
+        hoch.sort_by_key(|((_, t, _, b), n)| (std::cmp::Reverse(*n), std::cmp::Reverse(b - t)));
+        // The most crowded lines and the longest ones, in turn.
+        let mut laengste = hoch.clone();
+        laengste.sort_by_key(|((_, t, _, b), _)| std::cmp::Reverse(b - t));
+        let mut folge = Vec::new();
+        for (a, b) in hoch.into_iter().zip(laengste) {
+            for (z, _) in [a, b] {
+                if !folge.contains(&z) {
+                    folge.push(z);
+                }
+            }
+        }
+        let hoch = folge;
+        let k = self.k as i32;
+        hoch.into_iter()
+            .take(n)
+            .map(|(l, t, r, b)| {
+                // A margin of a pixel of the copy around the line.
+                let (l, t) = (((l - 1) * k).max(0), ((t - 1) * k).max(0));
+                let (r, b) = ((r + 1) * k, (b + 1) * k);
+                (l as u32, t as u32, (r - l) as u32, (b - t) as u32)
+            })
+            .collect()
+    }
+
+    /// The same layout with the page turned clockwise by 90 or 270 degrees, as
+    /// `image::imageops::rotate90` / `rotate270` turn it.
+    pub fn gedreht(&self, grad: u16) -> Lage {
+        let (w, h) = (self.kw as i32, self.kh as i32);
+        let zeilen = self
+            .zeilen
+            .iter()
+            .map(|&(l, t, r, b)| match grad {
+                90 => (h - b, l, h - t, r),
+                270 => (t, w - r, b, w - l),
+                _ => (l, t, r, b),
+            })
+            .collect();
+        let (kw, kh) = if grad == 90 || grad == 270 {
+            (self.kh, self.kw)
+        } else {
+            (self.kw, self.kh)
+        };
+        Lage {
+            zeilen,
+            kw,
+            kh,
+            ..*self
+        }
+    }
+
+    /// Where else the title block of the page (`w` × `h` pixels at `dpi`) may be, best
+    /// guess first: where the text lines crowd along an edge, then a strip along the right
+    /// edge, a band along the bottom, the top right and the bottom left corner. Tried when
+    /// the standard place (bottom right) gave too little.
+    pub fn orte(&self, w: u32, h: u32, dpi: u32) -> Vec<(u32, u32, u32, u32)> {
+        let k = self.k;
+        let gefunden =
+            schriftfeld_finden(&self.zeilen, self.kw, self.kh, self.dpi).map(|(x, y, rw, rh)| {
+                let (x, y) = ((x * k).min(w), (y * k).min(h));
+                (x, y, (rw * k).min(w - x), (rh * k).min(h - y))
+            });
+        let px = |mm: f64| ((mm / 25.4 * f64::from(dpi)).round() as u32).max(1);
+        let (sw, bh, kw, kh) = (
+            px(110.0).min(w),
+            px(80.0).min(h),
+            px(210.0).min(w),
+            px(160.0).min(h),
+        );
+        gefunden
+            .into_iter()
+            .chain([
+                (w - sw, 0, sw, h),
+                (0, h - bh, w, bh),
+                (w - kw, 0, kw, kh),
+                (0, h - kh, kw, kh),
+            ])
+            .filter(|r| r.2 > 0 && r.3 > 0)
+            .collect()
+    }
+}
+
+/// Which way a sheet scanned sideways reads: 90 (turn it clockwise) or 270 degrees. Its
+/// longest vertical lines are read turned either way; the way tesseract is surer of wins.
+/// `None` when neither reads as text.
+fn lesrichtung(engine: &Ocr, img: &image::GrayImage, dpi: u32, lage: &Lage) -> Option<u16> {
+    let (w, h) = img.dimensions();
+    let mut summe = [0f32; 2];
+    for (x, y, rw, rh) in lage.hoechste_zeilen(8) {
+        // Clear enough already.
+        if summe[0].max(summe[1]) >= 16.0 && summe[0].max(summe[1]) >= 3.0 * summe[0].min(summe[1])
+        {
+            break;
+        }
+        let (x, y) = (x.min(w), y.min(h));
+        let (rw, rh) = (rw.min(w - x), rh.min(h - y));
+        if rw < 4 || rh < 4 {
+            continue;
+        }
+        let zeile = image::imageops::crop_imm(img, x, y, rw, rh).to_image();
+        for (i, gedreht) in [
+            image::imageops::rotate90(&zeile),
+            image::imageops::rotate270(&zeile),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let (gw, gh) = gedreht.dimensions();
+            // Words of letters that tesseract is sure of count; a line read upside down
+            // gives specks and signs, or letters it is unsure of.
+            if let Ok((woerter, _, _)) = engine.woerter(gedreht, dpi, (0, 0, gw, gh), false) {
+                let punkte: f32 = woerter
+                    .iter()
+                    .filter(|w| w.konfidenz >= 80.0)
+                    .map(|w| w.text.chars().filter(|c| c.is_alphabetic()).count())
+                    .filter(|&n| n >= 3)
+                    .sum::<usize>() as f32;
+                summe[i] += punkte;
+            }
+        }
+    }
+    let [neunzig, zweisiebzig] = summe;
+    // Letters of words read surely: fewer than a long word, or not clearly more one way
+    // than the other, is no telling.
+    if neunzig.max(zweisiebzig) < 8.0 || neunzig.max(zweisiebzig) < 2.0 * neunzig.min(zweisiebzig) {
+        None
+    } else if neunzig > zweisiebzig {
+        Some(90)
+    } else {
+        Some(270)
+    }
+}
+
+/// Where else the title block of a page image at `dpi` may be (see [`Lage::orte`]), from a
+/// layout analysis of its own: for a page turned after its layout was analysed.
 fn andere_schriftfelder(
     engine: &Ocr,
     img: &image::GrayImage,
     dpi: u32,
 ) -> Vec<(u32, u32, u32, u32)> {
     let (w, h) = img.dimensions();
-    let faktor = f64::from(ORTUNG_DPI) / f64::from(dpi.max(1));
-    let gefunden = if faktor < 0.9 {
-        let klein = image::imageops::resize(
-            img,
-            ((f64::from(w) * faktor).round() as u32).max(1),
-            ((f64::from(h) * faktor).round() as u32).max(1),
-            image::imageops::FilterType::Triangle,
-        );
-        engine
-            .textzeilen(&klein, ORTUNG_DPI)
-            .ok()
-            .and_then(|z| schriftfeld_finden(&z, klein.width(), klein.height(), ORTUNG_DPI))
-            .map(|(x, y, rw, rh)| {
-                let g = |v: u32| (f64::from(v) / faktor).round() as u32;
-                let (x, y) = (g(x).min(w), g(y).min(h));
-                (x, y, g(rw).min(w - x), g(rh).min(h - y))
-            })
-    } else {
-        engine
-            .textzeilen(img, dpi)
-            .ok()
-            .and_then(|z| schriftfeld_finden(&z, w, h, dpi))
-    };
-    let px = |mm: f64| ((mm / 25.4 * f64::from(dpi)).round() as u32).max(1);
-    let (sw, bh, kw, kh) = (
-        px(110.0).min(w),
-        px(80.0).min(h),
-        px(210.0).min(w),
-        px(160.0).min(h),
-    );
-    gefunden
-        .into_iter()
-        .chain([
-            (w - sw, 0, sw, h),
-            (0, h - bh, w, bh),
-            (w - kw, 0, kw, kh),
-            (0, h - kh, kw, kh),
-        ])
-        .filter(|r| r.2 > 0 && r.3 > 0)
-        .collect()
+    match Lage::analysiere(engine, img, dpi) {
+        Some(lage) => lage.orte(w, h, dpi),
+        None => Lage {
+            k: 1,
+            kw: w,
+            kh: h,
+            dpi,
+            zeilen: vec![],
+        }
+        .orte(w, h, dpi),
+    }
+}
+
+/// `img` made `k` times smaller each way, each pixel the mean of a `k` × `k` square (the
+/// squares at the right and bottom edge that do not fit are dropped).
+pub fn verkleinert(img: &image::GrayImage, k: u32) -> image::GrayImage {
+    let k = k.max(1);
+    let (w, h) = img.dimensions();
+    let (kw, kh) = ((w / k).max(1).min(w), (h / k).max(1).min(h));
+    let (ku, wu) = (k as usize, w as usize);
+    let quelle = img.as_raw();
+    let mut summen = vec![0u32; kw as usize];
+    let mut raw = Vec::with_capacity(kw as usize * kh as usize);
+    for ky in 0..kh as usize {
+        summen.iter_mut().for_each(|s| *s = 0);
+        let mut zeilen = 0u32;
+        for y in ky * ku..((ky + 1) * ku).min(h as usize) {
+            let zeile = &quelle[y * wu..y * wu + wu];
+            for (s, stueck) in summen.iter_mut().zip(zeile.chunks(ku)) {
+                *s += stueck.iter().map(|&p| u32::from(p)).sum::<u32>();
+            }
+            zeilen += 1;
+        }
+        let n = (zeilen * k.min(w)).max(1);
+        raw.extend(summen.iter().map(|&s| (s / n) as u8));
+    }
+    image::GrayImage::from_raw(kw, kh, raw).expect("kw × kh bytes")
 }
 
 /// The text of OCR'd words, line by line as tesseract grouped them.
@@ -680,6 +898,27 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
         } else if let Some(rect) = rect {
             engine.setze_zeitlimit(budget);
             let t0 = Instant::now();
+            let mut rect = rect;
+            // The page's layout at low resolution, once: which way up it was scanned and
+            // where its title block may be. A page read whole (A4) needs neither.
+            let mut lage = if ganz {
+                None
+            } else {
+                Lage::analysiere(engine, &img, dpi)
+            };
+            // A sheet scanned sideways is turned upright before anything is read.
+            if let Some(l) = lage.as_ref().filter(|l| l.seitlich())
+                && let Some(grad) = lesrichtung(engine, &img, dpi, l)
+            {
+                img = if grad == 90 {
+                    image::imageops::rotate90(&img)
+                } else {
+                    image::imageops::rotate270(&img)
+                };
+                gedreht_um = grad;
+                lage = Some(l.gedreht(grad));
+                rect = schriftfeld_bereich(img.width(), img.height(), dpi);
+            }
             if let Ok((woerter, k, ende)) = engine.woerter(&img, dpi, rect, ganz) {
                 konfidenz = Some(k);
                 zeitlimit |= ende == Ende::Zeitlimit;
@@ -725,7 +964,11 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                         break;
                     }
                     if k == 1 && bestes < GENUG_FELDER {
-                        orte.extend(andere_schriftfelder(engine, &img, dpi));
+                        let (w, h) = img.dimensions();
+                        match &lage {
+                            Some(l) => orte.extend(l.orte(w, h, dpi)),
+                            None => orte.extend(andere_schriftfelder(engine, &img, dpi)),
+                        }
                     }
                 }
             }
@@ -733,10 +976,21 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
             // either way, its standard place and the place its layout suggests are tried;
             // the turn that gives most fields is the page from now on (its full text too).
             if bestes < GENUG_FELDER && !zeitlimit && !ganz {
-                for (grad, gedreht) in [
-                    (90u16, image::imageops::rotate90(&img)),
-                    (270, image::imageops::rotate270(&img)),
-                ] {
+                // The turns not tried yet, relative to the page as scanned: the other way
+                // first when the sheet was turned already (its reading direction was
+                // misjudged), else a quarter clockwise, then counter-clockwise.
+                let wendungen: &[u16] = match gedreht_um {
+                    90 => &[270, 0],
+                    270 => &[90, 0],
+                    _ => &[90, 270],
+                };
+                for &grad in wendungen {
+                    let gedreht = match (grad + 360 - gedreht_um) % 360 {
+                        90 => image::imageops::rotate90(&img),
+                        180 => image::imageops::rotate180(&img),
+                        270 => image::imageops::rotate270(&img),
+                        _ => img.clone(),
+                    };
                     let (gw, gh) = gedreht.dimensions();
                     let orte = std::iter::once(schriftfeld_bereich(gw, gh, dpi)).chain(
                         andere_schriftfelder(engine, &gedreht, dpi)
@@ -953,6 +1207,74 @@ mod tests {
         assert!(mm(y) > 540.0, "{}", mm(y));
         // No crowd anywhere: nothing found, the caller falls back to bottom right.
         assert_eq!(schriftfeld_finden(&blatt(&[]), w, h, 100), None);
+    }
+
+    #[test]
+    fn a_copy_k_times_smaller_is_the_mean_of_its_squares() {
+        // 5 × 3 pixels, k = 2: one row of two squares; the last column and row are dropped.
+        let img = image::GrayImage::from_raw(
+            5,
+            3,
+            vec![0, 100, 200, 200, 9, 100, 200, 40, 40, 9, 7, 7, 7, 7, 7],
+        )
+        .unwrap();
+        let klein = verkleinert(&img, 2);
+        assert_eq!(klein.dimensions(), (2, 1));
+        assert_eq!(klein.as_raw(), &vec![100, 120]);
+        // k = 1 is the image itself.
+        assert_eq!(verkleinert(&img, 1), img);
+    }
+
+    #[test]
+    fn sideways_text_is_told_from_upright_text_by_its_lines() {
+        let lage = |zeilen: Vec<(i32, i32, i32, i32)>| Lage {
+            k: 2,
+            kw: 400,
+            kh: 300,
+            dpi: 100,
+            zeilen,
+        };
+        // An upright sheet: long horizontal lines, and some vertical dimension text.
+        let aufrecht = lage(vec![
+            (10, 10, 200, 22),
+            (10, 40, 150, 52),
+            (300, 200, 390, 210),
+            (5, 100, 15, 160),
+        ]);
+        assert!(!aufrecht.seitlich());
+        // The same sheet turned a quarter: its lines run down the page.
+        let quer = aufrecht.gedreht(90);
+        assert_eq!((quer.kw, quer.kh), (300, 400));
+        assert!(quer.seitlich());
+        assert!(!lage(vec![]).seitlich());
+        // Boxes turn as image::imageops turns pixels: the pixel at the box's top left
+        // corner lands on the corner of the turned box.
+        let img = {
+            let mut i = image::GrayImage::new(400, 300);
+            i.put_pixel(10, 40, image::Luma([255]));
+            i.put_pixel(149, 51, image::Luma([255]));
+            i
+        };
+        for grad in [90u16, 270] {
+            let gedreht = if grad == 90 {
+                image::imageops::rotate90(&img)
+            } else {
+                image::imageops::rotate270(&img)
+            };
+            let (l, t, r, b) = aufrecht.gedreht(grad).zeilen[1];
+            let hell: Vec<(u32, u32)> = gedreht
+                .enumerate_pixels()
+                .filter(|p| p.2.0[0] == 255)
+                .map(|p| (p.0, p.1))
+                .collect();
+            for (x, y) in hell {
+                let (x, y) = (x as i32, y as i32);
+                assert!(
+                    x >= l - 1 && x <= r && y >= t - 1 && y <= b,
+                    "{grad}: {x},{y} in {l},{t},{r},{b}"
+                );
+            }
+        }
     }
 
     #[test]

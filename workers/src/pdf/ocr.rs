@@ -109,18 +109,8 @@ impl Ocr {
         dpi: u32,
         rect: Option<(u32, u32, u32, u32)>,
     ) -> Result<OcrText, String> {
-        let (w, h) = img.dimensions();
-        self.api
-            .set_image(img.as_raw(), w as i32, h as i32, 1, w as i32)
-            .map_err(|e| e.to_string())?;
-        self.api
-            .set_source_resolution(dpi.clamp(70, 1200) as i32)
-            .map_err(|e| e.to_string())?;
-        if let Some((x, y, rw, rh)) = rect {
-            self.api
-                .set_rectangle(x as i32, y as i32, rw as i32, rh as i32)
-                .map_err(|e| e.to_string())?;
-        }
+        let ausschnitt = rect.map(|r| ausschnitt(img, r));
+        self.setze_bild(ausschnitt.as_ref().map_or(img, |(a, _)| a), dpi)?;
         let ende = self.erkenne_bis_zur_frist()?;
         // After a recognition (finished or stopped) this returns its result, no second run.
         let text = self.api.get_utf8_text().map_err(|e| e.to_string())?;
@@ -142,16 +132,8 @@ impl Ocr {
         rect: (u32, u32, u32, u32),
         sparse: bool,
     ) -> Result<(Vec<Wort>, f32, Ende), String> {
-        let (w, h) = img.dimensions();
-        self.api
-            .set_image(img.as_raw(), w as i32, h as i32, 1, w as i32)
-            .map_err(|e| e.to_string())?;
-        self.api
-            .set_source_resolution(dpi.clamp(70, 1200) as i32)
-            .map_err(|e| e.to_string())?;
-        self.api
-            .set_rectangle(rect.0 as i32, rect.1 as i32, rect.2 as i32, rect.3 as i32)
-            .map_err(|e| e.to_string())?;
+        let (bild, (dx, dy)) = ausschnitt(img, rect);
+        self.setze_bild(&bild, dpi)?;
         if sparse {
             self.api
                 .set_page_seg_mode(tesseract_rs::TessPageSegMode::PSM_SPARSE_TEXT)
@@ -164,8 +146,59 @@ impl Ocr {
         let ende = ende?;
         let tsv = self.api.get_tsv_text(0).map_err(|e| e.to_string())?;
         let konfidenz = self.api.mean_text_conf().unwrap_or(0) as f32;
-        Ok((parse_tsv(&tsv), konfidenz, ende))
+        // Boxes in the pixels of the whole image, as the caller gave it.
+        let woerter = parse_tsv(&tsv)
+            .into_iter()
+            .map(|w| Wort {
+                links: w.links + dx,
+                oben: w.oben + dy,
+                ..w
+            })
+            .collect();
+        Ok((woerter, konfidenz, ende))
     }
+}
+
+impl Ocr {
+    /// Hands `img` to tesseract, which copies it whole: so callers pass only the part to
+    /// read (see [`ausschnitt`]), never a whole sheet for a title block.
+    fn setze_bild(&self, img: &GrayImage, dpi: u32) -> Result<(), String> {
+        let (w, h) = img.dimensions();
+        self.api
+            .set_image(img.as_raw(), w as i32, h as i32, 1, w as i32)
+            .map_err(|e| e.to_string())?;
+        self.api
+            .set_source_resolution(dpi.clamp(70, 1200) as i32)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The rectangle `x, y, w, h` of `img` (clipped to it) as an image of its own, and its
+/// offset. Tesseract copies and thresholds the whole image it is given, so a title block
+/// of an A0 scan handed over as the sheet plus a rectangle cost a copy of the sheet per
+/// reading; a copy of the rectangle costs only its own pixels.
+fn ausschnitt(
+    img: &GrayImage,
+    rect: (u32, u32, u32, u32),
+) -> (std::borrow::Cow<'_, GrayImage>, (i32, i32)) {
+    let (w, h) = img.dimensions();
+    let (x, y) = (rect.0.min(w), rect.1.min(h));
+    let (rw, rh) = (rect.2.min(w - x), rect.3.min(h - y));
+    if (rw, rh) == (w, h) {
+        return (std::borrow::Cow::Borrowed(img), (0, 0));
+    }
+    if rw == 0 || rh == 0 {
+        // Nothing to read: one white pixel.
+        let leer = GrayImage::from_pixel(1, 1, image::Luma([255]));
+        return (std::borrow::Cow::Owned(leer), (x as i32, y as i32));
+    }
+    let mut raw = Vec::with_capacity(rw as usize * rh as usize);
+    for zeile in y as usize..(y + rh) as usize {
+        let anfang = zeile * w as usize + x as usize;
+        raw.extend_from_slice(&img.as_raw()[anfang..anfang + rw as usize]);
+    }
+    let teil = GrayImage::from_raw(rw, rh, raw).expect("rw × rh bytes");
+    (std::borrow::Cow::Owned(teil), (x as i32, y as i32))
 }
 
 impl Ocr {
@@ -177,16 +210,7 @@ impl Ocr {
         dpi: u32,
         rect: (u32, u32, u32, u32),
     ) -> Result<(String, f32), String> {
-        let (w, h) = img.dimensions();
-        self.api
-            .set_image(img.as_raw(), w as i32, h as i32, 1, w as i32)
-            .map_err(|e| e.to_string())?;
-        self.api
-            .set_source_resolution(dpi.clamp(70, 1200) as i32)
-            .map_err(|e| e.to_string())?;
-        self.api
-            .set_rectangle(rect.0 as i32, rect.1 as i32, rect.2 as i32, rect.3 as i32)
-            .map_err(|e| e.to_string())?;
+        self.setze_bild(&ausschnitt(img, rect).0, dpi)?;
         self.api
             .set_page_seg_mode(tesseract_rs::TessPageSegMode::PSM_SINGLE_LINE)
             .map_err(|e| e.to_string())?;
@@ -213,13 +237,7 @@ impl Ocr {
         dpi: u32,
     ) -> Result<Vec<(i32, i32, i32, i32)>, String> {
         use tesseract_rs::TessPageIteratorLevel::RIL_TEXTLINE;
-        let (w, h) = img.dimensions();
-        self.api
-            .set_image(img.as_raw(), w as i32, h as i32, 1, w as i32)
-            .map_err(|e| e.to_string())?;
-        self.api
-            .set_source_resolution(dpi.clamp(70, 1200) as i32)
-            .map_err(|e| e.to_string())?;
+        self.setze_bild(img, dpi)?;
         // Layout analysis finds blocks only in an automatic segmentation mode.
         self.api
             .set_page_seg_mode(tesseract_rs::TessPageSegMode::PSM_AUTO)
@@ -266,4 +284,27 @@ pub fn parse_tsv(tsv: &str) -> Vec<Wort> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rectangle_is_copied_alone_and_clipped_to_the_image() {
+        let img = GrayImage::from_fn(6, 4, |x, y| image::Luma([(y * 10 + x) as u8]));
+        let (teil, versatz) = ausschnitt(&img, (2, 1, 3, 2));
+        assert_eq!(versatz, (2, 1));
+        assert_eq!(teil.as_raw(), &vec![12, 13, 14, 22, 23, 24]);
+        // Beyond the edge: what is inside.
+        let (teil, versatz) = ausschnitt(&img, (4, 3, 10, 10));
+        assert_eq!((versatz, teil.dimensions()), ((4, 3), (2, 1)));
+        // The whole image is not copied.
+        assert!(matches!(
+            ausschnitt(&img, (0, 0, 6, 4)).0,
+            std::borrow::Cow::Borrowed(_)
+        ));
+        // Nothing: one white pixel.
+        assert_eq!(ausschnitt(&img, (6, 0, 3, 3)).0.as_raw(), &vec![255]);
+    }
 }
