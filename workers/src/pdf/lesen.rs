@@ -296,6 +296,17 @@ impl Lage {
         })
     }
 
+    /// A page `w` × `h` at `dpi` whose layout is not known: its places are the fixed ones.
+    fn ohne_zeilen(w: u32, h: u32, dpi: u32) -> Lage {
+        Lage {
+            k: 1,
+            kw: w,
+            kh: h,
+            dpi,
+            zeilen: vec![],
+        }
+    }
+
     /// Whether the sheet was scanned sideways: its text lines run from top to bottom, not
     /// from left to right. Measured by the length of the lines that are clearly one or the
     /// other: an upright plan has some vertical text too (dimensions along a vertical
@@ -370,6 +381,21 @@ impl Lage {
                 (l as u32, t as u32, (r - l) as u32, (b - t) as u32)
             })
             .collect()
+    }
+
+    /// How many of the lines lie (by their centre) in the rectangle `x, y, w, h` in
+    /// pixels of the page.
+    pub fn zeilen_in(&self, (x, y, w, h): (u32, u32, u32, u32)) -> usize {
+        let k = self.k as i32;
+        let (x0, y0) = (x as i32 / k, y as i32 / k);
+        let (x1, y1) = ((x + w) as i32 / k, (y + h) as i32 / k);
+        self.zeilen
+            .iter()
+            .filter(|(l, t, r, b)| {
+                let (cx, cy) = ((l + r) / 2, (t + b) / 2);
+                cx >= x0 && cx <= x1 && cy >= y0 && cy <= y1
+            })
+            .count()
     }
 
     /// The same layout with the page turned clockwise by 90 or 270 degrees, as
@@ -447,13 +473,7 @@ fn lesrichtung(engine: &Ocr, img: &image::GrayImage, dpi: u32, lage: &Lage) -> O
             continue;
         }
         let zeile = image::imageops::crop_imm(img, x, y, rw, rh).to_image();
-        for (i, gedreht) in [
-            image::imageops::rotate90(&zeile),
-            image::imageops::rotate270(&zeile),
-        ]
-        .iter()
-        .enumerate()
-        {
+        for (i, gedreht) in [drehe(&zeile, 90), drehe(&zeile, 270)].iter().enumerate() {
             let (gw, gh) = gedreht.dimensions();
             // Words of letters that tesseract is sure of count; a line read upside down
             // gives specks and signs, or letters it is unsure of.
@@ -488,17 +508,9 @@ fn andere_schriftfelder(
     dpi: u32,
 ) -> Vec<(u32, u32, u32, u32)> {
     let (w, h) = img.dimensions();
-    match Lage::analysiere(engine, img, dpi) {
-        Some(lage) => lage.orte(w, h, dpi),
-        None => Lage {
-            k: 1,
-            kw: w,
-            kh: h,
-            dpi,
-            zeilen: vec![],
-        }
-        .orte(w, h, dpi),
-    }
+    Lage::analysiere(engine, img, dpi)
+        .unwrap_or_else(|| Lage::ohne_zeilen(w, h, dpi))
+        .orte(w, h, dpi)
 }
 
 /// `img` made `k` times smaller each way, each pixel the mean of a `k` × `k` square (the
@@ -525,6 +537,46 @@ pub fn verkleinert(img: &image::GrayImage, k: u32) -> image::GrayImage {
         raw.extend(summen.iter().map(|&s| (s / n) as u8));
     }
     image::GrayImage::from_raw(kw, kh, raw).expect("kw × kh bytes")
+}
+
+/// `img` turned clockwise by `grad` (90, 180 or 270; anything else leaves it as it is),
+/// pixel for pixel as `image::imageops::rotate90` / `rotate180` / `rotate270` turn it,
+/// but in tiles: those go pixel by pixel through bounds-checked accessors and took a
+/// quarter of a second for an A1 scan.
+pub fn drehe(img: &image::GrayImage, grad: u16) -> image::GrayImage {
+    const KACHEL: usize = 64;
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let quelle = img.as_raw();
+    match grad {
+        180 => {
+            let mut raw = quelle.clone();
+            raw.reverse();
+            image::GrayImage::from_raw(w as u32, h as u32, raw).expect("w × h bytes")
+        }
+        90 | 270 => {
+            // The turned image is h wide and w high.
+            let mut raw = vec![0u8; w * h];
+            for y0 in (0..h).step_by(KACHEL) {
+                for x0 in (0..w).step_by(KACHEL) {
+                    for y in y0..(y0 + KACHEL).min(h) {
+                        let zeile = &quelle[y * w..y * w + w];
+                        let x1 = (x0 + KACHEL).min(w);
+                        for (x, &p) in zeile[x0..x1].iter().enumerate().map(|(i, p)| (x0 + i, p)) {
+                            // Clockwise: (x, y) goes to (h - 1 - y, x); counter: (y, w - 1 - x).
+                            let ziel = if grad == 90 {
+                                x * h + (h - 1 - y)
+                            } else {
+                                (w - 1 - x) * h + y
+                            };
+                            raw[ziel] = p;
+                        }
+                    }
+                }
+            }
+            image::GrayImage::from_raw(h as u32, w as u32, raw).expect("h × w bytes")
+        }
+        _ => img.clone(),
+    }
 }
 
 /// The text of OCR'd words, line by line as tesseract grouped them.
@@ -849,9 +901,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                     .and_then(|o| o.as_i64().ok())
                     .map_or(0, |r| r.rem_euclid(360));
                 let img = match drehung {
-                    90 => image::imageops::rotate90(&img),
-                    180 => image::imageops::rotate180(&img),
-                    270 => image::imageops::rotate270(&img),
+                    90 | 180 | 270 => drehe(&img, drehung as u16),
                     _ => img,
                 };
                 let (iw, ih) = img.dimensions();
@@ -891,8 +941,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
         if nur.is_some() {
             // The full text only, of the page as the title block reading found it.
             img = match drehung_offen {
-                90 => image::imageops::rotate90(&img),
-                270 => image::imageops::rotate270(&img),
+                90 | 270 => drehe(&img, drehung_offen),
                 _ => img,
             };
         } else if let Some(rect) = rect {
@@ -910,16 +959,20 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
             if let Some(l) = lage.as_ref().filter(|l| l.seitlich())
                 && let Some(grad) = lesrichtung(engine, &img, dpi, l)
             {
-                img = if grad == 90 {
-                    image::imageops::rotate90(&img)
-                } else {
-                    image::imageops::rotate270(&img)
-                };
+                img = drehe(&img, grad);
                 gedreht_um = grad;
                 lage = Some(l.gedreht(grad));
                 rect = schriftfeld_bereich(img.width(), img.height(), dpi);
             }
-            if let Ok((woerter, k, ende)) = engine.woerter(&img, dpi, rect, ganz) {
+            // The layout saw no text at the standard place (fewer than two lines): the
+            // title block is elsewhere, and reading the standard place first would be
+            // wasted; it is tried last instead.
+            let standard_leer = lage.as_ref().is_some_and(|l| l.zeilen_in(rect) < 2);
+            // Sparse-text segmentation: it finds the cells of boxes, strips and bands, with
+            // labels above or left of their values, in any order (one block read fewer
+            // fields of the development split: 89.7 against 92.6 % with the rule below).
+            if standard_leer {
+            } else if let Ok((woerter, k, ende)) = engine.woerter(&img, dpi, rect, true) {
                 konfidenz = Some(k);
                 zeitlimit |= ende == Ende::Zeitlimit;
                 // Rebuilt cell by cell from the word boxes, in the text-layer layout.
@@ -930,19 +983,22 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                     text = text_aus_woertern(&woerter);
                 }
             }
-            // Too little at the standard place: the title block is elsewhere (a strip, a
-            // band, another corner). The place that gives the most fields wins.
+            // Fewer than a full title block's fields at the standard place: the title block
+            // is elsewhere (a strip, a band, another corner) or larger (a band reaches far
+            // beyond it). The other places are read in turn until one gives a full block;
+            // the place that gives the most fields wins. Stopping at the first place with
+            // some fields kept the part of a band the standard place cuts out.
             let mut bestes = schriftfeld.as_deref().map(ergiebig).unwrap_or(0);
             if bestes < VOLLE_FELDER && !zeitlimit && !ganz {
-                // The standard place again in sparse-text segmentation (it finds the cells
-                // of strips, bands and boxes with labels left of their values that one
-                // block misses), then, if still too little, the other places.
-                // The other places are looked for (a layout analysis) only when needed.
-                let mut orte = vec![rect];
-                let mut k = 0;
-                while k < orte.len() {
-                    let r = orte[k];
-                    k += 1;
+                let (w, h) = img.dimensions();
+                let mut orte = lage.as_ref().map_or_else(
+                    || Lage::ohne_zeilen(w, h, dpi).orte(w, h, dpi),
+                    |l| l.orte(w, h, dpi),
+                );
+                if standard_leer {
+                    orte.push(rect);
+                }
+                for r in orte {
                     let rest = budget.saturating_sub(t0.elapsed());
                     if rest.is_zero() {
                         zeitlimit = true;
@@ -960,15 +1016,8 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                             luecken = l;
                         }
                     }
-                    if bestes >= VOLLE_FELDER || (k > 1 && bestes >= GENUG_FELDER) {
+                    if bestes >= VOLLE_FELDER {
                         break;
-                    }
-                    if k == 1 && bestes < GENUG_FELDER {
-                        let (w, h) = img.dimensions();
-                        match &lage {
-                            Some(l) => orte.extend(l.orte(w, h, dpi)),
-                            None => orte.extend(andere_schriftfelder(engine, &img, dpi)),
-                        }
                     }
                 }
             }
@@ -985,12 +1034,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                     _ => &[90, 270],
                 };
                 for &grad in wendungen {
-                    let gedreht = match (grad + 360 - gedreht_um) % 360 {
-                        90 => image::imageops::rotate90(&img),
-                        180 => image::imageops::rotate180(&img),
-                        270 => image::imageops::rotate270(&img),
-                        _ => img.clone(),
-                    };
+                    let gedreht = drehe(&img, (grad + 360 - gedreht_um) % 360);
                     let (gw, gh) = gedreht.dimensions();
                     let orte = std::iter::once(schriftfeld_bereich(gw, gh, dpi)).chain(
                         andere_schriftfelder(engine, &gedreht, dpi)
@@ -1223,6 +1267,18 @@ mod tests {
         assert_eq!(klein.as_raw(), &vec![100, 120]);
         // k = 1 is the image itself.
         assert_eq!(verkleinert(&img, 1), img);
+    }
+
+    #[test]
+    fn turning_in_tiles_is_turning_pixel_by_pixel() {
+        // Not a multiple of the tile either way.
+        let img = image::GrayImage::from_fn(131, 70, |x, y| {
+            image::Luma([((x * 7 + y * 13) % 251) as u8])
+        });
+        assert_eq!(drehe(&img, 90), image::imageops::rotate90(&img));
+        assert_eq!(drehe(&img, 180), image::imageops::rotate180(&img));
+        assert_eq!(drehe(&img, 270), image::imageops::rotate270(&img));
+        assert_eq!(drehe(&img, 0), img);
     }
 
     #[test]
