@@ -226,6 +226,17 @@ fn title_blocks_beyond_one_childs_time_are_read_on_by_the_next_child() {
 /// The scan `name` as if its sheet had been put on the scanner sideways: its image turned
 /// a quarter clockwise (`rechts`) or counter-clockwise, the page sized to it, no /Rotate.
 fn seitlich_gescannt(name: &str, rechts: bool) -> Vec<u8> {
+    umgebaut(name, |img| {
+        if rechts {
+            image::imageops::rotate90(&img)
+        } else {
+            image::imageops::rotate270(&img)
+        }
+    })
+}
+
+/// The scan `name` (200 dpi) with its image changed by `aendern`, the page sized to it.
+fn umgebaut(name: &str, aendern: impl Fn(image::GrayImage) -> image::GrayImage) -> Vec<u8> {
     use lopdf::{Document, Object, Stream, dictionary};
     use plankammer_workers::pdf::bild;
     let pdf = scan(name);
@@ -239,12 +250,7 @@ fn seitlich_gescannt(name: &str, rechts: bool) -> Vec<u8> {
         .map(|(_, o)| o.as_dict().unwrap().clone())
         .unwrap();
     let (stream, w, h) = bild::groesstes_bild(&doc, &res).unwrap();
-    let img = bild::dekodiere(stream, w, h, 80_000_000, 1 << 28).unwrap();
-    let img = if rechts {
-        image::imageops::rotate90(&img)
-    } else {
-        image::imageops::rotate270(&img)
-    };
+    let img = aendern(bild::dekodiere(stream, w, h, 80_000_000, 1 << 28).unwrap());
     let (iw, ih) = img.dimensions();
     // 200 dpi, as the sample scan.
     let (pw, ph) = (iw as f32 * 72.0 / 200.0, ih as f32 * 72.0 / 200.0);

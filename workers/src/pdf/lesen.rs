@@ -1009,7 +1009,9 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                         zeitlimit |= ende == Ende::Zeitlimit;
                         let (text, l) = super::metadaten::ordne_schriftfeld_mit_luecken(&woerter);
                         let n = ergiebig(&text);
-                        if n > bestes {
+                        // The first reading is kept even without fields: its words are the
+                        // page's search text until the full text is read.
+                        if n > bestes || schriftfeld.is_none() {
                             bestes = n;
                             konfidenz = Some(k);
                             schriftfeld = Some(text);
