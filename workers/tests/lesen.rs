@@ -75,6 +75,28 @@ fn a_document_over_its_ocr_budget_leaves_later_pages_unread_and_says_so_once() {
 }
 
 #[test]
+fn a_document_over_its_wall_clock_time_stops_like_over_its_cpu_time_and_says_which() {
+    // CPU time to spare, but the wall-clock guard (below the sandbox's own limit) passed.
+    let grenzen = LeseGrenzen {
+        max_wand_ms: 0,
+        ..LeseGrenzen::default()
+    };
+    let r = lese(&scan("10_Scan_Grundriss_KG.pdf"), &grenzen);
+    assert!(r.seiten.iter().all(|s| s.quelle.is_none()));
+    let f: Vec<_> = r
+        .feststellungen
+        .iter()
+        .filter(|f| f.meldung.contains("Zeitlimit"))
+        .collect();
+    assert_eq!(f.len(), 1, "{:?}", r.feststellungen);
+    assert!(
+        f[0].meldung.contains("0 s je Dokument") && !f[0].meldung.contains("Rechenzeit"),
+        "{}",
+        f[0].meldung
+    );
+}
+
+#[test]
 fn blank_pages_are_not_rendered_or_read() {
     let pdf = plankammer_workers::pdf::muster::feindlich::viele_seiten(50);
     let r = lese(&pdf, &LeseGrenzen::default());

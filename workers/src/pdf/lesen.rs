@@ -3,7 +3,7 @@
 //! whole page only within a pixel budget. Runs in the sandbox.
 
 use super::bild::{self, BildFehler};
-use super::ocr::{Ende, Ocr};
+use super::ocr::{Ende, Ocr, Rechenuhr};
 use super::rendern;
 use lopdf::{Document, LoadOptions};
 use plankammer_domain::feststellung::{Feststellung, Schwere, katalog};
@@ -23,7 +23,9 @@ pub struct LeseGrenzen {
     pub min_textzeichen: usize,
     pub tessdata: String,
     pub sprache: String,
-    /// Time OCR may spend on one page (title block and whole page together).
+    /// CPU time OCR may spend on one page (title block and whole page together). All OCR
+    /// budgets count the reading thread's CPU time, not the wall clock: a loaded machine
+    /// reads the same fields, only later ([`super::ocr::rechenzeit`]).
     #[serde(default = "standard_ocr_ms_je_seite")]
     pub max_ocr_ms_je_seite: u64,
     /// Time OCR may spend on the full text of the whole document (for search). Title blocks
@@ -36,6 +38,12 @@ pub struct LeseGrenzen {
     /// than the stage killed with everything read so far.
     #[serde(default = "standard_ocr_ms_schriftfelder")]
     pub max_ocr_ms_schriftfelder: u64,
+    /// Wall-clock time the reading of the document may take, whatever its CPU time: below
+    /// the sandbox's wall-clock limit, which a machine busy with other work reaches before
+    /// the CPU budgets run out. Pages beyond it are read by the next child or left with a
+    /// finding, as beyond the CPU budget.
+    #[serde(default = "standard_wand_ms")]
+    pub max_wand_ms: u64,
     /// When the full text of scanned pages is read.
     #[serde(default)]
     pub volltext: Volltext,
@@ -74,6 +82,11 @@ fn standard_ocr_ms_schriftfelder() -> u64 {
     96_000
 }
 
+fn standard_wand_ms() -> u64 {
+    // 80 % of the default sandbox wall-clock limit (120 s).
+    96_000
+}
+
 fn standard_ocr_ms_je_seite() -> u64 {
     30_000
 }
@@ -95,6 +108,7 @@ impl Default for LeseGrenzen {
             max_ocr_ms_je_seite: standard_ocr_ms_je_seite(),
             max_ocr_ms_gesamt: standard_ocr_ms_gesamt(),
             max_ocr_ms_schriftfelder: standard_ocr_ms_schriftfelder(),
+            max_wand_ms: standard_wand_ms(),
             volltext: Volltext::Sofort,
             ab_seite: 0,
         }
@@ -118,6 +132,7 @@ impl LeseGrenzen {
             max_ocr_ms_je_seite: je_seite.as_millis() as u64,
             max_ocr_ms_gesamt: je_dokument.min(sandbox).as_millis() as u64,
             max_ocr_ms_schriftfelder: sandbox.as_millis() as u64,
+            max_wand_ms: sandbox_zeit.mul_f64(0.8).as_millis() as u64,
             ..Default::default()
         }
     }
@@ -741,7 +756,9 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
         .collect();
     let mut ocr: Option<Result<Ocr, String>> = None;
     let mut maler: Option<Result<rendern::Seitenmaler, String>> = None;
-    let ocr_start = Instant::now();
+    let ocr_start = Rechenuhr::start();
+    let wand_start = Instant::now();
+    let wandfrist = wand_start + Duration::from_millis(g.max_wand_ms);
     let mut budget_erschoepft = false;
     let mut volltext_ausgelassen = false;
     // Time spent on title blocks so far, and how many.
@@ -803,7 +820,8 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
             seiten.push(leer);
             continue;
         }
-        let ueber_zeit = ocr_start.elapsed().as_millis() as u64 >= g.max_ocr_ms_schriftfelder;
+        let ueber_zeit = ocr_start.elapsed().as_millis() as u64 >= g.max_ocr_ms_schriftfelder
+            || Instant::now() >= wandfrist;
         // The pipeline reads on in another child, unless this one has read nothing yet (then
         // this page still: every child gets further).
         if ueber_zeit && g.volltext == Volltext::Spaeter && schriftfeld_ms.1 > 0 {
@@ -813,10 +831,17 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
         if ueber_zeit && g.volltext != Volltext::Spaeter {
             if !budget_erschoepft {
                 budget_erschoepft = true;
+                let grenze = if Instant::now() >= wandfrist {
+                    format!("{} s je Dokument", g.max_wand_ms / 1000)
+                } else {
+                    format!(
+                        "{} s Rechenzeit je Dokument",
+                        g.max_ocr_ms_schriftfelder / 1000
+                    )
+                };
                 feststellungen.push(katalog::grenze_erreicht(
                     &format!(
-                        "Texterkennung ab Seite {nummer} nicht mehr ausgeführt (Zeitlimit {} s je Dokument)",
-                        g.max_ocr_ms_schriftfelder / 1000
+                        "Texterkennung ab Seite {nummer} nicht mehr ausgeführt (Zeitlimit {grenze})"
                     ),
                     Some(nummer),
                 ));
@@ -877,7 +902,10 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
         };
         let engine = ocr.get_or_insert_with(|| Ocr::neu(&g.tessdata, &g.sprache));
         let engine = match engine {
-            Ok(e) => e,
+            Ok(e) => {
+                e.setze_wandfrist(wandfrist);
+                e
+            }
             Err(why) => {
                 feststellungen.push(katalog::verarbeitung_abgebrochen(&format!(
                     "Texterkennung nicht verfügbar: {why}"
@@ -891,7 +919,9 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
         };
         // A4 pages (text documents) have no title block to read first.
         let nur_a4 = pw_mm.max(ph_mm) <= 300.0;
+        // Wall-clock time for the record, CPU time for the budget.
         let start = Instant::now();
+        let start_cpu = Rechenuhr::start();
         let auftrag = match scan {
             Some(img) => {
                 // The scan as a viewer shows it: a page turned by /Rotate is turned back
@@ -946,7 +976,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
             };
         } else if let Some(rect) = rect {
             engine.setze_zeitlimit(budget);
-            let t0 = Instant::now();
+            let t0 = Rechenuhr::start();
             let mut rect = rect;
             // The page's layout at low resolution, once: which way up it was scanned and
             // where its title block may be. A page read whole (A4) needs neither.
@@ -1132,7 +1162,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                 });
             }
         } else if volltext && !zeitlimit {
-            engine.setze_zeitlimit(budget.saturating_sub(start.elapsed()));
+            engine.setze_zeitlimit(budget.saturating_sub(start_cpu.elapsed()));
             if let Ok(t) = engine.erkenne(&img, dpi, None) {
                 konfidenz = Some(t.konfidenz);
                 zeitlimit |= t.ende == Ende::Zeitlimit;
@@ -1154,7 +1184,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                 code: "ocr.zeitlimit".into(),
                 schwere: Schwere::Hinweis,
                 meldung: format!(
-                    "Die Texterkennung der Seite {nummer} wurde nach {} s abgebrochen (Zeitlimit je Seite); ihr Text ist unvollständig.",
+                    "Die Texterkennung der Seite {nummer} wurde nach {} s Rechenzeit abgebrochen (Zeitlimit je Seite); ihr Text ist unvollständig.",
                     g.max_ocr_ms_je_seite.div_ceil(1000)
                 ),
                 seite: Some(nummer),

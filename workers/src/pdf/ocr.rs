@@ -12,13 +12,71 @@ unsafe extern "C" {
     fn TessMonitorCreate() -> *mut c_void;
     fn TessMonitorDelete(monitor: *mut c_void);
     fn TessMonitorSetDeadlineMSecs(monitor: *mut c_void, deadline: c_int);
+    fn TessMonitorSetCancelFunc(
+        monitor: *mut c_void,
+        cancel: Option<unsafe extern "C" fn(*mut c_void, c_int) -> bool>,
+    );
+    fn TessMonitorSetCancelThis(monitor: *mut c_void, cancel_this: *mut c_void);
     fn TessBaseAPIRecognize(handle: *mut c_void, monitor: *mut c_void) -> c_int;
 }
 
 pub struct Ocr {
     api: TesseractAPI,
-    /// Time allowed for one recognition (one page or one title block).
+    /// CPU time allowed for one recognition (one page or one title block).
     zeitlimit: Duration,
+    /// A wall-clock end no recognition runs past: the sandbox's own wall-clock limit,
+    /// which a loaded machine reaches before the CPU time runs out.
+    wandfrist: Option<Instant>,
+}
+
+/// CPU time used by this thread. OCR budgets count it, not the wall clock: a machine busy
+/// with other work reads the same fields of a page as an idle one, only later. (Tesseract
+/// runs in the calling thread: `OMP_THREAD_LIMIT=1` in the sandbox.)
+pub fn rechenzeit() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec it is given; CLOCK_THREAD_CPUTIME_ID is
+    // supported by Linux for the calling thread.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// A stopwatch of this thread's CPU time ([`rechenzeit`]), used like `Instant`.
+#[derive(Debug, Clone, Copy)]
+pub struct Rechenuhr(Duration);
+
+impl Rechenuhr {
+    pub fn start() -> Rechenuhr {
+        Rechenuhr(rechenzeit())
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        rechenzeit().saturating_sub(self.0)
+    }
+}
+
+/// What tesseract's cancel callback looks at: the CPU time at which to stop, and whether
+/// it stopped.
+struct Abbruch {
+    ende: Duration,
+    abgebrochen: bool,
+}
+
+/// Tesseract's cancel callback, called between words: true once the thread's CPU time
+/// passed the end.
+unsafe extern "C" fn abbrechen(abbruch: *mut c_void, _woerter: c_int) -> bool {
+    // SAFETY: `abbruch` is the `Abbruch` that `erkenne_bis_zur_frist` registered for this
+    // recognition; it outlives the call, and tesseract calls back in this thread only.
+    let abbruch = unsafe { &mut *(abbruch as *mut Abbruch) };
+    if rechenzeit() >= abbruch.ende {
+        abbruch.abgebrochen = true;
+    }
+    abbruch.abgebrochen
 }
 
 /// How a recognition ended.
@@ -60,6 +118,7 @@ impl Ocr {
         Ok(Ocr {
             api,
             zeitlimit: Duration::from_secs(60),
+            wandfrist: None,
         })
     }
 
@@ -70,30 +129,48 @@ impl Ocr {
             .map_err(|e| format!("tesseract {name}={wert}: {e}"))
     }
 
-    /// Sets the time allowed for each following recognition (at least 1 ms).
+    /// Sets the CPU time allowed for each following recognition (at least 1 ms).
     pub fn setze_zeitlimit(&mut self, zeitlimit: Duration) {
         self.zeitlimit = zeitlimit.max(Duration::from_millis(1));
     }
 
-    /// Runs recognition on the image set before, stopping at the deadline.
+    /// Sets the wall-clock end no following recognition runs past.
+    pub fn setze_wandfrist(&mut self, wandfrist: Instant) {
+        self.wandfrist = Some(wandfrist);
+    }
+
+    /// Runs recognition on the image set before, stopping when its CPU time is used up or
+    /// at the wall-clock end.
     fn erkenne_bis_zur_frist(&self) -> Result<Ende, String> {
-        let ms = c_int::try_from(self.zeitlimit.as_millis()).unwrap_or(c_int::MAX);
-        let start = Instant::now();
+        let mut abbruch = Abbruch {
+            ende: rechenzeit() + self.zeitlimit,
+            abgebrochen: false,
+        };
+        let wand_ms = self.wandfrist.map(|f| {
+            let rest = f.saturating_duration_since(Instant::now()).as_millis();
+            c_int::try_from(rest).unwrap_or(c_int::MAX).max(1)
+        });
         let handle = self.api.handle.lock().map_err(|_| "tesseract mutex")?;
         // SAFETY: `handle` is the live TessBaseAPI of `self.api` (held locked for the call);
-        // the monitor is created, used for this one call and deleted here.
+        // the monitor is created, used for this one call and deleted here; `abbruch` lives
+        // on this stack frame until after the call.
         let rc = unsafe {
             let monitor = TessMonitorCreate();
             if monitor.is_null() {
                 return Err("TessMonitorCreate failed".into());
             }
-            TessMonitorSetDeadlineMSecs(monitor, ms);
+            if let Some(ms) = wand_ms {
+                TessMonitorSetDeadlineMSecs(monitor, ms);
+            }
+            TessMonitorSetCancelFunc(monitor, Some(abbrechen));
+            TessMonitorSetCancelThis(monitor, &mut abbruch as *mut Abbruch as *mut c_void);
             let rc = TessBaseAPIRecognize(*handle, monitor);
             TessMonitorDelete(monitor);
             rc
         };
-        // tesseract returns -1 both for errors and for a passed deadline.
-        if start.elapsed() >= self.zeitlimit {
+        // tesseract returns -1 both for errors and for a stop.
+        let wand_vorbei = self.wandfrist.is_some_and(|f| Instant::now() >= f);
+        if abbruch.abgebrochen || wand_vorbei {
             Ok(Ende::Zeitlimit)
         } else if rc != 0 {
             Err("tesseract recognition failed".into())
@@ -289,6 +366,29 @@ pub fn parse_tsv(tsv: &str) -> Vec<Wort> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cpu_stopwatch_counts_work_not_waiting() {
+        let uhr = Rechenuhr::start();
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            uhr.elapsed() < Duration::from_millis(100),
+            "{:?}",
+            uhr.elapsed()
+        );
+        // Busy for 150 ms of wall-clock time: most of it is CPU time (a loaded test
+        // machine may take some of it away).
+        let (uhr, wand) = (Rechenuhr::start(), Instant::now());
+        let mut x = 0u64;
+        while wand.elapsed() < Duration::from_millis(150) {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+        }
+        assert!(
+            uhr.elapsed() >= Duration::from_millis(30),
+            "{:?}",
+            uhr.elapsed()
+        );
+    }
 
     #[test]
     fn a_rectangle_is_copied_alone_and_clipped_to_the_image() {
