@@ -339,8 +339,8 @@ impl Lage {
         hoch > quer && hoch > 0
     }
 
-    /// The longest vertical lines (at most `n`) in pixels of the page: the text to try
-    /// which way a sideways sheet reads.
+    /// Vertical lines (at most `n`, in pixels of the page) to try which way a sideways
+    /// sheet reads: the most crowded and the longest, in turn.
     fn hoechste_zeilen(&self, n: usize) -> Vec<(u32, u32, u32, u32)> {
         let mm = |px: i32| f64::from(px) / f64::from(self.dpi) * 25.4;
         // Lines of text, not a frame, a rule or a hatch: a line as thick as letters are
@@ -356,6 +356,11 @@ impl Lage {
             })
             .copied()
             .collect();
+        // Neighbours are counted among the longest few hundred only: a page of specks
+        // gives thousands of lines, and counting is quadratic.
+        let mut hoch = hoch;
+        hoch.sort_by_key(|(_, t, _, b)| std::cmp::Reverse(b - t));
+        hoch.truncate(MAX_KANDIDATEN);
         // Text crowds in the title block; a hatch or a lone dimension stands apart. The
         // lines with most neighbours within 40 mm first, the longer of equals first.
         let nah = (40.0 / 25.4 * f64::from(self.dpi)) as i32;
@@ -653,6 +658,10 @@ const GENUG_FELDER: usize = 4;
 /// Entwurfsverfasser less one): fewer from one block, and the same place is read again in
 /// sparse-text segmentation.
 const VOLLE_FELDER: usize = 6;
+
+/// Most vertical lines whose neighbours are counted to pick lines for the reading
+/// direction of a sideways sheet.
+const MAX_KANDIDATEN: usize = 300;
 
 /// Resolution of the layout analysis that locates the title block.
 pub const ORTUNG_DPI: u32 = 100;
@@ -1278,6 +1287,31 @@ mod tests {
         assert_eq!(klein.as_raw(), &vec![100, 120]);
         // k = 1 is the image itself.
         assert_eq!(verkleinert(&img, 1), img);
+    }
+
+    #[test]
+    fn lines_for_the_reading_direction_are_few_whatever_the_page_gives() {
+        // 20,000 vertical lines 3 mm thick, 12–40 mm long (a page of hatching at 100 dpi).
+        let zeilen: Vec<(i32, i32, i32, i32)> = (0..20_000)
+            .map(|i| {
+                let (x, y) = ((i % 300) * 11, (i / 300) * 70);
+                (x, y, x + 12, y + 48 + i % 110)
+            })
+            .collect();
+        let lage = Lage {
+            k: 2,
+            kw: 3400,
+            kh: 4800,
+            dpi: 100,
+            zeilen,
+        };
+        let gewaehlt = lage.hoechste_zeilen(8);
+        assert_eq!(gewaehlt.len(), 8);
+        // In pixels of the page (k = 2), with a margin: as long as the longest line.
+        assert!(
+            gewaehlt.iter().any(|z| z.3 >= (48 + 109) * 2),
+            "{gewaehlt:?}"
+        );
     }
 
     #[test]
