@@ -403,8 +403,8 @@ impl Lage {
             .collect()
     }
 
-    /// The same layout with the page turned clockwise by 90 or 270 degrees, as
-    /// `image::imageops::rotate90` / `rotate270` turn it.
+    /// The same layout with the page turned clockwise by 90, 180 or 270 degrees, as
+    /// [`drehe`] turns it.
     pub fn gedreht(&self, grad: u16) -> Lage {
         let (w, h) = (self.kw as i32, self.kh as i32);
         let zeilen = self
@@ -412,6 +412,7 @@ impl Lage {
             .iter()
             .map(|&(l, t, r, b)| match grad {
                 90 => (h - b, l, h - t, r),
+                180 => (w - r, h - b, w - l, h - t),
                 270 => (t, w - r, b, w - l),
                 _ => (l, t, r, b),
             })
@@ -460,8 +461,9 @@ impl Lage {
     }
 }
 
-/// Which way a sheet scanned sideways reads: 90 (turn it clockwise) or 270 degrees. Its
-/// longest vertical lines are read turned either way; the way tesseract is surer of wins.
+/// Which way a sheet scanned sideways reads: 90 (turn it clockwise) or 270 degrees. A few
+/// of its vertical lines ([`Lage::hoechste_zeilen`]) are read turned either way; the way
+/// tesseract reads more letters of surely read words in wins.
 /// `None` when neither reads as text.
 fn lesrichtung(engine: &Ocr, img: &image::GrayImage, dpi: u32, lage: &Lage) -> Option<u16> {
     let (w, h) = img.dimensions();
@@ -503,19 +505,6 @@ fn lesrichtung(engine: &Ocr, img: &image::GrayImage, dpi: u32, lage: &Lage) -> O
     } else {
         Some(270)
     }
-}
-
-/// Where else the title block of a page image at `dpi` may be (see [`Lage::orte`]), from a
-/// layout analysis of its own: for a page turned after its layout was analysed.
-fn andere_schriftfelder(
-    engine: &Ocr,
-    img: &image::GrayImage,
-    dpi: u32,
-) -> Vec<(u32, u32, u32, u32)> {
-    let (w, h) = img.dimensions();
-    Lage::analysiere(engine, img, dpi)
-        .unwrap_or_else(|| Lage::ohne_zeilen(w, h, dpi))
-        .orte(w, h, dpi)
 }
 
 /// `img` made `k` times smaller each way, each pixel the mean of a `k` × `k` square (the
@@ -996,8 +985,10 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
             // gives the most fields wins. Stopping at the first place with some fields kept
             // the part of a band the standard place cuts out.
             let mut bestes = schriftfeld.as_deref().map(ergiebig).unwrap_or(0);
+            // The layout of `img` as it is now, once analysed.
+            let mut lage = None;
             if bestes < VOLLE_FELDER && !zeitlimit && !ganz {
-                let mut lage = Lage::analysiere(engine, &img, dpi);
+                lage = Lage::analysiere(engine, &img, dpi);
                 let mut orte = Vec::new();
                 // A sheet scanned sideways is turned upright, and read again from the
                 // standard place on: what was read of it as it lay is void.
@@ -1012,10 +1003,10 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                     orte.push(rect);
                 }
                 let (w, h) = img.dimensions();
-                orte.extend(
-                    lage.unwrap_or_else(|| Lage::ohne_zeilen(w, h, dpi))
-                        .orte(w, h, dpi),
-                );
+                orte.extend(match &lage {
+                    Some(l) => l.orte(w, h, dpi),
+                    None => Lage::ohne_zeilen(w, h, dpi).orte(w, h, dpi),
+                });
                 for r in orte {
                     let rest = budget.saturating_sub(t0.elapsed());
                     if rest.is_zero() {
@@ -1054,13 +1045,16 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                     _ => &[90, 270],
                 };
                 for &grad in wendungen {
-                    let gedreht = drehe(&img, (grad + 360 - gedreht_um) % 360);
+                    let relativ = (grad + 360 - gedreht_um) % 360;
+                    let gedreht = drehe(&img, relativ);
                     let (gw, gh) = gedreht.dimensions();
-                    let orte = std::iter::once(schriftfeld_bereich(gw, gh, dpi)).chain(
-                        andere_schriftfelder(engine, &gedreht, dpi)
-                            .into_iter()
-                            .take(1),
-                    );
+                    // The layout analysed above, turned with the page (not analysed again).
+                    let lage_gedreht = match &lage {
+                        Some(l) => l.gedreht(relativ),
+                        None => Lage::ohne_zeilen(gw, gh, dpi),
+                    };
+                    let orte = std::iter::once(schriftfeld_bereich(gw, gh, dpi))
+                        .chain(lage_gedreht.orte(gw, gh, dpi).into_iter().take(1));
                     let mut besser = false;
                     for r in orte {
                         let rest = budget.saturating_sub(t0.elapsed());
@@ -1356,12 +1350,8 @@ mod tests {
             i.put_pixel(149, 51, image::Luma([255]));
             i
         };
-        for grad in [90u16, 270] {
-            let gedreht = if grad == 90 {
-                image::imageops::rotate90(&img)
-            } else {
-                image::imageops::rotate270(&img)
-            };
+        for grad in [90u16, 180, 270] {
+            let gedreht = drehe(&img, grad);
             let (l, t, r, b) = aufrecht.gedreht(grad).zeilen[1];
             let hell: Vec<(u32, u32)> = gedreht
                 .enumerate_pixels()
