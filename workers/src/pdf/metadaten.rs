@@ -163,6 +163,34 @@ pub fn label_fuer_ocr(text: &str) -> Option<&'static Label> {
     beste.filter(|_| !gleichstand).map(|(_, l)| l)
 }
 
+/// [`label_fuer`] for one word OCR read surely but wrongly ("Bauberrschaft" at 150 dpi): a
+/// long label (ten letters or more, form `frei`) also matches with exactly one letter
+/// replaced, nothing added or dropped, so that a value word of a label's stem
+/// ("Bauverein", "Bauvorhabens") stays a value.
+pub fn label_fuer_verlesen(text: &str) -> Option<&'static Label> {
+    let k: Vec<char> = schluessel(text)
+        .trim_end_matches(['.', ','])
+        .chars()
+        .collect();
+    if k.len() < 10 || !k.iter().all(|c| c.is_alphabetic()) {
+        return None;
+    }
+    let mut treffer = labels().iter().filter(|l| {
+        !l.allein
+            && l.feld.is_some()
+            && l.ohne_punkt.chars().count() == k.len()
+            && l.ohne_punkt
+                .chars()
+                .zip(&k)
+                .filter(|(a, b)| a != *b)
+                .count()
+                == 1
+    });
+    let erster = treffer.next()?;
+    // Two fields one letter away: no match.
+    treffer.all(|l| l.feld == erster.feld).then_some(erster)
+}
+
 fn normalise(line: &str) -> String {
     line.trim()
         .trim_start_matches(|c: char| !c.is_alphanumeric())
@@ -900,6 +928,8 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
                 // surely, is no "Bauherrin"); a text layer's words are exact.
                 let gefunden = if n == 1 && teile[0].konfidenz < UNSICHERES_WORT {
                     label_fuer_ocr(&text)
+                } else if n == 1 && teile[0].konfidenz < 100.0 {
+                    label_fuer(&text).or_else(|| label_fuer_verlesen(&text))
                 } else {
                     label_fuer(&text)
                 };
@@ -1102,11 +1132,7 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
         let gilt = |wert: &[&Wort]| {
             let mut v: Vec<&&Wort> = wert.iter().collect();
             v.sort_by_key(|w| w.links);
-            let text = v
-                .iter()
-                .map(|w| w.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
+            let text = super::ocr::verbinde(&v.iter().map(|w| **w).collect::<Vec<_>>());
             // A row of labels ("Projekt 2 Auftraggeber") is no value: at least half of
             // its words with letters would be labels.
             let mit_buchstaben: Vec<&&&Wort> = v
@@ -1159,17 +1185,17 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
             wert.clear();
         }
         wert.sort_by_key(|w| w.links);
-        let mut text: Vec<String> = wert.iter().map(|w| w.text.clone()).collect();
+        let mut text = super::ocr::verbinde(&wert);
         // (Only OCR guesses; a text layer's words, confidence 100, are exact.)
         if let ([w], Some(h)) = (wert.as_slice(), ziffernhoehe)
             && w.konfidenz < 100.0
         {
-            text[0] = gross_oder_klein(&w.text, w.hoehe, h);
+            text = gross_oder_klein(&w.text, w.hoehe, h);
         }
         if !text.is_empty() {
             out.push_str(&l.name);
             out.push('\n');
-            let zeile = wertzeile(&text.join(" "), &wert);
+            let zeile = wertzeile(&text, &wert);
             let k = unsicherstes(&wert);
             out.push_str(&zeile);
             out.push('\n');
@@ -1210,11 +1236,10 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
                     if !gilt(&zeile) {
                         break;
                     }
-                    let t = zeile.iter().map(|w| w.text.as_str()).collect::<Vec<_>>();
                     out.push_str(&format!(
                         "{}\n{}\n",
                         l.name,
-                        wertzeile(&t.join(" "), &zeile)
+                        wertzeile(&super::ocr::verbinde(&zeile), &zeile)
                     ));
                     benutzt.extend(zeile.iter().map(|w| *w as *const Wort));
                     letzte = zeile;
@@ -1279,8 +1304,7 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
         out.push('\n');
     }
     for zeile in rest.chunk_by(|a, b| a.zeile == b.zeile) {
-        let t = zeile.iter().map(|w| w.text.as_str()).collect::<Vec<_>>();
-        out.push_str(&wertzeile(&t.join(" "), zeile));
+        out.push_str(&wertzeile(&super::ocr::verbinde(zeile), zeile));
         out.push('\n');
     }
     // One gap per field that no label of it filled (revision tables repeat labels).
@@ -1559,6 +1583,19 @@ mod tests {
         assert!(label_fuer_ocr("Bauamt").is_none());
         assert!(label_fuer_ocr("Reihenhäusern").is_none());
         assert!(label_fuer_ocr("Wintergarten").is_none());
+        // A surely read word: one letter replaced in a long label, nothing more.
+        assert_eq!(
+            label_fuer_verlesen("Bauberrschaft:").and_then(|l| l.feld),
+            Some("bauherr")
+        );
+        assert_eq!(
+            label_fuer_verlesen("Planverfassor").and_then(|l| l.feld),
+            Some("entwurfsverfasser")
+        );
+        assert!(label_fuer_verlesen("Bauvorhabens").is_none());
+        assert!(label_fuer_verlesen("Bauverein").is_none());
+        assert!(label_fuer_verlesen("Bauherrschaften").is_none());
+        assert!(label_fuer_verlesen("Planverfxssor").is_none());
         let mut words = vec![
             w("Panverfasser", 0, 0, 100, 10),
             w("Eva", 0, 20, 30, 20),
