@@ -620,10 +620,15 @@ fn nachlesen(
         if x1 - x0 < 4 || y1 - y0 < 4 {
             continue;
         }
+        // An index is a letter or a number: a lone letter, which OCR reads worst, is not
+        // taken for a sign ("C" read as "€").
+        let zeichen = (luecke.feld == "index")
+            .then_some("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
         let Ok((text, k)) = engine.zeile(
             img,
             dpi,
             (x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32),
+            zeichen,
         ) else {
             continue;
         };

@@ -490,7 +490,12 @@ fn geschoss_aus(text: &str) -> Option<String> {
             return Some(kurz.to_string());
         }
     }
-    None
+    // The short form as a word of its own ("Grundriss DG", "Grundriss 1. OG"); OCR reads
+    // the O of "OG" as a zero.
+    text.split(|c: char| !c.is_alphanumeric())
+        .map(|t| if t == "0G" { "OG" } else { t })
+        .find(|t| matches!(*t, "KG" | "EG" | "OG" | "DG" | "UG"))
+        .map(str::to_string)
 }
 
 /// Checks and normalises a value for a field; `None` when it is not plausible.
@@ -810,6 +815,8 @@ pub fn ordne_schriftfeld(woerter: &[super::ocr::Wort]) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Luecke {
     pub label: String,
+    /// The field the label names.
+    pub feld: &'static str,
     pub rechts: (i32, i32, i32, i32),
     pub darunter: (i32, i32, i32, i32),
     /// A value was read, but so uncertainly ([`NACHLESEN_UNTER`]) that its place (then
@@ -1257,6 +1264,7 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
                     feld,
                     Luecke {
                         label: l.name.clone(),
+                        feld,
                         rechts: (x0 - rand, y0 - rand, x1 - x0 + 2 * rand, y1 - y0 + 2 * rand),
                         darunter: (0, 0, 0, 0),
                         bisher: Some((zeile, k)),
@@ -1270,11 +1278,14 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
                 feld,
                 Luecke {
                     label: l.name.clone(),
+                    feld,
+                    // (From a label height above the label to two below: a value larger
+                    // than its label stands higher, and a box cut through it misses it.)
                     rechts: (
                         l.rechts + h / 3,
-                        l.oben - h / 2,
+                        l.oben - h,
                         (h * 12).min(bis - l.rechts),
-                        h * 2,
+                        h * 3,
                     ),
                     darunter: (l.links - h / 2, l.oben + h, bis - l.links + h / 2, h * 3),
                     bisher: None,
@@ -1412,6 +1423,17 @@ mod tests {
         assert_eq!(get(&f, "geschoss"), Some("EG"));
         assert_eq!(get(&f, "planart"), Some("Grundriss"));
         assert_eq!(get(&f, "anlageart"), Some("2001"));
+        // The storey from the title's short form, a word of its own.
+        for (titel, geschoss) in [
+            ("Grundriss DG", Some("DG")),
+            ("Grundriss 1. OG", Some("OG")),
+            ("Grundriss 0G", Some("OG")),
+            ("Ansicht Ost", None),
+            ("Schnitt EGA", None),
+        ] {
+            let f = felder(&format!("Planinhalt\n{titel}"), "textebene", 1, None);
+            assert_eq!(get(&f, "geschoss"), geschoss, "{titel}");
+        }
         assert!(
             f.iter()
                 .all(|x| x.quelle == "textebene" && x.seite == 1 && x.konfidenz > 0.5)

@@ -209,6 +209,8 @@ impl Ocr {
         rect: (u32, u32, u32, u32),
         sparse: bool,
     ) -> Result<(Vec<Wort>, f32, Ende), String> {
+        // (Rules stay: painted over in a whole title block, they cost a tenth of the
+        // development split's fields; tesseract's segmentation finds cells by them.)
         let (bild, (dx, dy)) = ausschnitt(img, rect);
         self.setze_bild(&bild, dpi)?;
         if sparse {
@@ -278,20 +280,119 @@ fn ausschnitt(
     (std::borrow::Cow::Owned(teil), (x as i32, y as i32))
 }
 
+/// Dark enough to be ink (of 255).
+const TINTE: u8 = 140;
+
+/// Shortest rule, in millimetres: longer than the tallest letter of a title block (a
+/// capital of 24 pt is about 6 mm) and shorter than its lowest cell.
+const LINIE_MM: u32 = 7;
+
+/// Paints over the ruled lines of `img` (a title block or a cell of one, scanned at `dpi`):
+/// runs of ink at least [`LINIE_MM`] long along a column or a row. Tesseract reads a cell's
+/// rule beside a lone letter as "I" or "|", or the letter not at all ("C" beside its cell's
+/// border read as "®"). A run is followed within two pixels either side, so the rule of a
+/// scan skewed by a degree or two is still one run; only ink on the run's own column (row)
+/// is painted over, in the paper's shade, so letters that touch a rule keep their shape.
+pub fn ohne_linien(img: &mut GrayImage, dpi: u32) {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let lang = (LINIE_MM * dpi * 10 / 254) as usize;
+    if w == 0 || h == 0 || lang < 8 {
+        return;
+    }
+    let tinte: Vec<bool> = img.as_raw().iter().map(|p| *p < TINTE).collect();
+    let mut weiss = vec![false; w * h];
+    // Along columns: ink within two columns either side, row by row.
+    for x in 0..w {
+        let (a, b) = (x.saturating_sub(2), (x + 2).min(w - 1));
+        let mut anfang = 0;
+        for y in 0..=h {
+            let dunkel = y < h && (a..=b).any(|k| tinte[y * w + k]);
+            if !dunkel {
+                if y - anfang >= lang {
+                    for yy in anfang..y {
+                        weiss[yy * w + x] = true;
+                    }
+                }
+                anfang = y + 1;
+            }
+        }
+    }
+    // Along rows.
+    for y in 0..h {
+        let (a, b) = (y.saturating_sub(2), (y + 2).min(h - 1));
+        let mut anfang = 0;
+        for x in 0..=w {
+            let dunkel = x < w && (a..=b).any(|k| tinte[k * w + x]);
+            if !dunkel {
+                if x - anfang >= lang {
+                    for xx in anfang..x {
+                        weiss[y * w + xx] = true;
+                    }
+                }
+                anfang = x + 1;
+            }
+        }
+    }
+    // The paper's shade, not white: a white stripe on grey paper is an edge of its own.
+    let mut haeufig = [0u32; 256];
+    for p in img.as_raw().iter().filter(|p| **p >= TINTE) {
+        haeufig[*p as usize] += 1;
+    }
+    let papier = (0..256).max_by_key(|v| haeufig[*v]).unwrap_or(255) as u8;
+    for (p, weg) in img.iter_mut().zip(&weiss) {
+        if *weg {
+            *p = papier;
+        }
+    }
+}
+
+/// [`ausschnitt`] with the ruled lines whitened ([`ohne_linien`]), judged with a margin of
+/// one rule's length around the rectangle: a cell's border is a rule though only a piece
+/// of it lies inside.
+fn ausschnitt_ohne_linien(
+    img: &GrayImage,
+    rect: (u32, u32, u32, u32),
+    dpi: u32,
+) -> (GrayImage, (i32, i32)) {
+    let rand = LINIE_MM * dpi * 10 / 254;
+    let (w, h) = img.dimensions();
+    let (x, y) = (rect.0.min(w), rect.1.min(h));
+    let (x0, y0) = (x.saturating_sub(rand), y.saturating_sub(rand));
+    let (x1, y1) = (
+        (x + rect.2).min(w).saturating_add(rand).min(w),
+        (y + rect.3).min(h).saturating_add(rand).min(h),
+    );
+    let mut weit = ausschnitt(img, (x0, y0, x1 - x0, y1 - y0)).0.into_owned();
+    ohne_linien(&mut weit, dpi);
+    let (rw, rh) = (rect.2.min(w - x), rect.3.min(h - y));
+    let (teil, _) = ausschnitt(&weit, (x - x0, y - y0, rw, rh));
+    (teil.into_owned(), (x as i32, y as i32))
+}
+
 impl Ocr {
-    /// Reads the rectangle as one line of text (a value in its cell): its text and the
-    /// confidence of its least certain word.
+    /// Reads the rectangle as one line of text (a value in its cell), its rules painted
+    /// over: its text and the confidence of its least certain word. `zeichen`: the only
+    /// characters the value may have.
     pub fn zeile(
         &self,
         img: &GrayImage,
         dpi: u32,
         rect: (u32, u32, u32, u32),
+        zeichen: Option<&str>,
     ) -> Result<(String, f32), String> {
-        self.setze_bild(&ausschnitt(img, rect).0, dpi)?;
+        // (Cells' rules painted over: beside a lone letter OCR reads them, not the letter.)
+        let teil = ausschnitt_ohne_linien(img, rect, dpi).0;
+        self.setze_bild(&teil, dpi)?;
         self.api
             .set_page_seg_mode(tesseract_rs::TessPageSegMode::PSM_SINGLE_LINE)
             .map_err(|e| e.to_string())?;
+        if let Some(z) = zeichen {
+            self.setze_variable("tessedit_char_whitelist", z)?;
+        }
         let ende = self.erkenne_bis_zur_frist();
+        if zeichen.is_some() {
+            self.setze_variable("tessedit_char_whitelist", "")?;
+        }
         let _ = self
             .api
             .set_page_seg_mode(tesseract_rs::TessPageSegMode::PSM_SINGLE_BLOCK);
@@ -517,6 +618,42 @@ mod tests {
         assert_eq!(punkte("Ende.."), "Ende..");
         let w = [wort("Dr..Klaus", 0, 60, 20, 41.0)];
         assert_eq!(verbinde(&w.iter().collect::<Vec<_>>()), "Dr. Klaus");
+    }
+
+    #[test]
+    fn rules_are_painted_over_in_the_papers_shade_and_letters_stay() {
+        // 300 dpi: a rule is at least 7 mm = 82 px long.
+        let mut img = GrayImage::from_pixel(400, 300, image::Luma([230]));
+        // A vertical rule (3 px, 250 px long), skewed by about 1.5° (4 px over its length).
+        for y in 20..270u32 {
+            let x = 100 + (y - 20) / 60;
+            for dx in 0..3 {
+                img.put_pixel(x + dx, y, image::Luma([20]));
+            }
+        }
+        // A horizontal rule and a letter's stem of 6 mm (71 px) beside it.
+        for x in 10..390 {
+            img.put_pixel(x, 280, image::Luma([30]));
+        }
+        for y in 150..221 {
+            for x in 200..206 {
+                img.put_pixel(x, y, image::Luma([10]));
+            }
+        }
+        ohne_linien(&mut img, 300);
+        assert!((20..270).all(|y| (95..115).all(|x| img.get_pixel(x, y).0[0] == 230)));
+        assert!((10..390).all(|x| img.get_pixel(x, 280).0[0] == 230));
+        assert!((150..221).all(|y| img.get_pixel(203, y).0[0] == 10));
+        // A rule only partly inside the rectangle is one all the same.
+        let mut img = GrayImage::from_pixel(400, 300, image::Luma([230]));
+        for y in 0..300 {
+            img.put_pixel(350, y, image::Luma([20]));
+        }
+        img.put_pixel(330, 150, image::Luma([20]));
+        let (teil, versatz) = ausschnitt_ohne_linien(&img, (300, 140, 80, 30), 300);
+        assert_eq!((teil.dimensions(), versatz), ((80, 30), (300, 140)));
+        assert_eq!(teil.get_pixel(50, 5).0[0], 230);
+        assert_eq!(teil.get_pixel(30, 10).0[0], 20);
     }
 
     #[test]
