@@ -620,30 +620,44 @@ fn nachlesen(
         if x1 - x0 < 4 || y1 - y0 < 4 {
             continue;
         }
-        // An index is a letter or a number: a lone letter, which OCR reads worst, is not
-        // taken for a sign ("C" read as "€").
-        let zeichen = (luecke.feld == "index")
-            .then_some("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
-        let Ok((text, k)) = engine.zeile(
-            img,
-            dpi,
-            (x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32),
-            zeichen,
-        ) else {
+        let r = (x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32);
+        // An index is a letter or a number, and is read as one.
+        let zeichen = (luecke.feld == "index").then_some(INDEX_ZEICHEN);
+        let Ok((text, mut k)) = engine.zeile(img, dpi, r, zeichen) else {
             continue;
         };
         let text = text
             .trim_matches(|c: char| !c.is_alphanumeric())
             .to_string();
+        // A lone letter, which OCR reads worst, comes through the letters-only reading
+        // without a confidence ("C" surely read as "€" unrestricted). It is taken, as a
+        // suggestion, where the unrestricted reading surely saw as many signs there.
+        if zeichen.is_some() && k < 50.0 && (1..=2).contains(&text.chars().count()) {
+            let frei = engine.zeile(img, dpi, r, None).ok();
+            if frei.is_some_and(|(t, kf)| {
+                kf >= 50.0 && t.chars().filter(|c| !c.is_whitespace()).count() == text.len()
+            }) {
+                k = 50.0;
+            }
+        }
         let ist_label = text
             .split_whitespace()
             .any(|t| super::metadaten::label_fuer(t).is_some());
-        if k >= 50.0 && !text.is_empty() && !ist_label {
+        // A value read again is about as long as it was: a much longer reading took in
+        // the line below it (an address, interleaved word by word).
+        let zu_lang = luecke.bisher.as_ref().is_some_and(|(alt, _)| {
+            let alt = alt.split(super::metadaten::KONFIDENZ).next().unwrap_or(alt);
+            text.chars().count() > alt.chars().count() * 3 / 2 + 2
+        });
+        if k >= 50.0 && !text.is_empty() && !ist_label && !zu_lang {
             return Some((text, k));
         }
     }
     None
 }
+
+/// The characters of an index ("C", "c", "03").
+const INDEX_ZEICHEN: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /// Fields a title block at its standard place must give for the other places not to be tried.
 const GENUG_FELDER: usize = 4;

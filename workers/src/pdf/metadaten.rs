@@ -1182,9 +1182,23 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
             if let Some(e) = erste {
                 let kandidaten: Vec<&Wort> = darunter.iter().map(|(_, w)| *w).collect();
                 let linie = linie_von(e, &kandidaten);
+                // A word tesseract put on the line but farther than a neighbour's reach
+                // joins where it stands level with the line's nearest word: a smaller line
+                // close under the value (its address) that tesseract interleaved with it
+                // does not.
+                let auf_linie = |w: &Wort| {
+                    let mitte = |o: &Wort| o.oben + o.hoehe / 2;
+                    linie
+                        .iter()
+                        .min_by_key(|n| (n.links + n.breite / 2 - w.links - w.breite / 2).abs())
+                        .is_some_and(|n| (mitte(n) - mitte(w)).abs() * 2 < n.hoehe.max(w.hoehe))
+                };
                 wert = kandidaten
                     .into_iter()
-                    .filter(|w| w.zeile == e.zeile || linie.iter().any(|v| std::ptr::eq(*v, *w)))
+                    .filter(|w| {
+                        linie.iter().any(|v| std::ptr::eq(*v, *w))
+                            || (w.zeile == e.zeile && auf_linie(w))
+                    })
                     .collect();
             }
         }
@@ -1354,8 +1368,8 @@ fn wertzeile(text: &str, woerter: &[&super::ocr::Wort]) -> String {
 }
 
 /// The printed line of `anker` among `woerter`: grown word by word from it, each next word
-/// close beside one already on the line with its middle within half a letter height of
-/// that word's (so a line of a skewed scan is followed, and the line below is not).
+/// close beside one already on the line with its middle within half the smaller one's
+/// height of that word's (so a line of a skewed scan is followed, and the line below is not).
 fn linie_von<'a>(
     anker: &'a super::ocr::Wort,
     woerter: &[&'a super::ocr::Wort],
@@ -1372,7 +1386,10 @@ fn linie_von<'a>(
                     let h = v.hoehe.max(w.hoehe);
                     let luecke =
                         (w.links - (v.links + v.breite)).max(v.links - (w.links + w.breite));
-                    (mitte(v) - mitte(w)).abs() <= h / 2 && luecke < h * 4
+                    // Level within half the smaller word's height: a word OCR made too
+                    // tall with a speck reaches the line below with half its own.
+                    let niedrig = v.hoehe.min(w.hoehe).max(4);
+                    (mitte(v) - mitte(w)).abs() <= niedrig / 2 && luecke < h * 4
                 })
             })
             .collect();
@@ -1405,6 +1422,38 @@ mod tests {
 
     fn get<'a>(f: &'a [Feld], name: &str) -> Option<&'a str> {
         f.iter().find(|x| x.feld == name).map(|x| x.wert.as_str())
+    }
+
+    #[test]
+    fn a_value_line_does_not_take_the_smaller_line_under_it() {
+        // Sheet 114 of the development split: "Architekt" made 34 px tall by a speck, the
+        // address line 25 px lower; tesseract interleaved the two in its line numbers.
+        let mut woerter = vec![
+            w("Architekt", 5998, 4587, 61, 12),
+            w("Dipl.-Ing.", 6000, 4606, 95, 22),
+            w("Architekt", 6106, 4598, 94, 34),
+            w("Jonas", 6211, 4602, 57, 21),
+            w("Vogt", 6276, 4600, 50, 20),
+            w("Planungsbüro", 6000, 4632, 106, 16),
+            w("Vogt", 6112, 4630, 37, 16),
+            w("Hauptstraße", 6164, 4627, 96, 17),
+            w("34,", 6267, 4626, 23, 14),
+            w("34410", 6297, 4625, 48, 13),
+            w("Korbach", 6352, 4623, 62, 14),
+        ];
+        for (i, x) in woerter.iter_mut().enumerate() {
+            x.zeile = (1, 1, if i == 0 { 1 } else { 2 });
+        }
+        let (text, _) = ordne_schriftfeld_mit_luecken(&woerter);
+        assert!(
+            text.starts_with("Architekt\nDipl.-Ing. Architekt Jonas Vogt\t["),
+            "{text}"
+        );
+        let f = felder(&text, "ocr", 1, Some(90.0));
+        assert_eq!(
+            get(&f, "entwurfsverfasser"),
+            Some("Dipl.-Ing. Architekt Jonas Vogt")
+        );
     }
 
     #[test]
