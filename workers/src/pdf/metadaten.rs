@@ -477,6 +477,22 @@ fn plannummer_muster(wort: &str) -> bool {
         && rest.chars().all(|c| c.is_ascii_lowercase())
 }
 
+/// A count of sheets ("1 von 4", OCR'd "1von4", "lvon1i"): a number, "von", a number.
+fn blattzahl(text: &str) -> bool {
+    let t: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let zahlartig = |c: char| c.is_ascii_digit() || matches!(c, 'l' | 'i' | '|');
+    t.split_once("von").is_some_and(|(vor, nach)| {
+        vor.chars().last().is_some_and(zahlartig)
+            && vor.chars().all(zahlartig)
+            && nach.chars().next().is_some_and(zahlartig)
+            && nach.chars().count() <= 3
+    })
+}
+
 fn geschoss_aus(text: &str) -> Option<String> {
     let l = text.to_lowercase();
     for (wort, kurz) in [
@@ -532,6 +548,19 @@ fn plausibel(feld: &str, wert: &str) -> Option<String> {
             }
             if !t.chars().any(|c| c.is_ascii_digit()) || t.chars().count() > 20 {
                 return None;
+            }
+            // "1 von 4" under "Blatt" counts sheets; it is no plan number.
+            if blattzahl(w) {
+                return None;
+            }
+            // A number part after the last dash that OCR read with a letter O: "LP-O8".
+            if let Some((vorne, hinten)) = t.rsplit_once('-')
+                && hinten.chars().any(|c| c.is_ascii_digit())
+                && hinten
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == 'O' || c == 'o')
+            {
+                t = format!("{vorne}-{}", hinten.replace(['O', 'o'], "0"));
             }
             // A letter prefix ("OG-02") that OCR read with a zero: letters it is.
             if let Some((vorne, hinten)) = t.split_once('-')
@@ -1927,6 +1956,17 @@ mod tests {
         assert_eq!(get(&f, "planinhalt"), Some("Schnitt B-B"));
         assert_eq!(get(&f, "plannummer"), Some("LP-06"));
         assert_eq!(plausibel("plannummer", "BA 03").as_deref(), Some("BA 03"));
+        // A count of sheets is no plan number; a dash's number part has no letter O.
+        for zahl in ["1 von 4", "1von4", "lvon1i", "2 von 12"] {
+            assert_eq!(plausibel("plannummer", zahl), None, "{zahl}");
+        }
+        assert_eq!(plausibel("plannummer", "LP-O8").as_deref(), Some("LP-08"));
+        assert_eq!(plausibel("plannummer", "A-1O5").as_deref(), Some("A-105"));
+        assert_eq!(plausibel("plannummer", "GR-OG").as_deref(), None);
+        assert_eq!(
+            plausibel("plannummer", "2026-014-GR-02").as_deref(),
+            Some("2026-014-GR-02")
+        );
         // A title or a name has letters.
         let f = felder("Planinhalt\n1:100\nBauherr\n3\n", "ocr", 1, Some(90.0));
         assert_eq!(get(&f, "planinhalt"), None);

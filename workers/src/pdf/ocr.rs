@@ -455,7 +455,14 @@ pub fn verbinde(woerter: &[&Wort]) -> String {
             let klein = w.text.chars().next().is_some_and(char::is_lowercase);
             let buchstabe = v.text.trim_end_matches(':').chars().last();
             // (A text layer's words, confidence 100, are spaced as written.)
-            if klein
+            // "A- 106": a number after a word that ends in a dash belongs to it.
+            let nummer = v.text.ends_with('-')
+                && v.text.chars().any(char::is_alphanumeric)
+                && w.text.chars().next().is_some_and(|c| c.is_ascii_digit())
+                && luecke < hoehe;
+            if nummer && v.konfidenz.min(w.konfidenz) < 100.0 {
+                // (joined as it stands)
+            } else if klein
                 && v.konfidenz.min(w.konfidenz) < 100.0
                 && buchstabe.is_some_and(char::is_alphabetic)
                 && luecke >= 0
@@ -601,6 +608,14 @@ mod tests {
             wort("rage", 31, 50, 31, 100.0),
         ];
         assert_eq!(zeile(&w), "Ga rage");
+        // A plan number split after its dash.
+        let w = [wort("A-", 0, 30, 26, 90.0), wort("106", 37, 40, 28, 96.0)];
+        assert_eq!(zeile(&w), "A-106");
+        let w = [
+            wort("Nord-", 0, 60, 26, 90.0),
+            wort("und", 67, 40, 20, 96.0),
+        ];
+        assert_eq!(zeile(&w), "Nord- und");
         // Words that overlap (two lines interleaved) are no split word.
         let w = [
             wort("Jonas", 0, 60, 20, 90.0),
