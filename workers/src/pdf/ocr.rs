@@ -386,12 +386,16 @@ impl Ocr {
         self.api
             .set_page_seg_mode(tesseract_rs::TessPageSegMode::PSM_SINGLE_LINE)
             .map_err(|e| e.to_string())?;
-        if let Some(z) = zeichen {
-            self.setze_variable("tessedit_char_whitelist", z)?;
-        }
-        let ende = self.erkenne_bis_zur_frist();
+        let ende = match zeichen {
+            Some(z) => self
+                .setze_variable("tessedit_char_whitelist", z)
+                .and_then(|()| self.erkenne_bis_zur_frist()),
+            None => self.erkenne_bis_zur_frist(),
+        };
+        // The engine's settings are back as they were, whatever happened: the next reading
+        // (another cell, another page) must not inherit a whitelist or a line mode.
         if zeichen.is_some() {
-            self.setze_variable("tessedit_char_whitelist", "")?;
+            let _ = self.setze_variable("tessedit_char_whitelist", "");
         }
         let _ = self
             .api
