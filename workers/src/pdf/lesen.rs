@@ -635,7 +635,8 @@ fn nachlesen(
         if zeichen.is_some() && k < 50.0 && (1..=2).contains(&text.chars().count()) {
             let frei = engine.zeile(img, dpi, r, None).ok();
             if frei.is_some_and(|(t, kf)| {
-                kf >= 50.0 && t.chars().filter(|c| !c.is_whitespace()).count() == text.len()
+                kf >= 50.0
+                    && t.chars().filter(|c| !c.is_whitespace()).count() == text.chars().count()
             }) {
                 k = 50.0;
             }

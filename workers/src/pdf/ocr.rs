@@ -301,38 +301,9 @@ pub fn ohne_linien(img: &mut GrayImage, dpi: u32) {
     }
     let tinte: Vec<bool> = img.as_raw().iter().map(|p| *p < TINTE).collect();
     let mut weiss = vec![false; w * h];
-    // Along columns: ink within two columns either side, row by row.
-    for x in 0..w {
-        let (a, b) = (x.saturating_sub(2), (x + 2).min(w - 1));
-        let mut anfang = 0;
-        for y in 0..=h {
-            let dunkel = y < h && (a..=b).any(|k| tinte[y * w + k]);
-            if !dunkel {
-                if y - anfang >= lang {
-                    for yy in anfang..y {
-                        weiss[yy * w + x] = true;
-                    }
-                }
-                anfang = y + 1;
-            }
-        }
-    }
-    // Along rows.
-    for y in 0..h {
-        let (a, b) = (y.saturating_sub(2), (y + 2).min(h - 1));
-        let mut anfang = 0;
-        for x in 0..=w {
-            let dunkel = x < w && (a..=b).any(|k| tinte[k * w + x]);
-            if !dunkel {
-                if x - anfang >= lang {
-                    for xx in anfang..x {
-                        weiss[y * w + xx] = true;
-                    }
-                }
-                anfang = x + 1;
-            }
-        }
-    }
+    // Along columns, then along rows: `(quer, laengs)` → index of the pixel.
+    laeufe(w, h, lang, |x, y| y * w + x, &tinte, &mut weiss);
+    laeufe(h, w, lang, |y, x| y * w + x, &tinte, &mut weiss);
     // The paper's shade, not white: a white stripe on grey paper is an edge of its own.
     let mut haeufig = [0u32; 256];
     for p in img.as_raw().iter().filter(|p| **p >= TINTE) {
@@ -367,6 +338,35 @@ fn ausschnitt_ohne_linien(
     let (rw, rh) = (rect.2.min(w - x), rect.3.min(h - y));
     let (teil, _) = ausschnitt(&weit, (x - x0, y - y0, rw, rh));
     (teil.into_owned(), (x as i32, y as i32))
+}
+
+/// Marks in `weiss` the runs of `tinte` at least `lang` long along each of `quer` lines
+/// of `laengs` pixels (`index(q, l)`: the pixel at line `q`, place `l`). Ink within two
+/// lines either side counts, so a slightly skewed rule is one run; only the run's own line
+/// is marked.
+fn laeufe(
+    quer: usize,
+    laengs: usize,
+    lang: usize,
+    index: impl Fn(usize, usize) -> usize,
+    tinte: &[bool],
+    weiss: &mut [bool],
+) {
+    for q in 0..quer {
+        let (a, b) = (q.saturating_sub(2), (q + 2).min(quer - 1));
+        let mut anfang = 0;
+        for l in 0..=laengs {
+            let dunkel = l < laengs && (a..=b).any(|k| tinte[index(k, l)]);
+            if !dunkel {
+                if l - anfang >= lang {
+                    for ll in anfang..l {
+                        weiss[index(q, ll)] = true;
+                    }
+                }
+                anfang = l + 1;
+            }
+        }
+    }
 }
 
 impl Ocr {
