@@ -600,6 +600,77 @@ fn ergiebig(text: &str) -> usize {
         .count()
 }
 
+/// The words of a title block's reading (`woerter`) with those of the places of unread
+/// ink ([`super::ocr::ungelesene_stellen`]) each read on its own. Only a place whose reading
+/// holds a label is taken: the words of a drawing or of a revision table's rows ("A", "B")
+/// beside the title block would be taken for values. `rest`: the time left before the
+/// place with that number is read.
+fn ungelesenes_lesen(
+    engine: &mut Ocr,
+    img: &image::GrayImage,
+    dpi: u32,
+    stellen: Vec<(u32, u32, u32, u32)>,
+    woerter: &[super::ocr::Wort],
+    rest: impl Fn(usize) -> Duration,
+) -> Vec<super::ocr::Wort> {
+    let mut alle = woerter.to_vec();
+    for (nr, stelle) in stellen.into_iter().enumerate() {
+        let rest = rest(nr);
+        if rest.is_zero() {
+            break;
+        }
+        engine.setze_zeitlimit(rest);
+        let Ok(neu) = engine.block_ohne_linien(img, dpi, stelle, 10_000 * (nr as i32 + 1)) else {
+            continue;
+        };
+        nimm_ungelesenes(&mut alle, stelle, neu);
+    }
+    alle
+}
+
+/// Takes the words `neu` read at the place `stelle` into `alle` where they hold a label.
+fn nimm_ungelesenes(
+    alle: &mut Vec<super::ocr::Wort>,
+    stelle: (u32, u32, u32, u32),
+    neu: Vec<super::ocr::Wort>,
+) {
+    if !neu.iter().any(|w| {
+        w.konfidenz >= 60.0
+            && super::metadaten::label_fuer(&w.text).is_some_and(|l| l.feld.is_some())
+    }) {
+        return;
+    }
+    // The unsure words read there before give way.
+    let (x, y, rw, rh) = stelle;
+    alle.retain(|w| {
+        let (mx, my) = (w.links + w.breite / 2, w.oben + w.hoehe / 2);
+        w.konfidenz >= super::ocr::SICHER_GELESEN
+            || mx < x as i32
+            || my < y as i32
+            || mx >= (x + rw) as i32
+            || my >= (y + rh) as i32
+    });
+    // A word read twice is kept once: the earlier reading, unless the new
+    // one holds more ("1:100" over "100"); not "Anbau Anbaı".
+    for n in neu {
+        let ueber = |w: &super::ocr::Wort| {
+            n.links < w.links + w.breite
+                && w.links < n.links + n.breite
+                && n.oben < w.oben + w.hoehe
+                && w.oben < n.oben + n.hoehe
+        };
+        let laenge = |t: &str| t.chars().count();
+        let alt: Vec<usize> = (0..alle.len()).filter(|&i| ueber(&alle[i])).collect();
+        if alt.iter().all(|&i| laenge(&n.text) > laenge(&alle[i].text)) {
+            alle.retain(|w| !ueber(w));
+            alle.push(n);
+        }
+    }
+}
+
+/// Most places of unread ink per page that are read on their own.
+const MAX_UNGELESEN: usize = 8;
+
 /// Most labels per page whose value is read again on its own.
 const MAX_NACHLESEN: usize = 6;
 
@@ -969,6 +1040,9 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
         let mut konfidenz = None;
         let ganz = rect.is_some_and(|r| r == (0, 0, img.width(), img.height()));
         let mut luecken = Vec::new();
+        // The words of the reading kept, and the place they were read from.
+        let mut beste_woerter: Vec<super::ocr::Wort> = Vec::new();
+        let mut bester_ort = (0, 0, 0, 0);
         // Degrees the title block reading turned the page beyond its /Rotate.
         let mut gedreht_um = 0u16;
         if nur.is_some() {
@@ -996,6 +1070,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                 if ganz {
                     text = text_aus_woertern(&woerter);
                 }
+                (beste_woerter, bester_ort) = (woerter, rect);
             }
             // Fewer than a full title block's fields at the standard place: the title block
             // is elsewhere (a strip, a band, another corner), larger (a band reaches far
@@ -1020,6 +1095,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                     lage = Some(l.gedreht(grad));
                     rect = schriftfeld_bereich(img.width(), img.height(), dpi);
                     (schriftfeld, konfidenz, luecken, bestes) = (None, None, Vec::new(), 0);
+                    beste_woerter.clear();
                     orte.push(rect);
                 }
                 let (w, h) = img.dimensions();
@@ -1045,6 +1121,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                             konfidenz = Some(k);
                             schriftfeld = Some(text);
                             luecken = l;
+                            (beste_woerter, bester_ort) = (woerter, r);
                         }
                     }
                     if bestes >= VOLLE_FELDER {
@@ -1094,6 +1171,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                                 schriftfeld = Some(text);
                                 luecken = l;
                                 besser = true;
+                                (beste_woerter, bester_ort) = (woerter, r);
                             }
                         }
                         if bestes >= GENUG_FELDER {
@@ -1106,6 +1184,28 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                     }
                     if bestes >= GENUG_FELDER || zeitlimit {
                         break;
+                    }
+                }
+            }
+            // Ink the reading passed over (a label in small capitals, a lone letter): each
+            // such place read on its own, and the title block rebuilt with its words. Kept
+            // where it gives no fewer fields.
+            if schriftfeld.is_some() && !zeitlimit {
+                let stellen = super::ocr::ungelesene_stellen(
+                    &img,
+                    bester_ort,
+                    &beste_woerter,
+                    dpi,
+                    MAX_UNGELESEN,
+                );
+                let alle = ungelesenes_lesen(engine, &img, dpi, stellen, &beste_woerter, |_| {
+                    budget.saturating_sub(t0.elapsed())
+                });
+                if alle != beste_woerter {
+                    let (t, l) = super::metadaten::ordne_schriftfeld_mit_luecken(&alle);
+                    if ergiebig(&t) >= bestes {
+                        schriftfeld = Some(t);
+                        luecken = l;
                     }
                 }
             }
@@ -1386,6 +1486,43 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn unread_places_are_taken_only_with_a_label_and_no_word_twice() {
+        let w = |text: &str, links: i32, oben: i32, breite: i32, konfidenz: f32| {
+            super::super::ocr::Wort {
+                text: text.into(),
+                links,
+                oben,
+                breite,
+                hoehe: 20,
+                konfidenz,
+                zeile: (1, 1, 1),
+            }
+        };
+        let vorher = vec![
+            w("Anbau", 100, 100, 80, 95.0),
+            w("Auttraggeter:", 100, 200, 120, 0.0),
+            w("100", 300, 300, 40, 96.0),
+        ];
+        // A place without a label: a revision table's letters are not taken.
+        let mut alle = vorher.clone();
+        nimm_ungelesenes(&mut alle, (0, 0, 500, 500), vec![w("B", 10, 10, 15, 93.0)]);
+        assert_eq!(alle, vorher);
+        // A label: the unsure reading there gives way; a sure word read again stays as it
+        // was ("Anbaı"), one read more fully is replaced ("1:100" over "100").
+        nimm_ungelesenes(
+            &mut alle,
+            (90, 90, 300, 250),
+            vec![
+                w("Anbaı", 102, 101, 78, 70.0),
+                w("Auftraggeber:", 100, 200, 120, 95.0),
+                w("1:100", 280, 300, 60, 90.0),
+            ],
+        );
+        let texte: Vec<&str> = alle.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(texte, ["Anbau", "Auftraggeber:", "1:100"]);
     }
 
     #[test]

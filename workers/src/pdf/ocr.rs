@@ -439,6 +439,209 @@ impl Ocr {
     }
 }
 
+/// Confidence from which a word's place counts as read (see [`ungelesene_stellen`]).
+pub const SICHER_GELESEN: f32 = 50.0;
+
+/// Places of a title block where ink stands that no word read surely covers: a label or a lone
+/// letter that tesseract's sparse segmentation passed over (small capitals in a shaded
+/// cell, "C" beside its cell's border, "Architekt" before a name read). `rect` is the part
+/// of `img` that was read, `woerter` what was read of it (pixels of `img`). Rules are left
+/// out ([`ohne_linien`]), and so are specks, dashes and hairlines: a place is as high as a
+/// small letter at least and holds as much ink as one. At most `max` places, those with the
+/// most ink first, each with a margin, in pixels of `img`.
+pub fn ungelesene_stellen(
+    img: &GrayImage,
+    rect: (u32, u32, u32, u32),
+    woerter: &[Wort],
+    dpi: u32,
+    max: usize,
+) -> Vec<(u32, u32, u32, u32)> {
+    let (teil, (dx, dy)) = ausschnitt_ohne_linien(img, rect, dpi);
+    let (w, h) = (teil.width() as usize, teil.height() as usize);
+    let mm = |v: f64| v * f64::from(dpi) / 25.4;
+    // Cells of about two thirds of a millimetre.
+    let z = (mm(0.65).round() as usize).max(2);
+    let (gw, gh) = (w.div_ceil(z), h.div_ceil(z));
+    if gw == 0 || gh == 0 {
+        return vec![];
+    }
+    // What was read surely, with a margin of a quarter of its height. (What OCR was unsure
+    // of is read again: "Auttraggeter:" at confidence 0 was "Auftraggeber:".)
+    let mut gelesen = vec![false; w * h];
+    for wort in woerter.iter().filter(|w| w.konfidenz >= SICHER_GELESEN) {
+        let rand = wort.hoehe / 4 + 1;
+        let x0 = (wort.links - dx - rand).clamp(0, w as i32) as usize;
+        let y0 = (wort.oben - dy - rand).clamp(0, h as i32) as usize;
+        let x1 = (wort.links - dx + wort.breite + rand).clamp(0, w as i32) as usize;
+        let y1 = (wort.oben - dy + wort.hoehe + rand).clamp(0, h as i32) as usize;
+        for y in y0..y1 {
+            gelesen[y * w + x0..y * w + x1].fill(true);
+        }
+    }
+    let mut tinte = vec![0u32; gw * gh];
+    for (i, p) in teil.as_raw().iter().enumerate() {
+        if *p < TINTE && !gelesen[i] {
+            tinte[(i / w / z) * gw + (i % w) / z] += 1;
+        }
+    }
+    // Cells with ink, joined along their row over gaps of up to two cells (the space
+    // between letters and words of a line), not across lines.
+    let mut belegt: Vec<bool> = tinte.iter().map(|n| *n > 0).collect();
+    for y in 0..gh {
+        let mut letzte: Option<usize> = None;
+        for x in 0..gw {
+            if tinte[y * gw + x] > 0 {
+                if let Some(l) = letzte
+                    && x - l <= 3
+                {
+                    belegt[y * gw + l..y * gw + x].fill(true);
+                }
+                letzte = Some(x);
+            }
+        }
+    }
+    // Connected places (4-neighbours) with their extent in cells and their ink.
+    let mut marke = vec![usize::MAX; gw * gh];
+    let mut stellen: Vec<(usize, usize, usize, usize, u32)> = Vec::new();
+    for start in 0..gw * gh {
+        if !belegt[start] || marke[start] != usize::MAX {
+            continue;
+        }
+        let nr = stellen.len();
+        let mut stapel = vec![start];
+        marke[start] = nr;
+        let (mut x0, mut y0, mut x1, mut y1, mut summe) = (gw, gh, 0, 0, 0u32);
+        while let Some(i) = stapel.pop() {
+            let (x, y) = (i % gw, i / gw);
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+            summe += tinte[i];
+            let mut nachbarn = Vec::with_capacity(4);
+            if x > 0 {
+                nachbarn.push(i - 1);
+            }
+            if x + 1 < gw {
+                nachbarn.push(i + 1);
+            }
+            if y > 0 {
+                nachbarn.push(i - gw);
+            }
+            if y + 1 < gh {
+                nachbarn.push(i + gw);
+            }
+            for n in nachbarn {
+                if belegt[n] && marke[n] == usize::MAX {
+                    marke[n] = nr;
+                    stapel.push(n);
+                }
+            }
+        }
+        stellen.push((x0, y0, x1, y1, summe));
+    }
+    // Cells with ink per column of each place: a rule's remains (a rule too faint or too
+    // skewed to be painted over) run through one or two cells of each column, letters
+    // through more.
+    let mut spalten = vec![(0u32, 0u32); stellen.len()];
+    for x in 0..gw {
+        let mut je: Vec<(usize, u32)> = Vec::new();
+        for y in 0..gh {
+            let i = y * gw + x;
+            if tinte[i] > 0 && marke[i] != usize::MAX {
+                match je.iter_mut().find(|(m, _)| *m == marke[i]) {
+                    Some(e) => e.1 += 1,
+                    None => je.push((marke[i], 1)),
+                }
+            }
+        }
+        for (m, n) in je {
+            spalten[m].0 += 1;
+            spalten[m].1 += n;
+        }
+    }
+    // As high as a small letter (1.3 mm) and no higher than a large line of text; as much
+    // ink as half a square millimetre (a speck has less, a letter more).
+    let (min_h, max_h) = (mm(1.3), mm(12.0));
+    let min_tinte = (mm(1.0) * mm(1.0) * 0.5) as u32;
+    let rand = mm(1.0) as usize;
+    let mut gut: Vec<(u32, (u32, u32, u32, u32))> = stellen
+        .into_iter()
+        .zip(spalten)
+        .filter_map(|((x0, y0, x1, y1, summe), (n_spalten, n_zellen))| {
+            let (hoch, breit) = (((y1 - y0 + 1) * z) as f64, ((x1 - x0 + 1) * z) as f64);
+            if hoch < min_h
+                || hoch > max_h
+                || breit < min_h
+                || summe < min_tinte
+                || n_zellen * 10 < n_spalten * 16
+            {
+                return None;
+            }
+            let (l, t) = ((x0 * z).saturating_sub(rand), (y0 * z).saturating_sub(rand));
+            let (r, b) = (((x1 + 1) * z + rand).min(w), ((y1 + 1) * z + rand).min(h));
+            Some((
+                summe,
+                (
+                    l as u32 + dx as u32,
+                    t as u32 + dy as u32,
+                    (r - l) as u32,
+                    (b - t) as u32,
+                ),
+            ))
+        })
+        .collect();
+    gut.sort_by_key(|(summe, _)| std::cmp::Reverse(*summe));
+    gut.into_iter().take(max).map(|(_, r)| r).collect()
+}
+
+/// Resolution a small place is read at: tesseract reads a lone letter scanned at 200 dpi
+/// as "cC" or "[e", enlarged three times as "C".
+const KLEIN_DPI: u32 = 500;
+
+/// `teil` (scanned at `dpi`) enlarged to about [`KLEIN_DPI`], and by how much.
+fn vergroessert(teil: GrayImage, dpi: u32) -> (GrayImage, u32) {
+    let k = KLEIN_DPI.div_ceil(dpi.max(1)).clamp(1, 4);
+    if k == 1 {
+        return (teil, 1);
+    }
+    let gross = image::imageops::resize(
+        &teil,
+        teil.width() * k,
+        teil.height() * k,
+        image::imageops::FilterType::CatmullRom,
+    );
+    (gross, k)
+}
+
+impl Ocr {
+    /// Reads the rectangle as one block of text, its rules painted over (a place no word
+    /// of the title block's reading covered): its words, in pixels of `img`, their lines
+    /// numbered from `block` on so they stay apart from the lines read before.
+    pub fn block_ohne_linien(
+        &self,
+        img: &GrayImage,
+        dpi: u32,
+        rect: (u32, u32, u32, u32),
+        block: i32,
+    ) -> Result<Vec<Wort>, String> {
+        let (teil, (dx, dy)) = ausschnitt_ohne_linien(img, rect, dpi);
+        let (bild, k) = vergroessert(teil, dpi);
+        self.setze_bild(&bild, dpi * k)?;
+        self.erkenne_bis_zur_frist()?;
+        let tsv = self.api.get_tsv_text(0).map_err(|e| e.to_string())?;
+        let k = k as i32;
+        Ok(parse_tsv(&tsv)
+            .into_iter()
+            .map(|w| Wort {
+                links: w.links / k + dx,
+                oben: w.oben / k + dy,
+                breite: (w.breite / k).max(1),
+                hoehe: (w.hoehe / k).max(1),
+                zeile: (block + w.zeile.0, w.zeile.1, w.zeile.2),
+                ..w
+            })
+            .collect())
+    }
+}
+
 /// Below this gap between two words, in hundredths of the smaller word's height, the
 /// second is the rest of the first when it starts with a small letter: OCR splits a word
 /// where two letters stand apart ("Ga rage", "Archite kt", gaps of 3–18 hundredths on the
@@ -691,5 +894,79 @@ mod tests {
         ));
         // Nothing: one white pixel.
         assert_eq!(ausschnitt(&img, (6, 0, 3, 3)).0.as_raw(), &vec![255]);
+    }
+
+    /// "Letters": strokes 3 px wide every 8 px, `w` × `h` at (`x`, `y`).
+    fn schrift(img: &mut GrayImage, x: u32, y: u32, w: u32, h: u32) {
+        for xx in (x..x + w).filter(|xx| (xx - x) % 8 < 3) {
+            for yy in y..y + h {
+                img.put_pixel(xx, yy, image::Luma([30]));
+            }
+        }
+    }
+
+    fn gelesen(links: i32, oben: i32, breite: i32, hoehe: i32, konfidenz: f32) -> Wort {
+        Wort {
+            text: "Wort".into(),
+            links,
+            oben,
+            breite,
+            hoehe,
+            konfidenz,
+            zeile: (1, 1, 1),
+        }
+    }
+
+    #[test]
+    fn unread_ink_is_found_and_rules_specks_and_dashes_are_not() {
+        // 200 dpi: a cell of the grid is 5 px, a small letter at least 10 px high.
+        let mut img = GrayImage::from_pixel(800, 400, image::Luma([235]));
+        // The cells' rules.
+        for x in 0..800 {
+            img.put_pixel(x, 100, image::Luma([20]));
+            img.put_pixel(x, 101, image::Luma([20]));
+        }
+        for y in 0..400 {
+            img.put_pixel(400, y, image::Luma([20]));
+        }
+        // A word read surely, a label not read at all, a word read unsurely.
+        schrift(&mut img, 50, 40, 120, 20);
+        schrift(&mut img, 450, 40, 80, 14);
+        schrift(&mut img, 50, 150, 120, 20);
+        let woerter = [
+            gelesen(50, 40, 120, 20, 90.0),
+            gelesen(50, 150, 120, 20, 20.0),
+        ];
+        // A speck, a dashed signature line, and what is left of a faint skewed rule
+        // (pieces shorter than a rule, two pixels thick).
+        for (x, y) in [(300, 300), (301, 300), (300, 301), (301, 301)] {
+            img.put_pixel(x, y, image::Luma([20]));
+        }
+        for x in (450..750).filter(|x| x % 30 < 20) {
+            img.put_pixel(x, 350, image::Luma([40]));
+            img.put_pixel(x, 351, image::Luma([40]));
+        }
+        for x in (0..399u32).filter(|x| x % 40 < 35) {
+            img.put_pixel(x, 250 + x / 30, image::Luma([60]));
+            img.put_pixel(x, 251 + x / 30, image::Luma([60]));
+        }
+        let stellen = ungelesene_stellen(&img, (0, 0, 800, 400), &woerter, 200, 8);
+        let enthaelt = |(x, y, w, h): (u32, u32, u32, u32), (l, t, r, b): (u32, u32, u32, u32)| {
+            x <= l && y <= t && x + w >= r && y + h >= b
+        };
+        assert_eq!(stellen.len(), 2, "{stellen:?}");
+        assert!(
+            stellen.iter().any(|s| enthaelt(*s, (450, 40, 530, 54))),
+            "{stellen:?}"
+        );
+        assert!(
+            stellen.iter().any(|s| enthaelt(*s, (50, 150, 170, 170))),
+            "{stellen:?}"
+        );
+        // None reaches into the word read surely.
+        assert!(stellen.iter().all(|s| s.1 > 70 || s.0 > 170), "{stellen:?}");
+        // At most `max`, the most ink first: the unsure word has more than the label.
+        let eine = ungelesene_stellen(&img, (0, 0, 800, 400), &woerter, 200, 1);
+        assert!(enthaelt(eine[0], (50, 150, 170, 170)), "{eine:?}");
     }
 }
