@@ -685,6 +685,10 @@ pub fn verbinde(woerter: &[&Wort]) -> String {
         // Two dots where one and a space are printed ("Dr..Klaus", "Dipl.-Ing..(FH)").
         if w.konfidenz < 100.0 && w.text.contains("..") {
             out.push_str(&punkte(&w.text));
+        } else if w.konfidenz < 100.0 && null_fuer_o(&w.text) {
+            // "0G" is "OG": a zero before capitals only is the letter O.
+            out.push('O');
+            out.push_str(&w.text[1..]);
         } else {
             out.push_str(&w.text);
         }
@@ -695,6 +699,16 @@ pub fn verbinde(woerter: &[&Wort]) -> String {
 
 /// `..` before a letter, digit or bracket as OCR reads ". " of a tight line: one dot and a
 /// space (an ellipsis stays).
+/// Whether an OCR word is a zero followed by capitals only ("0G", "0KFF"): OCR's reading
+/// of the letter O; no number is written so.
+fn null_fuer_o(text: &str) -> bool {
+    let mut c = text.chars();
+    c.next() == Some('0') && {
+        let rest: Vec<char> = c.collect();
+        !rest.is_empty() && rest.iter().all(|c| c.is_uppercase())
+    }
+}
+
 fn punkte(text: &str) -> String {
     let c: Vec<char> = text.chars().collect();
     let mut out = String::new();
@@ -840,6 +854,22 @@ mod tests {
         assert_eq!(punkte("Ende.."), "Ende..");
         let w = [wort("Dr..Klaus", 0, 60, 20, 41.0)];
         assert_eq!(verbinde(&w.iter().collect::<Vec<_>>()), "Dr. Klaus");
+    }
+
+    #[test]
+    fn a_zero_before_capitals_is_the_letter_o() {
+        let zeile = |w: &[Wort]| verbinde(&w.iter().collect::<Vec<_>>());
+        let w = [
+            wort("Grundriss", 0, 90, 20, 95.0),
+            wort("0G", 100, 20, 20, 84.0),
+        ];
+        assert_eq!(zeile(&w), "Grundriss OG");
+        assert_eq!(zeile(&[wort("0KFF", 0, 40, 20, 60.0)]), "OKFF");
+        // Numbers stay, and so does a text layer's word.
+        for text in ["0G5", "06", "0", "0a", "10G"] {
+            assert_eq!(zeile(&[wort(text, 0, 40, 20, 60.0)]), text);
+        }
+        assert_eq!(zeile(&[wort("0G", 0, 40, 20, 100.0)]), "0G");
     }
 
     #[test]
