@@ -165,8 +165,8 @@ pub fn label_fuer_ocr(text: &str) -> Option<&'static Label> {
 
 /// [`label_fuer`] for one word OCR read surely but wrongly ("Bauberrschaft" at 150 dpi): a
 /// long label (ten letters or more, form `frei`) also matches with exactly one letter
-/// replaced, nothing added or dropped, so that a value word of a label's stem
-/// ("Bauverein", "Bauvorhabens") stays a value.
+/// replaced or one letter dropped ("LANVERFASSER"), nothing added, so that a value word of
+/// a label's stem ("Bauverein", "Bauvorhabens") stays a value.
 pub fn label_fuer_verlesen(text: &str) -> Option<&'static Label> {
     let k: Vec<char> = schluessel(text)
         .trim_end_matches(['.', ','])
@@ -176,15 +176,13 @@ pub fn label_fuer_verlesen(text: &str) -> Option<&'static Label> {
         return None;
     }
     let mut treffer = labels().iter().filter(|l| {
-        !l.allein
-            && l.feld.is_some()
-            && l.ohne_punkt.chars().count() == k.len()
-            && l.ohne_punkt
-                .chars()
-                .zip(&k)
-                .filter(|(a, b)| a != *b)
-                .count()
-                == 1
+        let label: Vec<char> = l.ohne_punkt.chars().collect();
+        let ersetzt =
+            label.len() == k.len() && label.iter().zip(&k).filter(|(a, b)| a != b).count() == 1;
+        // One letter dropped ("LANVERFASSER"): the label less one of its letters.
+        let fehlt = label.len() == k.len() + 1
+            && (0..label.len()).any(|i| label[..i] == k[..i] && label[i + 1..] == k[i..]);
+        !l.allein && l.feld.is_some() && (ersetzt || fehlt)
     });
     let erster = treffer.next()?;
     // Two fields one letter away: no match.
@@ -1683,7 +1681,7 @@ mod tests {
         assert!(label_fuer_ocr("Bauamt").is_none());
         assert!(label_fuer_ocr("Reihenhäusern").is_none());
         assert!(label_fuer_ocr("Wintergarten").is_none());
-        // A surely read word: one letter replaced in a long label, nothing more.
+        // A surely read word: one letter replaced in a long label, or dropped; no more.
         assert_eq!(
             label_fuer_verlesen("Bauberrschaft:").and_then(|l| l.feld),
             Some("bauherr")
@@ -1692,6 +1690,16 @@ mod tests {
             label_fuer_verlesen("Planverfassor").and_then(|l| l.feld),
             Some("entwurfsverfasser")
         );
+        // One letter dropped, at the start or inside; two are too many.
+        assert_eq!(
+            label_fuer_verlesen("LANVERFASSER").and_then(|l| l.feld),
+            Some("entwurfsverfasser")
+        );
+        assert_eq!(
+            label_fuer_verlesen("Bauherschaft").and_then(|l| l.feld),
+            Some("bauherr")
+        );
+        assert!(label_fuer_verlesen("Bauhrschaft").is_none());
         assert!(label_fuer_verlesen("Bauvorhabens").is_none());
         assert!(label_fuer_verlesen("Bauverein").is_none());
         assert!(label_fuer_verlesen("Bauherrschaften").is_none());
