@@ -602,9 +602,9 @@ fn ergiebig(text: &str) -> usize {
 
 /// The words of a title block's reading (`woerter`) with those of the places of unread
 /// ink ([`super::ocr::ungelesene_stellen`]) each read on its own. Only a place whose reading
-/// holds a label is taken: the words of a drawing or of a revision table's rows ("A", "B")
-/// beside the title block would be taken for values. `rest`: the time left before the
-/// place with that number is read.
+/// holds a label, a scale or a date is taken: the words of a drawing or of a revision
+/// table's rows ("A", "B") beside the title block would be taken for values. `rest`: the
+/// time left before the place with that number is read.
 fn ungelesenes_lesen(
     engine: &mut Ocr,
     img: &image::GrayImage,
@@ -628,7 +628,8 @@ fn ungelesenes_lesen(
     alle
 }
 
-/// Takes the words `neu` read at the place `stelle` into `alle` where they hold a label.
+/// Takes the words `neu` read at the place `stelle` into `alle` where they hold a label or
+/// a value that stands on its own (a scale, a date).
 fn nimm_ungelesenes(
     alle: &mut Vec<super::ocr::Wort>,
     stelle: (u32, u32, u32, u32),
@@ -636,7 +637,8 @@ fn nimm_ungelesenes(
 ) {
     if !neu.iter().any(|w| {
         w.konfidenz >= 60.0
-            && super::metadaten::label_fuer(&w.text).is_some_and(|l| l.feld.is_some())
+            && (super::metadaten::label_fuer(&w.text).is_some_and(|l| l.feld.is_some())
+                || super::metadaten::wert_fuer_sich(&w.text))
     }) {
         return;
     }
@@ -1510,6 +1512,14 @@ mod tests {
         let mut alle = vorher.clone();
         nimm_ungelesenes(&mut alle, (0, 0, 500, 500), vec![w("B", 10, 10, 15, 93.0)]);
         assert_eq!(alle, vorher);
+        // A scale or a date stands on its own.
+        let mut mit_wert = vorher.clone();
+        nimm_ungelesenes(
+            &mut mit_wert,
+            (0, 400, 90, 40),
+            vec![w("1:200", 10, 410, 60, 85.0)],
+        );
+        assert_eq!(mit_wert.len(), 4);
         // A label: the unsure reading there gives way; a sure word read again stays as it
         // was ("Anbaı"), one read more fully is replaced ("1:100" over "100").
         nimm_ungelesenes(

@@ -415,6 +415,13 @@ fn daten_numerisch(s: &str) -> Vec<(usize, String)> {
     out
 }
 
+/// Whether one word is a value that stands on its own, without its label: a scale
+/// ("1:200") or a date ("22.06.2026").
+pub fn wert_fuer_sich(wort: &str) -> bool {
+    let w = wort.trim_matches(|c: char| !c.is_alphanumeric());
+    w.chars().count() <= 12 && (massstab(w).is_some() || datum(w).is_some())
+}
+
 fn datum(s: &str) -> Option<String> {
     daten(s).into_iter().next()
 }
@@ -1690,6 +1697,11 @@ mod tests {
             label_fuer_verlesen("Planverfassor").and_then(|l| l.feld),
             Some("entwurfsverfasser")
         );
+        // Values that stand on their own.
+        assert!(wert_fuer_sich("1:200"));
+        assert!(wert_fuer_sich("22.06.2026"));
+        assert!(!wert_fuer_sich("A-201"));
+        assert!(!wert_fuer_sich("Bauantrag"));
         // One letter dropped, at the start or inside; two are too many.
         assert_eq!(
             label_fuer_verlesen("LANVERFASSER").and_then(|l| l.feld),
