@@ -696,7 +696,7 @@ fn nachlesen(
         let r = (x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32);
         // An index is a letter or a number, and is read as one.
         let zeichen = (luecke.feld == "index").then_some(INDEX_ZEICHEN);
-        let Ok((text, mut k)) = engine.zeile(img, dpi, r, zeichen) else {
+        let Ok((text, mut k)) = engine.zeile(img, dpi, r, zeichen, false) else {
             continue;
         };
         let text = text
@@ -706,7 +706,7 @@ fn nachlesen(
         // without a confidence ("C" surely read as "€" unrestricted). It is taken, as a
         // suggestion, where the unrestricted reading surely saw as many signs there.
         if zeichen.is_some() && k < 50.0 && (1..=2).contains(&text.chars().count()) {
-            let frei = engine.zeile(img, dpi, r, None).ok();
+            let frei = engine.zeile(img, dpi, r, None, false).ok();
             if frei.is_some_and(|(t, kf)| {
                 kf >= 50.0
                     && t.chars().filter(|c| !c.is_whitespace()).count() == text.chars().count()
@@ -725,6 +725,30 @@ fn nachlesen(
         });
         if k >= 50.0 && !text.is_empty() && !ist_label && !zu_lang {
             return Some((text, k));
+        }
+    }
+    // A lone letter neither reading gave: read enlarged, as tesseract reads it best ("C"
+    // at 200 dpi came as "cC", three times larger as "C"). Taken when surely read.
+    if luecke.feld == "index" && luecke.bisher.is_none() {
+        for (x, y, rw, rh) in [luecke.rechts, luecke.darunter] {
+            let (x0, y0) = (x.clamp(0, w), y.clamp(0, h));
+            let (x1, y1) = ((x + rw).clamp(0, w), (y + rh).clamp(0, h));
+            if x1 - x0 < 4 || y1 - y0 < 4 {
+                continue;
+            }
+            let r = (x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32);
+            let Ok((text, k)) = engine.zeile(img, dpi, r, None, true) else {
+                continue;
+            };
+            let text = text
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .to_string();
+            if k >= 50.0
+                && (1..=3).contains(&text.chars().count())
+                && text.chars().all(char::is_alphanumeric)
+            {
+                return Some((text, k));
+            }
         }
     }
     None

@@ -372,17 +372,23 @@ fn laeufe(
 impl Ocr {
     /// Reads the rectangle as one line of text (a value in its cell), its rules painted
     /// over: its text and the confidence of its least certain word. `zeichen`: the only
-    /// characters the value may have.
+    /// characters the value may have; `gross`: enlarged to about [`KLEIN_DPI`] first.
     pub fn zeile(
         &self,
         img: &GrayImage,
         dpi: u32,
         rect: (u32, u32, u32, u32),
         zeichen: Option<&str>,
+        gross: bool,
     ) -> Result<(String, f32), String> {
         // (Cells' rules painted over: beside a lone letter OCR reads them, not the letter.)
         let teil = ausschnitt_ohne_linien(img, rect, dpi).0;
-        self.setze_bild(&teil, dpi)?;
+        let (teil, k) = if gross {
+            vergroessert(teil, dpi)
+        } else {
+            (teil, 1)
+        };
+        self.setze_bild(&teil, dpi * k)?;
         self.api
             .set_page_seg_mode(tesseract_rs::TessPageSegMode::PSM_SINGLE_LINE)
             .map_err(|e| e.to_string())?;
