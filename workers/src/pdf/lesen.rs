@@ -686,14 +686,21 @@ fn nachlesen(
     luecke: &super::metadaten::Luecke,
 ) -> Option<(String, f32)> {
     let (w, h) = (img.width() as i32, img.height() as i32);
-    for (x, y, rw, rh) in [luecke.rechts, luecke.darunter] {
-        let (x0, y0) = (x.clamp(0, w), y.clamp(0, h));
-        let (x1, y1) = ((x + rw).clamp(0, w), (y + rh).clamp(0, h));
-        // Too small to hold a letter.
-        if x1 - x0 < 4 || y1 - y0 < 4 {
-            continue;
-        }
-        let r = (x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32);
+    // The two places clipped to the page; one too small to hold a letter is none.
+    let orte: Vec<(u32, u32, u32, u32)> = [luecke.rechts, luecke.darunter]
+        .into_iter()
+        .filter_map(|(x, y, rw, rh)| {
+            let (x0, y0) = (x.clamp(0, w), y.clamp(0, h));
+            let (x1, y1) = ((x + rw).clamp(0, w), (y + rh).clamp(0, h));
+            (x1 - x0 >= 4 && y1 - y0 >= 4).then_some((
+                x0 as u32,
+                y0 as u32,
+                (x1 - x0) as u32,
+                (y1 - y0) as u32,
+            ))
+        })
+        .collect();
+    for &r in &orte {
         // An index is a letter or a number, and is read as one.
         let zeichen = (luecke.feld == "index").then_some(INDEX_ZEICHEN);
         let Ok((text, mut k)) = engine.zeile(img, dpi, r, zeichen, false) else {
@@ -730,13 +737,7 @@ fn nachlesen(
     // A lone letter neither reading gave: read enlarged, as tesseract reads it best ("C"
     // at 200 dpi came as "cC", three times larger as "C"). Taken when surely read.
     if luecke.feld == "index" && luecke.bisher.is_none() {
-        for (x, y, rw, rh) in [luecke.rechts, luecke.darunter] {
-            let (x0, y0) = (x.clamp(0, w), y.clamp(0, h));
-            let (x1, y1) = ((x + rw).clamp(0, w), (y + rh).clamp(0, h));
-            if x1 - x0 < 4 || y1 - y0 < 4 {
-                continue;
-            }
-            let r = (x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32);
+        for &r in &orte {
             let Ok((text, k)) = engine.zeile(img, dpi, r, None, true) else {
                 continue;
             };
