@@ -604,18 +604,18 @@ fn ergiebig(text: &str) -> usize {
 /// ink ([`super::ocr::ungelesene_stellen`]) each read on its own. Only a place whose reading
 /// holds a label, a scale or a date is taken: the words of a drawing or of a revision
 /// table's rows ("A", "B") beside the title block would be taken for values. `rest`: the
-/// time left before the place with that number is read.
+/// time left, asked before each place.
 fn ungelesenes_lesen(
     engine: &mut Ocr,
     img: &image::GrayImage,
     dpi: u32,
     stellen: Vec<(u32, u32, u32, u32)>,
     woerter: &[super::ocr::Wort],
-    rest: impl Fn(usize) -> Duration,
+    rest: impl Fn() -> Duration,
 ) -> Vec<super::ocr::Wort> {
     let mut alle = woerter.to_vec();
     for (nr, stelle) in stellen.into_iter().enumerate() {
-        let rest = rest(nr);
+        let rest = rest();
         if rest.is_zero() {
             break;
         }
@@ -636,7 +636,7 @@ fn nimm_ungelesenes(
     neu: Vec<super::ocr::Wort>,
 ) {
     if !neu.iter().any(|w| {
-        w.konfidenz >= 60.0
+        w.konfidenz >= super::metadaten::UNSICHERES_WORT
             && (super::metadaten::label_fuer(&w.text).is_some_and(|l| l.feld.is_some())
                 || super::metadaten::wert_fuer_sich(&w.text))
     }) {
@@ -1225,7 +1225,7 @@ pub fn lese(bytes: &[u8], g: &LeseGrenzen) -> Leseergebnis {
                     dpi,
                     MAX_UNGELESEN,
                 );
-                let alle = ungelesenes_lesen(engine, &img, dpi, stellen, &beste_woerter, |_| {
+                let alle = ungelesenes_lesen(engine, &img, dpi, stellen, &beste_woerter, || {
                     budget.saturating_sub(t0.elapsed())
                 });
                 if alle != beste_woerter {

@@ -862,8 +862,9 @@ pub struct Luecke {
 /// The line of a rebuilt title block after which stand the words no label claimed.
 pub const OHNE_LABEL_ZEILE: &str = "(ohne Label)";
 
-/// OCR confidence (0–100) below which a word may be a misread label.
-const UNSICHERES_WORT: f32 = 60.0;
+/// OCR confidence (0–100) below which a word may be a misread label (and from which a
+/// word read again counts as read surely).
+pub const UNSICHERES_WORT: f32 = 60.0;
 
 /// OCR confidence (0–100) below which a value is read again on its own.
 pub const NACHLESEN_UNTER: f32 = 40.0;
@@ -1660,6 +1661,14 @@ mod tests {
     }
 
     #[test]
+    fn scales_and_dates_stand_on_their_own() {
+        assert!(wert_fuer_sich("1:200"));
+        assert!(wert_fuer_sich("22.06.2026"));
+        assert!(!wert_fuer_sich("A-201"));
+        assert!(!wert_fuer_sich("Bauantrag"));
+    }
+
+    #[test]
     fn misread_labels_are_still_labels_where_ocr_was_unsure() {
         // A speck read as a full stop, a label printed without its dot.
         assert_eq!(
@@ -1697,11 +1706,6 @@ mod tests {
             label_fuer_verlesen("Planverfassor").and_then(|l| l.feld),
             Some("entwurfsverfasser")
         );
-        // Values that stand on their own.
-        assert!(wert_fuer_sich("1:200"));
-        assert!(wert_fuer_sich("22.06.2026"));
-        assert!(!wert_fuer_sich("A-201"));
-        assert!(!wert_fuer_sich("Bauantrag"));
         // One letter dropped, at the start or inside; two are too many.
         assert_eq!(
             label_fuer_verlesen("LANVERFASSER").and_then(|l| l.feld),

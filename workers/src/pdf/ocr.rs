@@ -521,20 +521,13 @@ pub fn ungelesene_stellen(
             let (x, y) = (i % gw, i / gw);
             (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
             summe += tinte[i];
-            let mut nachbarn = Vec::with_capacity(4);
-            if x > 0 {
-                nachbarn.push(i - 1);
-            }
-            if x + 1 < gw {
-                nachbarn.push(i + 1);
-            }
-            if y > 0 {
-                nachbarn.push(i - gw);
-            }
-            if y + 1 < gh {
-                nachbarn.push(i + gw);
-            }
-            for n in nachbarn {
+            let nachbarn = [
+                (x > 0).then(|| i - 1),
+                (x + 1 < gw).then(|| i + 1),
+                (y > 0).then(|| i - gw),
+                (y + 1 < gh).then(|| i + gw),
+            ];
+            for n in nachbarn.into_iter().flatten() {
                 if belegt[n] && marke[n] == usize::MAX {
                     marke[n] = nr;
                     stapel.push(n);
@@ -703,18 +696,15 @@ pub fn verbinde(woerter: &[&Wort]) -> String {
     out
 }
 
-/// `..` before a letter, digit or bracket as OCR reads ". " of a tight line: one dot and a
-/// space (an ellipsis stays).
 /// Whether an OCR word is a zero followed by capitals only ("0G", "0KFF"): OCR's reading
 /// of the letter O; no number is written so.
 fn null_fuer_o(text: &str) -> bool {
-    let mut c = text.chars();
-    c.next() == Some('0') && {
-        let rest: Vec<char> = c.collect();
-        !rest.is_empty() && rest.iter().all(|c| c.is_uppercase())
-    }
+    text.strip_prefix('0')
+        .is_some_and(|rest| !rest.is_empty() && rest.chars().all(char::is_uppercase))
 }
 
+/// `..` before a letter, digit or bracket as OCR reads ". " of a tight line: one dot and a
+/// space (an ellipsis stays).
 fn punkte(text: &str) -> String {
     let c: Vec<char> = text.chars().collect();
     let mut out = String::new();
@@ -941,18 +931,6 @@ mod tests {
         }
     }
 
-    fn gelesen(links: i32, oben: i32, breite: i32, hoehe: i32, konfidenz: f32) -> Wort {
-        Wort {
-            text: "Wort".into(),
-            links,
-            oben,
-            breite,
-            hoehe,
-            konfidenz,
-            zeile: (1, 1, 1),
-        }
-    }
-
     #[test]
     fn unread_ink_is_found_and_rules_specks_and_dashes_are_not() {
         // 200 dpi: a cell of the grid is 5 px, a small letter at least 10 px high.
@@ -970,8 +948,14 @@ mod tests {
         schrift(&mut img, 450, 40, 80, 14);
         schrift(&mut img, 50, 150, 120, 20);
         let woerter = [
-            gelesen(50, 40, 120, 20, 90.0),
-            gelesen(50, 150, 120, 20, 20.0),
+            Wort {
+                oben: 40,
+                ..wort("Wort", 50, 120, 20, 90.0)
+            },
+            Wort {
+                oben: 150,
+                ..wort("Wort", 50, 120, 20, 20.0)
+            },
         ];
         // A speck, a dashed signature line, and what is left of a faint skewed rule
         // (pieces shorter than a rule, two pixels thick).
