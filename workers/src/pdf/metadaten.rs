@@ -1067,11 +1067,21 @@ pub fn ordne_schriftfeld_mit_luecken(woerter: &[super::ocr::Wort]) -> (String, V
         w.konfidenz >= 40.0 || w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 3
     };
     // The height of digits (as high as capitals in the common fonts), for the case of a
-    // lone letter whose capital and small form look alike ("c" or "C" as Index).
+    // lone letter whose capital and small form look alike ("c" or "C" as Index): words of
+    // digits and capitals only (a plan number, a scale, a date). A comma or a bracket
+    // reaches below the line ("13," of an address, "(0561)"), a small letter may not reach
+    // the capitals' height: with them the small "c" of 0.75 of the digits' height looked
+    // like a capital.
     let ziffernhoehe = {
         let mut h: Vec<i32> = woerter
             .iter()
-            .filter(|w| w.text.chars().filter(|c| c.is_ascii_digit()).count() >= 2)
+            .filter(|w| {
+                w.text.chars().filter(|c| c.is_ascii_digit()).count() >= 2
+                    && w.text.chars().all(|c| {
+                        c.is_ascii_digit() || c.is_ascii_uppercase() || ".:-–+".contains(c)
+                    })
+                    && !w.text.contains('Q')
+            })
             .map(|w| w.hoehe)
             .collect();
         h.sort_unstable();
@@ -1658,6 +1668,35 @@ mod tests {
         assert_eq!(gross_oder_klein("C", 8, 12), "c");
         assert_eq!(gross_oder_klein("b", 8, 12), "b");
         assert_eq!(gross_oder_klein("o", 12, 12), "O");
+    }
+
+    #[test]
+    fn the_case_of_a_lone_index_letter_is_measured_against_the_values_digits() {
+        // A small "c" (x-height, 15 px) beside values 20 px high, and the small
+        // dimensions of the drawing ("+2,75"), which are no values' digits.
+        let mut words = vec![
+            w("Plan-Nr.", 0, 0, 60, 14),
+            w("A-102", 0, 20, 50, 20),
+            w("Maßstab", 200, 0, 60, 14),
+            w("1:100", 200, 20, 50, 20),
+            w("Index", 400, 0, 40, 14),
+            w("C", 400, 20, 12, 15),
+            w("+2,75", 900, 300, 30, 12),
+            w("+5,45", 900, 400, 30, 12),
+            w("3,50", 1000, 300, 30, 12),
+            w("12,5", 1000, 400, 30, 12),
+        ];
+        for x in &mut words {
+            x.konfidenz = 90.0;
+        }
+        let text = ordne_schriftfeld(&words);
+        let f = felder(&text, "ocr", 1, Some(90.0));
+        assert_eq!(get(&f, "index"), Some("c"), "{text}");
+        // As high as the digits: the capital.
+        words[5].hoehe = 20;
+        let text = ordne_schriftfeld(&words);
+        let f = felder(&text, "ocr", 1, Some(90.0));
+        assert_eq!(get(&f, "index"), Some("C"), "{text}");
     }
 
     #[test]
