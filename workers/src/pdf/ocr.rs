@@ -959,7 +959,7 @@ mod tests {
     }
 
     #[test]
-    fn a_crop_scanned_finer_than_needed_is_read_at_200_dpi_and_its_boxes_scale_back() {
+    fn a_crop_scanned_finer_than_needed_is_made_200_dpi_with_the_factor_back() {
         let teil = GrayImage::from_pixel(300, 150, image::Luma([200]));
         let (klein, dpi, faktor) = hoechstens_lese_dpi(std::borrow::Cow::Borrowed(&teil), 300);
         assert_eq!((klein.dimensions(), dpi), ((200, 100), 200));
